@@ -1,0 +1,5 @@
+export * from "./common.ts";
+export * from "./envelope.ts";
+export * from "./messages.ts";
+export * from "./topology.ts";
+export * from "./build.ts";

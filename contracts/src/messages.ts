@@ -1,0 +1,498 @@
+import { z } from "zod";
+import {
+  BlobRef,
+  Box,
+  CameraId,
+  CameraRole,
+  Embedding,
+  FaceQuality,
+  ImageRef,
+  IsoTime,
+  Keypoints,
+  PersonId,
+  Severity,
+  Token,
+  TrackId,
+} from "./common.ts";
+import { envelopeOf } from "./envelope.ts";
+
+/**
+ * Every message type: its name (past tense for events, imperative for commands), version, data schema,
+ * the stream it lives on and how its subject is derived from its data.
+ */
+export interface MessageDef<TType extends string, TVersion extends number, TData extends z.ZodType> {
+  type: TType;
+  version: TVersion;
+  kind: "event" | "command";
+  stream: StreamName;
+  data: TData;
+  envelope: ReturnType<typeof envelopeOf<TType, TVersion, TData>>;
+  subject(data: z.infer<TData>): string;
+  /** Subject filter that matches every message of this type (for consumers). */
+  filter: string;
+}
+
+export type StreamName = "DETECTIONS" | "SIGHTINGS" | "LIBRARY" | "COMMANDS" | "ALERTS" | "MODELS" | "SYSTEM" | "DEADLETTER";
+
+function define<TType extends string, TVersion extends number, TData extends z.ZodType>(def: {
+  type: TType;
+  version: TVersion;
+  kind?: "event" | "command";
+  stream: StreamName;
+  data: TData;
+  subject: (data: z.infer<TData>) => string;
+  filter: string;
+}): MessageDef<TType, TVersion, TData> {
+  return { kind: "event", ...def, envelope: envelopeOf(def.type, def.version, def.data) };
+}
+
+// ---------------------------------------------------------------- detections (camera -> recognizers)
+
+export const FaceDetected = define({
+  type: "FaceDetected",
+  version: 1,
+  stream: "DETECTIONS",
+  data: z.object({
+    cameraId: CameraId,
+    trackId: TrackId,
+    /** 1 for a track's first best shot, then 2, 3, ... */
+    shot: z.number().int().positive(),
+    frameNo: z.number().int().nonnegative(),
+    /** When the frame was captured (wall clock of the camera service). */
+    frameAt: IsoTime,
+    frameSize: z.object({ width: z.number().int().positive(), height: z.number().int().positive() }),
+    box: Box,
+    keypoints: Keypoints,
+    detectorScore: z.number().min(0).max(1),
+    quality: FaceQuality,
+    /** The aligned face chip as JPEG. */
+    crop: ImageRef,
+  }),
+  subject: (d) => `detections.${d.cameraId}.face`,
+  filter: "detections.*.face",
+});
+
+export const FaceTrackEnded = define({
+  type: "FaceTrackEnded",
+  version: 1,
+  stream: "DETECTIONS",
+  data: z.object({
+    cameraId: CameraId,
+    trackId: TrackId,
+    startedAt: IsoTime,
+    endedAt: IsoTime,
+    frames: z.number().int().nonnegative(),
+    shots: z.number().int().nonnegative(),
+    bestQuality: z.number().min(0).max(1),
+    reason: z.enum(["left-view", "source-ended", "camera-stopped"]),
+  }),
+  subject: (d) => `detections.${d.cameraId}.track-ended`,
+  filter: "detections.*.track-ended",
+});
+
+// ---------------------------------------------------------------- sightings (recognizers -> everyone)
+
+const Via = z.enum(["embedding", "classifier"]);
+
+export const FaceRecognized = define({
+  type: "FaceRecognized",
+  version: 1,
+  stream: "SIGHTINGS",
+  data: z.object({
+    cameraId: CameraId,
+    trackId: TrackId,
+    detectionId: z.uuid(),
+    personId: PersonId,
+    personName: z.string(),
+    similarity: z.number(),
+    margin: z.number(),
+    /** "confirmed" passed the naming threshold and the track vote; "probable" only the looser one. */
+    decision: z.enum(["confirmed", "probable"]),
+    votes: z.object({ agreeing: z.number().int().nonnegative(), total: z.number().int().positive() }),
+    quality: FaceQuality,
+    frameAt: IsoTime,
+    crop: ImageRef,
+    via: Via,
+  }),
+  subject: (d) => `sightings.${d.cameraId}.recognized`,
+  filter: "sightings.*.recognized",
+});
+
+export const UnknownFaceSeen = define({
+  type: "UnknownFaceSeen",
+  version: 1,
+  stream: "SIGHTINGS",
+  data: z.object({
+    cameraId: CameraId,
+    trackId: TrackId,
+    detectionId: z.uuid(),
+    bestSimilarity: z.number(),
+    bestPersonId: PersonId.nullable(),
+    quality: FaceQuality,
+    frameAt: IsoTime,
+    crop: ImageRef,
+    embedding: Embedding,
+  }),
+  subject: (d) => `sightings.${d.cameraId}.unknown`,
+  filter: "sightings.*.unknown",
+});
+
+/** The vote over a whole track, published when the camera says the track ended. */
+export const TrackConcluded = define({
+  type: "TrackConcluded",
+  version: 1,
+  stream: "SIGHTINGS",
+  data: z.object({
+    cameraId: CameraId,
+    trackId: TrackId,
+    startedAt: IsoTime,
+    endedAt: IsoTime,
+    frames: z.number().int().nonnegative(),
+    shots: z.number().int().nonnegative(),
+    bestQuality: z.number().min(0).max(1),
+    outcome: z.discriminatedUnion("kind", [
+      z.object({ kind: z.literal("recognized"), personId: PersonId, personName: z.string(), similarity: z.number() }),
+      z.object({ kind: z.literal("unknown"), bestSimilarity: z.number() }),
+      z.object({ kind: z.literal("undecided"), reason: z.string() }),
+    ]),
+  }),
+  subject: (d) => `sightings.${d.cameraId}.concluded`,
+  filter: "sightings.*.concluded",
+});
+
+// ---------------------------------------------------------------- the people library (event-sourced)
+
+const EnrollmentSource = z.enum(["import", "portal", "bot", "cli", "visitor"]);
+
+export const PersonEnrolled = define({
+  type: "PersonEnrolled",
+  version: 1,
+  stream: "LIBRARY",
+  data: z.object({
+    personId: PersonId,
+    name: z.string().min(1).max(200),
+    description: z.string().max(1000),
+    photos: z.array(BlobRef),
+    sound: BlobRef.nullable(),
+    source: EnrollmentSource,
+    /** Stable key of an imported folder, so importing it again updates instead of duplicating. */
+    importKey: z.string().nullable(),
+  }),
+  subject: (d) => `library.${d.personId}.enrolled`,
+  filter: "library.*.enrolled",
+});
+
+export const PersonUpdated = define({
+  type: "PersonUpdated",
+  version: 1,
+  stream: "LIBRARY",
+  data: z.object({
+    personId: PersonId,
+    name: z.string().min(1).max(200).optional(),
+    description: z.string().max(1000).optional(),
+    photos: z.array(BlobRef).optional(),
+    sound: BlobRef.nullable().optional(),
+    watchlist: z.object({ reason: z.string().min(1) }).nullable().optional(),
+    by: z.string(),
+  }),
+  subject: (d) => `library.${d.personId}.updated`,
+  filter: "library.*.updated",
+});
+
+export const PersonRemoved = define({
+  type: "PersonRemoved",
+  version: 1,
+  stream: "LIBRARY",
+  data: z.object({ personId: PersonId, reason: z.string(), by: z.string() }),
+  subject: (d) => `library.${d.personId}.removed`,
+  filter: "library.*.removed",
+});
+
+export const FaceTemplateAdded = define({
+  type: "FaceTemplateAdded",
+  version: 1,
+  stream: "LIBRARY",
+  data: z.object({
+    personId: PersonId,
+    templateId: z.uuid(),
+    embedding: Embedding,
+    quality: FaceQuality,
+    crop: ImageRef.nullable(),
+    origin: z.discriminatedUnion("kind", [
+      z.object({ kind: z.literal("enrollment"), photo: BlobRef }),
+      z.object({
+        kind: z.literal("self-learning"),
+        cameraId: CameraId,
+        trackId: TrackId,
+        similarity: z.number(),
+        margin: z.number(),
+        seenAt: IsoTime,
+      }),
+      z.object({ kind: z.literal("operator"), by: z.string(), sightingId: z.string().optional() }),
+    ]),
+  }),
+  subject: (d) => `library.${d.personId}.template-added`,
+  filter: "library.*.template-added",
+});
+
+export const FaceTemplateReverted = define({
+  type: "FaceTemplateReverted",
+  version: 1,
+  stream: "LIBRARY",
+  data: z.object({ personId: PersonId, templateId: z.uuid(), by: z.string(), reason: z.string() }),
+  subject: (d) => `library.${d.personId}.template-reverted`,
+  filter: "library.*.template-reverted",
+});
+
+export const RejectionReason = z.enum([
+  "bad-image",
+  "no-face",
+  "several-faces",
+  "low-quality",
+  "duplicate",
+  "invalid-request",
+  "unknown-person",
+]);
+
+export const EnrollmentRejected = define({
+  type: "EnrollmentRejected",
+  version: 1,
+  stream: "LIBRARY",
+  data: z.object({
+    requestId: z.uuid(),
+    personId: PersonId.nullable(),
+    name: z.string(),
+    reason: RejectionReason,
+    message: z.string(),
+  }),
+  subject: (d) => `library.rejections.${d.requestId}`,
+  filter: "library.rejections.*",
+});
+
+// ---------------------------------------------------------------- commands
+
+export const EnrollPerson = define({
+  type: "EnrollPerson",
+  version: 1,
+  kind: "command",
+  stream: "COMMANDS",
+  data: z.object({
+    requestId: z.uuid(),
+    /** Set to add photos to an existing person; otherwise a new person is created with this id. */
+    personId: PersonId,
+    existing: z.boolean(),
+    name: z.string().min(1).max(200),
+    description: z.string().max(1000),
+    photos: z.array(BlobRef).min(1),
+    sound: BlobRef.nullable(),
+    source: EnrollmentSource,
+    importKey: z.string().nullable(),
+    requestedBy: z.string(),
+  }),
+  subject: () => "commands.enroll-person",
+  filter: "commands.enroll-person",
+});
+
+export const RemovePerson = define({
+  type: "RemovePerson",
+  version: 1,
+  kind: "command",
+  stream: "COMMANDS",
+  data: z.object({ personId: PersonId, reason: z.string(), requestedBy: z.string(), erase: z.boolean() }),
+  subject: () => "commands.remove-person",
+  filter: "commands.remove-person",
+});
+
+// ---------------------------------------------------------------- alerts
+
+export const AlertKind = z.enum(["unknown-at-perimeter", "watchlisted", "after-hours", "system"]);
+
+export const AlertRaised = define({
+  type: "AlertRaised",
+  version: 1,
+  stream: "ALERTS",
+  data: z.object({
+    alertId: z.uuid(),
+    rule: z.string(),
+    kind: AlertKind,
+    severity: Severity,
+    message: z.string(),
+    cameraId: CameraId.nullable(),
+    personId: PersonId.nullable(),
+    trackId: TrackId.nullable(),
+    sightingId: z.string().nullable(),
+    crop: ImageRef.nullable(),
+  }),
+  subject: (d) => `alerts.${d.alertId}.raised`,
+  filter: "alerts.*.raised",
+});
+
+export const AlertAcknowledged = define({
+  type: "AlertAcknowledged",
+  version: 1,
+  stream: "ALERTS",
+  data: z.object({ alertId: z.uuid(), by: z.string(), note: z.string().max(1000) }),
+  subject: (d) => `alerts.${d.alertId}.acknowledged`,
+  filter: "alerts.*.acknowledged",
+});
+
+export const AlertResolved = define({
+  type: "AlertResolved",
+  version: 1,
+  stream: "ALERTS",
+  data: z.object({ alertId: z.uuid(), by: z.string(), note: z.string().max(1000) }),
+  subject: (d) => `alerts.${d.alertId}.resolved`,
+  filter: "alerts.*.resolved",
+});
+
+// ---------------------------------------------------------------- system
+
+export const CameraStatusChanged = define({
+  type: "CameraStatusChanged",
+  version: 1,
+  stream: "SYSTEM",
+  data: z.object({
+    cameraId: CameraId,
+    role: CameraRole,
+    status: z.enum(["starting", "live", "reconnecting", "failed", "ended", "stopped"]),
+    message: z.string(),
+    attempt: z.number().int().nonnegative(),
+    source: z.string(),
+  }),
+  subject: (d) => `system.camera.${d.cameraId}.status`,
+  filter: "system.camera.*.status",
+});
+
+export const GreetingPlayed = define({
+  type: "GreetingPlayed",
+  version: 1,
+  stream: "SYSTEM",
+  data: z.object({
+    personId: PersonId,
+    personName: z.string(),
+    cameraId: CameraId,
+    trackId: TrackId,
+    sound: BlobRef.nullable(),
+    usedDefault: z.boolean(),
+    player: z.string(),
+  }),
+  subject: (d) => `system.greeting.${d.cameraId}`,
+  filter: "system.greeting.*",
+});
+
+export const RetentionRunCompleted = define({
+  type: "RetentionRunCompleted",
+  version: 1,
+  stream: "SYSTEM",
+  data: z.object({
+    startedAt: IsoTime,
+    finishedAt: IsoTime,
+    removed: z.record(z.string(), z.number().int().nonnegative()),
+    objectsRemoved: z.number().int().nonnegative(),
+    orphansRemoved: z.number().int().nonnegative(),
+  }),
+  subject: () => "system.retention.completed",
+  filter: "system.retention.completed",
+});
+
+export const PersonErased = define({
+  type: "PersonErased",
+  version: 1,
+  stream: "SYSTEM",
+  data: z.object({
+    /** Audit record without biometric data: who, when, by whom, how much was removed. */
+    personId: PersonId,
+    by: z.string(),
+    removed: z.record(z.string(), z.number().int().nonnegative()),
+  }),
+  subject: (d) => `system.erasure.${d.personId}`,
+  filter: "system.erasure.*",
+});
+
+// ---------------------------------------------------------------- models
+
+export const ClassifierPublished = define({
+  type: "ClassifierPublished",
+  version: 1,
+  stream: "MODELS",
+  data: z.object({
+    modelId: z.string().min(1),
+    model: BlobRef,
+    embeddingModel: z.string(),
+    inputSize: z.number().int().positive(),
+    classes: z.array(z.object({ personId: PersonId.nullable(), name: z.string() })),
+    metrics: z.object({
+      validationAccuracy: z.number().min(0).max(1),
+      unknownRejection: z.number().min(0).max(1),
+      samples: z.number().int().nonnegative(),
+      maxAbsDiffOnnx: z.number().nonnegative(),
+    }),
+    trainedAt: IsoTime,
+  }),
+  subject: () => "models.classifier.published",
+  filter: "models.classifier.published",
+});
+
+// ---------------------------------------------------------------- dead letters
+
+export const MessageDeadLettered = define({
+  type: "MessageDeadLettered",
+  version: 1,
+  stream: "DEADLETTER",
+  data: z.object({
+    stream: z.string(),
+    consumer: z.string(),
+    subject: z.string(),
+    streamSeq: z.number().int().nonnegative(),
+    deliveries: z.number().int().nonnegative(),
+    reason: z.string(),
+    /** The original payload, base64 (may be truncated to 256 KiB). */
+    payloadBase64: z.string(),
+    truncated: z.boolean(),
+  }),
+  subject: (d) => `deadletter.${d.stream}.${d.consumer}`,
+  filter: "deadletter.>",
+});
+
+/** Every message the system knows, by type name. */
+export const Messages = {
+  FaceDetected,
+  FaceTrackEnded,
+  FaceRecognized,
+  UnknownFaceSeen,
+  TrackConcluded,
+  PersonEnrolled,
+  PersonUpdated,
+  PersonRemoved,
+  FaceTemplateAdded,
+  FaceTemplateReverted,
+  EnrollmentRejected,
+  EnrollPerson,
+  RemovePerson,
+  AlertRaised,
+  AlertAcknowledged,
+  AlertResolved,
+  CameraStatusChanged,
+  GreetingPlayed,
+  RetentionRunCompleted,
+  PersonErased,
+  ClassifierPublished,
+  MessageDeadLettered,
+} as const;
+
+export type Messages = typeof Messages;
+export type MessageType = keyof Messages;
+export type AnyMessageDef = Messages[MessageType];
+export type EnvelopeOf<T extends MessageType> = z.infer<Messages[T]["envelope"]>;
+export type DataOf<T extends MessageType> = z.infer<Messages[T]["data"]>;
+export type AnyEnvelope = { [K in MessageType]: EnvelopeOf<K> }[MessageType];
+
+export const AnyEnvelopeSchema = z.discriminatedUnion(
+  "type",
+  Object.values(Messages).map((m) => m.envelope) as unknown as [
+    Messages[MessageType]["envelope"],
+    ...Messages[MessageType]["envelope"][],
+  ],
+);
+
+export { BlobRef, Embedding, ImageRef };

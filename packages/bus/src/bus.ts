@@ -1,0 +1,162 @@
+import { headers as natsHeaders } from "@nats-io/transport-node";
+import type { NatsConnection } from "@nats-io/transport-node";
+import { type JetStreamClient, type JetStreamManager, jetstream, jetstreamManager } from "@nats-io/jetstream";
+import { type KV, Kvm } from "@nats-io/kv";
+import { type ObjectStore, Objm } from "@nats-io/obj";
+import {
+  type AnyEnvelope,
+  type ConsumerDecl,
+  type EnvelopeMeta,
+  type EnvelopeOf,
+  type MessageType,
+  type Messages,
+  makeEnvelope,
+  subjectOf,
+} from "@persona/contracts";
+import type { Logger, ServiceMetrics } from "@persona/runtime";
+import type { z } from "zod";
+import { connectNats } from "./connection.ts";
+import { type ConsumerLoop, type ConsumerLoopOptions, startConsumerLoop } from "./consumer.ts";
+import { PublishError } from "./errors.ts";
+import { applyTopology, ensureConsumer, topologyPresent } from "./topology.ts";
+
+export interface BusOptions {
+  url: string;
+  /** Service name: the connection name and the envelopes' `source`. */
+  service: string;
+  log: Logger;
+  metrics: ServiceMetrics;
+  /** Stream replicas when this service applies the topology. */
+  replicas?: number;
+  /** How long a publish keeps retrying through a disconnection (ms). */
+  publishRetryMs?: number;
+}
+
+export interface PublishResult {
+  seq: number;
+  duplicate: boolean;
+  stream: string;
+}
+
+/**
+ * The event backbone of a service: one NATS connection, typed publishing with server-side dedupe,
+ * consumer loops, KV and Object Store access, and a graceful drain.
+ */
+export class Bus {
+  readonly js: JetStreamClient;
+  private readonly loops: ConsumerLoop[] = [];
+  private topologyReady = false;
+  private closed = false;
+
+  private constructor(
+    readonly nc: NatsConnection,
+    readonly jsm: JetStreamManager,
+    private readonly options: BusOptions,
+  ) {
+    this.js = jetstream(nc);
+  }
+
+  static async connect(options: BusOptions): Promise<Bus> {
+    const nc = await connectNats({ url: options.url, name: options.service, log: options.log });
+    const jsm = await jetstreamManager(nc);
+    return new Bus(nc, jsm, options);
+  }
+
+  get service(): string {
+    return this.options.service;
+  }
+
+  get log(): Logger {
+    return this.options.log;
+  }
+
+  async applyTopology(): Promise<void> {
+    await applyTopology(this.nc, this.jsm, { replicas: this.options.replicas ?? 1 }, this.options.log);
+    this.topologyReady = true;
+  }
+
+  async ensureConsumer(decl: ConsumerDecl): Promise<void> {
+    await ensureConsumer(this.jsm, decl, this.options.log);
+  }
+
+  /** Build an envelope of this service (validated) without publishing it. */
+  envelope<T extends MessageType>(type: T, data: z.input<Messages[T]["data"]>, meta: Partial<EnvelopeMeta> = {}): EnvelopeOf<T> {
+    return makeEnvelope(type, data, { source: this.options.service, ...meta });
+  }
+
+  /**
+   * Publishes an envelope with `msgID = envelope.id` (the server drops duplicates within the stream's window),
+   * retrying through short disconnections: a retry of the same envelope is safe.
+   */
+  async publish(env: AnyEnvelope): Promise<PublishResult> {
+    const subject = subjectOf(env as EnvelopeOf<MessageType>);
+    const payload = new TextEncoder().encode(JSON.stringify(env));
+    const h = natsHeaders();
+    h.set("Persona-Type", env.type);
+    h.set("Persona-Correlation-Id", env.correlationId);
+    const deadline = Date.now() + (this.options.publishRetryMs ?? 30_000);
+    let attempt = 0;
+    for (;;) {
+      attempt++;
+      try {
+        const ack = await this.js.publish(subject, payload, { msgID: env.id, headers: h, timeout: 5000 });
+        this.options.metrics.published.inc({ type: env.type });
+        return { seq: ack.seq, duplicate: ack.duplicate, stream: ack.stream };
+      } catch (err) {
+        if (this.closed || Date.now() > deadline) {
+          throw new PublishError(`cannot publish ${env.type} ${env.id} to ${subject} after ${attempt} attempts`, { cause: err });
+        }
+        if (attempt === 1 || attempt % 10 === 0) {
+          this.options.log.warn({ type: env.type, subject, attempt, err: (err as Error).message }, "publish failed, retrying");
+        }
+        await new Promise((r) => setTimeout(r, Math.min(100 * 2 ** Math.min(attempt, 5), 2000)));
+      }
+    }
+  }
+
+  /** Starts a consumer loop (the durable consumer is created or updated first). */
+  async consume(options: Omit<ConsumerLoopOptions, "js" | "log" | "metrics" | "publishDeadLetter">): Promise<ConsumerLoop> {
+    await this.ensureConsumer(options.consumer);
+    const loop = await startConsumerLoop({
+      ...options,
+      js: this.js,
+      log: this.options.log.child({ consumer: options.consumer.durable }),
+      metrics: this.options.metrics,
+      publishDeadLetter: (env) => this.publish(env).then(() => undefined),
+      source: this.options.service,
+    });
+    this.loops.push(loop);
+    return loop;
+  }
+
+  kv(bucket: string): Promise<KV> {
+    return new Kvm(this.nc).open(bucket);
+  }
+
+  objectStore(bucket: string): Promise<ObjectStore> {
+    return new Objm(this.nc).open(bucket);
+  }
+
+  /** Readiness: connected, topology present, every consumer loop running. */
+  async readiness(): Promise<{ ok: boolean; detail?: string }> {
+    if (this.nc.isClosed()) return { ok: false, detail: "NATS connection closed" };
+    if (this.nc.isDraining()) return { ok: false, detail: "draining" };
+    try {
+      const t = await topologyPresent(this.jsm);
+      if (!t.ok) return { ok: false, detail: `missing: ${t.missing.join(", ")}` };
+    } catch (err) {
+      return { ok: false, detail: `NATS not answering: ${(err as Error).message}` };
+    }
+    const stopped = this.loops.filter((l) => !l.running);
+    if (stopped.length > 0) return { ok: false, detail: `consumers stopped: ${stopped.map((l) => l.name).join(", ")}` };
+    return { ok: true, detail: `${this.loops.length} consumer(s) running${this.topologyReady ? ", topology applied" : ""}` };
+  }
+
+  /** Stop pulling, finish in-flight work, drain the connection. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    for (const l of this.loops) await l.stop();
+    this.closed = true;
+    if (!this.nc.isClosed()) await this.nc.drain().catch(() => this.nc.close());
+  }
+}

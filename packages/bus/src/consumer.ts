@@ -1,0 +1,229 @@
+import { createHash } from "node:crypto";
+import type { ConsumerMessages, JetStreamClient, JsMsg } from "@nats-io/jetstream";
+import {
+  AnyEnvelopeSchema,
+  type ConsumerDecl,
+  type EnvelopeOf,
+  type MessageType,
+  Messages,
+  makeEnvelope,
+} from "@persona/contracts";
+import type { Logger, ServiceMetrics } from "@persona/runtime";
+import type { Outcome } from "./outcome.ts";
+
+export interface HandlerContext {
+  stream: string;
+  streamSeq: number;
+  deliveryCount: number;
+  subject: string;
+  /** Tell the server we are still working (resets the ack timer). Also called automatically during long work. */
+  working(): void;
+  log: Logger;
+}
+
+export type Handler<T extends MessageType> = (env: EnvelopeOf<T>, ctx: HandlerContext) => Promise<Outcome>;
+
+/** One handler per message type this consumer subscribes to; other valid types are acked as skipped. */
+export type HandlerMap<T extends MessageType = MessageType> = { [K in T]: Handler<K> };
+
+export interface ConsumerLoopOptions {
+  js: JetStreamClient;
+  consumer: ConsumerDecl;
+  handlers: Partial<HandlerMap>;
+  /** Messages handled at the same time by this worker. */
+  concurrency?: number;
+  log: Logger;
+  metrics: ServiceMetrics;
+  publishDeadLetter: (env: EnvelopeOf<"MessageDeadLettered">) => Promise<void>;
+  source?: string;
+}
+
+export interface ConsumerLoop {
+  readonly name: string;
+  readonly running: boolean;
+  readonly inFlight: number;
+  stop(): Promise<void>;
+  /** Resolves when the loop ends (after stop, or if it fails). */
+  done: Promise<void>;
+}
+
+const MAX_DEAD_LETTER_PAYLOAD = 256 * 1024;
+
+/** Exponential backoff for a thrown handler error: 0.5 s, 1 s, 2 s, ... capped at 30 s. */
+const backoffMs = (deliveries: number) => Math.min(500 * 2 ** Math.max(0, deliveries - 1), 30_000);
+
+export async function startConsumerLoop(o: ConsumerLoopOptions): Promise<ConsumerLoop> {
+  const name = `${o.consumer.stream}/${o.consumer.durable}`;
+  const concurrency = Math.max(1, o.concurrency ?? 4);
+  const consumer = await o.js.consumers.get(o.consumer.stream, o.consumer.durable);
+  const messages: ConsumerMessages = await consumer.consume({ max_messages: Math.max(concurrency * 2, 8) });
+  const labels = { consumer: o.consumer.durable };
+  let running = true;
+  let inFlight = 0;
+  const slotWaiters: (() => void)[] = [];
+  const idleWaiters: (() => void)[] = [];
+
+  const release = () => {
+    inFlight--;
+    o.metrics.inFlight.set(labels, inFlight);
+    slotWaiters.shift()?.();
+    if (inFlight === 0) for (const w of idleWaiters.splice(0)) w();
+  };
+
+  const deadLetter = async (m: JsMsg, reason: string) => {
+    const payload = Buffer.from(m.data.subarray(0, MAX_DEAD_LETTER_PAYLOAD));
+    const env = makeEnvelope(
+      "MessageDeadLettered",
+      {
+        stream: o.consumer.stream,
+        consumer: o.consumer.durable,
+        subject: m.subject,
+        streamSeq: m.seq,
+        deliveries: m.info.deliveryCount,
+        reason,
+        payloadBase64: payload.toString("base64"),
+        truncated: m.data.length > MAX_DEAD_LETTER_PAYLOAD,
+      },
+      // one dead-letter record per stream message, even if this runs twice
+      { source: o.source ?? "consumer", id: deadLetterId(o.consumer.stream, o.consumer.durable, m.seq) },
+    );
+    await o.publishDeadLetter(env);
+  };
+
+  const settle = async (m: JsMsg, type: string, outcome: Outcome) => {
+    o.metrics.handled.inc({ ...labels, type, outcome: outcome.kind });
+    switch (outcome.kind) {
+      case "ok":
+      case "skipped":
+        m.ack();
+        return;
+      case "retry": {
+        o.metrics.failed.inc({ ...labels, type });
+        if (m.info.deliveryCount >= o.consumer.maxDeliver) {
+          const reason = `exhausted after ${m.info.deliveryCount} deliveries: ${outcome.reason}`;
+          o.log.error({ seq: m.seq, type, reason }, "dead-lettering exhausted message");
+          await deadLetter(m, reason);
+          m.term();
+        } else {
+          m.nak(outcome.delayMs);
+        }
+        return;
+      }
+      case "poison":
+        o.metrics.failed.inc({ ...labels, type });
+        o.log.error({ seq: m.seq, type, reason: outcome.reason }, "dead-lettering poison message");
+        await deadLetter(m, outcome.reason);
+        // the 2.9 server ignores term reasons: the dead-letter record carries it
+        m.term();
+        return;
+      default: {
+        const never: never = outcome;
+        throw new Error(`unhandled outcome ${JSON.stringify(never)}`);
+      }
+    }
+  };
+
+  const handle = async (m: JsMsg) => {
+    if (m.info.deliveryCount > 1) o.metrics.redelivered.inc(labels);
+    let type = "unparsed";
+    const started = process.hrtime.bigint();
+    const keepAlive = setInterval(() => m.working(), Math.max(1000, Math.floor(o.consumer.ackWaitMs / 3)));
+    try {
+      let raw: unknown;
+      try {
+        raw = JSON.parse(new TextDecoder().decode(m.data));
+      } catch (err) {
+        await settle(m, type, { kind: "poison", reason: `not JSON: ${(err as Error).message}` });
+        return;
+      }
+      const parsed = AnyEnvelopeSchema.safeParse(raw);
+      if (!parsed.success) {
+        const t = (raw as { type?: unknown } | null)?.type;
+        type = typeof t === "string" && t in Messages ? t : "invalid";
+        const issues = parsed.error.issues
+          .slice(0, 5)
+          .map((i) => `${i.path.join(".")}: ${i.message}`)
+          .join("; ");
+        await settle(m, type, { kind: "poison", reason: `schema: ${issues}` });
+        return;
+      }
+      const env = parsed.data;
+      type = env.type;
+      const handler = o.handlers[env.type] as Handler<MessageType> | undefined;
+      if (!handler) {
+        await settle(m, type, { kind: "skipped", reason: "no handler for this type" });
+        return;
+      }
+      const ctx: HandlerContext = {
+        stream: o.consumer.stream,
+        streamSeq: m.seq,
+        deliveryCount: m.info.deliveryCount,
+        subject: m.subject,
+        working: () => m.working(),
+        log: o.log.child({ correlationId: env.correlationId, eventId: env.id, type }),
+      };
+      let outcome: Outcome;
+      try {
+        outcome = await handler(env as EnvelopeOf<MessageType>, ctx);
+      } catch (err) {
+        ctx.log.warn({ err, deliveries: m.info.deliveryCount }, "handler threw; will retry");
+        outcome = { kind: "retry", reason: `handler threw: ${(err as Error).message}`, delayMs: backoffMs(m.info.deliveryCount) };
+      }
+      await settle(m, type, outcome);
+    } catch (err) {
+      // settling failed (e.g. the dead-letter publish could not be made): leave the message unacked, it comes back
+      o.log.error({ err, seq: m.seq }, "could not settle message; it will be redelivered");
+    } finally {
+      clearInterval(keepAlive);
+      o.metrics.handlerSeconds.observe({ ...labels, type }, Number(process.hrtime.bigint() - started) / 1e9);
+    }
+  };
+
+  const done = (async () => {
+    try {
+      for await (const m of messages) {
+        if (!running) {
+          // pulled after stop was asked: give it back at once
+          m.nak();
+          continue;
+        }
+        if (inFlight >= concurrency) await new Promise<void>((r) => slotWaiters.push(r));
+        inFlight++;
+        o.metrics.inFlight.set(labels, inFlight);
+        void handle(m).finally(release);
+      }
+    } catch (err) {
+      o.log.error({ err }, "consumer loop failed");
+    } finally {
+      running = false;
+    }
+  })();
+
+  o.log.info({ consumer: name, concurrency }, "consumer loop started");
+
+  return {
+    name,
+    get running() {
+      return running;
+    },
+    get inFlight() {
+      return inFlight;
+    },
+    done,
+    async stop() {
+      if (!running && inFlight === 0) return;
+      running = false;
+      // stop pulling; messages already buffered are nak'ed above
+      await messages.close().catch(() => undefined);
+      if (inFlight > 0) await new Promise<void>((r) => idleWaiters.push(r));
+      await done;
+      o.log.info({ consumer: name }, "consumer loop stopped");
+    },
+  };
+}
+
+/** A deterministic UUID-shaped id for the dead-letter record of one stream message (dedupe on republish). */
+export function deadLetterId(stream: string, durable: string, seq: number): string {
+  const h = createHash("sha256").update(`${stream}/${durable}/${seq}`).digest("hex");
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}

@@ -1,0 +1,2 @@
+export * from "./natsServer.ts";
+export * from "./wait.ts";

@@ -1,0 +1,170 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+
+export const NATS_SERVER_BIN = process.env.NATS_SERVER_BIN ?? "/usr/sbin/nats-server";
+
+export class NatsServerMissingError extends Error {
+  override readonly name = "NatsServerMissingError";
+  constructor(path: string) {
+    super(
+      `nats-server not found at ${path}: install Debian's package with 'apt-get install nats-server' ` +
+        "(or set NATS_SERVER_BIN to the binary)",
+    );
+  }
+}
+
+export interface NatsServerOptions {
+  /** Defaults to true. */
+  jetstream?: boolean;
+  /** Store directory; a fresh temporary one when omitted (removed on dispose). */
+  storeDir?: string;
+  /** Client port; 0 picks a free one. */
+  port?: number;
+  serverName?: string;
+  /** Cluster settings for multi-server tests. */
+  cluster?: { name: string; port: number; routes: string[] };
+  /** Extra config file lines. */
+  extraConfig?: string;
+  /** Where the server's log goes; defaults to a file in the work dir. */
+  debug?: boolean;
+}
+
+/** A real nats-server process owned by a test (or by `persona run`). */
+export class NatsServerHandle implements AsyncDisposable {
+  private proc: ChildProcess | undefined;
+  port = 0;
+  private readonly ownsStore: boolean;
+  readonly workDir: string;
+  readonly storeDir: string;
+
+  private constructor(private readonly options: NatsServerOptions) {
+    this.workDir = mkdtempSync(join(tmpdir(), "persona-nats-"));
+    this.ownsStore = options.storeDir === undefined;
+    this.storeDir = options.storeDir ?? join(this.workDir, "store");
+    this.port = options.port ?? 0;
+  }
+
+  static async start(options: NatsServerOptions = {}): Promise<NatsServerHandle> {
+    if (!existsSync(NATS_SERVER_BIN)) throw new NatsServerMissingError(NATS_SERVER_BIN);
+    const h = new NatsServerHandle(options);
+    await h.launch();
+    return h;
+  }
+
+  get url(): string {
+    return `nats://127.0.0.1:${this.port}`;
+  }
+
+  get pid(): number | undefined {
+    return this.proc?.pid;
+  }
+
+  get logFile(): string {
+    return join(this.workDir, "nats.log");
+  }
+
+  private writeConfig(): string {
+    const o = this.options;
+    const lines = [
+      `listen: "127.0.0.1:${this.port === 0 ? -1 : this.port}"`,
+      `server_name: "${o.serverName ?? `persona-test-${process.pid}-${Math.random().toString(36).slice(2, 8)}`}"`,
+      `max_payload: 1048576`,
+    ];
+    if (o.jetstream !== false) lines.push(`jetstream: { store_dir: "${this.storeDir}", max_memory_store: 268435456, max_file_store: 4294967296 }`);
+    if (o.cluster) {
+      lines.push(
+        `cluster: { name: "${o.cluster.name}", listen: "127.0.0.1:${o.cluster.port}", routes: [${o.cluster.routes.map((r) => `"${r}"`).join(", ")}] }`,
+      );
+    }
+    if (o.extraConfig) lines.push(o.extraConfig);
+    const file = join(this.workDir, "nats.conf");
+    writeFileSync(file, `${lines.join("\n")}\n`);
+    return file;
+  }
+
+  private async launch(): Promise<void> {
+    const conf = this.writeConfig();
+    const portsDir = join(this.workDir, "ports");
+    rmSync(portsDir, { recursive: true, force: true });
+    mkdirSync(portsDir, { recursive: true });
+    const args = ["-c", conf, "--ports_file_dir", portsDir, "-l", this.logFile];
+    if (this.options.debug) args.push("-D");
+    const proc = spawn(NATS_SERVER_BIN, args, { stdio: ["ignore", "ignore", "pipe"] });
+    this.proc = proc;
+    let stderr = "";
+    proc.stderr?.on("data", (c: Buffer) => {
+      stderr += c.toString();
+    });
+    const exited = new Promise<number | null>((resolve) => proc.once("exit", (code) => resolve(code)));
+    const deadline = Date.now() + 15_000;
+    for (;;) {
+      const exit = await Promise.race([exited, sleep(25).then(() => undefined)]);
+      if (exit !== undefined) {
+        const log = existsSync(this.logFile) ? readFileSync(this.logFile, "utf8").slice(-2000) : "";
+        throw new Error(`nats-server exited with code ${exit} during start: ${stderr}${log}`);
+      }
+      const files = existsSync(portsDir) ? readdirSync(portsDir) : [];
+      const file = files[0];
+      if (file) {
+        const ports = JSON.parse(readFileSync(join(portsDir, file), "utf8")) as { nats?: string[] };
+        const url = ports.nats?.[0];
+        if (url) {
+          this.port = Number(new URL(url).port);
+          if (this.options.jetstream === false || (await this.jetStreamReady())) return;
+        }
+      }
+      if (Date.now() > deadline) throw new Error(`nats-server did not start within 15 s (log: ${this.logFile})`);
+    }
+  }
+
+  /** JetStream is ready once the server's log says so (it can take a moment after the ports file appears). */
+  private async jetStreamReady(): Promise<boolean> {
+    if (!existsSync(this.logFile)) return false;
+    const log = readFileSync(this.logFile, "utf8");
+    return /Server is ready/.test(log);
+  }
+
+  /** Stops the server (SIGTERM, then SIGKILL after a grace period). */
+  async stop(signal: NodeJS.Signals = "SIGTERM"): Promise<void> {
+    const proc = this.proc;
+    if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => proc.once("exit", () => resolve()));
+    proc.kill(signal);
+    const timedOut = await Promise.race([exited.then(() => false), sleep(5000).then(() => true)]);
+    if (timedOut) {
+      proc.kill("SIGKILL");
+      await exited;
+    }
+    this.proc = undefined;
+  }
+
+  /** Kills the server abruptly (as a crash would). */
+  async kill(): Promise<void> {
+    await this.stop("SIGKILL");
+  }
+
+  /** Starts the server again on the same port with the same store. */
+  async restart(): Promise<void> {
+    await this.stop();
+    // the old log stays, but "Server is ready" must come from the new run: rotate it
+    if (existsSync(this.logFile)) rmSync(this.logFile);
+    await this.launch();
+  }
+
+  async dispose(): Promise<void> {
+    await this.stop();
+    rmSync(this.workDir, { recursive: true, force: true });
+    if (!this.ownsStore) return;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.dispose();
+  }
+}
+
+export function startNatsServer(options?: NatsServerOptions): Promise<NatsServerHandle> {
+  return NatsServerHandle.start(options);
+}
