@@ -62,7 +62,7 @@ export const STREAMS: readonly StreamDecl[] = [
     subjects: ["sightings.>"],
     retention: "limits",
     maxAgeNs: 30 * DAY_NS,
-    maxBytes: 8 * 1024 * 1024 * 1024,
+    maxBytes: 4 * 1024 * 1024 * 1024,
     maxMsgSize: 256 * 1024,
     duplicateWindowNs: 2 * MINUTE_NS,
     description: "Recognitions, unknown faces and concluded tracks; many consumers",

@@ -73,7 +73,7 @@ export class NatsServerHandle implements AsyncDisposable {
       `server_name: "${o.serverName ?? `persona-test-${process.pid}-${Math.random().toString(36).slice(2, 8)}`}"`,
       `max_payload: 1048576`,
     ];
-    if (o.jetstream !== false) lines.push(`jetstream: { store_dir: "${this.storeDir}", max_memory_store: 268435456, max_file_store: 4294967296 }`);
+    if (o.jetstream !== false) lines.push(`jetstream: { store_dir: "${this.storeDir}", max_memory_store: 268435456 }`);
     if (o.cluster) {
       lines.push(
         `cluster: { name: "${o.cluster.name}", listen: "127.0.0.1:${o.cluster.port}", routes: [${o.cluster.routes.map((r) => `"${r}"`).join(", ")}] }`,

@@ -6,7 +6,7 @@ import { setTimeout as sleep } from "node:timers/promises";
  */
 export async function waitFor<T>(
   probe: () => T | Promise<T>,
-  options: { timeoutMs?: number; intervalMs?: number; message?: string } = {},
+  options: { timeoutMs?: number; intervalMs?: number; message?: string | (() => string) } = {},
 ): Promise<NonNullable<T>> {
   const deadline = Date.now() + (options.timeoutMs ?? 10_000);
   let last: T | undefined;
@@ -14,7 +14,7 @@ export async function waitFor<T>(
     last = await probe();
     if (last) return last as NonNullable<T>;
     if (Date.now() > deadline) {
-      throw new Error(`timed out after ${options.timeoutMs ?? 10_000} ms: ${options.message ?? "condition"} (last: ${JSON.stringify(last)})`);
+      throw new Error(`timed out after ${options.timeoutMs ?? 10_000} ms: ${typeof options.message === "function" ? options.message() : (options.message ?? "condition")} (last: ${JSON.stringify(last)})`);
     }
     await sleep(options.intervalMs ?? 50);
   }

@@ -1,0 +1,92 @@
+import { z } from "zod";
+import type { CollectionDef, DocumentStore, Filter, WriteOp } from "../types.ts";
+import { EntityId, type Page, UtcTime, type UtcTimeInput, ValidatedCollection, timeRange } from "./common.ts";
+
+export const AlertSeverity = z.enum(["info", "warning", "critical"]);
+export const AlertStatus = z.enum(["raised", "acknowledged", "resolved"]);
+
+export const AlertDoc = z
+  .object({
+    id: EntityId,
+    /** The rule that fired, e.g. "unknown-face", "watchlist", "camera-offline". */
+    rule: z.string().min(1).max(100),
+    severity: AlertSeverity,
+    status: AlertStatus,
+    message: z.string().max(2000).default(""),
+    cameraId: EntityId.nullable().default(null),
+    personId: EntityId.nullable().default(null),
+    at: UtcTime,
+    acknowledgedBy: z.string().min(1).max(200).nullable().default(null),
+    acknowledgedAt: UtcTime.nullable().default(null),
+    resolvedAt: UtcTime.nullable().default(null),
+  })
+  .superRefine((a, ctx) => {
+    if (a.status === "acknowledged" && (a.acknowledgedBy === null || a.acknowledgedAt === null)) {
+      ctx.addIssue({ code: "custom", path: ["acknowledgedBy"], message: "an acknowledged alert says who acknowledged it and when" });
+    }
+    if (a.status === "resolved" && a.resolvedAt === null) {
+      ctx.addIssue({ code: "custom", path: ["resolvedAt"], message: "a resolved alert says when" });
+    }
+  });
+export type AlertDoc = z.infer<typeof AlertDoc>;
+export type AlertInput = z.input<typeof AlertDoc>;
+
+export const ALERTS_COLLECTION: CollectionDef = {
+  name: "alerts",
+  indexes: [{ fields: ["at"] }, { fields: ["status", "at"] }, { fields: ["cameraId", "at"] }, { fields: ["personId", "at"] }],
+};
+
+export interface AlertsQuery extends Page {
+  status?: z.infer<typeof AlertStatus>;
+  severity?: z.infer<typeof AlertSeverity>;
+  cameraId?: string;
+  personId?: string;
+  from?: UtcTimeInput;
+  to?: UtcTimeInput;
+}
+
+export class AlertsRepository {
+  private constructor(private readonly docs: ValidatedCollection<typeof AlertDoc>) {}
+
+  static async open(store: DocumentStore): Promise<AlertsRepository> {
+    return new AlertsRepository(await ValidatedCollection.open(store, ALERTS_COLLECTION, AlertDoc));
+  }
+
+  get collectionName(): string {
+    return this.docs.name;
+  }
+
+  async get(id: string): Promise<AlertDoc | undefined> {
+    return this.docs.get(id);
+  }
+
+  async put(alert: AlertInput): Promise<AlertDoc> {
+    return this.docs.put(alert);
+  }
+
+  putOp(alert: AlertInput): WriteOp {
+    return this.docs.putOp(alert);
+  }
+
+  /** Newest first. */
+  async list(query: AlertsQuery = {}): Promise<AlertDoc[]> {
+    return this.docs.find(filterOf(query), { sort: { at: -1 }, limit: query.limit, skip: query.skip });
+  }
+
+  async count(query: Omit<AlertsQuery, "limit" | "skip"> = {}): Promise<number> {
+    return this.docs.count(filterOf(query));
+  }
+
+  async deleteOlderThan(before: UtcTimeInput): Promise<number> {
+    return this.docs.deleteMany(timeRange("at", undefined, before));
+  }
+}
+
+function filterOf(query: AlertsQuery): Filter {
+  const filter: Filter = { ...timeRange("at", query.from, query.to) };
+  if (query.status !== undefined) filter.status = query.status;
+  if (query.severity !== undefined) filter.severity = query.severity;
+  if (query.cameraId !== undefined) filter.cameraId = query.cameraId;
+  if (query.personId !== undefined) filter.personId = query.personId;
+  return filter;
+}

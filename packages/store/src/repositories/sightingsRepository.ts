@@ -1,0 +1,87 @@
+import { z } from "zod";
+import type { CollectionDef, DocumentStore, Filter, WriteOp } from "../types.ts";
+import { EntityId, ObjectKey, type Page, UtcTime, type UtcTimeInput, ValidatedCollection, timeRange, utc } from "./common.ts";
+
+/** History of faces seen: one document per recognised or unknown track result. */
+export const SightingDoc = z
+  .object({
+    id: EntityId,
+    cameraId: EntityId,
+    trackId: EntityId,
+    /** The recognised person; null for an unknown face. */
+    personId: EntityId.nullable(),
+    kind: z.enum(["recognized", "unknown"]),
+    /** Similarity of the best gallery match (for unknowns too: how close the nearest person came). */
+    similarity: z.number().finite(),
+    at: UtcTime,
+    /** Object-store key of the face crop; null once retention removed it. */
+    cropId: ObjectKey.nullable().default(null),
+  })
+  .superRefine((s, ctx) => {
+    if ((s.kind === "recognized") !== (s.personId !== null)) {
+      ctx.addIssue({ code: "custom", path: ["personId"], message: "a recognized sighting names a person; an unknown one does not" });
+    }
+  });
+export type SightingDoc = z.infer<typeof SightingDoc>;
+export type SightingInput = z.input<typeof SightingDoc>;
+
+export const SIGHTINGS_COLLECTION: CollectionDef = {
+  name: "sightings",
+  indexes: [{ fields: ["at"] }, { fields: ["cameraId", "at"] }, { fields: ["personId", "at"] }, { fields: ["kind", "at"] }],
+};
+
+export interface SightingsQuery extends Page {
+  cameraId?: string;
+  personId?: string;
+  kind?: SightingDoc["kind"];
+  /** Inclusive. */
+  from?: UtcTimeInput;
+  /** Exclusive. */
+  to?: UtcTimeInput;
+}
+
+export class SightingsRepository {
+  private constructor(private readonly docs: ValidatedCollection<typeof SightingDoc>) {}
+
+  static async open(store: DocumentStore): Promise<SightingsRepository> {
+    return new SightingsRepository(await ValidatedCollection.open(store, SIGHTINGS_COLLECTION, SightingDoc));
+  }
+
+  get collectionName(): string {
+    return this.docs.name;
+  }
+
+  async get(id: string): Promise<SightingDoc | undefined> {
+    return this.docs.get(id);
+  }
+
+  async put(sighting: SightingInput): Promise<SightingDoc> {
+    return this.docs.put(sighting);
+  }
+
+  putOp(sighting: SightingInput): WriteOp {
+    return this.docs.putOp(sighting);
+  }
+
+  /** Newest first. */
+  async list(query: SightingsQuery = {}): Promise<SightingDoc[]> {
+    return this.docs.find(filterOf(query), { sort: { at: -1 }, limit: query.limit, skip: query.skip });
+  }
+
+  async count(query: Omit<SightingsQuery, "limit" | "skip"> = {}): Promise<number> {
+    return this.docs.count(filterOf(query));
+  }
+
+  /** Retention: deletes sightings older than `before`; returns how many. */
+  async deleteOlderThan(before: UtcTimeInput): Promise<number> {
+    return this.docs.deleteMany({ at: { $lt: utc(before, "before") } });
+  }
+}
+
+function filterOf(query: SightingsQuery): Filter {
+  const filter: Filter = { ...timeRange("at", query.from, query.to) };
+  if (query.cameraId !== undefined) filter.cameraId = query.cameraId;
+  if (query.personId !== undefined) filter.personId = query.personId;
+  if (query.kind !== undefined) filter.kind = query.kind;
+  return filter;
+}
