@@ -36,7 +36,7 @@ function streamConfig(s: StreamDecl, replicas: number): Partial<StreamConfig> & 
   };
 }
 
-const isNotFound = (err: unknown) => err instanceof JetStreamApiError && err.code === 404;
+const isNotFound = (err: unknown) => err instanceof JetStreamApiError && err.status === 404;
 
 export async function ensureStream(jsm: JetStreamManager, s: StreamDecl, opts: TopologyOptions, log: Logger): Promise<void> {
   const want = streamConfig(s, opts.replicas);

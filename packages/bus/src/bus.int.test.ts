@@ -1,0 +1,191 @@
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
+import { AnyEnvelopeSchema, CONSUMERS, type ConsumerDecl, STREAMS, makeEnvelope } from "@persona/contracts";
+import { type NatsServerHandle, startNatsServer, waitFor } from "@persona/testing";
+import { headers } from "@nats-io/transport-node";
+import type { Bus } from "./bus.ts";
+import { ok, poison, retry } from "./outcome.ts";
+import { testBus, trackEnded } from "../test/helpers.ts";
+
+const decl = (durable: string, extra: Partial<ConsumerDecl> = {}): ConsumerDecl => ({
+  stream: "SYSTEM",
+  durable,
+  filterSubject: "system.camera.*.status",
+  ackWaitMs: 2000,
+  maxDeliver: 3,
+  maxAckPending: 100,
+  description: "test",
+  ...extra,
+});
+
+const cameraStatus = (cameraId: string, attempt = 0) => ({
+  cameraId,
+  role: "entrance" as const,
+  status: "live" as const,
+  message: "",
+  attempt,
+  source: "file",
+});
+
+async function deadLetters(bus: Bus) {
+  const out = [];
+  const info = await bus.jsm.streams.info("DEADLETTER");
+  for (let seq = info.state.first_seq; seq <= info.state.last_seq && info.state.messages > 0; seq++) {
+    const m = await bus.jsm.streams.getMessage("DEADLETTER", { seq }).catch(() => null);
+    if (m) out.push(AnyEnvelopeSchema.parse(m.json()));
+  }
+  return out;
+}
+
+describe("bus against a real nats-server", () => {
+  let server: NatsServerHandle;
+  let bus: Bus;
+  before(async () => {
+    server = await startNatsServer();
+    bus = await testBus(server.url);
+  });
+  after(async () => {
+    await bus.close();
+    await server.dispose();
+  });
+
+  test("topology is applied idempotently with the declared limits", async () => {
+    await bus.applyTopology();
+    await bus.applyTopology();
+    for (const s of STREAMS) {
+      const info = await bus.jsm.streams.info(s.name);
+      assert.deepEqual(info.config.subjects, s.subjects);
+      assert.equal(info.config.duplicate_window, s.duplicateWindowNs);
+      assert.equal(info.config.max_age, s.maxAgeNs);
+    }
+    for (const c of CONSUMERS) {
+      const info = await bus.jsm.consumers.info(c.stream, c.durable);
+      assert.equal(info.config.max_deliver, c.maxDeliver);
+    }
+    assert.ok((await bus.readiness()).ok);
+  });
+
+  test("publishing the same envelope twice stores it once (msgID dedupe)", async () => {
+    const env = bus.envelope("CameraStatusChanged", cameraStatus("dedupe"));
+    const a = await bus.publish(env);
+    const b = await bus.publish(env);
+    assert.equal(a.duplicate, false);
+    assert.equal(b.duplicate, true);
+    assert.equal(a.seq, b.seq);
+  });
+
+  test("a malformed event is dead-lettered once with its reason and never blocks the consumer", async () => {
+    const handled: string[] = [];
+    const loop = await bus.consume({
+      consumer: decl("poison-test", { filterSubject: "system.camera.poison.status" }),
+      concurrency: 1,
+      handlers: {
+        CameraStatusChanged: async (env) => {
+          handled.push(env.data.message);
+          return ok();
+        },
+      },
+    });
+    const good = (n: number) => bus.envelope("CameraStatusChanged", { ...cameraStatus("poison"), message: `good-${n}` });
+    await bus.publish(good(1));
+    // not JSON at all
+    await bus.js.publish("system.camera.poison.status", new TextEncoder().encode("{not json"));
+    // JSON that fails its schema (status value unknown)
+    const bad = { ...good(99), data: { ...good(99).data, status: "exploded" } };
+    await bus.js.publish("system.camera.poison.status", new TextEncoder().encode(JSON.stringify(bad)), { headers: headers() });
+    await bus.publish(good(2));
+    await waitFor(() => handled.length === 2, { message: "both good messages handled" });
+    assert.deepEqual(handled, ["good-1", "good-2"]);
+    const dls = await waitFor(async () => {
+      const d = (await deadLetters(bus)).filter((e) => e.type === "MessageDeadLettered" && e.data.consumer === "poison-test");
+      return d.length >= 2 ? d : undefined;
+    });
+    await sleep(2500); // longer than ack wait: a terminated message must not come back
+    const again = (await deadLetters(bus)).filter((e) => e.type === "MessageDeadLettered" && e.data.consumer === "poison-test");
+    assert.equal(again.length, 2, "each poison message is recorded exactly once");
+    const reasons = dls.map((d) => (d.type === "MessageDeadLettered" ? d.data.reason : "")).sort();
+    assert.match(reasons[0] ?? "", /^not JSON/);
+    assert.match(reasons[1] ?? "", /^schema: data\.status/);
+    assert.deepEqual(handled, ["good-1", "good-2"], "poison was never handed to the handler");
+    const info = await bus.jsm.consumers.info("SYSTEM", "poison-test");
+    assert.equal(info.num_ack_pending, 0);
+    await loop.stop();
+  });
+
+  test("a message that keeps failing is retried up to max deliveries, then dead-lettered as exhausted", async () => {
+    let attempts = 0;
+    const loop = await bus.consume({
+      consumer: decl("retry-test", { filterSubject: "system.camera.flaky.status" }),
+      handlers: {
+        CameraStatusChanged: async () => {
+          attempts++;
+          return retry("database down", 50);
+        },
+      },
+    });
+    const env = bus.envelope("CameraStatusChanged", cameraStatus("flaky"));
+    await bus.publish(env);
+    const dl = await waitFor(async () =>
+      (await deadLetters(bus)).find((e) => e.type === "MessageDeadLettered" && e.data.consumer === "retry-test"),
+    );
+    assert.equal(attempts, 3);
+    assert.ok(dl.type === "MessageDeadLettered");
+    assert.match(dl.data.reason, /^exhausted after 3 deliveries: database down/);
+    assert.equal(AnyEnvelopeSchema.parse(JSON.parse(Buffer.from(dl.data.payloadBase64, "base64").toString())).id, env.id);
+    await loop.stop();
+  });
+
+  test("a thrown handler error is retried with backoff and succeeds when the cause goes away", async () => {
+    let calls = 0;
+    const loop = await bus.consume({
+      consumer: decl("throw-test", { filterSubject: "system.camera.throws.status" }),
+      handlers: {
+        CameraStatusChanged: async () => {
+          calls++;
+          if (calls < 2) throw new Error("transient");
+          return ok();
+        },
+      },
+    });
+    await bus.publish(bus.envelope("CameraStatusChanged", cameraStatus("throws")));
+    await waitFor(() => calls === 2);
+    await waitFor(async () => (await bus.jsm.consumers.info("SYSTEM", "throw-test")).num_ack_pending === 0);
+    await loop.stop();
+  });
+
+  test("bounded concurrency: never more handlers in flight than asked", async () => {
+    let now = 0;
+    let peak = 0;
+    let done = 0;
+    const loop = await bus.consume({
+      consumer: decl("concurrency-test", { filterSubject: "system.camera.conc.status" }),
+      concurrency: 3,
+      handlers: {
+        CameraStatusChanged: async () => {
+          now++;
+          peak = Math.max(peak, now);
+          await sleep(20);
+          now--;
+          done++;
+          return ok();
+        },
+      },
+    });
+    await Promise.all(Array.from({ length: 30 }, (_, i) => bus.publish(bus.envelope("CameraStatusChanged", cameraStatus("conc", i)))));
+    await waitFor(() => done === 30);
+    assert.equal(peak, 3);
+    await loop.stop();
+  });
+
+  test("the envelope's correlation is kept by a caused message", () => {
+    const parent = makeEnvelope("FaceTrackEnded", trackEnded("c", "t"), { source: "camera" });
+    const child = bus.envelope(
+      "CameraStatusChanged",
+      cameraStatus("c"),
+      { correlationId: parent.correlationId, causationId: parent.id },
+    );
+    assert.equal(child.correlationId, parent.id);
+    assert.equal(child.causationId, parent.id);
+  });
+});

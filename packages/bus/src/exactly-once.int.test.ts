@@ -1,0 +1,90 @@
+import assert from "node:assert/strict";
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { test } from "node:test";
+import { openStore } from "@persona/store";
+import { startNatsServer, waitFor } from "@persona/testing";
+import { testBus, trackEnded } from "../test/helpers.ts";
+
+const WORKER = new URL("../test/projection-worker.ts", import.meta.url).pathname;
+const EVENTS = 10_000;
+
+interface Worker {
+  proc: ChildProcess;
+  applied: Set<string>;
+  skipped: number;
+  ready: Promise<void>;
+}
+
+function startWorker(url: string, db: string, name: string): Worker {
+  const proc = spawn(process.execPath, ["--import", "tsx", WORKER, url, db, name], { stdio: ["ignore", "pipe", "inherit"] });
+  const w: Worker = { proc, applied: new Set(), skipped: 0, ready: Promise.resolve() };
+  let readyResolve: () => void = () => {};
+  w.ready = new Promise((r) => {
+    readyResolve = r;
+  });
+  createInterface({ input: proc.stdout! }).on("line", (line) => {
+    if (line === "ready") return readyResolve();
+    const [result, id] = line.split(" ");
+    if (result === "applied" && id) w.applied.add(id);
+    else if (result === "skipped") w.skipped++;
+  });
+  return w;
+}
+
+test("10,000 events through two workers of one durable consumer reach the projection exactly once, also when a worker is killed mid-run", async (t) => {
+  await using server = await startNatsServer();
+  const dir = mkdtempSync(join(tmpdir(), "persona-eo-"));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const db = join(dir, "projection.db");
+  const bus = await testBus(server.url, "publisher");
+  t.after(() => bus.close());
+
+  const a = startWorker(server.url, db, "a");
+  const b = startWorker(server.url, db, "b");
+  await Promise.all([a.ready, b.ready]);
+
+  const ids: string[] = [];
+  const publishAll = async () => {
+    for (let i = 0; i < EVENTS; i += 500) {
+      await Promise.all(
+        Array.from({ length: Math.min(500, EVENTS - i) }, (_, j) => {
+          const env = bus.envelope("FaceTrackEnded", trackEnded("cam", `t${i + j}`));
+          ids.push(env.id);
+          return bus.publish(env);
+        }),
+      );
+    }
+  };
+  const publishing = publishAll();
+  // kill worker a abruptly once it has done some work, while messages are in flight
+  await waitFor(() => a.applied.size > 1500, { timeoutMs: 60_000, message: "worker a made progress" });
+  a.proc.kill("SIGKILL");
+  await new Promise((r) => a.proc.once("exit", r));
+  const killedAt = a.applied.size;
+  await publishing;
+
+  // worker b takes over the redelivered messages (ack wait 2 s in the worker's consumer)
+  await waitFor(() => a.applied.size + b.applied.size >= EVENTS, { timeoutMs: 40_000, intervalMs: 200, message: () => `all applied (a=${a.applied.size} b=${b.applied.size} skipped=${b.skipped})` });
+  const info = await waitFor(async () => {
+    const i = await bus.jsm.consumers.info("DETECTIONS", "recognizers");
+    return i.num_pending === 0 && i.num_ack_pending === 0 ? i : undefined;
+  }, { timeoutMs: 30_000 });
+  assert.equal(info.num_pending, 0);
+
+  b.proc.kill("SIGTERM");
+  await new Promise((r) => b.proc.once("exit", r));
+
+  const store = await openStore({ url: `sqlite:${db}` });
+  t.after(() => store.close());
+  const tracks = await store.collection({ name: "tracks" });
+  assert.equal(await tracks.count(), EVENTS, "every event is in the projection");
+  const union = new Set([...a.applied, ...b.applied]);
+  assert.equal(union.size, EVENTS, "each event applied");
+  assert.equal(a.applied.size + b.applied.size, EVENTS, "no event applied twice");
+  assert.deepEqual([...union].sort(), [...ids].sort());
+  t.diagnostic(`worker a applied ${killedAt} before SIGKILL; b applied ${b.applied.size}; b skipped ${b.skipped} redelivered duplicates`);
+});
