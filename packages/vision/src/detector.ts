@@ -1,0 +1,293 @@
+/**
+ * BlazeFace (MediaPipe back-camera, 256x256) face detector on onnxruntime-node, with whole-frame and tiled modes.
+ *
+ * The model file has a fixed batch of 1 (`input:0` [1,256,256,3]), so tiles run one after another on the same
+ * session; each run is ~3-7 ms on one thread. See tiling.ts for how tiles are planned and de-duplicated.
+ */
+import * as ort from "onnxruntime-node";
+import {
+  BLAZEFACE_BACK_HEADS,
+  BLAZEFACE_INPUT_SIZE,
+  decodeHead,
+  headAnchors,
+  transformDetection,
+} from "./blazeface-decode.ts";
+import { MODEL_FILES, createSession, resolveModelPath, type SessionOptions } from "./models.ts";
+import { hardNms, weightedNms } from "./nms.ts";
+import { fillTensorWindow, resizeArea } from "./resample.ts";
+import { planTiles, wholeFrameScale, wholeFrameSuffices, type Tile, type TilePlan } from "./tiling.ts";
+import { assertRgbImage, type Detection, type RgbImage } from "./types.ts";
+
+export interface DetectOptions {
+  /** Smallest face wanted, in frame pixels (max of box width/height). Detections under 0.8 x this are dropped
+   * (BlazeFace's boxes of small faces run ~10% small, and a hard cut at the limit would lose faces there); in
+   * `tiling: "auto"` it also decides whether and how finely to tile. Default 32. */
+  minFaceSize?: number;
+  /** Minimum detector confidence. Default 0.5. */
+  scoreThreshold?: number;
+  /** IoU above which candidates are merged (weighted) or suppressed (hard). Default 0.3 (MediaPipe's value). */
+  iouThreshold?: number;
+  /** "off": one letterboxed whole-frame pass. "on": tiles + whole frame. "auto" (default): tiles only when a
+   * whole-frame pass would see `minFaceSize` faces below `modelMinFacePx` input pixels. */
+  tiling?: "auto" | "off" | "on";
+  /** Tile side in frame pixels; default derived from `minFaceSize` (256 * minFaceSize / modelMinFacePx, so 512 for
+   * 32 px faces), never below 256 (no upscaling). */
+  tileSize?: number;
+  /** Fractional overlap between tiles. Default 0.25. */
+  tileOverlap?: number;
+  /** Maximum tiles per frame; the tile size grows to respect it (so very large frames lose their smallest faces).
+   * Default 24 (a 1920x1080 frame at 512 px tiles needs 15). */
+  maxTiles?: number;
+  /** Smallest face the model finds reliably, in 256-input pixels. Default 16. */
+  modelMinFacePx?: number;
+  /** "weighted" (default, MediaPipe's blending) or "hard". */
+  nms?: "weighted" | "hard";
+  /** At most this many faces (highest scores first). Default 1000. */
+  maxFaces?: number;
+}
+
+/** Detections down to this fraction of `minFaceSize` are kept. */
+const MIN_FACE_SLACK = 0.8;
+
+export const DETECT_DEFAULTS: Required<Omit<DetectOptions, "tileSize">> = {
+  minFaceSize: 32,
+  scoreThreshold: 0.5,
+  iouThreshold: 0.3,
+  tiling: "auto",
+  tileOverlap: 0.25,
+  maxTiles: 24,
+  modelMinFacePx: 16,
+  nms: "weighted",
+  maxFaces: 1000,
+};
+
+export interface FaceDetectorOptions extends SessionOptions {
+  /** Model file; relative names resolve against `modelsDir` / `PERSONA_MODELS_DIR` / `<repo>/models/dist`.
+   * Default `blazeface-back-256.onnx`. */
+  modelPath?: string;
+  modelsDir?: string;
+  /** Defaults for every `detect` call. */
+  detect?: DetectOptions;
+}
+
+export interface DetectionReport {
+  readonly detections: Detection[];
+  /** Tile plan used, or null for a whole-frame-only pass. */
+  readonly plan: TilePlan | null;
+  /** Model runs (tiles + whole frame). */
+  readonly runs: number;
+  /** Candidates before NMS (after tile ownership filtering). */
+  readonly candidates: number;
+  readonly timings: { readonly resampleMs: number; readonly inferenceMs: number; readonly decodeMs: number; readonly totalMs: number };
+}
+
+interface HeadBinding {
+  scoresName: string;
+  boxesName: string;
+  anchors: Float32Array;
+}
+
+export class FaceDetector {
+  readonly modelPath: string;
+  readonly defaults: Required<Omit<DetectOptions, "tileSize">> & Pick<DetectOptions, "tileSize">;
+  #session: ort.InferenceSession;
+  #inputName: string;
+  #heads: HeadBinding[];
+
+  private constructor(modelPath: string, session: ort.InferenceSession, inputName: string, heads: HeadBinding[], defaults: DetectOptions) {
+    this.modelPath = modelPath;
+    this.#session = session;
+    this.#inputName = inputName;
+    this.#heads = heads;
+    this.defaults = { ...DETECT_DEFAULTS, ...defaults };
+  }
+
+  /** Loads the model and binds its outputs by shape (one warm-up run on a blank input). */
+  static async create(options: FaceDetectorOptions = {}): Promise<FaceDetector> {
+    const modelPath = resolveModelPath(options.modelPath ?? MODEL_FILES.blazeface, options.modelsDir);
+    const session = await createSession(modelPath, options);
+    const inputName = session.inputNames[0];
+    if (!inputName) throw new Error(`${modelPath} has no input`);
+    const size = BLAZEFACE_INPUT_SIZE;
+    const blank = new ort.Tensor("float32", new Float32Array(size * size * 3), [1, size, size, 3]);
+    const out = await session.run({ [inputName]: blank });
+    const heads = bindHeads(out, modelPath);
+    return new FaceDetector(modelPath, session, inputName, heads, options.detect ?? {});
+  }
+
+  /** Detects faces; coordinates are in `image` pixels, sorted by score (best first). */
+  async detect(image: RgbImage, options: DetectOptions = {}): Promise<Detection[]> {
+    return (await this.detectDetailed(image, options)).detections;
+  }
+
+  /** `detect` plus the plan, run count and timings. */
+  async detectDetailed(image: RgbImage, options: DetectOptions = {}): Promise<DetectionReport> {
+    assertRgbImage(image);
+    const o = { ...this.defaults, ...options };
+    validateDetectOptions(o);
+    const t0 = performance.now();
+    let resampleMs = 0;
+    let inferenceMs = 0;
+    let decodeMs = 0;
+    const size = BLAZEFACE_INPUT_SIZE;
+    const { width: W, height: H } = image;
+    const useTiles =
+      o.tiling === "on" || (o.tiling === "auto" && !wholeFrameSuffices(W, H, o.minFaceSize, size, o.modelMinFacePx));
+    const plan = useTiles
+      ? planTiles({
+          width: W,
+          height: H,
+          minFaceSize: o.minFaceSize,
+          inputSize: size,
+          modelMinFacePx: o.modelMinFacePx,
+          overlap: o.tileOverlap,
+          maxTiles: o.maxTiles,
+          ...(o.tileSize !== undefined ? { tileSize: o.tileSize } : {}),
+        })
+      : null;
+    // A plan whose single tile covers the frame is just a whole-frame pass.
+    const tiled = plan !== null && plan.tiles.length > 1;
+    const input = new Float32Array(size * size * 3);
+    const tensor = new ort.Tensor("float32", input, [1, size, size, 3]);
+    const candidates: Detection[] = [];
+    let runs = 0;
+
+    const run = async (): Promise<Detection[]> => {
+      const ti = performance.now();
+      const out = await this.#session.run({ [this.#inputName]: tensor });
+      const td = performance.now();
+      inferenceMs += td - ti;
+      runs++;
+      const dets: Detection[] = [];
+      for (const h of this.#heads) {
+        const s = out[h.scoresName]?.data as Float32Array;
+        const b = out[h.boxesName]?.data as Float32Array;
+        decodeHead(s, b, h.anchors, o.scoreThreshold, dets);
+      }
+      decodeMs += performance.now() - td;
+      return dets;
+    };
+
+    let level: RgbImage | null = null;
+    if (tiled && plan) {
+      let tr = performance.now();
+      level = resizeArea(image, plan.levelWidth, plan.levelHeight);
+      resampleMs += performance.now() - tr;
+      const sx = W / plan.levelWidth;
+      const sy = H / plan.levelHeight;
+      for (const tile of plan.tiles) {
+        tr = performance.now();
+        fillTensorWindow(level, tile.levelX, tile.levelY, size, input);
+        resampleMs += performance.now() - tr;
+        for (const d of await run()) {
+          const f = transformDetection(d, sx, sy, tile.levelX * sx, tile.levelY * sy);
+          if (ownedByTile(f, tile, W, H)) candidates.push(f);
+        }
+      }
+    }
+
+    // Whole-frame (letterboxed, centred) pass: always in "off"/"auto" without tiles; for large faces when tiled.
+    {
+      const s = wholeFrameScale(W, H, size);
+      const lw = Math.max(1, Math.min(size, Math.round(W * s)));
+      const lh = Math.max(1, Math.min(size, Math.round(H * s)));
+      const tr = performance.now();
+      const small = resizeArea(level ?? image, lw, lh);
+      const ox = Math.floor((size - lw) / 2);
+      const oy = Math.floor((size - lh) / 2);
+      fillTensorWindow(small, -ox, -oy, size, input);
+      resampleMs += performance.now() - tr;
+      const sx = W / lw;
+      const sy = H / lh;
+      const minWhole = tiled && plan ? plan.overlap * 0.75 : 0;
+      for (const d of await run()) {
+        const f = transformDetection(d, sx, sy, -ox * sx, -oy * sy);
+        if (Math.max(f.box.width, f.box.height) >= minWhole) candidates.push(f);
+      }
+    }
+
+    const td = performance.now();
+    const merged = o.nms === "hard" ? hardNms(candidates, o.iouThreshold) : weightedNms(candidates, o.iouThreshold);
+    const detections = merged
+      .filter((d) => Math.max(d.box.width, d.box.height) >= MIN_FACE_SLACK * o.minFaceSize)
+      .sort((a, b) => b.score - a.score)
+      .slice(0, o.maxFaces);
+    decodeMs += performance.now() - td;
+    return {
+      detections,
+      plan: tiled ? plan : null,
+      runs,
+      candidates: candidates.length,
+      timings: { resampleMs, inferenceMs, decodeMs, totalMs: performance.now() - t0 },
+    };
+  }
+
+  async dispose(): Promise<void> {
+    await this.#session.release();
+  }
+}
+
+function validateDetectOptions(o: Required<Omit<DetectOptions, "tileSize">> & Pick<DetectOptions, "tileSize">): void {
+  const bad = (name: string, v: unknown) => new RangeError(`invalid detect option ${name}: ${String(v)}`);
+  if (!(o.minFaceSize > 0)) throw bad("minFaceSize", o.minFaceSize);
+  if (!(o.scoreThreshold > 0 && o.scoreThreshold < 1)) throw bad("scoreThreshold", o.scoreThreshold);
+  if (!(o.iouThreshold > 0 && o.iouThreshold < 1)) throw bad("iouThreshold", o.iouThreshold);
+  if (!["auto", "on", "off"].includes(o.tiling)) throw bad("tiling", o.tiling);
+  if (!(o.tileOverlap >= 0 && o.tileOverlap <= 0.5)) throw bad("tileOverlap", o.tileOverlap);
+  if (!(o.maxTiles >= 1)) throw bad("maxTiles", o.maxTiles);
+  if (!(o.modelMinFacePx > 0)) throw bad("modelMinFacePx", o.modelMinFacePx);
+  if (o.tileSize !== undefined && !(o.tileSize > 0)) throw bad("tileSize", o.tileSize);
+  if (!["weighted", "hard"].includes(o.nms)) throw bad("nms", o.nms);
+  if (!(o.maxFaces >= 0)) throw bad("maxFaces", o.maxFaces);
+}
+
+/** Keep a tile detection only if its centre is in the tile's core and it does not cross an inner tile edge. */
+function ownedByTile(d: Detection, tile: Tile, frameW: number, frameH: number): boolean {
+  const cx = d.box.x + d.box.width / 2;
+  const cy = d.box.y + d.box.height / 2;
+  const { core, frame } = tile;
+  if (cx < core.x0 || cx >= core.x1 || cy < core.y0 || cy >= core.y1) return false;
+  const slack = 0.1 * Math.max(d.box.width, d.box.height);
+  const eps = 0.5;
+  if (frame.x0 > eps && d.box.x < frame.x0 - slack) return false;
+  if (frame.y0 > eps && d.box.y < frame.y0 - slack) return false;
+  if (frame.x1 < frameW - eps && d.box.x + d.box.width > frame.x1 + slack) return false;
+  if (frame.y1 < frameH - eps && d.box.y + d.box.height > frame.y1 + slack) return false;
+  return true;
+}
+
+/** Finds the score and regressor outputs of each head by shape: [1, N, 1] and [1, N, 16], N = 512 or 384
+ * (or a merged 896 = 512 + 384, as MediaPipe's tflite emits). */
+function bindHeads(out: ort.InferenceSession.OnnxValueMapType, modelPath: string): HeadBinding[] {
+  const byLen = new Map<number, { scores?: string; boxes?: string }>();
+  for (const [name, v] of Object.entries(out)) {
+    const dims = (v as ort.Tensor).dims;
+    const last = dims[dims.length - 1];
+    const n = dims.length >= 2 ? (dims[dims.length - 2] as number) : 0;
+    const e = byLen.get(n) ?? {};
+    if (last === 1) e.scores = name;
+    else if (last === 16) e.boxes = name;
+    byLen.set(n, e);
+  }
+  const heads: HeadBinding[] = [];
+  const [h16, h32] = BLAZEFACE_BACK_HEADS;
+  if (!h16 || !h32) throw new Error("BlazeFace head layout missing");
+  const a16 = headAnchors(h16);
+  const a32 = headAnchors(h32);
+  const e512 = byLen.get(512);
+  const e384 = byLen.get(384);
+  const e896 = byLen.get(896);
+  if (e512?.scores && e512.boxes && e384?.scores && e384.boxes) {
+    heads.push({ scoresName: e512.scores, boxesName: e512.boxes, anchors: a16 });
+    heads.push({ scoresName: e384.scores, boxesName: e384.boxes, anchors: a32 });
+  } else if (e896?.scores && e896.boxes) {
+    const all = new Float32Array(a16.length + a32.length);
+    all.set(a16, 0);
+    all.set(a32, a16.length);
+    heads.push({ scoresName: e896.scores, boxesName: e896.boxes, anchors: all });
+  } else {
+    const shapes = Object.entries(out).map(([k, v]) => `${k}:[${(v as ort.Tensor).dims.join(",")}]`).join(" ");
+    throw new Error(`${modelPath} does not look like BlazeFace back-256 (outputs ${shapes})`);
+  }
+  return heads;
+}

@@ -1,0 +1,36 @@
+/** Why an image could not be decoded. */
+export type ImageDecodeErrorCode =
+  /** zero bytes */
+  | "empty"
+  /** the bytes are not a recognised image format (text, random bytes, ...) */
+  | "not_image"
+  /** a recognised format we do not accept (SVG, PDF, ...) */
+  | "unsupported"
+  /** a recognised image whose data is damaged or truncated beyond what the decoder tolerates */
+  | "corrupt"
+  /** more pixels (or bytes) than the configured limits allow */
+  | "too_large"
+  /** decoding took longer than `timeoutSeconds` */
+  | "timeout"
+  /** the file could not be read */
+  | "io";
+
+/** Thrown by `decodeImage` for every input it cannot turn into RGB pixels. The decoder's own error is in `cause`. */
+export class ImageDecodeError extends Error {
+  override readonly name = "ImageDecodeError";
+  readonly code: ImageDecodeErrorCode;
+  constructor(code: ImageDecodeErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+  }
+}
+
+/** Thrown when an ONNX model file cannot be found or loaded. */
+export class ModelLoadError extends Error {
+  override readonly name = "ModelLoadError";
+  readonly modelPath: string;
+  constructor(modelPath: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.modelPath = modelPath;
+  }
+}

@@ -1,0 +1,48 @@
+/**
+ * @persona/vision: image decoding, BlazeFace face detection (whole frame and tiled), similarity alignment into
+ * recognizer chips, and face quality. Pure TypeScript + sharp + onnxruntime-node.
+ */
+export { type Box, type Detection, type FaceKeypoints, KEYPOINT_NAMES, type KeypointName, type Point, type RgbImage } from "./types.ts";
+export { ImageDecodeError, type ImageDecodeErrorCode, ModelLoadError } from "./errors.ts";
+export {
+  DECODE_DEFAULTS,
+  type DecodedImage,
+  type DecodeOptions,
+  decodeImage,
+  encodeJpeg,
+  encodePng,
+  fitPixels,
+  resizeRgb,
+} from "./image.ts";
+export { MODEL_FILES, REPO_MODELS_DIR, createSession, resolveModelPath, resolveModelsDir, type SessionOptions } from "./models.ts";
+export {
+  DETECT_DEFAULTS,
+  type DetectionReport,
+  type DetectOptions,
+  FaceDetector,
+  type FaceDetectorOptions,
+} from "./detector.ts";
+export { keypointsFromArray, keypointsToArray } from "./blazeface-decode.ts";
+export { hardNms, iou, weightedNms } from "./nms.ts";
+export { planTiles, type Tile, type TilePlan } from "./tiling.ts";
+export { resizeArea } from "./resample.ts";
+export { type Affine, applyAffine, estimateSimilarity, invertAffine } from "./similarity.ts";
+export { warpAffine, type WarpOptions } from "./warp.ts";
+export { ARCFACE_112, type AlignmentTemplate, DLIB_150, dlibTemplate, resizeTemplate, withMargin } from "./templates.ts";
+export { type AlignedFace, type AlignOptions, alignFace, alignmentTransform } from "./alignment.ts";
+export { laplacianVariance, toGray } from "./sharpness.ts";
+export { estimatePose, type HeadPose } from "./pose.ts";
+export {
+  assessQuality,
+  type FaceQuality,
+  GATE_DEFAULTS,
+  type GateOptions,
+  type GateResult,
+  QUALITY_DEFAULTS,
+  QUALITY_TEMPLATE,
+  type QualityOptions,
+  qualityGate,
+  scoreQuality,
+} from "./quality.ts";
+export { type AlignedDetection, alignDetections, type DetectAndAlignOptions, detectAndAlign } from "./pipeline.ts";
+export { drawBox, drawDetections, drawDot } from "./draw.ts";
