@@ -94,7 +94,9 @@ async function main(): Promise<void> {
     console.log(JSON.stringify(results, null, 2));
     return;
   }
-  console.log(`onnxruntime-node ${ort.env.versions.common}, 1 thread, graphOptimizationLevel 'all', batch 1, ${runs} runs after 10 warm-up runs`);
+  console.log(
+    `onnxruntime-node ${ort.env.versions.common}, 1 thread, graphOptimizationLevel 'all', batch 1, ${runs} runs after 10 warm-up runs`,
+  );
   for (const r of results) {
     console.log(
       `${r.model.padEnd(19)} ${r.mb.toFixed(2).padStart(6)} MB  median ${r.medianMs.toFixed(2).padStart(6)} ms  p90 ${r.p90Ms.toFixed(2).padStart(6)} ms  min ${r.minMs.toFixed(2).padStart(6)} ms  load ${r.loadMs.toFixed(0)} ms`,

@@ -47,7 +47,10 @@ test("loadWeights dequantizes uint8 as tfjs does and rejects shards of the wrong
     const map = await loadWeights(dir, [{ paths: ["w.bin"], weights: [q, f] }]);
     assert.deepEqual(Array.from(map.get("q")?.data ?? []), [-1, -0.5, 126.5]);
     assert.deepEqual(Array.from(map.get("f")?.data ?? []), [2.5]);
-    await assert.rejects(loadWeights(dir, [{ paths: ["w.bin"], weights: [q] }]), (e: unknown) => e instanceof ModelBuildError && e.code === "weights");
+    await assert.rejects(
+      loadWeights(dir, [{ paths: ["w.bin"], weights: [q] }]),
+      (e: unknown) => e instanceof ModelBuildError && e.code === "weights",
+    );
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
@@ -68,7 +71,10 @@ test("a cached tarball whose sha512 differs from sources.json is refused, withou
     };
     assert.equal(tarballName(source.name, source.version), "scope-some-pkg-1.0.0.tgz");
     await writeFile(join(dir, "scope-some-pkg-1.0.0.tgz"), "not the pinned bytes");
-    await assert.rejects(fetchPackage(source, dir, () => {}), (e: unknown) => e instanceof ModelBuildError && e.code === "integrity");
+    await assert.rejects(
+      fetchPackage(source, dir, () => {}),
+      (e: unknown) => e instanceof ModelBuildError && e.code === "integrity",
+    );
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
@@ -101,15 +107,31 @@ function syntheticModel(): { json: TfGraphModelJson; weights: SyntheticWeight[] 
       return (seed / 2 ** 32) * 2 - 1;
     });
   const weights: SyntheticWeight[] = [];
-  const nodes: TfNode[] = [{ name: "x", op: "Placeholder", attr: { dtype: float, shape: { shape: { dim: [{ size: "-1" }, { size: "8" }, { size: "6" }, { size: "2" }] } } } }];
+  const nodes: TfNode[] = [
+    {
+      name: "x",
+      op: "Placeholder",
+      attr: { dtype: float, shape: { shape: { dim: [{ size: "-1" }, { size: "8" }, { size: "6" }, { size: "2" }] } } },
+    },
+  ];
   const constant = (name: string, shape: number[], data: Float32Array | Int32Array) => {
     const dtype = data instanceof Int32Array ? "int32" : "float32";
     weights.push({ spec: { name, shape, dtype }, data });
-    nodes.push({ name, op: "Const", attr: { dtype: { type: dtype === "int32" ? "DT_INT32" : "DT_FLOAT" }, value: {} } as TfNode["attr"] });
+    nodes.push({
+      name,
+      op: "Const",
+      attr: { dtype: { type: dtype === "int32" ? "DT_INT32" : "DT_FLOAT" }, value: {} } as TfNode["attr"],
+    });
   };
-  const conv = (attrs: Record<string, unknown>) => ({ data_format: { s: b64("NHWC") }, dilations: listI(1, 1, 1, 1), ...attrs }) as TfNode["attr"];
+  const conv = (attrs: Record<string, unknown>) =>
+    ({ data_format: { s: b64("NHWC") }, dilations: listI(1, 1, 1, 1), ...attrs }) as TfNode["attr"];
   constant("dw_filter", [3, 3, 2, 2], rand(36));
-  nodes.push({ name: "dw", op: "DepthwiseConv2dNative", input: ["x", "dw_filter"], attr: conv({ strides: listI(1, 2, 2, 1), padding: { s: b64("SAME") } }) });
+  nodes.push({
+    name: "dw",
+    op: "DepthwiseConv2dNative",
+    input: ["x", "dw_filter"],
+    attr: conv({ strides: listI(1, 2, 2, 1), padding: { s: b64("SAME") } }),
+  });
   constant("bias", [4], rand(4));
   nodes.push({ name: "biased", op: "BiasAdd", input: ["dw", "bias"], attr: { data_format: { s: b64("NHWC") } } });
   nodes.push({ name: "relu", op: "Relu", input: ["biased"] });
@@ -119,10 +141,25 @@ function syntheticModel(): { json: TfGraphModelJson; weights: SyntheticWeight[] 
   nodes.push({ name: "clip", op: "Maximum", input: ["min", "zero"] });
   constant("pw_filter", [1, 1, 4, 3], rand(12));
   constant("pw_bias", [3], rand(3));
-  nodes.push({ name: "pw", op: "_FusedConv2D", input: ["clip", "pw_filter", "pw_bias"], attr: conv({ strides: listI(1, 1, 1, 1), padding: { s: b64("VALID") }, fused_ops: { list: { s: [b64("BiasAdd")] } }, num_args: { i: "1" } }) });
+  nodes.push({
+    name: "pw",
+    op: "_FusedConv2D",
+    input: ["clip", "pw_filter", "pw_bias"],
+    attr: conv({
+      strides: listI(1, 1, 1, 1),
+      padding: { s: b64("VALID") },
+      fused_ops: { list: { s: [b64("BiasAdd")] } },
+      num_args: { i: "1" },
+    }),
+  });
   constant("pads", [4, 2], Int32Array.from([0, 0, 1, 1, 0, 2, 0, 0]));
   nodes.push({ name: "pad", op: "Pad", input: ["pw", "pads"] });
-  nodes.push({ name: "pool", op: "MaxPool", input: ["pad"], attr: { data_format: { s: b64("NHWC") }, ksize: listI(1, 3, 3, 1), strides: listI(1, 2, 2, 1), padding: { s: b64("SAME") } } });
+  nodes.push({
+    name: "pool",
+    op: "MaxPool",
+    input: ["pad"],
+    attr: { data_format: { s: b64("NHWC") }, ksize: listI(1, 3, 3, 1), strides: listI(1, 2, 2, 1), padding: { s: b64("SAME") } },
+  });
   constant("alpha", [3], Float32Array.from([0.1, 0.2, 0.3]));
   nodes.push({ name: "negmax", op: "Maximum", input: ["zero", "pool"] });
   nodes.push({ name: "negmin", op: "Minimum", input: ["zero", "pool"] });
@@ -132,11 +169,28 @@ function syntheticModel(): { json: TfGraphModelJson; weights: SyntheticWeight[] 
   nodes.push({ name: "mean", op: "Mean", input: ["prelu", "axes"], attr: { keep_dims: { b: false } } });
   constant("fc", [3, 2], rand(6));
   constant("fc_bias", [2], rand(2));
-  nodes.push({ name: "fc_out", op: "_FusedMatMul", input: ["mean", "fc", "fc_bias"], attr: { fused_ops: { list: { s: [b64("BiasAdd")] } }, num_args: { i: "1" }, transpose_a: { b: false }, transpose_b: { b: false } } });
+  nodes.push({
+    name: "fc_out",
+    op: "_FusedMatMul",
+    input: ["mean", "fc", "fc_bias"],
+    attr: {
+      fused_ops: { list: { s: [b64("BiasAdd")] } },
+      num_args: { i: "1" },
+      transpose_a: { b: false },
+      transpose_b: { b: false },
+    },
+  });
   nodes.push({ name: "soft", op: "Softmax", input: ["fc_out"] });
   constant("shape", [2], Int32Array.from([-1, 27]));
   nodes.push({ name: "flat", op: "Reshape", input: ["pool", "shape"] });
-  return { json: { format: "graph-model", modelTopology: { node: nodes, versions: {} }, weightsManifest: [{ paths: ["w.bin"], weights: weights.map((w) => w.spec) }] }, weights };
+  return {
+    json: {
+      format: "graph-model",
+      modelTopology: { node: nodes, versions: {} },
+      weightsManifest: [{ paths: ["w.bin"], weights: weights.map((w) => w.spec) }],
+    },
+    weights,
+  };
 }
 
 test("the tfjs-graph converter matches TensorFlow.js on a synthetic graph (asymmetric SAME padding, fused ops, patterns)", async () => {
@@ -150,7 +204,13 @@ test("the tfjs-graph converter matches TensorFlow.js on a synthetic graph (asymm
       { tf: "soft", onnx: "probs" },
       { tf: "flat", onnx: "flat" },
     ];
-    const result = convertTfjsGraph(json, map, { graphName: "synthetic", inputName: "input", outputs, docString: "", metadata: {} });
+    const result = convertTfjsGraph(json, map, {
+      graphName: "synthetic",
+      inputName: "input",
+      outputs,
+      docString: "",
+      metadata: {},
+    });
     assert.deepEqual(result.outputShapes, { probs: [-1, 2], flat: [-1, 27] });
     const session = await ort.InferenceSession.create(result.bytes, { logSeverityLevel: 3 });
     const x = Float32Array.from({ length: 2 * 8 * 6 * 2 }, (_, i) => Math.sin(i * 1.7));
@@ -158,15 +218,24 @@ test("the tfjs-graph converter matches TensorFlow.js on a synthetic graph (asymm
 
     await initTfjs();
     const model = await tf.loadGraphModel({
-      load: async () => ({ modelTopology: json.modelTopology, weightSpecs: json.weightsManifest[0]?.weights as tf.io.WeightsManifestEntry[], weightData: bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength), format: "graph-model" }),
+      load: async () => ({
+        modelTopology: json.modelTopology,
+        weightSpecs: json.weightsManifest[0]?.weights as tf.io.WeightsManifestEntry[],
+        weightData: bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength),
+        format: "graph-model",
+      }),
     });
     const input = tf.tensor4d(x, [2, 8, 6, 2]);
-    const refs = model.execute(input, outputs.map((o) => o.tf)) as tf.Tensor[];
+    const refs = model.execute(
+      input,
+      outputs.map((o) => o.tf),
+    ) as tf.Tensor[];
     for (const [i, o] of outputs.entries()) {
       const want = (await refs[i]?.data()) as Float32Array;
       const have = got[o.onnx]?.data as Float32Array;
       assert.equal(have.length, want.length, `${o.onnx} length`);
-      for (let k = 0; k < want.length; k++) assert.ok(Math.abs((have[k] as number) - (want[k] as number)) < 1e-5, `${o.onnx}[${k}]: ${have[k]} vs ${want[k]}`);
+      for (let k = 0; k < want.length; k++)
+        assert.ok(Math.abs((have[k] as number) - (want[k] as number)) < 1e-5, `${o.onnx}[${k}]: ${have[k]} vs ${want[k]}`);
     }
     input.dispose();
     for (const t of refs) t.dispose();
@@ -189,7 +258,14 @@ test("the converter refuses an op it does not handle", async () => {
     weightsManifest: [],
   };
   assert.throws(
-    () => convertTfjsGraph(json, new Map(), { graphName: "g", inputName: "input", outputs: [{ tf: "y", onnx: "y" }], docString: "", metadata: {} }),
+    () =>
+      convertTfjsGraph(json, new Map(), {
+        graphName: "g",
+        inputName: "input",
+        outputs: [{ tf: "y", onnx: "y" }],
+        docString: "",
+        metadata: {},
+      }),
     (e: unknown) => e instanceof ModelBuildError && e.code === "unsupported" && /Cumsum/.test(e.message),
   );
 });

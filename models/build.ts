@@ -78,7 +78,10 @@ function tfjsGraphRecipe(id: string, treatment: string): ModelRecipe {
         inputName: "input",
         outputs: graphOutputs(id),
         docString: `${id} from ${p.source.name}@${p.source.version} (package/models/${id}.json), converted to ONNX by persona-id models/build.ts`,
-        metadata: docMetadata(p, [`package/models/${id}.json`, ...model.weightsManifest.flatMap((g) => g.paths.map((x) => `package/models/${x}`))]),
+        metadata: docMetadata(p, [
+          `package/models/${id}.json`,
+          ...model.weightsManifest.flatMap((g) => g.paths.map((x) => `package/models/${x}`)),
+        ]),
       });
       return result.bytes;
     },
@@ -129,7 +132,10 @@ export const RECIPES: readonly ModelRecipe[] = [
       const weights = await loadWeights(dir, groups);
       return buildDlibResnet(weights, {
         docString: `dlib ResNet-29 face descriptor from ${p.source.name}@${p.source.version} (package/model/${manifestFile}), written as ONNX by persona-id models/build.ts`,
-        metadata: docMetadata(p, [`package/model/${manifestFile}`, ...groups.flatMap((g) => g.paths.map((x) => `package/model/${x}`))]),
+        metadata: docMetadata(p, [
+          `package/model/${manifestFile}`,
+          ...groups.flatMap((g) => g.paths.map((x) => `package/model/${x}`)),
+        ]),
       });
     },
   },
@@ -249,7 +255,11 @@ export async function build(options: BuildOptions): Promise<Manifest> {
   await mkdir(join(DIST_DIR, "licenses"), { recursive: true });
   for (const p of Object.values(pkgs)) {
     const licence = p.source.files.find((f) => /\/LICEN[SC]E[^/]*$/i.test(f));
-    if (licence) await copyFile(join(p.dir, licence), join(DIST_DIR, "licenses", `${p.source.name.replace(/^@/, "").replace("/", "-")}-LICENSE`));
+    if (licence)
+      await copyFile(
+        join(p.dir, licence),
+        join(DIST_DIR, "licenses", `${p.source.name.replace(/^@/, "").replace("/", "-")}-LICENSE`),
+      );
   }
   await writeAtomic(join(DIST_DIR, "NOTICE.md"), notice(manifest, pkgs));
   await writeManifest(join(DIST_DIR, "manifest.json"), manifest);

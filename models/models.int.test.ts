@@ -115,7 +115,11 @@ test("every built file has the sha256, inputs and outputs recorded in manifest.j
     assert.equal(bytes.length, e.bytes, `${id}: size`);
     const s = await session(id);
     assert.deepEqual(s.inputNames, [e.input.name], `${id}: input names`);
-    assert.deepEqual(s.outputNames, e.outputs.map((o) => o.name), `${id}: output names`);
+    assert.deepEqual(
+      s.outputNames,
+      e.outputs.map((o) => o.name),
+      `${id}: output names`,
+    );
     const declared = [e.input, ...e.outputs];
     const actual = [...s.inputMetadata, ...s.outputMetadata];
     declared.forEach((d, i) => {
@@ -154,9 +158,14 @@ test("blazeface-back-256 finds the (centred) face in each LFW photo", { skip: SK
         best = { p, cx: ax + (reg[i * 16] as number), cy: ay + (reg[i * 16 + 1] as number), w: reg[i * 16 + 2] as number };
       }
     }
-    t.diagnostic(`${sample.file}: p=${best.p.toFixed(3)} centre=(${best.cx.toFixed(0)},${best.cy.toFixed(0)}) w=${best.w.toFixed(0)}`);
+    t.diagnostic(
+      `${sample.file}: p=${best.p.toFixed(3)} centre=(${best.cx.toFixed(0)},${best.cy.toFixed(0)}) w=${best.w.toFixed(0)}`,
+    );
     assert.ok(best.p > 0.75, `${sample.file}: best score ${best.p}`);
-    assert.ok(Math.abs(best.cx - size / 2) < 40 && Math.abs(best.cy - size / 2) < 40, `${sample.file}: face centre (${best.cx}, ${best.cy})`);
+    assert.ok(
+      Math.abs(best.cx - size / 2) < 40 && Math.abs(best.cy - size / 2) < 40,
+      `${sample.file}: face centre (${best.cx}, ${best.cy})`,
+    );
     assert.ok(best.w > 60 && best.w < 160, `${sample.file}: face width ${best.w}`);
   }
 });
@@ -191,7 +200,10 @@ for (const id of EMBEDDERS) {
             w.diff = Math.max(w.diff, diff);
             w.rel = Math.max(w.rel, diff / Math.max(1, mag));
             w.cos = Math.min(w.cos, cos);
-            assert.ok(diff <= REL_TOL * Math.max(1, mag), `${id} ${o.name} on ${sample.file}: max abs diff ${diff} (max |ref| ${mag})`);
+            assert.ok(
+              diff <= REL_TOL * Math.max(1, mag),
+              `${id} ${o.name} on ${sample.file}: max abs diff ${diff} (max |ref| ${mag})`,
+            );
             if (o.name === "embedding") assert.ok(cos >= MIN_COSINE, `${id} embedding on ${sample.file}: cosine ${cos}`);
           }
           embeddings.push((got.embedding as Float32Array).slice());
@@ -200,7 +212,9 @@ for (const id of EMBEDDERS) {
         ref.dispose();
       }
       for (const [name, w] of Object.entries(worst)) {
-        t.diagnostic(`${name}: max abs diff ${w.diff.toExponential(2)} (relative ${w.rel.toExponential(2)}), min cosine ${w.cos.toFixed(9)}`);
+        t.diagnostic(
+          `${name}: max abs diff ${w.diff.toExponential(2)} (relative ${w.rel.toExponential(2)}), min cosine ${w.cos.toFixed(9)}`,
+        );
       }
       onnxEmbeddings.set(id, embeddings);
     });
@@ -221,12 +235,16 @@ for (const id of EMBEDDERS) {
         `same-person cosine ${same.map((v) => v.toFixed(3)).join(" ")}; different-person mean ${mean(diff).toFixed(3)}, max ${Math.max(...diff).toFixed(3)}`,
       );
       assert.ok(mean(same) > mean(diff) + 0.1, `mean same ${mean(same)} vs mean different ${mean(diff)}`);
-      if (STRICT_SEPARATION.has(id)) assert.ok(Math.min(...same) > Math.max(...diff), "every same-person pair beats every different-person pair");
+      if (STRICT_SEPARATION.has(id))
+        assert.ok(Math.min(...same) > Math.max(...diff), "every same-person pair beats every different-person pair");
     });
 
     test("a batch of 2 gives the same outputs as 2 single runs", async () => {
       const e = entry(id);
-      const [a, b] = await Promise.all([sampleInput(id, (LFW_SAMPLES[0] as { file: string }).file), sampleInput(id, (LFW_SAMPLES[2] as { file: string }).file)]);
+      const [a, b] = await Promise.all([
+        sampleInput(id, (LFW_SAMPLES[0] as { file: string }).file),
+        sampleInput(id, (LFW_SAMPLES[2] as { file: string }).file),
+      ]);
       const both = new Float32Array(a.length * 2);
       both.set(a, 0);
       both.set(b, a.length);
@@ -240,7 +258,11 @@ for (const id of EMBEDDERS) {
         assert.equal(joined.length, 2 * n, `${o.name}: batch output length`);
         for (let k = 0; k < 2; k++) {
           const one = singles[k]?.[o.name] as Float32Array;
-          for (let i = 0; i < n; i++) assert.ok(Math.abs((joined[k * n + i] as number) - (one[i] as number)) <= 1e-5 * Math.max(1, Math.abs(one[i] as number)), `${o.name}[${k}][${i}]`);
+          for (let i = 0; i < n; i++)
+            assert.ok(
+              Math.abs((joined[k * n + i] as number) - (one[i] as number)) <= 1e-5 * Math.max(1, Math.abs(one[i] as number)),
+              `${o.name}[${k}][${i}]`,
+            );
         }
       }
     });

@@ -29,7 +29,7 @@ if (files.length === 0) {
   console.error(`no ${tier} test files found`);
   process.exit(1);
 }
-const concurrency = process.env.TEST_CONCURRENCY ?? (tier === "unit" ? "2" : "1");
+const concurrency = process.env.TEST_CONCURRENCY ?? "2";
 const args = ["--import", "tsx", "--test", `--test-concurrency=${concurrency}`, "--test-reporter=spec", ...files];
 const child = spawn(process.execPath, args, { cwd: root, stdio: "inherit", env: { ...process.env, NODE_ENV: "test" } });
 child.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

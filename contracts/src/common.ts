@@ -10,7 +10,10 @@ export const Box = z.object({
 export type Box = z.infer<typeof Box>;
 
 /** Keypoints in frame pixels: right eye, left eye, nose tip, mouth, right ear, left ear (BlazeFace order). */
-export const Keypoints = z.array(z.tuple([z.number(), z.number()])).min(2).max(10);
+export const Keypoints = z
+  .array(z.tuple([z.number(), z.number()]))
+  .min(2)
+  .max(10);
 export type Keypoints = z.infer<typeof Keypoints>;
 
 export const FaceQuality = z.object({

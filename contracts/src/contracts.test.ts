@@ -29,12 +29,7 @@ test("makeEnvelope fills id, time, correlation and validates data", () => {
 
 test("invalid data is rejected with a path to the bad field", () => {
   assert.throws(
-    () =>
-      makeEnvelope(
-        "AlertAcknowledged",
-        { alertId: "not-a-uuid", by: "x", note: "" },
-        { source: "test" },
-      ),
+    () => makeEnvelope("AlertAcknowledged", { alertId: "not-a-uuid", by: "x", note: "" }, { source: "test" }),
     (err: Error) => /alertId/.test(err.message),
   );
 });
@@ -64,7 +59,11 @@ test("every message's subject lies inside its stream's subjects and matches its 
     const prefix = stream.subjects[0]?.replace(">", "") ?? "";
     assert.ok(def.filter.startsWith(prefix), `${def.type}: filter ${def.filter} within ${stream.subjects[0]}`);
   }
-  for (const c of CONSUMERS) assert.ok(STREAMS.some((s) => s.name === c.stream), `consumer ${c.durable} stream exists`);
+  for (const c of CONSUMERS)
+    assert.ok(
+      STREAMS.some((s) => s.name === c.stream),
+      `consumer ${c.durable} stream exists`,
+    );
 });
 
 test("a detection carries an inline crop but never a frame-sized blob", () => {

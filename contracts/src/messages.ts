@@ -11,7 +11,6 @@ import {
   Keypoints,
   PersonId,
   Severity,
-  Token,
   TrackId,
 } from "./common.ts";
 import { envelopeOf } from "./envelope.ts";
@@ -192,7 +191,10 @@ export const PersonUpdated = define({
     description: z.string().max(1000).optional(),
     photos: z.array(BlobRef).optional(),
     sound: BlobRef.nullable().optional(),
-    watchlist: z.object({ reason: z.string().min(1) }).nullable().optional(),
+    watchlist: z
+      .object({ reason: z.string().min(1) })
+      .nullable()
+      .optional(),
     by: z.string(),
   }),
   subject: (d) => `library.${d.personId}.updated`,

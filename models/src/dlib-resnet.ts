@@ -46,7 +46,11 @@ class DlibGraph {
     const bias = this.weight(`${prefix}/conv/bias`, 1);
     const scaleW = this.weight(`${prefix}/scale/weights`, 1);
     const scaleB = this.weight(`${prefix}/scale/biases`, 1);
-    for (const [n, t] of [["conv/bias", bias], ["scale/weights", scaleW], ["scale/biases", scaleB]] as const) {
+    for (const [n, t] of [
+      ["conv/bias", bias],
+      ["scale/weights", scaleW],
+      ["scale/biases", scaleB],
+    ] as const) {
       if (t.shape[0] !== cout) throw new ModelBuildError("weights", `${prefix}/${n}: ${t.shape[0]} values for ${cout} filters`);
     }
     let h: number;
@@ -68,7 +72,13 @@ class DlibGraph {
     let out = g.node(
       "Conv",
       [x.name, g.floats(`${prefix}/conv/filters`, oihw.shape, oihw.data), g.floats(`${prefix}/conv/bias`, [cout], bias.data)],
-      { kernel_shape: { ints: [kh, kw] }, strides: { ints: [stride, stride] }, pads: { ints: pads }, dilations: { ints: [1, 1] }, group: 1 },
+      {
+        kernel_shape: { ints: [kh, kw] },
+        strides: { ints: [stride, stride] },
+        pads: { ints: pads },
+        dilations: { ints: [1, 1] },
+        group: 1,
+      },
       `${prefix}/conv`,
     );
     out = g.node("Mul", [out, g.floats(`${prefix}/scale/weights`, [cout, 1, 1], scaleW.data)], {}, `${prefix}/scale/mul`);
@@ -80,7 +90,8 @@ class DlibGraph {
   residual(x: Feature, prefix: string): Feature {
     const a = this.convLayer(x, `${prefix}/conv1`, 1, true, "same");
     const b = this.convLayer(a, `${prefix}/conv2`, 1, false, "same");
-    if (b.c !== x.c || b.h !== x.h || b.w !== x.w) throw new ModelBuildError("weights", `${prefix}: residual branch changes the shape`);
+    if (b.c !== x.c || b.h !== x.h || b.w !== x.w)
+      throw new ModelBuildError("weights", `${prefix}: residual branch changes the shape`);
     const sum = this.g.node("Add", [b.name, x.name], {}, `${prefix}/add`);
     return { ...x, name: this.g.node("Relu", [sum], {}, `${prefix}/relu`) };
   }
@@ -106,7 +117,8 @@ class DlibGraph {
     let shortcut = pooled;
     if (pooled.c !== out.c) {
       // face-api concatenates zeros of the pooled tensor's own shape on the channel axis.
-      if (out.c !== 2 * pooled.c) throw new ModelBuildError("weights", `${prefix}: ${pooled.c} -> ${out.c} channels is not a doubling`);
+      if (out.c !== 2 * pooled.c)
+        throw new ModelBuildError("weights", `${prefix}: ${pooled.c} -> ${out.c} channels is not a doubling`);
       const pads = g.int64s(`${prefix}/pad_c`, [0, 0, 0, 0, 0, pooled.c, 0, 0]);
       shortcut = { ...pooled, name: g.node("Pad", [pooled.name, pads], {}, `${prefix}/pad_c`), c: out.c };
     }

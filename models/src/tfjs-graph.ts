@@ -124,7 +124,8 @@ class Converter {
     const ref = inputs[i];
     if (ref === undefined) this.fail(node, `has no input ${i}`);
     const [name, port] = ref.split(":") as [string, string | undefined];
-    if (port !== undefined && port !== "0") this.fail(node, `uses output ${port} of ${name}; only single-output producers are handled`);
+    if (port !== undefined && port !== "0")
+      this.fail(node, `uses output ${port} of ${name}; only single-output producers are handled`);
     const src = this.nodes.get(name);
     if (!src) this.fail(node, `input ${ref} is not in the graph`);
     return src;
@@ -177,7 +178,14 @@ class Converter {
     if (fmt !== "" && fmt !== "NHWC") this.fail(node, `data_format ${fmt} (only NHWC)`);
   }
 
-  private emit(op: string, inputs: readonly string[], attrs: Record<string, Attr>, hint: string, type: DataTypeCode, shape: number[]): Value {
+  private emit(
+    op: string,
+    inputs: readonly string[],
+    attrs: Record<string, Attr>,
+    hint: string,
+    type: DataTypeCode,
+    shape: number[],
+  ): Value {
     return { name: this.g.node(op, inputs, attrs, hint), type, shape };
   }
 
@@ -237,18 +245,31 @@ class Converter {
       if (src.op === "Relu" && lo >= 0) src = this.inputNode(src, 0);
       const x = this.convert(src);
       if (x.type !== DataType.FLOAT) return undefined;
-      return this.emit("Clip", [x.name, g.floats(`${node.name}/min`, [], [lo]), g.floats(`${node.name}/max`, [], [hi])], {}, node.name, x.type, x.shape);
+      return this.emit(
+        "Clip",
+        [x.name, g.floats(`${node.name}/min`, [], [lo]), g.floats(`${node.name}/max`, [], [hi])],
+        {},
+        node.name,
+        x.type,
+        x.shape,
+      );
     }
     if (node.op === "AddV2" || node.op === "Add") {
       if (this.dataInputCount(node) !== 2) return undefined;
-      for (const [mi, ni] of [[0, 1], [1, 0]] as const) {
+      for (const [mi, ni] of [
+        [0, 1],
+        [1, 0],
+      ] as const) {
         const max = this.inputNode(node, mi);
         const mul = this.inputNode(node, ni);
         if (max.op !== "Maximum" || mul.op !== "Mul") continue;
         const maxZero = this.scalarOperand(max);
         if (maxZero?.value !== 0) continue;
         const x = this.inputNode(max, maxZero.other);
-        for (const [ai, mn] of [[0, 1], [1, 0]] as const) {
+        for (const [ai, mn] of [
+          [0, 1],
+          [1, 0],
+        ] as const) {
           const alphaNode = this.inputNode(mul, ai);
           const min = this.inputNode(mul, mn);
           if (alphaNode.op !== "Const" || min.op !== "Minimum") continue;
@@ -259,7 +280,14 @@ class Converter {
           const channels = xv.shape[xv.shape.length - 1];
           if (alpha.dtype !== "float32" || (alpha.data.length !== 1 && alpha.data.length !== channels)) continue;
           const dims = alpha.data.length === 1 ? [] : [alpha.data.length];
-          return this.emit("PRelu", [xv.name, g.floats(`${node.name}/alpha`, dims, alpha.data)], {}, node.name, xv.type, xv.shape);
+          return this.emit(
+            "PRelu",
+            [xv.name, g.floats(`${node.name}/alpha`, dims, alpha.data)],
+            {},
+            node.name,
+            xv.type,
+            xv.shape,
+          );
         }
       }
     }
@@ -280,7 +308,11 @@ class Converter {
         if (type !== undefined && type !== "DT_FLOAT") this.fail(node, `placeholder of ${type}`);
         if (this.inputShape.length > 0) this.fail(node, "a second placeholder (only single-input graphs are handled)");
         this.inputShape = shape;
-        const name = g.input(this.spec.inputName, DataType.FLOAT, shape.map((d) => (d < 0 ? "N" : d)));
+        const name = g.input(
+          this.spec.inputName,
+          DataType.FLOAT,
+          shape.map((d) => (d < 0 ? "N" : d)),
+        );
         return { name, type: DataType.FLOAT, shape };
       }
       case "Const": {
@@ -319,8 +351,16 @@ class Converter {
         const a = this.valueAt(node, 0);
         const b = this.valueAt(node, 1);
         const onnxOp: Record<string, string> = {
-          BiasAdd: "Add", Add: "Add", AddV2: "Add", Sub: "Sub", Mul: "Mul", RealDiv: "Div", Div: "Div",
-          Maximum: "Max", Minimum: "Min", Pow: "Pow",
+          BiasAdd: "Add",
+          Add: "Add",
+          AddV2: "Add",
+          Sub: "Sub",
+          Mul: "Mul",
+          RealDiv: "Div",
+          Div: "Div",
+          Maximum: "Max",
+          Minimum: "Min",
+          Pow: "Pow",
         };
         if (a.type !== b.type) this.fail(node, "operands of different element types");
         return this.emit(onnxOp[node.op] as string, [a.name, b.name], {}, hint, a.type, broadcast(a.shape, b.shape, node.name));
@@ -345,7 +385,14 @@ class Converter {
       }
       case "Relu6": {
         const x = this.valueAt(node, 0);
-        return this.emit("Clip", [x.name, g.floats(`${hint}/min`, [], [0]), g.floats(`${hint}/max`, [], [6])], {}, hint, x.type, x.shape);
+        return this.emit(
+          "Clip",
+          [x.name, g.floats(`${hint}/min`, [], [0]), g.floats(`${hint}/max`, [], [6])],
+          {},
+          hint,
+          x.type,
+          x.shape,
+        );
       }
       case "LeakyRelu": {
         const x = this.valueAt(node, 0);
@@ -389,7 +436,9 @@ class Converter {
       }
       case "Squeeze": {
         const x = this.valueAt(node, 0);
-        const axes = this.attrInts(node, "squeeze_dims", this.attrInts(node, "axis", [])).map((a) => (a < 0 ? a + x.shape.length : a));
+        const axes = this.attrInts(node, "squeeze_dims", this.attrInts(node, "axis", [])).map((a) =>
+          a < 0 ? a + x.shape.length : a,
+        );
         if (axes.length === 0) this.fail(node, "squeeze without explicit axes");
         const shape = x.shape.filter((_, i) => !axes.includes(i));
         return this.emit("Squeeze", [x.name, g.int64s(`${hint}/axes`, axes)], {}, hint, x.type, shape);
@@ -406,7 +455,14 @@ class Converter {
       case "Transpose": {
         const x = this.valueAt(node, 0);
         const perm = this.constInts(node, 1);
-        return this.emit("Transpose", [x.name], { perm: { ints: perm } }, hint, x.type, perm.map((p) => x.shape[p] as number));
+        return this.emit(
+          "Transpose",
+          [x.name],
+          { perm: { ints: perm } },
+          hint,
+          x.type,
+          perm.map((p) => x.shape[p] as number),
+        );
       }
       case "Pad":
       case "PadV2":
@@ -439,8 +495,17 @@ class Converter {
         if (!first || axisRaw === undefined) this.fail(node, "empty concat");
         const axis = axisRaw < 0 ? axisRaw + first.shape.length : axisRaw;
         const shape = [...first.shape];
-        shape[axis] = parts.some((p) => (p.shape[axis] as number) < 0) ? -1 : parts.reduce((a, p) => a + (p.shape[axis] as number), 0);
-        return this.emit("Concat", parts.map((p) => p.name), { axis }, hint, first.type, shape);
+        shape[axis] = parts.some((p) => (p.shape[axis] as number) < 0)
+          ? -1
+          : parts.reduce((a, p) => a + (p.shape[axis] as number), 0);
+        return this.emit(
+          "Concat",
+          parts.map((p) => p.name),
+          { axis },
+          hint,
+          first.type,
+          shape,
+        );
       }
       case "Cast": {
         const x = this.valueAt(node, 0);
@@ -543,7 +608,10 @@ class Converter {
       cout = cm;
       attrs.group = 1;
     }
-    const inputs = [g.node("Transpose", [x.name], { perm: { ints: NCHW } }, `${node.name}/to_nchw`), g.floats(`${node.name}/filter`, weight.shape, weight.data)];
+    const inputs = [
+      g.node("Transpose", [x.name], { perm: { ints: NCHW } }, `${node.name}/to_nchw`),
+      g.floats(`${node.name}/filter`, weight.shape, weight.data),
+    ];
     let act: string | undefined;
     let extra: WeightTensor | undefined;
     if (fused) {
@@ -577,9 +645,13 @@ class Converter {
     const x = this.valueAt(node, 0);
     const k = this.attrInts(node, "ksize", []);
     const s = this.attrInts(node, "strides", []);
-    if (k.length !== 4 || s.length !== 4 || k[0] !== 1 || k[3] !== 1 || s[0] !== 1 || s[3] !== 1) this.fail(node, "ksize/strides on N or C");
+    if (k.length !== 4 || s.length !== 4 || k[0] !== 1 || k[3] !== 1 || s[0] !== 1 || s[3] !== 1)
+      this.fail(node, "ksize/strides on N or C");
     const padding = this.attrString(node, "padding");
-    const attrs: Record<string, Attr> = { kernel_shape: { ints: [k[1] as number, k[2] as number] }, strides: { ints: [s[1] as number, s[2] as number] } };
+    const attrs: Record<string, Attr> = {
+      kernel_shape: { ints: [k[1] as number, k[2] as number] },
+      strides: { ints: [s[1] as number, s[2] as number] },
+    };
     if (padding === "SAME") attrs.auto_pad = { s: "SAME_UPPER" };
     else if (padding !== "VALID") this.fail(node, `padding ${padding}`);
     // AvgPool with SAME: TF averages over the valid pixels only, as ONNX's default count_include_pad=0 does.
@@ -616,7 +688,11 @@ class Converter {
     const ta = this.attr(node, "transpose_a")?.b === true;
     const tb = this.attr(node, "transpose_b")?.b === true;
     if (a.shape.length !== 2) this.fail(node, "only rank-2 MatMul is handled");
-    if (ta) a = this.emit("Transpose", [a.name], { perm: { ints: [1, 0] } }, `${node.name}/ta`, a.type, [a.shape[1] as number, a.shape[0] as number]);
+    if (ta)
+      a = this.emit("Transpose", [a.name], { perm: { ints: [1, 0] } }, `${node.name}/ta`, a.type, [
+        a.shape[1] as number,
+        a.shape[0] as number,
+      ]);
     let bName: string;
     let n: number;
     const bNode = this.inputNode(node, 1);
@@ -628,7 +704,11 @@ class Converter {
       n = m.shape[1] as number;
     } else {
       let b = this.valueAt(node, 1);
-      if (tb) b = this.emit("Transpose", [b.name], { perm: { ints: [1, 0] } }, `${node.name}/tb`, b.type, [b.shape[1] as number, b.shape[0] as number]);
+      if (tb)
+        b = this.emit("Transpose", [b.name], { perm: { ints: [1, 0] } }, `${node.name}/tb`, b.type, [
+          b.shape[1] as number,
+          b.shape[0] as number,
+        ]);
       bName = b.name;
       n = b.shape[1] as number;
     }
@@ -678,10 +758,20 @@ export function convertTfjsGraph(model: TfGraphModelJson, weights: WeightMap, sp
   }
   for (const { value, onnx } of produced) {
     const named = c.g.nodeTo(onnx, "Identity", [value.name]);
-    c.g.output(named, value.type, value.shape.map((d) => (d < 0 ? "N" : d)));
+    c.g.output(
+      named,
+      value.type,
+      value.shape.map((d) => (d < 0 ? "N" : d)),
+    );
     outputShapes[onnx] = value.shape;
   }
   if (c.inputShape.length === 0) throw new ModelBuildError("config", `${spec.graphName}: the outputs do not depend on the input`);
-  const bytes = c.g.encode({ opset: 13, producer: "persona-id/models", producerVersion: "1", docString: spec.docString, metadata: spec.metadata });
+  const bytes = c.g.encode({
+    opset: 13,
+    producer: "persona-id/models",
+    producerVersion: "1",
+    docString: spec.docString,
+    metadata: spec.metadata,
+  });
   return { bytes, ops: c.ops, inputShape: c.inputShape, outputShapes };
 }

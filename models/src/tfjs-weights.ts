@@ -55,7 +55,8 @@ function decodeOne(spec: WeightSpec, bytes: Uint8Array): WeightTensor {
   }
   const copy = new Uint8Array(bytes); // a copy (Buffer#slice would alias), aligned at offset 0
   if (q.dtype === "float16") {
-    if (spec.dtype !== "float32") throw new ModelBuildError("unsupported", `weight ${spec.name}: float16 quantization of ${spec.dtype}`);
+    if (spec.dtype !== "float32")
+      throw new ModelBuildError("unsupported", `weight ${spec.name}: float16 quantization of ${spec.dtype}`);
     const halves = new Uint16Array(copy.buffer, 0, count);
     const data = new Float32Array(count);
     for (let i = 0; i < count; i++) data[i] = halfToFloat(halves[i] as number);
@@ -93,7 +94,8 @@ export async function loadWeights(dir: string, groups: readonly WeightGroup[]): 
     for (const spec of group.weights) {
       const count = spec.shape.reduce((a, b) => a * b, 1);
       const unit = BYTES[spec.quantization?.dtype ?? spec.dtype];
-      if (unit === undefined) throw new ModelBuildError("unsupported", `weight ${spec.name}: dtype ${spec.dtype} is not supported`);
+      if (unit === undefined)
+        throw new ModelBuildError("unsupported", `weight ${spec.name}: dtype ${spec.dtype} is not supported`);
       const size = count * unit;
       if (offset + size > buffer.length) {
         throw new ModelBuildError("weights", `weight ${spec.name} runs past the end of shards ${group.paths.join(", ")}`);
@@ -103,7 +105,10 @@ export async function loadWeights(dir: string, groups: readonly WeightGroup[]): 
       offset += size;
     }
     if (offset !== buffer.length) {
-      throw new ModelBuildError("weights", `shards ${group.paths.join(", ")}: ${buffer.length - offset} bytes left after the last weight`);
+      throw new ModelBuildError(
+        "weights",
+        `shards ${group.paths.join(", ")}: ${buffer.length - offset} bytes left after the last weight`,
+      );
     }
   }
   return out;
@@ -121,7 +126,11 @@ export function floatWeight(map: WeightMap, name: string, rank?: number): { shap
 }
 
 /** Transposes a dense row-major tensor. */
-export function transposeData<T extends Float32Array | Int32Array>(data: T, shape: readonly number[], perm: readonly number[]): { shape: number[]; data: T } {
+export function transposeData<T extends Float32Array | Int32Array>(
+  data: T,
+  shape: readonly number[],
+  perm: readonly number[],
+): { shape: number[]; data: T } {
   const rank = shape.length;
   if (perm.length !== rank) throw new ModelBuildError("config", `transpose: perm [${perm.join(",")}] for rank ${rank}`);
   const outShape = perm.map((p) => shape[p] as number);

@@ -5,7 +5,7 @@ import { AnyEnvelopeSchema, CONSUMERS, type ConsumerDecl, STREAMS, makeEnvelope 
 import { type NatsServerHandle, startNatsServer, waitFor } from "@persona/testing";
 import { headers } from "@nats-io/transport-node";
 import type { Bus } from "./bus.ts";
-import { ok, poison, retry } from "./outcome.ts";
+import { ok, retry } from "./outcome.ts";
 import { testBus, trackEnded } from "../test/helpers.ts";
 
 const decl = (durable: string, extra: Partial<ConsumerDecl> = {}): ConsumerDecl => ({
@@ -172,7 +172,9 @@ describe("bus against a real nats-server", () => {
         },
       },
     });
-    await Promise.all(Array.from({ length: 30 }, (_, i) => bus.publish(bus.envelope("CameraStatusChanged", cameraStatus("conc", i)))));
+    await Promise.all(
+      Array.from({ length: 30 }, (_, i) => bus.publish(bus.envelope("CameraStatusChanged", cameraStatus("conc", i)))),
+    );
     await waitFor(() => done === 30);
     assert.equal(peak, 3);
     await loop.stop();
@@ -180,11 +182,10 @@ describe("bus against a real nats-server", () => {
 
   test("the envelope's correlation is kept by a caused message", () => {
     const parent = makeEnvelope("FaceTrackEnded", trackEnded("c", "t"), { source: "camera" });
-    const child = bus.envelope(
-      "CameraStatusChanged",
-      cameraStatus("c"),
-      { correlationId: parent.correlationId, causationId: parent.id },
-    );
+    const child = bus.envelope("CameraStatusChanged", cameraStatus("c"), {
+      correlationId: parent.correlationId,
+      causationId: parent.id,
+    });
     assert.equal(child.correlationId, parent.id);
     assert.equal(child.causationId, parent.id);
   });

@@ -64,7 +64,8 @@ export async function connectNats(options: ConnectOptions): Promise<NatsConnecti
       if (Date.now() > deadline) {
         throw new Error(`cannot connect to NATS at ${url} after ${attempt} attempts: ${(err as Error).message}`, { cause: err });
       }
-      if (attempt === 1 || attempt % 10 === 0) log.warn({ url, attempt, err: (err as Error).message }, "NATS not reachable yet, retrying");
+      if (attempt === 1 || attempt % 10 === 0)
+        log.warn({ url, attempt, err: (err as Error).message }, "NATS not reachable yet, retrying");
       await new Promise((r) => setTimeout(r, Math.min(250 * attempt, 2000)));
     }
   }

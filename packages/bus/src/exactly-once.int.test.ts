@@ -68,11 +68,18 @@ test("10,000 events through two workers of one durable consumer reach the projec
   await publishing;
 
   // worker b takes over the redelivered messages (ack wait 2 s in the worker's consumer)
-  await waitFor(() => a.applied.size + b.applied.size >= EVENTS, { timeoutMs: 40_000, intervalMs: 200, message: () => `all applied (a=${a.applied.size} b=${b.applied.size} skipped=${b.skipped})` });
-  const info = await waitFor(async () => {
-    const i = await bus.jsm.consumers.info("DETECTIONS", "recognizers");
-    return i.num_pending === 0 && i.num_ack_pending === 0 ? i : undefined;
-  }, { timeoutMs: 30_000 });
+  await waitFor(() => a.applied.size + b.applied.size >= EVENTS, {
+    timeoutMs: 40_000,
+    intervalMs: 200,
+    message: () => `all applied (a=${a.applied.size} b=${b.applied.size} skipped=${b.skipped})`,
+  });
+  const info = await waitFor(
+    async () => {
+      const i = await bus.jsm.consumers.info("DETECTIONS", "recognizers");
+      return i.num_pending === 0 && i.num_ack_pending === 0 ? i : undefined;
+    },
+    { timeoutMs: 30_000 },
+  );
   assert.equal(info.num_pending, 0);
 
   b.proc.kill("SIGTERM");
@@ -86,5 +93,7 @@ test("10,000 events through two workers of one durable consumer reach the projec
   assert.equal(union.size, EVENTS, "each event applied");
   assert.equal(a.applied.size + b.applied.size, EVENTS, "no event applied twice");
   assert.deepEqual([...union].sort(), [...ids].sort());
-  t.diagnostic(`worker a applied ${killedAt} before SIGKILL; b applied ${b.applied.size}; b skipped ${b.skipped} redelivered duplicates`);
+  t.diagnostic(
+    `worker a applied ${killedAt} before SIGKILL; b applied ${b.applied.size}; b skipped ${b.skipped} redelivered duplicates`,
+  );
 });

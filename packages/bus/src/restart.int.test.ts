@@ -14,7 +14,14 @@ test("a restarting nats-server: the service reconnects and carries on, nothing a
   });
   const seen = new Set<string>();
   await worker.consume({
-    consumer: { stream: "DETECTIONS", durable: "recognizers", ackWaitMs: 2000, maxDeliver: 20, maxAckPending: 256, description: "t" },
+    consumer: {
+      stream: "DETECTIONS",
+      durable: "recognizers",
+      ackWaitMs: 2000,
+      maxDeliver: 20,
+      maxAckPending: 256,
+      description: "t",
+    },
     concurrency: 4,
     handlers: {
       FaceTrackEnded: async (env) => {

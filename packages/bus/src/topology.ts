@@ -105,11 +105,17 @@ export async function ensureConsumer(jsm: JetStreamManager, c: ConsumerDecl, log
 }
 
 /** Creates or updates every declared stream, shared consumer, KV bucket and Object Store bucket. Idempotent. */
-export async function applyTopology(nc: NatsConnection, jsm: JetStreamManager, opts: TopologyOptions, log: Logger): Promise<void> {
+export async function applyTopology(
+  nc: NatsConnection,
+  jsm: JetStreamManager,
+  opts: TopologyOptions,
+  log: Logger,
+): Promise<void> {
   for (const s of STREAMS) await ensureStream(jsm, s, opts, log);
   for (const c of CONSUMERS) await ensureConsumer(jsm, c, log);
   const kvm = new Kvm(nc);
-  for (const b of KV_BUCKETS) await kvm.create(b.bucket, { history: b.history, replicas: opts.replicas, description: b.description });
+  for (const b of KV_BUCKETS)
+    await kvm.create(b.bucket, { history: b.history, replicas: opts.replicas, description: b.description });
   const objm = new Objm(nc);
   for (const b of OBJECT_BUCKETS) await objm.create(b.bucket, { replicas: opts.replicas, description: b.description });
 }

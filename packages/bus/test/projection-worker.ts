@@ -8,7 +8,14 @@ const [url, dbPath, name] = process.argv.slice(2) as [string, string, string];
 const store = await openStore({ url: `sqlite:${dbPath}` });
 await store.collection({ name: "tracks" });
 const bus = await testBus(url, name);
-const decl = { stream: "DETECTIONS" as const, durable: "recognizers", ackWaitMs: 2000, maxDeliver: 10, maxAckPending: 256, description: "test" };
+const decl = {
+  stream: "DETECTIONS" as const,
+  durable: "recognizers",
+  ackWaitMs: 2000,
+  maxDeliver: 10,
+  maxAckPending: 256,
+  description: "test",
+};
 await bus.consume({
   consumer: decl,
   concurrency: 8,
@@ -26,5 +33,8 @@ await bus.consume({
 });
 process.stdout.write("ready\n");
 process.on("SIGTERM", () => {
-  void bus.close().then(() => store.close()).then(() => process.exit(0));
+  void bus
+    .close()
+    .then(() => store.close())
+    .then(() => process.exit(0));
 });

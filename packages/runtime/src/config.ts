@@ -33,7 +33,8 @@ export function loadConfig<S extends z.ZodObject>(
   const issues: string[] = [];
   for (const prefix of options.knownPrefixes ?? []) {
     for (const k of Object.keys(env)) {
-      if (k.startsWith(prefix) && !keys.includes(k)) issues.push(`${k}: unknown setting (known: ${keys.filter((x) => x.startsWith(prefix)).join(", ")})`);
+      if (k.startsWith(prefix) && !keys.includes(k))
+        issues.push(`${k}: unknown setting (known: ${keys.filter((x) => x.startsWith(prefix)).join(", ")})`);
     }
   }
   const result = schema.safeParse(picked);
@@ -51,7 +52,8 @@ export function redactConfig(config: Record<string, unknown>): Record<string, un
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(config)) {
     if (SECRET_KEY.test(k) && v !== undefined && v !== "") out[k] = "[redacted]";
-    else if (typeof v === "string" && /^[a-z+]+:\/\/[^/]*:[^@/]*@/i.test(v)) out[k] = v.replace(/:\/\/([^:/]*):[^@/]*@/, "://$1:[redacted]@");
+    else if (typeof v === "string" && /^[a-z+]+:\/\/[^/]*:[^@/]*@/i.test(v))
+      out[k] = v.replace(/:\/\/([^:/]*):[^@/]*@/, "://$1:[redacted]@");
     else out[k] = v;
   }
   return out;
@@ -68,5 +70,9 @@ export const env = {
       .transform((v) => v === "true" || v === "1" || v === "yes"),
   str: (def: string) => z.string().default(def),
   port: (def: number) => z.coerce.number().int().min(0).max(65535).default(def),
-  url: (def: string) => z.string().regex(/^[a-z][a-z0-9+.-]*:/i, "must be a URL").default(def),
+  url: (def: string) =>
+    z
+      .string()
+      .regex(/^[a-z][a-z0-9+.-]*:/i, "must be a URL")
+      .default(def),
 };

@@ -58,9 +58,9 @@ export class HealthServer {
           res.writeHead(r.ready ? 200 : 503, { "content-type": "application/json" }).end(JSON.stringify(r)),
         );
       } else if (url === "/metrics") {
-        void this.metrics.registry.metrics().then((text) =>
-          res.writeHead(200, { "content-type": this.metrics.registry.contentType }).end(text),
-        );
+        void this.metrics.registry
+          .metrics()
+          .then((text) => res.writeHead(200, { "content-type": this.metrics.registry.contentType }).end(text));
       } else {
         res.writeHead(404).end();
       }

@@ -6,6 +6,7 @@ import type { Logger } from "pino";
  */
 export function onShutdown(log: Logger, steps: () => Promise<void>, options: { exit?: boolean; timeoutMs?: number } = {}) {
   let running: Promise<void> | undefined;
+  let firstSignalAt = 0;
   const run = (reason: string): Promise<void> => {
     if (running) return running;
     log.info({ reason }, "shutting down");
@@ -28,9 +29,12 @@ export function onShutdown(log: Logger, steps: () => Promise<void>, options: { e
   };
   const handler = (sig: NodeJS.Signals) => {
     if (running) {
+      // the same Ctrl-C often arrives twice (terminal and supervisor); only a later one forces the exit
+      if (Date.now() - firstSignalAt < 2000) return;
       log.warn({ signal: sig }, "second signal, exiting now");
       process.exit(1);
     }
+    firstSignalAt = Date.now();
     void run(sig);
   };
   process.on("SIGTERM", handler);

@@ -1,9 +1,37 @@
-import { type ClientSession, type Db, type Document, type Filter as MongoFilter, MongoClient, MongoServerError, type Collection as MongoCollection } from "mongodb";
+import {
+  type ClientSession,
+  type Db,
+  type Document,
+  type Filter as MongoFilter,
+  MongoClient,
+  MongoServerError,
+  type Collection as MongoCollection,
+} from "mongodb";
 import { StoreConflictError, StoreError, StoreValidationError, messageOf } from "./errors.ts";
 import { compileMongoFilter, compileMongoIndex, compileMongoSort } from "./mongoQuery.ts";
 import { assertKey } from "./names.ts";
-import { type CheckedOp, type SerializedDoc, assertDocId, checkOps, checkPosition, parseCollectionDef, parseFilter, parseFindPlan, serializeDoc } from "./query.ts";
-import type { ApplyResult, Collection, CollectionDef, Doc, DocumentStore, EventPosition, Filter, FindOptions, WriteOp } from "./types.ts";
+import {
+  type CheckedOp,
+  type SerializedDoc,
+  assertDocId,
+  checkOps,
+  checkPosition,
+  parseCollectionDef,
+  parseFilter,
+  parseFindPlan,
+  serializeDoc,
+} from "./query.ts";
+import type {
+  ApplyResult,
+  Collection,
+  CollectionDef,
+  Doc,
+  DocumentStore,
+  EventPosition,
+  Filter,
+  FindOptions,
+  WriteOp,
+} from "./types.ts";
 
 export type MongoWriteConcern = "majority" | number;
 
@@ -88,10 +116,13 @@ class MongoDocumentStore implements DocumentStore {
 
   static async open(options: MongoStoreOptions): Promise<MongoDocumentStore> {
     assertKey("MongoDB url", options.url, 4096);
-    if (!/^mongodb(\+srv)?:\/\//.test(options.url)) throw new StoreValidationError("a MongoDB url starts with mongodb:// or mongodb+srv://");
-    if (!DATABASE_NAME.test(options.database)) throw new StoreValidationError(`invalid MongoDB database name ${JSON.stringify(options.database)}`);
+    if (!/^mongodb(\+srv)?:\/\//.test(options.url))
+      throw new StoreValidationError("a MongoDB url starts with mongodb:// or mongodb+srv://");
+    if (!DATABASE_NAME.test(options.database))
+      throw new StoreValidationError(`invalid MongoDB database name ${JSON.stringify(options.database)}`);
     const w = options.writeConcern ?? "majority";
-    if (w !== "majority" && (!Number.isSafeInteger(w) || w < 0)) throw new StoreValidationError(`invalid write concern ${JSON.stringify(w)}`);
+    if (w !== "majority" && (!Number.isSafeInteger(w) || w < 0))
+      throw new StoreValidationError(`invalid write concern ${JSON.stringify(w)}`);
     const client = new MongoClient(options.url, {
       appName: "persona-id",
       writeConcern: { w },
@@ -177,7 +208,9 @@ class MongoDocumentStore implements DocumentStore {
     const { eventId, seq } = checkPosition(position);
     const checked = checkOps(ops, this.#declared);
     return this.call(`mongodb: applyOnce ${projection}/${eventId}`, undefined, async () =>
-      this.atomicApply ? this.#applyInTransaction(projection, eventId, seq, checked) : this.#applyWithoutTransaction(projection, eventId, seq, checked),
+      this.atomicApply
+        ? this.#applyInTransaction(projection, eventId, seq, checked)
+        : this.#applyWithoutTransaction(projection, eventId, seq, checked),
     );
   }
 
@@ -210,7 +243,12 @@ class MongoDocumentStore implements DocumentStore {
     );
   }
 
-  async #applyInTransaction(projection: string, eventId: string, seq: number | undefined, ops: CheckedOp[]): Promise<ApplyResult> {
+  async #applyInTransaction(
+    projection: string,
+    eventId: string,
+    seq: number | undefined,
+    ops: CheckedOp[],
+  ): Promise<ApplyResult> {
     const session = this.#client.startSession();
     try {
       return await session.withTransaction(
@@ -237,7 +275,12 @@ class MongoDocumentStore implements DocumentStore {
    * Standalone servers: at-least-once instead of all-or-nothing. The ops run first and the event is recorded after
    * them, so a crash in between re-applies the (replace-style, idempotent) ops on redelivery instead of losing them.
    */
-  async #applyWithoutTransaction(projection: string, eventId: string, seq: number | undefined, ops: CheckedOp[]): Promise<ApplyResult> {
+  async #applyWithoutTransaction(
+    projection: string,
+    eventId: string,
+    seq: number | undefined,
+    ops: CheckedOp[],
+  ): Promise<ApplyResult> {
     if (await this.#isBehind(projection, seq)) return "skipped";
     if (await this.#isRecorded(projection, eventId)) return "skipped";
     for (const op of ops) await this.write(op);

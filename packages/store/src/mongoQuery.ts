@@ -66,6 +66,7 @@ export function compileMongoIndex(fields: string[], unique: boolean) {
   for (const f of fields) if (f !== "id") partialFilterExpression[f] = { $exists: true };
   return {
     key,
-    options: Object.keys(partialFilterExpression).length > 0 ? { name, unique: true, partialFilterExpression } : { name, unique: true },
+    options:
+      Object.keys(partialFilterExpression).length > 0 ? { name, unique: true, partialFilterExpression } : { name, unique: true },
   };
 }

@@ -31,6 +31,8 @@ export function assertFieldPath(path: unknown): asserts path is string {
 /** Projection names and event ids are bound values, so only their shape is limited. */
 export function assertKey(what: string, value: unknown, maxLength = 512): asserts value is string {
   if (typeof value !== "string" || value.length === 0 || value.length > maxLength) {
-    throw new StoreValidationError(`invalid ${what} ${JSON.stringify(value)}: expected a non-empty string of at most ${maxLength} characters`);
+    throw new StoreValidationError(
+      `invalid ${what} ${JSON.stringify(value)}: expected a non-empty string of at most ${maxLength} characters`,
+    );
   }
 }

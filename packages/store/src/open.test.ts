@@ -28,7 +28,10 @@ describe("store URLs", () => {
   });
 
   test("redaction masks passwords only", () => {
-    assert.equal(redactStoreUrl("mongodb://admin:s3cr%40t@db1:27017,db2:27017/persona"), "mongodb://admin:***@db1:27017,db2:27017/persona");
+    assert.equal(
+      redactStoreUrl("mongodb://admin:s3cr%40t@db1:27017,db2:27017/persona"),
+      "mongodb://admin:***@db1:27017,db2:27017/persona",
+    );
     assert.equal(redactStoreUrl("mongodb://db:27017"), "mongodb://db:27017");
     assert.equal(redactStoreUrl("sqlite:./data/persona.db"), "sqlite:./data/persona.db");
   });
@@ -36,7 +39,12 @@ describe("store URLs", () => {
 
 describe("storeConfigFromEnv", () => {
   test("defaults", () => {
-    assert.deepEqual(storeConfigFromEnv({}), { url: DEFAULT_STORE_URL, database: "persona", writeConcern: "majority", busyTimeoutMs: 5000 });
+    assert.deepEqual(storeConfigFromEnv({}), {
+      url: DEFAULT_STORE_URL,
+      database: "persona",
+      writeConcern: "majority",
+      busyTimeoutMs: 5000,
+    });
     assert.equal(DEFAULT_STORE_URL, "sqlite:./data/persona.db");
     assert.deepEqual(storeConfigFromEnv({ STORE_URL: " ", MONGODB_DATABASE: "" }).url, DEFAULT_STORE_URL);
   });

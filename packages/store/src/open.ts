@@ -41,7 +41,9 @@ export function parseStoreUrl(url: string): StoreTarget {
     return { kind: "sqlite", path };
   }
   if (/^mongodb(\+srv)?:\/\/./.test(url)) return { kind: "mongodb", url };
-  throw new StoreValidationError(`unsupported store url ${JSON.stringify(redactStoreUrl(url))}: expected sqlite:<path>, sqlite::memory: or mongodb://...`);
+  throw new StoreValidationError(
+    `unsupported store url ${JSON.stringify(redactStoreUrl(url))}: expected sqlite:<path>, sqlite::memory: or mongodb://...`,
+  );
 }
 
 /** The URL with any password masked, for logs. */
@@ -51,7 +53,8 @@ export function redactStoreUrl(url: string): string {
 
 export async function openStore(config: StoreConfigInput): Promise<DocumentStore> {
   const parsed = StoreConfig.safeParse(config);
-  if (!parsed.success) throw new StoreValidationError(`invalid store config: ${z.prettifyError(parsed.error)}`, { cause: parsed.error });
+  if (!parsed.success)
+    throw new StoreValidationError(`invalid store config: ${z.prettifyError(parsed.error)}`, { cause: parsed.error });
   const { url, database, writeConcern, busyTimeoutMs } = parsed.data;
   const target = parseStoreUrl(url);
   return target.kind === "sqlite"
@@ -61,7 +64,8 @@ export async function openStore(config: StoreConfigInput): Promise<DocumentStore
 
 function envNumber(name: string, value: string | undefined): number | undefined {
   if (value === undefined || value === "") return undefined;
-  if (!/^\d+$/.test(value)) throw new StoreValidationError(`${name} must be a non-negative integer, got ${JSON.stringify(value)}`);
+  if (!/^\d+$/.test(value))
+    throw new StoreValidationError(`${name} must be a non-negative integer, got ${JSON.stringify(value)}`);
   return Number(value);
 }
 
@@ -78,7 +82,8 @@ export function storeConfigFromEnv(env: Record<string, string | undefined> = pro
     writeConcern: w === undefined || w === "majority" ? w : envNumber("MONGODB_WRITE_CONCERN", w),
     busyTimeoutMs: envNumber("STORE_BUSY_TIMEOUT_MS", blank(env.STORE_BUSY_TIMEOUT_MS)),
   });
-  if (!parsed.success) throw new StoreValidationError(`invalid store environment: ${z.prettifyError(parsed.error)}`, { cause: parsed.error });
+  if (!parsed.success)
+    throw new StoreValidationError(`invalid store environment: ${z.prettifyError(parsed.error)}`, { cause: parsed.error });
   parseStoreUrl(parsed.data.url);
   return parsed.data;
 }

@@ -15,8 +15,24 @@ describe("names", () => {
   });
 
   test("field paths", () => {
-    for (const ok of ["id", "name", "camera.id", "_private", "a.b.c", "CamelCase9"]) assert.doesNotThrow(() => assertFieldPath(ok));
-    for (const bad of ["", ".a", "a.", "a..b", "$gt", "a.$b", "a-b", "a b", "a'b", "_id", "_id.x", "0", "a.0", "a.b.c.d.e.f.g.h.i"]) {
+    for (const ok of ["id", "name", "camera.id", "_private", "a.b.c", "CamelCase9"])
+      assert.doesNotThrow(() => assertFieldPath(ok));
+    for (const bad of [
+      "",
+      ".a",
+      "a.",
+      "a..b",
+      "$gt",
+      "a.$b",
+      "a-b",
+      "a b",
+      "a'b",
+      "_id",
+      "_id.x",
+      "0",
+      "a.0",
+      "a.b.c.d.e.f.g.h.i",
+    ]) {
       assert.throws(() => assertFieldPath(bad), StoreValidationError, bad);
     }
   });
@@ -94,7 +110,13 @@ describe("documents and units of work", () => {
   test("checkPosition wants an event id and an optional positive integer seq", () => {
     assert.deepEqual(checkPosition({ eventId: "e", seq: 3 }), { eventId: "e", seq: 3 });
     assert.deepEqual(checkPosition({ eventId: "e" }), { eventId: "e", seq: undefined });
-    for (const bad of [{}, { eventId: "" }, { eventId: "e", seq: 0 }, { eventId: "e", seq: "1" }, { eventId: "e", seq: 2 ** 53 }]) {
+    for (const bad of [
+      {},
+      { eventId: "" },
+      { eventId: "e", seq: 0 },
+      { eventId: "e", seq: "1" },
+      { eventId: "e", seq: 2 ** 53 },
+    ]) {
       assert.throws(() => checkPosition(bad), StoreValidationError, JSON.stringify(bad));
     }
   });
@@ -116,7 +138,14 @@ describe("SQLite translation", () => {
   test("no value ever reaches the SQL text", () => {
     const evil = `'); DROP TABLE people; --`;
     const where = compileWhere(
-      parseFilter({ a: evil, b: { $in: [evil, 1] }, c: { $contains: evil }, d: { $ne: evil }, e: { $has: evil }, f: { $lt: evil } }),
+      parseFilter({
+        a: evil,
+        b: { $in: [evil, 1] },
+        c: { $contains: evil },
+        d: { $ne: evil },
+        e: { $has: evil },
+        f: { $lt: evil },
+      }),
     );
     assert.ok(!where.sql.includes("DROP"), where.sql);
     assert.deepEqual(where.params, [evil, evil, 1, evil.toLowerCase(), evil, evil, evil]);
@@ -130,7 +159,10 @@ describe("SQLite translation", () => {
 
   test("id uses the primary key column", () => {
     const sql = compileFind("people", parseFindPlan({ id: { $in: ["a", "b"] } }, { sort: { id: -1 }, limit: 2 }));
-    assert.equal(sql.sql, `SELECT doc FROM "people" WHERE ("id" IN (?, ?) AND 'text' = 'text') ORDER BY "id" DESC LIMIT ? OFFSET ?`);
+    assert.equal(
+      sql.sql,
+      `SELECT doc FROM "people" WHERE ("id" IN (?, ?) AND 'text' = 'text') ORDER BY "id" DESC LIMIT ? OFFSET ?`,
+    );
     assert.deepEqual(sql.params, ["a", "b", 2, 0]);
   });
 
@@ -197,6 +229,9 @@ describe("MongoDB translation", () => {
       key: { usernameKey: 1 },
       options: { name: "ux_usernameKey", unique: true, partialFilterExpression: { usernameKey: { $exists: true } } },
     });
-    assert.deepEqual(compileMongoIndex(["camera.id", "at"], false), { key: { "camera.id": 1, at: 1 }, options: { name: "ix_camera.id_at" } });
+    assert.deepEqual(compileMongoIndex(["camera.id", "at"], false), {
+      key: { "camera.id": 1, at: 1 },
+      options: { name: "ix_camera.id_at" },
+    });
   });
 });

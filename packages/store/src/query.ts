@@ -69,7 +69,11 @@ export function parseFilter(filter: unknown): Condition[] {
         case "$gte":
         case "$lt":
         case "$lte":
-          conditions.push({ path, op: op === "$gt" ? "gt" : op === "$gte" ? "gte" : op === "$lt" ? "lt" : "lte", value: orderable(path, op, operand) });
+          conditions.push({
+            path,
+            op: op === "$gt" ? "gt" : op === "$gte" ? "gte" : op === "$lt" ? "lt" : "lte",
+            value: orderable(path, op, operand),
+          });
           break;
         case "$in":
           if (!Array.isArray(operand) || operand.length > MAX_IN_VALUES) {

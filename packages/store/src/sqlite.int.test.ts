@@ -31,7 +31,12 @@ describe("sqlite specifics", () => {
     const store = await openSqliteStore({ path });
     const items = await store.collection<Doc & { v: string }>({ name: "items" });
     await items.put({ id: "1", v: "Привет, 世界 👋" });
-    assert.equal(await store.applyOnce("proj", { eventId: "e1", seq: 3 }, [{ op: "put", collection: "items", doc: { id: "2", v: "x" } as Doc }]), "applied");
+    assert.equal(
+      await store.applyOnce("proj", { eventId: "e1", seq: 3 }, [
+        { op: "put", collection: "items", doc: { id: "2", v: "x" } as Doc },
+      ]),
+      "applied",
+    );
     await store.close();
 
     const raw = new Database(path, { readonly: true });
@@ -55,7 +60,10 @@ describe("sqlite specifics", () => {
   test("declared indexes are used by equality, range and sort queries", async () => {
     const path = tempDbPath();
     const store = await openSqliteStore({ path });
-    await store.collection({ name: "sightings", indexes: [{ fields: ["cameraId", "at"] }, { fields: ["usernameKey"], unique: true }] });
+    await store.collection({
+      name: "sightings",
+      indexes: [{ fields: ["cameraId", "at"] }, { fields: ["usernameKey"], unique: true }],
+    });
     await store.close();
     const raw = new Database(path, { readonly: true });
     // EXPLAIN needs the function registered; it is never called while planning.
@@ -71,7 +79,10 @@ describe("sqlite specifics", () => {
           .join("; ");
       };
       assert.match(plan({ cameraId: "cam1" }), /USING INDEX "?ix_sightings\(cameraId,at\)/);
-      assert.match(plan({ cameraId: "cam1", at: { $gte: "2025-01-01T00:00:00.000Z" } }, { sort: { at: -1 } }), /USING INDEX "?ix_sightings\(cameraId,at\)/);
+      assert.match(
+        plan({ cameraId: "cam1", at: { $gte: "2025-01-01T00:00:00.000Z" } }, { sort: { at: -1 } }),
+        /USING INDEX "?ix_sightings\(cameraId,at\)/,
+      );
       assert.match(plan({ usernameKey: "admin" }), /USING INDEX "?ux_sightings\(usernameKey\)/);
       assert.match(plan({ id: "x" }), /USING INDEX sqlite_autoindex|USING PRIMARY KEY|USING INDEX/);
     } finally {
@@ -159,11 +170,16 @@ describe("sqlite specifics", () => {
       const started = Date.now();
       await assert.rejects(
         store.applyOnce("p", { eventId: "e1", seq: 1 }, [{ op: "put", collection: "items", doc: { id: "1" } }]),
-        (err: unknown) => err instanceof StoreError && /SQLITE_BUSY|locked/i.test(`${err.message} ${String((err.cause as { code?: unknown })?.code)}`),
+        (err: unknown) =>
+          err instanceof StoreError &&
+          /SQLITE_BUSY|locked/i.test(`${err.message} ${String((err.cause as { code?: unknown })?.code)}`),
       );
       assert.ok(Date.now() - started >= 150, "it waited for the busy timeout");
       blocker.exec("COMMIT");
-      assert.equal(await store.applyOnce("p", { eventId: "e1", seq: 1 }, [{ op: "put", collection: "items", doc: { id: "1" } }]), "applied");
+      assert.equal(
+        await store.applyOnce("p", { eventId: "e1", seq: 1 }, [{ op: "put", collection: "items", doc: { id: "1" } }]),
+        "applied",
+      );
       assert.equal(await items.count(), 1);
     } finally {
       blocker.close();

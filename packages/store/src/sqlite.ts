@@ -3,7 +3,17 @@ import { dirname } from "node:path";
 import Database from "better-sqlite3";
 import { StoreConflictError, StoreError, StoreValidationError, messageOf } from "./errors.ts";
 import { assertKey } from "./names.ts";
-import { type CheckedOp, type Condition, assertDocId, checkOps, checkPosition, parseCollectionDef, parseFilter, parseFindPlan, serializeDoc } from "./query.ts";
+import {
+  type CheckedOp,
+  type Condition,
+  assertDocId,
+  checkOps,
+  checkPosition,
+  parseCollectionDef,
+  parseFilter,
+  parseFindPlan,
+  serializeDoc,
+} from "./query.ts";
 import {
   CASEFOLD_FUNCTION,
   type Sql,
@@ -14,7 +24,17 @@ import {
   compileFind,
   quoteIdent,
 } from "./sqliteQuery.ts";
-import type { ApplyResult, Collection, CollectionDef, Doc, DocumentStore, EventPosition, Filter, FindOptions, WriteOp } from "./types.ts";
+import type {
+  ApplyResult,
+  Collection,
+  CollectionDef,
+  Doc,
+  DocumentStore,
+  EventPosition,
+  Filter,
+  FindOptions,
+  WriteOp,
+} from "./types.ts";
 
 export interface SqliteStoreOptions {
   /** A file path (its directory is created) or ":memory:". */
@@ -78,7 +98,9 @@ class SqliteDocumentStore implements DocumentStore {
   readonly #now: () => Date;
   readonly #declared = new Set<string>();
   readonly #statements = new Map<string, Database.Statement>();
-  readonly #apply: Database.Transaction<(projection: string, eventId: string, seq: number | undefined, ops: CheckedOp[]) => ApplyResult>;
+  readonly #apply: Database.Transaction<
+    (projection: string, eventId: string, seq: number | undefined, ops: CheckedOp[]) => ApplyResult
+  >;
   #closed = false;
 
   static open(options: SqliteStoreOptions): SqliteDocumentStore {
@@ -124,19 +146,18 @@ class SqliteDocumentStore implements DocumentStore {
           updated_at TEXT NOT NULL
         ) WITHOUT ROWID;`);
     });
-    db.function(CASEFOLD_FUNCTION, { deterministic: true }, (value: unknown) => (typeof value === "string" ? casefold(value) : value));
+    db.function(CASEFOLD_FUNCTION, { deterministic: true }, (value: unknown) =>
+      typeof value === "string" ? casefold(value) : value,
+    );
     this.#apply = db.transaction((projection, eventId, seq, ops) => {
       if (seq !== undefined) {
         const checkpoint = this.#stmt(`SELECT seq FROM "_checkpoints" WHERE projection = ?`).get(projection) as Row | undefined;
         if (typeof checkpoint?.seq === "number" && seq <= checkpoint.seq) return "skipped";
       }
       const at = this.#now().toISOString();
-      const recorded = this.#stmt(`INSERT INTO "_applied" (projection, event_id, seq, applied_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`).run(
-        projection,
-        eventId,
-        seq ?? null,
-        at,
-      );
+      const recorded = this.#stmt(
+        `INSERT INTO "_applied" (projection, event_id, seq, applied_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+      ).run(projection, eventId, seq ?? null, at);
       if (recorded.changes === 0) return "skipped";
       for (const op of ops) this.#write(op);
       if (seq !== undefined) {
@@ -197,7 +218,10 @@ class SqliteDocumentStore implements DocumentStore {
     const table = quoteIdent(op.collection);
     switch (op.op) {
       case "put":
-        this.#stmt(`INSERT INTO ${table} (id, doc) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET doc = excluded.doc`).run(op.doc.id, op.doc.json);
+        this.#stmt(`INSERT INTO ${table} (id, doc) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET doc = excluded.doc`).run(
+          op.doc.id,
+          op.doc.json,
+        );
         return 1;
       case "delete":
         return this.#stmt(`DELETE FROM ${table} WHERE id = ?`).run(op.id).changes;
@@ -216,7 +240,8 @@ class SqliteDocumentStore implements DocumentStore {
       this.#db
         .transaction(() => {
           this.#db.exec(`CREATE TABLE IF NOT EXISTS ${quoteIdent(checked.name)} (id TEXT PRIMARY KEY, doc TEXT NOT NULL)`);
-          for (const index of checked.indexes) this.#db.exec(compileCreateIndex(checked.name, index.fields, index.unique === true));
+          for (const index of checked.indexes)
+            this.#db.exec(compileCreateIndex(checked.name, index.fields, index.unique === true));
         })
         .immediate();
     });
@@ -276,7 +301,9 @@ class SqliteDocumentStore implements DocumentStore {
     const checked = checkOps(ops, this.#declared);
     // BEGIN IMMEDIATE takes the write lock up front, so the checks and the writes see one consistent state even with
     // other processes writing the same file; a failing op rolls back the record and the checkpoint too.
-    return this.call(`sqlite: applyOnce ${projection}/${eventId}`, undefined, () => this.#apply.immediate(projection, eventId, seq, checked));
+    return this.call(`sqlite: applyOnce ${projection}/${eventId}`, undefined, () =>
+      this.#apply.immediate(projection, eventId, seq, checked),
+    );
   }
 
   async checkpoint(projection: string): Promise<number> {

@@ -43,7 +43,10 @@ export function runStoreContract(name: string, open: () => Promise<DocumentStore
   ];
 
   async function fixture(store: DocumentStore): Promise<Collection<Item>> {
-    const items = await store.collection<Item>({ name: "items", indexes: [{ fields: ["name"] }, { fields: ["camera.id", "age"] }] });
+    const items = await store.collection<Item>({
+      name: "items",
+      indexes: [{ fields: ["name"] }, { fields: ["camera.id", "age"] }],
+    });
     for (const doc of FIXTURE) await items.put(doc);
     return items;
   }
@@ -88,11 +91,25 @@ export function runStoreContract(name: string, open: () => Promise<DocumentStore
 
       test("bad collection and field names are refused before reaching the database", () =>
         withStore(async (store) => {
-          for (const bad of ["", "Items", "1items", "items-x", 'x"; DROP TABLE users; --', "a.b", "_applied", "sqlite_master", "x".repeat(64)]) {
+          for (const bad of [
+            "",
+            "Items",
+            "1items",
+            "items-x",
+            'x"; DROP TABLE users; --',
+            "a.b",
+            "_applied",
+            "sqlite_master",
+            "x".repeat(64),
+          ]) {
             await assert.rejects(store.collection({ name: bad }), StoreValidationError, `collection name ${JSON.stringify(bad)}`);
           }
           for (const bad of ["", "a..b", "a.", "$where", "na me", "x') OR 1=1 --", "_id", "1a", "a.b.c.d.e.f.g.h.i"]) {
-            await assert.rejects(store.collection({ name: "ok", indexes: [{ fields: [bad] }] }), StoreValidationError, `index field ${bad}`);
+            await assert.rejects(
+              store.collection({ name: "ok", indexes: [{ fields: [bad] }] }),
+              StoreValidationError,
+              `index field ${bad}`,
+            );
           }
           const items = await store.collection<Item>({ name: "items" });
           for (const bad of ["x') OR 1=1 --", "$where", "a..b", "_id"]) {
@@ -274,16 +291,32 @@ export function runStoreContract(name: string, open: () => Promise<DocumentStore
           for (const d of docs) await items.put(d);
           assert.deepEqual(ids(await items.find()), ["1", "2", "3", "4", "5"], "no sort: by id");
           assert.deepEqual(ids(await items.find({}, { sort: { n: 1 } })), ["2", "5", "1", "3", "4"]);
-          assert.deepEqual(ids(await items.find({}, { sort: { n: -1 } })), ["1", "3", "4", "5", "2"], "ties still by id ascending");
-          assert.deepEqual(ids(await items.find({}, { sort: { g: 1, n: -1 } })), ["2", "1", "3", "4", "5"], "missing sorts first ascending");
-          assert.deepEqual(ids(await items.find({}, { sort: { g: -1, n: 1 } })), ["5", "4", "1", "3", "2"], "and last descending");
+          assert.deepEqual(
+            ids(await items.find({}, { sort: { n: -1 } })),
+            ["1", "3", "4", "5", "2"],
+            "ties still by id ascending",
+          );
+          assert.deepEqual(
+            ids(await items.find({}, { sort: { g: 1, n: -1 } })),
+            ["2", "1", "3", "4", "5"],
+            "missing sorts first ascending",
+          );
+          assert.deepEqual(
+            ids(await items.find({}, { sort: { g: -1, n: 1 } })),
+            ["5", "4", "1", "3", "2"],
+            "and last descending",
+          );
           assert.deepEqual(ids(await items.find({}, { sort: { id: -1 } })), ["5", "4", "3", "2", "1"]);
         }));
 
       test("limit and skip page through a sorted result without gaps or repeats", () =>
         withStore(async (store) => {
           const items = await store.collection<Item>({ name: "items", indexes: [{ fields: ["at"] }] });
-          for (let i = 0; i < 23; i++) await items.put({ id: `d${String(i).padStart(2, "0")}`, at: `2025-01-01T00:00:${String(i % 7).padStart(2, "0")}.000Z` });
+          for (let i = 0; i < 23; i++)
+            await items.put({
+              id: `d${String(i).padStart(2, "0")}`,
+              at: `2025-01-01T00:00:${String(i % 7).padStart(2, "0")}.000Z`,
+            });
           const all = ids(await items.find({}, { sort: { at: -1 } }));
           assert.equal(all.length, 23);
           const paged: string[] = [];
@@ -353,7 +386,7 @@ export function runStoreContract(name: string, open: () => Promise<DocumentStore
         "👩‍👩‍👧‍👦 family 🙂",
         "مرحبا بالعالم",
         "e\u0301 (decomposed) vs \u00e9 (composed)",
-        'quotes \' " \\ and \n newline \t tab',
+        "quotes ' \" \\ and \n newline \t tab",
         "\u0000 nul inside",
       ];
 
@@ -389,7 +422,9 @@ export function runStoreContract(name: string, open: () => Promise<DocumentStore
       test("applied twice, same result: the second call is skipped and changes nothing", () =>
         withStore(async (store) => {
           const items = await store.collection<Item>({ name: "items" });
-          const first = await store.applyOnce("proj", { eventId: "ev-1" }, [{ op: "put", collection: "items", doc: doc({ id: "1", v: "first" }) }]);
+          const first = await store.applyOnce("proj", { eventId: "ev-1" }, [
+            { op: "put", collection: "items", doc: doc({ id: "1", v: "first" }) },
+          ]);
           assert.equal(first, "applied");
           const second = await store.applyOnce("proj", { eventId: "ev-1" }, [
             { op: "put", collection: "items", doc: doc({ id: "1", v: "second" }) },
@@ -427,7 +462,11 @@ export function runStoreContract(name: string, open: () => Promise<DocumentStore
           assert.equal(await store.applyOnce("proj", { eventId: "e5b", seq: 5 }, put("five-b")), "skipped", "same seq");
           assert.equal(await store.applyOnce("proj", { eventId: "e7", seq: 7 }, put("seven")), "applied");
           assert.equal(await store.applyOnce("proj", { eventId: "e6", seq: 6 }, put("six")), "skipped");
-          assert.equal(await store.applyOnce("proj", { eventId: "no-seq" }, put("unordered")), "applied", "no seq: only the id dedupes");
+          assert.equal(
+            await store.applyOnce("proj", { eventId: "no-seq" }, put("unordered")),
+            "applied",
+            "no seq: only the id dedupes",
+          );
           assert.equal(await store.checkpoint("proj"), 7, "events without seq leave the checkpoint alone");
           assert.equal(await store.checkpoint("elsewhere"), 0, "checkpoints are per projection");
           assert.equal(await store.applyOnce("elsewhere", { eventId: "e1", seq: 1 }, put("other-one")), "applied");
@@ -453,7 +492,11 @@ export function runStoreContract(name: string, open: () => Promise<DocumentStore
           assert.deepEqual(sortedIds(await accounts.find()), ["taken"], "nothing of the unit stayed");
           assert.equal(await store.checkpoint("proj"), 0, "the checkpoint did not move");
           const fixed = [ops[0], ops[1], ops[2]].filter((op) => op !== undefined);
-          assert.equal(await store.applyOnce("proj", { eventId: "ev-bad", seq: 10 }, fixed), "applied", "the event was not recorded");
+          assert.equal(
+            await store.applyOnce("proj", { eventId: "ev-bad", seq: 10 }, fixed),
+            "applied",
+            "the event was not recorded",
+          );
           assert.deepEqual(sortedIds(await accounts.find()), ["new-1", "new-2"]);
           assert.equal(await store.checkpoint("proj"), 10);
         } finally {
@@ -465,12 +508,28 @@ export function runStoreContract(name: string, open: () => Promise<DocumentStore
         withStore(async (store) => {
           const items = await store.collection<Item>({ name: "items" });
           const ok = { op: "put" as const, collection: "items", doc: { id: "1" } };
-          await assert.rejects(store.applyOnce("proj", { eventId: "e" }, [ok, { op: "put", collection: "undeclared", doc: { id: "1" } }]), StoreValidationError);
-          await assert.rejects(store.applyOnce("proj", { eventId: "e" }, [ok, { op: "put", collection: "items", doc: { nope: 1 } as unknown as Doc }]), StoreValidationError);
-          await assert.rejects(store.applyOnce("proj", { eventId: "e" }, [ok, { op: "deleteMany", collection: "items", filter: { a: { $bad: 1 } } as unknown as Filter }]), StoreValidationError);
+          await assert.rejects(
+            store.applyOnce("proj", { eventId: "e" }, [ok, { op: "put", collection: "undeclared", doc: { id: "1" } }]),
+            StoreValidationError,
+          );
+          await assert.rejects(
+            store.applyOnce("proj", { eventId: "e" }, [
+              ok,
+              { op: "put", collection: "items", doc: { nope: 1 } as unknown as Doc },
+            ]),
+            StoreValidationError,
+          );
+          await assert.rejects(
+            store.applyOnce("proj", { eventId: "e" }, [
+              ok,
+              { op: "deleteMany", collection: "items", filter: { a: { $bad: 1 } } as unknown as Filter },
+            ]),
+            StoreValidationError,
+          );
           await assert.rejects(store.applyOnce("proj", { eventId: "" }, [ok]), StoreValidationError);
           await assert.rejects(store.applyOnce("", { eventId: "e" }, [ok]), StoreValidationError);
-          for (const seq of [0, -1, 1.5, Number.NaN]) await assert.rejects(store.applyOnce("proj", { eventId: "e", seq }, [ok]), StoreValidationError, `seq ${seq}`);
+          for (const seq of [0, -1, 1.5, Number.NaN])
+            await assert.rejects(store.applyOnce("proj", { eventId: "e", seq }, [ok]), StoreValidationError, `seq ${seq}`);
           assert.equal(await items.count(), 0);
           assert.equal(await store.applyOnce("proj", { eventId: "e" }, [ok]), "applied", "the refused attempts left no record");
         }));
@@ -519,18 +578,36 @@ export function runStoreContract(name: string, open: () => Promise<DocumentStore
           await people.put({ id: "p2", name: "alice", ...base, watchlist: { reason: "banned" } });
           await people.put({ id: "p3", name: "Bob", ...base, createdAt: "2025-03-01T11:00:00+03:00" });
           await people.put({ id: "p4", name: "王小明", ...base });
-          assert.deepEqual((await people.list()).map((p) => p.name), ["alice", "Bob", "Иван Петров", "王小明"]);
+          assert.deepEqual(
+            (await people.list()).map((p) => p.name),
+            ["alice", "Bob", "Иван Петров", "王小明"],
+          );
           assert.equal((await people.get("p3"))?.createdAt, T0, "times are stored as UTC");
-          assert.deepEqual((await people.searchByName("ПЕТР")).map((p) => p.id), ["p1"]);
-          assert.deepEqual((await people.searchByName("b")).map((p) => p.id), ["p3"]);
-          assert.deepEqual((await people.list({ limit: 2, skip: 1 })).map((p) => p.id), ["p3", "p1"]);
+          assert.deepEqual(
+            (await people.searchByName("ПЕТР")).map((p) => p.id),
+            ["p1"],
+          );
+          assert.deepEqual(
+            (await people.searchByName("b")).map((p) => p.id),
+            ["p3"],
+          );
+          assert.deepEqual(
+            (await people.list({ limit: 2, skip: 1 })).map((p) => p.id),
+            ["p3", "p1"],
+          );
           const removed = await people.markRemoved("p3", "2025-03-02T00:00:00Z");
           assert.equal(removed?.removedAt, "2025-03-02T00:00:00.000Z");
           assert.equal(await people.markRemoved("nobody", T0), undefined);
-          assert.deepEqual((await people.list()).map((p) => p.id), ["p2", "p1", "p4"]);
+          assert.deepEqual(
+            (await people.list()).map((p) => p.id),
+            ["p2", "p1", "p4"],
+          );
           assert.equal(await people.count(), 3);
           assert.equal(await people.count({ includeRemoved: true }), 4);
-          assert.deepEqual((await people.searchByName("bob", { includeRemoved: true })).map((p) => p.id), ["p3"]);
+          assert.deepEqual(
+            (await people.searchByName("bob", { includeRemoved: true })).map((p) => p.id),
+            ["p3"],
+          );
           assert.equal(await people.erase("p3"), true);
           assert.equal(await people.get("p3"), undefined);
         }));
@@ -549,7 +626,8 @@ export function runStoreContract(name: string, open: () => Promise<DocumentStore
             { ...good, photoIds: "p.jpg" },
             { ...good, watchlist: { reason: "" } },
           ];
-          for (const doc of bad) await assert.rejects(people.put(doc as Parameters<typeof people.put>[0]), StoreValidationError, JSON.stringify(doc));
+          for (const doc of bad)
+            await assert.rejects(people.put(doc as Parameters<typeof people.put>[0]), StoreValidationError, JSON.stringify(doc));
           assert.equal(await people.count({ includeRemoved: true }), 0);
           // A document written behind the repository's back (another version, a manual edit) fails loudly on read.
           const raw = await store.collection<Doc & Record<string, unknown>>({ name: "people" });
@@ -580,16 +658,48 @@ export function runStoreContract(name: string, open: () => Promise<DocumentStore
         withStore(async (store) => {
           const presence = await PresenceRepository.open(store);
           const at = (s: number) => new Date(Date.parse(T0) + s * 1000);
-          await presence.put({ id: presenceId("cam1", "t1"), cameraId: "cam1", trackId: "t1", personId: "p1", enteredAt: at(0), lastSeenAt: at(30) });
-          await presence.put({ id: presenceId("cam1", "t2"), cameraId: "cam1", trackId: "t2", enteredAt: at(5), lastSeenAt: at(6) });
-          await presence.put({ id: presenceId("cam2", "t1"), cameraId: "cam2", trackId: "t1", personId: "p1", enteredAt: at(1), lastSeenAt: at(40) });
-          assert.deepEqual((await presence.inView()).map((p) => p.id), ["cam1:t1", "cam2:t1", "cam1:t2"]);
-          assert.deepEqual((await presence.inView({ cameraId: "cam1" })).map((p) => p.trackId), ["t1", "t2"]);
+          await presence.put({
+            id: presenceId("cam1", "t1"),
+            cameraId: "cam1",
+            trackId: "t1",
+            personId: "p1",
+            enteredAt: at(0),
+            lastSeenAt: at(30),
+          });
+          await presence.put({
+            id: presenceId("cam1", "t2"),
+            cameraId: "cam1",
+            trackId: "t2",
+            enteredAt: at(5),
+            lastSeenAt: at(6),
+          });
+          await presence.put({
+            id: presenceId("cam2", "t1"),
+            cameraId: "cam2",
+            trackId: "t1",
+            personId: "p1",
+            enteredAt: at(1),
+            lastSeenAt: at(40),
+          });
+          assert.deepEqual(
+            (await presence.inView()).map((p) => p.id),
+            ["cam1:t1", "cam2:t1", "cam1:t2"],
+          );
+          assert.deepEqual(
+            (await presence.inView({ cameraId: "cam1" })).map((p) => p.trackId),
+            ["t1", "t2"],
+          );
           assert.equal((await presence.get("cam1", "t2"))?.personId, null);
-          assert.deepEqual((await presence.wherePerson("p1")).map((p) => p.cameraId), ["cam1", "cam2"]);
+          assert.deepEqual(
+            (await presence.wherePerson("p1")).map((p) => p.cameraId),
+            ["cam1", "cam2"],
+          );
           assert.equal(await presence.expire(at(10)), 1);
           assert.equal(await presence.leave("cam2", "t1"), true);
-          assert.deepEqual((await presence.inView()).map((p) => p.id), ["cam1:t1"]);
+          assert.deepEqual(
+            (await presence.inView()).map((p) => p.id),
+            ["cam1:t1"],
+          );
           await assert.rejects(
             presence.put({ id: "wrong", cameraId: "cam1", trackId: "t9", enteredAt: at(0), lastSeenAt: at(0) }),
             StoreValidationError,
@@ -615,15 +725,36 @@ export function runStoreContract(name: string, open: () => Promise<DocumentStore
           const all = await sightings.list();
           assert.deepEqual(all.map((s) => s.id).slice(0, 3), ["s11", "s10", "s09"]);
           assert.equal(all.length, 12);
-          assert.deepEqual((await sightings.list({ limit: 3, skip: 3 })).map((s) => s.id), ["s08", "s07", "s06"]);
-          assert.deepEqual((await sightings.list({ cameraId: "cam1", kind: "unknown" })).map((s) => s.id), ["s06", "s00"]);
-          assert.deepEqual((await sightings.list({ personId: "p1" })).map((s) => s.id), ["s05", "s01"]);
+          assert.deepEqual(
+            (await sightings.list({ limit: 3, skip: 3 })).map((s) => s.id),
+            ["s08", "s07", "s06"],
+          );
+          assert.deepEqual(
+            (await sightings.list({ cameraId: "cam1", kind: "unknown" })).map((s) => s.id),
+            ["s06", "s00"],
+          );
+          assert.deepEqual(
+            (await sightings.list({ personId: "p1" })).map((s) => s.id),
+            ["s05", "s01"],
+          );
           const range = { from: "2025-03-01T08:02:00Z", to: new Date("2025-03-01T08:05:00Z") };
-          assert.deepEqual((await sightings.list(range)).map((s) => s.id), ["s04", "s03", "s02"], "from inclusive, to exclusive");
+          assert.deepEqual(
+            (await sightings.list(range)).map((s) => s.id),
+            ["s04", "s03", "s02"],
+            "from inclusive, to exclusive",
+          );
           assert.equal(await sightings.count({ ...range, cameraId: "cam2" }), 1);
           assert.equal(await sightings.deleteOlderThan("2025-03-01T08:06:00Z"), 6);
           assert.equal(await sightings.count(), 6);
-          const bad = { id: "x", cameraId: "cam1", trackId: "t", personId: null, kind: "recognized" as const, similarity: 1, at: T0 };
+          const bad = {
+            id: "x",
+            cameraId: "cam1",
+            trackId: "t",
+            personId: null,
+            kind: "recognized" as const,
+            similarity: 1,
+            at: T0,
+          };
           await assert.rejects(sightings.put(bad), StoreValidationError, "recognized needs a person");
           await assert.rejects(sightings.put({ ...bad, personId: "p1", similarity: Number.NaN }), StoreValidationError);
           await assert.rejects(sightings.list({ from: "not a time" }), StoreValidationError);
@@ -632,13 +763,38 @@ export function runStoreContract(name: string, open: () => Promise<DocumentStore
       test("alerts: status transitions are documents, listing newest first", () =>
         withStore(async (store) => {
           const alerts = await AlertsRepository.open(store);
-          const raised = await alerts.put({ id: "a1", rule: "unknown-face", severity: "warning", status: "raised", cameraId: "cam1", at: T0 });
+          const raised = await alerts.put({
+            id: "a1",
+            rule: "unknown-face",
+            severity: "warning",
+            status: "raised",
+            cameraId: "cam1",
+            at: T0,
+          });
           assert.equal(raised.acknowledgedBy, null);
-          await alerts.put({ id: "a2", rule: "watchlist", severity: "critical", status: "raised", personId: "p2", at: "2025-03-01T09:00:00Z" });
-          await alerts.put({ ...raised, status: "acknowledged", acknowledgedBy: "operator-1", acknowledgedAt: "2025-03-01T08:05:00Z" });
+          await alerts.put({
+            id: "a2",
+            rule: "watchlist",
+            severity: "critical",
+            status: "raised",
+            personId: "p2",
+            at: "2025-03-01T09:00:00Z",
+          });
+          await alerts.put({
+            ...raised,
+            status: "acknowledged",
+            acknowledgedBy: "operator-1",
+            acknowledgedAt: "2025-03-01T08:05:00Z",
+          });
           assert.equal((await alerts.get("a1"))?.status, "acknowledged");
-          assert.deepEqual((await alerts.list()).map((a) => a.id), ["a2", "a1"]);
-          assert.deepEqual((await alerts.list({ status: "raised" })).map((a) => a.id), ["a2"]);
+          assert.deepEqual(
+            (await alerts.list()).map((a) => a.id),
+            ["a2", "a1"],
+          );
+          assert.deepEqual(
+            (await alerts.list({ status: "raised" })).map((a) => a.id),
+            ["a2"],
+          );
           assert.equal(await alerts.count({ cameraId: "cam1" }), 1);
           await assert.rejects(alerts.put({ ...raised, status: "acknowledged" }), StoreValidationError, "who acknowledged?");
           await assert.rejects(alerts.put({ ...raised, severity: "apocalyptic" as "critical" }), StoreValidationError);
@@ -661,9 +817,18 @@ export function runStoreContract(name: string, open: () => Promise<DocumentStore
           await attendance.put(day("p2", "2025-03-01", "08:30"));
           await attendance.put(day("p1", "2025-03-02", "09:10"));
           await attendance.put(day("p1", "2025-03-03", "09:20"));
-          assert.deepEqual((await attendance.listByDay("2025-03-01")).map((a) => a.personId), ["p2", "p1"]);
-          assert.deepEqual((await attendance.listByPerson("p1")).map((a) => a.day), ["2025-03-03", "2025-03-02", "2025-03-01"]);
-          assert.deepEqual((await attendance.listByPerson("p1", { fromDay: "2025-03-02", toDay: "2025-03-02" })).map((a) => a.day), ["2025-03-02"]);
+          assert.deepEqual(
+            (await attendance.listByDay("2025-03-01")).map((a) => a.personId),
+            ["p2", "p1"],
+          );
+          assert.deepEqual(
+            (await attendance.listByPerson("p1")).map((a) => a.day),
+            ["2025-03-03", "2025-03-02", "2025-03-01"],
+          );
+          assert.deepEqual(
+            (await attendance.listByPerson("p1", { fromDay: "2025-03-02", toDay: "2025-03-02" })).map((a) => a.day),
+            ["2025-03-02"],
+          );
           assert.deepEqual((await attendance.get("p1", "2025-03-02"))?.cameras, ["cam1", "cam2"]);
           await assert.rejects(attendance.put({ ...day("p1", "2025-03-04", "09:00"), secondsInView: -1 }), StoreValidationError);
           await assert.rejects(attendance.put({ ...day("p1", "2025-02-30", "09:00") }), StoreValidationError);
@@ -679,12 +844,18 @@ export function runStoreContract(name: string, open: () => Promise<DocumentStore
           assert.equal(admin.lockedUntil, null);
           assert.equal((await users.findByUsername("ADMIN"))?.id, "u1");
           assert.equal(await users.findByUsername("nobody"), undefined);
-          await assert.rejects(users.put({ id: "u2", username: "admin", passwordHash: "h", role: "viewer", createdAt: T0 }), StoreConflictError);
+          await assert.rejects(
+            users.put({ id: "u2", username: "admin", passwordHash: "h", role: "viewer", createdAt: T0 }),
+            StoreConflictError,
+          );
           await users.put({ id: "u2", username: "Оператор", passwordHash: "h", role: "operator", createdAt: T0 });
           assert.equal((await users.findByUsername("оператор"))?.id, "u2");
           await users.put({ ...admin, failedLogins: 3, lockedUntil: "2025-03-01T08:15:00Z" });
           assert.equal((await users.get("u1"))?.failedLogins, 3);
-          assert.deepEqual((await users.list()).map((u) => u.username), ["Admin", "Оператор"]);
+          assert.deepEqual(
+            (await users.list()).map((u) => u.username),
+            ["Admin", "Оператор"],
+          );
           await assert.rejects(users.put({ ...admin, role: "root" as "admin" }), StoreValidationError);
           await assert.rejects(users.put({ ...admin, username: " padded" }), StoreValidationError);
           assert.equal(await users.delete("u2"), true);
@@ -697,8 +868,14 @@ export function runStoreContract(name: string, open: () => Promise<DocumentStore
           await chats.put({ id: "100", chatId: 100, isAdmin: true, subscribed: true, loggedInAt: T0 });
           await chats.put({ id: "-2001", chatId: -2001, subscribed: true });
           await chats.put({ id: "300", chatId: 300 });
-          assert.deepEqual((await chats.listSubscribed()).map((c) => c.chatId), [-2001, 100]);
-          assert.deepEqual((await chats.listAdmins()).map((c) => c.chatId), [100]);
+          assert.deepEqual(
+            (await chats.listSubscribed()).map((c) => c.chatId),
+            [-2001, 100],
+          );
+          assert.deepEqual(
+            (await chats.listAdmins()).map((c) => c.chatId),
+            [100],
+          );
           assert.deepEqual(await chats.get(300), { id: "300", chatId: 300, isAdmin: false, subscribed: false, loggedInAt: null });
           await assert.rejects(chats.put({ id: "1", chatId: 2 }), StoreValidationError);
           await assert.rejects(chats.put({ id: "1.5", chatId: 1.5 }), StoreValidationError);

@@ -1,2 +1,2 @@
-export * from "./natsServer.ts";
+export * from "@persona/runtime/nats-server";
 export * from "./wait.ts";

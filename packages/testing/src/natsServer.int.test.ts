@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { test } from "node:test";
 import { connect } from "@nats-io/transport-node";
-import { startNatsServer } from "./natsServer.ts";
+import { startNatsServer } from "./index.ts";
 
 test("starts a real nats-server with JetStream on a free port, restarts on the same port, cleans up", async () => {
   const server = await startNatsServer();

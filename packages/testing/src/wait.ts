@@ -14,7 +14,9 @@ export async function waitFor<T>(
     last = await probe();
     if (last) return last as NonNullable<T>;
     if (Date.now() > deadline) {
-      throw new Error(`timed out after ${options.timeoutMs ?? 10_000} ms: ${typeof options.message === "function" ? options.message() : (options.message ?? "condition")} (last: ${JSON.stringify(last)})`);
+      throw new Error(
+        `timed out after ${options.timeoutMs ?? 10_000} ms: ${typeof options.message === "function" ? options.message() : (options.message ?? "condition")} (last: ${JSON.stringify(last)})`,
+      );
     }
     await sleep(options.intervalMs ?? 50);
   }

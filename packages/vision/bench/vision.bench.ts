@@ -85,7 +85,8 @@ for (const threads of [1, 0]) {
       reports.push({ ...last.timings, runs: last.runs });
     });
     const m = matchFaces(faces, last.detections);
-    const med = (k: "resampleMs" | "inferenceMs") => [...reports.map((r) => r[k])].sort((a, b) => a - b)[Math.floor(reports.length / 2)] as number;
+    const med = (k: "resampleMs" | "inferenceMs") =>
+      [...reports.map((r) => r[k])].sort((a, b) => a - b)[Math.floor(reports.length / 2)] as number;
     console.log(
       `detect ${name.padEnd(30)} ${stats(times)}  [resample ${med("resampleMs").toFixed(1)}, inference ${med("inferenceMs").toFixed(1)} ms / ${last.runs} runs]  found ${m.found}/${faces.length}, false ${m.falsePositives}`,
     );
@@ -94,15 +95,27 @@ for (const threads of [1, 0]) {
     const dets = await detector.detect(frame, { tiling: "on" });
     const perFace = (f: (img: RgbImage) => void) => timeSync(iterations, () => f(frame)).map((t) => t / dets.length);
     console.log(`\nper face (${dets.length} faces, pure TS, main thread):`);
-    console.log(`align ArcFace 112x112               ${stats(perFace((img) => {
-      for (const d of dets) alignFace(img, d.keypoints, ARCFACE_112);
-    }))}`);
-    console.log(`align dlib 150x150                  ${stats(perFace((img) => {
-      for (const d of dets) alignFace(img, d.keypoints, DLIB_150);
-    }))}`);
-    console.log(`quality (incl. its 112 chip)        ${stats(perFace((img) => {
-      for (const d of dets) assessQuality(img, d);
-    }))}`);
+    console.log(
+      `align ArcFace 112x112               ${stats(
+        perFace((img) => {
+          for (const d of dets) alignFace(img, d.keypoints, ARCFACE_112);
+        }),
+      )}`,
+    );
+    console.log(
+      `align dlib 150x150                  ${stats(
+        perFace((img) => {
+          for (const d of dets) alignFace(img, d.keypoints, DLIB_150);
+        }),
+      )}`,
+    );
+    console.log(
+      `quality (incl. its 112 chip)        ${stats(
+        perFace((img) => {
+          for (const d of dets) assessQuality(img, d);
+        }),
+      )}`,
+    );
     console.log(
       `detectAndAlign frame (tiled, 112)   ${stats(await timeAsync(iterations, () => detectAndAlign(frame, { detector, detect: { tiling: "on" } })))}`,
     );

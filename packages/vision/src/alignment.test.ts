@@ -14,7 +14,8 @@ function blob(w: number, h: number, p: Point, r: number): RgbImage {
   const y0 = Math.max(0, Math.floor(p.y - 5 * r));
   const y1 = Math.min(h - 1, Math.ceil(p.y + 5 * r));
   for (let y = y0; y <= y1; y++) {
-    for (let x = x0; x <= x1; x++) data[(y * w + x) * 3] = Math.round(250 * Math.exp(-((x - p.x) ** 2 + (y - p.y) ** 2) / (2 * r * r)));
+    for (let x = x0; x <= x1; x++)
+      data[(y * w + x) * 3] = Math.round(250 * Math.exp(-((x - p.x) ** 2 + (y - p.y) ** 2) / (2 * r * r)));
   }
   return { data, width: w, height: h };
 }
@@ -40,7 +41,14 @@ function keypointsFrom(pts: Record<string, Point>): FaceKeypoints {
   // detections use edge coordinates (pixel i spans [i, i+1)): +0.5
   const e = (p: Point | undefined): Point => ({ x: (p as Point).x + 0.5, y: (p as Point).y + 0.5 });
   const dummy = e(pts.noseTip);
-  return { rightEye: e(pts.rightEye), leftEye: e(pts.leftEye), noseTip: e(pts.noseTip), mouth: e(pts.mouth), rightEar: dummy, leftEar: dummy };
+  return {
+    rightEye: e(pts.rightEye),
+    leftEye: e(pts.leftEye),
+    noseTip: e(pts.noseTip),
+    mouth: e(pts.mouth),
+    rightEar: dummy,
+    leftEar: dummy,
+  };
 }
 
 for (const template of [ARCFACE_112, DLIB_150]) {
@@ -62,7 +70,10 @@ for (const template of [ARCFACE_112, DLIB_150]) {
         assert.equal(aligned.chip.height, template.height);
         assert.ok(aligned.residual < 1e-6);
         const c = centroid(aligned.chip);
-        assert.ok(Math.hypot(c.x - target.x, c.y - target.y) < 0.1, `${k}: found ${c.x.toFixed(2)},${c.y.toFixed(2)} want ${target.x.toFixed(2)},${target.y.toFixed(2)}`);
+        assert.ok(
+          Math.hypot(c.x - target.x, c.y - target.y) < 0.1,
+          `${k}: found ${c.x.toFixed(2)},${c.y.toFixed(2)} want ${target.x.toFixed(2)},${target.y.toFixed(2)}`,
+        );
       }
     });
   }

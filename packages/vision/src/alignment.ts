@@ -32,7 +32,10 @@ function toCentre(p: Point): Point {
 }
 
 /** The image -> chip similarity for `keypoints` and `template` (least squares over the template's points). */
-export function alignmentTransform(keypoints: FaceKeypoints, template: AlignmentTemplate): { transform: Affine; residual: number } {
+export function alignmentTransform(
+  keypoints: FaceKeypoints,
+  template: AlignmentTemplate,
+): { transform: Affine; residual: number } {
   const names = Object.keys(template.points) as KeypointName[];
   if (names.length < 2) throw new RangeError(`template ${template.name} has fewer than 2 points`);
   const src = names.map((n) => toCentre(keypoints[n]));
@@ -49,7 +52,12 @@ export function alignmentTransform(keypoints: FaceKeypoints, template: Alignment
 }
 
 /** Aligns one face into `template`'s chip. */
-export function alignFace(image: RgbImage, keypoints: FaceKeypoints, template: AlignmentTemplate, opts: AlignOptions = {}): AlignedFace {
+export function alignFace(
+  image: RgbImage,
+  keypoints: FaceKeypoints,
+  template: AlignmentTemplate,
+  opts: AlignOptions = {},
+): AlignedFace {
   const { transform, residual } = alignmentTransform(keypoints, template);
   const s = affineScale(transform);
   let chip: RgbImage;
@@ -81,7 +89,8 @@ function warpWithPrefilter(image: RgbImage, m: Affine, w: number, h: number, s: 
   const cw = x1 - x0;
   const ch = y1 - y0;
   const crop = new Uint8Array(cw * ch * 3);
-  for (let y = 0; y < ch; y++) crop.set(image.data.subarray(((y0 + y) * image.width + x0) * 3, ((y0 + y) * image.width + x1) * 3), y * cw * 3);
+  for (let y = 0; y < ch; y++)
+    crop.set(image.data.subarray(((y0 + y) * image.width + x0) * 3, ((y0 + y) * image.width + x1) * 3), y * cw * 3);
   const tw = Math.max(2, Math.round(cw * s));
   const th = Math.max(2, Math.round(ch * s));
   const small = resizeArea({ data: crop, width: cw, height: ch }, tw, th);

@@ -90,7 +90,11 @@ export function decodeHead(
     for (let k = 0; k < 6; k++) {
       pts.push({ x: ax + (regressors[r + 4 + 2 * k] as number), y: ay + (regressors[r + 5 + 2 * k] as number) });
     }
-    out.push({ box: { x: cx - w / 2, y: cy - h / 2, width: w, height: h }, keypoints: keypointsFromArray(pts), score: sigmoid(l) });
+    out.push({
+      box: { x: cx - w / 2, y: cy - h / 2, width: w, height: h },
+      keypoints: keypointsFromArray(pts),
+      score: sigmoid(l),
+    });
   }
   return out;
 }

@@ -11,13 +11,34 @@ import type { Detection } from "./types.ts";
 
 const root = datasetsDir();
 const model = blazefacePath();
-const skip = model === null ? "BlazeFace model not found (models/dist or PERSONA_MODELS_DIR)" : root === null ? "shared datasets not found" : false;
+const skip =
+  model === null
+    ? "BlazeFace model not found (models/dist or PERSONA_MODELS_DIR)"
+    : root === null
+      ? "shared datasets not found"
+      : false;
 
 /** LFW first images checked by eye to contain exactly one face. */
 const SINGLE_FACE = [
-  "AJ_Cook", "Abbas_Kiarostami", "Abdullah_Gul", "Adam_Ant", "Adriana_Perez_Navarro", "Aileen_Riggin_Soule",
-  "Akiko_Morigami", "Alan_Ball", "Alan_Zemaitis", "Alexander_Lukashenko", "Alfredo_Moreno", "Ali_Khamenei",
-  "Alina_Kabaeva", "Allen_Rock", "Alvaro_Uribe", "Amber_Tamblyn", "Amy_Gale", "Ana_Paula_Gerard", "Andy_Bryant",
+  "AJ_Cook",
+  "Abbas_Kiarostami",
+  "Abdullah_Gul",
+  "Adam_Ant",
+  "Adriana_Perez_Navarro",
+  "Aileen_Riggin_Soule",
+  "Akiko_Morigami",
+  "Alan_Ball",
+  "Alan_Zemaitis",
+  "Alexander_Lukashenko",
+  "Alfredo_Moreno",
+  "Ali_Khamenei",
+  "Alina_Kabaeva",
+  "Allen_Rock",
+  "Alvaro_Uribe",
+  "Amber_Tamblyn",
+  "Amy_Gale",
+  "Ana_Paula_Gerard",
+  "Andy_Bryant",
   "Andy_Perez",
 ];
 
@@ -57,7 +78,10 @@ test("LFW: exactly one face, centred, with plausible keypoints, on 20 single-fac
     assertPlausibleLfwFace(dets[0] as Detection, name);
     const d = dets[0] as Detection;
     assert.ok(d.score > 0.7, `${name}: score ${d.score}`);
-    assert.ok(d.keypoints.rightEar.x < d.keypoints.rightEye.x && d.keypoints.leftEar.x > d.keypoints.leftEye.x, `${name}: ears outside the eyes`);
+    assert.ok(
+      d.keypoints.rightEar.x < d.keypoints.rightEye.x && d.keypoints.leftEar.x > d.keypoints.leftEye.x,
+      `${name}: ears outside the eyes`,
+    );
   }
 });
 
@@ -94,7 +118,10 @@ test("crowd photos: many faces", { skip }, async () => {
   }
 });
 
-test("1280x720 composite of 22 LFW faces (28-110 px): tiling finds the small ones a whole-frame pass misses", { skip, timeout: 60_000 }, async () => {
+test("1280x720 composite of 22 LFW faces (28-110 px): tiling finds the small ones a whole-frame pass misses", {
+  skip,
+  timeout: 60_000,
+}, async () => {
   const sizes = [110, 100, 95, 90, 85, 80, 75, 70, 65, 60, 56, 52, 48, 44, 40, 38, 36, 34, 32, 30, 30, 28];
   const { frame, faces } = await composeFaceFrame({
     width: 1280,
@@ -108,7 +135,10 @@ test("1280x720 composite of 22 LFW faces (28-110 px): tiling finds the small one
   const mt = matchFaces(faces, tiled.detections);
   const big = faces.filter((f) => f.size >= 32);
   const mBig = matchFaces(big, tiled.detections);
-  assert.ok(mBig.found >= big.length - 1, `tiled: ${mBig.found}/${big.length} faces >= 32 px (missed ${mBig.missed.map((f) => f.size.toFixed(0))})`);
+  assert.ok(
+    mBig.found >= big.length - 1,
+    `tiled: ${mBig.found}/${big.length} faces >= 32 px (missed ${mBig.missed.map((f) => f.size.toFixed(0))})`,
+  );
   assert.ok(mt.falsePositives <= 1, `tiled: ${mt.falsePositives} false positives`);
   const whole = await detector.detectDetailed(frame, { tiling: "off" });
   assert.equal(whole.runs, 1);

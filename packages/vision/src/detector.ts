@@ -5,13 +5,7 @@
  * session; each run is ~3-7 ms on one thread. See tiling.ts for how tiles are planned and de-duplicated.
  */
 import * as ort from "onnxruntime-node";
-import {
-  BLAZEFACE_BACK_HEADS,
-  BLAZEFACE_INPUT_SIZE,
-  decodeHead,
-  headAnchors,
-  transformDetection,
-} from "./blazeface-decode.ts";
+import { BLAZEFACE_BACK_HEADS, BLAZEFACE_INPUT_SIZE, decodeHead, headAnchors, transformDetection } from "./blazeface-decode.ts";
 import { MODEL_FILES, createSession, resolveModelPath, type SessionOptions } from "./models.ts";
 import { hardNms, weightedNms } from "./nms.ts";
 import { fillTensorWindow, resizeArea } from "./resample.ts";
@@ -78,7 +72,12 @@ export interface DetectionReport {
   readonly runs: number;
   /** Candidates before NMS (after tile ownership filtering). */
   readonly candidates: number;
-  readonly timings: { readonly resampleMs: number; readonly inferenceMs: number; readonly decodeMs: number; readonly totalMs: number };
+  readonly timings: {
+    readonly resampleMs: number;
+    readonly inferenceMs: number;
+    readonly decodeMs: number;
+    readonly totalMs: number;
+  };
 }
 
 interface HeadBinding {
@@ -94,7 +93,13 @@ export class FaceDetector {
   #inputName: string;
   #heads: HeadBinding[];
 
-  private constructor(modelPath: string, session: ort.InferenceSession, inputName: string, heads: HeadBinding[], defaults: DetectOptions) {
+  private constructor(
+    modelPath: string,
+    session: ort.InferenceSession,
+    inputName: string,
+    heads: HeadBinding[],
+    defaults: DetectOptions,
+  ) {
     this.modelPath = modelPath;
     this.#session = session;
     this.#inputName = inputName;
@@ -286,7 +291,9 @@ function bindHeads(out: ort.InferenceSession.OnnxValueMapType, modelPath: string
     all.set(a32, a16.length);
     heads.push({ scoresName: e896.scores, boxesName: e896.boxes, anchors: all });
   } else {
-    const shapes = Object.entries(out).map(([k, v]) => `${k}:[${(v as ort.Tensor).dims.join(",")}]`).join(" ");
+    const shapes = Object.entries(out)
+      .map(([k, v]) => `${k}:[${(v as ort.Tensor).dims.join(",")}]`)
+      .join(" ");
     throw new Error(`${modelPath} does not look like BlazeFace back-256 (outputs ${shapes})`);
   }
   return heads;

@@ -48,7 +48,11 @@ export function drawDot(img: RgbImage, x: number, y: number, color: Rgb, r = 1):
 }
 
 /** Returns a copy of `img` with each detection's box (colour by score: green >= 0.75, orange below) and keypoints. */
-export function drawDetections(img: RgbImage, dets: readonly Detection[], opts: { thickness?: number; dot?: number } = {}): RgbImage {
+export function drawDetections(
+  img: RgbImage,
+  dets: readonly Detection[],
+  opts: { thickness?: number; dot?: number } = {},
+): RgbImage {
   const out: RgbImage = { data: img.data.slice(), width: img.width, height: img.height };
   const thickness = opts.thickness ?? Math.max(1, Math.round(Math.max(img.width, img.height) / 600));
   for (const d of dets) {

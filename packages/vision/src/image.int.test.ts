@@ -99,7 +99,9 @@ test("CMYK JPEG is converted to sRGB close to the original", { skip }, async () 
 test("PNG with alpha is flattened onto the background colour", { skip }, async () => {
   const { data, info } = await sharp(LFW).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
   for (let y = 0; y < 50; y++) for (let x = 0; x < 250; x++) data[(y * 250 + x) * 4 + 3] = 0; // top 50 rows transparent
-  const png = await sharp(data, { raw: { width: info.width, height: info.height, channels: 4 } }).png().toBuffer();
+  const png = await sharp(data, { raw: { width: info.width, height: info.height, channels: 4 } })
+    .png()
+    .toBuffer();
   const white = await decodeImage(png);
   assert.deepEqual([...white.data.subarray(0, 3)], [255, 255, 255]);
   const black = await decodeImage(png, { background: { r: 0, g: 0, b: 0 } });
@@ -148,7 +150,10 @@ test("ORL grayscale PNG and a PGM (P5) of it decode alike", { skip }, async () =
   assert.deepEqual(img.data, png.data);
 });
 
-test("a 10000x10000 image is downscaled to maxPixels in bounded time; above maxInputPixels it is refused", { skip, timeout: 60_000 }, async () => {
+test("a 10000x10000 image is downscaled to maxPixels in bounded time; above maxInputPixels it is refused", {
+  skip,
+  timeout: 60_000,
+}, async () => {
   // a flat grey 100 MP PNG compresses to ~300 KB: the worst case is the pixel count, not the file
   const big = await sharp({ create: { width: 10000, height: 10000, channels: 3, background: { r: 120, g: 130, b: 140 } } })
     .png({ compressionLevel: 1 })

@@ -77,7 +77,9 @@ export async function decodeImage(input: Uint8Array | string, options: DecodeOpt
   } catch (cause) {
     const msg = errorMessage(cause);
     const code = /unsupported image format|empty/i.test(msg) ? "not_image" : "corrupt";
-    throw new ImageDecodeError(code, code === "not_image" ? "not an image (unknown format)" : `corrupt image header: ${msg}`, { cause });
+    throw new ImageDecodeError(code, code === "not_image" ? "not an image (unknown format)" : `corrupt image header: ${msg}`, {
+      cause,
+    });
   }
   const format = meta.format ?? "unknown";
   if (!ACCEPTED_FORMATS.has(format)) {
@@ -123,7 +125,8 @@ export async function decodeImage(input: Uint8Array | string, options: DecodeOpt
   } catch (cause) {
     if (cause instanceof ImageDecodeError) throw cause;
     const msg = errorMessage(cause);
-    if (/timeout/i.test(msg)) throw new ImageDecodeError("timeout", `decoding took more than ${opts.timeoutSeconds} s`, { cause });
+    if (/timeout/i.test(msg))
+      throw new ImageDecodeError("timeout", `decoding took more than ${opts.timeoutSeconds} s`, { cause });
     throw new ImageDecodeError("corrupt", `cannot decode ${format} image: ${msg}`, { cause });
   }
 }
@@ -186,14 +189,19 @@ export async function resizeRgb(img: RgbImage, width: number, height: number): P
 /** Encodes an RGB image as baseline JPEG (quality 1..100, default 90; 4:2:0 chroma; mozjpeg off for speed). */
 export async function encodeJpeg(img: RgbImage, quality = 90): Promise<Buffer> {
   assertRgbImage(img);
-  if (!Number.isInteger(quality) || quality < 1 || quality > 100) throw new RangeError(`JPEG quality must be 1..100, got ${quality}`);
-  return sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } }).jpeg({ quality }).toBuffer();
+  if (!Number.isInteger(quality) || quality < 1 || quality > 100)
+    throw new RangeError(`JPEG quality must be 1..100, got ${quality}`);
+  return sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } })
+    .jpeg({ quality })
+    .toBuffer();
 }
 
 /** Encodes an RGB image as PNG (lossless; for debugging renders and tests). */
 export async function encodePng(img: RgbImage): Promise<Buffer> {
   assertRgbImage(img);
-  return sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } }).png({ compressionLevel: 3 }).toBuffer();
+  return sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } })
+    .png({ compressionLevel: 3 })
+    .toBuffer();
 }
 
 function errorMessage(e: unknown): string {

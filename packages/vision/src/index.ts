@@ -2,7 +2,15 @@
  * @persona/vision: image decoding, BlazeFace face detection (whole frame and tiled), similarity alignment into
  * recognizer chips, and face quality. Pure TypeScript + sharp + onnxruntime-node.
  */
-export { type Box, type Detection, type FaceKeypoints, KEYPOINT_NAMES, type KeypointName, type Point, type RgbImage } from "./types.ts";
+export {
+  type Box,
+  type Detection,
+  type FaceKeypoints,
+  KEYPOINT_NAMES,
+  type KeypointName,
+  type Point,
+  type RgbImage,
+} from "./types.ts";
 export { ImageDecodeError, type ImageDecodeErrorCode, ModelLoadError } from "./errors.ts";
 export {
   DECODE_DEFAULTS,
@@ -14,7 +22,14 @@ export {
   fitPixels,
   resizeRgb,
 } from "./image.ts";
-export { MODEL_FILES, REPO_MODELS_DIR, createSession, resolveModelPath, resolveModelsDir, type SessionOptions } from "./models.ts";
+export {
+  MODEL_FILES,
+  REPO_MODELS_DIR,
+  createSession,
+  resolveModelPath,
+  resolveModelsDir,
+  type SessionOptions,
+} from "./models.ts";
 export {
   DETECT_DEFAULTS,
   type DetectionReport,
@@ -46,3 +61,34 @@ export {
 } from "./quality.ts";
 export { type AlignedDetection, alignDetections, type DetectAndAlignOptions, detectAndAlign } from "./pipeline.ts";
 export { drawBox, drawDetections, drawDot } from "./draw.ts";
+export {
+  cosineSimilarity,
+  DEFAULT_EMBEDDER_MODEL,
+  dot,
+  Embedder,
+  EMBEDDER_DEFAULTS,
+  EMBEDDER_MODELS,
+  type EmbedderErrorCode,
+  EmbedderError,
+  type EmbedderModelName,
+  type EmbedderOptions,
+  type EmbedderSpec,
+  embedderSpec,
+  type EmbedOptions,
+  FACERES_MARGIN,
+  flipChip,
+  fuseEmbeddings,
+  l2NormalizeInPlace,
+} from "./embedder.ts";
+export {
+  DECISION_DEFAULTS,
+  type Decision,
+  type DecisionOptions,
+  Gallery,
+  GalleryError,
+  type GalleryErrorCode,
+  type GalleryOptions,
+  type PersonMatch,
+  type TemplateMatch,
+  type UnknownReason,
+} from "./matcher.ts";

@@ -55,6 +55,10 @@ export async function createSession(modelPath: string, options: SessionOptions =
       logSeverityLevel: options.logSeverityLevel ?? 3,
     });
   } catch (cause) {
-    throw new ModelLoadError(modelPath, `cannot load model ${modelPath}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    throw new ModelLoadError(
+      modelPath,
+      `cannot load model ${modelPath}: ${cause instanceof Error ? cause.message : String(cause)}`,
+      { cause },
+    );
   }
 }

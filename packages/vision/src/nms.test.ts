@@ -5,7 +5,11 @@ import type { Detection } from "./types.ts";
 
 function det(x: number, y: number, s: number, score: number): Detection {
   const p = { x: x + s / 2, y: y + s / 2 };
-  return { box: { x, y, width: s, height: s }, keypoints: { rightEye: p, leftEye: p, noseTip: p, mouth: p, rightEar: p, leftEar: p }, score };
+  return {
+    box: { x, y, width: s, height: s },
+    keypoints: { rightEye: p, leftEye: p, noseTip: p, mouth: p, rightEar: p, leftEar: p },
+    score,
+  };
 }
 
 test("iou", () => {

@@ -11,7 +11,12 @@ import { blazefacePath, datasetsDir, lfwFirstImages } from "./test-support/datas
 
 const root = datasetsDir();
 const model = blazefacePath();
-const skip = model === null ? "BlazeFace model not found (models/dist or PERSONA_MODELS_DIR)" : root === null ? "shared datasets not found" : false;
+const skip =
+  model === null
+    ? "BlazeFace model not found (models/dist or PERSONA_MODELS_DIR)"
+    : root === null
+      ? "shared datasets not found"
+      : false;
 
 let detector: FaceDetector;
 before(async () => {
@@ -45,7 +50,10 @@ test("a blurred photo has lower sharpness and quality than the original", { skip
   const blurred = await decodeImage(await sharp(file).blur(3).jpeg({ quality: 95 }).toBuffer());
   const blurFace = (await detectAndAlign(blurred, { detector }))[0];
   assert.ok(sharpFace && blurFace);
-  assert.ok(blurFace.quality.sharpness < sharpFace.quality.sharpness / 3, `${blurFace.quality.sharpness} vs ${sharpFace.quality.sharpness}`);
+  assert.ok(
+    blurFace.quality.sharpness < sharpFace.quality.sharpness / 3,
+    `${blurFace.quality.sharpness} vs ${sharpFace.quality.sharpness}`,
+  );
   assert.ok(blurFace.quality.score < sharpFace.quality.score);
 });
 

@@ -1,7 +1,15 @@
 /** Detection -> alignment -> quality for one frame. */
 import { alignFace, type AlignOptions } from "./alignment.ts";
 import type { DetectOptions, FaceDetector } from "./detector.ts";
-import { assessQuality, QUALITY_TEMPLATE, qualityGate, type FaceQuality, type GateOptions, type GateResult, type QualityOptions } from "./quality.ts";
+import {
+  assessQuality,
+  QUALITY_TEMPLATE,
+  qualityGate,
+  type FaceQuality,
+  type GateOptions,
+  type GateResult,
+  type QualityOptions,
+} from "./quality.ts";
 import type { Affine } from "./similarity.ts";
 import { ARCFACE_112, type AlignmentTemplate } from "./templates.ts";
 import type { Box, Detection, FaceKeypoints, RgbImage } from "./types.ts";
@@ -40,7 +48,11 @@ export async function detectAndAlign(image: RgbImage, opts: DetectAndAlignOption
 }
 
 /** The synchronous part of `detectAndAlign`, for detections you already have (e.g. from a tracker). */
-export function alignDetections(image: RgbImage, dets: readonly Detection[], opts: Omit<DetectAndAlignOptions, "detector" | "detect">): AlignedDetection[] {
+export function alignDetections(
+  image: RgbImage,
+  dets: readonly Detection[],
+  opts: Omit<DetectAndAlignOptions, "detector" | "detect">,
+): AlignedDetection[] {
   const template = opts.template ?? ARCFACE_112;
   const out: AlignedDetection[] = [];
   for (const d of dets) {

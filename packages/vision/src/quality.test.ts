@@ -49,7 +49,14 @@ test("variance of Laplacian drops with blur and is 0 on a flat image", () => {
   assert.equal(laplacianVariance({ data: new Uint8Array(50 * 50 * 3).fill(128), width: 50, height: 50 }), 0);
 });
 
-const kp = (re: Point, le: Point, n: Point, m: Point): FaceKeypoints => ({ rightEye: re, leftEye: le, noseTip: n, mouth: m, rightEar: re, leftEar: le });
+const kp = (re: Point, le: Point, n: Point, m: Point): FaceKeypoints => ({
+  rightEye: re,
+  leftEye: le,
+  noseTip: n,
+  mouth: m,
+  rightEar: re,
+  leftEar: le,
+});
 
 test("pose: frontal ~0, nose to the image right -> positive yaw, tilted eye line -> roll", () => {
   const frontal = estimatePose(kp({ x: 100, y: 100 }, { x: 150, y: 100 }, { x: 125, y: 125 }, { x: 125, y: 150 }));
@@ -57,10 +64,18 @@ test("pose: frontal ~0, nose to the image right -> positive yaw, tilted eye line
   const turned = estimatePose(kp({ x: 100, y: 100 }, { x: 150, y: 100 }, { x: 140, y: 125 }, { x: 130, y: 150 }));
   assert.ok(turned.yaw > 20 && turned.yaw < 50, `${turned.yaw}`);
   const th = (25 * Math.PI) / 180;
-  const rot = (p: Point): Point => ({ x: 125 + (p.x - 125) * Math.cos(th) - (p.y - 125) * Math.sin(th), y: 125 + (p.x - 125) * Math.sin(th) + (p.y - 125) * Math.cos(th) });
-  const rolled = estimatePose(kp(rot({ x: 100, y: 100 }), rot({ x: 150, y: 100 }), rot({ x: 125, y: 125 }), rot({ x: 125, y: 150 })));
+  const rot = (p: Point): Point => ({
+    x: 125 + (p.x - 125) * Math.cos(th) - (p.y - 125) * Math.sin(th),
+    y: 125 + (p.x - 125) * Math.sin(th) + (p.y - 125) * Math.cos(th),
+  });
+  const rolled = estimatePose(
+    kp(rot({ x: 100, y: 100 }), rot({ x: 150, y: 100 }), rot({ x: 125, y: 125 }), rot({ x: 125, y: 150 })),
+  );
   assert.ok(Math.abs(rolled.roll - 25) < 1e-9, `${rolled.roll}`);
-  assert.ok(Math.abs(rolled.yaw) < 1e-9 && Math.abs(rolled.pitch) < 1e-9, `roll must not leak into yaw/pitch: ${rolled.yaw} ${rolled.pitch}`);
+  assert.ok(
+    Math.abs(rolled.yaw) < 1e-9 && Math.abs(rolled.pitch) < 1e-9,
+    `roll must not leak into yaw/pitch: ${rolled.yaw} ${rolled.pitch}`,
+  );
   const up = estimatePose(kp({ x: 100, y: 100 }, { x: 150, y: 100 }, { x: 125, y: 115 }, { x: 125, y: 150 }));
   assert.ok(up.pitch > 10, `${up.pitch}`);
 });

@@ -74,7 +74,10 @@ export function assessQuality(image: RgbImage, det: Detection, opts: QualityOpti
   return scoreQuality(
     {
       faceSize: Math.max(det.box.width, det.box.height),
-      eyeDistance: Math.hypot(det.keypoints.leftEye.x - det.keypoints.rightEye.x, det.keypoints.leftEye.y - det.keypoints.rightEye.y),
+      eyeDistance: Math.hypot(
+        det.keypoints.leftEye.x - det.keypoints.rightEye.x,
+        det.keypoints.leftEye.y - det.keypoints.rightEye.y,
+      ),
       sharpness: laplacianVariance(chip),
       pose: estimatePose(det.keypoints),
       detectorScore: det.score,
@@ -162,7 +165,8 @@ export function qualityGate(q: FaceQuality, opts: GateOptions = {}): GateResult 
   if (Math.abs(q.pose.pitch) > o.maxPitch) {
     return { pass: false, reason: `head tilted up/down: pitch ${f(q.pose.pitch)} deg, limit ${o.maxPitch}` };
   }
-  if (Math.abs(q.pose.roll) > o.maxRoll) return { pass: false, reason: `head rolled: roll ${f(q.pose.roll)} deg, limit ${o.maxRoll}` };
+  if (Math.abs(q.pose.roll) > o.maxRoll)
+    return { pass: false, reason: `head rolled: roll ${f(q.pose.roll)} deg, limit ${o.maxRoll}` };
   if (q.sharpness < o.minSharpness) return { pass: false, reason: `blurred: sharpness ${f(q.sharpness)} < ${o.minSharpness}` };
   if (q.score < o.minScore) return { pass: false, reason: `low quality score: ${f(q.score, 2)} < ${o.minScore}` };
   return { pass: true };

@@ -32,7 +32,11 @@ test("least squares: symmetric noise averages out; weights pull the fit", () => 
   near(e[3], 0);
   // two points, one weighted 0: the fit maps the other exactly, scale from the mean-centred pair is undefined -> use 3
   const src3 = [...src, { x: 5, y: 10 }];
-  const dst3 = [{ x: 0, y: 0 }, { x: 10, y: 0 }, { x: 5, y: 12 }];
+  const dst3 = [
+    { x: 0, y: 0 },
+    { x: 10, y: 0 },
+    { x: 5, y: 12 },
+  ];
   const heavy = estimateSimilarity(src3, dst3, [100, 100, 1]);
   const p = applyAffine(heavy, { x: 10, y: 0 });
   assert.ok(Math.abs(p.x - 10) < 0.1 && Math.abs(p.y) < 0.1);
@@ -57,5 +61,18 @@ test("invertAffine and errors", () => {
   near(p.x, 3.5);
   near(p.y, -2);
   assert.throws(() => estimateSimilarity([{ x: 1, y: 1 }], [{ x: 1, y: 1 }]), RangeError);
-  assert.throws(() => estimateSimilarity([{ x: 1, y: 1 }, { x: 1, y: 1 }], [{ x: 0, y: 0 }, { x: 1, y: 1 }]), /coincident/);
+  assert.throws(
+    () =>
+      estimateSimilarity(
+        [
+          { x: 1, y: 1 },
+          { x: 1, y: 1 },
+        ],
+        [
+          { x: 0, y: 0 },
+          { x: 1, y: 1 },
+        ],
+      ),
+    /coincident/,
+  );
 });

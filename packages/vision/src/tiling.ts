@@ -62,7 +62,13 @@ export function wholeFrameScale(width: number, height: number, inputSize: number
 }
 
 /** Would a whole-frame pass already see `minFaceSize` faces at >= `modelMinFacePx` input pixels? */
-export function wholeFrameSuffices(width: number, height: number, minFaceSize: number, inputSize: number, modelMinFacePx = 16): boolean {
+export function wholeFrameSuffices(
+  width: number,
+  height: number,
+  minFaceSize: number,
+  inputSize: number,
+  modelMinFacePx = 16,
+): boolean {
   return minFaceSize * wholeFrameScale(width, height, inputSize) >= modelMinFacePx;
 }
 
@@ -120,7 +126,9 @@ export function planTiles(o: PlanOptions): TilePlan {
     });
   });
   const minOv = (origins: number[]): number =>
-    origins.length < 2 ? Number.POSITIVE_INFINITY : Math.min(...origins.slice(1).map((v, i) => (origins[i] as number) + inputSize - v));
+    origins.length < 2
+      ? Number.POSITIVE_INFINITY
+      : Math.min(...origins.slice(1).map((v, i) => (origins[i] as number) + inputSize - v));
   const ovPx = Math.min(minOv(xs), minOv(ys)) / scale;
   return { scale, levelWidth, levelHeight, tiles, tileSize: tile, overlap: Number.isFinite(ovPx) ? ovPx : 0 };
 }

@@ -63,7 +63,11 @@ export function warpAffine(src: RgbImage, m: Affine, width: number, height: numb
       const w11 = ax * ay;
       for (let k = 0; k < 3; k++) {
         out[o + k] =
-          (sd[p00 + k] as number) * w00 + (sd[p01 + k] as number) * w01 + (sd[p10 + k] as number) * w10 + (sd[p11 + k] as number) * w11 + 0.5;
+          (sd[p00 + k] as number) * w00 +
+          (sd[p01 + k] as number) * w01 +
+          (sd[p10 + k] as number) * w10 +
+          (sd[p11 + k] as number) * w11 +
+          0.5;
       }
     }
   }

@@ -22,7 +22,11 @@ export const AlertDoc = z
   })
   .superRefine((a, ctx) => {
     if (a.status === "acknowledged" && (a.acknowledgedBy === null || a.acknowledgedAt === null)) {
-      ctx.addIssue({ code: "custom", path: ["acknowledgedBy"], message: "an acknowledged alert says who acknowledged it and when" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["acknowledgedBy"],
+        message: "an acknowledged alert says who acknowledged it and when",
+      });
     }
     if (a.status === "resolved" && a.resolvedAt === null) {
       ctx.addIssue({ code: "custom", path: ["resolvedAt"], message: "a resolved alert says when" });

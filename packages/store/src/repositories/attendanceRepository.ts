@@ -77,7 +77,8 @@ export class AttendanceRepository {
 
 function checkDay(day: string): string {
   const parsed = Day.safeParse(day);
-  if (!parsed.success) throw new StoreValidationError(`attendance: not a day "YYYY-MM-DD": ${JSON.stringify(day)}`, { cause: parsed.error });
+  if (!parsed.success)
+    throw new StoreValidationError(`attendance: not a day "YYYY-MM-DD": ${JSON.stringify(day)}`, { cause: parsed.error });
   return parsed.data;
 }
 

@@ -74,7 +74,9 @@ export class ValidatedCollection<S extends DocSchema> {
     const parsed = this.schema.safeParse(raw);
     if (parsed.success) return parsed.data;
     const id = typeof raw === "object" && raw !== null && "id" in raw ? String(raw.id) : "?";
-    throw new StoreValidationError(`${this.name}: stored document ${id} is invalid: ${z.prettifyError(parsed.error)}`, { cause: parsed.error });
+    throw new StoreValidationError(`${this.name}: stored document ${id} is invalid: ${z.prettifyError(parsed.error)}`, {
+      cause: parsed.error,
+    });
   }
 
   /** Parses a document about to be written. */

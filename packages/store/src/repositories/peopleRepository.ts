@@ -17,7 +17,10 @@ export const PersonDoc = z.object({
   /** How many face templates the person's gallery holds. */
   templates: z.number().int().min(0).default(0),
   /** Set when the person is on the watchlist: sightings raise alerts. */
-  watchlist: z.object({ reason: z.string().min(1).max(500) }).nullable().default(null),
+  watchlist: z
+    .object({ reason: z.string().min(1).max(500) })
+    .nullable()
+    .default(null),
   createdAt: UtcTime,
   updatedAt: UtcTime,
   removedAt: UtcTime.nullable().default(null),
@@ -83,7 +86,10 @@ export class PeopleRepository {
 
   /** People whose name contains `text`, case-insensitively (Cyrillic etc. included), sorted by name. */
   async searchByName(text: string, query: PeopleQuery = {}): Promise<PersonDoc[]> {
-    return this.docs.find({ ...activeFilter(query), name: { $contains: text } }, { sort: { nameKey: 1 }, limit: query.limit, skip: query.skip });
+    return this.docs.find(
+      { ...activeFilter(query), name: { $contains: text } },
+      { sort: { nameKey: 1 }, limit: query.limit, skip: query.skip },
+    );
   }
 
   async count(query: Omit<PeopleQuery, "limit" | "skip"> = {}): Promise<number> {

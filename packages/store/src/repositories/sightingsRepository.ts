@@ -19,7 +19,11 @@ export const SightingDoc = z
   })
   .superRefine((s, ctx) => {
     if ((s.kind === "recognized") !== (s.personId !== null)) {
-      ctx.addIssue({ code: "custom", path: ["personId"], message: "a recognized sighting names a person; an unknown one does not" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["personId"],
+        message: "a recognized sighting names a person; an unknown one does not",
+      });
     }
   });
 export type SightingDoc = z.infer<typeof SightingDoc>;

@@ -7,7 +7,13 @@ import { createInterface } from "node:readline";
 import { openSqliteStore } from "../sqlite.ts";
 
 const [dbPath, projection, countText, tag] = process.argv.slice(2);
-if (dbPath === undefined || projection === undefined || countText === undefined || tag === undefined || !/^\d+$/.test(countText)) {
+if (
+  dbPath === undefined ||
+  projection === undefined ||
+  countText === undefined ||
+  tag === undefined ||
+  !/^\d+$/.test(countText)
+) {
   console.error("usage: concurrentApplyWorker.ts <dbPath> <projection> <count> <tag>");
   process.exit(2);
 }
@@ -24,7 +30,7 @@ lines.close();
 let applied = 0;
 let skipped = 0;
 for (let i = 0; i < count; i++) {
-    const doc = { id: `doc-${i}`, by: tag, i };
+  const doc = { id: `doc-${i}`, by: tag, i };
   const result = await store.applyOnce(projection, { eventId: `event-${i}` }, [{ op: "put", collection: "items", doc }]);
   if (result === "applied") applied++;
   else skipped++;

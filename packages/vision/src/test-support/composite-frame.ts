@@ -70,7 +70,10 @@ export async function composeFaceFrame(o: CompositeOptions): Promise<{ frame: Rg
     .removeAlpha()
     .raw()
     .toBuffer({ resolveWithObject: true });
-  return { frame: { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width: info.width, height: info.height }, faces };
+  return {
+    frame: { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width: info.width, height: info.height },
+    faces,
+  };
 }
 
 /** Matches detections to placed faces (centre within 40% of the size, size within x0.6..x1.6); returns counts. */

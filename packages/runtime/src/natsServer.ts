@@ -28,21 +28,36 @@ export interface NatsServerOptions {
   cluster?: { name: string; port: number; routes: string[] };
   /** Extra config file lines. */
   extraConfig?: string;
-  /** Where the server's log goes; defaults to a file in the work dir. */
+  /** Folder for the config, ports file and log; a fresh temporary one when omitted (removed on dispose). */
+  workDir?: string;
   debug?: boolean;
 }
 
-/** A real nats-server process owned by a test (or by `persona run`). */
+/** Servers still running, killed when this process exits so a crashed test leaves no orphan behind. */
+const live = new Set<ChildProcess>();
+let exitHookInstalled = false;
+function trackProcess(proc: ChildProcess): void {
+  live.add(proc);
+  proc.once("exit", () => live.delete(proc));
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.once("exit", () => {
+    for (const p of live) p.kill("SIGKILL");
+  });
+}
+
+/** A real nats-server process (Debian's package) owned by a test harness or by `persona run`. */
 export class NatsServerHandle implements AsyncDisposable {
   private proc: ChildProcess | undefined;
   port = 0;
-  private readonly ownsStore: boolean;
+  private readonly ownsWorkDir: boolean;
   readonly workDir: string;
   readonly storeDir: string;
 
   private constructor(private readonly options: NatsServerOptions) {
-    this.workDir = mkdtempSync(join(tmpdir(), "persona-nats-"));
-    this.ownsStore = options.storeDir === undefined;
+    this.ownsWorkDir = options.workDir === undefined;
+    this.workDir = options.workDir ?? mkdtempSync(join(tmpdir(), "persona-nats-"));
+    mkdirSync(this.workDir, { recursive: true });
     this.storeDir = options.storeDir ?? join(this.workDir, "store");
     this.port = options.port ?? 0;
   }
@@ -94,6 +109,7 @@ export class NatsServerHandle implements AsyncDisposable {
     if (this.options.debug) args.push("-D");
     const proc = spawn(NATS_SERVER_BIN, args, { stdio: ["ignore", "ignore", "pipe"] });
     this.proc = proc;
+    trackProcess(proc);
     let stderr = "";
     proc.stderr?.on("data", (c: Buffer) => {
       stderr += c.toString();
@@ -156,8 +172,7 @@ export class NatsServerHandle implements AsyncDisposable {
 
   async dispose(): Promise<void> {
     await this.stop();
-    rmSync(this.workDir, { recursive: true, force: true });
-    if (!this.ownsStore) return;
+    if (this.ownsWorkDir) rmSync(this.workDir, { recursive: true, force: true });
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

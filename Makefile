@@ -1,0 +1,44 @@
+# Persona-ID. `make run` starts everything on the embedded defaults; `make test` runs every test tier.
+SHELL := /bin/bash
+export ONNXRUNTIME_NODE_INSTALL := skip
+NODE := node --import tsx
+
+.PHONY: deps models run test test-unit test-int test-e2e typecheck lint format bench clean
+
+deps:
+	@scripts/install-deps.sh
+
+models: deps
+	@$(NODE) models/build.ts
+
+run: deps models
+	@npx persona run
+
+test: deps models typecheck lint
+	@node scripts/run-tests.mjs all
+
+typecheck: deps
+	@npx tsc -p tsconfig.json --noEmit && echo "typecheck: ok"
+
+lint: deps
+	@npx biome check . && echo "lint: ok"
+
+format: deps
+	@npx biome format --write .
+
+test-unit: deps
+	@node scripts/run-tests.mjs unit
+
+test-int: deps models
+	@node scripts/run-tests.mjs int
+
+test-e2e: deps models
+	@node scripts/run-tests.mjs e2e
+
+bench: deps models
+	@$(NODE) packages/bus/bench/bus.bench.ts
+	@$(NODE) packages/vision/bench/vision.bench.ts
+	@$(NODE) packages/vision/bench/recognition.bench.ts
+
+clean:
+	rm -rf data artifacts

@@ -1,0 +1,180 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import type { ServiceName } from "@persona/bus";
+import { NatsServerHandle, dataDir, repoRoot } from "@persona/runtime";
+import { SERVICE_NAMES, healthPort, readinessOf } from "../services.ts";
+
+export const runHelp = `persona run [--services a,b,...]
+  Starts the whole system on one machine: a local nats-server with JetStream under ./data/nats (unless NATS_URL
+  is set), the SQLite store under ./data (unless STORE_URL is set), and every service as its own child process,
+  restarted with backoff if it crashes. Ctrl-C stops everything, nats-server included.
+  Environment: NATS_URL, PERSONA_NATS_PORT (default 4333), STORE_URL, PERSONA_DATA_DIR, PERSONA_SERVICES,
+  <SERVICE>_HEALTH_PORT.`;
+
+interface Supervised {
+  name: ServiceName;
+  proc?: ChildProcess;
+  restarts: number;
+  startedAt: number;
+  timer?: NodeJS.Timeout;
+}
+
+const COLORS = [36, 32, 33, 35, 34, 96, 92, 93];
+
+/** Renders one JSON log line of a service for a human (falls back to the raw line). */
+function renderLine(name: string, color: number, line: string, tty: boolean): string {
+  const tag = tty ? `\x1b[${color}m${name.padEnd(10)}\x1b[0m|` : `${name.padEnd(10)}|`;
+  try {
+    const o = JSON.parse(line) as Record<string, unknown>;
+    const { level, time, msg, service: _s, pid: _p, name: _n, hostname: _h, ...rest } = o;
+    const lvl =
+      typeof level === "number"
+        ? (["trace", "debug", "info", "warn", "error", "fatal"][Math.floor(level / 10) - 1] ?? String(level))
+        : String(level);
+    const extra = Object.keys(rest).length > 0 ? ` ${JSON.stringify(rest)}` : "";
+    return `${tag} ${String(time ?? "").slice(11, 23)} ${lvl.padEnd(5)} ${String(msg ?? "")}${extra}`;
+  } catch {
+    return `${tag} ${line}`;
+  }
+}
+
+export async function runCommand(args: { services?: string }): Promise<number> {
+  const root = repoRoot();
+  const data = dataDir();
+  mkdirSync(data, { recursive: true });
+  const tty = process.stdout.isTTY === true;
+  const say = (msg: string) => process.stdout.write(`${tty ? "\x1b[1m" : ""}persona   |${tty ? "\x1b[0m" : ""} ${msg}\n`);
+
+  const wanted = (args.services ?? process.env.PERSONA_SERVICES ?? SERVICE_NAMES.join(","))
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+  for (const w of wanted) {
+    if (!(SERVICE_NAMES as string[]).includes(w)) {
+      process.stderr.write(`unknown service ${JSON.stringify(w)}; known: ${SERVICE_NAMES.join(", ")}\n`);
+      return 2;
+    }
+  }
+
+  let nats: NatsServerHandle | undefined;
+  let natsUrl = process.env.NATS_URL;
+  if (!natsUrl) {
+    const port = Number(process.env.PERSONA_NATS_PORT ?? 4333);
+    const natsDir = join(data, "nats");
+    say(`starting nats-server with JetStream on 127.0.0.1:${port}, store ${natsDir}`);
+    try {
+      nats = await NatsServerHandle.start({
+        port,
+        storeDir: join(natsDir, "jetstream"),
+        workDir: natsDir,
+        serverName: "persona-local",
+      });
+    } catch (err) {
+      process.stderr.write(`cannot start nats-server: ${(err as Error).message}\n`);
+      return 1;
+    }
+    natsUrl = nats.url;
+  } else {
+    say(`using NATS at ${natsUrl}`);
+  }
+  const storeUrl = process.env.STORE_URL ?? `sqlite:${join(data, "persona.db")}`;
+
+  let stopping = false;
+  const services: Supervised[] = wanted.map((name) => ({ name: name as ServiceName, restarts: 0, startedAt: 0 }));
+
+  const start = (s: Supervised, color: number) => {
+    s.startedAt = Date.now();
+    const proc = spawn(process.execPath, ["--import", "tsx", join(root, "services", s.name, "src", "main.ts")], {
+      cwd: root,
+      env: {
+        ...process.env,
+        NATS_URL: natsUrl,
+        STORE_URL: storeUrl,
+        HEALTH_PORT: String(healthPort(s.name)),
+        PERSONA_DATA_DIR: data,
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+      // its own process group: a terminal's Ctrl-C reaches only the supervisor, which stops children in order
+      detached: true,
+    });
+    s.proc = proc;
+    for (const stream of [proc.stdout, proc.stderr]) {
+      if (stream)
+        createInterface({ input: stream }).on("line", (line) =>
+          process.stdout.write(`${renderLine(s.name, color, line, tty)}\n`),
+        );
+    }
+    proc.on("exit", (code, signal) => {
+      s.proc = undefined;
+      if (stopping) return;
+      // a service that ran for a minute has recovered: start the backoff again from the beginning
+      if (Date.now() - s.startedAt > 60_000) s.restarts = 0;
+      const delay = Math.min(1000 * 2 ** s.restarts, 30_000);
+      s.restarts++;
+      say(`${s.name} exited (${signal ?? `code ${code}`}); restarting in ${delay / 1000} s (restart #${s.restarts})`);
+      s.timer = setTimeout(() => start(s, color), delay);
+    });
+  };
+
+  const began = Date.now();
+  for (const [i, s] of services.entries()) start(s, COLORS[i % COLORS.length] ?? 37);
+  say(`started ${services.map((s) => s.name).join(", ")}; Ctrl-C stops everything`);
+
+  // report once when everything is ready (the portal prints its URL itself)
+  void (async () => {
+    while (!stopping) {
+      const r = await Promise.all(services.map((s) => readinessOf(s.name, healthPort(s.name), 1000)));
+      if (r.every((x) => x.ready)) {
+        say(`all ${r.length} services ready in ${((Date.now() - began) / 1000).toFixed(1)} s (persona status shows details)`);
+        return;
+      }
+      await new Promise((res) => setTimeout(res, 500));
+    }
+  })();
+
+  const stopAll = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    say(`${signal}: stopping services`);
+    for (const s of services) clearTimeout(s.timer);
+    const exits = services
+      .filter((s) => s.proc?.pid !== undefined)
+      .map((s) => {
+        const proc = s.proc as ChildProcess;
+        const pid = proc.pid as number;
+        const exited = new Promise<void>((res) => proc.once("exit", () => res()));
+        try {
+          process.kill(-pid, "SIGTERM");
+        } catch {
+          /* already gone */
+        }
+        const kill = setTimeout(() => {
+          say(`${s.name} did not stop in 15 s: killing it`);
+          try {
+            process.kill(-pid, "SIGKILL");
+          } catch {
+            /* already gone */
+          }
+        }, 15_000);
+        return exited.finally(() => clearTimeout(kill));
+      });
+    await Promise.all(exits);
+    if (nats) {
+      say("stopping nats-server");
+      await nats.stop();
+    }
+    say("stopped");
+  };
+
+  return await new Promise<number>((resolve) => {
+    const onSignal = (sig: NodeJS.Signals) => {
+      if (stopping) return;
+      void stopAll(sig).then(() => resolve(0));
+    };
+    process.on("SIGINT", onSignal);
+    process.on("SIGTERM", onSignal);
+    process.on("SIGHUP", onSignal);
+  });
+}

@@ -1,0 +1,11 @@
+import { runService } from "@persona/bus";
+import { configSchema } from "./config.ts";
+
+await runService({
+  name: "bot",
+  config: configSchema,
+  async start({ log }) {
+    log.info("bot is connected and its topology is in place; its work arrives with its issue");
+    return {};
+  },
+});
