@@ -1,4 +1,4 @@
-import { randomUUID } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import { z } from "zod";
 
 /** Identifiers used across the system: camera ids, person ids, track ids. Safe in NATS subjects. */
@@ -57,4 +57,13 @@ export function newEnvelopeFields(meta: EnvelopeMeta) {
         ? meta.occurredAt
         : meta.occurredAt.toISOString();
   return { id, occurredAt, source: meta.source, correlationId: meta.correlationId ?? id, causationId: meta.causationId ?? null };
+}
+
+/**
+ * A UUID (v4-shaped) derived from a string. A message whose id is derived from what caused it is published with
+ * that id as msgID, so a redelivered cause re-publishes the same message and the server drops the copy.
+ */
+export function uuidFrom(key: string): string {
+  const h = createHash("sha256").update(key).digest("hex");
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }

@@ -38,6 +38,8 @@ export interface ConsumerDecl {
 export interface KvDecl {
   bucket: string;
   history: number;
+  /** Entries older than this are dropped (ms; 0 = never). */
+  ttlMs: number;
   description: string;
 }
 
@@ -159,8 +161,14 @@ export const CONSUMERS: readonly ConsumerDecl[] = [
 ];
 
 export const KV_BUCKETS: readonly KvDecl[] = [
-  { bucket: "config", history: 5, description: "Runtime configuration (alert rules, camera roles)" },
-  { bucket: "leases", history: 1, description: "Leader leases (one active trainer)" },
+  { bucket: "config", history: 5, ttlMs: 0, description: "Runtime configuration (alert rules, camera roles)" },
+  { bucket: "leases", history: 1, ttlMs: 0, description: "Leader leases (one active trainer)" },
+  {
+    bucket: "tracks",
+    history: 1,
+    ttlMs: 6 * 60 * 60 * 1000,
+    description: "Per-track vote state shared by recognizer replicas (compare-and-set), kept 6 hours",
+  },
 ];
 
 export const OBJECT_BUCKETS: readonly ObjectBucketDecl[] = [

@@ -13,6 +13,7 @@
  * BUS_BENCH_FAULT=redeliver (for checking the bench's own checks): the first delivery of frame 0 of every run asks for a
  * retry, so that event is handled twice and the bench must fail.
  */
+import { pathToFileURL } from "node:url";
 import { CONSUMERS } from "@persona/contracts";
 import { ServiceMetrics, createLogger } from "@persona/runtime";
 import { Bus } from "../src/bus.ts";
@@ -36,7 +37,7 @@ export function isoToUs(iso: string): number {
   return Date.parse(`${m[1]}${m[3]}`) * 1000 + Number(frac);
 }
 
-const isMain = import.meta.url === `file://${process.argv[1]}`;
+const isMain = process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href;
 
 if (isMain) {
   const [url, name = "bench-worker", concurrencyArg = "4"] = process.argv.slice(2);

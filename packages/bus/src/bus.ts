@@ -30,6 +30,8 @@ export interface BusOptions {
   replicas?: number;
   /** How long a publish keeps retrying through a disconnection (ms). */
   publishRetryMs?: number;
+  /** How long the first connection is retried before failing (ms). Default 30000 (a service may start before NATS). */
+  connectTimeoutMs?: number;
 }
 
 export interface PublishResult {
@@ -57,7 +59,12 @@ export class Bus {
   }
 
   static async connect(options: BusOptions): Promise<Bus> {
-    const nc = await connectNats({ url: options.url, name: options.service, log: options.log });
+    const nc = await connectNats({
+      url: options.url,
+      name: options.service,
+      log: options.log,
+      initialTimeoutMs: options.connectTimeoutMs,
+    });
     const jsm = await jetstreamManager(nc);
     return new Bus(nc, jsm, options);
   }

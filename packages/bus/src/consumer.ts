@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import type { ConsumerMessages, JetStreamClient, JsMsg } from "@nats-io/jetstream";
 import {
   AnyEnvelopeSchema,
@@ -7,6 +6,7 @@ import {
   type MessageType,
   Messages,
   makeEnvelope,
+  uuidFrom,
 } from "@persona/contracts";
 import type { Logger, ServiceMetrics } from "@persona/runtime";
 import type { Outcome } from "./outcome.ts";
@@ -222,8 +222,7 @@ export async function startConsumerLoop(o: ConsumerLoopOptions): Promise<Consume
   };
 }
 
-/** A deterministic UUID-shaped id for the dead-letter record of one stream message (dedupe on republish). */
+/** The id of the dead-letter record of one stream message: one record per message, even if written twice. */
 export function deadLetterId(stream: string, durable: string, seq: number): string {
-  const h = createHash("sha256").update(`${stream}/${durable}/${seq}`).digest("hex");
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`;
+  return uuidFrom(`deadletter/${stream}/${durable}/${seq}`);
 }

@@ -115,7 +115,12 @@ export async function applyTopology(
   for (const c of CONSUMERS) await ensureConsumer(jsm, c, log);
   const kvm = new Kvm(nc);
   for (const b of KV_BUCKETS)
-    await kvm.create(b.bucket, { history: b.history, replicas: opts.replicas, description: b.description });
+    await kvm.create(b.bucket, {
+      history: b.history,
+      replicas: opts.replicas,
+      description: b.description,
+      ...(b.ttlMs > 0 ? { ttl: b.ttlMs } : {}),
+    });
   const objm = new Objm(nc);
   for (const b of OBJECT_BUCKETS) await objm.create(b.bucket, { replicas: opts.replicas, description: b.description });
 }

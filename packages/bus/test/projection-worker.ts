@@ -22,7 +22,7 @@ await bus.consume({
   handlers: {
     FaceTrackEnded: async (env) => {
       const r = await store.applyOnce("tracks", { eventId: env.id }, [
-        { op: "put", collection: "tracks", doc: { id: env.data.trackId, worker: name, eventId: env.id } },
+        { op: "put", collection: "tracks", doc: { id: env.data.trackId, worker: name, eventId: env.id } as { id: string } },
       ]);
       process.stdout.write(`${r} ${env.id}\n`);
       // slow enough that a kill lands while messages are in flight

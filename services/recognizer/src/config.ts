@@ -1,9 +1,30 @@
 import { env } from "@persona/runtime";
+import { DECISION_DEFAULTS, DEFAULT_EMBEDDER_MODEL } from "@persona/vision";
 import { z } from "zod";
 
-/** The recognizer service's own settings (the common ones, NATS_URL, HEALTH_PORT, LOG_LEVEL..., are read by runService). */
+/**
+ * The recognizer's own settings (the common ones, NATS_URL, HEALTH_PORT, LOG_LEVEL..., are read by runService).
+ * Thresholds are cosine similarities of L2-normalised embeddings of the chosen model; the defaults suit the default
+ * model (dlib-resnet29) and come from the LFW measurements in packages/eval/README.md.
+ */
 export const configSchema = z.strictObject({
   STORE_URL: z.string().default("sqlite:./data/persona.db"),
   RECOGNIZER_CONCURRENCY: env.int(2, 1, 64),
+  RECOGNIZER_MODEL: z.string().default(DEFAULT_EMBEDDER_MODEL),
+  RECOGNIZER_FLIP: env.bool(false),
+  RECOGNIZER_THREADS: env.int(1, 0, 64),
+  /** One shot votes for a person at or above this similarity (and margin). */
+  RECOGNIZER_NAME_THRESHOLD: env.num(DECISION_DEFAULTS.threshold, -1, 1),
+  /** A shot alone is reported "probable" at or above this similarity. */
+  RECOGNIZER_PROBABLE_THRESHOLD: env.num(DECISION_DEFAULTS.threshold - 0.03, -1, 1),
+  RECOGNIZER_MIN_MARGIN: env.num(DECISION_DEFAULTS.minMargin, 0, 2),
+  /** Agreeing shots a track needs before a name is confirmed. */
+  RECOGNIZER_VOTE_MIN_AGREEING: env.int(2, 1, 100),
+  RECOGNIZER_VOTE_MIN_SHARE: env.num(0.6, 0.5, 1),
+  /** A track with only one shot is named only at or above this similarity. */
+  RECOGNIZER_SINGLE_SHOT_THRESHOLD: env.num(DECISION_DEFAULTS.threshold + 0.02, -1, 1),
+  RECOGNIZER_MIN_UNKNOWN_SHOTS: env.int(1, 1, 100),
+  /** Enrollment: a second face at most this fraction of the main face's area is ignored as background. */
+  ENROLL_BACKGROUND_FACE_RATIO: env.num(0.4, 0, 1),
 });
 export type Config = z.infer<typeof configSchema>;

@@ -1,0 +1,179 @@
+import { createHash } from "node:crypto";
+import { type Bus, type ConsumerLoop, type Handler, ok } from "@persona/bus";
+import { type BlobRef, CONSUMERS, type EnvelopeOf, type RejectionReason, uuidFrom } from "@persona/contracts";
+import { encodeEmbedding } from "@persona/library";
+import {
+  type AlignedDetection,
+  type Embedder,
+  type FaceDetector,
+  ImageDecodeError,
+  decodeImage,
+  detectAndAlign,
+  encodeJpeg,
+} from "@persona/vision";
+import type { z } from "zod";
+import { eventQuality, templateModelName } from "./faceEmbedding.ts";
+import type { LibraryGallery } from "./libraryGallery.ts";
+
+export interface EnrollmentDeps {
+  bus: Bus;
+  embedder: Embedder;
+  detector: FaceDetector;
+  gallery: LibraryGallery;
+  /** A second face at most this fraction of the main face's area is ignored as background. Default 0.4. */
+  backgroundFaceRatio?: number;
+  /** Reads a photo from the Object Store. */
+  loadPhoto: (ref: BlobRef) => Promise<Uint8Array>;
+}
+
+type Reason = z.infer<typeof RejectionReason>;
+
+export class PhotoRejected extends Error {
+  override name = "PhotoRejected";
+  constructor(
+    readonly reason: Reason,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Picks the one face of an enrollment photo: exactly one face must pass the quality gate, except that faces much
+ * smaller than the main one (people in the background) are ignored. Throws PhotoRejected with the reason.
+ */
+export function pickEnrollmentFace(faces: readonly AlignedDetection[], backgroundFaceRatio: number): AlignedDetection {
+  if (faces.length === 0) throw new PhotoRejected("no-face", "no face was found in the photo");
+  const area = (f: AlignedDetection) => f.box.width * f.box.height;
+  const sorted = [...faces].sort((a, b) => area(b) - area(a));
+  const main = sorted[0] as AlignedDetection;
+  const rivals = sorted.slice(1).filter((f) => area(f) > area(main) * backgroundFaceRatio);
+  if (rivals.length > 0) {
+    throw new PhotoRejected(
+      "several-faces",
+      `the photo shows ${rivals.length + 1} faces of similar size; use a photo of one person`,
+    );
+  }
+  if (!main.gate.pass) throw new PhotoRejected("low-quality", `the face is not good enough to recognise: ${main.gate.reason}`);
+  return main;
+}
+
+/**
+ * Handles EnrollPerson: for each photo, detect exactly one good face, embed it and answer with FaceTemplateAdded
+ * (preceded by PersonEnrolled for a new person with at least one accepted photo) or EnrollmentRejected. Every
+ * answer names the command as its cause and has an id derived from it, so a redelivered command changes nothing.
+ */
+export function enrollmentHandler(d: EnrollmentDeps): Handler<"EnrollPerson"> {
+  const ratio = d.backgroundFaceRatio ?? 0.4;
+  const model = templateModelName(d.embedder);
+  return async (env, ctx) => {
+    const c = env.data;
+    const meta = (key: string) => ({
+      id: uuidFrom(`enroll/${env.id}/${key}`),
+      correlationId: env.correlationId,
+      causationId: env.id,
+    });
+    const person = d.gallery.library.people.get(c.personId);
+    const reject = (photo: BlobRef | null, reason: Reason, message: string) =>
+      d.bus.envelope(
+        "EnrollmentRejected",
+        {
+          requestId: c.requestId,
+          personId: c.personId,
+          name: c.name,
+          reason,
+          message: photo ? `${photo.key}: ${message}` : message,
+        },
+        meta(`rejected/${photo?.sha256 ?? "request"}`),
+      );
+
+    const answers: EnvelopeOf<"FaceTemplateAdded" | "EnrollmentRejected">[] = [];
+    for (const photo of c.photos) {
+      ctx.working();
+      if (c.existing && !person) {
+        answers.push(reject(photo, "unknown-person", `person ${c.personId} is not in the library (removed?)`));
+        continue;
+      }
+      if (person && [...person.templates.values()].some((t) => t.photoSha256 === photo.sha256)) {
+        answers.push(reject(photo, "duplicate", "this photo is already one of the person's templates"));
+        continue;
+      }
+      let bytes: Uint8Array;
+      try {
+        bytes = await d.loadPhoto(photo);
+      } catch (err) {
+        answers.push(reject(photo, "invalid-request", `photo not found in the object store: ${(err as Error).message}`));
+        continue;
+      }
+      if (createHash("sha256").update(bytes).digest("hex") !== photo.sha256) {
+        answers.push(reject(photo, "invalid-request", "stored photo does not match its sha256"));
+        continue;
+      }
+      try {
+        const image = await decodeImage(bytes);
+        const faces = await detectAndAlign(image, { detector: d.detector, template: d.embedder.template });
+        const face = pickEnrollmentFace(faces, ratio);
+        const [embedding] = await d.embedder.embed([face.chip]);
+        if (!embedding) throw new Error("embedder returned nothing");
+        const jpeg = await encodeJpeg(face.chip, 85);
+        answers.push(
+          d.bus.envelope(
+            "FaceTemplateAdded",
+            {
+              personId: c.personId,
+              templateId: uuidFrom(`template/${c.personId}/${photo.sha256}/${model}`),
+              embedding: { model, dims: embedding.length, base64: encodeEmbedding(embedding) },
+              quality: eventQuality(face.quality),
+              crop: { kind: "inline", contentType: "image/jpeg", base64: jpeg.toString("base64") },
+              origin: { kind: "enrollment", photo },
+            },
+            meta(`template/${photo.sha256}`),
+          ),
+        );
+      } catch (err) {
+        if (err instanceof PhotoRejected) answers.push(reject(photo, err.reason, err.message));
+        else if (err instanceof ImageDecodeError) answers.push(reject(photo, "bad-image", `not a usable image: ${err.message}`));
+        else throw err;
+      }
+    }
+
+    const accepted = answers.filter((a) => a.type === "FaceTemplateAdded");
+    if (!c.existing && !person && accepted.length > 0) {
+      await d.bus.publish(
+        d.bus.envelope(
+          "PersonEnrolled",
+          {
+            personId: c.personId,
+            name: c.name,
+            description: c.description,
+            photos: c.photos.filter((p) =>
+              accepted.some(
+                (a) =>
+                  a.type === "FaceTemplateAdded" &&
+                  a.data.origin.kind === "enrollment" &&
+                  a.data.origin.photo.sha256 === p.sha256,
+              ),
+            ),
+            sound: c.sound,
+            source: c.source,
+            importKey: c.importKey,
+          },
+          meta("enrolled"),
+        ),
+      );
+    }
+    for (const a of answers) await d.bus.publish(a);
+    ctx.log.info(
+      { personId: c.personId, accepted: accepted.length, rejected: answers.length - accepted.length },
+      "enrollment handled",
+    );
+    return ok();
+  };
+}
+
+/** Starts the enrollment consumer (durable `enrollment` on COMMANDS, shared by all recognizer replicas). */
+export async function startEnrollmentHandler(d: EnrollmentDeps & { concurrency?: number }): Promise<ConsumerLoop> {
+  const decl = CONSUMERS.find((c) => c.durable === "enrollment");
+  if (!decl) throw new Error("the topology declares no 'enrollment' consumer");
+  return d.bus.consume({ consumer: decl, concurrency: d.concurrency ?? 1, handlers: { EnrollPerson: enrollmentHandler(d) } });
+}

@@ -1,0 +1,181 @@
+import { type Bus, type Handler, ok, poison, retry } from "@persona/bus";
+import { type EnvelopeOf, type ImageRef, uuidFrom } from "@persona/contracts";
+import { encodeEmbedding } from "@persona/library";
+import { type Embedder, ImageDecodeError, decodeImage } from "@persona/vision";
+import type { LibraryGallery } from "./libraryGallery.ts";
+import { TrackContentionError, type TrackStore } from "./trackStore.ts";
+import { type ShotMatch, type TrackVoteState, type VoteOptions, addShot, decideTrack, readyToConclude } from "./trackVote.ts";
+
+export interface RecognitionDeps {
+  bus: Bus;
+  embedder: Embedder;
+  gallery: LibraryGallery;
+  tracks: TrackStore;
+  vote: VoteOptions;
+  /** The model name recorded in unknown sightings' embeddings. */
+  modelName: string;
+  /** Loads a stored crop (Object Store) when a detection does not carry it inline. */
+  loadStored: (ref: Extract<ImageRef, { kind: "stored" }>["ref"]) => Promise<Uint8Array>;
+}
+
+/** Ids of what a detection causes, derived from it, so a redelivered detection re-publishes the same messages. */
+export const outcomeId = (detectionId: string) => uuidFrom(`outcome/${detectionId}`);
+export const concludedId = (cameraId: string, trackId: string) => uuidFrom(`concluded/${cameraId}/${trackId}`);
+
+/**
+ * The recognizer's handlers: every FaceDetected ends in exactly one outcome (FaceRecognized or UnknownFaceSeen,
+ * with a derived id); when the camera says a track ended and all its shots are processed, one TrackConcluded.
+ */
+export function recognitionHandlers(d: RecognitionDeps) {
+  /**
+   * Publishes the track's conclusion once it ended and every shot is processed, then marks it concluded. A crash
+   * in between re-publishes on redelivery with the same derived id, which the server drops as a duplicate.
+   */
+  const conclude = async (state: TrackVoteState, cause: { id: string; correlationId: string }) => {
+    if (!readyToConclude(state) || !state.ended) return;
+    const decision = decideTrack(state, d.vote);
+    const outcome =
+      decision.kind === "recognized"
+        ? { kind: "recognized" as const, personId: decision.personId, personName: decision.name, similarity: decision.similarity }
+        : decision.kind === "unknown"
+          ? { kind: "unknown" as const, bestSimilarity: decision.bestSimilarity }
+          : { kind: "undecided" as const, reason: decision.reason };
+    const { cameraId, trackId } = state;
+    await d.bus.publish(
+      d.bus.envelope(
+        "TrackConcluded",
+        {
+          cameraId,
+          trackId,
+          startedAt: state.ended.startedAt,
+          endedAt: state.ended.endedAt,
+          frames: state.ended.frames,
+          shots: state.ended.shots,
+          bestQuality: state.ended.bestQuality,
+          outcome,
+        },
+        { id: concludedId(cameraId, trackId), correlationId: cause.correlationId, causationId: cause.id },
+      ),
+    );
+    await d.tracks.modify(cameraId, trackId, (s) => {
+      s.concluded = true;
+    });
+  };
+
+  const faceDetected: Handler<"FaceDetected"> = async (env, ctx) => {
+    const data = env.data;
+    let bytes: Uint8Array;
+    try {
+      bytes = data.crop.kind === "inline" ? Buffer.from(data.crop.base64, "base64") : await d.loadStored(data.crop.ref);
+    } catch (err) {
+      return retry(`crop not available: ${(err as Error).message}`, 2000);
+    }
+    let embedding: Float32Array;
+    try {
+      const chip = await decodeImage(bytes);
+      const size = d.embedder.spec.inputSize;
+      if (chip.width !== size || chip.height !== size) {
+        return poison(
+          `crop is ${chip.width}x${chip.height} but ${d.embedder.spec.name} needs a ${size}x${size} chip aligned ` +
+            "with its template: set the camera's chip template to match the recognizer's model",
+        );
+      }
+      const [e] = await d.embedder.embed([chip]);
+      if (!e) return retry("embedder returned nothing", 1000);
+      embedding = e;
+    } catch (err) {
+      if (err instanceof ImageDecodeError) return poison(`crop is not a decodable image: ${err.message}`);
+      throw err;
+    }
+    ctx.working();
+    const decision = d.gallery.gallery.decide(embedding, { threshold: -2, minMargin: 0 });
+    const best = decision.kind === "known" ? decision : decision.best ? { ...decision.best, margin: decision.margin ?? 0 } : null;
+    const match: ShotMatch = {
+      best: best
+        ? { personId: best.personId, name: d.gallery.nameOf(best.personId), similarity: best.similarity, margin: best.margin }
+        : null,
+    };
+    let outcome: ReturnType<typeof addShot>;
+    let state: TrackVoteState;
+    try {
+      ({ state, result: outcome } = await d.tracks.modify(data.cameraId, data.trackId, (s) => addShot(s, env.id, match, d.vote)));
+    } catch (err) {
+      if (err instanceof TrackContentionError) return retry(err.message, 200);
+      throw err;
+    }
+    const meta = { id: outcomeId(env.id), correlationId: env.correlationId, causationId: env.id };
+    if (outcome.kind === "recognized") {
+      await d.bus.publish(
+        d.bus.envelope(
+          "FaceRecognized",
+          {
+            cameraId: data.cameraId,
+            trackId: data.trackId,
+            detectionId: env.id,
+            personId: outcome.personId,
+            personName: outcome.name,
+            similarity: outcome.similarity,
+            margin: outcome.margin,
+            decision: outcome.decision,
+            votes: { agreeing: outcome.agreeing, total: Math.max(1, outcome.total) },
+            quality: data.quality,
+            frameAt: data.frameAt,
+            crop: data.crop,
+            via: "embedding",
+          },
+          meta,
+        ),
+      );
+    } else {
+      await d.bus.publish(
+        d.bus.envelope(
+          "UnknownFaceSeen",
+          {
+            cameraId: data.cameraId,
+            trackId: data.trackId,
+            detectionId: env.id,
+            bestSimilarity: outcome.bestSimilarity,
+            bestPersonId: outcome.bestPersonId,
+            quality: data.quality,
+            frameAt: data.frameAt,
+            crop: data.crop,
+            embedding: { model: d.modelName, dims: embedding.length, base64: encodeEmbedding(embedding) },
+          },
+          meta,
+        ),
+      );
+    }
+    await conclude(state, env);
+    return ok();
+  };
+
+  const trackEnded: Handler<"FaceTrackEnded"> = async (env) => {
+    const data = env.data;
+    try {
+      const { state } = await d.tracks.modify(data.cameraId, data.trackId, (s) => {
+        if (s.ended === null) {
+          s.ended = {
+            startedAt: data.startedAt,
+            endedAt: data.endedAt,
+            frames: data.frames,
+            shots: data.shots,
+            bestQuality: data.bestQuality,
+          };
+        }
+      });
+      await conclude(state, env);
+    } catch (err) {
+      if (err instanceof TrackContentionError) return retry(err.message, 200);
+      throw err;
+    }
+    return ok();
+  };
+
+  return { FaceDetected: faceDetected, FaceTrackEnded: trackEnded } satisfies {
+    FaceDetected: Handler<"FaceDetected">;
+    FaceTrackEnded: Handler<"FaceTrackEnded">;
+  };
+}
+
+export type RecognitionHandlers = ReturnType<typeof recognitionHandlers>;
+export type { EnvelopeOf };

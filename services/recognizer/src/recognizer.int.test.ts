@@ -1,0 +1,240 @@
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import type { Bus } from "@persona/bus";
+import { testBus } from "@persona/bus/testing";
+import { type AnyEnvelope, AnyEnvelopeSchema, type BlobRef, CONSUMERS, type EnvelopeOf } from "@persona/contracts";
+import { createLogger, datasetsDir } from "@persona/runtime";
+import { type NatsServerHandle, startNatsServer, waitFor } from "@persona/testing";
+import { DLIB_150, Embedder, FaceDetector, decodeImage, detectAndAlign, encodeJpeg, resolveModelPath } from "@persona/vision";
+import { startEnrollmentHandler } from "./enrollment.ts";
+import { LibraryGallery } from "./libraryGallery.ts";
+import { loadBlob } from "./media.ts";
+import { recognitionHandlers } from "./recognition.ts";
+import { TrackStore } from "./trackStore.ts";
+
+const lfw = join(datasetsDir(), "lfw");
+const missing = !existsSync(lfw)
+  ? `LFW not found at ${lfw} (set PERSONA_DATASETS)`
+  : !existsSync(resolveModelPath("dlib-resnet29.onnx"))
+    ? "models not built (run make models)"
+    : undefined;
+const photo = (person: string, n: number) => join(lfw, person, `${person}_${String(n).padStart(4, "0")}.jpg`);
+
+/** Everything published on a stream since the test began, parsed. */
+async function collect(bus: Bus, stream: string): Promise<AnyEnvelope[]> {
+  const info = await bus.jsm.streams.info(stream);
+  const out: AnyEnvelope[] = [];
+  for (let seq = info.state.first_seq; seq <= info.state.last_seq && info.state.messages > 0; seq++) {
+    const m = await bus.jsm.streams.getMessage(stream, { seq }).catch(() => null);
+    if (m) out.push(AnyEnvelopeSchema.parse(m.json()));
+  }
+  return out;
+}
+
+describe("recognizer against a real nats-server, real models, real LFW faces", { skip: missing }, () => {
+  let server: NatsServerHandle;
+  let bus: Bus;
+  let embedder: Embedder;
+  let detector: FaceDetector;
+  let gallery: LibraryGallery;
+  const log = createLogger("recognizer-test", process.env.LOG_LEVEL ?? "silent");
+
+  const upload = async (file: string, personId: string): Promise<BlobRef> => {
+    const bytes = readFileSync(file);
+    const sha256 = createHash("sha256").update(bytes).digest("hex");
+    const key = `${personId}/${sha256}.jpg`;
+    const os = await bus.objectStore("photos");
+    await os.putBlob({ name: key }, bytes);
+    return { bucket: "photos", key, contentType: "image/jpeg", size: bytes.length, sha256 };
+  };
+
+  const enroll = async (personId: string, name: string, files: string[]) => {
+    const photos = await Promise.all(files.map((f) => upload(f, personId)));
+    const env = bus.envelope("EnrollPerson", {
+      requestId: crypto.randomUUID(),
+      personId,
+      existing: false,
+      name,
+      description: "",
+      photos,
+      sound: null,
+      source: "cli",
+      importKey: null,
+      requestedBy: "test",
+    });
+    await bus.publish(env);
+    return waitFor(
+      async () => {
+        const answers = (await collect(bus, "LIBRARY")).filter((e) => e.causationId === env.id);
+        return answers.filter((a) => a.type !== "PersonEnrolled").length === files.length ? answers : undefined;
+      },
+      { timeoutMs: 60_000, message: `enrollment of ${name} answered` },
+    );
+  };
+
+  /** Aligned chips of the main face of each photo, as the camera would publish them. */
+  const detections = async (cameraId: string, trackId: string, files: string[]) => {
+    const out: EnvelopeOf<"FaceDetected">[] = [];
+    for (const [i, f] of files.entries()) {
+      const img = await decodeImage(f);
+      const [face] = await detectAndAlign(img, { detector, template: DLIB_150 });
+      assert.ok(face, `a face in ${f}`);
+      const jpeg = await encodeJpeg(face.chip, 90);
+      out.push(
+        bus.envelope("FaceDetected", {
+          cameraId,
+          trackId,
+          shot: i + 1,
+          frameNo: i * 10,
+          frameAt: new Date().toISOString(),
+          frameSize: { width: img.width, height: img.height },
+          box: face.box,
+          keypoints: (["rightEye", "leftEye", "noseTip", "mouth", "rightEar", "leftEar"] as const).map(
+            (k) => [face.keypoints[k].x, face.keypoints[k].y] as [number, number],
+          ),
+          detectorScore: face.score,
+          quality: {
+            score: face.quality.score,
+            faceSize: face.quality.faceSize,
+            eyeDistance: face.quality.eyeDistance,
+            sharpness: face.quality.sharpness,
+            yaw: 0,
+            pitch: 0,
+            roll: 0,
+          },
+          crop: { kind: "inline", contentType: "image/jpeg", base64: jpeg.toString("base64") },
+        }),
+      );
+    }
+    return out;
+  };
+
+  const trackEnded = (cameraId: string, trackId: string, shots: number) =>
+    bus.envelope("FaceTrackEnded", {
+      cameraId,
+      trackId,
+      startedAt: new Date(Date.now() - 5000).toISOString(),
+      endedAt: new Date().toISOString(),
+      frames: shots * 10,
+      shots,
+      bestQuality: 0.8,
+      reason: "left-view",
+    });
+
+  before(async () => {
+    server = await startNatsServer();
+    bus = await testBus(server.url, "recognizer");
+    embedder = await Embedder.create({ model: "dlib-resnet29" });
+    detector = await FaceDetector.create();
+    gallery = new LibraryGallery("dlib-resnet29", embedder.dims, log);
+    await gallery.start(bus.js, bus.jsm);
+    await startEnrollmentHandler({ bus, embedder, detector, gallery, loadPhoto: (r) => loadBlob(bus, r) });
+    const decl = CONSUMERS.find((c) => c.durable === "recognizers");
+    assert.ok(decl);
+    await bus.consume({
+      consumer: decl,
+      concurrency: 2,
+      handlers: recognitionHandlers({
+        bus,
+        embedder,
+        gallery,
+        tracks: new TrackStore(await bus.kv("tracks")),
+        modelName: "dlib-resnet29",
+        loadStored: (r) => loadBlob(bus, r),
+        vote: {
+          nameThreshold: 0.93,
+          probableThreshold: 0.9,
+          minMargin: 0.02,
+          minAgreeing: 2,
+          minShare: 0.6,
+          singleShotThreshold: 0.95,
+          minUnknownShots: 1,
+        },
+      }),
+    });
+  });
+  after(async () => {
+    await gallery?.stop();
+    await bus?.close();
+    await embedder?.dispose();
+    await detector?.dispose();
+    await server?.dispose();
+  });
+
+  test("enrollment from one photo each: person enrolled, one template, the gallery follows", async () => {
+    const aj = await enroll("angelina", "Angelina Jolie", [photo("Angelina_Jolie", 1)]);
+    assert.deepEqual(aj.map((e) => e.type).sort(), ["FaceTemplateAdded", "PersonEnrolled"]);
+    const ap = await enroll("pacino", "Аль Пачино", [photo("Al_Pacino", 1)]);
+    assert.equal(ap.filter((e) => e.type === "FaceTemplateAdded").length, 1);
+    await waitFor(() => gallery.gallery.personCount === 2, { message: "gallery holds both" });
+    assert.equal(gallery.nameOf("pacino"), "Аль Пачино");
+  });
+
+  test("a photo with no face and a crowd photo are rejected with their reasons; nobody is enrolled", async () => {
+    const crowd = join(datasetsDir(), "crowd", "ulfd_imgs_10.jpg");
+    const answers = await enroll("crowd", "Crowd", [crowd]);
+    assert.deepEqual(
+      answers.map((a) => a.type),
+      ["EnrollmentRejected"],
+    );
+    const r = answers[0];
+    assert.ok(r?.type === "EnrollmentRejected");
+    assert.equal(r.data.reason, "several-faces");
+    assert.equal(gallery.library.people.has("crowd"), false);
+  });
+
+  test("an enrolled person's track is confirmed by agreeing shots and concluded with their name", async () => {
+    const shots = await detections(
+      "gate",
+      "t-angelina",
+      [2, 3, 4, 5].map((n) => photo("Angelina_Jolie", n)),
+    );
+    for (const s of shots) await bus.publish(s);
+    await bus.publish(trackEnded("gate", "t-angelina", shots.length));
+    const concluded = await waitFor(
+      async () => (await collect(bus, "SIGHTINGS")).find((e) => e.type === "TrackConcluded" && e.data.trackId === "t-angelina"),
+      { timeoutMs: 60_000 },
+    );
+    assert.ok(concluded.type === "TrackConcluded");
+    assert.equal(concluded.data.outcome.kind, "recognized");
+    assert.equal(concluded.data.outcome.kind === "recognized" && concluded.data.outcome.personId, "angelina");
+    const outcomes = (await collect(bus, "SIGHTINGS")).filter(
+      (e) => (e.type === "FaceRecognized" || e.type === "UnknownFaceSeen") && e.data.trackId === "t-angelina",
+    );
+    assert.equal(outcomes.length, shots.length, "exactly one outcome per detection");
+    for (const o of outcomes) if (o.type === "FaceRecognized") assert.equal(o.data.personId, "angelina", "never a wrong name");
+    assert.ok(outcomes.some((o) => o.type === "FaceRecognized" && o.data.decision === "confirmed"));
+  });
+
+  test("a stranger's track ends unknown and is never given a name", async () => {
+    const shots = await detections(
+      "gate",
+      "t-stranger",
+      [1, 2, 3].map((n) => photo("George_W_Bush", n)),
+    );
+    for (const s of shots) await bus.publish(s);
+    await bus.publish(trackEnded("gate", "t-stranger", shots.length));
+    const concluded = await waitFor(
+      async () => (await collect(bus, "SIGHTINGS")).find((e) => e.type === "TrackConcluded" && e.data.trackId === "t-stranger"),
+      { timeoutMs: 60_000 },
+    );
+    assert.ok(concluded.type === "TrackConcluded");
+    assert.equal(concluded.data.outcome.kind, "unknown");
+    const outcomes = (await collect(bus, "SIGHTINGS")).filter(
+      (e) => e.type === "UnknownFaceSeen" && e.data.trackId === "t-stranger",
+    );
+    assert.equal(outcomes.length, 3);
+    assert.ok(outcomes.every((o) => o.type === "UnknownFaceSeen" && o.data.embedding.dims === 128));
+  });
+
+  test("removing a person makes the recognizer forget them at once", async () => {
+    const removed = bus.envelope("PersonRemoved", { personId: "pacino", reason: "left", by: "test" });
+    const { seq } = await bus.publish(removed);
+    await gallery.waitForSeq(seq);
+    assert.equal(gallery.gallery.hasPerson("pacino"), false);
+    assert.equal(gallery.gallery.hasPerson("angelina"), true);
+  });
+});

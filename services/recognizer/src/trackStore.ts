@@ -1,0 +1,82 @@
+import type { KV } from "@nats-io/kv";
+import { z } from "zod";
+import { type TrackVoteState, newTrackState } from "./trackVote.ts";
+
+/** Thrown when the compare-and-set loop keeps losing (heavy contention on one track); the message is retried. */
+export class TrackContentionError extends Error {
+  override name = "TrackContentionError";
+}
+
+const Outcome = z.discriminatedUnion("kind", [
+  z.object({
+    kind: z.literal("recognized"),
+    personId: z.string(),
+    name: z.string(),
+    similarity: z.number(),
+    margin: z.number(),
+    decision: z.enum(["confirmed", "probable"]),
+    agreeing: z.number(),
+    total: z.number(),
+  }),
+  z.object({ kind: z.literal("unknown"), bestSimilarity: z.number(), bestPersonId: z.string().nullable() }),
+]);
+
+const StateSchema = z.object({
+  cameraId: z.string(),
+  trackId: z.string(),
+  shots: z.record(z.string(), Outcome),
+  processed: z.number(),
+  tally: z.record(z.string(), z.object({ votes: z.number(), bestSimilarity: z.number(), name: z.string() })),
+  unknownVotes: z.number(),
+  bestSimilarity: z.number(),
+  ended: z
+    .object({ startedAt: z.string(), endedAt: z.string(), frames: z.number(), shots: z.number(), bestQuality: z.number() })
+    .nullable(),
+  concluded: z.boolean(),
+});
+
+/**
+ * Track vote states in a KV bucket, changed only by compare-and-set, so any recognizer replica may handle any
+ * shot of any track.
+ */
+export class TrackStore {
+  constructor(
+    private readonly kv: KV,
+    private readonly maxAttempts = 50,
+  ) {}
+
+  static key(cameraId: string, trackId: string): string {
+    return `${cameraId}.${trackId}`;
+  }
+
+  /** Reads the state, applies `change` (which may return a result), writes it back only if nobody wrote in between. */
+  async modify<R>(
+    cameraId: string,
+    trackId: string,
+    change: (s: TrackVoteState) => R,
+  ): Promise<{ state: TrackVoteState; result: R }> {
+    const key = TrackStore.key(cameraId, trackId);
+    for (let attempt = 1; attempt <= this.maxAttempts; attempt++) {
+      const entry = await this.kv.get(key);
+      const exists = entry !== null && entry.operation === "PUT" && entry.length > 0;
+      const state: TrackVoteState = exists ? StateSchema.parse(entry.json()) : newTrackState(cameraId, trackId);
+      const result = change(state);
+      const data = JSON.stringify(state);
+      try {
+        if (exists) await this.kv.update(key, data, entry.revision);
+        else if (entry) await this.kv.update(key, data, entry.revision);
+        else await this.kv.create(key, data);
+        return { state, result };
+      } catch (err) {
+        if (!isWrongRevision(err)) throw err;
+        await new Promise((r) => setTimeout(r, Math.random() * 5 * attempt));
+      }
+    }
+    throw new TrackContentionError(`track ${key}: compare-and-set lost ${this.maxAttempts} times`);
+  }
+}
+
+function isWrongRevision(err: unknown): boolean {
+  const msg = err instanceof Error ? `${err.message} ${String((err as { cause?: unknown }).cause ?? "")}` : String(err);
+  return /wrong last sequence|key exists|10071|10164/i.test(msg);
+}
