@@ -39,6 +39,7 @@ bench: deps models
 	@$(NODE) packages/bus/bench/bus.bench.ts
 	@$(NODE) packages/vision/bench/vision.bench.ts
 	@$(NODE) packages/vision/bench/recognition.bench.ts
+	@$(NODE) services/recognizer/bench/recognizer.bench.ts
 
 clean:
 	rm -rf data artifacts
