@@ -5,15 +5,13 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import type { Bus } from "@persona/bus";
 import { testBus } from "@persona/bus/testing";
-import { type AnyEnvelope, AnyEnvelopeSchema, type BlobRef, CONSUMERS, type EnvelopeOf } from "@persona/contracts";
+import { type AnyEnvelope, AnyEnvelopeSchema, type BlobRef, type EnvelopeOf } from "@persona/contracts";
 import { createLogger, datasetsDir } from "@persona/runtime";
 import { type NatsServerHandle, startNatsServer, waitFor } from "@persona/testing";
-import { DLIB_150, Embedder, FaceDetector, decodeImage, detectAndAlign, encodeJpeg, resolveModelPath } from "@persona/vision";
-import { startEnrollmentHandler } from "./enrollment.ts";
-import { LibraryGallery } from "./libraryGallery.ts";
-import { loadBlob } from "./media.ts";
-import { recognitionHandlers } from "./recognition.ts";
-import { TrackStore } from "./trackStore.ts";
+import { DLIB_150, FaceDetector, decodeImage, detectAndAlign, encodeJpeg, resolveModelPath } from "@persona/vision";
+import { configSchema } from "./config.ts";
+import type { LibraryGallery } from "./libraryGallery.ts";
+import { type RunningRecognizer, startRecognizer } from "./recognizer.ts";
 
 const lfw = join(datasetsDir(), "lfw");
 const missing = !existsSync(lfw)
@@ -37,8 +35,8 @@ async function collect(bus: Bus, stream: string): Promise<AnyEnvelope[]> {
 describe("recognizer against a real nats-server, real models, real LFW faces", { skip: missing }, () => {
   let server: NatsServerHandle;
   let bus: Bus;
-  let embedder: Embedder;
   let detector: FaceDetector;
+  let recognizer: RunningRecognizer;
   let gallery: LibraryGallery;
   const log = createLogger("recognizer-test", process.env.LOG_LEVEL ?? "silent");
 
@@ -127,39 +125,14 @@ describe("recognizer against a real nats-server, real models, real LFW faces", {
   before(async () => {
     server = await startNatsServer();
     bus = await testBus(server.url, "recognizer");
-    embedder = await Embedder.create({ model: "dlib-resnet29" });
     detector = await FaceDetector.create();
-    gallery = new LibraryGallery("dlib-resnet29", embedder.dims, log);
-    await gallery.start(bus.js, bus.jsm);
-    await startEnrollmentHandler({ bus, embedder, detector, gallery, loadPhoto: (r) => loadBlob(bus, r) });
-    const decl = CONSUMERS.find((c) => c.durable === "recognizers");
-    assert.ok(decl);
-    await bus.consume({
-      consumer: decl,
-      concurrency: 2,
-      handlers: recognitionHandlers({
-        bus,
-        embedder,
-        gallery,
-        tracks: new TrackStore(await bus.kv("tracks")),
-        modelName: "dlib-resnet29",
-        loadStored: (r) => loadBlob(bus, r),
-        vote: {
-          nameThreshold: 0.93,
-          probableThreshold: 0.9,
-          minMargin: 0.02,
-          minAgreeing: 2,
-          minShare: 0.6,
-          singleShotThreshold: 0.95,
-          minUnknownShots: 1,
-        },
-      }),
-    });
+    // the real recognizer, in-process, with its documented defaults
+    recognizer = await startRecognizer(bus, configSchema.parse({}), log);
+    gallery = recognizer.gallery;
   });
   after(async () => {
-    await gallery?.stop();
+    await recognizer?.stop();
     await bus?.close();
-    await embedder?.dispose();
     await detector?.dispose();
     await server?.dispose();
   });
