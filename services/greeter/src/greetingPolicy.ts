@@ -1,0 +1,62 @@
+/**
+ * When to greet, pure. A person is greeted once per visit: on the first confirmed recognition, not again while any
+ * of their tracks is still in view, and never within the cooldown of the last greeting (the paper: about 45 s).
+ * Time comes from the caller (an injected clock), so the rules are testable without sleeping.
+ */
+
+export interface GreetingPolicyOptions {
+  cooldownMs: number;
+  /** A track not concluded after this long is considered gone (its TrackConcluded may have been lost). */
+  staleTrackMs: number;
+}
+
+export interface GreeterState {
+  lastGreetedAt: Map<string, number>;
+  /** personId -> trackKey -> last seen (ms). */
+  inView: Map<string, Map<string, number>>;
+}
+
+export function newGreeterState(): GreeterState {
+  return { lastGreetedAt: new Map(), inView: new Map() };
+}
+
+export type GreetDecision = { greet: true } | { greet: false; reason: "in-view" | "cooldown" | "not-confirmed" };
+
+const trackKey = (cameraId: string, trackId: string) => `${cameraId}/${trackId}`;
+
+function pruneStale(s: GreeterState, personId: string, now: number, o: GreetingPolicyOptions): Map<string, number> | undefined {
+  const tracks = s.inView.get(personId);
+  if (!tracks) return undefined;
+  for (const [k, seen] of tracks) if (now - seen > o.staleTrackMs) tracks.delete(k);
+  if (tracks.size === 0) s.inView.delete(personId);
+  return s.inView.get(personId);
+}
+
+/** A recognition arrived: decide and record. */
+export function onRecognized(
+  s: GreeterState,
+  r: { personId: string; cameraId: string; trackId: string; decision: "confirmed" | "probable" },
+  now: number,
+  o: GreetingPolicyOptions,
+): GreetDecision {
+  if (r.decision !== "confirmed") return { greet: false, reason: "not-confirmed" };
+  const tracks = pruneStale(s, r.personId, now, o);
+  const key = trackKey(r.cameraId, r.trackId);
+  const alreadyInView = tracks !== undefined && tracks.size > 0;
+  const t = tracks ?? new Map<string, number>();
+  t.set(key, now);
+  s.inView.set(r.personId, t);
+  if (alreadyInView) return { greet: false, reason: "in-view" };
+  const last = s.lastGreetedAt.get(r.personId);
+  if (last !== undefined && now - last < o.cooldownMs) return { greet: false, reason: "cooldown" };
+  s.lastGreetedAt.set(r.personId, now);
+  return { greet: true };
+}
+
+/** A track ended: the person is no longer in view through it. */
+export function onTrackConcluded(s: GreeterState, t: { cameraId: string; trackId: string }): void {
+  const key = trackKey(t.cameraId, t.trackId);
+  for (const [personId, tracks] of s.inView) {
+    if (tracks.delete(key) && tracks.size === 0) s.inView.delete(personId);
+  }
+}
