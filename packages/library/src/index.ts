@@ -1,2 +1,3 @@
 export * from "./ids.ts";
 export * from "./library.ts";
+export * from "./follower.ts";
