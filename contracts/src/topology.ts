@@ -31,7 +31,8 @@ export interface ConsumerDecl {
   maxDeliver: number;
   /** Upper bound of unacknowledged messages across all workers of this consumer. */
   maxAckPending: number;
-  /** Backoff between redeliveries after an ack timeout. */
+  /** Where a new durable starts: every stored message ("all", default) or only those published from now ("new"). */
+  deliverPolicy?: "all" | "new";
   description: string;
 }
 

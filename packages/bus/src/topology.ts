@@ -72,7 +72,7 @@ export async function ensureConsumer(jsm: JetStreamManager, c: ConsumerDecl, log
   const config = {
     durable_name: c.durable,
     ack_policy: AckPolicy.Explicit,
-    deliver_policy: DeliverPolicy.All,
+    deliver_policy: c.deliverPolicy === "new" ? DeliverPolicy.New : DeliverPolicy.All,
     ack_wait: c.ackWaitMs * 1_000_000,
     max_deliver: c.maxDeliver,
     max_ack_pending: c.maxAckPending,

@@ -1,0 +1,144 @@
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import type { Bus } from "@persona/bus";
+import { testBus } from "@persona/bus/testing";
+import { AnyEnvelopeSchema, type EnvelopeOf } from "@persona/contracts";
+import { createLogger } from "@persona/runtime";
+import { startNatsServer, waitFor } from "@persona/testing";
+import { DEFAULT_SOUND } from "./config.ts";
+import { startGreeter } from "./greeter.ts";
+import { type AudioPlayer, detectPlayer } from "./player.ts";
+
+const quality = { score: 0.9, faceSize: 120, eyeDistance: 45, sharpness: 100, yaw: 0, pitch: 0, roll: 0 };
+const crop = { kind: "inline" as const, contentType: "image/jpeg" as const, base64: Buffer.from("x").toString("base64") };
+
+/** Audio output is a true edge: a strict recorder stands in for the speaker. */
+class RecordingPlayer implements AudioPlayer {
+  readonly name = "recorder";
+  readonly played: string[] = [];
+  async play(file: string): Promise<void> {
+    this.played.push(file);
+  }
+}
+
+async function greetings(bus: Bus): Promise<EnvelopeOf<"GreetingPlayed">[]> {
+  const info = await bus.jsm.streams.info("SYSTEM");
+  const out: EnvelopeOf<"GreetingPlayed">[] = [];
+  for (let seq = info.state.first_seq; seq <= info.state.last_seq && info.state.messages > 0; seq++) {
+    const m = await bus.jsm.streams.getMessage("SYSTEM", { seq }).catch(() => null);
+    const e = m ? AnyEnvelopeSchema.parse(m.json()) : null;
+    if (e?.type === "GreetingPlayed") out.push(e);
+  }
+  return out;
+}
+
+test("greeter: ten recognitions in a minute greet once with the person's own sound; after leaving and the cooldown, again", async (t) => {
+  await using server = await startNatsServer();
+  const bus = await testBus(server.url, "greeter");
+  t.after(() => bus.close());
+  const cache = mkdtempSync(join(tmpdir(), "greeter-"));
+  t.after(() => rmSync(cache, { recursive: true, force: true }));
+
+  // a person with their own sound in the library
+  const soundBytes = readFileSync(DEFAULT_SOUND);
+  const sha256 = createHash("sha256").update(soundBytes).digest("hex");
+  await (await bus.objectStore("sounds")).putBlob({ name: `ann/${sha256}.mp3` }, soundBytes);
+  const sound = { bucket: "sounds", key: `ann/${sha256}.mp3`, contentType: "audio/mpeg", size: soundBytes.length, sha256 };
+  await bus.publish(
+    bus.envelope("PersonEnrolled", {
+      personId: "ann",
+      name: "Ann",
+      description: "",
+      photos: [],
+      sound,
+      source: "cli",
+      importKey: null,
+    }),
+  );
+
+  let now = Date.parse("2026-03-01T09:00:00Z");
+  const player = new RecordingPlayer();
+  const greeter = await startGreeter({
+    bus,
+    player,
+    now: () => now,
+    log: createLogger("greeter-test", "silent"),
+    options: { cooldownMs: 45_000, staleTrackMs: 120_000, maxAgeMs: 30_000, defaultSound: DEFAULT_SOUND, cacheDir: cache },
+  });
+  t.after(() => greeter.stop());
+
+  const recognized = (trackId: string) =>
+    bus.envelope("FaceRecognized", {
+      cameraId: "desk",
+      trackId,
+      detectionId: crypto.randomUUID(),
+      personId: "ann",
+      personName: "Ann",
+      similarity: 0.95,
+      margin: 0.2,
+      decision: "confirmed",
+      votes: { agreeing: 2, total: 2 },
+      quality,
+      frameAt: new Date(now).toISOString(),
+      crop,
+      via: "embedding",
+    });
+
+  for (let i = 0; i < 10; i++) {
+    await bus.publish(recognized("t1"));
+    now += 5000; // ten recognitions within 50 s
+  }
+  await waitFor(
+    async () =>
+      (await bus.jsm.consumers.info("SIGHTINGS", "greeter")).num_pending === 0 &&
+      (await bus.jsm.consumers.info("SIGHTINGS", "greeter")).num_ack_pending === 0,
+  );
+  let g = await greetings(bus);
+  assert.equal(g.length, 1, "one greeting for ten recognitions");
+  assert.equal(g[0]?.data.usedDefault, false);
+  assert.equal(player.played.length, 1);
+  assert.equal(readFileSync(player.played[0] as string).equals(soundBytes), true, "the person's own sound was played");
+
+  // Ann leaves (track concluded) and comes back after the cooldown
+  await bus.publish(
+    bus.envelope("TrackConcluded", {
+      cameraId: "desk",
+      trackId: "t1",
+      startedAt: new Date(now - 50_000).toISOString(),
+      endedAt: new Date(now).toISOString(),
+      frames: 250,
+      shots: 10,
+      bestQuality: 0.9,
+      outcome: { kind: "recognized", personId: "ann", personName: "Ann", similarity: 0.95 },
+    }),
+  );
+  now += 46_000;
+  await bus.publish(recognized("t2"));
+  g = await waitFor(async () => {
+    const x = await greetings(bus);
+    return x.length === 2 ? x : undefined;
+  });
+  assert.equal(g[1]?.data.trackId, "t2");
+  assert.equal(player.played.length, 2);
+});
+
+test("the sound path works: a real MP3 is decoded by a real player subprocess (to a null sink)", async () => {
+  const finished: (Error | null)[] = [];
+  const player = detectPlayer("ffmpeg-null", (err) => finished.push(err));
+  assert.ok(player, "ffmpeg is installed (Debian package ffmpeg)");
+  const started = Date.now();
+  await player.play(DEFAULT_SOUND);
+  assert.ok(Date.now() - started < 200, "play() does not block on playback");
+  await waitFor(() => finished.length === 1, { timeoutMs: 10_000 });
+  assert.equal(finished[0], null, "decoded without error");
+  const broken = join(mkdtempSync(join(tmpdir(), "greeter-")), "broken.mp3");
+  const { writeFileSync } = await import("node:fs");
+  writeFileSync(broken, "not audio");
+  await player.play(broken);
+  await waitFor(() => finished.length === 2, { timeoutMs: 10_000 });
+  assert.match(String(finished[1]?.message), /ffmpeg-null exited with/);
+});
