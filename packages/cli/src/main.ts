@@ -1,16 +1,36 @@
 import { parseArgs } from "node:util";
+import { importCommand, importHelp } from "./commands/import.ts";
+import { peopleCommand, peopleHelp } from "./commands/people.ts";
+import { projectionsCommand, projectionsHelp } from "./commands/projections.ts";
 import { runCommand, runHelp } from "./commands/run.ts";
 import { statusCommand, statusHelp } from "./commands/status.ts";
+import { CliError, UsageError } from "./errors.ts";
 
 const HELP = `persona: the Persona-ID command line
 
 Usage: persona <command> [options]
 
 Commands:
-${[runHelp, statusHelp].map((h) => `  ${h.replace(/\n/g, "\n  ")}`).join("\n\n")}
+${[runHelp, statusHelp, importHelp, peopleHelp, projectionsHelp].map((h) => `  ${h.replace(/\n/g, "\n  ")}`).join("\n\n")}
 
 Run 'persona <command> --help' for a command's options.
 `;
+
+/** A positive number of seconds given as an option, in ms. */
+function seconds(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0)
+    throw new UsageError(`--${name} must be a positive number of seconds, got ${JSON.stringify(value)}`);
+  return Math.round(n * 1000);
+}
+
+function positiveInt(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new UsageError(`--${name} must be a whole number, got ${JSON.stringify(value)}`);
+  return n;
+}
 
 /** Runs one command; returns the process exit code. Usage errors exit 2. */
 export async function main(argv: string[]): Promise<number> {
@@ -30,6 +50,75 @@ export async function main(argv: string[]): Promise<number> {
         if (values.help) return help(statusHelp);
         return await statusCommand({ json: values.json === true });
       }
+      case "import": {
+        const { values, positionals } = parseArgs({
+          args: rest,
+          allowPositionals: true,
+          options: {
+            json: { type: "boolean", default: false },
+            "dry-run": { type: "boolean", default: false },
+            "retry-rejected": { type: "boolean", default: false },
+            timeout: { type: "string" },
+            concurrency: { type: "string" },
+            help: { type: "boolean" },
+          },
+        });
+        if (values.help) return help(importHelp);
+        if (positionals.length !== 1) throw new UsageError("usage: persona import DIR [--json] [--dry-run]");
+        const concurrency = positiveInt("concurrency", values.concurrency);
+        if (concurrency === 0) throw new UsageError("--concurrency must be at least 1");
+        return await importCommand({
+          dir: positionals[0] as string,
+          json: values.json === true,
+          dryRun: values["dry-run"] === true,
+          retryRejected: values["retry-rejected"] === true,
+          timeoutMs: seconds("timeout", values.timeout),
+          concurrency,
+        });
+      }
+      case "people": {
+        const { values, positionals } = parseArgs({
+          args: rest,
+          allowPositionals: true,
+          options: {
+            json: { type: "boolean", default: false },
+            reason: { type: "string" },
+            yes: { type: "boolean", short: "y", default: false },
+            timeout: { type: "string" },
+            help: { type: "boolean" },
+          },
+        });
+        if (values.help) return help(peopleHelp);
+        const [sub, ...args] = positionals;
+        return await peopleCommand({
+          sub,
+          positionals: args,
+          json: values.json === true,
+          reason: values.reason,
+          yes: values.yes === true,
+          timeoutMs: seconds("timeout", values.timeout),
+        });
+      }
+      case "projections": {
+        const { values, positionals } = parseArgs({
+          args: rest,
+          allowPositionals: true,
+          options: {
+            json: { type: "boolean", default: false },
+            "settle-ms": { type: "string" },
+            timeout: { type: "string" },
+            help: { type: "boolean" },
+          },
+        });
+        if (values.help) return help(projectionsHelp);
+        if (positionals.length > 1) throw new UsageError("usage: persona projections rebuild [--json]");
+        return await projectionsCommand({
+          sub: positionals[0],
+          json: values.json === true,
+          settleMs: positiveInt("settle-ms", values["settle-ms"]),
+          timeoutMs: seconds("timeout", values.timeout),
+        });
+      }
       case undefined:
       case "help":
       case "--help":
@@ -44,6 +133,10 @@ export async function main(argv: string[]): Promise<number> {
     if (err instanceof TypeError && "code" in err && String(err.code).startsWith("ERR_PARSE_ARGS")) {
       process.stderr.write(`persona ${command}: ${err.message}\n`);
       return 2;
+    }
+    if (err instanceof CliError) {
+      process.stderr.write(`persona ${command}: ${err.message}\n`);
+      return err.exitCode;
     }
     throw err;
   }

@@ -1,0 +1,195 @@
+import { randomUUID } from "node:crypto";
+import type { ConsumerMessages } from "@nats-io/jetstream";
+import type { Bus } from "@persona/bus";
+import { type AnyEnvelope, AnyEnvelopeSchema, type BlobRef, type DataOf } from "@persona/contracts";
+import { CliError } from "../errors.ts";
+import { shaNamedIn } from "../library/rejections.ts";
+
+/**
+ * The client side of enrollment. The protocol:
+ *
+ * 1. the photos (and sound) are in the `photos` / `sounds` Object Store buckets under `<personId>/<sha256>.<ext>`;
+ * 2. the client publishes `EnrollPerson` on `commands.enroll-person`;
+ * 3. the recognizer answers on LIBRARY with events whose `causationId` is the command envelope's id: for a new
+ *    person `PersonEnrolled` (only when at least one photo is accepted), then per photo `FaceTemplateAdded`
+ *    (origin "enrollment", origin.photo = that BlobRef) or `EnrollmentRejected` (reason + a message naming the photo).
+ *
+ * The watcher is one ordered consumer on `library.>` (deliver new) created before anything is published, so no
+ * answer can be missed; requests are matched by causation id and are done when every photo has an outcome.
+ */
+
+export type EnrollRequest = Omit<DataOf<"EnrollPerson">, "requestId"> & { requestId?: string };
+
+export type PhotoResult =
+  | { photo: BlobRef; outcome: "added"; templateId: string }
+  | { photo: BlobRef; outcome: "rejected"; reason: { code: string; message: string } };
+
+export interface EnrollmentResult {
+  requestId: string;
+  commandId: string;
+  personId: string;
+  /** A new person was created (PersonEnrolled seen). */
+  enrolled: boolean;
+  photos: PhotoResult[];
+}
+
+export class EnrollmentTimeoutError extends CliError {
+  override name = "EnrollmentTimeoutError";
+  constructor(
+    message: string,
+    readonly partial: EnrollmentResult,
+    options?: { cause?: unknown },
+  ) {
+    super(message, 1, options);
+  }
+}
+
+export interface EnrollOptions {
+  /** How long to wait for every photo's outcome (ms). Default 60000. */
+  timeoutMs?: number;
+}
+
+interface Pending {
+  /** The request's photos, each once. */
+  photos: BlobRef[];
+  result: EnrollmentResult;
+  outcomes: Map<string, PhotoResult>;
+  done: (r: EnrollmentResult) => void;
+}
+
+export class EnrollmentWatcher {
+  private readonly pending = new Map<string, Pending>();
+  private readonly loop: Promise<void>;
+
+  private constructor(
+    private readonly bus: Bus,
+    private readonly messages: ConsumerMessages,
+    private readonly deleteConsumer: () => Promise<unknown>,
+  ) {
+    this.loop = this.run();
+  }
+
+  /** Starts watching LIBRARY for answers (deliver new). Call before publishing anything. */
+  static async start(bus: Bus): Promise<EnrollmentWatcher> {
+    const consumer = await bus.js.consumers.get("LIBRARY", { filter_subjects: "library.>", deliver_policy: "new" });
+    return new EnrollmentWatcher(bus, await consumer.consume({ max_messages: 256 }), () => consumer.delete());
+  }
+
+  private async run(): Promise<void> {
+    for await (const m of this.messages) {
+      let raw: unknown;
+      try {
+        raw = JSON.parse(new TextDecoder().decode(m.data));
+      } catch {
+        continue;
+      }
+      const parsed = AnyEnvelopeSchema.safeParse(raw);
+      if (!parsed.success || parsed.data.causationId === null) continue;
+      const p = this.pending.get(parsed.data.causationId);
+      if (p !== undefined) this.apply(p, parsed.data);
+    }
+  }
+
+  private apply(p: Pending, env: AnyEnvelope): void {
+    const open = () => p.photos.filter((ph) => !p.outcomes.has(ph.sha256));
+    switch (env.type) {
+      case "PersonEnrolled":
+        p.result.enrolled = true;
+        break;
+      case "FaceTemplateAdded": {
+        const origin = env.data.origin;
+        if (origin.kind !== "enrollment") break;
+        const photo = open().find((ph) => ph.sha256 === origin.photo.sha256 || ph.key === origin.photo.key);
+        if (photo !== undefined) p.outcomes.set(photo.sha256, { photo, outcome: "added", templateId: env.data.templateId });
+        break;
+      }
+      case "EnrollmentRejected": {
+        const reason = { code: env.data.reason, message: env.data.message };
+        const sha = shaNamedIn(env.data.message);
+        const named = open().find((ph) => ph.sha256 === sha || env.data.message.includes(ph.key));
+        if (named !== undefined) {
+          p.outcomes.set(named.sha256, { photo: named, outcome: "rejected", reason });
+        } else if (env.data.reason === "invalid-request" || env.data.reason === "unknown-person") {
+          // the whole request was refused
+          for (const ph of open()) p.outcomes.set(ph.sha256, { photo: ph, outcome: "rejected", reason });
+        } else {
+          // a rejection that names no photo we know: it is about one of those still open, in order
+          const first = open()[0];
+          if (first !== undefined) p.outcomes.set(first.sha256, { photo: first, outcome: "rejected", reason });
+        }
+        break;
+      }
+      default:
+        return;
+    }
+    if (open().length === 0) {
+      p.result.photos = p.photos.map((ph) => p.outcomes.get(ph.sha256) as PhotoResult);
+      p.done(p.result);
+    }
+  }
+
+  /**
+   * Publishes one EnrollPerson and waits for every photo's outcome. On timeout the command is withdrawn from the
+   * COMMANDS queue when no recognizer has taken it yet (so it does not run later, unseen), and an
+   * EnrollmentTimeoutError says whether any recognizer is pulling requests at all.
+   */
+  async enroll(request: EnrollRequest, options: EnrollOptions = {}): Promise<EnrollmentResult> {
+    const timeoutMs = options.timeoutMs ?? 60_000;
+    const requestId = request.requestId ?? randomUUID();
+    const env = this.bus.envelope("EnrollPerson", { ...request, requestId });
+    const photos = dedupePhotos(env.data.photos);
+    let resolveDone!: (r: EnrollmentResult) => void;
+    const finished = new Promise<EnrollmentResult>((r) => {
+      resolveDone = r;
+    });
+    const p: Pending = {
+      photos,
+      result: { requestId, commandId: env.id, personId: env.data.personId, enrolled: false, photos: [] },
+      outcomes: new Map(),
+      done: resolveDone,
+    };
+    this.pending.set(env.id, p);
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const ack = await this.bus.publish(env);
+      const timedOut = new Promise<"timeout">((r) => {
+        timer = setTimeout(() => r("timeout"), timeoutMs);
+      });
+      const first = await Promise.race([finished, timedOut]);
+      if (first !== "timeout") return first;
+      const withdrawn = await this.bus.jsm.streams.deleteMessage("COMMANDS", ack.seq, false).catch(() => false);
+      const pulling = await this.recognizersPulling();
+      const partial: EnrollmentResult = { ...p.result, photos: [...p.outcomes.values()] };
+      throw new EnrollmentTimeoutError(
+        `no answer to the enrollment of ${request.name} within ${timeoutMs / 1000} s: is the recognizer running?` +
+          (pulling === 0 ? " (no recognizer is pulling enrollment requests now)" : "") +
+          (withdrawn ? " The request was withdrawn." : " The request may still be handled later."),
+        partial,
+      );
+    } finally {
+      clearTimeout(timer);
+      this.pending.delete(env.id);
+    }
+  }
+
+  /** Pull requests waiting on the recognizers' enrollment consumer (0: no recognizer is listening); null if unknown. */
+  async recognizersPulling(): Promise<number | null> {
+    try {
+      return (await this.bus.jsm.consumers.info("COMMANDS", "enrollment")).num_waiting;
+    } catch {
+      return null;
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.messages.close().catch(() => undefined);
+    await this.loop.catch(() => undefined);
+    // the server would drop the ephemeral consumer after 5 idle minutes; no need to leave it that long
+    await this.deleteConsumer().catch(() => undefined);
+  }
+}
+
+function dedupePhotos(photos: BlobRef[]): BlobRef[] {
+  const seen = new Set<string>();
+  return photos.filter((p) => !seen.has(p.sha256) && seen.add(p.sha256) !== undefined);
+}

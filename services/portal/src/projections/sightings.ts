@@ -1,0 +1,69 @@
+import type { ImageRef } from "@persona/contracts";
+import type { Projection } from "./projection.ts";
+
+/**
+ * Sightings history (SIGHTINGS stream): exactly one record per detection outcome, keyed by `detectionId`, from
+ * FaceRecognized and UnknownFaceSeen.
+ *
+ * The crop's bytes never go into the database. `cropId` is a locator:
+ * - `obj:<bucket>/<key>` when the event refers to a crop in the Object Store;
+ * - `msg:SIGHTINGS/<seq>` when the crop rode inline on the event: the bytes stay in the SIGHTINGS message (kept
+ *   30 days, like the sightings), which the portal reads back with a direct get of that sequence. Nothing is copied,
+ *   and a rebuild gives the same locators, as stream sequences never change.
+ */
+
+export type SightingsEventType = "FaceRecognized" | "UnknownFaceSeen";
+
+export function cropLocator(crop: ImageRef, seq: number): string {
+  return crop.kind === "stored" ? `obj:${crop.ref.bucket}/${crop.ref.key}` : `msg:SIGHTINGS/${seq}`;
+}
+
+export type CropLocation =
+  | { kind: "object"; bucket: string; key: string }
+  | { kind: "message"; stream: "SIGHTINGS"; seq: number };
+
+/** Reads a `cropId` back; null for anything else. */
+export function parseCropLocator(cropId: string): CropLocation | null {
+  const obj = /^obj:([a-z0-9-]+)\/(.+)$/.exec(cropId);
+  if (obj) return { kind: "object", bucket: obj[1] as string, key: obj[2] as string };
+  const msg = /^msg:SIGHTINGS\/([1-9][0-9]*)$/.exec(cropId);
+  if (msg) return { kind: "message", stream: "SIGHTINGS", seq: Number(msg[1]) };
+  return null;
+}
+
+export const sightingsProjection = {
+  name: "sightings",
+  collections: ["sightings"],
+  handlers: {
+    async FaceRecognized(env, { models, seq }) {
+      const d = env.data;
+      return [
+        models.sightings.putOp({
+          id: d.detectionId,
+          cameraId: d.cameraId,
+          trackId: d.trackId,
+          personId: d.personId,
+          kind: "recognized",
+          similarity: d.similarity,
+          at: d.frameAt,
+          cropId: cropLocator(d.crop, seq),
+        }),
+      ];
+    },
+    async UnknownFaceSeen(env, { models, seq }) {
+      const d = env.data;
+      return [
+        models.sightings.putOp({
+          id: d.detectionId,
+          cameraId: d.cameraId,
+          trackId: d.trackId,
+          personId: null,
+          kind: "unknown",
+          similarity: d.bestSimilarity,
+          at: d.frameAt,
+          cropId: cropLocator(d.crop, seq),
+        }),
+      ];
+    },
+  },
+} satisfies Projection<SightingsEventType>;
