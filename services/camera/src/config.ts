@@ -1,9 +1,272 @@
+import { readFileSync } from "node:fs";
+import { CameraRole, Token } from "@persona/contracts";
+import { env } from "@persona/runtime";
+import { ARCFACE_112, type AlignmentTemplate, DLIB_150, embedderSpec } from "@persona/vision";
 import { z } from "zod";
+import type { BestShotOptions } from "./bestShot.ts";
+import { SOURCE_KINDS, type SourceKind, inferSourceKind, redactSecrets, sourceFitsKind } from "./sources/ffmpegArgs.ts";
+import type { TrackerOptions } from "./tracker.ts";
+
+/** Camera ids end up in track ids (`<camera>-<run>-<n>`, at most 64 characters), hence the shorter limit. */
+export const MAX_CAMERA_ID_LENGTH = 40;
+
+/** One camera as written in CAMERAS / CAMERAS_FILE. Unknown keys are refused (a typo must not pass silently). */
+export const CameraEntry = z.strictObject({
+  /** Letters, digits, '_' and '-': it becomes part of NATS subjects and track ids. */
+  id: Token.max(MAX_CAMERA_ID_LENGTH),
+  /** Display name (live view, console). Default: the id. */
+  name: z.string().min(1).max(100).optional(),
+  /** A file path or file:// URL, rtsp(s)://, http(s):// (MJPEG or a video file), or /dev/videoN. */
+  source: z.string().trim().min(1).max(2048),
+  /** Inferred from `source` when omitted. */
+  kind: z.enum(SOURCE_KINDS).optional(),
+  role: CameraRole,
+  /** Files: play again from the start at the end. Default false. */
+  loop: z.boolean().optional(),
+  /** Files: read at the video's own frame rate, as a live camera (true, default), or as fast as possible (false). */
+  realtime: z.boolean().optional(),
+  /** Detections per second (frames beyond it are skipped before decoding into memory). Default 5. */
+  detectFps: z.number().positive().max(60).optional(),
+  /** Downscale frames wider than this (aspect kept) before detection. Default: source size. */
+  maxWidth: z.number().int().min(64).max(7680).optional(),
+});
+export type CameraEntry = z.infer<typeof CameraEntry>;
+
+/** A camera with every default applied and its kind resolved. */
+export interface CameraConfig {
+  id: string;
+  name: string;
+  source: string;
+  kind: SourceKind;
+  role: CameraRole;
+  loop: boolean;
+  realtime: boolean;
+  detectFps: number;
+  maxWidth: number | null;
+}
+
+export const CAMERA_DEFAULTS = { loop: false, realtime: true, detectFps: 5 } as const;
+
+/** A camera list whose JSON form (what the config log prints) hides passwords in source URLs. */
+export type CameraList = CameraConfig[];
+
+function withRedactedJson(list: CameraConfig[]): CameraList {
+  Object.defineProperty(list, "toJSON", {
+    value: () => list.map((c) => ({ ...c, source: redactSecrets(c.source) })),
+    enumerable: false,
+  });
+  return list;
+}
+
+/** Per entry: the kind must be inferable from the source, or fit it; loop/realtime only for files. */
+const CheckedEntry = CameraEntry.superRefine((c, ctx) => {
+  const inferred = inferSourceKind(c.source);
+  if (c.kind === undefined && inferred === null) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["source"],
+      message: `cannot tell the kind of source "${redactSecrets(c.source)}": use a file path, rtsp://, http(s):// or /dev/videoN`,
+    });
+  } else if (c.kind !== undefined && !sourceFitsKind(c.source, c.kind)) {
+    ctx.addIssue({ code: "custom", path: ["kind"], message: `source "${redactSecrets(c.source)}" is not a ${c.kind} source` });
+  }
+  const kind = c.kind ?? inferred;
+  if (kind !== "file" && (c.loop !== undefined || c.realtime !== undefined)) {
+    ctx.addIssue({ code: "custom", path: [], message: `"loop" and "realtime" apply to file sources only (this is ${kind})` });
+  }
+});
+
+/** The camera list schema: entries validated, ids unique, kinds resolved. */
+export const CameraListSchema = z
+  .array(CheckedEntry)
+  .superRefine((cams, ctx) => {
+    const seen = new Map<string, number>();
+    cams.forEach((c, i) => {
+      const first = seen.get(c.id);
+      if (first !== undefined) {
+        ctx.addIssue({ code: "custom", path: [i, "id"], message: `duplicate camera id "${c.id}" (also entry ${first})` });
+      } else seen.set(c.id, i);
+    });
+  })
+  .transform((cams) =>
+    withRedactedJson(
+      cams.map((c) => ({
+        id: c.id,
+        name: c.name ?? c.id,
+        source: c.source,
+        kind: c.kind ?? (inferSourceKind(c.source) as SourceKind),
+        role: c.role,
+        loop: c.loop ?? CAMERA_DEFAULTS.loop,
+        realtime: c.realtime ?? CAMERA_DEFAULTS.realtime,
+        detectFps: c.detectFps ?? CAMERA_DEFAULTS.detectFps,
+        maxWidth: c.maxWidth ?? null,
+      })),
+    ),
+  );
+
+/** Parses a JSON camera list, reporting JSON and schema problems as issues of `ctx` (paths prefixed). */
+function parseCameraJson(text: string, where: string, ctx: z.RefinementCtx): CameraList {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    ctx.addIssue({ code: "custom", message: `${where} is not valid JSON: ${(err as Error).message}` });
+    return z.NEVER;
+  }
+  const parsed = CameraListSchema.safeParse(raw);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      ctx.addIssue({
+        code: "custom",
+        path: issue.path.map((p) => (typeof p === "symbol" ? String(p) : p)),
+        message: issue.message,
+      });
+    }
+    return z.NEVER;
+  }
+  return parsed.data;
+}
+
+/** The template of the chips sent to the recognizers; it must be the one their embedding model expects. */
+export const CHIP_TEMPLATES = ["dlib150", "arcface112", "faceres224"] as const;
+export type ChipTemplateName = (typeof CHIP_TEMPLATES)[number];
+
+/** dlib150: dlib ResNet-29 (the default recognizer model); arcface112: mobileface; faceres224: faceres models. */
+export function chipTemplate(name: ChipTemplateName): AlignmentTemplate {
+  switch (name) {
+    case "dlib150":
+      return DLIB_150;
+    case "arcface112":
+      return ARCFACE_112;
+    case "faceres224":
+      return embedderSpec("faceres").template;
+    default: {
+      const never: never = name;
+      throw new Error(`unknown chip template ${String(never)}`);
+    }
+  }
+}
 
 /** The camera service's own settings (the common ones, NATS_URL, HEALTH_PORT, LOG_LEVEL..., are read by runService). */
-export const configSchema = z.strictObject({
-  STORE_URL: z.string().default("sqlite:./data/persona.db"),
-  /** Cameras as JSON: [{"id":"gate-1","source":"rtsp://...","role":"entrance"}] (issue 4 adds capture). */
-  CAMERAS: z.string().default("[]"),
-});
+export const configSchema = z
+  .strictObject({
+    STORE_URL: z.string().default("sqlite:./data/persona.db"),
+    /** Cameras as JSON: [{"id":"gate-1","source":"rtsp://...","role":"entrance"}]. */
+    CAMERAS: z
+      .string()
+      .default("[]")
+      .transform((s, ctx) => parseCameraJson(s, "CAMERAS", ctx)),
+    /** A JSON file with the camera list (instead of CAMERAS). */
+    CAMERAS_FILE: z
+      .string()
+      .optional()
+      .transform((path, ctx) => {
+        if (path === undefined) return undefined;
+        let text: string;
+        try {
+          text = readFileSync(path, "utf8");
+        } catch (err) {
+          ctx.addIssue({ code: "custom", message: `cannot read ${path}: ${(err as Error).message}` });
+          return z.NEVER;
+        }
+        return parseCameraJson(text, path, ctx);
+      }),
+
+    /** The live view (MJPEG per camera, snapshots, camera list). */
+    LIVE_HOST: env.str("127.0.0.1"),
+    LIVE_PORT: env.port(8090),
+    /** Live view frames per second at most (it never exceeds the detection rate). */
+    LIVE_MAX_FPS: env.num(10, 0.1, 30),
+    LIVE_JPEG_QUALITY: env.int(75, 10, 100),
+
+    /** Detector worker threads: "auto" = min(cameras, cores - 1, at least 1); 0 = on the main thread. */
+    DETECTOR_THREADS: z
+      .union([z.literal("auto"), z.coerce.number().int().min(0).max(64)], {
+        error: 'must be "auto" or a number of threads from 0 (main thread) to 64',
+      })
+      .default("auto"),
+    /** Smallest face detected (px, after maxWidth); also decides tiling. */
+    DETECT_MIN_FACE_SIZE: env.int(32, 8, 2048),
+    DETECT_SCORE_THRESHOLD: env.num(0.5, 0.05, 0.99),
+    DETECT_TILING: z.enum(["auto", "on", "off"]).default("auto"),
+
+    TRACK_IOU_THRESHOLD: env.num(0.2, 0, 1),
+    /** Detection frames a face may go unseen before its track ends. Default: one second's worth (round(detectFps),
+     * at least 2) per camera. */
+    TRACK_MAX_MISSED: z.coerce.number().int().min(0).max(10_000).optional(),
+    /** Detection frames that confirm a track before it publishes (1 = publish from the first frame). */
+    TRACK_MIN_HITS: env.int(2, 1, 100),
+
+    BEST_SHOT_INTERVAL_MS: env.int(1000, 0, 3_600_000),
+    BEST_SHOT_MIN_QUALITY: env.num(0.3, 0, 1),
+    BEST_SHOT_MAX_PER_TRACK: env.int(20, 1, 100_000),
+    CHIP_TEMPLATE: z.enum(CHIP_TEMPLATES).default("dlib150"),
+    /** Chips are 112-224 px: at 90 a JPEG is ~5-20 KB, far below the 96 KiB inline limit. */
+    CROP_JPEG_QUALITY: env.int(90, 30, 100),
+
+    FFMPEG_PATH: env.str("ffmpeg"),
+    SOURCE_RETRY_INITIAL_MS: env.int(1000, 10, 600_000),
+    SOURCE_RETRY_MAX_MS: env.int(30_000, 10, 3_600_000),
+    /** Failed reconnects in a row before a camera is reported failed; 0 = retry forever. */
+    SOURCE_MAX_ATTEMPTS: env.int(0, 0, 1_000_000),
+    /** A source that sent frames and then nothing for this long is restarted. */
+    SOURCE_STALL_TIMEOUT_MS: env.int(15_000, 500, 600_000),
+    /** A source must send its first frame within this long after ffmpeg started (connection, probing). */
+    SOURCE_STARTUP_TIMEOUT_MS: env.int(30_000, 1000, 600_000),
+    SOURCE_IO_TIMEOUT_MS: env.int(10_000, 500, 600_000),
+    /** Events waiting to be published per camera before frames are dropped instead. */
+    PUBLISH_MAX_PENDING: env.int(64, 1, 100_000),
+  })
+  .superRefine((c, ctx) => {
+    if (c.CAMERAS_FILE !== undefined && c.CAMERAS.length > 0) {
+      ctx.addIssue({ code: "custom", path: ["CAMERAS_FILE"], message: "set CAMERAS or CAMERAS_FILE, not both" });
+    }
+    if (c.SOURCE_RETRY_MAX_MS < c.SOURCE_RETRY_INITIAL_MS) {
+      ctx.addIssue({ code: "custom", path: ["SOURCE_RETRY_MAX_MS"], message: "must be >= SOURCE_RETRY_INITIAL_MS" });
+    }
+  });
 export type Config = z.infer<typeof configSchema>;
+
+/** The cameras to run: CAMERAS_FILE's list when set, else CAMERAS's. */
+export function camerasOf(config: Pick<Config, "CAMERAS" | "CAMERAS_FILE">): CameraList {
+  return config.CAMERAS_FILE ?? config.CAMERAS;
+}
+
+/** Detection frames a track may be missed: TRACK_MAX_MISSED, or one second's worth at the camera's rate. */
+export function maxMissedFor(camera: Pick<CameraConfig, "detectFps">, configured: number | undefined): number {
+  return configured ?? Math.max(2, Math.round(camera.detectFps));
+}
+
+/** Detector threads to start for `cameras` cameras on `cores` cores. */
+export function detectorThreads(setting: Config["DETECTOR_THREADS"], cameras: number, cores: number): number {
+  if (cameras === 0) return 0;
+  if (setting === "auto") return Math.max(1, Math.min(cameras, cores - 1));
+  return setting;
+}
+
+/** The per-camera pipeline settings derived from the config. */
+export interface PipelineSettings {
+  tracker: TrackerOptions;
+  bestShot: Required<BestShotOptions>;
+  template: AlignmentTemplate;
+  cropJpegQuality: number;
+  publishMaxPending: number;
+}
+
+export function pipelineSettings(config: Config, camera: CameraConfig): PipelineSettings {
+  return {
+    tracker: {
+      iouThreshold: config.TRACK_IOU_THRESHOLD,
+      maxMissed: maxMissedFor(camera, config.TRACK_MAX_MISSED),
+      minHits: config.TRACK_MIN_HITS,
+    },
+    bestShot: {
+      intervalMs: config.BEST_SHOT_INTERVAL_MS,
+      minQuality: config.BEST_SHOT_MIN_QUALITY,
+      maxShotsPerTrack: config.BEST_SHOT_MAX_PER_TRACK,
+    },
+    template: chipTemplate(config.CHIP_TEMPLATE),
+    cropJpegQuality: config.CROP_JPEG_QUALITY,
+    publishMaxPending: config.PUBLISH_MAX_PENDING,
+  };
+}

@@ -1,0 +1,98 @@
+/**
+ * What the pipeline learns from one frame: every face the detector finds, with its keypoints, quality, gate verdict
+ * and (for faces that pass the gate) the aligned chip the recognizer expects. The same function runs on the main
+ * thread (`InlineAnalyzer`) or in detector worker threads (`DetectorPool`).
+ */
+import {
+  type AlignmentTemplate,
+  type Box,
+  type DetectOptions,
+  type FaceDetector,
+  type FaceDetectorOptions,
+  type FaceKeypoints,
+  type FaceQuality,
+  type GateOptions,
+  type GateResult,
+  type RgbImage,
+  FaceDetector as Detector,
+  alignDetections,
+} from "@persona/vision";
+
+export interface AnalysisOptions {
+  /** Detector options for every frame (merged over the detector's defaults). */
+  detect: DetectOptions;
+  /** Template of the chips the recognizer embeds. */
+  template: AlignmentTemplate;
+  /** Quality gate; a face that fails it is tracked but never published. */
+  gate?: GateOptions;
+}
+
+export interface FaceObservation {
+  readonly box: Box;
+  readonly keypoints: FaceKeypoints;
+  readonly score: number;
+  readonly quality: FaceQuality;
+  readonly gate: GateResult;
+  /** The aligned chip (template size), only for faces that pass the gate. */
+  readonly chip: RgbImage | null;
+}
+
+export interface FrameAnalysis {
+  readonly faces: FaceObservation[];
+  /** Detection time (ms), including resampling and every tile's inference. */
+  readonly detectMs: number;
+  /** Alignment and quality time for all faces (ms). */
+  readonly alignMs: number;
+  /** Detector runs (tiles + whole frame). */
+  readonly runs: number;
+}
+
+/** Detect, align, assess one frame. */
+export async function analyzeFrame(detector: FaceDetector, frame: RgbImage, o: AnalysisOptions): Promise<FrameAnalysis> {
+  const t0 = performance.now();
+  const report = await detector.detectDetailed(frame, o.detect);
+  const t1 = performance.now();
+  const aligned = alignDetections(frame, report.detections, { template: o.template, ...(o.gate ? { gate: o.gate } : {}) });
+  const faces = aligned.map((a) => ({
+    box: a.box,
+    keypoints: a.keypoints,
+    score: a.score,
+    quality: a.quality,
+    gate: a.gate,
+    chip: a.gate.pass ? a.chip : null,
+  }));
+  return { faces, detectMs: t1 - t0, alignMs: performance.now() - t1, runs: report.runs };
+}
+
+/** Runs `analyzeFrame` somewhere: on this thread or on worker threads. */
+export interface FaceAnalyzer {
+  /** Worker threads used (0 = the calling thread). */
+  readonly threads: number;
+  analyze(frame: RgbImage): Promise<FrameAnalysis>;
+  close(): Promise<void>;
+}
+
+/**
+ * Detection on the calling thread: simplest, but onnxruntime-node's inference is synchronous, so a tiled 720p frame
+ * blocks the event loop for ~35-45 ms (publishing, the live view and health checks wait). For tests and one small
+ * camera; the service uses `DetectorPool` unless DETECTOR_THREADS=0.
+ */
+export class InlineAnalyzer implements FaceAnalyzer {
+  readonly threads = 0;
+  private constructor(
+    private readonly detector: FaceDetector,
+    private readonly options: AnalysisOptions,
+  ) {}
+
+  static async create(detector: FaceDetectorOptions, options: AnalysisOptions): Promise<InlineAnalyzer> {
+    return new InlineAnalyzer(await Detector.create(detector), options);
+  }
+
+  analyze(frame: RgbImage): Promise<FrameAnalysis> {
+    return analyzeFrame(this.detector, frame, this.options);
+  }
+
+  async close(): Promise<void> {
+    await this.detector.dispose();
+  }
+}

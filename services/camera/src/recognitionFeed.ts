@@ -1,0 +1,64 @@
+/**
+ * Follows what the recognizers say about this service's tracks (`FaceRecognized`, `UnknownFaceSeen`) with plain core
+ * NATS subscriptions, for the live view's labels. Core, not a durable consumer: labels are only worth having live,
+ * and a restarted camera service has new track ids anyway.
+ */
+import type { Bus } from "@persona/bus";
+import { FaceRecognized, UnknownFaceSeen } from "@persona/contracts";
+import type { Logger } from "@persona/runtime";
+import type { TrackNames } from "./trackNames.ts";
+
+type Subscriber = Pick<Bus["nc"], "subscribe">;
+
+export interface RecognitionFeed {
+  /** Messages that failed to parse (ignored). */
+  readonly invalid: number;
+  stop(): void;
+}
+
+export function followRecognitions(
+  nc: Subscriber,
+  cameraIds: ReadonlySet<string>,
+  names: TrackNames,
+  log: Logger,
+): RecognitionFeed {
+  let invalid = 0;
+  const parse = (data: Uint8Array): unknown => {
+    try {
+      return JSON.parse(new TextDecoder().decode(data));
+    } catch {
+      return undefined;
+    }
+  };
+  const bad = (subject: string) => {
+    invalid++;
+    if (invalid === 1 || invalid % 100 === 0) log.warn({ subject, invalid }, "ignoring a sighting that does not parse");
+  };
+  const recognized = nc.subscribe(FaceRecognized.filter, {
+    callback: (err, msg) => {
+      if (err) return;
+      const env = FaceRecognized.envelope.safeParse(parse(msg.data));
+      if (!env.success) return bad(msg.subject);
+      const d = env.data.data;
+      if (cameraIds.has(d.cameraId)) names.recognized(d.trackId, d.personName, d.decision);
+    },
+  });
+  const unknown = nc.subscribe(UnknownFaceSeen.filter, {
+    callback: (err, msg) => {
+      if (err) return;
+      const env = UnknownFaceSeen.envelope.safeParse(parse(msg.data));
+      if (!env.success) return bad(msg.subject);
+      const d = env.data.data;
+      if (cameraIds.has(d.cameraId)) names.unknown(d.trackId);
+    },
+  });
+  return {
+    get invalid() {
+      return invalid;
+    },
+    stop() {
+      recognized.unsubscribe();
+      unknown.unsubscribe();
+    },
+  };
+}
