@@ -1,6 +1,7 @@
 import { parseArgs } from "node:util";
 import { importCommand, importHelp } from "./commands/import.ts";
 import { peopleCommand, peopleHelp } from "./commands/people.ts";
+import { watchCommand, watchHelp } from "./commands/watch.ts";
 import { projectionsCommand, projectionsHelp } from "./commands/projections.ts";
 import { runCommand, runHelp } from "./commands/run.ts";
 import { statusCommand, statusHelp } from "./commands/status.ts";
@@ -11,7 +12,7 @@ const HELP = `persona: the Persona-ID command line
 Usage: persona <command> [options]
 
 Commands:
-${[runHelp, statusHelp, importHelp, peopleHelp, projectionsHelp].map((h) => `  ${h.replace(/\n/g, "\n  ")}`).join("\n\n")}
+${[runHelp, statusHelp, importHelp, peopleHelp, watchHelp, projectionsHelp].map((h) => `  ${h.replace(/\n/g, "\n  ")}`).join("\n\n")}
 
 Run 'persona <command> --help' for a command's options.
 `;
@@ -74,6 +75,34 @@ export async function main(argv: string[]): Promise<number> {
           retryRejected: values["retry-rejected"] === true,
           timeoutMs: seconds("timeout", values.timeout),
           concurrency,
+        });
+      }
+      case "watch": {
+        const { values, positionals } = parseArgs({
+          args: rest,
+          allowPositionals: true,
+          options: {
+            once: { type: "boolean", default: false },
+            json: { type: "boolean", default: false },
+            realtime: { type: "boolean", default: false },
+            standalone: { type: "boolean", default: false },
+            "camera-id": { type: "string" },
+            enroll: { type: "string" },
+            timeout: { type: "string" },
+            help: { type: "boolean" },
+          },
+        });
+        if (values.help) return help(watchHelp);
+        if (positionals.length !== 1) throw new UsageError("usage: persona watch SOURCE [--once] [--json]");
+        return await watchCommand({
+          source: positionals[0] as string,
+          once: values.once === true,
+          json: values.json === true,
+          realtime: values.realtime === true,
+          standalone: values.standalone === true,
+          ...(values["camera-id"] ? { cameraId: values["camera-id"] } : {}),
+          ...(values.enroll ? { enroll: values.enroll } : {}),
+          timeoutMs: seconds("timeout", values.timeout),
         });
       }
       case "people": {

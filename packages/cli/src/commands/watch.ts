@@ -1,0 +1,170 @@
+import { Bus } from "@persona/bus";
+import { AnyEnvelopeSchema, type EnvelopeOf, Token } from "@persona/contracts";
+import { NatsServerHandle, ServiceMetrics, createLogger } from "@persona/runtime";
+import { startCameraService } from "@persona/service-camera";
+import { configSchema as cameraConfigSchema } from "@persona/service-camera";
+import { configSchema as recognizerConfigSchema, startRecognizer } from "@persona/service-recognizer";
+import { connectCli, ensureTopology } from "../client/connect.ts";
+import { NatsUnavailableError, UsageError } from "../errors.ts";
+import { type Output, stdio } from "../output.ts";
+import { importCommand } from "./import.ts";
+
+export const watchHelp = `persona watch SOURCE [--once] [--json] [--camera-id ID] [--realtime] [--standalone] [--enroll DIR] [--timeout SECONDS]
+  Runs a clip or a stream (file, rtsp://, http://, /dev/videoN) through the camera and recognizer pipeline and
+  prints one line per finished track: camera, track, start and end, frames, best quality, and the decision
+  (person and name, unknown, or undecided) with its score.
+  Against the running system (NATS_URL, default the local 'persona run' NATS) its recognizers and library are used;
+  with --standalone, or when no system answers, it starts a private nats-server and recognizer in-process
+  (--enroll DIR imports a folder of people into that private library first).
+  --once        play a file once and exit when every track is concluded (default for files: loop)
+  --realtime    pace a file at its own frame rate (default: as fast as it can be processed)
+  --json        one JSON object per finished track (see README, "JSON output")
+  --timeout S   with --once: how long to wait for the last conclusions after the source ends (default 60)`;
+
+export interface WatchArgs {
+  source: string;
+  once: boolean;
+  json: boolean;
+  cameraId?: string;
+  realtime: boolean;
+  standalone: boolean;
+  enroll?: string;
+  timeoutMs?: number;
+  env?: NodeJS.ProcessEnv;
+}
+
+/** The stable JSON line `persona watch --json` prints per finished track. */
+export function watchRecord(e: EnvelopeOf<"TrackConcluded">) {
+  const d = e.data;
+  return {
+    version: 1 as const,
+    cameraId: d.cameraId,
+    trackId: d.trackId,
+    startedAt: d.startedAt,
+    endedAt: d.endedAt,
+    frames: d.frames,
+    shots: d.shots,
+    bestQuality: d.bestQuality,
+    decision: d.outcome.kind,
+    personId: d.outcome.kind === "recognized" ? d.outcome.personId : null,
+    name: d.outcome.kind === "recognized" ? d.outcome.personName : null,
+    score:
+      d.outcome.kind === "recognized" ? d.outcome.similarity : d.outcome.kind === "unknown" ? d.outcome.bestSimilarity : null,
+    reason: d.outcome.kind === "undecided" ? d.outcome.reason : null,
+  };
+}
+
+function renderLine(r: ReturnType<typeof watchRecord>): string {
+  const time = (iso: string) => iso.slice(11, 23);
+  const decision =
+    r.decision === "recognized"
+      ? `${r.name} (${r.personId}) score ${r.score?.toFixed(3)}`
+      : r.decision === "unknown"
+        ? `unknown (best score ${r.score?.toFixed(3)})`
+        : `undecided: ${r.reason}`;
+  return `${r.cameraId}  ${r.trackId}  ${time(r.startedAt)}-${time(r.endedAt)}  ${String(r.frames).padStart(4)} frames  q ${r.bestQuality.toFixed(2)}  ${decision}\n`;
+}
+
+export async function watchCommand(args: WatchArgs, out: Output = stdio()): Promise<number> {
+  const cameraId = args.cameraId ?? `watch-${Math.random().toString(36).slice(2, 6)}`;
+  if (!Token.safeParse(cameraId).success)
+    throw new UsageError(`--camera-id ${JSON.stringify(cameraId)}: letters, digits, '_' and '-' only`);
+  const env = args.env ?? process.env;
+  const quiet = createLogger("watch", env.LOG_LEVEL ?? "warn");
+  const cleanups: (() => Promise<void>)[] = [];
+  const cleanup = async () => {
+    for (const c of cleanups.reverse()) await c().catch(() => undefined);
+  };
+
+  try {
+    let bus: Bus;
+    let standalone = args.standalone;
+    if (!standalone) {
+      try {
+        bus = await connectCli({ env });
+        await ensureTopology(bus);
+        cleanups.push(() => bus.close());
+      } catch (err) {
+        if (!(err instanceof NatsUnavailableError)) throw err;
+        out.stderr(`${err.message}\nno running system: watching stand-alone with a private NATS and recognizer\n`);
+        standalone = true;
+      }
+    }
+    if (standalone) {
+      const server = await NatsServerHandle.start();
+      cleanups.push(() => server.dispose());
+      bus = await Bus.connect({ url: server.url, service: "watch", log: quiet, metrics: new ServiceMetrics("watch") });
+      cleanups.push(() => bus.close());
+      await bus.applyTopology();
+      const recognizer = await startRecognizer(bus, recognizerConfigSchema.parse({}), quiet);
+      cleanups.push(() => recognizer.stop());
+      if (args.enroll) {
+        const code = await importCommand(
+          { dir: args.enroll, json: false, dryRun: false, retryRejected: false, env: { ...env, NATS_URL: server.url } },
+          { ...out, stdout: (t) => out.stderr(t) },
+        );
+        if (code === 2) return 2;
+      } else {
+        out.stderr("stand-alone with an empty library: every track will be unknown (use --enroll DIR)\n");
+      }
+    }
+    // biome-ignore lint/style/noNonNullAssertion: assigned on every path above
+    const b = bus!;
+
+    // follow the conclusions (and count the tracks the camera ends) before the camera starts
+    let ended = 0;
+    let concluded = 0;
+    const seen = new Set<string>();
+    const endedSub = b.nc.subscribe(`detections.${cameraId}.track-ended`, { callback: () => void ended++ });
+    const concludedSub = b.nc.subscribe(`sightings.${cameraId}.concluded`, {
+      callback: (_err, msg) => {
+        const parsed = AnyEnvelopeSchema.safeParse(msg.json());
+        if (!parsed.success || parsed.data.type !== "TrackConcluded" || seen.has(parsed.data.id)) return;
+        seen.add(parsed.data.id);
+        concluded++;
+        const r = watchRecord(parsed.data);
+        out.stdout(args.json ? `${JSON.stringify(r)}\n` : renderLine(r));
+      },
+    });
+    cleanups.push(async () => {
+      endedSub.unsubscribe();
+      concludedSub.unsubscribe();
+    });
+
+    const isFile = !/^[a-z]+:\/\//i.test(args.source) && !args.source.startsWith("/dev/");
+    const config = cameraConfigSchema.parse({
+      CAMERAS: JSON.stringify([
+        { id: cameraId, source: args.source, role: "desk", loop: isFile && !args.once, realtime: args.realtime },
+      ]),
+      LIVE_PORT: "0",
+    });
+    const camera = await startCameraService({ config, bus: b, log: quiet });
+    cleanups.push(() => camera.stop());
+    const runner = camera.runners[0];
+    if (!runner) throw new Error("the camera did not start");
+
+    const interrupted = new Promise<"interrupted">((resolve) => {
+      process.once("SIGINT", () => resolve("interrupted"));
+      process.once("SIGTERM", () => resolve("interrupted"));
+    });
+    const finished = await Promise.race([runner.start().then(() => "ended" as const), interrupted]);
+    const status = runner.lastStatus;
+    if (finished === "ended" && status?.state === "failed") {
+      out.stderr(`source failed: ${status.message}\n`);
+      return 1;
+    }
+    if (finished === "ended") {
+      // the source ended: wait for the recognizer to conclude every track the camera ended
+      const deadline = Date.now() + (args.timeoutMs ?? 60_000);
+      while (concluded < ended && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      if (concluded < ended) {
+        out.stderr(`${ended - concluded} track(s) not concluded within the timeout: is a recognizer running?\n`);
+        return 1;
+      }
+    }
+    out.stderr(`${concluded} track(s) concluded\n`);
+    return 0;
+  } finally {
+    await cleanup();
+  }
+}
