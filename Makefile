@@ -40,6 +40,8 @@ bench: deps models
 	@$(NODE) packages/vision/bench/vision.bench.ts
 	@$(NODE) packages/vision/bench/recognition.bench.ts
 	@$(NODE) services/recognizer/bench/recognizer.bench.ts
+	@$(NODE) services/camera/bench/camera.bench.ts
+	@$(NODE) services/camera/bench/pipeline.bench.ts
 
 clean:
 	rm -rf data artifacts
