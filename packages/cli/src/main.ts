@@ -2,6 +2,7 @@ import { parseArgs } from "node:util";
 import { importCommand, importHelp } from "./commands/import.ts";
 import { peopleCommand, peopleHelp } from "./commands/people.ts";
 import { watchCommand, watchHelp } from "./commands/watch.ts";
+import { identifyCommand, identifyHelp } from "./commands/identify.ts";
 import { projectionsCommand, projectionsHelp } from "./commands/projections.ts";
 import { runCommand, runHelp } from "./commands/run.ts";
 import { statusCommand, statusHelp } from "./commands/status.ts";
@@ -12,7 +13,7 @@ const HELP = `persona: the Persona-ID command line
 Usage: persona <command> [options]
 
 Commands:
-${[runHelp, statusHelp, importHelp, peopleHelp, watchHelp, projectionsHelp].map((h) => `  ${h.replace(/\n/g, "\n  ")}`).join("\n\n")}
+${[runHelp, statusHelp, importHelp, peopleHelp, identifyHelp, watchHelp, projectionsHelp].map((h) => `  ${h.replace(/\n/g, "\n  ")}`).join("\n\n")}
 
 Run 'persona <command> --help' for a command's options.
 `;
@@ -76,6 +77,19 @@ export async function main(argv: string[]): Promise<number> {
           timeoutMs: seconds("timeout", values.timeout),
           concurrency,
         });
+      }
+      case "identify": {
+        const { values, positionals } = parseArgs({
+          args: rest,
+          allowPositionals: true,
+          options: {
+            json: { type: "boolean", default: false },
+            offline: { type: "boolean", default: false },
+            help: { type: "boolean" },
+          },
+        });
+        if (values.help) return help(identifyHelp);
+        return await identifyCommand({ images: positionals, json: values.json === true, offline: values.offline === true });
       }
       case "watch": {
         const { values, positionals } = parseArgs({
