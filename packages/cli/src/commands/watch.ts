@@ -96,7 +96,10 @@ export async function watchCommand(args: WatchArgs, out: Output = stdio()): Prom
       bus = await Bus.connect({ url: server.url, service: "watch", log: quiet, metrics: new ServiceMetrics("watch") });
       cleanups.push(() => bus.close());
       await bus.applyTopology();
-      const recognizer = await startRecognizer(bus, recognizerConfigSchema.parse({}), quiet);
+      const recognizerSettings = recognizerConfigSchema.parse(
+        Object.fromEntries(Object.entries(env).filter(([k]) => k.startsWith("RECOGNIZER_") || k.startsWith("ENROLL_"))),
+      );
+      const recognizer = await startRecognizer(bus, recognizerSettings, quiet);
       cleanups.push(() => recognizer.stop());
       if (args.enroll) {
         const code = await importCommand(

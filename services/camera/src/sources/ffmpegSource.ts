@@ -261,6 +261,7 @@ export class FfmpegFrameSource implements FrameSource {
         this.#kill();
       };
 
+      let mediaStart: number | null = null;
       const makeAssembler = (): void => {
         const size = log.outputSize;
         if (size === null || assembler !== null) return;
@@ -281,7 +282,12 @@ export class FfmpegFrameSource implements FrameSource {
           complete: (buffer, index) => {
             frames++;
             const frameNo = sessionStartNo + index;
-            const frame: Frame = { data: buffer, width, height, frameNo, capturedAt: o.clock.now() };
+            // a file read faster than real time is timed by its media clock (frame index at the detection rate),
+            // so tracking and best-shot intervals see the clip's own time, whatever the processing speed
+            const mediaClock = o.kind === "file" && !o.realtime && o.detectFps > 0;
+            if (mediaStart === null) mediaStart = o.clock.now();
+            const capturedAt = mediaClock ? mediaStart + (index * 1000) / o.detectFps : o.clock.now();
+            const frame: Frame = { data: buffer, width, height, frameNo, capturedAt };
             if (frames === 1) {
               const rate = fps !== null && o.kind !== "http" ? `, ${fps} fps source` : "";
               this.#emit("live", `${width}x${height}${rate}, detecting at up to ${o.detectFps || "every"} fps`, attempt);

@@ -1,0 +1,119 @@
+import assert from "node:assert/strict";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import type { Bus } from "@persona/bus";
+import { testBus } from "@persona/bus/testing";
+import { type NatsServerHandle, createLogger, datasetsDir } from "@persona/runtime";
+import { type RunningRecognizer, configSchema, startRecognizer } from "@persona/service-recognizer";
+import { startNatsServer } from "@persona/testing";
+import { resolveModelPath } from "@persona/vision";
+import { importCommand } from "./commands/import.ts";
+import { type watchRecord, watchCommand } from "./commands/watch.ts";
+import type { Output } from "./output.ts";
+
+const data = datasetsDir();
+const videos = join(data, "videos");
+const skip = !existsSync(videos)
+  ? `videos not found at ${videos} (set PERSONA_DATASETS)`
+  : !existsSync(resolveModelPath("dlib-resnet29.onnx"))
+    ? "models not built (run make models)"
+    : undefined;
+
+type Rec = ReturnType<typeof watchRecord>;
+
+function capture(): Output & { out: string; err: string } {
+  const o = {
+    out: "",
+    err: "",
+    stdout: (t: string) => void (o.out += t),
+    stderr: (t: string) => void (o.err += t),
+    stderrIsTTY: false,
+    confirm: async () => false,
+  };
+  return o;
+}
+
+const ENROLLED = [
+  { folder: "Angelina_Jolie", name: "Angelina Jolie", clip: "ytc_0294_02_004_angelina_jolie.avi" },
+  { folder: "Sylvester_Stallone", name: "Sylvester Stallone", clip: "ytc_1804_03_006_sylvester_stallone.avi" },
+  { folder: "Al_Pacino", name: "Al Pacino", clip: "ytc_0188_03_021_al_pacino.avi" },
+];
+const STRANGERS = ["ytc_0244_03_004_anderson_cooper.avi", "ytc_0686_02_003_gloria_estefan.avi", "ytc_1034_03_006_jet_li.avi"];
+
+describe("persona watch on real clips against a running system: the right names, strangers unknown, never a wrong name", {
+  skip,
+}, () => {
+  let server: NatsServerHandle;
+  let bus: Bus;
+  let recognizer: RunningRecognizer;
+  let dir: string;
+  let env: NodeJS.ProcessEnv;
+  const ids = new Map<string, string>();
+
+  before(async () => {
+    server = await startNatsServer();
+    bus = await testBus(server.url, "recognizer");
+    recognizer = await startRecognizer(bus, configSchema.parse({}), createLogger("test", "silent"));
+    env = { ...process.env, NATS_URL: server.url };
+    dir = mkdtempSync(join(tmpdir(), "persona-watch-"));
+    // a few LFW photos of each (the photos are not from the clips)
+    for (const p of ENROLLED) {
+      const folder = join(dir, "people", p.folder);
+      mkdirSync(folder, { recursive: true });
+      for (const n of [1, 2, 3]) cpSync(join(data, "lfw", p.folder, `${p.folder}_000${n}.jpg`), join(folder, `${n}.jpg`));
+      writeFileSync(join(folder, "data.txt"), `${p.name}\nActor\n1.jpg\n`);
+    }
+    const o = capture();
+    assert.equal(
+      await importCommand({ dir: join(dir, "people"), json: true, dryRun: false, retryRejected: false, env }, o),
+      0,
+      o.err,
+    );
+    const report = JSON.parse(o.out) as { people: { name: string; personId: string }[] };
+    for (const p of report.people) ids.set(p.name, p.personId);
+  });
+  after(async () => {
+    await recognizer?.stop();
+    await bus?.close();
+    await server?.dispose();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  const watch = async (clip: string): Promise<Rec[]> => {
+    const o = capture();
+    const code = await watchCommand(
+      { source: join(videos, clip), once: true, json: true, realtime: false, standalone: false, env },
+      o,
+    );
+    assert.equal(code, 0, `watch ${clip}: ${o.err}`);
+    return o.out
+      .trim()
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as Rec);
+  };
+  const mainTrack = (recs: Rec[]) => [...recs].sort((a, b) => b.frames - a.frames)[0];
+
+  for (const p of ENROLLED) {
+    test(`${p.clip}: the main track is ${p.name}`, async (t) => {
+      const recs = await watch(p.clip);
+      t.diagnostic(
+        recs.map((r) => `${r.trackId} ${r.frames} frames ${r.decision} ${r.name ?? ""} ${r.score?.toFixed(3)}`).join("; "),
+      );
+      const main = mainTrack(recs);
+      assert.equal(main?.decision, "recognized");
+      assert.equal(main?.personId, ids.get(p.name));
+      for (const r of recs) if (r.decision === "recognized") assert.equal(r.personId, ids.get(p.name), "never a wrong name");
+    });
+  }
+  for (const clip of STRANGERS) {
+    test(`${clip}: not enrolled, ends unknown`, async (t) => {
+      const recs = await watch(clip);
+      t.diagnostic(recs.map((r) => `${r.trackId} ${r.frames} frames ${r.decision} ${r.score?.toFixed(3)}`).join("; "));
+      assert.equal(mainTrack(recs)?.decision, "unknown");
+      for (const r of recs) assert.notEqual(r.decision, "recognized", "a stranger is never given a name");
+    });
+  }
+});
