@@ -46,6 +46,7 @@ test("persona identify: each face with its box and quality, named against the sy
   const folder = join(dir, "people", "Angelina_Jolie");
   mkdirSync(folder, { recursive: true });
   cpSync(join(lfw, "Angelina_Jolie", "Angelina_Jolie_0001.jpg"), join(folder, "photo.jpg"));
+  for (const n of [2, 3, 4]) cpSync(join(lfw, "Angelina_Jolie", `Angelina_Jolie_000${n}.jpg`), join(folder, `extra${n}.jpg`));
   writeFileSync(join(folder, "data.txt"), "Angelina Jolie\nActress\nphoto.jpg\n");
   assert.equal(
     await importCommand({ dir: join(dir, "people"), json: true, dryRun: false, retryRejected: false, env }, capture()),

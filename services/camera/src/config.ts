@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { CameraRole, Token } from "@persona/contracts";
 import { env } from "@persona/runtime";
-import { ARCFACE_112, type AlignmentTemplate, DLIB_150, embedderSpec } from "@persona/vision";
+import { type AlignmentTemplate, embedderSpec } from "@persona/vision";
 import { z } from "zod";
 import type { BestShotOptions } from "./bestShot.ts";
 import { SOURCE_KINDS, type SourceKind, inferSourceKind, redactSecrets, sourceFitsKind } from "./sources/ffmpegArgs.ts";
@@ -134,10 +134,11 @@ export type ChipTemplateName = (typeof CHIP_TEMPLATES)[number];
 /** dlib150: dlib ResNet-29 (the default recognizer model); arcface112: mobileface; faceres224: faceres models. */
 export function chipTemplate(name: ChipTemplateName): AlignmentTemplate {
   switch (name) {
+    // the chip the recognizer's model is aligned with (its template is chosen by LFW measurement in @persona/vision)
     case "dlib150":
-      return DLIB_150;
+      return embedderSpec("dlib-resnet29").template;
     case "arcface112":
-      return ARCFACE_112;
+      return embedderSpec("mobileface").template;
     case "faceres224":
       return embedderSpec("faceres").template;
     default: {

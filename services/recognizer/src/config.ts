@@ -1,5 +1,5 @@
 import { env } from "@persona/runtime";
-import { DECISION_DEFAULTS, DEFAULT_EMBEDDER_MODEL } from "@persona/vision";
+import { DEFAULT_EMBEDDER_MODEL } from "@persona/vision";
 import { z } from "zod";
 
 /**
@@ -13,16 +13,20 @@ export const configSchema = z.strictObject({
   RECOGNIZER_MODEL: z.string().default(DEFAULT_EMBEDDER_MODEL),
   RECOGNIZER_FLIP: env.bool(false),
   RECOGNIZER_THREADS: env.int(1, 0, 64),
-  /** One shot votes for a person at or above this similarity (and margin). */
-  RECOGNIZER_NAME_THRESHOLD: env.num(DECISION_DEFAULTS.threshold, -1, 1),
-  /** A shot alone is reported "probable" at or above this similarity. */
-  RECOGNIZER_PROBABLE_THRESHOLD: env.num(DECISION_DEFAULTS.threshold - 0.03, -1, 1),
-  RECOGNIZER_MIN_MARGIN: env.num(DECISION_DEFAULTS.minMargin, 0, 2),
+  /**
+   * One shot votes for a person at or above this similarity (and margin). Default: the model's open-set threshold
+   * for its mode (single or flip), tuned on LFW DevTrain for 1% false positive identifications.
+   */
+  RECOGNIZER_NAME_THRESHOLD: z.coerce.number().min(-1).max(1).optional(),
+  /** A shot alone is reported "probable" at or above this similarity. Default: the model's verification threshold. */
+  RECOGNIZER_PROBABLE_THRESHOLD: z.coerce.number().min(-1).max(1).optional(),
+  /** Default: the model's tuned open-set margin. */
+  RECOGNIZER_MIN_MARGIN: z.coerce.number().min(0).max(2).optional(),
   /** Agreeing shots a track needs before a name is confirmed. */
   RECOGNIZER_VOTE_MIN_AGREEING: env.int(2, 1, 100),
   RECOGNIZER_VOTE_MIN_SHARE: env.num(0.6, 0.5, 1),
-  /** A track with only one shot is named only at or above this similarity. */
-  RECOGNIZER_SINGLE_SHOT_THRESHOLD: env.num(DECISION_DEFAULTS.threshold + 0.02, -1, 1),
+  /** A track with only one shot is named only at or above this similarity. Default: the name threshold + 0.01. */
+  RECOGNIZER_SINGLE_SHOT_THRESHOLD: z.coerce.number().min(-1).max(1).optional(),
   RECOGNIZER_MIN_UNKNOWN_SHOTS: env.int(1, 1, 100),
   /** Enrollment: a second face at most this fraction of the main face's area is ignored as background. */
   ENROLL_BACKGROUND_FACE_RATIO: env.num(0.4, 0, 1),

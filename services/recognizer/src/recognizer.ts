@@ -1,7 +1,7 @@
 import type { Bus } from "@persona/bus";
 import { CONSUMERS } from "@persona/contracts";
 import type { Logger, ReadinessCheck } from "@persona/runtime";
-import { Embedder, FaceDetector, embedderSpec } from "@persona/vision";
+import { Embedder, type EmbedderSpec, FaceDetector, embedderSpec } from "@persona/vision";
 import type { Config } from "./config.ts";
 import { startEnrollmentHandler } from "./enrollment.ts";
 import { templateModelName } from "./faceEmbedding.ts";
@@ -9,8 +9,29 @@ import { LibraryGallery } from "./libraryGallery.ts";
 import { loadBlob } from "./media.ts";
 import { recognitionHandlers } from "./recognition.ts";
 import { TrackStore } from "./trackStore.ts";
+import type { VoteOptions } from "./trackVote.ts";
 
 export type RecognizerSettings = Omit<Config, "STORE_URL">;
+
+/**
+ * The voting thresholds: the settings where given, else the model's values tuned on LFW for its mode (single or
+ * flip): naming at the open-set threshold (1% false positive identifications on DevTrain), "probable" at the
+ * verification threshold, a one-shot track at the naming threshold + 0.01.
+ */
+export function voteOptions(s: RecognizerSettings, spec: EmbedderSpec): VoteOptions {
+  const tuned = spec.thresholds[s.RECOGNIZER_FLIP ? "flip" : "single"];
+  const nameThreshold = s.RECOGNIZER_NAME_THRESHOLD ?? tuned?.openSet.threshold;
+  if (nameThreshold === undefined) throw new Error(`model ${spec.name} has no tuned threshold: set RECOGNIZER_NAME_THRESHOLD`);
+  return {
+    nameThreshold,
+    probableThreshold: s.RECOGNIZER_PROBABLE_THRESHOLD ?? Math.min(nameThreshold, tuned?.verify ?? nameThreshold),
+    minMargin: s.RECOGNIZER_MIN_MARGIN ?? tuned?.openSet.minMargin ?? 0.015,
+    minAgreeing: s.RECOGNIZER_VOTE_MIN_AGREEING,
+    minShare: s.RECOGNIZER_VOTE_MIN_SHARE,
+    singleShotThreshold: s.RECOGNIZER_SINGLE_SHOT_THRESHOLD ?? nameThreshold + 0.01,
+    minUnknownShots: s.RECOGNIZER_MIN_UNKNOWN_SHOTS,
+  };
+}
 
 export interface RunningRecognizer {
   gallery: LibraryGallery;
@@ -30,6 +51,7 @@ export async function startRecognizer(bus: Bus, s: RecognizerSettings, log: Logg
   });
   const detector = await FaceDetector.create({ intraOpNumThreads: s.RECOGNIZER_THREADS });
   const modelName = templateModelName(embedder);
+  const vote = voteOptions(s, embedder.spec);
   const gallery = new LibraryGallery(modelName, embedder.dims, log.child({ part: "gallery" }));
   await gallery.start(bus.js, bus.jsm);
   const detections = CONSUMERS.find((c) => c.durable === "recognizers");
@@ -45,15 +67,7 @@ export async function startRecognizer(bus: Bus, s: RecognizerSettings, log: Logg
         tracks: new TrackStore(await bus.kv("tracks")),
         modelName,
         loadStored: (ref) => loadBlob(bus, ref),
-        vote: {
-          nameThreshold: s.RECOGNIZER_NAME_THRESHOLD,
-          probableThreshold: s.RECOGNIZER_PROBABLE_THRESHOLD,
-          minMargin: s.RECOGNIZER_MIN_MARGIN,
-          minAgreeing: s.RECOGNIZER_VOTE_MIN_AGREEING,
-          minShare: s.RECOGNIZER_VOTE_MIN_SHARE,
-          singleShotThreshold: s.RECOGNIZER_SINGLE_SHOT_THRESHOLD,
-          minUnknownShots: s.RECOGNIZER_MIN_UNKNOWN_SHOTS,
-        },
+        vote,
       }),
     }),
     await startEnrollmentHandler({
@@ -65,7 +79,7 @@ export async function startRecognizer(bus: Bus, s: RecognizerSettings, log: Logg
       loadPhoto: (ref) => loadBlob(bus, ref),
     }),
   ];
-  log.info({ model: modelName, ...gallery.stats }, "recognizer running");
+  log.info({ model: modelName, vote, ...gallery.stats }, "recognizer running");
   return {
     gallery,
     checks: [{ name: "gallery", check: () => ({ ok: gallery.ready, detail: JSON.stringify(gallery.stats) }) }],

@@ -1,6 +1,6 @@
 import { resolve } from "node:path";
 import { decodeEmbedding } from "@persona/library";
-import { configSchema as recognizerConfig } from "@persona/service-recognizer";
+import { configSchema as recognizerConfig, voteOptions } from "@persona/service-recognizer";
 import { Embedder, FaceDetector, Gallery, ImageDecodeError, decodeImage, detectAndAlign, embedderSpec } from "@persona/vision";
 import { connectCli } from "../client/connect.ts";
 import { replayLibrary } from "../client/libraryReplay.ts";
@@ -49,6 +49,7 @@ export async function identifyCommand(args: IdentifyArgs, out: Output = stdio())
   const embedder = await Embedder.create({ model: spec, flip: settings.RECOGNIZER_FLIP });
   const detector = await FaceDetector.create();
   const modelName = settings.RECOGNIZER_FLIP ? `${spec.name}+flip` : spec.name;
+  const vote = voteOptions(settings, spec);
   const gallery = new Gallery({ dims: embedder.dims });
   const names = new Map<string, string>();
   try {
