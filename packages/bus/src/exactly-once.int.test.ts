@@ -86,11 +86,14 @@ test("10,000 events through two workers of one durable consumer reach the projec
   t.after(() => store.close());
   const tracks = await store.collection({ name: "tracks" });
   assert.equal(await tracks.count(), EVENTS, "every event is in the projection");
-  const union = new Set([...a.applied, ...b.applied]);
-  assert.equal(union.size, EVENTS, "each event applied");
-  assert.equal(a.applied.size + b.applied.size, EVENTS, "no event applied twice");
-  assert.deepEqual([...union].sort(), [...ids].sort());
+  for (const id of b.applied) assert.equal(a.applied.has(id), false, `event ${id} applied by both workers`);
+  const handled = new Set([...a.applied, ...b.applied, ...b.skipped]);
+  assert.deepEqual([...handled].sort(), [...ids].sort(), "every event was handled");
+  // a worker killed between its commit and its report line loses the line, never the write: those events come
+  // back to b as redeliveries that applyOnce skips
+  const unreported = EVENTS - a.applied.size - b.applied.size;
+  assert.ok(unreported >= 0 && unreported <= b.skipped.size, `${unreported} events applied without a report line`);
   t.diagnostic(
-    `worker a applied ${killedAt} before SIGKILL; b applied ${b.applied.size}; b skipped ${b.skipped} redelivered duplicates`,
+    `worker a applied ${killedAt} before SIGKILL; b applied ${b.applied.size}; b skipped ${b.skipped.size} redelivered duplicates (${unreported} applied by a just before the kill)`,
   );
 });
