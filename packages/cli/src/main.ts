@@ -3,6 +3,7 @@ import { importCommand, importHelp } from "./commands/import.ts";
 import { peopleCommand, peopleHelp } from "./commands/people.ts";
 import { watchCommand, watchHelp } from "./commands/watch.ts";
 import { identifyCommand, identifyHelp } from "./commands/identify.ts";
+import { evalCommand, evalHelp } from "./commands/evaluate.ts";
 import { projectionsCommand, projectionsHelp } from "./commands/projections.ts";
 import { runCommand, runHelp } from "./commands/run.ts";
 import { statusCommand, statusHelp } from "./commands/status.ts";
@@ -13,7 +14,7 @@ const HELP = `persona: the Persona-ID command line
 Usage: persona <command> [options]
 
 Commands:
-${[runHelp, statusHelp, importHelp, peopleHelp, identifyHelp, watchHelp, projectionsHelp].map((h) => `  ${h.replace(/\n/g, "\n  ")}`).join("\n\n")}
+${[runHelp, statusHelp, importHelp, peopleHelp, identifyHelp, watchHelp, evalHelp, projectionsHelp].map((h) => `  ${h.replace(/\n/g, "\n  ")}`).join("\n\n")}
 
 Run 'persona <command> --help' for a command's options.
 `;
@@ -76,6 +77,39 @@ export async function main(argv: string[]): Promise<number> {
           retryRejected: values["retry-rejected"] === true,
           timeoutMs: seconds("timeout", values.timeout),
           concurrency,
+        });
+      }
+      case "eval": {
+        const { values, positionals } = parseArgs({
+          args: rest,
+          allowPositionals: true,
+          options: {
+            data: { type: "string" },
+            gallery: { type: "string" },
+            probes: { type: "string" },
+            impostors: { type: "string" },
+            out: { type: "string" },
+            model: { type: "string" },
+            flip: { type: "boolean", default: false },
+            ensemble: { type: "boolean", default: false },
+            json: { type: "boolean", default: false },
+            help: { type: "boolean" },
+          },
+        });
+        if (values.help || positionals.length === 0) return help(evalHelp);
+        const [sub, ...more] = positionals;
+        return await evalCommand({
+          sub: sub as string,
+          positionals: more,
+          ...(values.data ? { data: values.data } : {}),
+          ...(values.gallery ? { gallery: values.gallery } : {}),
+          ...(values.probes ? { probes: values.probes } : {}),
+          ...(values.impostors ? { impostors: values.impostors } : {}),
+          ...(values.out ? { out: values.out } : {}),
+          ...(values.model ? { model: values.model } : {}),
+          flip: values.flip === true,
+          ensemble: values.ensemble === true,
+          json: values.json === true,
         });
       }
       case "identify": {

@@ -1,0 +1,110 @@
+import { mkdir, writeFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import {
+  type IdentificationReport,
+  type VerificationReport,
+  evalIdentify,
+  evalLfw,
+  evalLfwIdentify,
+  evalPairs,
+  reportToJson,
+  writeRocSvg,
+} from "@persona/eval";
+import { datasetsDir } from "@persona/runtime";
+import { UsageError } from "../errors.ts";
+import { type Output, stdio } from "../output.ts";
+
+export const evalHelp = `persona eval lfw [--data DIR] [--json] [--out DIR] [--model M] [--flip] [--ensemble]
+persona eval lfw-identify [--data DIR] [--json] [--out DIR]
+persona eval pairs FILE.tsv [--json] [--out DIR] [--model M]
+persona eval identify --gallery DIR --probes DIR [--impostors DIR] [--json] [--out DIR] [--model M]
+  The honest yardstick. lfw: the standard 10-fold LFW verification (pairs.txt; threshold chosen on nine folds, tested
+  on the tenth): mean accuracy and std, TAR at FAR 1e-3, ROC AUC, images without a detected face. lfw-identify: open-set
+  1:N on LFW (gallery: one image of each person with >= 5; probes: their other images; impostors: everybody else).
+  pairs: the same as lfw for any TSV with columns img1, img2, same (0/1) and optional fold, paths relative to the file.
+  identify: folder-per-person gallery and probes (+ impostors): rank-1, FNIR at FPIR 1%, false accepts.
+  Writes report.json and roc.svg to --out (default data/eval); --json prints the report. Default model: the
+  recognizer's (dlib-resnet29); --flip / --ensemble turn on test-time augmentation (see packages/eval/README.md).
+  Embeddings are cached in data/cache (keyed by image, model and settings).`;
+
+export interface EvalArgs {
+  sub: string;
+  positionals: string[];
+  data?: string;
+  gallery?: string;
+  probes?: string;
+  impostors?: string;
+  out?: string;
+  model?: string;
+  flip: boolean;
+  ensemble: boolean;
+  json: boolean;
+}
+
+const pct = (v: number) => `${(v * 100).toFixed(2)}%`;
+
+export async function evalCommand(a: EvalArgs, out: Output = stdio()): Promise<number> {
+  const outDir = resolve(a.out ?? join("data", "eval"));
+  const onProgress = (p: { phase: string; done: number; total: number }) => {
+    if (p.done === p.total || p.done % 200 === 0) out.stderr(`${p.phase} ${p.done}/${p.total}\n`);
+  };
+  const common = { ...(a.model ? { model: a.model } : {}), flip: a.flip, ensemble: a.ensemble, onProgress } as Record<
+    string,
+    unknown
+  >;
+  let report: VerificationReport | IdentificationReport;
+  switch (a.sub) {
+    case "lfw":
+      report = await evalLfw({ dataDir: resolve(a.data ?? join(datasetsDir(), "lfw")), ...common });
+      break;
+    case "lfw-identify":
+      report = await evalLfwIdentify({ dataDir: resolve(a.data ?? join(datasetsDir(), "lfw")), ...common });
+      break;
+    case "pairs": {
+      const file = a.positionals[0];
+      if (!file) throw new UsageError("usage: persona eval pairs FILE.tsv");
+      report = await evalPairs(resolve(file), common);
+      break;
+    }
+    case "identify":
+      if (!a.gallery || !a.probes)
+        throw new UsageError("usage: persona eval identify --gallery DIR --probes DIR [--impostors DIR]");
+      report = await evalIdentify({
+        galleryDir: resolve(a.gallery),
+        probesDir: resolve(a.probes),
+        ...(a.impostors ? { impostorsDir: resolve(a.impostors) } : {}),
+        ...common,
+      });
+      break;
+    default:
+      throw new UsageError(`persona eval: unknown evaluation ${JSON.stringify(a.sub)} (lfw, lfw-identify, pairs, identify)`);
+  }
+  await mkdir(outDir, { recursive: true });
+  await writeFile(join(outDir, "report.json"), reportToJson(report));
+  if (report.kind === "verification") {
+    await writeRocSvg(join(outDir, "roc.svg"), [{ label: report.dataset, curve: report.roc }], {
+      title: `${report.dataset}: ${report.pairsFile}`,
+    });
+  }
+  if (a.json) {
+    out.stdout(reportToJson(report));
+    return 0;
+  }
+  if (report.kind === "verification") {
+    const tar = report.tarAtFar.map((t) => `TAR ${pct(t.tar)} at FAR ${t.targetFar}`).join(", ");
+    out.stdout(
+      `${report.dataset} (${report.pairs} pairs, ${report.images} images): accuracy ${pct(report.accuracy.mean)} +- ${pct(report.accuracy.std)}, ${tar}, AUC ${report.auc.toFixed(5)}\n` +
+        `no face detected: ${JSON.stringify(report.noFace)}\n`,
+    );
+  } else {
+    const fpir = report.atFpir.map((f) => JSON.stringify(f)).join("\n  ");
+    out.stdout(
+      `${report.protocol}: ${report.galleryPeople} enrolled, ${report.matedProbes} mated and ${report.nonMatedProbes} non-mated probes\n` +
+        `rank-1 ${pct(report.rank1)}, rank-5 ${pct(report.rank5)}\n  ${fpir}\n`,
+    );
+  }
+  out.stdout(
+    `report: ${join(outDir, "report.json")}${report.kind === "verification" ? `, ROC: ${join(outDir, "roc.svg")}` : ""}\n`,
+  );
+  return 0;
+}
