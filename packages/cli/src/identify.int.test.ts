@@ -10,7 +10,7 @@ import { startNatsServer } from "@persona/testing";
 import { resolveModelPath } from "@persona/vision";
 import { type IdentifiedImage, identifyCommand } from "./commands/identify.ts";
 import { importCommand } from "./commands/import.ts";
-import type { Output } from "./output.ts";
+import { capture } from "./testing/capture.ts";
 
 const lfw = join(datasetsDir(), "lfw");
 const skip = !existsSync(lfw)
@@ -18,18 +18,6 @@ const skip = !existsSync(lfw)
   : !existsSync(resolveModelPath("dlib-resnet29.onnx"))
     ? "models not built"
     : undefined;
-
-function capture(): Output & { out: string; err: string } {
-  const o = {
-    out: "",
-    err: "",
-    stdout: (t: string) => void (o.out += t),
-    stderr: (t: string) => void (o.err += t),
-    stderrIsTTY: false,
-    confirm: async () => false,
-  };
-  return o;
-}
 
 test("persona identify: each face with its box and quality, named against the system's library, unknown otherwise", {
   skip,

@@ -11,7 +11,7 @@ import { startNatsServer } from "@persona/testing";
 import { resolveModelPath } from "@persona/vision";
 import { importCommand } from "./commands/import.ts";
 import { type watchRecord, watchCommand } from "./commands/watch.ts";
-import type { Output } from "./output.ts";
+import { capture } from "./testing/capture.ts";
 
 const data = datasetsDir();
 const videos = join(data, "videos");
@@ -22,18 +22,6 @@ const skip = !existsSync(videos)
     : undefined;
 
 type Rec = ReturnType<typeof watchRecord>;
-
-function capture(): Output & { out: string; err: string } {
-  const o = {
-    out: "",
-    err: "",
-    stdout: (t: string) => void (o.out += t),
-    stderr: (t: string) => void (o.err += t),
-    stderrIsTTY: false,
-    confirm: async () => false,
-  };
-  return o;
-}
 
 const ENROLLED: { folder: string; name: string; clip: string; todo?: string }[] = [
   { folder: "Angelina_Jolie", name: "Angelina Jolie", clip: "ytc_0294_02_004_angelina_jolie.avi" },

@@ -85,10 +85,7 @@ export async function identifyCommand(args: IdentifyArgs, out: Output = stdio())
         const embeddings = faces.length > 0 ? await embedder.embed(faces.map((f) => f.chip)) : [];
         for (const [i, f] of faces.entries()) {
           const e = embeddings[i] as Float32Array;
-          const d = gallery.decide(e, {
-            threshold: settings.RECOGNIZER_NAME_THRESHOLD,
-            minMargin: settings.RECOGNIZER_MIN_MARGIN,
-          });
+          const d = gallery.decide(e, { threshold: vote.nameThreshold, minMargin: vote.minMargin });
           const best = d.kind === "known" ? d : d.best;
           r.faces.push({
             box: { x: f.box.x, y: f.box.y, width: f.box.width, height: f.box.height },

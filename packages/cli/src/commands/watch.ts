@@ -111,7 +111,6 @@ export async function watchCommand(args: WatchArgs, out: Output = stdio()): Prom
         out.stderr("stand-alone with an empty library: every track will be unknown (use --enroll DIR)\n");
       }
     }
-    // biome-ignore lint/style/noNonNullAssertion: assigned on every path above
     const b = bus!;
 
     // follow the conclusions (and count the tracks the camera ends) before the camera starts
