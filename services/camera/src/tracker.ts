@@ -11,7 +11,7 @@
  * sees, greedy on a gated cost matrix gives the same answer as the Hungarian method. Unmatched detections start new
  * tracks; a track missing for more than `maxMissed` detection frames ends ("left-view").
  */
-import type { Box, FaceKeypoints, Point } from "@persona/vision";
+import { type Box, type FaceKeypoints, type Point, iou as visionIou } from "@persona/vision";
 
 export interface TrackerOptions {
   /** Minimum IoU between a track's box (last or predicted) and a detection to match them. Default 0.2. */
@@ -82,15 +82,8 @@ export interface TrackerUpdate {
 /** The keypoints used for association (ears are unreliable on BlazeFace). */
 const ASSOC_POINTS = ["rightEye", "leftEye", "noseTip", "mouth"] as const;
 
-export function boxIou(a: Box, b: Box): number {
-  const x0 = Math.max(a.x, b.x);
-  const y0 = Math.max(a.y, b.y);
-  const x1 = Math.min(a.x + a.width, b.x + b.width);
-  const y1 = Math.min(a.y + a.height, b.y + b.height);
-  const inter = Math.max(0, x1 - x0) * Math.max(0, y1 - y0);
-  const union = a.width * a.height + b.width * b.height - inter;
-  return union > 0 ? inter / union : 0;
-}
+/** Box overlap (intersection over union): the detector's own, so tracking and NMS agree. */
+export const boxIou = visionIou;
 
 /** Mean distance between the association keypoints, offset by (dx, dy), in units of `size`. */
 function keypointDistance(a: FaceKeypoints, dx: number, dy: number, b: FaceKeypoints, size: number): number {
