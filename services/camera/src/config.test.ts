@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import { ConfigError, loadConfig, redactConfig } from "@persona/runtime";
-import { DLIB_150 } from "@persona/vision";
+import { embedderSpec } from "@persona/vision";
 import { camerasOf, chipTemplate, configSchema, detectorThreads, maxMissedFor, pipelineSettings } from "./config.ts";
 
 const load = (env: Record<string, string>) => loadConfig(configSchema, env);
@@ -28,7 +28,11 @@ describe("camera config", () => {
     assert.equal(c.BEST_SHOT_INTERVAL_MS, 1000);
     assert.equal(c.DETECTOR_THREADS, "auto");
     assert.equal(c.TRACK_MAX_MISSED, undefined);
-    assert.equal(chipTemplate(c.CHIP_TEMPLATE), DLIB_150);
+    assert.equal(
+      chipTemplate(c.CHIP_TEMPLATE),
+      embedderSpec("dlib-resnet29").template,
+      "the default recognizer model's own chip",
+    );
   });
 
   test("a camera list with kinds inferred and defaults applied", () => {

@@ -9,7 +9,7 @@ import type { EnvelopeOf } from "@persona/contracts";
 import { testBus } from "@persona/bus/testing";
 import { datasetsDir, repoRoot } from "@persona/runtime";
 import { startNatsServer, waitFor } from "@persona/testing";
-import { DLIB_150, FaceDetector, decodeImage, detectAndAlign, encodeJpeg } from "@persona/vision";
+import { FaceDetector, decodeImage, detectAndAlign, embedderSpec, encodeJpeg } from "@persona/vision";
 
 const { values } = parseArgs({
   options: {
@@ -37,7 +37,10 @@ for (const person of readdirSync(lfw).sort()) {
   }
   const file = files[0];
   if (!file) continue;
-  const [face] = await detectAndAlign(await decodeImage(join(dir, file)), { detector, template: DLIB_150 });
+  const [face] = await detectAndAlign(await decodeImage(join(dir, file)), {
+    detector,
+    template: embedderSpec("dlib-resnet29").template,
+  });
   if (face) chips.push({ jpeg: await encodeJpeg(face.chip, 90), quality: face.quality.score });
 }
 await detector.dispose();

@@ -8,7 +8,7 @@ import { testBus } from "@persona/bus/testing";
 import { type AnyEnvelope, AnyEnvelopeSchema, type BlobRef, type EnvelopeOf } from "@persona/contracts";
 import { createLogger, datasetsDir } from "@persona/runtime";
 import { type NatsServerHandle, startNatsServer, waitFor } from "@persona/testing";
-import { DLIB_150, FaceDetector, decodeImage, detectAndAlign, encodeJpeg, resolveModelPath } from "@persona/vision";
+import { FaceDetector, decodeImage, detectAndAlign, embedderSpec, encodeJpeg, resolveModelPath } from "@persona/vision";
 import { configSchema } from "./config.ts";
 import type { LibraryGallery } from "./libraryGallery.ts";
 import { type RunningRecognizer, startRecognizer } from "./recognizer.ts";
@@ -78,7 +78,7 @@ describe("recognizer against a real nats-server, real models, real LFW faces", {
     const out: EnvelopeOf<"FaceDetected">[] = [];
     for (const [i, f] of files.entries()) {
       const img = await decodeImage(f);
-      const [face] = await detectAndAlign(img, { detector, template: DLIB_150 });
+      const [face] = await detectAndAlign(img, { detector, template: embedderSpec("dlib-resnet29").template });
       assert.ok(face, `a face in ${f}`);
       const jpeg = await encodeJpeg(face.chip, 90);
       out.push(
