@@ -13,6 +13,7 @@
  *                         [tune,tune-id,verify,identify]; canonical prints the median keypoints of the detected
  *                         faces over all LFW images (the source of LFW_CANONICAL_KEYPOINTS, the no-face fallback)
  *   --template SPEC       alignment override: arcface:<size>[:<margin>] | dlib:<size>[:<padding>] [the model's];
+ *                         SPEC:w<rightEye>,<leftEye>,<nose>,<mouth> sets keypoint weights of the fit (0 drops one);
  *                         SPEC+SPEC+... averages the embeddings of several crops (multi-crop ensemble)
  *   --ensemble off|on|both  multi-crop ensemble of the model (spec.ensemble; dlib: paddings 0.15, 0.2, 0.25) [on,
  *                         off with --template];

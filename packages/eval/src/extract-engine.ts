@@ -38,16 +38,16 @@ export type NoFacePolicy =
 
 /**
  * Median keypoints of the centre face over all 13,233 LFW (deep-funneled, 250x250) images, measured with
- * BlazeFace back-256 (`eval-lfw --measure-canonical`); used by the `"centre"` no-face fallback, scaled to the
+ * BlazeFace back-256 (`eval-lfw.ts --tasks canonical`); used by the `"centre"` no-face fallback, scaled to the
  * image's size.
  */
 export const LFW_CANONICAL_KEYPOINTS: FaceKeypoints = {
-  rightEye: { x: 103.4, y: 113.2 },
-  leftEye: { x: 147.0, y: 112.7 },
-  noseTip: { x: 124.6, y: 138.1 },
-  mouth: { x: 125.6, y: 160.5 },
-  rightEar: { x: 80, y: 120 },
-  leftEar: { x: 170, y: 120 },
+  rightEye: { x: 103.1, y: 113.1 },
+  leftEye: { x: 146.9, y: 112.6 },
+  noseTip: { x: 125.2, y: 138.0 },
+  mouth: { x: 125.7, y: 160.5 },
+  rightEar: { x: 81.1, y: 124.2 },
+  leftEar: { x: 170.3, y: 122.9 },
 };
 export const LFW_IMAGE_SIZE = 250;
 

@@ -395,7 +395,16 @@ class Pool {
 function spawnWorker(init: WorkerInit): Worker {
   const url = new URL("./extract-worker.ts", import.meta.url);
   // Worker threads do not inherit tsx's loader on Node 20: register it inside the worker before importing the .ts file.
-  const tsxApi = import.meta.resolve("tsx/esm/api");
+  let tsxApi: string;
+  try {
+    tsxApi = import.meta.resolve("tsx/esm/api");
+  } catch (cause) {
+    throw new EvaluationError(
+      "worker",
+      "worker threads load the TypeScript sources through tsx, which is not installed: use workers: 0",
+      { cause },
+    );
+  }
   const boot = `import(${JSON.stringify(tsxApi)}).then(({ register }) => { register(); return import(${JSON.stringify(url.href)}); });`;
   return new Worker(boot, { eval: true, workerData: init });
 }
