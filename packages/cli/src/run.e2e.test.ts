@@ -33,7 +33,14 @@ test("persona run: every service reports ready within 90 s, Ctrl-C leaves no pro
   const root = repoRoot();
   const data = mkdtempSync(join(tmpdir(), "persona-run-"));
   t.after(() => rmSync(data, { recursive: true, force: true }));
-  const env: NodeJS.ProcessEnv = { ...process.env, PERSONA_DATA_DIR: data, PERSONA_NATS_PORT: String(await freePort()) };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    PERSONA_DATA_DIR: data,
+    PERSONA_NATS_PORT: String(await freePort()),
+    LIVE_PORT: String(await freePort()),
+  };
+  delete env.CAMERAS;
+  delete env.PERSONA_DEMO_CAMERA;
   delete env.NATS_URL;
   delete env.STORE_URL;
   for (const s of SERVICE_NAMES) env[`${s.toUpperCase()}_HEALTH_PORT`] = String(await freePort());
@@ -77,6 +84,10 @@ test("persona run: every service reports ready within 90 s, Ctrl-C leaves no pro
   t.diagnostic(`all ${ready.json.services.length} services ready after ${seconds.toFixed(1)} s`);
   assert.deepEqual(ready.json.services.map((s) => s.service).sort(), [...SERVICE_NAMES].sort());
   assert.ok(processesMentioning(data).length >= 1, "nats-server runs with its store in the data folder");
+  if (/demo camera "demo" loops/.test(output)) {
+    // the demo clip runs through the whole pipeline: its camera reports live
+    await waitFor(() => /camera\s*\|.*"live"|camera\s*\|.*live/.test(output), { timeoutMs: 30_000, message: "demo camera live" });
+  }
 
   // Ctrl-C: the terminal sends SIGINT to the supervisor
   proc.kill("SIGINT");

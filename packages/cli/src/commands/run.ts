@@ -1,17 +1,18 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdirSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import type { ServiceName } from "@persona/bus";
-import { NatsServerHandle, dataDir, repoRoot } from "@persona/runtime";
+import { NatsServerHandle, dataDir, datasetsDir, repoRoot } from "@persona/runtime";
 import { SERVICE_NAMES, healthPort, readinessOf } from "../services.ts";
 
 export const runHelp = `persona run [--services a,b,...]
   Starts the whole system on one machine: a local nats-server with JetStream under ./data/nats (unless NATS_URL
   is set), the SQLite store under ./data (unless STORE_URL is set), and every service as its own child process,
   restarted with backoff if it crashes. Ctrl-C stops everything, nats-server included.
+  With no CAMERAS configured, a demo camera loops a clip from the shared data sets (PERSONA_DEMO_CAMERA=off disables).
   Environment: NATS_URL, PERSONA_NATS_PORT (default 4333), STORE_URL, PERSONA_DATA_DIR, PERSONA_SERVICES,
-  <SERVICE>_HEALTH_PORT.`;
+  <SERVICE>_HEALTH_PORT, PERSONA_DEMO_CAMERA, PERSONA_DEMO_VIDEO.`;
 
 interface Supervised {
   name: ServiceName;
@@ -38,6 +39,17 @@ function renderLine(name: string, color: number, line: string, tty: boolean): st
   } catch {
     return `${tag} ${line}`;
   }
+}
+
+/**
+ * The demo camera of a fresh install: when no cameras are configured, a labelled clip from the shared data sets
+ * (PERSONA_DEMO_VIDEO, default videos/ytc_0294_02_004_angelina_jolie.avi) loops in real time, so the console has
+ * something to show. Off with PERSONA_DEMO_CAMERA=off or when the clip is missing.
+ */
+function demoCamera(): string | null {
+  if (process.env.CAMERAS || process.env.CAMERAS_FILE || process.env.PERSONA_DEMO_CAMERA === "off") return null;
+  const clip = process.env.PERSONA_DEMO_VIDEO ?? join(datasetsDir(), "videos", "ytc_0294_02_004_angelina_jolie.avi");
+  return existsSync(clip) ? clip : null;
 }
 
 export async function runCommand(args: { services?: string }): Promise<number> {
@@ -80,6 +92,8 @@ export async function runCommand(args: { services?: string }): Promise<number> {
     say(`using NATS at ${natsUrl}`);
   }
   const storeUrl = process.env.STORE_URL ?? `sqlite:${join(data, "persona.db")}`;
+  const demo = demoCamera();
+  if (demo) say(`no CAMERAS configured: demo camera "demo" loops ${demo} (PERSONA_DEMO_CAMERA=off to disable)`);
 
   let stopping = false;
   const services: Supervised[] = wanted.map((name) => ({ name: name as ServiceName, restarts: 0, startedAt: 0 }));
@@ -94,6 +108,13 @@ export async function runCommand(args: { services?: string }): Promise<number> {
         STORE_URL: storeUrl,
         HEALTH_PORT: String(healthPort(s.name)),
         PERSONA_DATA_DIR: data,
+        ...(demo && s.name === "camera"
+          ? {
+              CAMERAS: JSON.stringify([
+                { id: "demo", name: "Demo clip", source: demo, role: "desk", loop: true, realtime: true },
+              ]),
+            }
+          : {}),
       },
       stdio: ["ignore", "pipe", "pipe"],
       // its own process group: a terminal's Ctrl-C reaches only the supervisor, which stops children in order
