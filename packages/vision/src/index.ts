@@ -57,6 +57,8 @@ export {
   QUALITY_TEMPLATE,
   type QualityOptions,
   qualityGate,
+  type QualitySummary,
+  qualitySummary,
   scoreQuality,
 } from "./quality.ts";
 export { type AlignedDetection, alignDetections, type DetectAndAlignOptions, detectAndAlign } from "./pipeline.ts";

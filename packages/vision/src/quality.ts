@@ -171,3 +171,27 @@ export function qualityGate(q: FaceQuality, opts: GateOptions = {}): GateResult 
   if (q.score < o.minScore) return { pass: false, reason: `low quality score: ${f(q.score, 2)} < ${o.minScore}` };
   return { pass: true };
 }
+
+/** A quality flattened to finite numbers (score clamped to [0, 1]): the shape events carry. */
+export interface QualitySummary {
+  score: number;
+  faceSize: number;
+  eyeDistance: number;
+  sharpness: number;
+  yaw: number;
+  pitch: number;
+  roll: number;
+}
+
+export function qualitySummary(q: FaceQuality): QualitySummary {
+  const finite = (v: number) => (Number.isFinite(v) ? v : 0);
+  return {
+    score: Math.min(1, Math.max(0, finite(q.score))),
+    faceSize: Math.max(0, finite(q.faceSize)),
+    eyeDistance: Math.max(0, finite(q.eyeDistance)),
+    sharpness: Math.max(0, finite(q.sharpness)),
+    yaw: finite(q.pose.yaw),
+    pitch: finite(q.pose.pitch),
+    roll: finite(q.pose.roll),
+  };
+}

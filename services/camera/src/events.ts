@@ -8,7 +8,7 @@ import {
   type MessageType,
   type Messages,
 } from "@persona/contracts";
-import { type FaceQuality, keypointsToArray } from "@persona/vision";
+import { type FaceQuality, keypointsToArray, qualitySummary } from "@persona/vision";
 import type { z } from "zod";
 import type { FaceObservation } from "./analysis.ts";
 import type { CameraConfig } from "./config.ts";
@@ -33,15 +33,7 @@ export const iso = (ms: number) => new Date(ms).toISOString();
 
 /** The vision package's quality in the contract's shape. */
 export function contractQuality(q: FaceQuality): FaceDetectedData["quality"] {
-  return {
-    score: clamp01(q.score),
-    faceSize: Math.max(0, finite(q.faceSize)),
-    eyeDistance: Math.max(0, finite(q.eyeDistance)),
-    sharpness: Math.max(0, finite(q.sharpness)),
-    yaw: finite(q.pose.yaw),
-    pitch: finite(q.pose.pitch),
-    roll: finite(q.pose.roll),
-  };
+  return qualitySummary(q);
 }
 
 export class CropTooLargeError extends Error {

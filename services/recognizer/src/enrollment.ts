@@ -10,9 +10,10 @@ import {
   decodeImage,
   detectAndAlign,
   encodeJpeg,
+  qualitySummary,
 } from "@persona/vision";
 import type { z } from "zod";
-import { eventQuality, templateModelName } from "./faceEmbedding.ts";
+import { templateModelName } from "./faceEmbedding.ts";
 import type { LibraryGallery } from "./libraryGallery.ts";
 
 export interface EnrollmentDeps {
@@ -123,7 +124,7 @@ export function enrollmentHandler(d: EnrollmentDeps): Handler<"EnrollPerson"> {
               personId: c.personId,
               templateId: uuidFrom(`template/${c.personId}/${photo.sha256}/${model}`),
               embedding: { model, dims: embedding.length, base64: encodeEmbedding(embedding) },
-              quality: eventQuality(face.quality),
+              quality: qualitySummary(face.quality),
               crop: { kind: "inline", contentType: "image/jpeg", base64: jpeg.toString("base64") },
               origin: { kind: "enrollment", photo },
             },

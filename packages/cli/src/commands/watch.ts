@@ -117,7 +117,16 @@ export async function watchCommand(args: WatchArgs, out: Output = stdio()): Prom
     let ended = 0;
     let concluded = 0;
     const seen = new Set<string>();
-    const endedSub = b.nc.subscribe(`detections.${cameraId}.track-ended`, { callback: () => void ended++ });
+    let allConcluded: (() => void) | null = null;
+    const check = () => {
+      if (allConcluded && concluded >= ended) allConcluded();
+    };
+    const endedSub = b.nc.subscribe(`detections.${cameraId}.track-ended`, {
+      callback: () => {
+        ended++;
+        check();
+      },
+    });
     const concludedSub = b.nc.subscribe(`sightings.${cameraId}.concluded`, {
       callback: (_err, msg) => {
         const parsed = AnyEnvelopeSchema.safeParse(msg.json());
@@ -126,6 +135,7 @@ export async function watchCommand(args: WatchArgs, out: Output = stdio()): Prom
         concluded++;
         const r = watchRecord(parsed.data);
         out.stdout(args.json ? `${JSON.stringify(r)}\n` : renderLine(r));
+        check();
       },
     });
     cleanups.push(async () => {
@@ -157,8 +167,19 @@ export async function watchCommand(args: WatchArgs, out: Output = stdio()): Prom
     }
     if (finished === "ended") {
       // the source ended: wait for the recognizer to conclude every track the camera ended
-      const deadline = Date.now() + (args.timeoutMs ?? 60_000);
-      while (concluded < ended && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      // every track that published a shot ends with FaceTrackEnded; its message may still be on the way
+      ended = Math.max(ended, runner.stats.tracksPublished);
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        new Promise<void>((resolve) => {
+          allConcluded = resolve;
+          check();
+        }),
+        new Promise<void>((resolve) => {
+          timer = setTimeout(resolve, args.timeoutMs ?? 60_000);
+        }),
+      ]);
+      clearTimeout(timer);
       if (concluded < ended) {
         out.stderr(`${ended - concluded} track(s) not concluded within the timeout: is a recognizer running?\n`);
         return 1;
