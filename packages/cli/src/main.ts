@@ -8,6 +8,7 @@ import { projectionsCommand, projectionsHelp } from "./commands/projections.ts";
 import { runCommand, runHelp } from "./commands/run.ts";
 import { statusCommand, statusHelp } from "./commands/status.ts";
 import { CliError, UsageError } from "./errors.ts";
+import { EnrollmentTimeoutError } from "@persona/library";
 
 const HELP = `persona: the Persona-ID command line
 
@@ -211,7 +212,7 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`persona ${command}: ${err.message}\n`);
       return 2;
     }
-    if (err instanceof CliError) {
+    if (err instanceof CliError || err instanceof EnrollmentTimeoutError) {
       process.stderr.write(`persona ${command}: ${err.message}\n`);
       return err.exitCode;
     }

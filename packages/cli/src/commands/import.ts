@@ -3,7 +3,7 @@ import type { Bus } from "@persona/bus";
 import type { BlobRef, DataOf } from "@persona/contracts";
 import { uploadFile } from "../client/blobs.ts";
 import { connectCli, ensureTopology } from "../client/connect.ts";
-import { type EnrollmentResult, EnrollmentTimeoutError, EnrollmentWatcher } from "../client/enrollment.ts";
+import { type EnrollmentResult, EnrollmentTimeoutError, EnrollmentWatcher } from "@persona/library";
 import { replayLibrary } from "../client/libraryReplay.ts";
 import { UsageError } from "../errors.ts";
 import { type FolderScan, ImportDirError, type LocalFile, listPersonFolders, scanPersonFolder } from "../library/folder.ts";

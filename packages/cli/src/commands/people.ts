@@ -2,7 +2,7 @@ import type { Bus } from "@persona/bus";
 import type { PersonState } from "@persona/library";
 import { uploadFile } from "../client/blobs.ts";
 import { connectCli, ensureTopology } from "../client/connect.ts";
-import { EnrollmentTimeoutError, EnrollmentWatcher } from "../client/enrollment.ts";
+import { EnrollmentTimeoutError, EnrollmentWatcher } from "@persona/library";
 import { replayLibrary } from "../client/libraryReplay.ts";
 import { CliError, UsageError } from "../errors.ts";
 import { DEFAULT_MAX_PHOTO_BYTES, type LocalFile, inspectPhoto } from "../library/folder.ts";

@@ -1,4 +1,5 @@
 import type { EnvelopeOf } from "@persona/contracts";
+import { shaNamedIn } from "@persona/library";
 import type { Reason } from "./folder.ts";
 
 /**
@@ -8,8 +9,6 @@ import type { Reason } from "./folder.ts";
  * sha256 is not remembered (the photo is simply sent again next time).
  */
 export type RejectionMemory = Map<string, Map<string, Reason>>;
-
-const SHA256 = /\b[0-9a-f]{64}\b/g;
 
 export function noteRejection(memory: RejectionMemory, env: EnvelopeOf<"EnrollmentRejected">): void {
   const { personId, reason, message } = env.data;
@@ -24,10 +23,4 @@ export function noteRejection(memory: RejectionMemory, env: EnvelopeOf<"Enrollme
     memory.set(personId, forPerson);
   }
   forPerson.set(sha, { code: reason, message });
-}
-
-/** The sha256 a rejection message names, when it names exactly one. */
-export function shaNamedIn(message: string): string | null {
-  const shas = new Set(message.match(SHA256) ?? []);
-  return shas.size === 1 ? ([...shas][0] as string) : null;
 }

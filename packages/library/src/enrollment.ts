@@ -2,8 +2,6 @@ import { randomUUID } from "node:crypto";
 import type { ConsumerMessages } from "@nats-io/jetstream";
 import type { Bus } from "@persona/bus";
 import { type AnyEnvelope, AnyEnvelopeSchema, type BlobRef, type DataOf } from "@persona/contracts";
-import { CliError } from "../errors.ts";
-import { shaNamedIn } from "../library/rejections.ts";
 
 /**
  * The client side of enrollment. The protocol:
@@ -33,14 +31,16 @@ export interface EnrollmentResult {
   photos: PhotoResult[];
 }
 
-export class EnrollmentTimeoutError extends CliError {
+/** No answer to every photo in time. `exitCode` 1 for the CLI. */
+export class EnrollmentTimeoutError extends Error {
   override name = "EnrollmentTimeoutError";
+  readonly exitCode = 1;
   constructor(
     message: string,
     readonly partial: EnrollmentResult,
     options?: { cause?: unknown },
   ) {
-    super(message, 1, options);
+    super(message, options);
   }
 }
 
@@ -192,4 +192,12 @@ export class EnrollmentWatcher {
 function dedupePhotos(photos: BlobRef[]): BlobRef[] {
   const seen = new Set<string>();
   return photos.filter((p) => !seen.has(p.sha256) && seen.add(p.sha256) !== undefined);
+}
+
+const SHA256 = /\b[0-9a-f]{64}\b/g;
+
+/** The sha256 a rejection message names, when it names exactly one. */
+export function shaNamedIn(message: string): string | null {
+  const shas = new Set(message.match(SHA256) ?? []);
+  return shas.size === 1 ? ([...shas][0] as string) : null;
 }
