@@ -28,6 +28,11 @@ export const configSchema = z.strictObject({
   /** A track with only one shot is named only at or above this similarity. Default: the name threshold + 0.01. */
   RECOGNIZER_SINGLE_SHOT_THRESHOLD: z.coerce.number().min(-1).max(1).optional(),
   RECOGNIZER_MIN_UNKNOWN_SHOTS: env.int(1, 1, 100),
+  /**
+   * Track fusion: the mean embedding of a track's shots names the track at the naming threshold once it has this
+   * many shots and no shot voted for anyone else (0 = off). See trackVote.ts.
+   */
+  RECOGNIZER_FUSED_MIN_SHOTS: env.int(3, 0, 100),
   /** Enrollment: a second face at most this fraction of the main face's area is ignored as background. */
   ENROLL_BACKGROUND_FACE_RATIO: env.num(0.4, 0, 1),
 });

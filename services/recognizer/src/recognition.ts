@@ -4,7 +4,15 @@ import { encodeEmbedding } from "@persona/library";
 import { type Embedder, ImageDecodeError, decodeImage } from "@persona/vision";
 import type { LibraryGallery } from "./libraryGallery.ts";
 import { TrackContentionError, type TrackStore } from "./trackStore.ts";
-import { type ShotMatch, type TrackVoteState, type VoteOptions, addShot, decideTrack, readyToConclude } from "./trackVote.ts";
+import {
+  type FusedMatcher,
+  type ShotMatch,
+  type TrackVoteState,
+  type VoteOptions,
+  addShot,
+  decideTrack,
+  readyToConclude,
+} from "./trackVote.ts";
 
 export interface RecognitionDeps {
   bus: Bus;
@@ -94,11 +102,19 @@ export function recognitionHandlers(d: RecognitionDeps) {
       best: best
         ? { personId: best.personId, name: d.gallery.nameOf(best.personId), similarity: best.similarity, margin: best.margin }
         : null,
+      embedding,
+    };
+    const matchFused: FusedMatcher = (probe) => {
+      const f = d.gallery.gallery.decide(probe, { threshold: -2, minMargin: 0 });
+      const b = f.kind === "known" ? f : f.best ? { ...f.best, margin: f.margin ?? 0 } : null;
+      return b ? { personId: b.personId, name: d.gallery.nameOf(b.personId), similarity: b.similarity, margin: b.margin } : null;
     };
     let outcome: ReturnType<typeof addShot>;
     let state: TrackVoteState;
     try {
-      ({ state, result: outcome } = await d.tracks.modify(data.cameraId, data.trackId, (s) => addShot(s, env.id, match, d.vote)));
+      ({ state, result: outcome } = await d.tracks.modify(data.cameraId, data.trackId, (s) =>
+        addShot(s, env.id, match, d.vote, matchFused),
+      ));
     } catch (err) {
       if (err instanceof TrackContentionError) return retry(err.message, 200);
       throw err;

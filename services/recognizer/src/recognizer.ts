@@ -30,6 +30,7 @@ export function voteOptions(s: RecognizerSettings, spec: EmbedderSpec): VoteOpti
     minShare: s.RECOGNIZER_VOTE_MIN_SHARE,
     singleShotThreshold: s.RECOGNIZER_SINGLE_SHOT_THRESHOLD ?? nameThreshold + 0.01,
     minUnknownShots: s.RECOGNIZER_MIN_UNKNOWN_SHOTS,
+    fusedMinShots: s.RECOGNIZER_FUSED_MIN_SHOTS,
   };
 }
 

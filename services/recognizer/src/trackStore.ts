@@ -33,6 +33,9 @@ const StateSchema = z.object({
     .object({ startedAt: z.string(), endedAt: z.string(), frames: z.number(), shots: z.number(), bestQuality: z.number() })
     .nullable(),
   concluded: z.boolean(),
+  embeddingSum: z.array(z.number()).optional(),
+  fusedShots: z.number().optional(),
+  fused: z.object({ personId: z.string(), name: z.string(), similarity: z.number(), margin: z.number() }).nullable().optional(),
 });
 
 /**

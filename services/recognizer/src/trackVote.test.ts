@@ -1,6 +1,14 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { type ShotMatch, type VoteOptions, addShot, decideTrack, newTrackState, readyToConclude } from "./trackVote.ts";
+import {
+  type FusedMatcher,
+  type ShotMatch,
+  type VoteOptions,
+  addShot,
+  decideTrack,
+  newTrackState,
+  readyToConclude,
+} from "./trackVote.ts";
 
 const o: VoteOptions = {
   nameThreshold: 0.9,
@@ -10,6 +18,7 @@ const o: VoteOptions = {
   minShare: 0.6,
   singleShotThreshold: 0.95,
   minUnknownShots: 1,
+  fusedMinShots: 3,
 };
 const shot = (personId: string | null, similarity: number, margin = 0.1, name = personId ?? ""): ShotMatch => ({
   best: personId === null ? null : { personId, name, similarity, margin },
@@ -98,4 +107,67 @@ test("a track concludes when it ended and all its shots were processed, once", (
   assert.equal(readyToConclude(s), true);
   s.concluded = true;
   assert.equal(readyToConclude(s), false);
+});
+
+// track fusion: a fixed "gallery" of two unit vectors, ann = e0 and bob = e1, matched by dot product
+const unit = (v: number[]) => {
+  const n = Math.hypot(...v);
+  return v.map((x) => x / n);
+};
+const gallery: FusedMatcher = (p) => {
+  const ann = p[0] as number;
+  const bob = p[1] as number;
+  const [best, other] = ann >= bob ? [{ id: "ann", s: ann }, bob] : [{ id: "bob", s: bob }, ann];
+  return { personId: best.id, name: best.id, similarity: best.s, margin: best.s - other };
+};
+// a shot of ann seen through noise: similarity ~0.89 each (under the 0.9 naming threshold), noise in other directions
+const noisyAnn = (i: number) => unit([0.89, 0.05, ...[0, 1, 2, 3].map((k) => (k === i % 4 ? 0.45 : 0))]);
+
+test("fusion: shots each just under the naming threshold, all pointing at one person, name the track once averaged", () => {
+  const s = newTrackState("cam", "t1");
+  const outcomes = [0, 1, 2, 3].map((i) => {
+    const e = noisyAnn(i);
+    return addShot(s, `d${i}`, { best: gallery(Float32Array.from(e)), embedding: e }, o, gallery);
+  });
+  assert.ok(
+    outcomes.slice(0, 2).every((x) => (x.kind === "recognized" ? x.decision === "probable" : true)),
+    "2 shots: not yet",
+  );
+  const d = decideTrack(s, o);
+  assert.equal(d.kind, "recognized");
+  assert.equal(d.kind === "recognized" && d.by, "fused");
+  assert.equal(d.kind === "recognized" && d.personId, "ann");
+  assert.ok(d.kind === "recognized" && d.similarity >= o.nameThreshold);
+  const last = outcomes[3];
+  assert.equal(last?.kind === "recognized" && last.decision, "confirmed");
+});
+
+test("fusion never names a track in which a shot voted for someone else, nor with fewer shots than required, nor when off", () => {
+  const s = newTrackState("cam", "t1");
+  for (const i of [0, 1, 2, 3]) {
+    const e = noisyAnn(i);
+    addShot(s, `d${i}`, { best: gallery(Float32Array.from(e)), embedding: e }, o, gallery);
+  }
+  addShot(s, "dbob", shot("bob", 0.95), o, gallery);
+  assert.notEqual(decideTrack(s, o).kind, "recognized");
+
+  const few = newTrackState("cam", "t2");
+  for (const i of [0, 1])
+    addShot(few, `d${i}`, { best: gallery(Float32Array.from(noisyAnn(i))), embedding: noisyAnn(i) }, o, gallery);
+  assert.notEqual(decideTrack(few, o).kind, "recognized");
+
+  const off = { ...o, fusedMinShots: 0 };
+  const s3 = newTrackState("cam", "t3");
+  for (const i of [0, 1, 2, 3])
+    addShot(s3, `d${i}`, { best: gallery(Float32Array.from(noisyAnn(i))), embedding: noisyAnn(i) }, off, gallery);
+  assert.notEqual(decideTrack(s3, off).kind, "recognized");
+  assert.equal(s3.embeddingSum, undefined);
+});
+
+test("fusion: a redelivered shot is not added to the sum twice", () => {
+  const s = newTrackState("cam", "t1");
+  const e = noisyAnn(0);
+  addShot(s, "d0", { best: gallery(Float32Array.from(e)), embedding: e }, o, gallery);
+  addShot(s, "d0", { best: gallery(Float32Array.from(e)), embedding: e }, o, gallery);
+  assert.equal(s.fusedShots, 1);
 });

@@ -19,13 +19,33 @@ export interface VoteOptions {
   singleShotThreshold: number;
   /** Unknown shots a track needs before it is concluded "unknown" rather than "undecided". */
   minUnknownShots: number;
+  /**
+   * Track fusion: the mean of the track's shot embeddings is matched like one probe, and names the track when it
+   * reaches `nameThreshold` with `minMargin`, over at least this many shots, and no shot voted for anyone else.
+   * Averaging frames cancels per-frame noise (blur, pose, compression) the way template aggregation does in IJB
+   * protocols; a low-resolution clip whose single shots sit just under the open-set threshold is named this way.
+   * 0 turns fusion off.
+   */
+  fusedMinShots: number;
 }
 
 /** What one shot matched, before voting. */
 export interface ShotMatch {
   /** The best person, if any is enrolled. */
-  best: { personId: string; name: string; similarity: number; margin: number } | null;
+  best: Match | null;
+  /** The shot's L2-normalised embedding, for track fusion (optional). */
+  embedding?: ArrayLike<number>;
 }
+
+export interface Match {
+  personId: string;
+  name: string;
+  similarity: number;
+  margin: number;
+}
+
+/** Matches a unit vector against the gallery (the track's fused embedding). */
+export type FusedMatcher = (probe: Float32Array) => Match | null;
 
 export type ShotOutcome =
   | {
@@ -56,12 +76,26 @@ export interface TrackVoteState {
   unknownVotes: number;
   /** Best similarity to anyone over all shots. */
   bestSimilarity: number;
+  /** Sum of the shots' unit embeddings (track fusion); absent in states written before fusion. */
+  embeddingSum?: number[];
+  fusedShots?: number;
+  /** The fused embedding's best match after the latest shot. */
+  fused?: Match | null;
   ended: { startedAt: string; endedAt: string; frames: number; shots: number; bestQuality: number } | null;
   concluded: boolean;
 }
 
 export type TrackDecision =
-  | { kind: "recognized"; personId: string; name: string; similarity: number; agreeing: number; total: number }
+  | {
+      kind: "recognized";
+      personId: string;
+      name: string;
+      similarity: number;
+      agreeing: number;
+      total: number;
+      /** "votes": enough single shots agreed; "fused": the track's mean embedding matched. */
+      by: "votes" | "fused";
+    }
   | { kind: "unknown"; bestSimilarity: number }
   | { kind: "undecided"; reason: string };
 
@@ -102,8 +136,10 @@ export function decideTrack(s: TrackVoteState, o: VoteOptions): TrackDecision {
     const share = t.votes / named;
     const singleShot = total === 1 && t.votes === 1 && t.bestSimilarity >= o.singleShotThreshold && s.ended !== null;
     if ((t.votes >= o.minAgreeing || singleShot) && share >= o.minShare) {
-      return { kind: "recognized", personId, name: t.name, similarity: t.bestSimilarity, agreeing: t.votes, total };
+      return { kind: "recognized", personId, name: t.name, similarity: t.bestSimilarity, agreeing: t.votes, total, by: "votes" };
     }
+    const fused = fusedDecision(s, o);
+    if (fused) return fused;
     if (s.unknownVotes >= o.minUnknownShots && s.unknownVotes > named)
       return { kind: "unknown", bestSimilarity: s.bestSimilarity };
     return {
@@ -111,18 +147,67 @@ export function decideTrack(s: TrackVoteState, o: VoteOptions): TrackDecision {
       reason: `${t.votes} of ${total} shot(s) named ${t.name}; ${o.minAgreeing} agreeing and a ${Math.round(o.minShare * 100)}% share needed`,
     };
   }
+  const fused = fusedDecision(s, o);
+  if (fused) return fused;
   if (s.unknownVotes >= o.minUnknownShots) return { kind: "unknown", bestSimilarity: s.bestSimilarity };
   return { kind: "undecided", reason: s.processed === 0 ? "no shot was processed" : "too few shots" };
+}
+
+/** The track named by its fused embedding, when fusion is on, has enough shots and no shot named anyone else. */
+function fusedDecision(s: TrackVoteState, o: VoteOptions): Extract<TrackDecision, { kind: "recognized" }> | null {
+  const f = s.fused;
+  const shots = s.fusedShots ?? 0;
+  if (o.fusedMinShots <= 0 || !f || shots < o.fusedMinShots) return null;
+  if (f.similarity < o.nameThreshold || f.margin < o.minMargin) return null;
+  if (Object.keys(s.tally).some((id) => id !== f.personId)) return null;
+  return {
+    kind: "recognized",
+    personId: f.personId,
+    name: f.name,
+    similarity: f.similarity,
+    agreeing: shots,
+    total: s.processed,
+    by: "fused",
+  };
+}
+
+/** Adds a shot's embedding to the track's sum and re-matches the normalised mean. */
+function fuse(s: TrackVoteState, embedding: ArrayLike<number>, match: FusedMatcher): void {
+  const n = embedding.length;
+  let sum = s.embeddingSum;
+  if (!sum || sum.length !== n) {
+    sum = new Array<number>(n).fill(0);
+    s.fusedShots = 0;
+  }
+  let norm = 0;
+  for (let i = 0; i < n; i++) norm += (embedding[i] as number) ** 2;
+  const inv = norm > 0 ? 1 / Math.sqrt(norm) : 0;
+  for (let i = 0; i < n; i++) sum[i] = (sum[i] as number) + (embedding[i] as number) * inv;
+  s.embeddingSum = sum.map((v) => Math.round(v * 1e6) / 1e6);
+  s.fusedShots = (s.fusedShots ?? 0) + 1;
+  let total = 0;
+  for (const v of s.embeddingSum) total += v * v;
+  const probe = new Float32Array(n);
+  const k = total > 0 ? 1 / Math.sqrt(total) : 0;
+  for (let i = 0; i < n; i++) probe[i] = (s.embeddingSum[i] as number) * k;
+  s.fused = match(probe);
 }
 
 /**
  * Adds one shot (idempotent by detection id) and returns its outcome: "confirmed" when the track's vote names the
  * person, "probable" when only this shot points at someone, "unknown" otherwise.
  */
-export function addShot(s: TrackVoteState, detectionId: string, m: ShotMatch, o: VoteOptions): ShotOutcome {
+export function addShot(
+  s: TrackVoteState,
+  detectionId: string,
+  m: ShotMatch,
+  o: VoteOptions,
+  matchFused?: FusedMatcher,
+): ShotOutcome {
   const existing = s.shots[detectionId];
   if (existing) return existing;
   s.processed++;
+  if (m.embedding && matchFused && o.fusedMinShots > 0) fuse(s, m.embedding, matchFused);
   const b = m.best;
   if (b) s.bestSimilarity = Math.max(s.bestSimilarity, b.similarity);
   const votes = b !== null && b.similarity >= o.nameThreshold && b.margin >= o.minMargin;
