@@ -59,6 +59,8 @@ export class LibraryFollower {
           this.state.seq = Math.max(this.state.seq, m.seq);
           this.log.error({ err, seq: m.seq }, "cannot apply LIBRARY message; skipped");
         }
+        // the stream's last message may have been deleted (an erased person): nothing pending is caught up too
+        if (m.info.pending === 0 && this.targetSeq > this.state.seq) this.targetSeq = this.state.seq;
         this.notify();
       }
     })();

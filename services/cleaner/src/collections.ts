@@ -1,0 +1,52 @@
+import {
+  ALERTS_COLLECTION,
+  ATTENDANCE_COLLECTION,
+  type Collection,
+  type CollectionDef,
+  type Doc,
+  type DocumentStore,
+  PEOPLE_COLLECTION,
+  PRESENCE_COLLECTION,
+  SIGHTINGS_COLLECTION,
+  type SightingDoc,
+} from "@persona/store";
+
+/**
+ * The store collections the cleaner deletes from. The first five are the store's repositories; the other three are the
+ * portal projections' own bookkeeping (declared here with the portal's names and indexes: services do not import each
+ * other; the erasure test runs the real projections and checks every read model, so a rename is caught).
+ */
+export const PERSON_TEMPLATES: CollectionDef = { name: "person_templates", indexes: [{ fields: ["personId"] }] };
+export const PRESENCE_CONCLUDED: CollectionDef = { name: "presence_concluded", indexes: [{ fields: ["endedAt"] }] };
+export const ATTENDANCE_SPANS: CollectionDef = { name: "attendance_spans", indexes: [{ fields: ["personId", "day"] }] };
+
+export interface CleanerCollections {
+  people: Collection<Doc>;
+  personTemplates: Collection<Doc>;
+  sightings: Collection<SightingDoc>;
+  presence: Collection<Doc>;
+  presenceConcluded: Collection<Doc>;
+  attendance: Collection<Doc>;
+  attendanceSpans: Collection<Doc>;
+  alerts: Collection<Doc & { cropKey?: string | null }>;
+}
+
+export async function openCollections(store: DocumentStore): Promise<CleanerCollections> {
+  return {
+    people: await store.collection(PEOPLE_COLLECTION),
+    personTemplates: await store.collection(PERSON_TEMPLATES),
+    sightings: await store.collection<SightingDoc>(SIGHTINGS_COLLECTION),
+    presence: await store.collection(PRESENCE_COLLECTION),
+    presenceConcluded: await store.collection(PRESENCE_CONCLUDED),
+    attendance: await store.collection(ATTENDANCE_COLLECTION),
+    attendanceSpans: await store.collection(ATTENDANCE_SPANS),
+    alerts: await store.collection(ALERTS_COLLECTION),
+  };
+}
+
+/** A crop locator of the sightings read model (`obj:<bucket>/<key>` or `msg:SIGHTINGS/<seq>`) naming an object. */
+export function objectOfLocator(cropId: string | null | undefined): { bucket: string; key: string } | null {
+  if (!cropId) return null;
+  const m = /^obj:([a-z0-9-]+)\/(.+)$/.exec(cropId);
+  return m ? { bucket: m[1] as string, key: m[2] as string } : null;
+}
