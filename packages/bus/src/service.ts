@@ -98,8 +98,12 @@ export async function runService<S extends z.ZodObject>(def: ServiceDefinition<S
     await bus.applyTopology();
     const b = bus;
     health.addCheck({ name: "nats", check: () => b.readiness() });
+    // not ready (no traffic, no rollout progress) until the service's own start has finished
+    let started = false;
+    health.addCheck({ name: "started", check: () => (started ? { ok: true } : { ok: false, detail: "starting" }) });
     running = await def.start({ config, log, metrics, bus, health });
     for (const c of running.checks ?? []) health.addCheck(c);
+    started = true;
     log.info("ready");
   } catch (err) {
     log.fatal({ err }, "failed to start");

@@ -49,7 +49,9 @@ export async function ensureStream(jsm: JetStreamManager, s: StreamDecl, opts: T
       c.max_msg_size !== want.max_msg_size ||
       c.duplicate_window !== want.duplicate_window ||
       c.subjects.join(",") !== want.subjects?.join(",") ||
-      c.description !== want.description;
+      c.description !== want.description ||
+      // a stream created on one server is raised to the cluster's replicas (and back) in place
+      c.num_replicas !== want.num_replicas;
     if (c.retention !== want.retention) {
       throw new TopologyError(
         `stream ${s.name} exists with retention ${c.retention}, declared ${want.retention}: retention cannot change in place; ` +
@@ -57,9 +59,9 @@ export async function ensureStream(jsm: JetStreamManager, s: StreamDecl, opts: T
       );
     }
     if (differs) {
-      const { retention: _r, storage: _s, num_replicas: _n, ...update } = want;
+      const { retention: _r, storage: _s, ...update } = want;
       await jsm.streams.update(s.name, update);
-      log.info({ stream: s.name }, "stream updated to declared config");
+      log.info({ stream: s.name, replicas: opts.replicas }, "stream updated to declared config");
     }
   } catch (err) {
     if (!isNotFound(err)) throw err;

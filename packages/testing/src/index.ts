@@ -1,2 +1,3 @@
 export * from "@persona/runtime/nats-server";
 export * from "./wait.ts";
+export * from "./natsCluster.ts";

@@ -1,0 +1,189 @@
+// Recognizer scale-out: 1, 2 and 4 real recognizer processes (services/recognizer/src/main.ts) on one work queue, on
+// one nats-server (or, with --cluster, a 3-server cluster with R3 streams as in deploy/k8s). Prints faces/s, the
+// speed-up over one replica, and what each face costs in CPU (recognizer processes and nats-server, from
+// /proc/<pid>/stat), which deploy/k8s/README.md turns into a sizing model.
+// Usage: node --import tsx services/recognizer/bench/scaleout.bench.ts [--faces 400] [--replicas 1,2,4] [--cluster] [--json]
+import { type ChildProcess, spawn } from "node:child_process";
+import { readFileSync, readdirSync } from "node:fs";
+import { availableParallelism, loadavg } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { Bus } from "@persona/bus";
+import type { EnvelopeOf } from "@persona/contracts";
+import { ServiceMetrics, createLogger, datasetsDir, repoRoot } from "@persona/runtime";
+import { type NatsServerHandle, startNatsCluster, startNatsServer, waitFor } from "@persona/testing";
+import { FaceDetector, decodeImage, detectAndAlign, embedderSpec, encodeJpeg } from "@persona/vision";
+
+const { values } = parseArgs({
+  options: {
+    faces: { type: "string", default: "400" },
+    replicas: { type: "string", default: "1,2,4" },
+    concurrency: { type: "string", default: "2" },
+    cluster: { type: "boolean", default: false },
+    json: { type: "boolean", default: false },
+  },
+});
+const faces = Number(values.faces);
+const replicaCounts = (values.replicas ?? "1,2,4").split(",").map(Number);
+const say = (s: string) => process.stderr.write(`${s}\n`);
+
+/** CPU seconds (user + system) a process has used so far. */
+function cpuSeconds(pid: number | undefined): number {
+  if (pid === undefined) return 0;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+  } catch {
+    return 0;
+  }
+}
+
+// 1. aligned chips from LFW, one per person (the camera's chips: the embedder's template)
+const lfw = join(datasetsDir(), "lfw");
+const detector = await FaceDetector.create();
+const chips: { jpeg: Buffer; quality: number }[] = [];
+for (const person of readdirSync(lfw).sort()) {
+  if (chips.length >= 100) break;
+  let files: string[];
+  try {
+    files = readdirSync(join(lfw, person)).filter((f) => f.endsWith(".jpg"));
+  } catch {
+    continue;
+  }
+  if (!files[0]) continue;
+  const [face] = await detectAndAlign(await decodeImage(join(lfw, person, files[0])), {
+    detector,
+    template: embedderSpec("dlib-resnet29").template,
+  });
+  if (face) chips.push({ jpeg: await encodeJpeg(face.chip, 90), quality: face.quality.score });
+}
+await detector.dispose();
+say(`prepared ${chips.length} aligned chips; ${availableParallelism()} cores, load ${loadavg()[0]?.toFixed(2)}`);
+
+interface Result {
+  replicas: number;
+  faces: number;
+  seconds: number;
+  facesPerSecond: number;
+  speedup: number;
+  recognizerCpuMsPerFace: number;
+  natsCpuMsPerFace: number;
+  /** Bytes the outcomes add to SIGHTINGS per face (one replica's copy). */
+  sightingsBytesPerFace: number;
+}
+const results: Result[] = [];
+const log = createLogger("bench", "silent");
+
+for (const replicas of replicaCounts) {
+  const cluster = values.cluster ? await startNatsCluster() : undefined;
+  const single = cluster ? undefined : await startNatsServer();
+  const servers: readonly NatsServerHandle[] = cluster ? cluster.servers : [single as NatsServerHandle];
+  const url = cluster ? cluster.url : (single as NatsServerHandle).url;
+  const bus = await Bus.connect({ url, service: "bench", log, metrics: new ServiceMetrics("bench"), replicas: cluster ? 3 : 1 });
+  await bus.applyTopology();
+  const procs: ChildProcess[] = [];
+  for (let i = 0; i < replicas; i++) {
+    procs.push(
+      spawn(process.execPath, ["--import", "tsx", join(repoRoot(), "services/recognizer/src/main.ts")], {
+        env: {
+          ...process.env,
+          NATS_URL: url,
+          NATS_REPLICAS: cluster ? "3" : "1",
+          HEALTH_PORT: "0",
+          LOG_LEVEL: "warn",
+          RECOGNIZER_CONCURRENCY: values.concurrency,
+        },
+        stdio: ["ignore", "ignore", "inherit"],
+      }),
+    );
+  }
+  await waitFor(async () => (await bus.jsm.consumers.info("DETECTIONS", "recognizers")).num_waiting >= replicas, {
+    timeoutMs: 120_000,
+    message: "recognizers pulling",
+  });
+  const envelopes: EnvelopeOf<"FaceDetected">[] = [];
+  for (let i = 0; i < faces; i++) {
+    const c = chips[i % chips.length];
+    if (!c) break;
+    envelopes.push(
+      bus.envelope("FaceDetected", {
+        cameraId: "bench",
+        trackId: `t${i}`,
+        shot: 1,
+        frameNo: i,
+        frameAt: new Date().toISOString(),
+        frameSize: { width: 250, height: 250 },
+        box: { x: 70, y: 70, width: 110, height: 110 },
+        keypoints: [
+          [100, 110],
+          [150, 110],
+        ],
+        detectorScore: 0.9,
+        quality: { score: c.quality, faceSize: 110, eyeDistance: 50, sharpness: 100, yaw: 0, pitch: 0, roll: 0 },
+        crop: { kind: "inline", contentType: "image/jpeg", base64: c.jpeg.toString("base64") },
+      }),
+    );
+  }
+  const cpu0 = procs.map((p) => cpuSeconds(p.pid));
+  const nats0 = servers.map((s) => cpuSeconds(s.pid));
+  const started = performance.now();
+  await Promise.all(envelopes.map((e) => bus.publish(e)));
+  const sightings = await waitFor(
+    async () => {
+      const info = await bus.jsm.streams.info("SIGHTINGS");
+      return info.state.messages >= faces ? info : undefined;
+    },
+    { timeoutMs: 900_000, intervalMs: 100, message: "all outcomes published" },
+  );
+  const seconds = (performance.now() - started) / 1000;
+  const recCpu = procs.reduce((a, p, i) => a + cpuSeconds(p.pid) - (cpu0[i] ?? 0), 0);
+  const natsCpu = servers.reduce((a, s, i) => a + cpuSeconds(s.pid) - (nats0[i] ?? 0), 0);
+  const facesPerSecond = faces / seconds;
+  const one = results[0];
+  results.push({
+    replicas,
+    faces,
+    seconds,
+    facesPerSecond,
+    speedup: one ? facesPerSecond / (one.facesPerSecond / 1) : 1,
+    recognizerCpuMsPerFace: (recCpu * 1000) / faces,
+    natsCpuMsPerFace: (natsCpu * 1000) / faces,
+    sightingsBytesPerFace: sightings.state.bytes / faces,
+  });
+  say(
+    `${replicas} replica(s): ${faces} faces in ${seconds.toFixed(2)} s = ${facesPerSecond.toFixed(1)} faces/s; ` +
+      `recognizer CPU ${((recCpu * 1000) / faces).toFixed(1)} ms/face, nats-server ${((natsCpu * 1000) / faces).toFixed(2)} ms/face; ` +
+      `${(sightings.state.bytes / faces).toFixed(0)} bytes/face on SIGHTINGS`,
+  );
+  for (const p of procs) p.kill("SIGTERM");
+  await Promise.all(procs.map((p) => new Promise((r) => (p.exitCode !== null ? r(null) : p.once("exit", r)))));
+  await bus.close();
+  await (cluster ? cluster.dispose() : single?.dispose());
+}
+
+const setup = values.cluster ? "3-server cluster, R3 streams" : "one nats-server, R1 streams";
+if (values.json) {
+  process.stdout.write(
+    `${JSON.stringify({ bench: "recognizer-scaleout", setup, cores: availableParallelism(), results }, null, 2)}\n`,
+  );
+} else {
+  process.stdout.write(
+    `recognizer scale-out (${setup}; ${availableParallelism()} cores; RECOGNIZER_CONCURRENCY=${values.concurrency} per replica)\n`,
+  );
+  process.stdout.write(
+    "replicas  faces  seconds  faces/s  speed-up  recognizer CPU ms/face  nats CPU ms/face  SIGHTINGS bytes/face\n",
+  );
+  for (const r of results) {
+    process.stdout.write(
+      `${String(r.replicas).padEnd(9)} ${String(r.faces).padEnd(6)} ${r.seconds.toFixed(2).padEnd(8)} ${r.facesPerSecond.toFixed(1).padEnd(8)} ` +
+        `${r.speedup.toFixed(2).padEnd(9)} ${r.recognizerCpuMsPerFace.toFixed(1).padEnd(23)} ${r.natsCpuMsPerFace.toFixed(2).padEnd(17)} ` +
+        `${r.sightingsBytesPerFace.toFixed(0)}\n`,
+    );
+  }
+  const best = results.reduce((a, b) => (b.facesPerSecond > a.facesPerSecond ? b : a));
+  process.stdout.write(
+    `throughput peaks at ${best.replicas} replica(s) (${best.facesPerSecond.toFixed(1)} faces/s) on ${availableParallelism()} cores: ` +
+      "beyond one replica per free core, replicas only share the same cores\n",
+  );
+}
