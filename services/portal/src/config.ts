@@ -7,6 +7,39 @@ export const configSchema = z.strictObject({
   STORE_URL: z.string().default("sqlite:./data/persona.db"),
   PORTAL_PORT: env.port(8080),
   PORTAL_HOST: env.str("127.0.0.1"),
+  /** The first admin, created at start only when no user exists (or use `persona users add NAME --role admin`). */
+  PORTAL_ADMIN_USER: z.string().min(1).max(64).optional(),
+  PORTAL_ADMIN_PASSWORD: z.string().min(8).max(1024).optional(),
+  /** Session lifetime in hours. */
+  PORTAL_SESSION_HOURS: env.num(12, 0.1, 24 * 30),
+  /** Mark the session cookie Secure (set when the portal is served over HTTPS). */
+  PORTAL_SECURE_COOKIES: env.bool(false),
+  /** Live view URLs of cameras: "cam1=http://host:8090/live,cam2=..." (shown by GET /api/v1/cameras). */
+  PORTAL_LIVE_URLS: z
+    .string()
+    .default("")
+    .transform((s, ctx) => {
+      const out: Record<string, string> = {};
+      for (const part of s
+        .split(",")
+        .map((p) => p.trim())
+        .filter(Boolean)) {
+        const i = part.indexOf("=");
+        if (i <= 0 || !/^https?:\/\//.test(part.slice(i + 1))) {
+          ctx.addIssue({ code: "custom", message: `expected cameraId=http(s)://..., got ${JSON.stringify(part)}` });
+          return z.NEVER;
+        }
+        out[part.slice(0, i)] = part.slice(i + 1);
+      }
+      return out;
+    }),
+  /** Express "trust proxy" behind an ingress: "false" (default), a hop count, or addresses/subnets. */
+  PORTAL_TRUST_PROXY: z
+    .string()
+    .default("false")
+    .transform((v) => (v === "false" ? false : v === "true" ? true : /^\d+$/.test(v) ? Number(v) : v)),
+  /** The built web app; default <repo>/web/dist when it exists. */
+  PORTAL_WEB_DIST: z.string().optional(),
   /** IANA time zone in which attendance days are counted. Default: the host's. */
   ATTENDANCE_TIME_ZONE: z
     .string()

@@ -1,7 +1,7 @@
 import { runService } from "@persona/bus";
 import { openStore, redactStoreUrl, storeConfigFromEnv } from "@persona/store";
+import { startPortal } from "./app.ts";
 import { configSchema } from "./config.ts";
-import { startProjections } from "./projections/index.ts";
 
 await runService({
   name: "portal",
@@ -10,11 +10,31 @@ await runService({
     const storeConfig = storeConfigFromEnv({ ...process.env, STORE_URL: config.STORE_URL });
     const store = await openStore(storeConfig);
     log.info({ store: redactStoreUrl(storeConfig.url), timeZone: config.ATTENDANCE_TIME_ZONE }, "store open");
-    const projections = await startProjections({ bus, store, log, timeZone: config.ATTENDANCE_TIME_ZONE });
+    if ((config.PORTAL_ADMIN_USER === undefined) !== (config.PORTAL_ADMIN_PASSWORD === undefined)) {
+      log.warn("PORTAL_ADMIN_USER and PORTAL_ADMIN_PASSWORD go together; no first admin created from the environment");
+    }
+    const portal = await startPortal({
+      bus,
+      store,
+      log,
+      port: config.PORTAL_PORT,
+      host: config.PORTAL_HOST,
+      admin:
+        config.PORTAL_ADMIN_USER !== undefined && config.PORTAL_ADMIN_PASSWORD !== undefined
+          ? { username: config.PORTAL_ADMIN_USER, password: config.PORTAL_ADMIN_PASSWORD }
+          : undefined,
+      timeZone: config.ATTENDANCE_TIME_ZONE,
+      liveUrls: config.PORTAL_LIVE_URLS,
+      sessionTtlMs: config.PORTAL_SESSION_HOURS * 3600_000,
+      secureCookies: config.PORTAL_SECURE_COOKIES,
+      webDist: config.PORTAL_WEB_DIST,
+      trustProxy: config.PORTAL_TRUST_PROXY,
+    });
     return {
+      checks: portal.checks,
       async stop() {
-        // finish the event being applied before closing the store under it
-        await projections.stop();
+        // stop serving, then finish the event being applied before closing the store under it
+        await portal.stop();
         await store.close();
       },
     };

@@ -1,8 +1,9 @@
 import { z } from "zod";
 import type { CollectionDef, DocumentStore, Filter, WriteOp } from "../types.ts";
-import { EntityId, type Page, UtcTime, type UtcTimeInput, ValidatedCollection, timeRange } from "./common.ts";
+import { EntityId, ObjectKey, type Page, UtcTime, type UtcTimeInput, ValidatedCollection, timeRange } from "./common.ts";
 
-export const AlertSeverity = z.enum(["info", "warning", "critical"]);
+/** "low" | "medium" | "high" | "critical" are the contracts' alert severities; "info" | "warning" are older values. */
+export const AlertSeverity = z.enum(["info", "warning", "low", "medium", "high", "critical"]);
 export const AlertStatus = z.enum(["raised", "acknowledged", "resolved"]);
 
 export const AlertDoc = z
@@ -15,10 +16,17 @@ export const AlertDoc = z
     message: z.string().max(2000).default(""),
     cameraId: EntityId.nullable().default(null),
     personId: EntityId.nullable().default(null),
+    /** The alert kind (contracts' AlertKind), the visit (track) and the sighting that raised it, when known. */
+    kind: z.string().min(1).max(100).nullable().default(null),
+    trackId: EntityId.nullable().default(null),
+    sightingId: z.string().min(1).max(200).nullable().default(null),
+    /** Object key of the crop shown with the alert (see the portal's media routes). */
+    cropKey: ObjectKey.nullable().default(null),
     at: UtcTime,
     acknowledgedBy: z.string().min(1).max(200).nullable().default(null),
     acknowledgedAt: UtcTime.nullable().default(null),
     resolvedAt: UtcTime.nullable().default(null),
+    resolvedBy: z.string().min(1).max(200).nullable().default(null),
   })
   .superRefine((a, ctx) => {
     if (a.status === "acknowledged" && (a.acknowledgedBy === null || a.acknowledgedAt === null)) {

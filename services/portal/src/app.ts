@@ -1,0 +1,316 @@
+import { existsSync } from "node:fs";
+import { type Server as HttpServer, createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { Bus, ConsumerLoop } from "@persona/bus";
+import { EnrollmentWatcher } from "@persona/library";
+import type { Logger, ReadinessCheck } from "@persona/runtime";
+import { AlertsRepository, type DocumentStore, ValidatedCollection } from "@persona/store";
+import express, { type Request } from "express";
+import multer from "multer";
+import { Server as SocketServer } from "socket.io";
+import { startAlertConsumer } from "./alerts/consumer.ts";
+import { startAlertsProjection } from "./alerts/projection.ts";
+import type { AlertRules } from "./alerts/rules.ts";
+import { RulesStore } from "./alerts/rulesStore.ts";
+import { DEFAULT_LIMITS, type LimiterOptions, LoginLimiter } from "./auth/loginLimiter.ts";
+import { SESSION_COOKIE, type Session, SessionStore, cookieValue } from "./auth/sessions.ts";
+import { Users } from "./auth/users.ts";
+import { CameraDirectory } from "./cameras.ts";
+import { type PortalContext, ResolvedUnknownDoc } from "./context.ts";
+import { Api } from "./http/api.ts";
+import { ApiError, errorHandler, sendError } from "./http/errors.ts";
+import { LIVE_ROOM, LivePush } from "./live/push.ts";
+import { MediaStore } from "./media.ts";
+import { openReadModels } from "./projections/readModels.ts";
+import { type RunningProjections, startProjections } from "./projections/runner.ts";
+import { HOST_TIME_ZONE } from "./projections/attendance.ts";
+import { authRoutes } from "./routes/auth.ts";
+import { otherRoutes } from "./routes/other.ts";
+import { MAX_PHOTO_BYTES, MAX_PHOTOS, peopleRoutes } from "./routes/people.ts";
+
+export interface PortalOptions {
+  bus: Bus;
+  store: DocumentStore;
+  log: Logger;
+  /** HTTP port; 0 = a free one. Default 8080. */
+  port?: number;
+  host?: string;
+  /** The first admin, created only when no user exists. */
+  admin?: { username: string; password: string };
+  /** The built web app (static + SPA fallback); default <repo>/web/dist when it exists; null = none. */
+  webDist?: string | null;
+  /** Attendance days' time zone. Default the host's. */
+  timeZone?: string;
+  /** Run the shared projections, the alerts projection and the alert consumer in this process. Default true. */
+  projections?: boolean;
+  /** Camera id -> live view URL (MJPEG), shown by GET /cameras. */
+  liveUrls?: Record<string, string>;
+  /** Session lifetime. Default 12 h. */
+  sessionTtlMs?: number;
+  /** Mark cookies Secure (behind HTTPS). Default false. */
+  secureCookies?: boolean;
+  /** How long an enrollment waits for the recognizer. Default 60 s. */
+  enrollTimeoutMs?: number;
+  loginLimits?: LimiterOptions;
+  /** Express "trust proxy" (e.g. 1 = one proxy hop, or a subnet list); default false. */
+  trustProxy?: boolean | number | string;
+  /** How often connected sockets' sessions are checked again. Default 30 s. */
+  socketRecheckMs?: number;
+}
+
+export interface RunningPortal {
+  url: string;
+  port: number;
+  server: HttpServer;
+  io: SocketServer;
+  api: Api;
+  checks: ReadinessCheck[];
+  stop(): Promise<void>;
+}
+
+const here = dirname(fileURLToPath(import.meta.url));
+export const DEFAULT_WEB_DIST = resolve(here, "../../../web/dist");
+
+/** Starts the portal: HTTP API, socket.io push, and (by default) the projections and the alert consumer. */
+export async function startPortal(o: PortalOptions): Promise<RunningPortal> {
+  const { bus, store, log } = o;
+  const models = await openReadModels(store);
+  const users = await Users.open(store);
+  if (await users.ensureFirstAdmin(o.admin)) log.info({ username: o.admin?.username }, "first admin created");
+  const sessions = await SessionStore.open(store, o.sessionTtlMs ?? 12 * 60 * 60 * 1000);
+  const limiter = await LoginLimiter.open(store, o.loginLimits ?? DEFAULT_LIMITS);
+  const alerts = await AlertsRepository.open(store);
+  const resolvedUnknowns = await ValidatedCollection.open(store, { name: "portal_unknowns_resolved" }, ResolvedUnknownDoc);
+  const rules = await RulesStore.open(bus);
+  const cameras = new CameraDirectory();
+  await cameras.start(bus);
+  const watcher = await EnrollmentWatcher.start(bus);
+  const media = new MediaStore(bus, async (id) => (await models.sightings.get(id))?.cropId);
+
+  let projections: RunningProjections | undefined;
+  const loops: ConsumerLoop[] = [];
+  if (o.projections !== false) {
+    projections = await startProjections({ bus, store, log, timeZone: o.timeZone ?? HOST_TIME_ZONE });
+    loops.push(await startAlertsProjection(bus, store));
+    const effectiveRules = async (): Promise<AlertRules> => {
+      const r = await rules.get();
+      // camera roles the cameras announce fill in for cameras the rules do not configure
+      const cams = { ...r.cameras };
+      for (const [id, v] of cameras.cameras) if (!cams[id] && v.role) cams[id] = { role: v.role };
+      return { ...r, cameras: cams };
+    };
+    loops.push(await startAlertConsumer({ bus, store, models, log: log.child({ part: "alerts" }), rules: effectiveRules }));
+  }
+
+  const pushRef: { current?: LivePush } = {};
+  const ctx: PortalContext = {
+    bus,
+    store,
+    models,
+    log,
+    users,
+    sessions,
+    limiter,
+    media,
+    rules,
+    cameras,
+    alerts,
+    watcher,
+    resolvedUnknowns,
+    secureCookies: o.secureCookies ?? false,
+    liveUrls: o.liveUrls ?? {},
+    enrollTimeoutMs: o.enrollTimeoutMs ?? 60_000,
+    readiness: async () => {
+      const nats = await bus.readiness();
+      const out = [{ name: "portal/nats", ready: nats.ok, detail: nats.detail ?? "" }];
+      for (const l of [...(projections?.loops ?? []), ...loops])
+        out.push({ name: `portal/${l.name}`, ready: l.running, detail: `${l.inFlight} in flight` });
+      return out;
+    },
+  };
+
+  /** The session of a cookie, with the user's current role (a removed user has none). */
+  const sessionOf = async (cookieHeader: string | undefined): Promise<Session | null> => {
+    const token = cookieValue(cookieHeader, SESSION_COOKIE);
+    if (!token) return null;
+    const doc = await sessions.find(token);
+    if (!doc) return null;
+    const user = await users.repo.get(doc.userId);
+    if (!user) {
+      await sessions.delete(doc.id);
+      return null;
+    }
+    return {
+      id: doc.id,
+      userId: user.id,
+      username: user.username,
+      role: user.role,
+      csrfToken: doc.csrfToken,
+      expiresAt: doc.expiresAt,
+    };
+  };
+
+  const api = new Api();
+  authRoutes(api, ctx);
+  peopleRoutes(api, ctx);
+  otherRoutes(api, ctx);
+
+  const upload = multer({
+    storage: multer.memoryStorage(),
+    limits: { fileSize: MAX_PHOTO_BYTES, files: MAX_PHOTOS + 1, fields: 20, fieldSize: 64 * 1024 },
+  });
+
+  const app = express();
+  app.disable("x-powered-by");
+  // behind a reverse proxy, the client address (login lockout per username+IP) comes from X-Forwarded-For
+  if (o.trustProxy !== undefined && o.trustProxy !== false) app.set("trust proxy", o.trustProxy);
+  app.use((_req, res, next) => {
+    res.setHeader("X-Content-Type-Options", "nosniff");
+    res.setHeader("X-Frame-Options", "DENY");
+    res.setHeader("Referrer-Policy", "same-origin");
+    next();
+  });
+  const router = express.Router();
+  router.use(express.json({ limit: "256kb" }));
+  const openapi = api.openapi({ title: "Persona-ID portal API", version: "1" });
+  router.get("/openapi.json", (_req, res) => {
+    res.json(openapi);
+  });
+  api.mount(router, {
+    session: (req: Request) => sessionOf(req.headers.cookie),
+    upload: (files) => upload.fields(files.map((f) => ({ name: f.name, maxCount: f.maxCount }))),
+    log,
+  });
+  router.use((_req, res) => sendError(res, new ApiError(404, "not-found", "no such API route")));
+  router.use(errorHandler(log));
+  app.use("/api/v1", router);
+  app.use("/api", (_req, res) => sendError(res, new ApiError(404, "not-found", "no such API route")));
+
+  const webDist = o.webDist === undefined ? (existsSync(DEFAULT_WEB_DIST) ? DEFAULT_WEB_DIST : null) : o.webDist;
+  if (webDist !== null && existsSync(join(webDist, "index.html"))) {
+    const csp = contentSecurityPolicy(Object.values(o.liveUrls ?? {}));
+    app.use((_req, res, next) => {
+      res.setHeader("Content-Security-Policy", csp);
+      next();
+    });
+    app.use(express.static(webDist, { index: "index.html", dotfiles: "deny" }));
+    app.get(/^(?!\/(api|socket\.io)(\/|$)).*/, (_req, res) => {
+      res.sendFile(join(webDist, "index.html"));
+    });
+    log.info({ webDist }, "serving the web app");
+  }
+  app.use(errorHandler(log));
+
+  const server = createServer(app);
+  const io = new SocketServer(server, {
+    path: "/socket.io",
+    serveClient: false,
+    allowRequest: (req, cb) => {
+      // same origin only (the cookie is SameSite=Strict too)
+      const origin = req.headers.origin;
+      if (origin !== undefined && origin !== `http://${req.headers.host}` && origin !== `https://${req.headers.host}`)
+        return cb("cross-origin", false);
+      cb(null, true);
+    },
+  });
+  io.use(async (socket, next) => {
+    try {
+      const s = await sessionOf(socket.request.headers.cookie);
+      if (!s) return next(new Error("unauthorized"));
+      socket.data.session = s;
+      next();
+    } catch (err) {
+      next(err as Error);
+    }
+  });
+  io.on("connection", (socket) => {
+    void socket.join([LIVE_ROOM, `session:${(socket.data.session as Session).id}`]);
+  });
+  const push = new LivePush(io, store, models, log.child({ part: "push" }));
+  await push.start(bus);
+  pushRef.current = push;
+
+  const port = o.port ?? 8080;
+  const host = o.host ?? "127.0.0.1";
+  await new Promise<void>((res, rej) => {
+    server.once("error", rej);
+    server.listen(port, host, () => res());
+  });
+  const actual = (server.address() as AddressInfo).port;
+  const url = `http://${host.includes(":") ? `[${host}]` : host}:${actual}`;
+  log.info({ url }, "portal listening");
+
+  const purge = setInterval(() => {
+    void sessions.purgeExpired().catch(() => undefined);
+    void limiter.purge().catch(() => undefined);
+  }, 10 * 60_000);
+  purge.unref();
+  // a socket lives no longer than its session (logout on any replica, expiry, user removed): checked every 30 s
+  const recheck = setInterval(() => {
+    void (async () => {
+      for (const socket of io.sockets.sockets.values()) {
+        const s = socket.data.session as Session | undefined;
+        const alive =
+          s !== undefined && (await sessions.get(s.id)) !== undefined && (await users.repo.get(s.userId)) !== undefined;
+        if (!alive) socket.disconnect(true);
+      }
+    })().catch((err) => log.warn({ err }, "socket session check failed"));
+  }, o.socketRecheckMs ?? 30_000);
+  recheck.unref();
+
+  let stopped = false;
+  return {
+    url,
+    port: actual,
+    server,
+    io,
+    api,
+    checks: [
+      { name: "http", check: () => ({ ok: server.listening, detail: url }) },
+      { name: "push", check: () => push.health() },
+    ],
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      clearInterval(purge);
+      clearInterval(recheck);
+      await push.stop();
+      await new Promise<void>((r) => io.close(() => r()));
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+      for (const l of loops) await l.stop();
+      await projections?.stop();
+      await watcher.close();
+      await cameras.stop();
+    },
+  };
+}
+
+/** The web app's CSP: its own scripts only; images also from data:/blob: (inline crops) and the cameras' live views. */
+export function contentSecurityPolicy(liveUrls: string[]): string {
+  const origins = [
+    ...new Set(
+      liveUrls.flatMap((u) => {
+        try {
+          return [new URL(u).origin];
+        } catch {
+          return [];
+        }
+      }),
+    ),
+  ];
+  return [
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self' 'unsafe-inline'",
+    `img-src 'self' data: blob:${origins.map((o) => ` ${o}`).join("")}`,
+    "media-src 'self' data: blob:",
+    "connect-src 'self'",
+    "object-src 'none'",
+    "base-uri 'self'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+  ].join("; ");
+}

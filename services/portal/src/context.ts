@@ -1,0 +1,51 @@
+import type { Bus } from "@persona/bus";
+import type { EnrollmentWatcher } from "@persona/library";
+import type { Logger } from "@persona/runtime";
+import type { AlertsRepository, DocumentStore, ValidatedCollection } from "@persona/store";
+import { z } from "zod";
+import type { RulesStore } from "./alerts/rulesStore.ts";
+import type { LoginLimiter } from "./auth/loginLimiter.ts";
+import type { SessionStore } from "./auth/sessions.ts";
+import type { Users } from "./auth/users.ts";
+import type { CameraDirectory } from "./cameras.ts";
+import type { MediaStore } from "./media.ts";
+import type { ReadModels } from "./projections/readModels.ts";
+
+/** Unknown sightings an operator has dealt with (enrolled as a new person or assigned to one). */
+export const ResolvedUnknownDoc = z.object({
+  id: z.string().min(1),
+  by: z.string(),
+  at: z.string(),
+  personId: z.string().nullable(),
+});
+
+export interface PortalContext {
+  bus: Bus;
+  store: DocumentStore;
+  models: ReadModels;
+  log: Logger;
+  users: Users;
+  sessions: SessionStore;
+  limiter: LoginLimiter;
+  media: MediaStore;
+  rules: RulesStore;
+  cameras: CameraDirectory;
+  alerts: AlertsRepository;
+  watcher: EnrollmentWatcher;
+  resolvedUnknowns: ValidatedCollection<typeof ResolvedUnknownDoc>;
+  secureCookies: boolean;
+  liveUrls: Record<string, string>;
+  enrollTimeoutMs: number;
+  /** Health of this process's parts, for GET /system. */
+  readiness: () => Promise<{ name: string; ready: boolean; detail: string }[]>;
+}
+
+/** Waits until a projection has applied the event at `seq` (it may run on another replica); false on timeout. */
+export async function projected(store: DocumentStore, projection: string, seq: number, timeoutMs = 5000): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if ((await store.checkpoint(projection)) >= seq) return true;
+    if (Date.now() > deadline) return false;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}

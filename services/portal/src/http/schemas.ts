@@ -1,0 +1,105 @@
+import { CameraRole, Severity } from "@persona/contracts";
+import { z } from "zod";
+
+/** The API's JSON shapes (services/portal/API.md), the source of the OpenAPI document. */
+
+export const Role = z.enum(["admin", "operator", "viewer"]);
+export const User = z.object({ username: z.string(), role: Role });
+export const UserRow = User.extend({ createdAt: z.string() });
+export const Me = z.object({ user: User, csrfToken: z.string() });
+
+export const Id = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "an id: letters, digits, '_' or '-'");
+
+export const Person = z.object({
+  personId: z.string(),
+  name: z.string(),
+  description: z.string(),
+  photoKeys: z.array(z.string()),
+  soundKey: z.string().nullable(),
+  templates: z.number().int(),
+  watchlist: z.object({ reason: z.string() }).nullable(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export const Template = z.object({
+  id: z.string(),
+  origin: z.string(),
+  photoKey: z.string().nullable(),
+  quality: z.number(),
+  addedAt: z.string(),
+});
+export const Sighting = z.object({
+  id: z.string(),
+  cameraId: z.string(),
+  trackId: z.string(),
+  personId: z.string().nullable(),
+  name: z.string().nullable(),
+  decision: z.enum(["recognized", "unknown"]),
+  score: z.number(),
+  at: z.string(),
+  cropKey: z.string().nullable(),
+});
+export const PhotoOutcome = z.object({
+  file: z.string(),
+  outcome: z.enum(["added", "rejected"]),
+  reason: z.object({ code: z.string(), message: z.string() }).optional(),
+  /** Object key of the stored photo (GET /api/v1/media/photos/<key>), when it was stored. */
+  photoKey: z.string().nullable().optional(),
+});
+export const EnrollResult = z.object({ personId: z.string(), enrolled: z.boolean(), photos: z.array(PhotoOutcome) });
+
+export const PresenceItem = z.object({
+  cameraId: z.string(),
+  personId: z.string().nullable(),
+  name: z.string().nullable(),
+  trackId: z.string(),
+  since: z.string(),
+  lastSeen: z.string(),
+});
+
+export const AlertStatusApi = z.enum(["open", "acknowledged", "resolved"]);
+export const Alert = z.object({
+  alertId: z.string(),
+  kind: z.string(),
+  severity: z.union([Severity, z.string()]),
+  cameraId: z.string().nullable(),
+  personId: z.string().nullable(),
+  trackId: z.string().nullable(),
+  message: z.string(),
+  cropKey: z.string().nullable(),
+  raisedAt: z.string(),
+  status: AlertStatusApi,
+  acknowledgedBy: z.string().nullable(),
+  acknowledgedAt: z.string().nullable(),
+  resolvedAt: z.string().nullable(),
+});
+
+export const Camera = z.object({
+  cameraId: z.string(),
+  status: z.string(),
+  role: CameraRole.nullable(),
+  lastChangeAt: z.string().nullable(),
+  liveUrl: z.string().nullable(),
+});
+
+export const AttendanceRow = z.object({
+  personId: z.string(),
+  name: z.string(),
+  day: z.string(),
+  firstSeen: z.string(),
+  lastSeen: z.string(),
+  secondsInView: z.number(),
+});
+
+export const SystemStatus = z.object({
+  services: z.array(z.object({ name: z.string(), ready: z.boolean(), detail: z.string() })),
+  consumers: z.array(
+    z.object({ stream: z.string(), name: z.string(), pending: z.number(), ackPending: z.number(), redelivered: z.number() }),
+  ),
+  deadLetters: z.number(),
+});
+
+export const items = <T extends z.ZodType>(t: T) => z.object({ items: z.array(t) });
+
+/** Query numbers arrive as strings. */
+export const limit = (def: number, max: number) => z.coerce.number().int().min(1).max(max).default(def);

@@ -1,0 +1,7 @@
+// For tests, tools and the web e2e that run the real portal in-process; services never import each other.
+export { type PortalOptions, type RunningPortal, startPortal } from "./app.ts";
+export { Users, UserError } from "./auth/users.ts";
+export { configSchema } from "./config.ts";
+export { DEFAULT_RULES, AlertRules } from "./alerts/rules.ts";
+export { SessionStore } from "./auth/sessions.ts";
+export { hashPassword, verifyPassword } from "./auth/passwords.ts";

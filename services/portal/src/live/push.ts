@@ -1,0 +1,140 @@
+import type { ConsumerMessages } from "@nats-io/jetstream";
+import { DeliverPolicy } from "@nats-io/jetstream";
+import type { Bus } from "@persona/bus";
+import type { Logger } from "@persona/runtime";
+import type { DocumentStore } from "@persona/store";
+import type { Server } from "socket.io";
+import { MessageTypes } from "../messageTypes.ts";
+import type { ReadModels } from "../projections/readModels.ts";
+
+/**
+ * Live push, per replica: one ordered consumer (deliver new) per stream the console follows, each emitting to every
+ * authenticated socket (room "live") in stream order: event name = envelope type, payload = the whole envelope. An
+ * ordered consumer has no server-side state to share, so every replica pushes every event to its own clients.
+ *
+ * `presence` = `{ cameraId, items }` follows sightings: once the presence projection has applied the event (its
+ * checkpoint reaches the event's sequence; the projection may run on another replica), the camera's presence is read
+ * and emitted (debounced per camera, so a burst costs one read).
+ */
+
+export const LIVE_ROOM = "live";
+const STREAMS = ["SIGHTINGS", "ALERTS", "SYSTEM", "LIBRARY"] as const;
+
+export interface PresenceItem {
+  cameraId: string;
+  personId: string | null;
+  name: string | null;
+  trackId: string;
+  since: string;
+  lastSeen: string;
+}
+
+export async function presenceItems(models: ReadModels, cameraId?: string): Promise<PresenceItem[]> {
+  const docs = await models.presence.inView(cameraId === undefined ? {} : { cameraId });
+  const names = new Map<string, string | null>();
+  const out: PresenceItem[] = [];
+  for (const d of docs) {
+    let name: string | null = null;
+    if (d.personId !== null) {
+      if (!names.has(d.personId)) names.set(d.personId, (await models.people.get(d.personId))?.name ?? null);
+      name = names.get(d.personId) ?? null;
+    }
+    out.push({
+      cameraId: d.cameraId,
+      personId: d.personId,
+      name,
+      trackId: d.trackId,
+      since: d.enteredAt,
+      lastSeen: d.lastSeenAt,
+    });
+  }
+  return out;
+}
+
+export class LivePush {
+  private readonly feeds: { stream: string; messages: ConsumerMessages; loop: Promise<void>; alive: boolean }[] = [];
+  private readonly presenceTimers = new Map<string, { seq: number; timer: NodeJS.Timeout | null; running: boolean }>();
+  private stopped = false;
+  /** Events emitted (all streams). */
+  emitted = 0;
+
+  constructor(
+    private readonly io: Server,
+    private readonly store: DocumentStore,
+    private readonly models: ReadModels,
+    private readonly log: Logger,
+  ) {}
+
+  async start(bus: Bus): Promise<void> {
+    for (const stream of STREAMS) {
+      const consumer = await bus.js.consumers.get(stream, { deliver_policy: DeliverPolicy.New });
+      const messages = await consumer.consume({ max_messages: 512 });
+      const feed = { stream, messages, loop: Promise.resolve(), alive: true };
+      feed.loop = (async () => {
+        for await (const m of messages) {
+          let env: { type?: unknown; data?: { cameraId?: unknown } };
+          try {
+            env = JSON.parse(new TextDecoder().decode(m.data));
+          } catch {
+            continue;
+          }
+          if (typeof env.type !== "string" || !MessageTypes.pushed.has(env.type)) continue;
+          this.io.to(LIVE_ROOM).emit(env.type, env);
+          this.emitted++;
+          if (stream === "SIGHTINGS" && typeof env.data?.cameraId === "string") this.presenceChanged(env.data.cameraId, m.seq);
+        }
+      })()
+        .catch((err) => this.log.error({ err, stream }, "live feed failed"))
+        .finally(() => {
+          feed.alive = false;
+          if (!this.stopped) this.log.error({ stream }, "live feed ended: this replica no longer pushes it (not ready)");
+        });
+      this.feeds.push(feed);
+    }
+  }
+
+  private presenceChanged(cameraId: string, seq: number): void {
+    const p = this.presenceTimers.get(cameraId) ?? { seq, timer: null, running: false };
+    p.seq = Math.max(p.seq, seq);
+    this.presenceTimers.set(cameraId, p);
+    if (p.timer !== null || p.running) return;
+    p.timer = setTimeout(() => void this.emitPresence(cameraId), 50);
+  }
+
+  private async emitPresence(cameraId: string): Promise<void> {
+    const p = this.presenceTimers.get(cameraId);
+    if (!p) return;
+    p.timer = null;
+    p.running = true;
+    const seq = p.seq;
+    try {
+      const deadline = Date.now() + 10_000;
+      while (!this.stopped && (await this.store.checkpoint("presence")) < seq && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 25));
+      }
+      if (this.stopped) return;
+      this.io.to(LIVE_ROOM).emit("presence", { cameraId, items: await presenceItems(this.models, cameraId) });
+    } catch (err) {
+      this.log.warn({ err, cameraId }, "presence push failed");
+    } finally {
+      p.running = false;
+      if (p.seq > seq && !this.stopped) p.timer = setTimeout(() => void this.emitPresence(cameraId), 50);
+      else if (p.seq <= seq) this.presenceTimers.delete(cameraId);
+    }
+  }
+
+  /** Readiness: every feed still running. */
+  health(): { ok: boolean; detail: string } {
+    const dead = this.feeds.filter((f) => !f.alive).map((f) => f.stream);
+    return dead.length === 0
+      ? { ok: true, detail: `pushing ${this.feeds.map((f) => f.stream).join(", ")}; ${this.emitted} events` }
+      : { ok: false, detail: `live feeds ended: ${dead.join(", ")}` };
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const p of this.presenceTimers.values()) if (p.timer) clearTimeout(p.timer);
+    for (const f of this.feeds) await f.messages.close().catch(() => undefined);
+    for (const f of this.feeds) await f.loop;
+  }
+}

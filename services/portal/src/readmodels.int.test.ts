@@ -1,0 +1,168 @@
+import assert from "node:assert/strict";
+import { randomUUID } from "node:crypto";
+import { after, before, describe, test } from "node:test";
+import {
+  ADMIN,
+  type Client,
+  type Harness,
+  call,
+  login,
+  recognizedData,
+  startHarness,
+  unknownData,
+  until,
+} from "./testSupport.ts";
+
+interface Items<T> {
+  items: T[];
+}
+
+describe("read APIs over the projections: sightings, presence, attendance, cameras, system", () => {
+  let h: Harness;
+  let viewer: Client;
+  const base = () => h.portal.url;
+
+  before(async () => {
+    h = await startHarness({ liveUrls: { gate: "http://127.0.0.1:8090/live/gate" } });
+    const admin = await login(base(), ADMIN.username, ADMIN.password);
+    await call(base(), "POST", "/users", {
+      client: admin,
+      json: { username: "vic", role: "viewer", password: "vic-password-1" },
+    });
+    viewer = await login(base(), "vic", "vic-password-1");
+    await h.bus.publish(
+      h.bus.envelope("PersonEnrolled", {
+        personId: "p-anna",
+        name: 'Анна, "=1+1"',
+        description: "",
+        photos: [],
+        sound: null,
+        source: "portal",
+        importKey: null,
+      }),
+    );
+    await h.bus.publish(
+      h.bus.envelope("CameraStatusChanged", {
+        cameraId: "gate",
+        role: "perimeter",
+        status: "live",
+        message: "ok",
+        attempt: 0,
+        source: "rtsp://x",
+      }),
+    );
+  });
+  after(async () => {
+    await h?.dispose();
+  });
+
+  test("a recognition and an unknown show in sightings and presence; a concluded track leaves presence and counts in attendance", async () => {
+    const d1 = randomUUID();
+    const t0 = "2026-03-02T09:00:00.000Z";
+    await h.bus.publish(h.bus.envelope("FaceRecognized", { ...recognizedData("gate", "t1", "p-anna", "Анна", d1), frameAt: t0 }));
+    await h.bus.publish(h.bus.envelope("UnknownFaceSeen", { ...unknownData("hall", "t2", randomUUID()), frameAt: t0 }));
+    const s = await until("sightings", async () => {
+      const r = await call<Items<{ id: string; name: string | null; decision: string; cropKey: string | null }>>(
+        base(),
+        "GET",
+        "/sightings?personId=p-anna",
+        { client: viewer },
+      );
+      return r.body.items.length > 0 && r.body.items;
+    });
+    assert.deepEqual(
+      [s[0]?.id, s[0]?.decision, s[0]?.name, s[0]?.cropKey],
+      [d1, "recognized", 'Анна, "=1+1"', `inline/${d1}.jpg`],
+    );
+    const byCam = await call<Items<{ cameraId: string }>>(base(), "GET", "/sightings?cameraId=hall", { client: viewer });
+    assert.deepEqual(
+      byCam.body.items.map((x) => x.cameraId),
+      ["hall"],
+    );
+    const bad = await call(base(), "GET", "/sightings?from=yesterday", { client: viewer });
+    assert.equal(bad.status, 400);
+
+    const presence = await until("presence", async () => {
+      const r = await call<Items<{ cameraId: string; personId: string | null; name: string | null }>>(
+        base(),
+        "GET",
+        "/presence",
+        { client: viewer },
+      );
+      return r.body.items.length === 2 && r.body.items;
+    });
+    assert.deepEqual(presence.find((p) => p.cameraId === "gate")?.name, 'Анна, "=1+1"');
+
+    await h.bus.publish(
+      h.bus.envelope("TrackConcluded", {
+        cameraId: "gate",
+        trackId: "t1",
+        startedAt: t0,
+        endedAt: "2026-03-02T09:00:30.000Z",
+        frames: 30,
+        shots: 2,
+        bestQuality: 0.8,
+        outcome: { kind: "recognized", personId: "p-anna", personName: "Анна", similarity: 0.9 },
+      }),
+    );
+    const att = await until("attendance", async () => {
+      const r = await call<Items<{ personId: string; secondsInView: number; day: string }>>(
+        base(),
+        "GET",
+        "/attendance?day=2026-03-02",
+        { client: viewer },
+      );
+      return r.body.items.length > 0 && r.body.items;
+    });
+    assert.deepEqual([att[0]?.personId, att[0]?.secondsInView, att[0]?.day], ["p-anna", 30, "2026-03-02"]);
+    const left = await call<Items<{ cameraId: string }>>(base(), "GET", "/presence", { client: viewer });
+    assert.deepEqual(
+      left.body.items.map((p) => p.cameraId),
+      ["hall"],
+    );
+
+    const csv = await fetch(`${base()}/api/v1/attendance.csv?from=2026-03-01&to=2026-03-31`, {
+      headers: { cookie: viewer.cookie },
+    });
+    assert.equal(csv.status, 200);
+    assert.match(csv.headers.get("content-type") ?? "", /text\/csv/);
+    const lines = (await csv.text()).trim().split("\r\n");
+    assert.equal(lines[0], "person_id,name,day,first_seen,last_seen,seconds_in_view");
+    assert.equal(lines[1], 'p-anna,"Анна, ""=1+1""",2026-03-02,2026-03-02T09:00:00.000Z,2026-03-02T09:00:30.000Z,30');
+  });
+
+  test("cameras: status and role from CameraStatusChanged, live URL from the settings", async () => {
+    const cams = await until("the camera", async () => {
+      const r = await call<
+        Items<{ cameraId: string; status: string; role: string | null; lastChangeAt: string | null; liveUrl: string | null }>
+      >(base(), "GET", "/cameras", { client: viewer });
+      return r.body.items.some((c) => c.status === "live") && r.body.items;
+    });
+    assert.deepEqual(cams, [
+      {
+        cameraId: "gate",
+        status: "live",
+        role: "perimeter",
+        lastChangeAt: cams[0]?.lastChangeAt,
+        liveUrl: "http://127.0.0.1:8090/live/gate",
+      },
+    ]);
+  });
+
+  test("system: readiness, the portal's durable consumers with their lag, dead letters", async () => {
+    const r = await call<{
+      services: { name: string; ready: boolean }[];
+      consumers: { stream: string; name: string; pending: number }[];
+      deadLetters: number;
+    }>(base(), "GET", "/system", { client: viewer });
+    assert.equal(r.status, 200);
+    assert.ok(
+      r.body.services.every((s) => s.ready),
+      JSON.stringify(r.body.services),
+    );
+    const names = r.body.consumers.map((c) => `${c.stream}/${c.name}`);
+    for (const n of ["SIGHTINGS/projections", "SIGHTINGS/alerts", "LIBRARY/people-projection", "ALERTS/alerts-projection"])
+      assert.ok(names.includes(n), n);
+    assert.equal(r.body.deadLetters, 0);
+  });
+});
