@@ -1,0 +1,179 @@
+/**
+ * The alerts console: open, acknowledged and resolved alerts; new ones pushed (AlertRaised, highlighted; the layout
+ * beeps and shows a banner), acknowledged and resolved with who and when.
+ */
+import { useEffect, useState } from "react";
+import { type Alert, type AlertStatus, cropUrl, errorText, get, post, qs } from "../api.ts";
+import { type Envelope, type ImageRef, imageSrc, useLiveEvent } from "../live.tsx";
+import { useCan } from "../session.tsx";
+import { Empty, ErrorBox, Loading, formatDateTime, useLoad } from "../ui.tsx";
+
+interface Row extends Alert {
+  src: string | null;
+  fresh?: boolean;
+}
+
+interface RaisedData {
+  alertId: string;
+  kind: string;
+  severity: Alert["severity"];
+  message: string;
+  cameraId: string | null;
+  personId: string | null;
+  trackId: string | null;
+  crop?: ImageRef | null;
+  cropKey?: string | null;
+}
+interface StatusData {
+  alertId: string;
+  by: string;
+}
+
+const TABS: { status: AlertStatus | "all"; label: string }[] = [
+  { status: "open", label: "Open" },
+  { status: "acknowledged", label: "Acknowledged" },
+  { status: "resolved", label: "Resolved" },
+  { status: "all", label: "All" },
+];
+
+export function Alerts() {
+  const canAct = useCan("operator");
+  const [tab, setTab] = useState<AlertStatus | "all">("open");
+  const { data, error } = useLoad(
+    () => get<{ items: Alert[] }>(`/api/v1/alerts${qs({ status: tab === "all" ? undefined : tab, limit: 200 })}`),
+    [tab],
+  );
+  const [rows, setRows] = useState<Row[]>([]);
+  const [actionError, setActionError] = useState<string | null>(null);
+  const [busy, setBusy] = useState<string | null>(null);
+  useEffect(() => {
+    if (data) setRows(data.items.map((a) => ({ ...a, src: a.cropKey ? cropUrl(a.cropKey) : null })));
+  }, [data]);
+
+  const update = (alertId: string, patch: Partial<Row>) =>
+    setRows((list) => list.map((r) => (r.alertId === alertId ? { ...r, ...patch } : r)));
+
+  useLiveEvent<Envelope<RaisedData>>("AlertRaised", (e) => {
+    const d = e.data;
+    const row: Row = {
+      alertId: d.alertId,
+      kind: d.kind,
+      severity: d.severity,
+      cameraId: d.cameraId,
+      personId: d.personId,
+      trackId: d.trackId,
+      message: d.message,
+      cropKey: d.cropKey ?? null,
+      raisedAt: e.occurredAt,
+      status: "open",
+      acknowledgedBy: null,
+      acknowledgedAt: null,
+      resolvedAt: null,
+      src: d.cropKey ? cropUrl(d.cropKey) : imageSrc(d.crop, cropUrl),
+      fresh: true,
+    };
+    if (tab === "open" || tab === "all") setRows((list) => (list.some((r) => r.alertId === row.alertId) ? list : [row, ...list]));
+  });
+  useLiveEvent<Envelope<StatusData>>("AlertAcknowledged", (e) =>
+    update(e.data.alertId, { status: "acknowledged", acknowledgedBy: e.data.by, acknowledgedAt: e.occurredAt, fresh: false }),
+  );
+  useLiveEvent<Envelope<StatusData>>("AlertResolved", (e) =>
+    update(e.data.alertId, { status: "resolved", resolvedAt: e.occurredAt, fresh: false }),
+  );
+
+  const act = async (alertId: string, action: "ack" | "resolve") => {
+    setBusy(alertId);
+    setActionError(null);
+    try {
+      const a = await post<Alert>(`/api/v1/alerts/${encodeURIComponent(alertId)}/${action}`);
+      if (a && typeof a === "object" && "status" in a) update(alertId, { ...a, fresh: false });
+    } catch (err) {
+      setActionError(errorText(err));
+    } finally {
+      setBusy(null);
+    }
+  };
+
+  // the list is what the tab loaded plus pushes; an alert acknowledged here stays in view with its new status
+  const shown = rows;
+  return (
+    <section>
+      <h1>Alerts</h1>
+      {/* biome-ignore lint/a11y/useSemanticElements: a labelled group of toggle buttons */}
+      <div className="tabs" role="group" aria-label="Show alerts by status">
+        {TABS.map((t) => (
+          <button
+            key={t.status}
+            type="button"
+            aria-pressed={tab === t.status}
+            onClick={() => setTab(t.status)}
+            data-testid={`alerts-tab-${t.status}`}
+          >
+            {t.label}
+          </button>
+        ))}
+      </div>
+      <ErrorBox error={error} />
+      {actionError && (
+        <div className="error" role="alert">
+          {actionError}
+        </div>
+      )}
+      {!data && !error && <Loading />}
+      {data && shown.length === 0 && <Empty testId="alerts-empty">No {tab === "all" ? "" : tab} alerts.</Empty>}
+      <ul className="plain alert-list" data-testid="alerts">
+        {shown.map((a) => (
+          <li
+            key={a.alertId}
+            className={`alert card sev-${a.severity}${a.fresh ? " fresh" : ""}`}
+            data-testid="alert"
+            data-alert-id={a.alertId}
+            data-severity={a.severity}
+            data-kind={a.kind}
+            data-status={a.status}
+          >
+            {a.src ? <img src={a.src} alt="Face that raised the alert" /> : <div className="noimg">no image</div>}
+            <div className="alert-body">
+              <div>
+                <span className={`sev sev-${a.severity}`}>{a.severity}</span> <span className="tag">{a.kind}</span>{" "}
+                <span className="status">{a.status}</span>
+              </div>
+              <p className="alert-message" data-testid="alert-message">
+                {a.message}
+              </p>
+              <div className="small muted">
+                raised {formatDateTime(a.raisedAt)}
+                {a.cameraId && ` at ${a.cameraId}`}
+                {a.acknowledgedBy && ` · acknowledged by ${a.acknowledgedBy} ${formatDateTime(a.acknowledgedAt)}`}
+                {a.resolvedAt && ` · resolved ${formatDateTime(a.resolvedAt)}`}
+              </div>
+            </div>
+            {canAct && a.status !== "resolved" && (
+              <div className="alert-actions">
+                {a.status === "open" && (
+                  <button
+                    type="button"
+                    className="primary"
+                    disabled={busy === a.alertId}
+                    onClick={() => void act(a.alertId, "ack")}
+                    data-testid="alert-ack"
+                  >
+                    Acknowledge
+                  </button>
+                )}
+                <button
+                  type="button"
+                  disabled={busy === a.alertId}
+                  onClick={() => void act(a.alertId, "resolve")}
+                  data-testid="alert-resolve"
+                >
+                  Resolve
+                </button>
+              </div>
+            )}
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}

@@ -1,0 +1,115 @@
+/** Attendance per day: a table, a bar chart of time in view per person (SVG), CSV export. */
+import { useEffect, useRef, useState } from "react";
+import { type AttendanceRow, get, qs } from "../api.ts";
+import { useLiveEvent } from "../live.tsx";
+import { Empty, ErrorBox, Loading, formatDuration, formatTime, useLoad } from "../ui.tsx";
+
+function today(): string {
+  const d = new Date();
+  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}`;
+}
+
+export function Chart({ rows }: { rows: AttendanceRow[] }) {
+  const bar = 22;
+  const gap = 6;
+  const labelW = 160;
+  const width = 640;
+  const max = Math.max(60, ...rows.map((r) => r.secondsInView));
+  const height = rows.length * (bar + gap) + 24;
+  const sorted = [...rows].sort((a, b) => b.secondsInView - a.secondsInView);
+  return (
+    <svg
+      className="chart"
+      viewBox={`0 0 ${width} ${height}`}
+      role="img"
+      aria-label="Time in view per person"
+      data-testid="attendance-chart"
+    >
+      {sorted.map((r, i) => {
+        const y = i * (bar + gap);
+        const w = Math.max(2, ((width - labelW - 90) * r.secondsInView) / max);
+        return (
+          <g key={r.personId} transform={`translate(0 ${y})`}>
+            <text x={labelW - 8} y={bar * 0.7} textAnchor="end" className="chart-label">
+              {r.name.length > 22 ? `${r.name.slice(0, 21)}…` : r.name}
+            </text>
+            <rect x={labelW} y={0} width={w} height={bar} rx={3} className="chart-bar">
+              <title>{`${r.name}: ${formatDuration(r.secondsInView)}`}</title>
+            </rect>
+            <text x={labelW + w + 6} y={bar * 0.7} className="chart-value">
+              {formatDuration(r.secondsInView)}
+            </text>
+          </g>
+        );
+      })}
+    </svg>
+  );
+}
+
+export function Attendance() {
+  const [day, setDay] = useState(today);
+  const { data, error, reload } = useLoad(() => get<{ items: AttendanceRow[] }>(`/api/v1/attendance${qs({ day })}`), [day]);
+  // a concluded track may change today's numbers: refetch once, a second after the last one (no polling)
+  const timer = useRef<ReturnType<typeof setTimeout>>(undefined);
+  useLiveEvent("TrackConcluded", () => {
+    if (day !== today()) return;
+    clearTimeout(timer.current);
+    timer.current = setTimeout(reload, 1000);
+  });
+  useEffect(() => () => clearTimeout(timer.current), []);
+
+  const rows = data?.items ?? [];
+  return (
+    <section>
+      <h1>Attendance</h1>
+      <div className="row toolbar">
+        <label>
+          Day
+          <input
+            type="date"
+            value={day}
+            required
+            onChange={(e) => e.target.value && setDay(e.target.value)}
+            data-testid="attendance-day"
+          />
+        </label>
+        <a
+          className="button"
+          href={`/api/v1/attendance.csv${qs({ from: day, to: day })}`}
+          download={`attendance-${day}.csv`}
+          data-testid="attendance-csv"
+        >
+          Download CSV
+        </a>
+      </div>
+      <ErrorBox error={error} />
+      {!data && !error && <Loading />}
+      {data && rows.length === 0 && <Empty testId="attendance-empty">Nobody was recognised on {day}.</Empty>}
+      {rows.length > 0 && (
+        <>
+          <Chart rows={rows} />
+          <table data-testid="attendance-table">
+            <thead>
+              <tr>
+                <th scope="col">Name</th>
+                <th scope="col">First seen</th>
+                <th scope="col">Last seen</th>
+                <th scope="col">Time in view</th>
+              </tr>
+            </thead>
+            <tbody>
+              {rows.map((r) => (
+                <tr key={r.personId}>
+                  <td>{r.name}</td>
+                  <td>{formatTime(r.firstSeen)}</td>
+                  <td>{formatTime(r.lastSeen)}</td>
+                  <td>{formatDuration(r.secondsInView)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </>
+      )}
+    </section>
+  );
+}

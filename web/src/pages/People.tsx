@@ -1,0 +1,217 @@
+/** People: search, the list, and enrollment by photo upload (operator+), with the outcome per photo. */
+import { type FormEvent, useEffect, useState } from "react";
+import { type EnrollResult, type Person, errorText, get, photoUrl, qs, upload } from "../api.ts";
+import { useLiveEvent } from "../live.tsx";
+import { Link, navigate } from "../router.tsx";
+import { useCan } from "../session.tsx";
+import { Empty, ErrorBox, Loading, useLoad } from "../ui.tsx";
+
+const PAGE = 24;
+
+export function PhotoResults({ result }: { result: EnrollResult }) {
+  return (
+    <ul className="photo-results" data-testid="enroll-results">
+      {result.photos.map((p, i) => (
+        <li
+          // biome-ignore lint/suspicious/noArrayIndexKey: the same file name may be uploaded twice
+          key={`${p.file}-${i}`}
+          className={p.outcome === "added" ? "ok" : "bad"}
+          data-testid="enroll-result"
+          data-outcome={p.outcome}
+        >
+          {p.photoKey && <img className="mini" src={photoUrl(p.photoKey)} alt="" />} <strong>{p.file}</strong>:{" "}
+          {p.outcome === "added" ? "face added" : `rejected - ${p.reason?.message ?? "no reason given"}`}
+          {p.reason && <code className="small"> ({p.reason.code})</code>}
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+export function Progress({ value, label }: { value: number | null; label: string }) {
+  if (value === null) return null;
+  return (
+    <div className="progress" data-testid="upload-progress">
+      <progress max={1} value={value} aria-label={label} />
+      <span>{value < 1 ? `${Math.round(value * 100)} % uploaded` : "processing the photos…"}</span>
+    </div>
+  );
+}
+
+function EnrollForm({ onDone }: { onDone: () => void }) {
+  const [name, setName] = useState("");
+  const [description, setDescription] = useState("");
+  const [photos, setPhotos] = useState<File[]>([]);
+  const [sound, setSound] = useState<File | null>(null);
+  const [progress, setProgress] = useState<number | null>(null);
+  const [result, setResult] = useState<EnrollResult | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [formKey, setFormKey] = useState(0);
+
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    setError(null);
+    setResult(null);
+    if (photos.length === 0 || photos.length > 10) {
+      setError("Choose between 1 and 10 photos.");
+      return;
+    }
+    const form = new FormData();
+    form.set("name", name.trim());
+    form.set("description", description.trim());
+    for (const p of photos) form.append("photo", p, p.name);
+    if (sound) form.set("sound", sound, sound.name);
+    setProgress(0);
+    try {
+      const r = await upload<EnrollResult>("POST", "/api/v1/people", form, setProgress);
+      setResult(r.body);
+      if (r.body.enrolled) {
+        setName("");
+        setDescription("");
+        setPhotos([]);
+        setSound(null);
+        setFormKey((k) => k + 1);
+        onDone();
+      }
+    } catch (err) {
+      setError(errorText(err));
+    } finally {
+      setProgress(null);
+    }
+  };
+
+  return (
+    <form className="card enroll" onSubmit={submit} data-testid="enroll-form" aria-labelledby="enroll-title" key={formKey}>
+      <h2 id="enroll-title">Enroll a person</h2>
+      <label>
+        Name
+        <input required maxLength={200} value={name} onChange={(e) => setName(e.target.value)} data-testid="enroll-name" />
+      </label>
+      <label>
+        Position or description
+        <input
+          maxLength={1000}
+          value={description}
+          onChange={(e) => setDescription(e.target.value)}
+          data-testid="enroll-description"
+        />
+      </label>
+      <label>
+        Photos (1 to 10, one face each)
+        <input
+          type="file"
+          accept="image/*"
+          multiple
+          required
+          onChange={(e) => setPhotos([...(e.target.files ?? [])])}
+          data-testid="enroll-photos"
+        />
+      </label>
+      <label>
+        Greeting sound (optional, mp3)
+        <input type="file" accept="audio/mpeg,.mp3" onChange={(e) => setSound(e.target.files?.[0] ?? null)} />
+      </label>
+      <button type="submit" className="primary" disabled={progress !== null} data-testid="enroll-submit">
+        {progress !== null ? "Enrolling…" : "Enroll"}
+      </button>
+      <Progress value={progress} label="Upload progress" />
+      {error && (
+        <div className="error" role="alert" data-testid="enroll-error">
+          {error}
+        </div>
+      )}
+      {result && (
+        <div role="status" data-testid="enroll-outcome" data-enrolled={String(result.enrolled)}>
+          {result.enrolled && result.personId ? (
+            <p className="ok">
+              Enrolled.{" "}
+              <Link to={`/people/${encodeURIComponent(result.personId)}`} data-testid="enrolled-link">
+                Open the person
+              </Link>
+            </p>
+          ) : (
+            <p className="bad">Not enrolled: no photo was usable.</p>
+          )}
+          <PhotoResults result={result} />
+        </div>
+      )}
+    </form>
+  );
+}
+
+export function People() {
+  const canEnroll = useCan("operator");
+  const [query, setQuery] = useState("");
+  const [q, setQ] = useState("");
+  const [offset, setOffset] = useState(0);
+  useEffect(() => {
+    const t = setTimeout(() => {
+      setQ(query.trim());
+      setOffset(0);
+    }, 250);
+    return () => clearTimeout(t);
+  }, [query]);
+  const { data, error, reload } = useLoad(
+    () => get<{ items: Person[]; total: number }>(`/api/v1/people${qs({ q, limit: PAGE, offset })}`),
+    [q, offset],
+  );
+  useLiveEvent("PersonEnrolled", reload);
+  useLiveEvent("PersonUpdated", reload);
+  useLiveEvent("PersonRemoved", reload);
+
+  return (
+    <section>
+      <h1>People</h1>
+      <div className="people-layout">
+        <div>
+          <form className="searchbar" onSubmit={(e) => e.preventDefault()}>
+            <label>
+              Search by name
+              <input type="search" value={query} onChange={(e) => setQuery(e.target.value)} data-testid="people-search" />
+            </label>
+          </form>
+          <ErrorBox error={error} />
+          {!data && !error && <Loading />}
+          {data && data.items.length === 0 && (
+            <Empty testId="people-empty">{q ? `Nobody matches "${q}".` : "Nobody is enrolled yet."}</Empty>
+          )}
+          <ul className="plain people-grid" data-testid="people-list">
+            {data?.items.map((p) => (
+              <li key={p.personId}>
+                <button
+                  type="button"
+                  className="person-card"
+                  onClick={() => navigate(`/people/${encodeURIComponent(p.personId)}`)}
+                  data-testid="person-card"
+                  data-person-id={p.personId}
+                >
+                  {p.photoKeys[0] ? <img src={photoUrl(p.photoKeys[0])} alt="" /> : <span className="noimg">no photo</span>}
+                  <span className="person-name">{p.name}</span>
+                  <span className="muted small">{p.description}</span>
+                  <span className="small">
+                    {p.templates} template{p.templates === 1 ? "" : "s"}
+                    {p.watchlist && <span className="tag danger">watchlist</span>}
+                  </span>
+                </button>
+              </li>
+            ))}
+          </ul>
+          {data && data.total > PAGE && (
+            <div className="pager">
+              <button type="button" disabled={offset === 0} onClick={() => setOffset(Math.max(0, offset - PAGE))}>
+                Previous
+              </button>
+              <span>
+                {offset + 1}-{Math.min(offset + PAGE, data.total)} of {data.total}
+              </span>
+              <button type="button" disabled={offset + PAGE >= data.total} onClick={() => setOffset(offset + PAGE)}>
+                Next
+              </button>
+            </div>
+          )}
+        </div>
+        {canEnroll && <EnrollForm onDone={reload} />}
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,359 @@
+/** One person: photos, templates, recent sightings; edit, add photos, greeting sound, watchlist (admin), remove (admin). */
+import { type FormEvent, useEffect, useState } from "react";
+import {
+  type EnrollResult,
+  type Person,
+  type Sighting,
+  type Template,
+  cropUrl,
+  del,
+  errorText,
+  get,
+  patch,
+  photoUrl,
+  soundUrl,
+  upload,
+} from "../api.ts";
+import { useLiveEvent } from "../live.tsx";
+import { Link, navigate } from "../router.tsx";
+import { useCan } from "../session.tsx";
+import { ErrorBox, Loading, formatDateTime, useLoad } from "../ui.tsx";
+import { PhotoResults, Progress } from "./People.tsx";
+
+interface Detail {
+  person: Person;
+  templates: Template[];
+  recentSightings: Sighting[];
+}
+
+function EditForm({ person, onSaved }: { person: Person; onSaved: () => void }) {
+  const [name, setName] = useState(person.name);
+  const [description, setDescription] = useState(person.description);
+  const [busy, setBusy] = useState(false);
+  const [msg, setMsg] = useState<{ ok: boolean; text: string } | null>(null);
+  useEffect(() => {
+    setName(person.name);
+    setDescription(person.description);
+  }, [person.name, person.description]);
+
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    setBusy(true);
+    setMsg(null);
+    try {
+      await patch(`/api/v1/people/${encodeURIComponent(person.personId)}`, {
+        name: name.trim(),
+        description: description.trim(),
+      });
+      setMsg({ ok: true, text: "Saved." });
+      onSaved();
+    } catch (err) {
+      setMsg({ ok: false, text: errorText(err) });
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <form className="card" onSubmit={submit} data-testid="person-edit" aria-labelledby="edit-title">
+      <h2 id="edit-title">Edit</h2>
+      <label>
+        Name
+        <input required maxLength={200} value={name} onChange={(e) => setName(e.target.value)} data-testid="edit-name" />
+      </label>
+      <label>
+        Position or description
+        <input
+          maxLength={1000}
+          value={description}
+          onChange={(e) => setDescription(e.target.value)}
+          data-testid="edit-description"
+        />
+      </label>
+      <button type="submit" className="primary" disabled={busy} data-testid="edit-save">
+        Save
+      </button>
+      {msg && (
+        <p className={msg.ok ? "ok" : "error"} role={msg.ok ? "status" : "alert"}>
+          {msg.text}
+        </p>
+      )}
+    </form>
+  );
+}
+
+function Watchlist({ person, onSaved }: { person: Person; onSaved: () => void }) {
+  const [reason, setReason] = useState(person.watchlist?.reason ?? "");
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const save = async (watchlist: { reason: string } | null) => {
+    setBusy(true);
+    setError(null);
+    try {
+      await patch(`/api/v1/people/${encodeURIComponent(person.personId)}`, { watchlist });
+      onSaved();
+    } catch (err) {
+      setError(errorText(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <section className="card" aria-labelledby="watch-title" data-testid="watchlist">
+      <h2 id="watch-title">Watchlist</h2>
+      {person.watchlist ? (
+        <>
+          <p>
+            On the watchlist: <strong>{person.watchlist.reason}</strong>
+          </p>
+          <button type="button" disabled={busy} onClick={() => void save(null)} data-testid="watchlist-remove">
+            Take off the watchlist
+          </button>
+        </>
+      ) : (
+        <form
+          onSubmit={(e) => {
+            e.preventDefault();
+            void save({ reason: reason.trim() });
+          }}
+        >
+          <label>
+            Reason
+            <input required value={reason} onChange={(e) => setReason(e.target.value)} data-testid="watchlist-reason" />
+          </label>
+          <button type="submit" className="danger" disabled={busy || !reason.trim()} data-testid="watchlist-add">
+            Put on the watchlist
+          </button>
+        </form>
+      )}
+      {error && (
+        <p className="error" role="alert">
+          {error}
+        </p>
+      )}
+    </section>
+  );
+}
+
+function AddPhotos({ personId, onDone }: { personId: string; onDone: () => void }) {
+  const [files, setFiles] = useState<File[]>([]);
+  const [progress, setProgress] = useState<number | null>(null);
+  const [result, setResult] = useState<EnrollResult | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    const form = new FormData();
+    for (const f of files) form.append("photo", f, f.name);
+    setProgress(0);
+    setError(null);
+    setResult(null);
+    try {
+      const r = await upload<EnrollResult>("POST", `/api/v1/people/${encodeURIComponent(personId)}/photos`, form, setProgress);
+      setResult(r.body);
+      onDone();
+    } catch (err) {
+      setError(errorText(err));
+    } finally {
+      setProgress(null);
+    }
+  };
+  return (
+    <form className="card" onSubmit={submit} data-testid="add-photos" aria-labelledby="add-photos-title">
+      <h2 id="add-photos-title">Add photos</h2>
+      <label>
+        Photos (1 to 10)
+        <input type="file" accept="image/*" multiple required onChange={(e) => setFiles([...(e.target.files ?? [])])} />
+      </label>
+      <button type="submit" className="primary" disabled={progress !== null || files.length === 0}>
+        Upload
+      </button>
+      <Progress value={progress} label="Upload progress" />
+      {error && (
+        <p className="error" role="alert">
+          {error}
+        </p>
+      )}
+      {result && <PhotoResults result={result} />}
+    </form>
+  );
+}
+
+function SoundForm({ person, onDone }: { person: Person; onDone: () => void }) {
+  const [file, setFile] = useState<File | null>(null);
+  const [progress, setProgress] = useState<number | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    if (!file) return;
+    const form = new FormData();
+    form.set("sound", file, file.name);
+    setProgress(0);
+    setError(null);
+    try {
+      await upload("PUT", `/api/v1/people/${encodeURIComponent(person.personId)}/sound`, form, setProgress);
+      onDone();
+    } catch (err) {
+      setError(errorText(err));
+    } finally {
+      setProgress(null);
+    }
+  };
+  return (
+    <form className="card" onSubmit={submit} aria-labelledby="sound-title">
+      <h2 id="sound-title">Greeting sound</h2>
+      {person.soundKey ? (
+        // biome-ignore lint/a11y/useMediaCaption: a short greeting sound
+        <audio controls src={soundUrl(person.soundKey)} />
+      ) : (
+        <p className="muted">No personal sound: the default greeting plays.</p>
+      )}
+      <label>
+        Replace with (mp3)
+        <input type="file" accept="audio/mpeg,.mp3" required onChange={(e) => setFile(e.target.files?.[0] ?? null)} />
+      </label>
+      <button type="submit" disabled={!file || progress !== null}>
+        Upload sound
+      </button>
+      <Progress value={progress} label="Upload progress" />
+      {error && (
+        <p className="error" role="alert">
+          {error}
+        </p>
+      )}
+    </form>
+  );
+}
+
+export function PersonDetail({ personId }: { personId: string }) {
+  const canEdit = useCan("operator");
+  const isAdmin = useCan("admin");
+  const { data, error, reload } = useLoad(() => get<Detail>(`/api/v1/people/${encodeURIComponent(personId)}`), [personId]);
+  const [removeError, setRemoveError] = useState<string | null>(null);
+  const mine = (e: { data: { personId: string } }) => e.data.personId === personId && reload();
+  useLiveEvent("PersonUpdated", mine);
+  useLiveEvent("FaceTemplateAdded", mine);
+  useLiveEvent("PersonRemoved", mine);
+
+  const remove = async () => {
+    if (!data || !window.confirm(`Remove ${data.person.name} and all their templates? This cannot be undone.`)) return;
+    try {
+      await del(`/api/v1/people/${encodeURIComponent(personId)}`);
+      navigate("/people");
+    } catch (err) {
+      setRemoveError(errorText(err));
+    }
+  };
+
+  if (error) {
+    return (
+      <section>
+        <p>
+          <Link to="/people">← People</Link>
+        </p>
+        <ErrorBox error={error} />
+      </section>
+    );
+  }
+  if (!data) return <Loading />;
+  const { person, templates, recentSightings } = data;
+  return (
+    <section data-testid="person-detail" data-person-id={person.personId}>
+      <p>
+        <Link to="/people">← People</Link>
+      </p>
+      <h1 data-testid="person-name">
+        {person.name} {person.watchlist && <span className="tag danger">watchlist</span>}
+      </h1>
+      <p className="position">{person.description}</p>
+      <div className="detail-layout">
+        <div>
+          <section aria-labelledby="photos-title">
+            <h2 id="photos-title">Photos</h2>
+            {person.photoKeys.length === 0 ? (
+              <p className="empty">No photos.</p>
+            ) : (
+              <div className="thumbs" data-testid="person-photos">
+                {person.photoKeys.map((k) => (
+                  <img key={k} src={photoUrl(k)} alt={person.name} />
+                ))}
+              </div>
+            )}
+          </section>
+          <section aria-labelledby="templates-title">
+            <h2 id="templates-title">Templates ({templates.length})</h2>
+            {templates.length === 0 ? (
+              <p className="empty">No templates: this person cannot be recognised until a photo is added.</p>
+            ) : (
+              <table data-testid="templates">
+                <thead>
+                  <tr>
+                    <th scope="col">Face</th>
+                    <th scope="col">Origin</th>
+                    <th scope="col">Quality</th>
+                    <th scope="col">Added</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {templates.map((t) => (
+                    <tr key={t.id}>
+                      <td>{t.photoKey ? <img className="mini" src={photoUrl(t.photoKey)} alt="" /> : "-"}</td>
+                      <td>{t.origin}</td>
+                      <td>{t.quality.toFixed(2)}</td>
+                      <td>{formatDateTime(t.addedAt)}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            )}
+          </section>
+          <section aria-labelledby="sightings-title">
+            <h2 id="sightings-title">Recent sightings</h2>
+            {recentSightings.length === 0 ? (
+              <p className="empty">Not seen yet.</p>
+            ) : (
+              <table data-testid="recent-sightings">
+                <thead>
+                  <tr>
+                    <th scope="col">Face</th>
+                    <th scope="col">Camera</th>
+                    <th scope="col">When</th>
+                    <th scope="col">Score</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {recentSightings.map((s) => (
+                    <tr key={s.id}>
+                      <td>{s.cropKey ? <img className="mini" src={cropUrl(s.cropKey)} alt="" /> : "-"}</td>
+                      <td>{s.cameraId}</td>
+                      <td>{formatDateTime(s.at)}</td>
+                      <td>{s.score.toFixed(2)}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            )}
+          </section>
+        </div>
+        <div className="side">
+          {canEdit && <EditForm person={person} onSaved={reload} />}
+          {canEdit && <AddPhotos personId={person.personId} onDone={reload} />}
+          {canEdit && <SoundForm person={person} onDone={reload} />}
+          {isAdmin && <Watchlist person={person} onSaved={reload} />}
+          {isAdmin && (
+            <section className="card" aria-labelledby="remove-title">
+              <h2 id="remove-title">Remove</h2>
+              <button type="button" className="danger" onClick={() => void remove()} data-testid="person-remove">
+                Remove {person.name}
+              </button>
+              {removeError && (
+                <p className="error" role="alert">
+                  {removeError}
+                </p>
+              )}
+            </section>
+          )}
+          {!canEdit && <p className="muted">Your role can view people but not change them.</p>}
+        </div>
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,8 @@
+import type { Role } from "./api.ts";
+
+const rank: Record<Role, number> = { viewer: 0, operator: 1, admin: 2 };
+
+/** True when `role` may do what `min` may (viewer < operator < admin); false when nobody is logged in. */
+export function roleAtLeast(role: Role | undefined, min: Role): boolean {
+  return role !== undefined && rank[role] >= rank[min];
+}

@@ -1,0 +1,123 @@
+/** Small shared pieces: error and empty states, times, a loading hook, the people cache. */
+import { type ReactNode, useCallback, useEffect, useState } from "react";
+import { type Person, errorText, get } from "./api.ts";
+import { useLive } from "./live.tsx";
+
+export { formatDuration } from "./format.ts";
+
+export function ErrorBox({ error, testId }: { error: unknown; testId?: string }) {
+  if (!error) return null;
+  return (
+    <div className="error" role="alert" data-testid={testId ?? "error"}>
+      {errorText(error)}
+    </div>
+  );
+}
+
+export function Empty({ children, testId }: { children: ReactNode; testId?: string }) {
+  return (
+    <p className="empty" data-testid={testId ?? "empty"}>
+      {children}
+    </p>
+  );
+}
+
+export function Loading() {
+  return (
+    <p className="loading" aria-live="polite">
+      Loading…
+    </p>
+  );
+}
+
+export function formatTime(iso: string | null | undefined): string {
+  if (!iso) return "";
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? iso : d.toLocaleTimeString();
+}
+
+export function formatDateTime(iso: string | null | undefined): string {
+  if (!iso) return "";
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? iso : d.toLocaleString();
+}
+
+/**
+ * Loads `fn()` now, again when `deps` change and once after every socket reconnection (live generation).
+ * Returns the data, the error and a reload function.
+ */
+export function useLoad<T>(fn: () => Promise<T>, deps: unknown[]): { data: T | undefined; error: unknown; reload: () => void } {
+  const { generation } = useLive();
+  const [data, setData] = useState<T>();
+  const [error, setError] = useState<unknown>(null);
+  const [tick, setTick] = useState(0);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the caller names the dependencies of fn
+  useEffect(() => {
+    let live = true;
+    fn().then(
+      (d) => {
+        if (!live) return;
+        setData(d);
+        setError(null);
+      },
+      (e: unknown) => live && setError(e),
+    );
+    return () => {
+      live = false;
+    };
+  }, [...deps, generation, tick]);
+  const reload = useCallback(() => setTick((t) => t + 1), []);
+  return { data, error, reload };
+}
+
+// ---------------------------------------------------------------- people cache (for names and enrolled photos)
+
+const people = new Map<string, Promise<Person | null>>();
+const peopleListeners = new Set<() => void>();
+
+export function invalidatePerson(personId?: string): void {
+  if (personId) people.delete(personId);
+  else people.clear();
+  for (const l of peopleListeners) l();
+}
+
+function loadPerson(personId: string): Promise<Person | null> {
+  let p = people.get(personId);
+  if (!p) {
+    p = get<{ person: Person }>(`/api/v1/people/${encodeURIComponent(personId)}`).then(
+      (r) => r.person,
+      () => {
+        people.delete(personId);
+        return null;
+      },
+    );
+    people.set(personId, p);
+  }
+  return p;
+}
+
+/** The person (cached; refetched after PersonUpdated/Enrolled/Removed), or null/undefined while unknown. */
+export function usePerson(personId: string | null | undefined): Person | null | undefined {
+  const [person, setPerson] = useState<Person | null | undefined>(undefined);
+  const [tick, setTick] = useState(0);
+  useEffect(() => {
+    const l = () => setTick((t) => t + 1);
+    peopleListeners.add(l);
+    return () => {
+      peopleListeners.delete(l);
+    };
+  }, []);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: tick re-reads the cache after an invalidation
+  useEffect(() => {
+    if (!personId) {
+      setPerson(null);
+      return;
+    }
+    let live = true;
+    void loadPerson(personId).then((p) => live && setPerson(p));
+    return () => {
+      live = false;
+    };
+  }, [personId, tick]);
+  return person;
+}
