@@ -18,7 +18,7 @@ test: deps models typecheck lint
 	@node scripts/run-tests.mjs all
 
 typecheck: deps
-	@npx tsc -p tsconfig.json --noEmit && echo "typecheck: ok"
+	@npx tsc -p tsconfig.json --noEmit && npx tsc -p web/tsconfig.json --noEmit && echo "typecheck: ok"
 
 lint: deps
 	@npx biome check . && echo "lint: ok"
@@ -40,8 +40,10 @@ bench: deps models
 	@$(NODE) packages/vision/bench/vision.bench.ts
 	@$(NODE) packages/vision/bench/recognition.bench.ts
 	@$(NODE) services/recognizer/bench/recognizer.bench.ts
+	@$(NODE) services/recognizer/bench/scaleout.bench.ts && $(NODE) deploy/bench/camera-cost.bench.ts
 	@$(NODE) services/camera/bench/camera.bench.ts
 	@$(NODE) services/camera/bench/pipeline.bench.ts
+	@$(NODE) services/trainer/bench/classifier.bench.ts
 
 clean:
 	rm -rf data artifacts

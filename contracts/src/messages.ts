@@ -159,6 +159,82 @@ export const TrackConcluded = define({
   filter: "sightings.*.concluded",
 });
 
+// ---------------------------------------------------------------- visitors (the trainer's clusters of unknown faces)
+
+/** A recurring unknown face: a cluster of UnknownFaceSeen embeddings (services/trainer/src/visitors). */
+const VisitorSummary = z.object({
+  visitorId: z.uuid(),
+  /** Unknown faces in the cluster. */
+  faces: z.number().int().positive(),
+  /** Distinct tracks (camera passes) among them. */
+  visits: z.number().int().positive(),
+  firstSeen: IsoTime,
+  lastSeen: IsoTime,
+  cameras: z.array(CameraId),
+  /** The best faces by quality, best first. */
+  bestCrops: z
+    .array(
+      z.object({
+        detectionId: z.uuid(),
+        cameraId: CameraId,
+        trackId: TrackId,
+        quality: z.number().min(0).max(1),
+        seenAt: IsoTime,
+        crop: ImageRef,
+      }),
+    )
+    .max(8),
+  /** Visitors merged into this one (their ids are no longer used). */
+  absorbed: z.array(z.uuid()),
+});
+
+/** A cluster of unknown faces became a visitor. */
+export const VisitorClustered = define({
+  type: "VisitorClustered",
+  version: 1,
+  stream: "SIGHTINGS",
+  data: VisitorSummary,
+  subject: (d) => `sightings.visitors.${d.visitorId}.clustered`,
+  filter: "sightings.visitors.*.clustered",
+});
+
+/** A visitor was seen again (more faces, visits, cameras, better crops) or absorbed another visitor. */
+export const VisitorUpdated = define({
+  type: "VisitorUpdated",
+  version: 1,
+  stream: "SIGHTINGS",
+  data: VisitorSummary,
+  subject: (d) => `sightings.visitors.${d.visitorId}.updated`,
+  filter: "sightings.visitors.*.updated",
+});
+
+/** An operator named a visitor: its faces become templates of a new or an existing person. */
+export const VisitorNamed = define({
+  type: "VisitorNamed",
+  version: 1,
+  stream: "SIGHTINGS",
+  data: z.object({
+    visitorId: z.uuid(),
+    personId: PersonId,
+    /** true: add to an existing person; false: enroll a new person with this id and name. */
+    existing: z.boolean(),
+    name: z.string().min(1).max(200),
+    by: z.string(),
+  }),
+  subject: (d) => `sightings.visitors.${d.visitorId}.named`,
+  filter: "sightings.visitors.*.named",
+});
+
+/** An operator ignored a visitor: no more alerts or reviews for it. */
+export const VisitorIgnored = define({
+  type: "VisitorIgnored",
+  version: 1,
+  stream: "SIGHTINGS",
+  data: z.object({ visitorId: z.uuid(), by: z.string(), reason: z.string().max(1000) }),
+  subject: (d) => `sightings.visitors.${d.visitorId}.ignored`,
+  filter: "sightings.visitors.*.ignored",
+});
+
 // ---------------------------------------------------------------- the people library (event-sourced)
 
 const EnrollmentSource = z.enum(["import", "portal", "bot", "cli", "visitor"]);
@@ -229,6 +305,8 @@ export const FaceTemplateAdded = define({
         similarity: z.number(),
         margin: z.number(),
         seenAt: IsoTime,
+        /** The FaceDetected the template was learned from (optional: added after v1 shipped). */
+        detectionId: z.uuid().optional(),
       }),
       z.object({ kind: z.literal("operator"), by: z.string(), sightingId: z.string().optional() }),
     ]),
@@ -463,6 +541,10 @@ export const Messages = {
   FaceRecognized,
   UnknownFaceSeen,
   TrackConcluded,
+  VisitorClustered,
+  VisitorUpdated,
+  VisitorNamed,
+  VisitorIgnored,
   PersonEnrolled,
   PersonUpdated,
   PersonRemoved,

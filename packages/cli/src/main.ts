@@ -7,6 +7,9 @@ import { evalCommand, evalHelp } from "./commands/evaluate.ts";
 import { projectionsCommand, projectionsHelp } from "./commands/projections.ts";
 import { runCommand, runHelp } from "./commands/run.ts";
 import { statusCommand, statusHelp } from "./commands/status.ts";
+import { eraseCommand, eraseHelp } from "./commands/erase.ts";
+import { retentionCommand, retentionHelp } from "./commands/retention.ts";
+import { usersCommand, usersHelp } from "./commands/users.ts";
 import { CliError, UsageError } from "./errors.ts";
 import { EnrollmentTimeoutError } from "@persona/library";
 
@@ -15,7 +18,7 @@ const HELP = `persona: the Persona-ID command line
 Usage: persona <command> [options]
 
 Commands:
-${[runHelp, statusHelp, importHelp, peopleHelp, identifyHelp, watchHelp, evalHelp, projectionsHelp].map((h) => `  ${h.replace(/\n/g, "\n  ")}`).join("\n\n")}
+${[runHelp, statusHelp, importHelp, peopleHelp, eraseHelp, retentionHelp, identifyHelp, watchHelp, evalHelp, projectionsHelp, usersHelp].map((h) => `  ${h.replace(/\n/g, "\n  ")}`).join("\n\n")}
 
 Run 'persona <command> --help' for a command's options.
 `;
@@ -94,6 +97,12 @@ export async function main(argv: string[]): Promise<number> {
             flip: { type: "boolean", default: false },
             ensemble: { type: "boolean", default: false },
             json: { type: "boolean", default: false },
+            "max-people": { type: "string" },
+            limit: { type: "string" },
+            seed: { type: "string" },
+            shots: { type: "string" },
+            "impostor-people": { type: "string" },
+            "no-fast-path": { type: "boolean", default: false },
             help: { type: "boolean" },
           },
         });
@@ -111,6 +120,12 @@ export async function main(argv: string[]): Promise<number> {
           flip: values.flip === true,
           ensemble: values.ensemble === true,
           json: values.json === true,
+          maxPeople: positiveInt("max-people", values["max-people"]),
+          limit: positiveInt("limit", values.limit),
+          seed: positiveInt("seed", values.seed),
+          shots: positiveInt("shots", values.shots),
+          impostorPeople: positiveInt("impostor-people", values["impostor-people"]),
+          fastPath: values["no-fast-path"] !== true,
         });
       }
       case "identify": {
@@ -163,6 +178,8 @@ export async function main(argv: string[]): Promise<number> {
             reason: { type: "string" },
             yes: { type: "boolean", short: "y", default: false },
             timeout: { type: "string" },
+            template: { type: "string" },
+            since: { type: "string" },
             help: { type: "boolean" },
           },
         });
@@ -175,7 +192,41 @@ export async function main(argv: string[]): Promise<number> {
           reason: values.reason,
           yes: values.yes === true,
           timeoutMs: seconds("timeout", values.timeout),
+          ...(values.template ? { template: values.template } : {}),
+          ...(values.since ? { since: values.since } : {}),
         });
+      }
+      case "erase": {
+        const { values, positionals } = parseArgs({
+          args: rest,
+          allowPositionals: true,
+          options: {
+            json: { type: "boolean", default: false },
+            yes: { type: "boolean", short: "y", default: false },
+            reason: { type: "string" },
+            timeout: { type: "string" },
+            help: { type: "boolean" },
+          },
+        });
+        if (values.help) return help(eraseHelp);
+        if (positionals.length !== 1) throw new UsageError("usage: persona erase PERSON_ID [--yes] [--json]");
+        return await eraseCommand({
+          personId: positionals[0] as string,
+          yes: values.yes === true,
+          json: values.json === true,
+          reason: values.reason,
+          timeoutMs: seconds("timeout", values.timeout),
+        });
+      }
+      case "retention": {
+        const { values, positionals } = parseArgs({
+          args: rest,
+          allowPositionals: true,
+          options: { json: { type: "boolean", default: false }, help: { type: "boolean" } },
+        });
+        if (values.help) return help(retentionHelp);
+        if (positionals.length !== 1) throw new UsageError("usage: persona retention run [--json]");
+        return await retentionCommand({ sub: positionals[0], json: values.json === true });
       }
       case "projections": {
         const { values, positionals } = parseArgs({
@@ -195,6 +246,29 @@ export async function main(argv: string[]): Promise<number> {
           json: values.json === true,
           settleMs: positiveInt("settle-ms", values["settle-ms"]),
           timeoutMs: seconds("timeout", values.timeout),
+        });
+      }
+      case "users": {
+        const { values, positionals } = parseArgs({
+          args: rest,
+          allowPositionals: true,
+          options: {
+            role: { type: "string" },
+            "password-file": { type: "string" },
+            json: { type: "boolean", default: false },
+            yes: { type: "boolean", short: "y", default: false },
+            help: { type: "boolean" },
+          },
+        });
+        if (values.help) return help(usersHelp);
+        const [sub, ...args] = positionals;
+        return await usersCommand({
+          sub,
+          positionals: args,
+          role: values.role,
+          passwordFile: values["password-file"],
+          json: values.json === true,
+          yes: values.yes === true,
         });
       }
       case undefined:

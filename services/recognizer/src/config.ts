@@ -35,5 +35,11 @@ export const configSchema = z.strictObject({
   RECOGNIZER_FUSED_MIN_SHOTS: env.int(3, 0, 100),
   /** Enrollment: a second face at most this fraction of the main face's area is ignored as background. */
   ENROLL_BACKGROUND_FACE_RATIO: env.num(0.4, 0, 1),
+  /** The fast-classifier cascade (models published by the trainer); "off" = embedding path only. */
+  RECOGNIZER_CASCADE: z.enum(["on", "off"]).default("on"),
+  /** The classifier names a face of a confirmed track only at or above this softmax probability. */
+  RECOGNIZER_CASCADE_MIN_PROBABILITY: env.num(0.97, 0, 1),
+  /** Every n-th shot of a confirmed track is checked by the embedding path anyway (0 = never forced). */
+  RECOGNIZER_CASCADE_EMBEDDING_EVERY: env.int(10, 0, 1000),
 });
 export type Config = z.infer<typeof configSchema>;

@@ -2,6 +2,7 @@ import { type Bus, type Handler, ok, poison, retry } from "@persona/bus";
 import { type EnvelopeOf, type ImageRef, uuidFrom } from "@persona/contracts";
 import { encodeEmbedding } from "@persona/library";
 import { type Embedder, ImageDecodeError, decodeImage } from "@persona/vision";
+import type { Cascade } from "./cascade.ts";
 import type { LibraryGallery } from "./libraryGallery.ts";
 import { TrackContentionError, type TrackStore } from "./trackStore.ts";
 import {
@@ -24,6 +25,8 @@ export interface RecognitionDeps {
   modelName: string;
   /** Loads a stored crop (Object Store) when a detection does not carry it inline. */
   loadStored: (ref: Extract<ImageRef, { kind: "stored" }>["ref"]) => Promise<Uint8Array>;
+  /** The fast classifier cascade (RECOGNIZER_CASCADE=on); absent = embedding path only. */
+  cascade?: Cascade;
 }
 
 /** Ids of what a detection causes, derived from it, so a redelivered detection re-publishes the same messages. */
@@ -78,7 +81,8 @@ export function recognitionHandlers(d: RecognitionDeps) {
     } catch (err) {
       return retry(`crop not available: ${(err as Error).message}`, 2000);
     }
-    let embedding: Float32Array;
+    let embedding: Float32Array | undefined;
+    let fast: Awaited<ReturnType<Cascade["decide"]>> = null;
     try {
       const chip = await decodeImage(bytes);
       const size = d.embedder.spec.inputSize;
@@ -88,36 +92,48 @@ export function recognitionHandlers(d: RecognitionDeps) {
             "with its template: set the camera's chip template to match the recognizer's model",
         );
       }
-      const [e] = await d.embedder.embed([chip]);
-      if (!e) return retry("embedder returned nothing", 1000);
-      embedding = e;
+      // the cascade: a confirmed track's face may be named by the fast classifier; anything unsure goes on below
+      fast = d.cascade ? await d.cascade.decide(data.cameraId, data.trackId, env.id, chip) : null;
+      if (!fast) {
+        const [e] = await d.embedder.embed([chip]);
+        if (!e) return retry("embedder returned nothing", 1000);
+        embedding = e;
+      }
     } catch (err) {
       if (err instanceof ImageDecodeError) return poison(`crop is not a decodable image: ${err.message}`);
+      if (err instanceof TrackContentionError) return retry(err.message, 200);
       throw err;
     }
     ctx.working();
-    const decision = d.gallery.gallery.decide(embedding, { threshold: -2, minMargin: 0 });
-    const best = decision.kind === "known" ? decision : decision.best ? { ...decision.best, margin: decision.margin ?? 0 } : null;
-    const match: ShotMatch = {
-      best: best
-        ? { personId: best.personId, name: d.gallery.nameOf(best.personId), similarity: best.similarity, margin: best.margin }
-        : null,
-      embedding,
-    };
-    const matchFused: FusedMatcher = (probe) => {
-      const f = d.gallery.gallery.decide(probe, { threshold: -2, minMargin: 0 });
-      const b = f.kind === "known" ? f : f.best ? { ...f.best, margin: f.margin ?? 0 } : null;
-      return b ? { personId: b.personId, name: d.gallery.nameOf(b.personId), similarity: b.similarity, margin: b.margin } : null;
-    };
     let outcome: ReturnType<typeof addShot>;
     let state: TrackVoteState;
-    try {
-      ({ state, result: outcome } = await d.tracks.modify(data.cameraId, data.trackId, (s) =>
-        addShot(s, env.id, match, d.vote, matchFused),
-      ));
-    } catch (err) {
-      if (err instanceof TrackContentionError) return retry(err.message, 200);
-      throw err;
+    if (fast) ({ state, outcome } = fast);
+    else {
+      if (!embedding) return retry("embedder returned nothing", 1000);
+      const decision = d.gallery.gallery.decide(embedding, { threshold: -2, minMargin: 0 });
+      const best =
+        decision.kind === "known" ? decision : decision.best ? { ...decision.best, margin: decision.margin ?? 0 } : null;
+      const match: ShotMatch = {
+        best: best
+          ? { personId: best.personId, name: d.gallery.nameOf(best.personId), similarity: best.similarity, margin: best.margin }
+          : null,
+        embedding,
+      };
+      const matchFused: FusedMatcher = (probe) => {
+        const f = d.gallery.gallery.decide(probe, { threshold: -2, minMargin: 0 });
+        const b = f.kind === "known" ? f : f.best ? { ...f.best, margin: f.margin ?? 0 } : null;
+        return b
+          ? { personId: b.personId, name: d.gallery.nameOf(b.personId), similarity: b.similarity, margin: b.margin }
+          : null;
+      };
+      try {
+        ({ state, result: outcome } = await d.tracks.modify(data.cameraId, data.trackId, (s) =>
+          addShot(s, env.id, match, d.vote, matchFused),
+        ));
+      } catch (err) {
+        if (err instanceof TrackContentionError) return retry(err.message, 200);
+        throw err;
+      }
     }
     const meta = { id: outcomeId(env.id), correlationId: env.correlationId, causationId: env.id };
     if (outcome.kind === "recognized") {
@@ -137,12 +153,14 @@ export function recognitionHandlers(d: RecognitionDeps) {
             quality: data.quality,
             frameAt: data.frameAt,
             crop: data.crop,
-            via: "embedding",
+            via: fast ? "classifier" : "embedding",
           },
           meta,
         ),
       );
     } else {
+      // the cascade only ever names faces: an unknown outcome always comes from the embedding path
+      if (!embedding) return retry("unknown outcome without an embedding", 1000);
       await d.bus.publish(
         d.bus.envelope(
           "UnknownFaceSeen",

@@ -3,6 +3,7 @@ import { CONSUMERS } from "@persona/contracts";
 import type { Logger, ReadinessCheck } from "@persona/runtime";
 import { Embedder, type EmbedderSpec, FaceDetector, embedderSpec } from "@persona/vision";
 import type { Config } from "./config.ts";
+import { Cascade } from "./cascade.ts";
 import { startEnrollmentHandler } from "./enrollment.ts";
 import { templateModelName } from "./faceEmbedding.ts";
 import { LibraryGallery } from "./libraryGallery.ts";
@@ -37,6 +38,8 @@ export function voteOptions(s: RecognizerSettings, spec: EmbedderSpec): VoteOpti
 export interface RunningRecognizer {
   gallery: LibraryGallery;
   checks: ReadinessCheck[];
+  /** The fast-classifier cascade, when RECOGNIZER_CASCADE=on. */
+  cascade?: Cascade;
   stop(): Promise<void>;
 }
 
@@ -57,6 +60,18 @@ export async function startRecognizer(bus: Bus, s: RecognizerSettings, log: Logg
   await gallery.start(bus.js, bus.jsm);
   const detections = CONSUMERS.find((c) => c.durable === "recognizers");
   if (!detections) throw new Error("the topology declares no 'recognizers' consumer");
+  const tracks = new TrackStore(await bus.kv("tracks"));
+  let cascade: Cascade | undefined;
+  if (s.RECOGNIZER_CASCADE === "on") {
+    cascade = new Cascade(
+      tracks,
+      vote,
+      { minProbability: s.RECOGNIZER_CASCADE_MIN_PROBABILITY, embeddingEvery: s.RECOGNIZER_CASCADE_EMBEDDING_EVERY },
+      modelName,
+      log.child({ part: "cascade" }),
+    );
+    await cascade.start(bus);
+  }
   const loops = [
     await bus.consume({
       consumer: detections,
@@ -65,10 +80,11 @@ export async function startRecognizer(bus: Bus, s: RecognizerSettings, log: Logg
         bus,
         embedder,
         gallery,
-        tracks: new TrackStore(await bus.kv("tracks")),
+        tracks,
         modelName,
         loadStored: (ref) => loadBlob(bus, ref),
         vote,
+        ...(cascade ? { cascade } : {}),
       }),
     }),
     await startEnrollmentHandler({
@@ -83,9 +99,14 @@ export async function startRecognizer(bus: Bus, s: RecognizerSettings, log: Logg
   log.info({ model: modelName, vote, ...gallery.stats }, "recognizer running");
   return {
     gallery,
-    checks: [{ name: "gallery", check: () => ({ ok: gallery.ready, detail: JSON.stringify(gallery.stats) }) }],
+    ...(cascade ? { cascade } : {}),
+    checks: [
+      { name: "gallery", check: () => ({ ok: gallery.ready, detail: JSON.stringify(gallery.stats) }) },
+      ...(cascade ? [{ name: "cascade", check: () => ({ ok: true, detail: JSON.stringify(cascade.stats) }) }] : []),
+    ],
     async stop() {
       for (const l of loops) await l.stop();
+      await cascade?.stop();
       await gallery.stop();
       await embedder.dispose();
       await detector.dispose();

@@ -11,18 +11,23 @@ import {
   writeRocSvg,
 } from "@persona/eval";
 import { datasetsDir } from "@persona/runtime";
-import { UsageError } from "../errors.ts";
+import { CliError, UsageError } from "../errors.ts";
 import { type Output, stdio } from "../output.ts";
 
 export const evalHelp = `persona eval lfw [--data DIR] [--json] [--out DIR] [--model M] [--flip] [--ensemble]
 persona eval lfw-identify [--data DIR] [--json] [--out DIR]
 persona eval pairs FILE.tsv [--json] [--out DIR] [--model M]
 persona eval identify --gallery DIR --probes DIR [--impostors DIR] [--json] [--out DIR] [--model M]
+persona eval selflearn [--data DIR] [--json] [--out DIR] [--max-people N] [--limit TRACKS] [--seed N] [--shots N]
+  [--impostor-people N] [--no-fast-path]
   The honest yardstick. lfw: the standard 10-fold LFW verification (pairs.txt; threshold chosen on nine folds, tested
   on the tenth): mean accuracy and std, TAR at FAR 1e-3, ROC AUC, images without a detected face. lfw-identify: open-set
   1:N on LFW (gallery: one image of each person with >= 5; probes: their other images; impostors: everybody else).
   pairs: the same as lfw for any TSV with columns img1, img2, same (0/1) and optional fold, paths relative to the file.
   identify: folder-per-person gallery and probes (+ impostors): rank-1, FNIR at FPIR 1%, false accepts.
+  selflearn: replay of self-learning (LFW by default): people with >= 10 images enrolled from one photo, the rest
+  streamed as tracks of --shots photos (default 2) mixed with never-enrolled impostors; recall and false accepts over
+  time with gallery growth off and on, templates added to a wrong person, purity of the unknown clusters, fast path.
   Writes report.json and roc.svg to --out (default data/eval); --json prints the report. Default model: the
   recognizer's (dlib-resnet29); --flip / --ensemble turn on test-time augmentation (see packages/eval/README.md).
   Embeddings are cached in data/cache (keyed by image, model and settings).`;
@@ -39,6 +44,12 @@ export interface EvalArgs {
   flip: boolean;
   ensemble: boolean;
   json: boolean;
+  maxPeople?: number;
+  limit?: number;
+  seed?: number;
+  shots?: number;
+  impostorPeople?: number;
+  fastPath?: boolean;
 }
 
 const pct = (v: number) => `${(v * 100).toFixed(2)}%`;
@@ -53,6 +64,7 @@ export async function evalCommand(a: EvalArgs, out: Output = stdio()): Promise<n
     unknown
   >;
   let report: VerificationReport | IdentificationReport;
+  if (a.sub === "selflearn") return selfLearn(a, outDir, out, onProgress);
   switch (a.sub) {
     case "lfw":
       report = await evalLfw({ dataDir: resolve(a.data ?? join(datasetsDir(), "lfw")), ...common });
@@ -77,7 +89,9 @@ export async function evalCommand(a: EvalArgs, out: Output = stdio()): Promise<n
       });
       break;
     default:
-      throw new UsageError(`persona eval: unknown evaluation ${JSON.stringify(a.sub)} (lfw, lfw-identify, pairs, identify)`);
+      throw new UsageError(
+        `persona eval: unknown evaluation ${JSON.stringify(a.sub)} (lfw, lfw-identify, pairs, identify, selflearn)`,
+      );
   }
   await mkdir(outDir, { recursive: true });
   await writeFile(join(outDir, "report.json"), reportToJson(report));
@@ -107,4 +121,36 @@ export async function evalCommand(a: EvalArgs, out: Output = stdio()): Promise<n
     `report: ${join(outDir, "report.json")}${report.kind === "verification" ? `, ROC: ${join(outDir, "roc.svg")}` : ""}\n`,
   );
   return 0;
+}
+
+async function selfLearn(
+  a: EvalArgs,
+  outDir: string,
+  out: Output,
+  onProgress: (p: { phase: string; done: number; total: number }) => void,
+): Promise<number> {
+  // loaded on demand: it brings the recognizer's vote and the trainer's policies
+  const { evalSelfLearn, selfLearnSummary } = await import("@persona/eval/selflearn");
+  const report = await evalSelfLearn({
+    dataDir: resolve(a.data ?? join(datasetsDir(), "lfw")),
+    ...(a.maxPeople !== undefined ? { maxPeople: a.maxPeople } : {}),
+    ...(a.limit !== undefined ? { limit: a.limit } : {}),
+    ...(a.seed !== undefined ? { seed: a.seed } : {}),
+    ...(a.shots !== undefined ? { shotsPerTrack: a.shots } : {}),
+    ...(a.impostorPeople !== undefined ? { impostorPeople: a.impostorPeople } : {}),
+    ...(a.model ? { recognizer: { RECOGNIZER_MODEL: a.model } } : {}),
+    fastPath: a.fastPath !== false,
+    onProgress,
+  }).catch((err: unknown) => {
+    // bad data or options: one clear line, not a stack trace
+    if (err instanceof Error && (err.name === "EvaluationError" || err.name === "RangeError"))
+      throw new CliError(err.message, err.name === "RangeError" ? 2 : 1, { cause: err });
+    throw err;
+  });
+  await mkdir(outDir, { recursive: true });
+  const text = `${JSON.stringify(report, null, 2)}\n`;
+  await writeFile(join(outDir, "selflearn.json"), text);
+  if (a.json) out.stdout(text);
+  else out.stdout(`${selfLearnSummary(report)}report: ${join(outDir, "selflearn.json")}\n`);
+  return report.on.growth.wrongPerson === 0 ? 0 : 1;
 }

@@ -9,14 +9,16 @@ import { DEFAULT_MAX_PHOTO_BYTES, type LocalFile, inspectPhoto } from "../librar
 import { clip, findPerson, pad, personDetail, personRow, sortPeople } from "../library/people.ts";
 import { type PhotoReport, photoOf } from "../library/report.ts";
 import { type Output, stdio } from "../output.ts";
+import { revertHelp, revertTemplates } from "./revert.ts";
 
-export const peopleHelp = `persona people list|show|remove|add-photo [--json]
+export const peopleHelp = `persona people list|show|remove|add-photo|revert [--json]
   The people library, as the LIBRARY stream says it is now (NATS_URL, default the local 'persona run' NATS).
   people list [--json]                          everyone: id, name, description, templates, watchlist
   people show ID|NAME [--json]                  one person: photos, sound, templates with origin and time
   people remove ID|NAME [--reason R] [--yes]    publishes PersonRemoved (asks first unless --yes)
   people add-photo ID|NAME FILE... [--timeout SECONDS]
                                                 enrolls more photos; reports each photo's outcome
+${revertHelp}
   A NAME matches exactly, then ignoring case; several people with that name is an error listing their ids.
   Exit code 0 on success, 1 on failure (unknown person, rejected photo, no answer), 2 on usage errors.`;
 
@@ -28,6 +30,9 @@ export interface PeopleArgs {
   yes?: boolean;
   timeoutMs?: number;
   env?: NodeJS.ProcessEnv;
+  /** revert: one template id, or every self-learned template added since this ISO time */
+  template?: string;
+  since?: string;
 }
 
 export async function peopleCommand(args: PeopleArgs, out: Output = stdio()): Promise<number> {
@@ -44,11 +49,26 @@ export async function peopleCommand(args: PeopleArgs, out: Output = stdio()): Pr
       if (who === undefined || files.length === 0) throw new UsageError("usage: persona people add-photo ID|NAME FILE...");
       return withBus(args, true, (bus) => addPhoto(bus, who, files, args, out));
     }
+    case "revert":
+      return withBus(args, true, (bus) =>
+        revertTemplates(
+          bus,
+          {
+            who: one(args, "revert"),
+            json: args.json,
+            ...(args.template !== undefined ? { template: args.template } : {}),
+            ...(args.since !== undefined ? { since: args.since } : {}),
+            ...(args.reason !== undefined ? { reason: args.reason } : {}),
+            ...(args.yes !== undefined ? { yes: args.yes } : {}),
+          },
+          out,
+        ),
+      );
     default:
       throw new UsageError(
         args.sub === undefined
-          ? "persona people: say list, show, remove or add-photo"
-          : `persona people: unknown subcommand ${JSON.stringify(args.sub)} (list, show, remove, add-photo)`,
+          ? "persona people: say list, show, remove, add-photo or revert"
+          : `persona people: unknown subcommand ${JSON.stringify(args.sub)} (list, show, remove, add-photo, revert)`,
       );
   }
 }

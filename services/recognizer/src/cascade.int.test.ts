@@ -1,0 +1,259 @@
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import type { Bus } from "@persona/bus";
+import { testBus } from "@persona/bus/testing";
+import { type AnyEnvelope, AnyEnvelopeSchema, type BlobRef, type EnvelopeOf } from "@persona/contracts";
+import { createLogger, datasetsDir } from "@persona/runtime";
+import { chipToSample, splitRun, trainAndExport } from "@persona/service-trainer/classifier";
+import { type NatsServerHandle, startNatsServer, waitFor } from "@persona/testing";
+import {
+  FaceDetector,
+  type RgbImage,
+  decodeImage,
+  detectAndAlign,
+  embedderSpec,
+  encodeJpeg,
+  resolveModelPath,
+} from "@persona/vision";
+import { configSchema } from "./config.ts";
+import { type RunningRecognizer, startRecognizer } from "./recognizer.ts";
+
+const lfw = join(datasetsDir(), "lfw");
+const missing = !existsSync(lfw)
+  ? `LFW not found at ${lfw} (set PERSONA_DATASETS)`
+  : !existsSync(resolveModelPath("dlib-resnet29.onnx"))
+    ? "models not built (run make models)"
+    : undefined;
+const photo = (person: string, n: number) => join(lfw, person, `${person}_${String(n).padStart(4, "0")}.jpg`);
+
+async function collect(bus: Bus, stream: string): Promise<AnyEnvelope[]> {
+  const info = await bus.jsm.streams.info(stream);
+  const out: AnyEnvelope[] = [];
+  for (let seq = info.state.first_seq; seq <= info.state.last_seq && info.state.messages > 0; seq++) {
+    const m = await bus.jsm.streams.getMessage(stream, { seq }).catch(() => null);
+    if (m) out.push(AnyEnvelopeSchema.parse(m.json()));
+  }
+  return out;
+}
+
+describe("recognizer cascade: a published fast classifier is hot-swapped while detections flow", { skip: missing }, () => {
+  let server: NatsServerHandle;
+  let bus: Bus;
+  let detector: FaceDetector;
+  let recognizer: RunningRecognizer;
+  const log = createLogger("cascade-test", process.env.LOG_LEVEL ?? "silent");
+  const template = embedderSpec("dlib-resnet29").template;
+
+  const chipOf = async (file: string) => {
+    const img = await decodeImage(file);
+    const faces = await detectAndAlign(img, { detector, template });
+    const face = faces.sort((a, b) => b.box.width * b.box.height - a.box.width * a.box.height)[0];
+    return face ? { img, face } : null;
+  };
+
+  const enroll = async (personId: string, name: string, file: string) => {
+    const bytes = readFileSync(file);
+    const sha256 = createHash("sha256").update(bytes).digest("hex");
+    const key = `${personId}/${sha256}.jpg`;
+    await (await bus.objectStore("photos")).putBlob({ name: key }, bytes);
+    const ref: BlobRef = { bucket: "photos", key, contentType: "image/jpeg", size: bytes.length, sha256 };
+    await bus.publish(
+      bus.envelope("EnrollPerson", {
+        requestId: crypto.randomUUID(),
+        personId,
+        existing: false,
+        name,
+        description: "",
+        photos: [ref],
+        sound: null,
+        source: "cli",
+        importKey: null,
+        requestedBy: "test",
+      }),
+    );
+  };
+
+  const publishModel = async (modelId: string, onnx: Uint8Array, classes: { personId: string | null; name: string }[]) => {
+    const key = `classifier/${modelId}/model.onnx`;
+    await (await bus.objectStore("models")).putBlob({ name: key }, onnx);
+    await bus.publish(
+      bus.envelope("ClassifierPublished", {
+        modelId,
+        model: {
+          bucket: "models",
+          key,
+          contentType: "application/onnx",
+          size: onnx.length,
+          sha256: createHash("sha256").update(onnx).digest("hex"),
+        },
+        embeddingModel: "dlib-resnet29",
+        inputSize: 68,
+        classes,
+        metrics: { validationAccuracy: 0.9, unknownRejection: 0.9, samples: 50, maxAbsDiffOnnx: 1e-6 },
+        trainedAt: new Date().toISOString(),
+      }),
+    );
+  };
+
+  const detection = async (cameraId: string, trackId: string, shot: number, file: string) => {
+    const r = await chipOf(file);
+    if (!r) return null;
+    const { img, face } = r;
+    return bus.envelope("FaceDetected", {
+      cameraId,
+      trackId,
+      shot,
+      frameNo: shot * 10,
+      frameAt: new Date().toISOString(),
+      frameSize: { width: img.width, height: img.height },
+      box: face.box,
+      keypoints: (["rightEye", "leftEye", "noseTip", "mouth", "rightEar", "leftEar"] as const).map(
+        (k) => [face.keypoints[k].x, face.keypoints[k].y] as [number, number],
+      ),
+      detectorScore: face.score,
+      quality: {
+        score: face.quality.score,
+        faceSize: face.quality.faceSize,
+        eyeDistance: face.quality.eyeDistance,
+        sharpness: face.quality.sharpness,
+        yaw: 0,
+        pitch: 0,
+        roll: 0,
+      },
+      crop: { kind: "inline", contentType: "image/jpeg", base64: (await encodeJpeg(face.chip, 90)).toString("base64") },
+    } satisfies EnvelopeOf<"FaceDetected">["data"]);
+  };
+
+  before(async () => {
+    server = await startNatsServer();
+    bus = await testBus(server.url, "recognizer");
+    detector = await FaceDetector.create();
+    recognizer = await startRecognizer(
+      bus,
+      configSchema.parse({ RECOGNIZER_CASCADE_MIN_PROBABILITY: 0.6, RECOGNIZER_CASCADE_EMBEDDING_EVERY: 0 }),
+      log,
+    );
+  });
+  after(async () => {
+    await recognizer?.stop();
+    await bus?.close();
+    await detector?.dispose();
+    await server?.dispose();
+  });
+
+  test("no detection is dropped across two swaps; the classifier names only a confirmed track's person", async () => {
+    await enroll("powell", "Colin Powell", photo("Colin_Powell", 1));
+    await enroll("blair", "Tony Blair", photo("Tony_Blair", 2)); // photo 1 shows two faces
+    await waitFor(() => recognizer.gallery.gallery.personCount === 2, { timeoutMs: 60_000, message: "both enrolled" });
+
+    // a small real classifier: Powell and Blair (photos 2..21), strangers as "unknown"
+    const train: { personId: string | null; chip: RgbImage; id: string }[] = [];
+    for (const [person, id] of [
+      ["Colin_Powell", "powell"],
+      ["Tony_Blair", "blair"],
+    ] as const) {
+      for (let n = 3; n <= 42; n++) {
+        const r = await chipOf(photo(person, n));
+        if (r) train.push({ personId: id, chip: r.face.chip, id: `${id}-${n}` });
+      }
+    }
+    for (const person of ["Jean_Chretien", "John_Ashcroft", "Serena_Williams"]) {
+      for (let n = 1; n <= 4; n++) {
+        const r = await chipOf(photo(person, n));
+        if (r) train.push({ personId: null, chip: r.face.chip, id: `${person}-${n}` });
+      }
+    }
+    const data = splitRun(
+      train.map((t) => ({ id: t.id, personId: t.personId, sample: chipToSample(t.chip) })),
+      new Map([
+        ["powell", "Colin Powell"],
+        ["blair", "Tony Blair"],
+      ]),
+      { minPerPerson: 4 },
+    );
+    const model = await trainAndExport(data, { train: { epochs: 20 }, minProbability: 0.6 });
+
+    // Powell's track (photos 30..45) flows; a stranger's track is interleaved
+    const powell: EnvelopeOf<"FaceDetected">[] = [];
+    for (let n = 50; powell.length < 14 && n < 80; n++) {
+      const d = await detection("gate", "t-powell", powell.length + 1, photo("Colin_Powell", n));
+      if (d) powell.push(d);
+    }
+    const stranger: EnvelopeOf<"FaceDetected">[] = [];
+    for (let n = 1; stranger.length < 4; n++) {
+      const d = await detection("door", "t-bush", stranger.length + 1, photo("George_W_Bush", n));
+      if (d) stranger.push(d);
+    }
+    const all = [...powell, ...stranger];
+    for (const [i, d] of powell.entries()) {
+      await bus.publish(d);
+      const s = stranger[i];
+      if (s) await bus.publish(s);
+      if (i === 3) {
+        await publishModel("m1", model.sampleOnnx, model.classes);
+        await waitFor(() => recognizer.cascade?.stats.modelId === "m1", { timeoutMs: 20_000, message: "m1 loaded" });
+      }
+      if (i === 8) await publishModel("m2", model.sampleOnnx, model.classes); // swapped while shots are in flight
+      await new Promise((r) => setTimeout(r, 30));
+    }
+    for (const [cam, t, n] of [
+      ["gate", "t-powell", powell.length],
+      ["door", "t-bush", stranger.length],
+    ] as const) {
+      await bus.publish(
+        bus.envelope("FaceTrackEnded", {
+          cameraId: cam,
+          trackId: t,
+          startedAt: new Date(Date.now() - 5000).toISOString(),
+          endedAt: new Date().toISOString(),
+          frames: n * 10,
+          shots: n,
+          bestQuality: 0.8,
+          reason: "left-view",
+        }),
+      );
+    }
+    const concluded = await waitFor(
+      async () => {
+        const c = (await collect(bus, "SIGHTINGS")).filter((e) => e.type === "TrackConcluded");
+        return c.length === 2 ? c : undefined;
+      },
+      { timeoutMs: 120_000, message: "both tracks concluded" },
+    );
+    const sightings = await collect(bus, "SIGHTINGS");
+    const outcomes = sightings.filter((e) => e.type === "FaceRecognized" || e.type === "UnknownFaceSeen");
+    // exactly one outcome per detection: nothing dropped, nothing doubled
+    const byDetection = new Map<string, number>();
+    for (const o of outcomes) {
+      if (o.type === "FaceRecognized" || o.type === "UnknownFaceSeen") {
+        byDetection.set(o.data.detectionId, (byDetection.get(o.data.detectionId) ?? 0) + 1);
+      }
+    }
+    assert.equal(byDetection.size, all.length, "every detection has an outcome");
+    assert.ok(
+      [...byDetection.values()].every((n) => n === 1),
+      "one outcome each",
+    );
+    const fast = outcomes.filter((o) => o.type === "FaceRecognized" && o.data.via === "classifier");
+    assert.ok(fast.length > 0, `the classifier named some faces (stats ${JSON.stringify(recognizer.cascade?.stats)})`);
+    for (const f of fast) {
+      assert.ok(f.type === "FaceRecognized");
+      assert.equal(f.data.trackId, "t-powell");
+      assert.equal(f.data.personId, "powell");
+      assert.equal(f.data.decision, "confirmed");
+    }
+    const bush = outcomes.filter((o) => o.data.trackId === "t-bush");
+    assert.ok(
+      bush.every((o) => o.type === "UnknownFaceSeen" || o.data.via === "embedding"),
+      "a stranger never via classifier",
+    );
+    const powellConcluded = concluded.find((c) => c.type === "TrackConcluded" && c.data.trackId === "t-powell");
+    assert.ok(powellConcluded?.type === "TrackConcluded");
+    assert.equal(powellConcluded.data.outcome.kind === "recognized" && powellConcluded.data.outcome.personId, "powell");
+    assert.equal(recognizer.cascade?.stats.modelId, "m2");
+    assert.ok((recognizer.cascade?.holder.releasedCount ?? 0) >= 1, "the swapped-out session was released");
+  });
+});

@@ -1,0 +1,113 @@
+/**
+ * A fast classifier published by the trainer (ClassifierPublished), loaded into onnxruntime. The graph's input
+ * "sample" is float32 [N,1,68,68]: the aligned chip (dlib template, 150x150) in gray (BT.601), pixels [7,143) averaged
+ * 2x2 and rounded, as the trainer stores its crops (services/trainer/src/classifier/sample.ts; a test checks both
+ * agree). It answers softmax probabilities "probs" [N, classes]; class 0 is "unknown".
+ */
+import { createHash } from "node:crypto";
+import type { DataOf } from "@persona/contracts";
+import type { RgbImage } from "@persona/vision";
+import * as ort from "onnxruntime-node";
+
+export const CLASSIFIER_INPUT = "sample";
+export const CLASSIFIER_OUTPUT = "probs";
+export const CLASSIFIER_CHIP_SIZE = 150;
+const REGION_START = 7;
+export const CLASSIFIER_SAMPLE_SIZE = 68;
+
+/** The classifier's input of one chip (see the module comment); throws on a chip of another size. */
+export function chipSample(chip: RgbImage): Float32Array {
+  if (chip.width !== CLASSIFIER_CHIP_SIZE || chip.height !== CLASSIFIER_CHIP_SIZE || chip.data.length !== 150 * 150 * 3) {
+    throw new ClassifierModelError(`the fast classifier needs ${CLASSIFIER_CHIP_SIZE}px chips, got ${chip.width}x${chip.height}`);
+  }
+  const n = CLASSIFIER_SAMPLE_SIZE;
+  const out = new Float32Array(n * n);
+  const d = chip.data;
+  for (let y = 0; y < n; y++) {
+    for (let x = 0; x < n; x++) {
+      let s = 0;
+      for (let dy = 0; dy < 2; dy++) {
+        for (let dx = 0; dx < 2; dx++) {
+          const i = ((REGION_START + 2 * y + dy) * CLASSIFIER_CHIP_SIZE + REGION_START + 2 * x + dx) * 3;
+          s += 0.299 * (d[i] as number) + 0.587 * (d[i + 1] as number) + 0.114 * (d[i + 2] as number);
+        }
+      }
+      out[y * n + x] = Math.min(255, Math.round(s / 4));
+    }
+  }
+  return out;
+}
+
+export type ClassifierInfo = DataOf<"ClassifierPublished">;
+
+export interface FastAnswer {
+  personId: string | null;
+  name: string;
+  probability: number;
+}
+
+export class ClassifierModelError extends Error {
+  override name = "ClassifierModelError";
+}
+
+/** The base embedder name of a template model name ("dlib-resnet29+flip" -> "dlib-resnet29"). */
+export const baseModelName = (name: string) => name.replace(/\+flip$/, "");
+
+export class ClassifierModel {
+  private constructor(
+    private readonly session: ort.InferenceSession,
+    readonly info: ClassifierInfo,
+  ) {}
+
+  get modelId(): string {
+    return this.info.modelId;
+  }
+
+  /** Loads and checks a published model: sha256, input/output names, class count. */
+  static async load(bytes: Uint8Array, info: ClassifierInfo, threads = 1): Promise<ClassifierModel> {
+    const sha = createHash("sha256").update(bytes).digest("hex");
+    if (sha !== info.model.sha256) throw new ClassifierModelError(`classifier ${info.modelId}: sha256 mismatch`);
+    if (info.classes[0]?.personId !== null) throw new ClassifierModelError(`classifier ${info.modelId}: class 0 must be unknown`);
+    const session = await ort.InferenceSession.create(bytes, {
+      executionProviders: ["cpu"],
+      graphOptimizationLevel: "all",
+      intraOpNumThreads: threads,
+      interOpNumThreads: 1,
+      logSeverityLevel: 3,
+    });
+    if (!session.inputNames.includes(CLASSIFIER_INPUT) || !session.outputNames.includes(CLASSIFIER_OUTPUT)) {
+      await session.release();
+      throw new ClassifierModelError(`classifier ${info.modelId}: expected input "sample" and output "probs"`);
+    }
+    const model = new ClassifierModel(session, info);
+    const probe = await model.probabilities({
+      data: new Uint8Array(CLASSIFIER_CHIP_SIZE * CLASSIFIER_CHIP_SIZE * 3),
+      width: CLASSIFIER_CHIP_SIZE,
+      height: CLASSIFIER_CHIP_SIZE,
+    });
+    if (probe.length !== info.classes.length) {
+      await session.release();
+      throw new ClassifierModelError(`classifier ${info.modelId}: ${probe.length} outputs for ${info.classes.length} classes`);
+    }
+    return model;
+  }
+
+  async probabilities(chip: RgbImage): Promise<Float32Array> {
+    const x = new ort.Tensor("float32", chipSample(chip), [1, 1, CLASSIFIER_SAMPLE_SIZE, CLASSIFIER_SAMPLE_SIZE]);
+    const r = await this.session.run({ [CLASSIFIER_INPUT]: x });
+    return (r[CLASSIFIER_OUTPUT] as ort.Tensor).data as Float32Array;
+  }
+
+  /** The top class of one chip. */
+  async classify(chip: RgbImage): Promise<FastAnswer> {
+    const p = await this.probabilities(chip);
+    let best = 0;
+    for (let c = 1; c < p.length; c++) if ((p[c] as number) > (p[best] as number)) best = c;
+    const cls = this.info.classes[best];
+    return { personId: cls?.personId ?? null, name: cls?.name ?? "unknown", probability: p[best] as number };
+  }
+
+  async release(): Promise<void> {
+    await this.session.release();
+  }
+}

@@ -1,0 +1,53 @@
+/** Settings of the fast classifier's training (part of the trainer's config schema). */
+import { env } from "@persona/runtime";
+import { DEFAULT_EMBEDDER_MODEL } from "@persona/vision";
+import { z } from "zod";
+import { ACCEPT_DEFAULTS } from "./classifier/evaluate.ts";
+import type { TrainerSettings } from "./trainerService.ts";
+
+export const classifierConfigShape = {
+  /** Where the crop bank is kept (a cache: it is rebuilt from the streams when missing). */
+  TRAINER_DATA_DIR: z.string().default("./data/trainer"),
+  /** Quiet time after an enrollment (or removal) before a run starts. */
+  TRAINER_DEBOUNCE_SECONDS: env.int(60, 0, 86400),
+  /** The lease expires this long after its holder's last renewal (renewed every third of it). */
+  TRAINER_LEASE_TTL_SECONDS: env.int(30, 1, 3600),
+  TRAINER_EPOCHS: env.int(25, 1, 1000),
+  /** Niceness of the training process (0..19; 19 = lowest priority). */
+  TRAINER_NICE: env.int(19, 0, 19),
+  TRAINER_MAX_PER_PERSON: env.int(200, 4, 10000),
+  TRAINER_MAX_UNKNOWN: env.int(600, 4, 100000),
+  /** A person becomes a class once this many crops of them are banked. */
+  TRAINER_MIN_PER_PERSON: env.int(8, 2, 1000),
+  /** Softmax probability at which the metrics count a face as decided (match RECOGNIZER_CASCADE_MIN_PROBABILITY). */
+  TRAINER_MIN_PROBABILITY: env.num(0.97, 0, 1),
+  /** How much lower than the current model's (same validation crops) a new model's metrics may be. */
+  TRAINER_ACCEPT_TOLERANCE: env.num(ACCEPT_DEFAULTS.tolerance, 0, 1),
+  TRAINER_MIN_ACCURACY: env.num(ACCEPT_DEFAULTS.minAccuracy, 0, 1),
+  TRAINER_MIN_UNKNOWN_REJECTION: env.num(ACCEPT_DEFAULTS.minUnknownRejection, 0, 1),
+  /** The embedding model whose chips (template) the classifier is trained on; recognizers of another model ignore it. */
+  TRAINER_EMBEDDING_MODEL: z.string().default(DEFAULT_EMBEDDER_MODEL),
+};
+
+type ClassifierConfig = { [K in keyof typeof classifierConfigShape]: z.infer<(typeof classifierConfigShape)[K]> };
+
+export function trainerSettings(c: ClassifierConfig & { TRAINER_SCHEDULE_MINUTES: number }): TrainerSettings {
+  return {
+    dataDir: c.TRAINER_DATA_DIR,
+    scheduleMinutes: c.TRAINER_SCHEDULE_MINUTES,
+    debounceSeconds: c.TRAINER_DEBOUNCE_SECONDS,
+    leaseTtlSeconds: c.TRAINER_LEASE_TTL_SECONDS,
+    epochs: c.TRAINER_EPOCHS,
+    nice: c.TRAINER_NICE,
+    minPerPerson: c.TRAINER_MIN_PER_PERSON,
+    minProbability: c.TRAINER_MIN_PROBABILITY,
+    embeddingModel: c.TRAINER_EMBEDDING_MODEL,
+    limits: { maxPerPerson: c.TRAINER_MAX_PER_PERSON, maxUnknown: c.TRAINER_MAX_UNKNOWN },
+    accept: {
+      ...ACCEPT_DEFAULTS,
+      tolerance: c.TRAINER_ACCEPT_TOLERANCE,
+      minAccuracy: c.TRAINER_MIN_ACCURACY,
+      minUnknownRejection: c.TRAINER_MIN_UNKNOWN_REJECTION,
+    },
+  };
+}

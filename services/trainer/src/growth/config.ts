@@ -1,0 +1,56 @@
+/** Settings of gallery growth and unknown visitors (part of the trainer's config schema). */
+import { env } from "@persona/runtime";
+import { DEFAULT_EMBEDDER_MODEL } from "@persona/vision";
+import { z } from "zod";
+import { CLUSTER_DEFAULTS } from "../visitors/clustering.ts";
+import { VISITOR_DEFAULTS, type VisitorOptions } from "../visitors/book.ts";
+import { GROWTH_DEFAULTS, type GrowthOptions, checkGrowthOptions } from "./policy.ts";
+
+const G = GROWTH_DEFAULTS;
+
+export const selfLearningConfigShape = {
+  /** Gallery growth on/off. */
+  GROWTH_ENABLED: env.bool(true),
+  /** The recognizer's embedding model and flip setting (RECOGNIZER_MODEL / RECOGNIZER_FLIP): templates must match. */
+  GROWTH_MODEL: z.string().default(DEFAULT_EMBEDDER_MODEL),
+  GROWTH_FLIP: env.bool(false),
+  GROWTH_MIN_SIMILARITY: env.num(G.minSimilarity, -1, 1),
+  GROWTH_MIN_MARGIN: env.num(G.minMargin, 0, 2),
+  GROWTH_MIN_QUALITY: env.num(G.minQuality, 0, 1),
+  GROWTH_MIN_VOTES: env.int(G.minVotes, 1, 100),
+  GROWTH_DEDUPE_SIMILARITY: env.num(G.dedupeSimilarity, -1, 1),
+  GROWTH_MAX_TEMPLATES: env.int(G.maxSelfLearned, 1, 1000),
+  GROWTH_MAX_PER_HOUR: env.int(G.maxPerHour, 1, 10000),
+  /** -1 = off: see GrowthOptions.minAnchorSimilarity */
+  GROWTH_MIN_ANCHOR_SIMILARITY: env.num(G.minAnchorSimilarity, -1, 1),
+  /** Unknown-visitor clustering on/off. */
+  VISITORS_ENABLED: env.bool(true),
+  VISITORS_MIN_FACES: env.int(CLUSTER_DEFAULTS.minFaces, 2, 1000),
+  VISITORS_MAX_DISTANCE: env.num(CLUSTER_DEFAULTS.maxDistance, 0.001, 1.999),
+  VISITORS_MAX_FACES: env.int(CLUSTER_DEFAULTS.maxFaces, 100, 10_000_000),
+  VISITORS_MIN_VISITS: env.int(VISITOR_DEFAULTS.minVisits, 1, 1000),
+  VISITORS_BEST_CROPS: env.int(VISITOR_DEFAULTS.bestCrops, 1, 8),
+};
+
+type SelfLearningConfig = { [K in keyof typeof selfLearningConfigShape]: z.infer<(typeof selfLearningConfigShape)[K]> };
+
+export function growthOptions(c: SelfLearningConfig): GrowthOptions {
+  return checkGrowthOptions({
+    minSimilarity: c.GROWTH_MIN_SIMILARITY,
+    minMargin: c.GROWTH_MIN_MARGIN,
+    minQuality: c.GROWTH_MIN_QUALITY,
+    minVotes: c.GROWTH_MIN_VOTES,
+    dedupeSimilarity: c.GROWTH_DEDUPE_SIMILARITY,
+    maxSelfLearned: c.GROWTH_MAX_TEMPLATES,
+    maxPerHour: c.GROWTH_MAX_PER_HOUR,
+    minAnchorSimilarity: c.GROWTH_MIN_ANCHOR_SIMILARITY,
+  });
+}
+
+export function visitorOptions(c: SelfLearningConfig): VisitorOptions {
+  return {
+    cluster: { minFaces: c.VISITORS_MIN_FACES, maxDistance: c.VISITORS_MAX_DISTANCE, maxFaces: c.VISITORS_MAX_FACES },
+    minVisits: c.VISITORS_MIN_VISITS,
+    bestCrops: c.VISITORS_BEST_CROPS,
+  };
+}

@@ -1,0 +1,234 @@
+/**
+ * Gallery growth, the I/O side: a durable consumer of SIGHTINGS' FaceRecognized. For each confirmed recognition it
+ * embeds the crop with the recognizer's model, asks the pure policy (policy.ts) against its own copy of the library
+ * (followed from LIBRARY), and publishes FaceTemplateAdded (origin self-learning, with its provenance) and, when
+ * the person is over the bound, FaceTemplateReverted for the retired template. Ids are derived from the detection,
+ * so a redelivered recognition re-publishes the same events, which the stream drops as duplicates.
+ */
+import { type Bus, type ConsumerLoop, type Handler, ok, retry } from "@persona/bus";
+import { type ConsumerDecl, uuidFrom } from "@persona/contracts";
+import { type LibraryChange, LibraryFollower, type LibraryState, decodeEmbedding, encodeEmbedding } from "@persona/library";
+import type { Logger } from "@persona/runtime";
+import { type Embedder, ImageDecodeError, decodeImage } from "@persona/vision";
+import {
+  type GrowthCandidate,
+  GrowthGallery,
+  type GrowthOptions,
+  type GrowthRejection,
+  decideGrowth,
+  precheckGrowth,
+} from "./policy.ts";
+
+export const GROWTH_CONSUMER: ConsumerDecl = {
+  stream: "SIGHTINGS",
+  durable: "gallery-growth",
+  filterSubject: "sightings.*.recognized",
+  ackWaitMs: 60_000,
+  maxDeliver: 5,
+  maxAckPending: 16,
+  // a trainer starting for the first time learns from what it sees from now on, not from last month's backlog
+  deliverPolicy: "new",
+  description: "Gallery growth: confirmed recognitions that may add a self-learned template",
+};
+
+export const templateIdOf = (detectionId: string) => uuidFrom(`self-learned-template/${detectionId}`);
+
+/** The model name templates carry (as the recognizer writes it): the spec name, "+flip" with flip fusion. */
+export function templateModelName(embedder: Pick<Embedder, "flip" | "spec">): string {
+  return embedder.flip ? `${embedder.spec.name}+flip` : embedder.spec.name;
+}
+
+export interface GrowthDeps {
+  bus: Bus;
+  embedder: Embedder;
+  options: GrowthOptions;
+  log: Logger;
+  /** Reads a stored crop (Object Store) when a recognition does not carry it inline. */
+  loadStored?: (bucket: string, key: string) => Promise<Uint8Array | null>;
+}
+
+export interface GrowthStats {
+  seen: number;
+  added: number;
+  retired: number;
+  rejected: Partial<Record<GrowthRejection | "crop-unavailable" | "bad-crop", number>>;
+  templates: number;
+  libraryReady: boolean;
+}
+
+/** The running growth consumer. `start` replays the library first, then consumes. */
+export class GalleryGrowth {
+  readonly gallery: GrowthGallery;
+  readonly stats: GrowthStats = { seen: 0, added: 0, retired: 0, rejected: {}, templates: 0, libraryReady: false };
+  private readonly follower: LibraryFollower;
+  private readonly model: string;
+  private loop: ConsumerLoop | undefined;
+
+  constructor(private readonly d: GrowthDeps) {
+    this.model = templateModelName(d.embedder);
+    this.gallery = new GrowthGallery(d.embedder.dims);
+    this.follower = new LibraryFollower(d.log, (change, state) => this.apply(change, state));
+  }
+
+  get library(): LibraryState {
+    return this.follower.state;
+  }
+
+  async start(): Promise<void> {
+    await this.follower.start(this.d.bus.js, this.d.bus.jsm);
+    this.stats.libraryReady = true;
+    this.d.log.info({ templates: this.gallery.size, model: this.model }, "gallery growth: library replayed");
+    this.loop = await this.d.bus.consume({
+      consumer: GROWTH_CONSUMER,
+      concurrency: 1,
+      handlers: { FaceRecognized: this.recognized },
+    });
+  }
+
+  async stop(): Promise<void> {
+    await this.loop?.stop();
+    this.loop = undefined;
+    await this.follower.stop();
+  }
+
+  private apply(change: LibraryChange, state: LibraryState): void {
+    switch (change.kind) {
+      case "template-added": {
+        const t = state.people.get(change.personId)?.templates.get(change.templateId);
+        if (!t || t.model !== this.model) return;
+        this.gallery.add(change.templateId, change.personId, decodeEmbedding(t.embeddingBase64, t.dims), {
+          selfLearned: t.origin.kind === "self-learning",
+          addedAt: t.origin.kind === "self-learning" ? Date.parse(t.origin.seenAt) : Date.parse(t.addedAt),
+        });
+        break;
+      }
+      case "template-removed":
+        this.gallery.remove(change.templateId);
+        break;
+      case "person-removed":
+        this.gallery.removePerson(change.personId);
+        break;
+      default:
+        break;
+    }
+    this.stats.templates = this.gallery.size;
+  }
+
+  private reject(reason: keyof GrowthStats["rejected"]): void {
+    this.stats.rejected[reason] = (this.stats.rejected[reason] ?? 0) + 1;
+  }
+
+  private readonly recognized: Handler<"FaceRecognized"> = async (env, ctx) => {
+    const r = env.data;
+    this.stats.seen++;
+    const candidate: GrowthCandidate = {
+      personId: r.personId,
+      decision: r.decision,
+      votes: r.votes,
+      quality: r.quality.score,
+      at: Date.parse(r.frameAt),
+    };
+    // the cheap checks first: most recognitions never need an embedding
+    const pre = precheckGrowth(this.gallery, candidate, this.d.options);
+    if (pre) {
+      this.reject(pre.reason);
+      return ok();
+    }
+    let bytes: Uint8Array | null;
+    if (r.crop.kind === "inline") bytes = Buffer.from(r.crop.base64, "base64");
+    else {
+      try {
+        bytes = this.d.loadStored ? await this.d.loadStored(r.crop.ref.bucket, r.crop.ref.key) : null;
+      } catch (err) {
+        return retry(`crop not available: ${(err as Error).message}`, 2000);
+      }
+    }
+    if (!bytes) {
+      this.reject("crop-unavailable");
+      return ok();
+    }
+    let embedding: Float32Array;
+    try {
+      const chip = await decodeImage(bytes);
+      const size = this.d.embedder.spec.inputSize;
+      if (chip.width !== size || chip.height !== size) {
+        ctx.log.warn({ detectionId: r.detectionId, width: chip.width, size }, "crop is not this model's chip; not learned from");
+        this.reject("bad-crop");
+        return ok();
+      }
+      embedding = (await this.d.embedder.embed([chip]))[0] as Float32Array;
+    } catch (err) {
+      if (err instanceof ImageDecodeError) {
+        this.reject("bad-crop");
+        return ok();
+      }
+      throw err;
+    }
+    ctx.working();
+    const decision = decideGrowth(this.gallery, candidate, embedding, this.d.options);
+    if (!decision.accept) {
+      this.reject(decision.reason);
+      ctx.log.debug(
+        { detectionId: r.detectionId, personId: r.personId, reason: decision.reason, detail: decision.detail },
+        "not learned",
+      );
+      return ok();
+    }
+    const templateId = templateIdOf(r.detectionId);
+    const meta = { correlationId: env.correlationId, causationId: env.id };
+    await this.d.bus.publish(
+      this.d.bus.envelope(
+        "FaceTemplateAdded",
+        {
+          personId: r.personId,
+          templateId,
+          embedding: { model: this.model, dims: embedding.length, base64: encodeEmbedding(embedding) },
+          quality: r.quality,
+          crop: r.crop,
+          origin: {
+            kind: "self-learning",
+            cameraId: r.cameraId,
+            trackId: r.trackId,
+            similarity: decision.similarity,
+            margin: decision.margin,
+            seenAt: r.frameAt,
+            detectionId: r.detectionId,
+          },
+        },
+        { id: uuidFrom(`template-added/${templateId}`), ...meta },
+      ),
+    );
+    // at once, not when the library echoes it back: the next recognition must see it (near-duplicates, rate)
+    this.gallery.add(templateId, r.personId, embedding, { selfLearned: true, addedAt: candidate.at });
+    this.stats.added++;
+    for (const old of decision.retire) {
+      await this.d.bus.publish(
+        this.d.bus.envelope(
+          "FaceTemplateReverted",
+          {
+            personId: r.personId,
+            templateId: old,
+            by: "trainer",
+            reason: `retired for ${templateId}: over the self-learned bound`,
+          },
+          { id: uuidFrom(`template-retired/${old}`), ...meta },
+        ),
+      );
+      this.gallery.remove(old);
+      this.stats.retired++;
+    }
+    this.stats.templates = this.gallery.size;
+    ctx.log.info(
+      {
+        personId: r.personId,
+        templateId,
+        similarity: Number(decision.similarity.toFixed(4)),
+        margin: Number(decision.margin.toFixed(4)),
+        retired: decision.retire,
+        cameraId: r.cameraId,
+      },
+      "gallery grew: self-learned template added",
+    );
+    return ok();
+  };
+}
