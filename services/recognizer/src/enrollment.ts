@@ -48,7 +48,9 @@ export function pickEnrollmentFace(faces: readonly AlignedDetection[], backgroun
   const area = (f: AlignedDetection) => f.box.width * f.box.height;
   const sorted = [...faces].sort((a, b) => area(b) - area(a));
   const main = sorted[0] as AlignedDetection;
-  const rivals = sorted.slice(1).filter((f) => area(f) > area(main) * backgroundFaceRatio);
+  // a second detection overlapping the main face is the same face found twice (a tight face chip, as a sighting's
+  // crop is, can be split by the detector's tiles); two people's faces do not overlap that much
+  const rivals = sorted.slice(1).filter((f) => area(f) > area(main) * backgroundFaceRatio && overlap(f.box, main.box) < 0.3);
   if (rivals.length > 0) {
     throw new PhotoRejected(
       "several-faces",
@@ -57,6 +59,14 @@ export function pickEnrollmentFace(faces: readonly AlignedDetection[], backgroun
   }
   if (!main.gate.pass) throw new PhotoRejected("low-quality", `the face is not good enough to recognise: ${main.gate.reason}`);
   return main;
+}
+
+/** Intersection over the smaller box's area. */
+function overlap(a: AlignedDetection["box"], b: AlignedDetection["box"]): number {
+  const w = Math.min(a.x + a.width, b.x + b.width) - Math.max(a.x, b.x);
+  const h = Math.min(a.y + a.height, b.y + b.height) - Math.max(a.y, b.y);
+  if (w <= 0 || h <= 0) return 0;
+  return (w * h) / Math.min(a.width * a.height, b.width * b.height);
 }
 
 /**
