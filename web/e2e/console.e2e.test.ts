@@ -217,9 +217,7 @@ describe("the web console in Chromium against the real system", { skip }, () => 
     await shot(admin, "08-unknowns");
   });
 
-  test("the review queue: an unknown face enrolled as a new person leaves the queue", {
-    todo: "the recognizer rejects a sighting's face chip as an enrollment photo (it detects 2 faces on the tight chip); the console shows that reason",
-  }, async () => {
+  test("the review queue: an unknown face enrolled as a new person leaves the queue", async () => {
     await go(admin, "unknowns");
     await admin.getByTestId("unknown").first().waitFor();
     const card = admin.getByTestId("unknown").first();
