@@ -3,7 +3,7 @@ SHELL := /bin/bash
 export ONNXRUNTIME_NODE_INSTALL := skip
 NODE := node --import tsx
 
-.PHONY: deps models run test test-unit test-int test-e2e typecheck lint format bench clean
+.PHONY: deps models web run test test-unit test-int test-e2e typecheck lint format bench clean
 
 deps:
 	@scripts/install-deps.sh
@@ -11,7 +11,12 @@ deps:
 models: deps
 	@$(NODE) models/build.ts
 
-run: deps models
+# the console: built when web/dist is missing or older than its sources (the portal serves web/dist)
+web: deps
+	@if [ ! -f web/dist/index.html ] || [ -n "$$(find web/src web/index.html web/vite.config.ts -newer web/dist/index.html 2>/dev/null | head -1)" ]; then \
+		cd web && npx vite build --logLevel warn && echo "web: built web/dist"; else echo "web: up to date"; fi
+
+run: deps models web
 	@npx persona run
 
 test: deps models typecheck lint
