@@ -73,6 +73,13 @@ export function recognitionHandlers(d: RecognitionDeps) {
     });
   };
 
+  /** The best person for a probe (a shot or a track's fused embedding) and its margin, whatever the thresholds. */
+  const bestMatch: FusedMatcher = (probe) => {
+    const f = d.gallery.gallery.decide(probe, { threshold: -2, minMargin: 0 });
+    const b = f.kind === "known" ? f : f.best ? { ...f.best, margin: f.margin ?? 0 } : null;
+    return b ? { personId: b.personId, name: d.gallery.nameOf(b.personId), similarity: b.similarity, margin: b.margin } : null;
+  };
+
   const faceDetected: Handler<"FaceDetected"> = async (env, ctx) => {
     const data = env.data;
     let bytes: Uint8Array;
@@ -110,25 +117,10 @@ export function recognitionHandlers(d: RecognitionDeps) {
     if (fast) ({ state, outcome } = fast);
     else {
       if (!embedding) return retry("embedder returned nothing", 1000);
-      const decision = d.gallery.gallery.decide(embedding, { threshold: -2, minMargin: 0 });
-      const best =
-        decision.kind === "known" ? decision : decision.best ? { ...decision.best, margin: decision.margin ?? 0 } : null;
-      const match: ShotMatch = {
-        best: best
-          ? { personId: best.personId, name: d.gallery.nameOf(best.personId), similarity: best.similarity, margin: best.margin }
-          : null,
-        embedding,
-      };
-      const matchFused: FusedMatcher = (probe) => {
-        const f = d.gallery.gallery.decide(probe, { threshold: -2, minMargin: 0 });
-        const b = f.kind === "known" ? f : f.best ? { ...f.best, margin: f.margin ?? 0 } : null;
-        return b
-          ? { personId: b.personId, name: d.gallery.nameOf(b.personId), similarity: b.similarity, margin: b.margin }
-          : null;
-      };
+      const match: ShotMatch = { best: bestMatch(embedding), embedding };
       try {
         ({ state, result: outcome } = await d.tracks.modify(data.cameraId, data.trackId, (s) =>
-          addShot(s, env.id, match, d.vote, matchFused),
+          addShot(s, env.id, match, d.vote, bestMatch),
         ));
       } catch (err) {
         if (err instanceof TrackContentionError) return retry(err.message, 200);
