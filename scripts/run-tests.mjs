@@ -30,6 +30,44 @@ if (files.length === 0) {
   process.exit(1);
 }
 const concurrency = process.env.TEST_CONCURRENCY ?? "2";
-const args = ["--import", "tsx", "--test", `--test-concurrency=${concurrency}`, "--test-reporter=spec", ...files];
-const child = spawn(process.execPath, args, { cwd: root, stdio: "inherit", env: { ...process.env, NODE_ENV: "test" } });
-child.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+// A test that hangs fails after TEST_TIMEOUT_MS instead of stalling CI; --test-force-exit ends a file's process once
+// its tests are done even if a handle (a child process, a socket) was leaked, so one bad test cannot hang the run.
+const testTimeoutMs = Number(process.env.TEST_TIMEOUT_MS ?? 300_000);
+// The whole tier gets a budget too (CI must finish within the hour): past it, the run is killed and says so.
+const budgetMs = Number(process.env.TEST_BUDGET_MS ?? 45 * 60_000);
+const args = [
+  "--import",
+  "tsx",
+  "--test",
+  `--test-concurrency=${concurrency}`,
+  `--test-timeout=${testTimeoutMs}`,
+  "--test-force-exit",
+  "--test-reporter=spec",
+  ...files,
+];
+const started = Date.now();
+const child = spawn(process.execPath, args, {
+  cwd: root,
+  stdio: "inherit",
+  env: { ...process.env, NODE_ENV: "test" },
+  detached: true,
+});
+const watchdog = setTimeout(() => {
+  console.error(`\nrun-tests: the ${tier} tier exceeded its budget of ${budgetMs / 60_000} min; killing it`);
+  try {
+    process.kill(-child.pid, "SIGKILL");
+  } catch {}
+}, budgetMs);
+for (const sig of ["SIGINT", "SIGTERM"]) {
+  process.on(sig, () => {
+    try {
+      process.kill(-child.pid, "SIGKILL");
+    } catch {}
+    process.exit(1);
+  });
+}
+child.on("exit", (code, signal) => {
+  clearTimeout(watchdog);
+  console.log(`run-tests: ${tier} tier: ${files.length} files in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  process.exit(code ?? (signal ? 1 : 0));
+});

@@ -46,6 +46,15 @@ function trackProcess(proc: ChildProcess): void {
   });
 }
 
+/** The server writes its ports file non-atomically: an empty or half-written file means "not yet", not an error. */
+function readPortsFile(file: string): { nats?: string[] } | undefined {
+  try {
+    return JSON.parse(readFileSync(file, "utf8")) as { nats?: string[] };
+  } catch {
+    return undefined;
+  }
+}
+
 /** A real nats-server process (Debian's package) owned by a test harness or by `persona run`. */
 export class NatsServerHandle implements AsyncDisposable {
   private proc: ChildProcess | undefined;
@@ -115,18 +124,33 @@ export class NatsServerHandle implements AsyncDisposable {
       stderr += c.toString();
     });
     const exited = new Promise<number | null>((resolve) => proc.once("exit", (code) => resolve(code)));
+    try {
+      await this.awaitReady(proc, exited, portsDir, () => stderr);
+    } catch (err) {
+      // never leave a half-started server behind: it would keep the test process (or `persona run`) alive
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill("SIGKILL");
+      this.proc = undefined;
+      throw err;
+    }
+  }
+
+  private async awaitReady(
+    proc: ChildProcess,
+    exited: Promise<number | null>,
+    portsDir: string,
+    stderr: () => string,
+  ): Promise<void> {
     const deadline = Date.now() + 15_000;
     for (;;) {
       const exit = await Promise.race([exited, sleep(25).then(() => undefined)]);
       if (exit !== undefined) {
         const log = existsSync(this.logFile) ? readFileSync(this.logFile, "utf8").slice(-2000) : "";
-        throw new Error(`nats-server exited with code ${exit} during start: ${stderr}${log}`);
+        throw new Error(`nats-server (pid ${proc.pid}) exited with code ${exit} during start: ${stderr()}${log}`);
       }
       const files = existsSync(portsDir) ? readdirSync(portsDir) : [];
       const file = files[0];
       if (file) {
-        const ports = JSON.parse(readFileSync(join(portsDir, file), "utf8")) as { nats?: string[] };
-        const url = ports.nats?.[0];
+        const url = readPortsFile(join(portsDir, file))?.nats?.[0];
         if (url) {
           this.port = Number(new URL(url).port);
           if (this.options.jetstream === false || (await this.jetStreamReady())) return;
