@@ -1,13 +1,16 @@
 /**
- * The whole pipeline under real-time load: N simulated 1280x720 cameras (the 1080p walking-crowd clip, downscaled,
- * looped, paced in real time, detection at 5 fps) -> DETECTIONS -> one real recognizer process -> SIGHTINGS.
- * Prints, per camera count: frame-captured -> outcome-published latency p50/p99 (every shot), the latency of each
- * track's first shot (the "recognised within 1 s of its first best shot" criterion), frames processed and dropped.
+ * The whole pipeline under real-time load: N simulated 1280x720 cameras (the walking-crowd clip, about 10 faces per
+ * frame, transcoded once to a 1280x720 H.264 file as a 720p camera would send it — or `--source 1080p`, the original
+ * 1920x1080 file downscaled by the camera — looped, paced in real time, detection at 5 fps) -> DETECTIONS -> one real
+ * recognizer process -> SIGHTINGS. Prints, per camera count: frame-captured -> outcome-published latency p50/p99
+ * (every shot), the latency of each track's first shot (the "recognised within 1 s of its first best shot"
+ * criterion), frames processed and dropped, and where the CPU went (decoders, camera process, recognizer).
  *
- *   node --import tsx services/camera/bench/pipeline.bench.ts [--cameras 1,2,3,4] [--seconds 20] [--json]
+ *   node --import tsx services/camera/bench/pipeline.bench.ts [--cameras 1,2,3,4] [--seconds 20] [--source 720p|1080p] [--json]
  */
-import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync } from "node:fs";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { testBus } from "@persona/bus/testing";
@@ -22,16 +25,73 @@ const { values } = parseArgs({
     cameras: { type: "string", default: "1,2,3,4" },
     seconds: { type: "string", default: "20" },
     json: { type: "boolean", default: false },
+    source: { type: "string", default: "720p" },
   },
 });
 const counts = (values.cameras ?? "1,2,3,4").split(",").map(Number);
 const seconds = Number(values.seconds);
-const clip = join(datasetsDir(), "videos", "facenet_pytorch_walking_crowd.mp4");
-if (!existsSync(clip)) {
-  console.error(`needs ${clip} (PERSONA_DATASETS)`);
+const original = join(datasetsDir(), "videos", "facenet_pytorch_walking_crowd.mp4");
+if (!existsSync(original)) {
+  console.error(`needs ${original} (PERSONA_DATASETS)`);
   process.exit(1);
 }
+if (values.source !== "720p" && values.source !== "1080p") {
+  console.error(`--source must be 720p or 1080p, got ${values.source}`);
+  process.exit(2);
+}
 const say = (s: string) => process.stderr.write(`${s}\n`);
+const tmp = mkdtempSync(join(tmpdir(), "persona-pipeline-bench-"));
+process.once("exit", () => rmSync(tmp, { recursive: true, force: true }));
+let clip = original;
+if (values.source === "720p") {
+  clip = join(tmp, "crowd-1280x720.mp4");
+  const t = spawnSync("ffmpeg", [
+    "-v",
+    "error",
+    "-i",
+    original,
+    "-an",
+    "-vf",
+    "scale=1280:720:flags=area",
+    "-c:v",
+    "libx264",
+    "-preset",
+    "veryfast",
+    "-crf",
+    "20",
+    clip,
+  ]);
+  if (t.status !== 0) {
+    console.error(`could not transcode ${original} to 1280x720: ${t.stderr}`);
+    process.exit(1);
+  }
+}
+
+/** CPU seconds (user + system) a process has used so far, from /proc (0 when it is gone). */
+function cpuSeconds(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(f[11]) + Number(f[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100 on Linux)
+  } catch {
+    return 0;
+  }
+}
+
+/** Child processes of `pid` whose command is `name`. */
+function childrenNamed(pid: number, name: string): number[] {
+  const out: number[] = [];
+  for (const d of readdirSync("/proc")) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, "utf8");
+      const comm = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      if (ppid === pid && comm === name) out.push(Number(d));
+    } catch {}
+  }
+  return out;
+}
 const pct = (xs: number[], p: number) => {
   if (xs.length === 0) return Number.NaN;
   const s = [...xs].sort((a, b) => a - b);
@@ -49,6 +109,11 @@ interface Row {
   tracks: number;
   framesProcessed: number;
   framesDropped: number;
+  /** Mean detection time per processed frame (ms, on a detector thread). */
+  detectMsPerFrame: number;
+  shotsPerSecond: number;
+  /** Cores used on average: decoders (ffmpeg), the camera process (event loop + detector threads), the recognizer. */
+  cpu: { decoders: number; camera: number; recognizer: number };
   sustained: boolean;
 }
 const rows: Row[] = [];
@@ -93,7 +158,22 @@ for (const n of counts) {
     log: createLogger("pipeline-bench", "warn"),
   });
   say(`${n} camera(s): running ${seconds} s`);
+  // CPU is measured over the run only (not the recognizer's model loading or the camera's start)
+  const decoders = childrenNamed(process.pid, "ffmpeg");
+  const cpu0 = {
+    decoders: decoders.reduce((a, p) => a + cpuSeconds(p), 0),
+    camera: cpuSeconds(process.pid),
+    recognizer: cpuSeconds(rec.pid ?? 0),
+  };
+  const shots0 = camera.runners.reduce((a, r) => a + r.stats.shotsPublished, 0);
   await new Promise((r) => setTimeout(r, seconds * 1000));
+  const cpu = {
+    decoders: (decoders.reduce((a, p) => a + cpuSeconds(p), 0) - cpu0.decoders) / seconds,
+    camera: (cpuSeconds(process.pid) - cpu0.camera) / seconds,
+    recognizer: (cpuSeconds(rec.pid ?? 0) - cpu0.recognizer) / seconds,
+  };
+  const shots = camera.runners.reduce((a, r) => a + r.stats.shotsPublished, 0) - shots0;
+  const detectMs = camera.runners.reduce((a, r) => a + r.stats.detectMsTotal, 0);
   const processed = camera.runners.reduce((a, r) => a + r.stats.framesProcessed, 0);
   // frames the sources offered at 5 fps that the pipeline did not process (it was busy: dropped, not queued)
   const dropped = Math.max(0, Math.round(n * seconds * 5) - processed);
@@ -114,6 +194,9 @@ for (const n of counts) {
     tracks: tracks.size,
     framesProcessed: processed,
     framesDropped: dropped,
+    detectMsPerFrame: processed > 0 ? detectMs / processed : Number.NaN,
+    shotsPerSecond: shots / seconds,
+    cpu,
     sustained: firstShot.length > 0 && over === 0,
   };
   rows.push(row);
@@ -122,13 +205,20 @@ for (const n of counts) {
 
 if (values.json) process.stdout.write(`${JSON.stringify({ bench: "pipeline", seconds, rows }, null, 2)}\n`);
 else {
-  process.stdout.write(`pipeline: N x 1280x720 real-time cameras, detection 5 fps, 1 recognizer process, ${seconds} s each\n`);
   process.stdout.write(
-    "cameras  outcomes  p50 ms  p99 ms  first-shot p50/p99 ms  first shots >1 s  tracks  frames  dropped  sustained\n",
+    `pipeline: N x 1280x720 real-time cameras (${values.source} source), detection 5 fps, 1 recognizer process, ${seconds} s each\n`,
+  );
+  process.stdout.write(
+    "cameras  outcomes  p50 ms  p99 ms  first-shot p50/p99 ms  first shots >1 s  tracks  frames  dropped  detect ms/frame  shots/s  cores: decode/camera/recognizer  sustained\n",
   );
   for (const r of rows) {
     process.stdout.write(
-      `${String(r.cameras).padEnd(8)} ${String(r.outcomes).padEnd(9)} ${r.p50Ms.toFixed(0).padEnd(7)} ${r.p99Ms.toFixed(0).padEnd(7)} ${`${r.firstShotP50Ms.toFixed(0)}/${r.firstShotP99Ms.toFixed(0)}`.padEnd(22)} ${String(r.firstShotsOver1s).padEnd(17)} ${String(r.tracks).padEnd(7)} ${String(r.framesProcessed).padEnd(7)} ${String(r.framesDropped).padEnd(8)} ${r.sustained ? "yes" : "no"}\n`,
+      `${String(r.cameras).padEnd(8)} ${String(r.outcomes).padEnd(9)} ${r.p50Ms.toFixed(0).padEnd(7)} ${r.p99Ms.toFixed(0).padEnd(7)} ${`${r.firstShotP50Ms.toFixed(0)}/${r.firstShotP99Ms.toFixed(0)}`.padEnd(22)} ${String(r.firstShotsOver1s).padEnd(17)} ${String(r.tracks).padEnd(7)} ${String(r.framesProcessed).padEnd(7)} ${String(r.framesDropped).padEnd(8)} ${r.detectMsPerFrame.toFixed(1).padEnd(16)} ${r.shotsPerSecond.toFixed(1).padEnd(8)} ${`${r.cpu.decoders.toFixed(2)}/${r.cpu.camera.toFixed(2)}/${r.cpu.recognizer.toFixed(2)}`.padEnd(32)} ${r.sustained ? "yes" : "no"}\n`,
     );
   }
+  process.stdout.write(
+    `load average after the run: ${loadavg()
+      .map((x) => x.toFixed(2))
+      .join(" ")} (the bench wants a quiet machine)\n`,
+  );
 }

@@ -159,6 +159,32 @@ describe("FfmpegFrameSource", { skip }, () => {
     assert.equal(r.statuses[2]?.message, `end of file after ${n} frames`);
   });
 
+  test("a source slower than the detection rate passes every frame, none duplicated", async () => {
+    const slow = join(dir, "slow.mp4");
+    // 3 s at 2 fps = 6 distinct frames
+    const made = spawnSync("ffmpeg", [
+      "-v",
+      "error",
+      "-f",
+      "lavfi",
+      "-i",
+      "testsrc=size=160x120:rate=2",
+      "-t",
+      "3",
+      "-pix_fmt",
+      "yuv420p",
+      slow,
+    ]);
+    assert.equal(made.status, 0, made.stderr.toString());
+    const r = await run({ kind: "file", source: slow, detectFps: 5 });
+    assert.equal(r.frames.length, 6);
+    for (let i = 1; i < r.frames.length; i++)
+      assert.ok(
+        r.frames[i]?.data.some((v, j) => v !== r.frames[i - 1]?.data[j]),
+        `frame ${i} repeats frame ${i - 1}`,
+      );
+  });
+
   test("every frame when the rate is 0; a slow consumer of a fast file drops nothing (ffmpeg waits)", async () => {
     const r = await run({ kind: "file", source: clip, detectFps: 0 }, undefined, () => sleep(2));
     assert.equal(r.frames.length, 50);
