@@ -100,3 +100,4 @@ export {
   type TemplateMatch,
   type UnknownReason,
 } from "./matcher.ts";
+export { FAST_CHIP_SIZE, FAST_NET_SIZE, FastInputError, fastClassifierInput } from "./fastClassifierInput.ts";

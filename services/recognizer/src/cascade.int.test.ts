@@ -193,10 +193,10 @@ describe("recognizer cascade: a published fast classifier is hot-swapped while d
       const s = stranger[i];
       if (s) await bus.publish(s);
       if (i === 3) {
-        await publishModel("m1", model.sampleOnnx, model.classes);
+        await publishModel("m1", model.onnx, model.classes);
         await waitFor(() => recognizer.cascade?.stats.modelId === "m1", { timeoutMs: 20_000, message: "m1 loaded" });
       }
-      if (i === 8) await publishModel("m2", model.sampleOnnx, model.classes); // swapped while shots are in flight
+      if (i === 8) await publishModel("m2", model.onnx, model.classes); // swapped while shots are in flight
       await new Promise((r) => setTimeout(r, 30));
     }
     for (const [cam, t, n] of [

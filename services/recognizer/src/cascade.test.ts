@@ -121,3 +121,71 @@ test("the recognizer computes the classifier's input exactly as the trainer stor
   }
   assert.throws(() => chipSample({ width: 112, height: 112, data: new Uint8Array(112 * 112 * 3) }), /150px/);
 });
+
+test("a current (net-input) model and an older (sample-input) model with the same weights answer alike", async () => {
+  const { buildOnnx } = await import("@persona/service-trainer/classifier");
+  const { ClassifierModel } = await import("./classifierModel.ts");
+  const { createHash } = await import("node:crypto");
+  let seed = 3;
+  const rand = () => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    return seed / 2 ** 31 - 0.5;
+  };
+  const rnd = (n: number, scale: number) => Float32Array.from({ length: n }, () => rand() * scale);
+  const convs = [
+    [1, 16],
+    [16, 32],
+    [32, 64],
+  ].map(([cin, cout]) => ({
+    w: rnd(9 * (cin as number) * (cout as number), 0.5),
+    b: rnd(cout as number, 0.1),
+    cin: cin as number,
+    cout: cout as number,
+  }));
+  const weights = {
+    convs,
+    dense: [
+      { w: rnd(1024 * 128, 0.2), b: rnd(128, 0.1), inputs: 1024, outputs: 128 },
+      { w: rnd(128 * 3, 0.5), b: rnd(3, 0.1), inputs: 128, outputs: 3 },
+    ],
+    classes: 3,
+  };
+  const classes = [
+    { personId: null, name: "unknown" },
+    { personId: "00000000-0000-4000-8000-000000000001", name: "A" },
+    { personId: "00000000-0000-4000-8000-000000000002", name: "B" },
+  ];
+  const load = (bytes: Uint8Array) =>
+    ClassifierModel.load(bytes, {
+      modelId: "m",
+      model: {
+        bucket: "models",
+        key: "k",
+        contentType: "application/onnx",
+        size: bytes.length,
+        sha256: createHash("sha256").update(bytes).digest("hex"),
+      },
+      embeddingModel: "dlib-resnet29",
+      inputSize: 32,
+      classes,
+      metrics: { validationAccuracy: 1, unknownRejection: 1, samples: 1, maxAbsDiffOnnx: 0 },
+      trainedAt: new Date().toISOString(),
+    });
+  const net = await load(buildOnnx(weights, { input: "net" }));
+  const old = await load(buildOnnx(weights, { input: "sample" }));
+  try {
+    assert.equal(net.input, "net");
+    assert.equal(old.input, "sample");
+    for (let k = 0; k < 4; k++) {
+      const chip = { width: 150, height: 150, data: new Uint8Array(150 * 150 * 3).map(() => Math.floor((rand() + 0.5) * 256)) };
+      const a = await net.probabilities(chip);
+      const b = await old.probabilities(chip);
+      assert.equal(a.length, 3);
+      for (let c = 0; c < 3; c++)
+        assert.ok(Math.abs((a[c] as number) - (b[c] as number)) < 1e-4, `class ${c}: ${a[c]} vs ${b[c]}`);
+    }
+  } finally {
+    await net.release();
+    await old.release();
+  }
+});

@@ -1,21 +1,24 @@
 /**
- * A fast classifier published by the trainer (ClassifierPublished), loaded into onnxruntime. The graph's input
- * "sample" is float32 [N,1,68,68]: the aligned chip (dlib template, 150x150) in gray (BT.601), pixels [7,143) averaged
- * 2x2 and rounded, as the trainer stores its crops (services/trainer/src/classifier/sample.ts; a test checks both
- * agree). It answers softmax probabilities "probs" [N, classes]; class 0 is "unknown".
+ * A fast classifier published by the trainer (ClassifierPublished), loaded into onnxruntime. Current models take
+ * input "net" float32 [N,1,32,32]: the aligned chip's (dlib template, 150x150) gray centre, averaged and
+ * standardised, computed here in one pass by `fastClassifierInput` (@persona/vision), bit for bit what the trainer
+ * trained on (a test checks it). Models published before that take "sample" [N,1,68,68] (the graph did the
+ * windowing and standardising itself, which cost more than the network); both load. The graph answers softmax
+ * probabilities "probs" [N, classes]; class 0 is "unknown".
  */
 import { createHash } from "node:crypto";
 import type { DataOf } from "@persona/contracts";
-import type { RgbImage } from "@persona/vision";
+import { FAST_NET_SIZE, type RgbImage, fastClassifierInput } from "@persona/vision";
 import * as ort from "onnxruntime-node";
 
-export const CLASSIFIER_INPUT = "sample";
+export const CLASSIFIER_NET_INPUT = "net";
+export const CLASSIFIER_SAMPLE_INPUT = "sample";
 export const CLASSIFIER_OUTPUT = "probs";
 export const CLASSIFIER_CHIP_SIZE = 150;
 const REGION_START = 7;
 export const CLASSIFIER_SAMPLE_SIZE = 68;
 
-/** The classifier's input of one chip (see the module comment); throws on a chip of another size. */
+/** The input of a "sample"-input (older) model for one chip: the trainer's stored sample as floats. */
 export function chipSample(chip: RgbImage): Float32Array {
   if (chip.width !== CLASSIFIER_CHIP_SIZE || chip.height !== CLASSIFIER_CHIP_SIZE || chip.data.length !== 150 * 150 * 3) {
     throw new ClassifierModelError(`the fast classifier needs ${CLASSIFIER_CHIP_SIZE}px chips, got ${chip.width}x${chip.height}`);
@@ -57,6 +60,8 @@ export class ClassifierModel {
   private constructor(
     private readonly session: ort.InferenceSession,
     readonly info: ClassifierInfo,
+    /** Which input the graph takes. */
+    readonly input: "net" | "sample",
   ) {}
 
   get modelId(): string {
@@ -75,11 +80,16 @@ export class ClassifierModel {
       interOpNumThreads: 1,
       logSeverityLevel: 3,
     });
-    if (!session.inputNames.includes(CLASSIFIER_INPUT) || !session.outputNames.includes(CLASSIFIER_OUTPUT)) {
+    const input = session.inputNames.includes(CLASSIFIER_NET_INPUT)
+      ? "net"
+      : session.inputNames.includes(CLASSIFIER_SAMPLE_INPUT)
+        ? "sample"
+        : null;
+    if (input === null || !session.outputNames.includes(CLASSIFIER_OUTPUT)) {
       await session.release();
-      throw new ClassifierModelError(`classifier ${info.modelId}: expected input "sample" and output "probs"`);
+      throw new ClassifierModelError(`classifier ${info.modelId}: expected input "net" (or "sample") and output "probs"`);
     }
-    const model = new ClassifierModel(session, info);
+    const model = new ClassifierModel(session, info, input);
     const probe = await model.probabilities({
       data: new Uint8Array(CLASSIFIER_CHIP_SIZE * CLASSIFIER_CHIP_SIZE * 3),
       width: CLASSIFIER_CHIP_SIZE,
@@ -93,8 +103,18 @@ export class ClassifierModel {
   }
 
   async probabilities(chip: RgbImage): Promise<Float32Array> {
-    const x = new ort.Tensor("float32", chipSample(chip), [1, 1, CLASSIFIER_SAMPLE_SIZE, CLASSIFIER_SAMPLE_SIZE]);
-    const r = await this.session.run({ [CLASSIFIER_INPUT]: x });
+    const feed: ort.InferenceSession.FeedsType =
+      this.input === "net"
+        ? { [CLASSIFIER_NET_INPUT]: new ort.Tensor("float32", fastClassifierInput(chip), [1, 1, FAST_NET_SIZE, FAST_NET_SIZE]) }
+        : {
+            [CLASSIFIER_SAMPLE_INPUT]: new ort.Tensor("float32", chipSample(chip), [
+              1,
+              1,
+              CLASSIFIER_SAMPLE_SIZE,
+              CLASSIFIER_SAMPLE_SIZE,
+            ]),
+          };
+    const r = await this.session.run(feed);
     return (r[CLASSIFIER_OUTPUT] as ort.Tensor).data as Float32Array;
   }
 

@@ -9,11 +9,10 @@ import { AnyEnvelopeSchema } from "@persona/contracts";
 import { encodeEmbedding } from "@persona/library";
 import { createLogger } from "@persona/runtime";
 import { type NatsServerHandle, startNatsServer, waitFor } from "@persona/testing";
-import { type RgbImage, encodeJpeg } from "@persona/vision";
+import { type RgbImage, encodeJpeg, fastClassifierInput } from "@persona/vision";
 import * as ort from "onnxruntime-node";
 import { lfwChips, lfwMissing } from "../test-support/lfwChips.ts";
 import { ACCEPT_DEFAULTS } from "./classifier/evaluate.ts";
-import { chipToSample } from "./classifier/sample.ts";
 import { MODELS_BUCKET } from "./classifier/publish.ts";
 import { FastClassifierTrainer, type TrainerSettings } from "./trainerService.ts";
 
@@ -201,8 +200,9 @@ describe("trainer run on real LFW crops from the streams", { skip: lfwMissing() 
     const blob = await (await bus.objectStore(MODELS_BUCKET)).getBlob(env.data.model.key);
     assert.ok(blob && blob.length === env.data.model.size);
     const session = await ort.InferenceSession.create(blob);
+    assert.equal(env.data.inputSize, 32);
     const out = await session.run({
-      sample: new ort.Tensor("float32", Float32Array.from(chipToSample(known[1]?.chip as RgbImage)), [1, 1, 68, 68]),
+      net: new ort.Tensor("float32", fastClassifierInput(known[1]?.chip as RgbImage), [1, 1, 32, 32]),
     });
     assert.equal((out.probs as ort.Tensor).dims[1], 4);
     await session.release();

@@ -16,7 +16,7 @@ import { type ClassInfo, splitRun } from "./classifier/dataset.ts";
 import { ACCEPT_DEFAULTS, type AcceptOptions, acceptModel } from "./classifier/evaluate.ts";
 import { MODELS_BUCKET, modelKey } from "./classifier/publish.ts";
 import { runInChild, type ChildRun } from "./classifier/runInChild.ts";
-import { SAMPLE_SIZE, SampleError, chipToSample } from "./classifier/sample.ts";
+import { NET_SIZE, SampleError, chipToSample } from "./classifier/sample.ts";
 import { type BankLimits, CropBank, PendingUnknowns } from "./cropBank.ts";
 import { Lease } from "./lease.ts";
 
@@ -57,7 +57,7 @@ export interface TrainerStatus {
 interface CurrentModel {
   modelId: string;
   classes: ClassInfo[];
-  sampleOnnx: Uint8Array;
+  onnx: Uint8Array;
 }
 
 const SOURCE_STREAMS = ["LIBRARY", "SIGHTINGS"] as const;
@@ -364,17 +364,17 @@ export class FastClassifierTrainer {
         return;
       }
       this.status.state = "publishing";
-      const modelId = `${at.replace(/[:.]/g, "-")}-${createHash("sha256").update(result.sampleOnnx).digest("hex").slice(0, 8)}`;
+      const modelId = `${at.replace(/[:.]/g, "-")}-${createHash("sha256").update(result.onnx).digest("hex").slice(0, 8)}`;
       const key = modelKey(modelId);
       const os = await this.bus.objectStore(MODELS_BUCKET);
-      await os.putBlob({ name: key }, result.sampleOnnx);
-      const sha256 = createHash("sha256").update(result.sampleOnnx).digest("hex");
+      await os.putBlob({ name: key }, result.onnx);
+      const sha256 = createHash("sha256").update(result.onnx).digest("hex");
       await this.bus.publish(
         this.bus.envelope("ClassifierPublished", {
           modelId,
-          model: { bucket: MODELS_BUCKET, key, contentType: "application/onnx", size: result.sampleOnnx.length, sha256 },
+          model: { bucket: MODELS_BUCKET, key, contentType: "application/onnx", size: result.onnx.length, sha256 },
           embeddingModel: this.s.embeddingModel,
-          inputSize: SAMPLE_SIZE,
+          inputSize: NET_SIZE,
           classes: result.classes,
           metrics: {
             validationAccuracy: result.metrics.validationAccuracy,
@@ -385,7 +385,7 @@ export class FastClassifierTrainer {
           trainedAt: new Date().toISOString(),
         }),
       );
-      this.current = { modelId, classes: result.classes, sampleOnnx: result.sampleOnnx };
+      this.current = { modelId, classes: result.classes, onnx: result.onnx };
       this.status.currentModelId = modelId;
       this.status.last = {
         at: new Date().toISOString(),
@@ -423,7 +423,7 @@ export class FastClassifierTrainer {
       );
       return;
     }
-    this.current = { modelId: env.data.data.modelId, classes: env.data.data.classes, sampleOnnx: sample };
+    this.current = { modelId: env.data.data.modelId, classes: env.data.data.classes, onnx: sample };
     this.status.currentModelId = env.data.data.modelId;
   }
 

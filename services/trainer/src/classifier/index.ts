@@ -2,18 +2,18 @@
  * The fast classifier, as a library: training (tfjs, wasm backend), ONNX export, and `measureFastPath`, the
  * fast-path metrics of `persona eval selflearn` (see services/trainer/README.md for the contract).
  */
-import { Embedder, type RgbImage, embedderSpec } from "@persona/vision";
+import { Embedder, type RgbImage, embedderSpec, fastClassifierInput } from "@persona/vision";
 import * as ort from "onnxruntime-node";
 import { type LabelledSample, splitRun } from "./dataset.ts";
 import type { TrainOptions } from "./net.ts";
-import { PROBS_OUTPUT, SAMPLE_INPUT } from "./onnxGraph.ts";
-import { SAMPLE_SIZE, chipToSample } from "./sample.ts";
+import { NET_INPUT, PROBS_OUTPUT } from "./onnxGraph.ts";
+import { NET_SIZE, chipToSample } from "./sample.ts";
 import { sessionOf, trainAndExport } from "./trainRun.ts";
 
 export { type ClassInfo, type LabelledSample, type RunData, splitRun } from "./dataset.ts";
 export { ACCEPT_DEFAULTS, type AcceptOptions, acceptModel, type ValidationMetrics, validationMetrics } from "./evaluate.ts";
 export { TRAIN_DEFAULTS, type TrainOptions } from "./net.ts";
-export { buildOnnx, CHIP_INPUT, PROBS_OUTPUT, SAMPLE_INPUT } from "./onnxGraph.ts";
+export { buildOnnx, CHIP_INPUT, NET_INPUT, PROBS_OUTPUT, SAMPLE_INPUT } from "./onnxGraph.ts";
 export { modelKey, MODELS_BUCKET } from "./publish.ts";
 export { CHIP_SIZE, chipToSample, SampleError } from "./sample.ts";
 export { type RunResult, runSampleModel, sessionOf, trainAndExport } from "./trainRun.ts";
@@ -46,10 +46,13 @@ export interface FastPathMetrics {
   classes: number;
 }
 
-/** Probabilities of the published graph for one chip, as a recognizer computes them (chip -> sample -> graph). */
+/**
+ * Probabilities of the published graph for one chip, as a recognizer computes them: the chip -> network input in JS
+ * (`fastClassifierInput`, one pass), then the "net"-input graph.
+ */
 export async function fastProbabilities(session: ort.InferenceSession, chip: RgbImage): Promise<Float32Array> {
-  const x = new ort.Tensor("float32", Float32Array.from(chipToSample(chip)), [1, 1, SAMPLE_SIZE, SAMPLE_SIZE]);
-  const r = await session.run({ [SAMPLE_INPUT]: x });
+  const x = new ort.Tensor("float32", fastClassifierInput(chip), [1, 1, NET_SIZE, NET_SIZE]);
+  const r = await session.run({ [NET_INPUT]: x });
   return (r[PROBS_OUTPUT] as ort.Tensor).data as Float32Array;
 }
 
@@ -92,7 +95,7 @@ export async function measureFastPath(input: FastPathInput): Promise<FastPathMet
   }));
   const data = splitRun(samples, new Map(), { minPerPerson: input.options?.minPerPerson ?? 4 });
   const result = await trainAndExport(data, { train: input.options ?? {}, minProbability });
-  const session = await sessionOf(result.sampleOnnx);
+  const session = await sessionOf(result.onnx);
   try {
     let decided = 0;
     let agreed = 0;

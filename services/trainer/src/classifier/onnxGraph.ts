@@ -9,12 +9,14 @@
  */
 import { DataType, GraphBuilder } from "../../../../models/src/onnx.ts";
 import type { NetWeights } from "./net.ts";
-import { CENTRE, CHIP_SIZE, GRAY, REGION_START, SAMPLE_SIZE, STD_EPS, WINDOW } from "./sample.ts";
+import { CENTRE, CHIP_SIZE, GRAY, NET_SIZE, REGION_START, SAMPLE_SIZE, STD_EPS, WINDOW } from "./sample.ts";
 
 export const ONNX_OPSET = 13;
 export const CHIP_INPUT = "chip";
 export const SAMPLE_INPUT = "sample";
 export const PROBS_OUTPUT = "probs";
+/** The "net" variant's input: the standardised 32x32 window (sample.ts `chipNetInput`), preprocessing done by the caller. */
+export const NET_INPUT = "net";
 
 /** im2col rows (dy*3+dx)*cin + c, columns o  ->  OIHW. */
 export function im2colToOihw(w: Float32Array, cin: number, cout: number): Float32Array {
@@ -28,12 +30,45 @@ export function im2colToOihw(w: Float32Array, cin: number, cout: number): Float3
 
 export function buildOnnx(
   weights: NetWeights,
-  opts: { input: "chip" | "sample"; metadata?: Record<string, string>; docString?: string },
+  opts: { input: "chip" | "sample" | "net"; metadata?: Record<string, string>; docString?: string },
 ): Uint8Array {
   const g = new GraphBuilder("persona_fast_classifier");
+  let x: string;
+  if (opts.input === "net") {
+    x = g.input(NET_INPUT, DataType.FLOAT, ["N", 1, NET_SIZE, NET_SIZE]);
+  } else {
+    x = preprocess(g, opts.input);
+  }
+  for (const [i, c] of weights.convs.entries()) {
+    const w = g.floats(`conv${i}_w`, [c.cout, c.cin, 3, 3], im2colToOihw(c.w, c.cin, c.cout));
+    const b = g.floats(`conv${i}_b`, [c.cout], c.b);
+    x = g.node("Conv", [x, w, b], { kernel_shape: { ints: [3, 3] }, pads: { ints: [1, 1, 1, 1] } }, `conv${i}`);
+    x = g.node("Relu", [x], {}, `relu${i}`);
+    x = g.node("MaxPool", [x], { kernel_shape: { ints: [2, 2] }, strides: { ints: [2, 2] } }, `pool${i}`);
+  }
+  x = g.node("Transpose", [x], { perm: { ints: [0, 2, 3, 1] } }, "nhwc");
+  x = g.node("Flatten", [x], { axis: 1 }, "flat");
+  for (const [i, dl] of weights.dense.entries()) {
+    x = g.node("MatMul", [x, g.floats(`dense${i}_w`, [dl.inputs, dl.outputs], dl.w)], {}, `dense${i}`);
+    x = g.node("Add", [x, g.floats(`dense${i}_b`, [dl.outputs], dl.b)], {}, `dense${i}_b`);
+    if (i < weights.dense.length - 1) x = g.node("Relu", [x], {}, `dense${i}_relu`);
+  }
+  g.nodeTo(PROBS_OUTPUT, "Softmax", [x], { axis: 1 });
+  g.output(PROBS_OUTPUT, DataType.FLOAT, ["N", weights.classes]);
+  return g.encode({
+    opset: ONNX_OPSET,
+    producer: "persona-trainer",
+    producerVersion: "1",
+    docString: opts.docString ?? "Persona-ID fast face classifier (class 0 = unknown)",
+    metadata: opts.metadata ?? {},
+  });
+}
+
+/** The graph's own preprocessing from the chip or the stored sample to the standardised 32x32 network input. */
+function preprocess(g: GraphBuilder, input: "chip" | "sample"): string {
   const i64 = (hint: string, v: number[]) => g.int64s(hint, v);
   let sample: string;
-  if (opts.input === "chip") {
+  if (input === "chip") {
     const chip = g.input(CHIP_INPUT, DataType.FLOAT, ["N", CHIP_SIZE, CHIP_SIZE, 3]);
     const gray = g.node("MatMul", [chip, g.floats("gray_w", [3, 1], [...GRAY])], {}, "gray");
     const nchw = g.node("Transpose", [gray], { perm: { ints: [0, 3, 1, 2] } }, "gray_nchw");
@@ -64,28 +99,5 @@ export function buildOnnx(
   const d = g.node("Sub", [p32, mean], {}, "centred");
   const variance = g.node("ReduceMean", [g.node("Mul", [d, d], {}, "sq")], { axes, keepdims: 1 }, "var");
   const std = g.node("Sqrt", [g.node("Add", [variance, g.floats("eps", [], [STD_EPS])], {}, "var_eps")], {}, "std");
-  let x = g.node("Div", [d, std], {}, "z");
-  for (const [i, c] of weights.convs.entries()) {
-    const w = g.floats(`conv${i}_w`, [c.cout, c.cin, 3, 3], im2colToOihw(c.w, c.cin, c.cout));
-    const b = g.floats(`conv${i}_b`, [c.cout], c.b);
-    x = g.node("Conv", [x, w, b], { kernel_shape: { ints: [3, 3] }, pads: { ints: [1, 1, 1, 1] } }, `conv${i}`);
-    x = g.node("Relu", [x], {}, `relu${i}`);
-    x = g.node("MaxPool", [x], { kernel_shape: { ints: [2, 2] }, strides: { ints: [2, 2] } }, `pool${i}`);
-  }
-  x = g.node("Transpose", [x], { perm: { ints: [0, 2, 3, 1] } }, "nhwc");
-  x = g.node("Flatten", [x], { axis: 1 }, "flat");
-  for (const [i, dl] of weights.dense.entries()) {
-    x = g.node("MatMul", [x, g.floats(`dense${i}_w`, [dl.inputs, dl.outputs], dl.w)], {}, `dense${i}`);
-    x = g.node("Add", [x, g.floats(`dense${i}_b`, [dl.outputs], dl.b)], {}, `dense${i}_b`);
-    if (i < weights.dense.length - 1) x = g.node("Relu", [x], {}, `dense${i}_relu`);
-  }
-  g.nodeTo(PROBS_OUTPUT, "Softmax", [x], { axis: 1 });
-  g.output(PROBS_OUTPUT, DataType.FLOAT, ["N", weights.classes]);
-  return g.encode({
-    opset: ONNX_OPSET,
-    producer: "persona-trainer",
-    producerVersion: "1",
-    docString: opts.docString ?? "Persona-ID fast face classifier (class 0 = unknown)",
-    metadata: opts.metadata ?? {},
-  });
+  return g.node("Div", [d, std], {}, "z");
 }

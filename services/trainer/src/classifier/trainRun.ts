@@ -6,14 +6,13 @@ import * as ort from "onnxruntime-node";
 import { type ClassInfo, type RunData, batchesFor, centreInputs } from "./dataset.ts";
 import { type ValidationMetrics, toPersonPredictions, validationMetrics } from "./evaluate.ts";
 import { type EpochReport, Net, type TrainOptions } from "./net.ts";
-import { PROBS_OUTPUT, SAMPLE_INPUT, buildOnnx } from "./onnxGraph.ts";
-import { SAMPLE_SIZE } from "./sample.ts";
+import { NET_INPUT, PROBS_OUTPUT, SAMPLE_INPUT, buildOnnx } from "./onnxGraph.ts";
+import { NET_SIZE, SAMPLE_SIZE } from "./sample.ts";
 
 export interface RunResult {
   classes: ClassInfo[];
-  /** The published graph (chip input) and its twin with the sample input (kept to score it later). */
-  chipOnnx: Uint8Array;
-  sampleOnnx: Uint8Array;
+  /** The graph to publish: input "net", the standardised 32x32 window (the recognizer preprocesses the chip in JS). */
+  onnx: Uint8Array;
   metrics: ValidationMetrics & { maxAbsDiffOnnx: number; samples: number; trainSeconds: number };
   /** The current model's metrics on the same validation crops, if one was given. */
   current: ValidationMetrics | null;
@@ -29,15 +28,27 @@ export async function sessionOf(bytes: Uint8Array): Promise<ort.InferenceSession
   });
 }
 
-/** Probabilities of a sample-input model on samples, in batches. */
+/**
+ * Probabilities of a published model on stored samples, in batches: a "net"-input graph gets the samples' centre
+ * windows (exactly what tfjs was given); an older "sample"-input graph (published before the net input) the samples.
+ */
 export async function runSampleModel(session: ort.InferenceSession, samples: readonly Uint8Array[]): Promise<Float32Array[]> {
   const out: Float32Array[] = [];
+  const net = session.inputNames.includes(NET_INPUT);
+  if (!net && !session.inputNames.includes(SAMPLE_INPUT))
+    throw new Error(`classifier graph has inputs ${session.inputNames.join(", ")}; expected "${NET_INPUT}" or "${SAMPLE_INPUT}"`);
   const px = SAMPLE_SIZE * SAMPLE_SIZE;
   for (let i = 0; i < samples.length; i += 64) {
     const part = samples.slice(i, i + 64);
-    const x = new Float32Array(part.length * px);
-    for (const [k, s] of part.entries()) x.set(s, k * px);
-    const r = await session.run({ [SAMPLE_INPUT]: new ort.Tensor("float32", x, [part.length, 1, SAMPLE_SIZE, SAMPLE_SIZE]) });
+    let feed: ort.InferenceSession.FeedsType;
+    if (net) {
+      feed = { [NET_INPUT]: new ort.Tensor("float32", centreInputs(part), [part.length, 1, NET_SIZE, NET_SIZE]) };
+    } else {
+      const x = new Float32Array(part.length * px);
+      for (const [k, s] of part.entries()) x.set(s, k * px);
+      feed = { [SAMPLE_INPUT]: new ort.Tensor("float32", x, [part.length, 1, SAMPLE_SIZE, SAMPLE_SIZE]) };
+    }
+    const r = await session.run(feed);
     out.push((r[PROBS_OUTPUT] as ort.Tensor).data as Float32Array);
   }
   return out;
@@ -58,7 +69,7 @@ export async function trainAndExport(
   o: {
     train?: Partial<TrainOptions>;
     minProbability: number;
-    current?: { sampleOnnx: Uint8Array; classes: ClassInfo[] } | null;
+    current?: { onnx: Uint8Array; classes: ClassInfo[] } | null;
     metadata?: Record<string, string>;
     onEpoch?: (r: EpochReport) => void;
   },
@@ -73,9 +84,8 @@ export async function trainAndExport(
     const tfProbs = valSamples.length ? net.predict(centreInputs(valSamples), valSamples.length) : new Float32Array(0);
     const weights = net.weights();
     const metadata = { classes: JSON.stringify(data.classes), ...o.metadata };
-    const chipOnnx = buildOnnx(weights, { input: "chip", metadata });
-    const sampleOnnx = buildOnnx(weights, { input: "sample", metadata });
-    const session = await sessionOf(sampleOnnx);
+    const onnx = buildOnnx(weights, { input: "net", metadata });
+    const session = await sessionOf(onnx);
     let maxAbsDiffOnnx = 0;
     try {
       const ortProbs = concat(await runSampleModel(session, valSamples));
@@ -89,7 +99,7 @@ export async function trainAndExport(
     const metrics = validationMetrics(toPersonPredictions(tfProbs, data.classes), truth, o.minProbability);
     let current: ValidationMetrics | null = null;
     if (o.current) {
-      const cur = await sessionOf(o.current.sampleOnnx);
+      const cur = await sessionOf(o.current.onnx);
       try {
         const probs = concat(await runSampleModel(cur, valSamples));
         current = validationMetrics(toPersonPredictions(probs, o.current.classes), truth, o.minProbability);
@@ -99,8 +109,7 @@ export async function trainAndExport(
     }
     return {
       classes: data.classes,
-      chipOnnx,
-      sampleOnnx,
+      onnx,
       metrics: { ...metrics, maxAbsDiffOnnx, samples: data.train.length + data.val.length, trainSeconds },
       current,
     };

@@ -1,0 +1,84 @@
+/**
+ * The fast classifier's network input straight from an aligned chip, in one pass: what the trainer computes in two
+ * steps (services/trainer/src/classifier/sample.ts: `chipToSample`, then `sampleWindow` at the centre), bit for bit
+ * the same values, about three times cheaper, so that on the recognizer's hot path preprocessing costs less than
+ * the network.
+ *
+ * The chip is the dlib template's 150x150 RGB chip. The trainer's "sample" is the chip's gray (BT.601) over pixels
+ * [7, 143) averaged 2x2 and rounded to bytes (68x68); the network sees the sample's centre 64x64 window (sample
+ * pixels [2, 66), i.e. chip pixels [11, 139)) averaged 2x2 again to 32x32 and standardised (zero mean, unit
+ * variance with +1 in the variance). Only the samples inside the window are computed.
+ */
+import type { RgbImage } from "./types.ts";
+
+export const FAST_CHIP_SIZE = 150;
+export const FAST_NET_SIZE = 32;
+const REGION_START = 7;
+const WINDOW_START = 2;
+const STD_EPS = 1;
+const WR = 0.299;
+const WG = 0.587;
+const WB = 0.114;
+
+export class FastInputError extends Error {
+  override name = "FastInputError";
+}
+
+/** The standardised 32x32 network input of one chip, written into `out` at `offset` (1024 floats). */
+export function fastClassifierInput(
+  chip: RgbImage,
+  out = new Float32Array(FAST_NET_SIZE * FAST_NET_SIZE),
+  offset = 0,
+): Float32Array {
+  if (
+    chip.width !== FAST_CHIP_SIZE ||
+    chip.height !== FAST_CHIP_SIZE ||
+    chip.data.length !== FAST_CHIP_SIZE * FAST_CHIP_SIZE * 3
+  ) {
+    throw new FastInputError(
+      `the fast classifier needs ${FAST_CHIP_SIZE}x${FAST_CHIP_SIZE} RGB chips, got ${chip.width}x${chip.height}`,
+    );
+  }
+  const d = chip.data;
+  const n = FAST_NET_SIZE;
+  const x0 = REGION_START + 2 * WINDOW_START; // first chip column/row of the window
+  // one row of 64 samples (the window's columns) for each of the two sample rows under a network row
+  const top = new Float64Array(64);
+  const bottom = new Float64Array(64);
+  let sum = 0;
+  for (let y = 0; y < n; y++) {
+    for (let sy = 0; sy < 2; sy++) {
+      const row = sy === 0 ? top : bottom;
+      const r0 = (x0 + 4 * y + 2 * sy) * FAST_CHIP_SIZE;
+      const r1 = r0 + FAST_CHIP_SIZE;
+      for (let sx = 0; sx < 64; sx++) {
+        const a = (r0 + x0 + 2 * sx) * 3;
+        const b = (r1 + x0 + 2 * sx) * 3;
+        // the same summation order as chipToSample: (dy, dx) = (0,0), (0,1), (1,0), (1,1)
+        let s = WR * (d[a] as number) + WG * (d[a + 1] as number) + WB * (d[a + 2] as number);
+        s += WR * (d[a + 3] as number) + WG * (d[a + 4] as number) + WB * (d[a + 5] as number);
+        s += WR * (d[b] as number) + WG * (d[b + 1] as number) + WB * (d[b + 2] as number);
+        s += WR * (d[b + 3] as number) + WG * (d[b + 4] as number) + WB * (d[b + 5] as number);
+        row[sx] = Math.min(255, Math.round(s / 4));
+      }
+    }
+    const o = offset + y * n;
+    for (let x = 0; x < n; x++) {
+      // integers: the sum is exact whatever the order
+      const v =
+        ((top[2 * x] as number) + (top[2 * x + 1] as number) + (bottom[2 * x] as number) + (bottom[2 * x + 1] as number)) / 4;
+      out[o + x] = v;
+      sum += v;
+    }
+  }
+  const count = n * n;
+  const mean = sum / count;
+  let sq = 0;
+  for (let k = 0; k < count; k++) {
+    const dv = (out[offset + k] as number) - mean;
+    sq += dv * dv;
+  }
+  const inv = 1 / Math.sqrt(sq / count + STD_EPS);
+  for (let k = 0; k < count; k++) out[offset + k] = ((out[offset + k] as number) - mean) * inv;
+  return out;
+}
