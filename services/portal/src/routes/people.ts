@@ -100,6 +100,8 @@ export async function enroll(
   if (refs.length === 0) {
     throw new ApiError(415, "not-an-image", "no photo is an image (JPEG, PNG, WebP or BMP)", { photos: outcomes });
   }
+  // an existing person already has templates: read-your-writes means waiting for the count to grow
+  const templatesBefore = person.existing ? ((await c.models.people.get(person.personId))?.templates ?? 0) : 0;
   let result: Awaited<ReturnType<typeof c.watcher.enroll>>;
   try {
     result = await c.watcher.enroll(
@@ -133,7 +135,8 @@ export async function enroll(
   }
   const added = outcomes.some((o) => o.outcome === "added");
   const enrolled = person.existing ? added : result.enrolled && added;
-  if (enrolled) await waitPerson(c, person.personId, (p) => p !== undefined && p.removedAt === null && p.templates > 0);
+  if (enrolled)
+    await waitPerson(c, person.personId, (p) => p !== undefined && p.removedAt === null && p.templates > templatesBefore);
   return {
     status: enrolled ? (person.existing ? 200 : 201) : 422,
     body: { personId: person.personId, enrolled, photos: outcomes },
