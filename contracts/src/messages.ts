@@ -181,6 +181,11 @@ const VisitorSummary = z.object({
         quality: z.number().min(0).max(1),
         seenAt: IsoTime,
         crop: ImageRef,
+        /**
+         * The face's embedding (added after v1's first release, so optional): lets consumers recognise the visitor
+         * again without the trainer, e.g. the portal's alert rules skip faces of an ignored visitor.
+         */
+        embedding: Embedding.optional(),
       }),
     )
     .max(8),

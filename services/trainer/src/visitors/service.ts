@@ -181,6 +181,7 @@ export class VisitorService {
           quality: b.quality,
           seenAt: new Date(b.at).toISOString(),
           crop,
+          embedding: { model: this.d.model, dims: this.d.dims, base64: b.embedding },
         });
     }
     const data = {
