@@ -2,3 +2,4 @@ export * from "./ids.ts";
 export * from "./library.ts";
 export * from "./follower.ts";
 export * from "./enrollment.ts";
+export * from "./visitors.ts";

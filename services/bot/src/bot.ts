@@ -1,6 +1,14 @@
 import type { Bus, ConsumerLoop, ServiceName } from "@persona/bus";
 import { AnyEnvelopeSchema } from "@persona/contracts";
-import { EnrollmentWatcher, LibraryFollower } from "@persona/library";
+import {
+  EnrollmentWatcher,
+  LibraryFollower,
+  VisitorFollower,
+  type VisitorState,
+  openVisitors,
+  personIdForVisitor,
+  survivorOf,
+} from "@persona/library";
 import type { Logger } from "@persona/runtime";
 import { BotChatsRepository, type DocumentStore } from "@persona/store";
 import { type Context, Telegraf } from "telegraf";
@@ -17,6 +25,22 @@ import { lookupPerson, noneText, peopleText, personDetailText, personLine, searc
 import { QuietPeriod } from "./quiet.ts";
 import { AlbumCollector, ChatQueue, Tasks } from "./serial.ts";
 import { gatherStatus } from "./status.ts";
+import {
+  VISITORS_WITH_PHOTO,
+  VISITOR_CALLBACK,
+  actorOf,
+  decidedText,
+  findVisitor,
+  lookupProblemText,
+  namingProgress,
+  olderVisitorsText,
+  parseNaming,
+  shortId,
+  splitVisitorArgs,
+  visitorCaption,
+  visitorKeyboard,
+  visitorsHeader,
+} from "./visitors.ts";
 
 /**
  * The Telegram bot: long polling through telegraf against TELEGRAM_API_ROOT. Every update goes through one gate:
@@ -37,6 +61,10 @@ export const HELP_TEXT = [
   "/people — everyone in the library",
   "/find <name> — people whose name contains the text",
   "/remove <name or id> — remove a person (asks first)",
+  "/visitors — open visitors: recurring unknown faces, with their photo and Name / Ignore buttons",
+  "/name_visitor <id> <name> — enroll a visitor's faces as a new person",
+  "/name_visitor <id> =<name or id> — add a visitor's faces to someone in the library",
+  "/ignore_visitor <id> [reason] — stop reviewing a visitor",
   "/status — services, cameras, consumer lag",
   "/subscribe, /unsubscribe — alerts on unknown faces in this chat",
   "/reset — read the import folder again (keeps everyone else; asks first)",
@@ -49,6 +77,9 @@ const MENU = [
   { command: "people", description: "everyone in the library" },
   { command: "find", description: "find a person by name" },
   { command: "remove", description: "remove a person (asks first)" },
+  { command: "visitors", description: "recurring unknown faces to name or ignore" },
+  { command: "name_visitor", description: "<id> <name>: enroll a visitor" },
+  { command: "ignore_visitor", description: "<id> [reason]: ignore a visitor" },
   { command: "status", description: "services, cameras, consumer lag" },
   { command: "subscribe", description: "alerts in this chat" },
   { command: "unsubscribe", description: "no more alerts here" },
@@ -80,6 +111,8 @@ export interface BotOptions {
   eraseTimeoutMs: number;
   /** Wait before polling again after Telegram could not be reached. */
   retryMs: number;
+  /** How long to wait for the trainer to enroll a named visitor before saying it did not (default 30 s). */
+  visitorTimeoutMs?: number;
 }
 
 export interface BotDeps {
@@ -93,6 +126,8 @@ export interface BotDeps {
 
 export interface RunningBot {
   library: LibraryFollower;
+  /** The visitors the trainer published, with the operators' decisions. */
+  visitors: VisitorFollower;
   /** null until getMe answered; then the bot's username. */
   readonly username: string | null;
   /** Why polling stopped, if it did. */
@@ -106,8 +141,32 @@ type AnyMessage = Message &
 
 export async function startBot(d: BotDeps): Promise<RunningBot> {
   const { bus, log, options: o } = d;
-  const library = new LibraryFollower(log.child({ part: "library" }));
+  /** Waits for the library to reach a condition (a named visitor's person and templates); null: the bot stopped. */
+  const libraryWaits = new Set<{ check: () => void; cancel: () => void }>();
+  const library = new LibraryFollower(log.child({ part: "library" }), () => {
+    for (const w of [...libraryWaits]) w.check();
+  });
   await library.start(bus.js, bus.jsm);
+  const untilLibrary = (pred: () => boolean, timeoutMs: number) =>
+    new Promise<boolean | null>((resolve) => {
+      if (pred()) return resolve(true);
+      const w = {
+        check: () => {
+          if (pred()) finish(true);
+        },
+        cancel: () => finish(null),
+      };
+      const timer = setTimeout(() => finish(false), timeoutMs);
+      function finish(v: boolean | null) {
+        clearTimeout(timer);
+        libraryWaits.delete(w);
+        resolve(v);
+      }
+      libraryWaits.add(w);
+    });
+  const visitors = new VisitorFollower(log.child({ part: "visitors" }));
+  await visitors.start(bus.js, bus.jsm);
+  const visitorTimeoutMs = o.visitorTimeoutMs ?? 30_000;
   const watcher = await EnrollmentWatcher.start(bus);
   const chats = new ChatRegistry(await BotChatsRepository.open(d.store), o.sessionMs);
   const limiter = new LoginLimiter(o.login);
@@ -154,6 +213,7 @@ export async function startBot(d: BotDeps): Promise<RunningBot> {
   const handle = async (ctx: Context<Update>, chatId: number, chatType: string) => {
     const msg = ("message" in ctx.update ? ctx.update.message : undefined) as AnyMessage | undefined;
     const cmd = commandOf(msg?.text, ctx.botInfo?.username);
+    const actor = actorOf(ctx.from, chatId);
     if (msg && cmd?.name === "login") return login(chatId, chatType, cmd.args, msg.message_id);
     const admin = await chats.isAdmin(chatId, d.now());
     if (!admin) {
@@ -164,11 +224,11 @@ export async function startBot(d: BotDeps): Promise<RunningBot> {
       await say(chatId, cmd?.name === "start" || cmd?.name === "help" ? START_TEXT : REFUSAL);
       return;
     }
-    if ("callback_query" in ctx.update) return onCallback(ctx, chatId);
+    if ("callback_query" in ctx.update) return onCallback(ctx, chatId, actor);
     if (!msg) return; // an edited message, a channel post...: not a request
     if (cmd) {
       pending.takeQuestion(chatId, d.now()); // a command ends any open question
-      return onCommand(chatId, cmd);
+      return onCommand(chatId, cmd, actor);
     }
     if (msg.photo || msg.document) {
       pending.takeQuestion(chatId, d.now());
@@ -176,7 +236,7 @@ export async function startBot(d: BotDeps): Promise<RunningBot> {
       else tasks.spawn(() => guarded(chatId, () => enroller.fromMessages(chatId, [msg as MediaMessage & { caption?: string }])));
       return;
     }
-    if (msg.text !== undefined) return onText(chatId, msg.text);
+    if (msg.text !== undefined) return onText(chatId, msg.text, actor);
     await say(chatId, "I understand photos (with a name as caption) and commands. /help lists them.");
   };
 
@@ -219,7 +279,7 @@ export async function startBot(d: BotDeps): Promise<RunningBot> {
 
   // ------------------------------------------------------------------ admin chats
 
-  const onCommand = async (chatId: number, cmd: Command) => {
+  const onCommand = async (chatId: number, cmd: Command, actor: string) => {
     const state = library.state;
     switch (cmd.name) {
       case "start":
@@ -251,6 +311,26 @@ export async function startBot(d: BotDeps): Promise<RunningBot> {
           reply_markup: yesNo(token),
         });
       }
+      case "visitors":
+        tasks.spawn(() => guarded(chatId, () => sendVisitors(chatId)));
+        return;
+      case "name_visitor": {
+        const usage =
+          "Usage: /name_visitor <id> <name> (a new person) or /name_visitor <id> =<name or id> (add the faces to someone in the library). /visitors shows the ids.";
+        const { prefix, rest } = splitVisitorArgs(cmd.args);
+        if (!prefix) return say(chatId, usage);
+        const found = findVisitor(visitors.state, prefix);
+        if (found.kind !== "one") return say(chatId, lookupProblemText(prefix, found, o.timeZone));
+        if (!rest) return say(chatId, usage);
+        return nameVisitor(chatId, actor, found.visitor, rest);
+      }
+      case "ignore_visitor": {
+        const { prefix, rest } = splitVisitorArgs(cmd.args);
+        if (!prefix) return say(chatId, "Usage: /ignore_visitor <id> [reason]. /visitors shows the ids.");
+        const found = findVisitor(visitors.state, prefix);
+        if (found.kind !== "one") return say(chatId, lookupProblemText(prefix, found, o.timeZone));
+        return say(chatId, await ignoreVisitor(actor, found.visitor, rest));
+      }
       case "status":
         tasks.spawn(() => guarded(chatId, async () => say(chatId, await gatherStatus(bus, o.healthPorts, o.healthHost))));
         return;
@@ -280,8 +360,13 @@ export async function startBot(d: BotDeps): Promise<RunningBot> {
     }
   };
 
-  const onText = async (chatId: number, text: string) => {
+  const onText = async (chatId: number, text: string, actor: string) => {
     const q = pending.takeQuestion(chatId, d.now());
+    if (q?.kind === "visitor-name") {
+      const v = visitors.state.visitors.get(q.visitorId);
+      if (!v) return say(chatId, goneText(q.visitorId));
+      return nameVisitor(chatId, actor, v, text);
+    }
     if (q?.kind === "erase-phrase") {
       if (text.trim() !== ERASE_PHRASE) return say(chatId, "Not erased: the phrase did not match.");
       tasks.spawn(() => guarded(chatId, () => eraseEverything(chatId)));
@@ -299,7 +384,7 @@ export async function startBot(d: BotDeps): Promise<RunningBot> {
     await say(chatId, "Send a photo with the person's name as its caption to enroll them. /help lists the commands.");
   };
 
-  const onCallback = async (ctx: Context<Update>, chatId: number) => {
+  const onCallback = async (ctx: Context<Update>, chatId: number, actor: string) => {
     const q = ctx.callbackQuery;
     const data = q && "data" in q ? q.data : "";
     const messageId = q?.message?.message_id;
@@ -357,7 +442,149 @@ export async function startBot(d: BotDeps): Promise<RunningBot> {
       await say(chatId, "Who is it? Send the name (and a description on a second line).");
       return;
     }
+    const vis = VISITOR_CALLBACK.exec(data);
+    if (vis) {
+      const visitorId = vis[2] as string;
+      const v = visitors.state.visitors.get(visitorId);
+      if (!v) {
+        await ctx.answerCbQuery(goneText(visitorId), { show_alert: true });
+        return;
+      }
+      const refused = decidedText(v, vis[1] === "n" ? "name" : "ignore", o.timeZone);
+      if (refused) {
+        await ctx.answerCbQuery(refused.slice(0, 200), { show_alert: true });
+        if (messageId !== undefined)
+          await tg.editMessageReplyMarkup(chatId, messageId, undefined, undefined).catch(() => undefined);
+        return;
+      }
+      if (vis[1] === "i") {
+        const text = await ignoreVisitor(actor, v, "");
+        await ctx.answerCbQuery("Ignored");
+        if (messageId !== undefined)
+          await tg.editMessageReplyMarkup(chatId, messageId, undefined, undefined).catch(() => undefined);
+        return say(chatId, text);
+      }
+      pending.ask(chatId, { kind: "visitor-name", visitorId }, d.now());
+      await ctx.answerCbQuery();
+      return say(
+        chatId,
+        `Who is visitor ${shortId(visitorId)}? Send the name of a new person, or =<name or id> to add the faces to someone in the library.`,
+      );
+    }
     await ctx.answerCbQuery("Unknown button.");
+  };
+
+  // ------------------------------------------------------------------ visitors
+
+  /** A visitor that is no longer listed: merged into another one, or unknown. */
+  const goneText = (visitorId: string) => {
+    const into = survivorOf(visitors.state, visitorId);
+    return into
+      ? `Visitor ${shortId(visitorId)} was merged into visitor ${shortId(into.visitorId)} (the same face); use ${shortId(into.visitorId)}.`
+      : `Visitor ${shortId(visitorId)} is no longer listed.`;
+  };
+
+  const sendVisitors = async (chatId: number) => {
+    const open = openVisitors(visitors.state);
+    await say(chatId, visitorsHeader(visitors.state, open));
+    for (const v of open.slice(0, VISITORS_WITH_PHOTO)) {
+      const caption = visitorCaption(v, o.timeZone);
+      const reply_markup = visitorKeyboard(v);
+      const best = v.bestCrops[0];
+      const photo = best
+        ? await imageBytes(bus, best.crop).catch((err: Error) => {
+            log.warn({ visitorId: v.visitorId, err: err.message }, "visitor crop unavailable; sending the text");
+            return null;
+          })
+        : null;
+      if (photo) await tg.sendPhoto(chatId, { source: photo, filename: "visitor.jpg" }, { caption, reply_markup });
+      else await say(chatId, `${caption}\n(no photo: the face is no longer stored)`, { reply_markup });
+    }
+    const older = olderVisitorsText(open, o.timeZone);
+    if (older) await say(chatId, older);
+  };
+
+  /** Publishes VisitorNamed (a new person or more faces of an existing one), then waits for the trainer's answer. */
+  const nameVisitor = async (chatId: number, actor: string, v: VisitorState, text: string) => {
+    const id = shortId(v.visitorId);
+    const refused = decidedText(v, "name", o.timeZone);
+    if (refused) return say(chatId, refused);
+    const target = parseNaming(text);
+    if (!target.ok) return say(chatId, `${target.error} Send /name_visitor ${id} <name>, or /name_visitor ${id} =<name or id>.`);
+    let personId: string;
+    let name: string;
+    const existing = target.kind === "existing";
+    if (target.kind === "existing") {
+      const found = lookupPerson(library.state, target.query);
+      if (found.kind === "several")
+        return say(chatId, `${severalText(target.query, found.people)}\nSend /name_visitor ${id} =<id> with one of these ids.`);
+      if (found.kind === "none") return say(chatId, noneText(target.query, found.near));
+      personId = found.person.personId;
+      name = found.person.name;
+    } else {
+      const same = lookupPerson(library.state, target.name);
+      if (same.kind !== "none") {
+        const people = same.kind === "one" ? [same.person] : same.people;
+        return say(
+          chatId,
+          `${people.length === 1 ? "Someone is" : `${people.length} people are`} already named "${target.name}":\n${people.map(personLine).join("\n")}\nTo add the visitor's faces to them: /name_visitor ${id} =${people[0]?.personId}. For another person, use a name that tells them apart.`,
+        );
+      }
+      personId = personIdForVisitor(v.visitorId);
+      name = target.name;
+    }
+    const wasIgnored = v.decision?.kind === "ignored" ? ` (it had been ignored by ${v.decision.by})` : "";
+    const ack = await bus.publish(bus.envelope("VisitorNamed", { visitorId: v.visitorId, personId, existing, name, by: actor }));
+    await visitors.waitForSeq(ack.seq).catch(() => undefined);
+    log.info({ chatId, visitorId: v.visitorId, personId, existing }, "visitor named from Telegram");
+    const bestIds = v.bestCrops.map((b) => b.detectionId);
+    const faces = bestIds.length > 0 ? `its ${bestIds.length} best face${bestIds.length === 1 ? "" : "s"}` : "its faces";
+    await say(
+      chatId,
+      existing
+        ? `📝 Visitor ${id}${wasIgnored}: adding ${faces} to ${name} (id ${personId}). Waiting for the trainer…`
+        : `📝 Visitor ${id}${wasIgnored}: enrolling ${faces} as a new person, ${name} (id ${personId}). Waiting for the trainer…`,
+    );
+    tasks.spawn(() =>
+      guarded(chatId, async () => {
+        const reached = await untilLibrary(() => namingProgress(library.state, personId, actor, bestIds).done, visitorTimeoutMs);
+        if (reached === null) return; // the bot is stopping
+        const p = namingProgress(library.state, personId, actor, bestIds);
+        const secs = Math.round(visitorTimeoutMs / 1000);
+        if (p.done) {
+          const n = p.added;
+          return say(
+            chatId,
+            existing
+              ? `✅ ${n} template${n === 1 ? "" : "s"} from visitor ${id} added to ${p.person?.name ?? name} (id ${personId}), who now has ${p.person?.templates.size ?? n}.`
+              : `✅ ${p.person?.name ?? name} is in the library (id ${personId}) with ${n} template${n === 1 ? "" : "s"} from visitor ${id}'s faces.`,
+          );
+        }
+        if (p.added > 0)
+          return say(
+            chatId,
+            `⚠️ After ${secs} s, ${p.added} of visitor ${id}'s ${p.expected} faces are templates of ${p.person?.name ?? name} (id ${personId}); the trainer may still be working on the rest.`,
+          );
+        return say(
+          chatId,
+          `⌛ The trainer has not enrolled visitor ${id} as ${name} within ${secs} s — is the trainer running? The naming is recorded; the trainer acts on it when it runs.`,
+        );
+      }),
+    );
+  };
+
+  /** Publishes VisitorIgnored; returns the answer for the chat. */
+  const ignoreVisitor = async (actor: string, v: VisitorState, reason: string): Promise<string> => {
+    const id = shortId(v.visitorId);
+    const refused = decidedText(v, "ignore", o.timeZone);
+    if (refused) return refused;
+    if ([...reason].length > 1000) return "The reason is longer than 1000 characters.";
+    const ack = await bus.publish(
+      bus.envelope("VisitorIgnored", { visitorId: v.visitorId, by: actor, reason: reason || "ignored in Telegram" }),
+    );
+    await visitors.waitForSeq(ack.seq).catch(() => undefined);
+    log.info({ visitorId: v.visitorId, by: actor }, "visitor ignored from Telegram");
+    return `🙈 Visitor ${id} ignored${reason ? ` (${reason})` : ""}: it leaves the open visitors. /name_visitor ${id} <name> still names it.`;
   };
 
   const enrollFromAlert = async (chatId: number, alertId: string, caption: ReturnType<typeof parseCaption>) => {
@@ -479,6 +706,7 @@ export async function startBot(d: BotDeps): Promise<RunningBot> {
 
   return {
     library,
+    visitors,
     alerts,
     get username() {
       return username;
@@ -496,10 +724,12 @@ export async function startBot(d: BotDeps): Promise<RunningBot> {
       }
       await polling;
       albums.flushAll();
+      for (const w of [...libraryWaits]) w.cancel();
       await tasks.idle();
       await alerts.stop();
       await watcher.close();
       await library.stop();
+      await visitors.stop();
     },
   };
 }

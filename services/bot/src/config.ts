@@ -30,7 +30,9 @@ export const configSchema = z
     BOT_IMPORT_TIMEOUT_SECONDS: env.int(600, 10, 86400),
     /** How long /clear waits for the cleaner to confirm every erasure. */
     BOT_ERASE_TIMEOUT_SECONDS: env.int(300, 5, 86400),
-    /** Time zone of the times in alerts (IANA name; default the host's). */
+    /** How long the bot waits for the trainer to enroll a visitor named in the chat before saying it did not. */
+    BOT_VISITOR_TIMEOUT_SECONDS: env.int(30, 5, 600),
+    /** Time zone of the times in alerts and visitors (IANA name; default the host's). */
     BOT_TIME_ZONE: z.string().optional(),
     /**
      * Health ports /status asks (the same settings and defaults as `persona status`), on BOT_STATUS_HOST; "{service}"

@@ -52,11 +52,13 @@ await runService({
         timeZone: config.BOT_TIME_ZONE,
         eraseTimeoutMs: config.BOT_ERASE_TIMEOUT_SECONDS * 1000,
         retryMs: 5000,
+        visitorTimeoutMs: config.BOT_VISITOR_TIMEOUT_SECONDS * 1000,
       },
     });
     return {
       checks: [
         { name: "library", check: () => ({ ok: bot.library.ready }) },
+        { name: "visitors", check: () => ({ ok: bot.visitors.ready }) },
         {
           name: "telegram",
           check: () =>

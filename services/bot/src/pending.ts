@@ -2,13 +2,17 @@ import { randomBytes } from "node:crypto";
 
 /**
  * What a chat was asked and may answer: confirmations behind inline buttons (by a random token, bound to the chat
- * that was asked, expiring) and the one open question of a chat (the erase phrase, the name for an alert's face).
+ * that was asked, expiring) and the one open question of a chat (the erase phrase, the name for an alert's face or
+ * a visitor).
  * In memory: a restart forgets them, and the buttons then say so. Pure; the clock is passed in.
  */
 
 export type Confirmation = { kind: "remove"; personId: string; name: string } | { kind: "reset" };
 
-export type Question = { kind: "erase-phrase" } | { kind: "enroll-name"; alertId: string };
+export type Question =
+  | { kind: "erase-phrase" }
+  | { kind: "enroll-name"; alertId: string }
+  | { kind: "visitor-name"; visitorId: string };
 
 interface Entry<T> {
   chatId: number;

@@ -1,0 +1,286 @@
+import { createHash } from "node:crypto";
+import type { ConsumerMessages, JetStreamClient, JetStreamManager } from "@nats-io/jetstream";
+import { AnyEnvelopeSchema, type EnvelopeOf } from "@persona/contracts";
+import type { FollowerLog } from "./follower.ts";
+
+/**
+ * Unknown visitors as the trainer publishes them (services/trainer/src/visitors): a pure fold (`applyVisitorEvent`)
+ * of VisitorClustered / VisitorUpdated / VisitorNamed / VisitorIgnored into visitors with a status, and a follower
+ * that replays `sightings.visitors.>` on SIGHTINGS from the start and then follows it live. No I/O in the fold.
+ *
+ * Merges: a summary lists the visitors its cluster absorbed; those disappear (`absorbedInto` remembers where they
+ * went) and an operator's decision about an absorbed visitor carries over to the survivor when the survivor has
+ * none, as the trainer's book does.
+ */
+
+export type VisitorEvent = EnvelopeOf<"VisitorClustered" | "VisitorUpdated" | "VisitorNamed" | "VisitorIgnored">;
+
+export const VISITOR_EVENT_TYPES = [
+  "VisitorClustered",
+  "VisitorUpdated",
+  "VisitorNamed",
+  "VisitorIgnored",
+] as const satisfies readonly VisitorEvent["type"][];
+
+/** Every visitor event's subject on SIGHTINGS. */
+export const VISITOR_SUBJECTS = "sightings.visitors.>";
+
+export type VisitorSummaryData = EnvelopeOf<"VisitorClustered">["data"];
+export type VisitorCrop = VisitorSummaryData["bestCrops"][number];
+
+export type VisitorDecision =
+  | {
+      kind: "named";
+      personId: string;
+      existing: boolean;
+      name: string;
+      by: string;
+      at: string;
+      /** The visitor the decision was made about, when it was inherited in a merge; else null. */
+      inheritedFrom: string | null;
+    }
+  | { kind: "ignored"; by: string; reason: string; at: string; inheritedFrom: string | null };
+
+export type VisitorStatus = "open" | "named" | "ignored";
+
+export interface VisitorState {
+  visitorId: string;
+  faces: number;
+  visits: number;
+  firstSeen: string;
+  lastSeen: string;
+  cameras: string[];
+  /** The best faces by quality, best first (as last published). */
+  bestCrops: VisitorCrop[];
+  /** Every visitor merged into this one. */
+  absorbed: string[];
+  status: VisitorStatus;
+  decision: VisitorDecision | null;
+  /** When the trainer first published it, and last published it. */
+  clusteredAt: string;
+  updatedAt: string;
+}
+
+export interface VisitorsState {
+  /** Current visitors (absorbed ones are gone), by id. */
+  visitors: Map<string, VisitorState>;
+  /** An absorbed visitor -> the visitor that holds its faces now. */
+  absorbedInto: Map<string, string>;
+  /** Operators' decisions by visitor id (also about visitors not, or no longer, listed). */
+  decisions: Map<string, VisitorDecision>;
+  /** Last applied SIGHTINGS stream sequence. */
+  seq: number;
+}
+
+export type VisitorChange =
+  | { kind: "visitor-upserted"; visitorId: string; removed: string[] }
+  | { kind: "visitor-decided"; visitorId: string; decision: VisitorDecision }
+  | { kind: "none" };
+
+export function emptyVisitors(): VisitorsState {
+  return { visitors: new Map(), absorbedInto: new Map(), decisions: new Map(), seq: 0 };
+}
+
+const statusOf = (d: VisitorDecision | null): VisitorStatus => (d === null ? "open" : d.kind);
+
+/**
+ * Applies one visitor event in place and says what changed. With `seq`, an event at or below the last applied
+ * sequence changes nothing (a replay).
+ */
+export function applyVisitorEvent(state: VisitorsState, event: VisitorEvent, seq?: number): VisitorChange {
+  if (seq !== undefined) {
+    if (seq <= state.seq) return { kind: "none" };
+    state.seq = seq;
+  }
+  switch (event.type) {
+    case "VisitorClustered":
+    case "VisitorUpdated": {
+      const d = event.data;
+      const id = d.visitorId;
+      // a visitor that was absorbed and is published again is a visitor again (the newest summary is the truth)
+      state.absorbedInto.delete(id);
+      const removed: string[] = [];
+      for (const gone of d.absorbed) {
+        if (gone === id) continue;
+        const known = state.absorbedInto.get(gone) === id;
+        state.absorbedInto.set(gone, id);
+        for (const [k, v] of state.absorbedInto) if (v === gone) state.absorbedInto.set(k, id);
+        if (state.visitors.delete(gone)) removed.push(gone);
+        // the absorbed visitor's decision carries over (once, when the merge is first seen) if the survivor has none
+        const decided = state.decisions.get(gone);
+        if (!known && decided && !state.decisions.has(id)) {
+          state.decisions.set(id, { ...decided, inheritedFrom: decided.inheritedFrom ?? gone });
+        }
+      }
+      const prev = state.visitors.get(id);
+      const decision = state.decisions.get(id) ?? null;
+      state.visitors.set(id, {
+        visitorId: id,
+        faces: d.faces,
+        visits: d.visits,
+        firstSeen: d.firstSeen,
+        lastSeen: d.lastSeen,
+        cameras: [...d.cameras],
+        bestCrops: d.bestCrops,
+        absorbed: [...new Set([...(prev?.absorbed ?? []), ...d.absorbed])].filter((a) => a !== id),
+        status: statusOf(decision),
+        decision,
+        clusteredAt: prev?.clusteredAt ?? event.occurredAt,
+        updatedAt: event.occurredAt,
+      });
+      return { kind: "visitor-upserted", visitorId: id, removed };
+    }
+    case "VisitorNamed":
+    case "VisitorIgnored": {
+      const d = event.data;
+      const decision: VisitorDecision =
+        event.type === "VisitorNamed"
+          ? {
+              kind: "named",
+              personId: event.data.personId,
+              existing: event.data.existing,
+              name: event.data.name,
+              by: d.by,
+              at: event.occurredAt,
+              inheritedFrom: null,
+            }
+          : { kind: "ignored", by: d.by, reason: event.data.reason, at: event.occurredAt, inheritedFrom: null };
+      state.decisions.set(d.visitorId, decision);
+      const v = state.visitors.get(d.visitorId);
+      if (v) {
+        v.decision = decision;
+        v.status = statusOf(decision);
+      }
+      return { kind: "visitor-decided", visitorId: d.visitorId, decision };
+    }
+    default: {
+      const never: never = event;
+      return never;
+    }
+  }
+}
+
+/** Visitors sorted most recently seen first (ties: the id). */
+export function sortVisitors(visitors: Iterable<VisitorState>): VisitorState[] {
+  return [...visitors].sort((a, b) => {
+    const t = Date.parse(b.lastSeen) - Date.parse(a.lastSeen);
+    return t !== 0 ? t : a.visitorId < b.visitorId ? -1 : a.visitorId > b.visitorId ? 1 : 0;
+  });
+}
+
+/** Visitors nobody named or ignored yet, most recently seen first. */
+export function openVisitors(state: VisitorsState): VisitorState[] {
+  return sortVisitors([...state.visitors.values()].filter((v) => v.status === "open"));
+}
+
+/** Where an absorbed visitor's faces are now (following merges), or null when it was not absorbed. */
+export function survivorOf(state: VisitorsState, visitorId: string): VisitorState | null {
+  let id = visitorId;
+  for (let hops = 0; hops < 64; hops++) {
+    const next = state.absorbedInto.get(id);
+    if (next === undefined) break;
+    id = next;
+  }
+  return id === visitorId ? null : (state.visitors.get(id) ?? null);
+}
+
+/**
+ * The person id a visitor named as a new person gets: derived from the visitor id (a valid subject token, the
+ * shape of every person id), so naming the same visitor twice cannot create two people.
+ */
+export function personIdForVisitor(visitorId: string): string {
+  return `p-${createHash("sha256").update(`visitor:${visitorId}`).digest("hex").slice(0, 20)}`;
+}
+
+const VISITOR_TYPES = new Set<string>(VISITOR_EVENT_TYPES);
+
+/**
+ * Follows the visitor events on SIGHTINGS (`sightings.visitors.>`) from the start with an ordered consumer and
+ * folds them into a VisitorsState, calling `onChange` for every change. `start` resolves once every visitor event
+ * published before it has been applied.
+ */
+export class VisitorFollower {
+  readonly state: VisitorsState = emptyVisitors();
+  private messages: ConsumerMessages | undefined;
+  private caughtUp = false;
+  private readonly startWaiters: (() => void)[] = [];
+  private readonly seqWaiters: { seq: number; resolve: () => void }[] = [];
+
+  constructor(
+    private readonly log: FollowerLog,
+    private readonly onChange: (change: VisitorChange, state: VisitorsState) => void = () => {},
+  ) {}
+
+  get ready(): boolean {
+    return this.caughtUp;
+  }
+
+  async start(js: JetStreamClient, _jsm?: JetStreamManager): Promise<void> {
+    const consumer = await js.consumers.get("SIGHTINGS", { filter_subjects: VISITOR_SUBJECTS });
+    // the consumer is created above: its pending count is the number of visitor events already on the stream
+    const pendingAtStart = (await consumer.info(true)).num_pending;
+    const messages = await consumer.consume();
+    this.messages = messages;
+    const started = new Promise<void>((resolve) => this.startWaiters.push(resolve));
+    if (pendingAtStart === 0) this.markCaughtUp();
+    let delivered = 0;
+    void (async () => {
+      for await (const m of messages) {
+        delivered++;
+        try {
+          const parsed = AnyEnvelopeSchema.safeParse(m.json());
+          if (parsed.success && VISITOR_TYPES.has(parsed.data.type)) {
+            this.onChange(applyVisitorEvent(this.state, parsed.data as VisitorEvent, m.seq), this.state);
+          } else {
+            this.state.seq = Math.max(this.state.seq, m.seq);
+            this.log.warn(
+              { seq: m.seq, subject: m.subject },
+              "ignoring a message on a visitor subject that is not a visitor event",
+            );
+          }
+        } catch (err) {
+          this.state.seq = Math.max(this.state.seq, m.seq);
+          this.log.error({ err, seq: m.seq }, "cannot apply a visitor event; skipped");
+        }
+        // caught up: everything that was there at start is applied (or nothing is left, whichever is seen first)
+        if (!this.caughtUp && (delivered >= pendingAtStart || m.info.pending === 0)) this.markCaughtUp();
+        this.notify();
+      }
+    })();
+    await started;
+  }
+
+  private markCaughtUp(): void {
+    this.caughtUp = true;
+    for (const w of this.startWaiters.splice(0)) w();
+  }
+
+  private notify(): void {
+    for (let i = this.seqWaiters.length - 1; i >= 0; i--) {
+      const w = this.seqWaiters[i];
+      if (w && this.state.seq >= w.seq) {
+        this.seqWaiters.splice(i, 1);
+        w.resolve();
+      }
+    }
+  }
+
+  /** Resolves when at least `seq` has been applied (after publishing a visitor event, for example). */
+  async waitForSeq(seq: number, timeoutMs = 10_000): Promise<void> {
+    if (this.state.seq >= seq) return;
+    let timer: NodeJS.Timeout | undefined;
+    const reached = new Promise<void>((resolve) => this.seqWaiters.push({ seq, resolve }));
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`visitors did not reach seq ${seq} within ${timeoutMs} ms`)), timeoutMs);
+    });
+    try {
+      await Promise.race([reached, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async stop(): Promise<void> {
+    await this.messages?.close();
+  }
+}
