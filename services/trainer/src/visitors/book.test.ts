@@ -80,3 +80,11 @@ test("visitor book: options are checked", () => {
   assert.throws(() => new VisitorBook({ ...options, minVisits: 0 }, decode), /minVisits/);
   assert.throws(() => new VisitorBook({ ...options, bestCrops: 9 }, decode), /bestCrops/);
 });
+
+test("visitor book: a decision about a visitor that was merged away applies to the visitor that absorbed it", () => {
+  const b = new VisitorBook(options, decode);
+  b.absorbed.set("survivor", ["gone-1", "gone-2"]);
+  assert.equal(b.survivorOf("gone-2"), "survivor");
+  assert.equal(b.survivorOf("survivor"), "survivor");
+  assert.equal(b.survivorOf("someone-else"), "someone-else");
+});

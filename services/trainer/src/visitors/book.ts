@@ -100,6 +100,15 @@ export class VisitorBook {
     return change.changed.map(visitorIdOf);
   }
 
+  /**
+   * The visitor that now stands for `visitorId`: itself, or the visitor that absorbed it in a merge (an operator may
+   * decide about a visitor the moment after it was merged, before the merge reached the console).
+   */
+  survivorOf(visitorId: string): string {
+    for (const [survivor, gone] of this.absorbed) if (gone.includes(visitorId)) return survivor;
+    return visitorId;
+  }
+
   /** The visitor's summary, or null when its cluster is not (or no longer) a visitor. */
   summary(visitorId: string): VisitorSummary | null {
     for (const [clusterId, members] of this.clusters.clusters()) {

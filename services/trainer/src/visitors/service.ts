@@ -143,11 +143,11 @@ export class VisitorService {
         );
         return;
       case "VisitorIgnored":
-        this.book.status.set(env.data.visitorId, "ignored");
+        this.book.status.set(this.book.survivorOf(env.data.visitorId), "ignored");
         this.stats.ignored++;
         return;
       case "VisitorNamed":
-        this.book.status.set(env.data.visitorId, "named");
+        this.book.status.set(this.book.survivorOf(env.data.visitorId), "named");
         this.stats.named++;
         await this.enroll(env);
         return;
@@ -208,7 +208,8 @@ export class VisitorService {
   /** Naming: the visitor's best faces become the person's templates (exact embeddings); a new person is enrolled. */
   private async enroll(env: EnvelopeOf<"VisitorNamed">): Promise<void> {
     const n = env.data;
-    const s = this.book.summary(n.visitorId);
+    // a visitor merged into another one: its survivor's faces are the same person's
+    const s = this.book.summary(this.book.survivorOf(n.visitorId));
     if (!s) {
       this.d.log.warn({ visitorId: n.visitorId }, "a visitor was named that this trainer does not know (expired or merged)");
       return;
