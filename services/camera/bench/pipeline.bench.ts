@@ -3,8 +3,11 @@
  * frame, transcoded once to a 1280x720 H.264 file as a 720p camera would send it — or `--source 1080p`, the original
  * 1920x1080 file downscaled by the camera — looped, paced in real time, detection at 5 fps) -> DETECTIONS -> one real
  * recognizer process -> SIGHTINGS. Prints, per camera count: frame-captured -> outcome-published latency p50/p99
- * (every shot), the latency of each track's first shot (the "recognised within 1 s of its first best shot"
- * criterion), frames processed and dropped, and where the CPU went (decoders, camera process, recognizer).
+ * (every shot); for each track's first shot, the time from the camera publishing it (the moment it became the
+ * track's first best shot) to its outcome — the "recognised within 1 s of its first best shot" criterion — and from
+ * its frame's capture (which adds the tracker's confirmation wait); frames processed and dropped; and where the CPU
+ * went (decoders, camera process, recognizer). A camera count is "sustained" when no track's first outcome came
+ * more than 1 s after its first shot and at most 5% of the frames offered at 5 fps were dropped.
  *
  *   node --import tsx services/camera/bench/pipeline.bench.ts [--cameras 1,2,3,4] [--seconds 20] [--source 720p|1080p] [--json]
  */
@@ -103,9 +106,15 @@ interface Row {
   outcomes: number;
   p50Ms: number;
   p99Ms: number;
+  /** First outcome of each track, from its first shot's publication. */
   firstShotP50Ms: number;
   firstShotP99Ms: number;
   firstShotsOver1s: number;
+  /** The same from the first shot's frame capture (adds the tracker's confirmation wait). */
+  firstCaptureP50Ms: number;
+  firstCaptureP99Ms: number;
+  /** First outcomes whose shot the bench did not see published (not counted above). */
+  unmatched: number;
   tracks: number;
   framesProcessed: number;
   framesDropped: number;
@@ -129,17 +138,37 @@ for (const n of counts) {
 
   const latencies: number[] = [];
   const firstShot: number[] = [];
+  const firstFromShot: number[] = [];
+  let unmatched = 0;
   const tracks = new Set<string>();
+  const benchStart = Date.now();
+  // when the camera published each shot (the recognizer's clock starts there)
+  const published = new Map<string, { at: number; shot: number }>();
+  const dsub = bus.nc.subscribe("detections.*.face", {
+    callback: (_e, m) => {
+      const p = AnyEnvelopeSchema.safeParse(m.json());
+      if (p.success && p.data.type === "FaceDetected")
+        published.set(p.data.id, { at: Date.parse(p.data.occurredAt), shot: p.data.data.shot });
+    },
+  });
   const sub = bus.nc.subscribe("sightings.*.*", {
     callback: (_e, m) => {
       const p = AnyEnvelopeSchema.safeParse(m.json());
       if (!p.success || (p.data.type !== "FaceRecognized" && p.data.type !== "UnknownFaceSeen")) return;
-      const lat = Date.parse(p.data.occurredAt) - Date.parse(p.data.data.frameAt);
+      const outAt = Date.parse(p.data.occurredAt);
+      const lat = outAt - Date.parse(p.data.data.frameAt);
       latencies.push(lat);
       const key = `${p.data.data.cameraId}/${p.data.data.trackId}`;
       if (!tracks.has(key)) {
         tracks.add(key);
         firstShot.push(lat);
+        const shot = published.get(p.data.data.detectionId);
+        if (shot) firstFromShot.push(outAt - shot.at);
+        else unmatched++;
+        if (process.env.BENCH_DEBUG && (lat > 1000 || (shot && outAt - shot.at > 1000)))
+          say(
+            `slow first outcome: ${key} ${lat} ms after capture, ${shot ? outAt - shot.at : "?"} ms after shot ${shot?.shot} was published, ${((Date.now() - benchStart) / 1000).toFixed(1)} s into the run`,
+          );
       }
     },
   });
@@ -179,25 +208,29 @@ for (const n of counts) {
   const dropped = Math.max(0, Math.round(n * seconds * 5) - processed);
   await camera.stop();
   sub.unsubscribe();
+  dsub.unsubscribe();
   rec.kill("SIGTERM");
   await new Promise((r) => rec.once("exit", r));
   await bus.close();
-  const over = firstShot.filter((x) => x > 1000).length;
+  const over = firstFromShot.filter((x) => x > 1000).length;
   const row: Row = {
     cameras: n,
     outcomes: latencies.length,
     p50Ms: pct(latencies, 50),
     p99Ms: pct(latencies, 99),
-    firstShotP50Ms: pct(firstShot, 50),
-    firstShotP99Ms: pct(firstShot, 99),
+    firstShotP50Ms: pct(firstFromShot, 50),
+    firstShotP99Ms: pct(firstFromShot, 99),
     firstShotsOver1s: over,
+    firstCaptureP50Ms: pct(firstShot, 50),
+    firstCaptureP99Ms: pct(firstShot, 99),
+    unmatched,
     tracks: tracks.size,
     framesProcessed: processed,
     framesDropped: dropped,
     detectMsPerFrame: processed > 0 ? detectMs / processed : Number.NaN,
     shotsPerSecond: shots / seconds,
     cpu,
-    sustained: firstShot.length > 0 && over === 0,
+    sustained: firstFromShot.length > 0 && over === 0 && dropped <= 0.05 * n * seconds * 5,
   };
   rows.push(row);
   say(JSON.stringify(row));
@@ -209,11 +242,11 @@ else {
     `pipeline: N x 1280x720 real-time cameras (${values.source} source), detection 5 fps, 1 recognizer process, ${seconds} s each\n`,
   );
   process.stdout.write(
-    "cameras  outcomes  p50 ms  p99 ms  first-shot p50/p99 ms  first shots >1 s  tracks  frames  dropped  detect ms/frame  shots/s  cores: decode/camera/recognizer  sustained\n",
+    "cameras  outcomes  p50 ms  p99 ms  first shot->outcome p50/p99  >1 s  capture->first outcome p50/p99  tracks  frames  dropped  detect ms/frame  shots/s  cores: decode/camera/recognizer  sustained\n",
   );
   for (const r of rows) {
     process.stdout.write(
-      `${String(r.cameras).padEnd(8)} ${String(r.outcomes).padEnd(9)} ${r.p50Ms.toFixed(0).padEnd(7)} ${r.p99Ms.toFixed(0).padEnd(7)} ${`${r.firstShotP50Ms.toFixed(0)}/${r.firstShotP99Ms.toFixed(0)}`.padEnd(22)} ${String(r.firstShotsOver1s).padEnd(17)} ${String(r.tracks).padEnd(7)} ${String(r.framesProcessed).padEnd(7)} ${String(r.framesDropped).padEnd(8)} ${r.detectMsPerFrame.toFixed(1).padEnd(16)} ${r.shotsPerSecond.toFixed(1).padEnd(8)} ${`${r.cpu.decoders.toFixed(2)}/${r.cpu.camera.toFixed(2)}/${r.cpu.recognizer.toFixed(2)}`.padEnd(32)} ${r.sustained ? "yes" : "no"}\n`,
+      `${String(r.cameras).padEnd(8)} ${String(r.outcomes).padEnd(9)} ${r.p50Ms.toFixed(0).padEnd(7)} ${r.p99Ms.toFixed(0).padEnd(7)} ${`${r.firstShotP50Ms.toFixed(0)}/${r.firstShotP99Ms.toFixed(0)}`.padEnd(28)} ${String(r.firstShotsOver1s).padEnd(5)} ${`${r.firstCaptureP50Ms.toFixed(0)}/${r.firstCaptureP99Ms.toFixed(0)}`.padEnd(32)} ${String(r.tracks).padEnd(7)} ${String(r.framesProcessed).padEnd(7)} ${String(r.framesDropped).padEnd(8)} ${r.detectMsPerFrame.toFixed(1).padEnd(16)} ${r.shotsPerSecond.toFixed(1).padEnd(8)} ${`${r.cpu.decoders.toFixed(2)}/${r.cpu.camera.toFixed(2)}/${r.cpu.recognizer.toFixed(2)}`.padEnd(32)} ${r.sustained ? "yes" : "no"}\n`,
     );
   }
   process.stdout.write(
