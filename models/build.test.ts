@@ -11,6 +11,8 @@ import * as tf from "@tensorflow/tfjs";
 import * as ort from "onnxruntime-node";
 import { ModelBuildError } from "./src/errors.ts";
 import { formatJson } from "./src/manifest.ts";
+import { DataType, GraphBuilder } from "./src/onnx.ts";
+import { makeDynamicInput, readFields, readValueInfo } from "./src/onnx-patch.ts";
 import { initTfjs } from "./src/reference.ts";
 import { fetchPackage, tarballName } from "./src/sources.ts";
 import { convertTfjsGraph, type TfGraphModelJson, type TfNode } from "./src/tfjs-graph.ts";
@@ -267,5 +269,85 @@ test("the converter refuses an op it does not handle", async () => {
         metadata: {},
       }),
     (e: unknown) => e instanceof ModelBuildError && e.code === "unsupported" && /Cumsum/.test(e.message),
+  );
+});
+
+/** A tiny NHWC graph with BlazeFace's two size-dependent patterns: a channel padding lowered as
+ * Concat(x, ConstantOfShape([1, C, h, w])) and a head flattening Reshape to [1, n, k]. */
+function fixedSizeGraph(reshapeTarget: readonly number[] = [1, 4, 5]): Uint8Array {
+  const g = new GraphBuilder("fixed");
+  const x = g.input("x", DataType.FLOAT, [1, 4, 4, 2]);
+  const nchw = g.node("Transpose", [x], { perm: { ints: [0, 3, 1, 2] } });
+  const pooled = g.node("MaxPool", [nchw], { kernel_shape: { ints: [2, 2] }, strides: { ints: [2, 2] } });
+  const zeros = g.node("ConstantOfShape", [g.int64s("shape_1x3x2x2", [1, 3, 2, 2])]);
+  const padded = g.node("Concat", [pooled, zeros], { axis: 1 });
+  const nhwc = g.node("Transpose", [padded], { perm: { ints: [0, 2, 3, 1] } });
+  g.int64s("unused", [0, 0, 0, 0, 0, 3, 0, 0]);
+  g.nodeTo("y", "Reshape", [nhwc, g.int64s("target", reshapeTarget)]);
+  g.output("y", DataType.FLOAT, [1, 4, 5]);
+  return g.encode({ opset: 13, producer: "test", producerVersion: "1", docString: "", metadata: {} });
+}
+
+/** What the tiny graph computes: 2x2 max pooling, 3 zero channels appended, flattened to [N, h*w, 5]. */
+function fixedSizeReference(x: Float32Array, n: number, h: number, w: number): Float32Array {
+  const out = new Float32Array(n * (h / 2) * (w / 2) * 5);
+  let o = 0;
+  for (let b = 0; b < n; b++)
+    for (let y = 0; y < h / 2; y++)
+      for (let xx = 0; xx < w / 2; xx++) {
+        for (let c = 0; c < 2; c++) {
+          let m = Number.NEGATIVE_INFINITY;
+          for (const [dy, dx] of [
+            [0, 0],
+            [0, 1],
+            [1, 0],
+            [1, 1],
+          ] as const)
+            m = Math.max(m, x[((b * h + 2 * y + dy) * w + 2 * xx + dx) * 2 + c] as number);
+          out[o++] = m;
+        }
+        o += 3;
+      }
+  return out;
+}
+
+test("makeDynamicInput makes a fixed-size graph size-agnostic, identical at the original size", async () => {
+  const fixed = fixedSizeGraph();
+  const { bytes, report } = makeDynamicInput(fixed, {
+    inputShape: ["N", "H", "W", 2],
+    outputShapes: { y: ["N", "anchors", 5] },
+    metadata: { patched: "yes" },
+  });
+  assert.deepEqual(report.reshapes, [{ name: "target", from: [1, 4, 5], to: [0, -1, 5] }]);
+  assert.deepEqual(report.channelPads.length, 1);
+  assert.equal(report.channelPads[0]?.channels, 3);
+  const graph = readFields(bytes).find((f) => f.no === 7)?.bytes as Uint8Array;
+  const input = readValueInfo(readFields(graph).find((f) => f.no === 11)?.bytes as Uint8Array);
+  assert.deepEqual(input, { name: "x", elemType: 1, shape: ["N", "H", "W", 2] });
+  const opts = { logSeverityLevel: 3 as const };
+  const a = await ort.InferenceSession.create(fixed, opts);
+  const b = await ort.InferenceSession.create(bytes, opts);
+  const x = Float32Array.from({ length: 32 }, (_, i) => Math.sin(i * 1.7));
+  const ya = (await a.run({ x: new ort.Tensor("float32", x, [1, 4, 4, 2]) })).y;
+  const yb = (await b.run({ x: new ort.Tensor("float32", x, [1, 4, 4, 2]) })).y;
+  assert.deepEqual(Array.from(yb?.data as Float32Array), Array.from(ya?.data as Float32Array));
+  assert.deepEqual(Array.from(ya?.data as Float32Array), Array.from(fixedSizeReference(x, 1, 4, 4)));
+  // Another batch and a non-square size.
+  const x2 = Float32Array.from({ length: 2 * 6 * 8 * 2 }, (_, i) => Math.cos(i * 0.9));
+  const y2 = (await b.run({ x: new ort.Tensor("float32", x2, [2, 6, 8, 2]) })).y;
+  assert.deepEqual(y2?.dims, [2, 12, 5]);
+  assert.deepEqual(Array.from(y2?.data as Float32Array), Array.from(fixedSizeReference(x2, 2, 6, 8)));
+  await assert.rejects(a.run({ x: new ort.Tensor("float32", x2, [2, 6, 8, 2]) }), "the original is fixed-size");
+});
+
+test("makeDynamicInput refuses a graph with a size-dependent constant it does not understand", () => {
+  const patch = { inputShape: ["N", "H", "W", 2], outputShapes: { y: ["N", "anchors", 5] } };
+  assert.throws(
+    () => makeDynamicInput(fixedSizeGraph([4, 5]), patch),
+    (e: unknown) => e instanceof ModelBuildError && e.code === "unsupported" && /Reshape/.test(e.message),
+  );
+  assert.throws(
+    () => makeDynamicInput(fixedSizeGraph(), { ...patch, outputShapes: {} }),
+    (e: unknown) => e instanceof ModelBuildError && e.code === "config",
   );
 });

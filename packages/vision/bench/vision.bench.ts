@@ -1,6 +1,7 @@
 /**
- * Vision benchmark: BlazeFace detection on a 1280x720 frame (tiled and whole frame), alignment and quality per face,
- * with 1 onnxruntime thread and with onnxruntime's default thread count.
+ * Vision benchmark: BlazeFace detection on a 1280x720 frame (whole frame, tiled with the fixed 256 model, level mode
+ * with the size-agnostic model), alignment and quality per face, with 1 onnxruntime thread and with onnxruntime's
+ * default thread count. The modes run interleaved (one call of each in turn) so a loaded machine slows them alike.
  *
  *   node --import tsx packages/vision/bench/vision.bench.ts [iterations=30]
  *
@@ -10,20 +11,23 @@
 import { cpus } from "node:os";
 import { join } from "node:path";
 import { alignFace } from "../src/alignment.ts";
-import { FaceDetector, type DetectOptions } from "../src/detector.ts";
+import { existsSync } from "node:fs";
+import { type DetectionReport, FaceDetector, type DetectOptions } from "../src/detector.ts";
 import { decodeImage, encodeJpeg } from "../src/image.ts";
 import { detectAndAlign } from "../src/pipeline.ts";
 import { assessQuality } from "../src/quality.ts";
 import { ARCFACE_112, DLIB_150 } from "../src/templates.ts";
 import { composeFaceFrame, matchFaces } from "../src/test-support/composite-frame.ts";
+import { MODEL_FILES, resolveModelPath } from "../src/models.ts";
 import { blazefacePath, datasetsDir, lfwFirstImages } from "../src/test-support/datasets.ts";
 import type { RgbImage } from "../src/types.ts";
 
 const iterations = Number(process.argv[2] ?? 30);
 const root = datasetsDir();
 const model = blazefacePath();
-if (!root || !model) {
-  console.error(`missing ${!root ? "datasets (PERSONA_DATASETS_DIR)" : "BlazeFace model (models/dist or PERSONA_MODELS_DIR)"}`);
+const dynModel = resolveModelPath(MODEL_FILES.blazefaceDynamic);
+if (!root || !model || !existsSync(dynModel)) {
+  console.error(`missing ${!root ? "datasets (PERSONA_DATASETS_DIR)" : "BlazeFace models (make models, or PERSONA_MODELS_DIR)"}`);
   process.exit(1);
 }
 
@@ -70,25 +74,35 @@ console.log(`decode 1280x720 JPEG (sharp)         ${stats(await timeAsync(iterat
 
 for (const threads of [1, 0]) {
   const detector = await FaceDetector.create({ modelPath: model, intraOpNumThreads: threads });
+  const dynDetector = await FaceDetector.create({ modelPath: dynModel, intraOpNumThreads: threads });
   const label = threads === 1 ? "1 thread" : "ORT default threads";
   console.log(`\n== ${label} ==`);
-  const configs: [string, DetectOptions][] = [
-    ["whole frame (1 run)", { tiling: "off" }],
-    ["tiled 512 px + whole (7 runs)", { tiling: "on" }],
-    ["tiled 384 px, minFaceSize 24", { tiling: "on", minFaceSize: 24 }],
+  const configs: [string, FaceDetector, DetectOptions][] = [
+    ["whole frame (1 run)", detector, { tiling: "off" }],
+    ["tiled 512 px + whole (7 runs)", detector, { tiling: "on" }],
+    ["level 640x384 + whole (2 runs)", dynDetector, { tiling: "level" }],
+    ["tiled 384 px, minFaceSize 24", detector, { tiling: "on", minFaceSize: 24 }],
+    ["level, minFaceSize 24", dynDetector, { tiling: "level", minFaceSize: 24 }],
   ];
-  for (const [name, opts] of configs) {
-    const reports: { resampleMs: number; inferenceMs: number; runs: number }[] = [];
-    let last = await detector.detectDetailed(frame, opts);
-    const times = await timeAsync(iterations, async () => {
-      last = await detector.detectDetailed(frame, opts);
-      reports.push({ ...last.timings, runs: last.runs });
-    });
+  const times = configs.map(() => [] as number[]);
+  const reports = configs.map(() => [] as DetectionReport[]);
+  for (let i = -Math.min(5, iterations); i < iterations; i++) {
+    for (const [k, [, det, opts]] of configs.entries()) {
+      const t = performance.now();
+      const r = await det.detectDetailed(frame, opts);
+      if (i < 0) continue; // warm-up
+      times[k]?.push(performance.now() - t);
+      reports[k]?.push(r);
+    }
+  }
+  for (const [k, [name]] of configs.entries()) {
+    const rs = reports[k] as DetectionReport[];
+    const last = rs[rs.length - 1] as DetectionReport;
     const m = matchFaces(faces, last.detections);
-    const med = (k: "resampleMs" | "inferenceMs") =>
-      [...reports.map((r) => r[k])].sort((a, b) => a - b)[Math.floor(reports.length / 2)] as number;
+    const med = (key: "resampleMs" | "inferenceMs") =>
+      [...rs.map((r) => r.timings[key])].sort((a, b) => a - b)[Math.floor(rs.length / 2)] as number;
     console.log(
-      `detect ${name.padEnd(30)} ${stats(times)}  [resample ${med("resampleMs").toFixed(1)}, inference ${med("inferenceMs").toFixed(1)} ms / ${last.runs} runs]  found ${m.found}/${faces.length}, false ${m.falsePositives}`,
+      `detect ${name.padEnd(31)} ${stats(times[k] as number[])}  [resample ${med("resampleMs").toFixed(1)}, inference ${med("inferenceMs").toFixed(1)} ms / ${last.runs} runs]  found ${m.found}/${faces.length}, false ${m.falsePositives}`,
     );
   }
   if (threads === 1) {
@@ -121,4 +135,5 @@ for (const threads of [1, 0]) {
     );
   }
   await detector.dispose();
+  await dynDetector.dispose();
 }

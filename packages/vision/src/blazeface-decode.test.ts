@@ -1,6 +1,14 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { BLAZEFACE_BACK_HEADS, decodeHead, headAnchors, logit, sigmoid, transformDetection } from "./blazeface-decode.ts";
+import {
+  BLAZEFACE_BACK_HEADS,
+  blazefaceHeads,
+  decodeHead,
+  headAnchors,
+  logit,
+  sigmoid,
+  transformDetection,
+} from "./blazeface-decode.ts";
 
 test("anchor grids: 512 at stride 16 and 384 at stride 32, at cell centres", () => {
   const [h16, h32] = BLAZEFACE_BACK_HEADS;
@@ -13,6 +21,25 @@ test("anchor grids: 512 at stride 16 and 384 at stride 32, at cell centres", () 
   assert.deepEqual([a32[0], a32[1]], [16, 16]);
   // row 1 of the stride-32 grid starts after 8 cells x 6 anchors
   assert.deepEqual([a32[8 * 6 * 2], a32[8 * 6 * 2 + 1]], [16, 48]);
+});
+
+test("rectangular grids: a 640x384 input has 40x24 x 2 and 20x12 x 6 anchors, rows ordered (cellY, cellX, anchor)", () => {
+  const [h16, h32] = blazefaceHeads(640, 384);
+  assert.ok(h16 && h32);
+  assert.deepEqual([h16.cells, h16.rows, h32.cells, h32.rows], [40, 24, 20, 12]);
+  const a16 = headAnchors(h16, 640, 384);
+  const a32 = headAnchors(h32, 640, 384);
+  assert.equal(a16.length / 2, 40 * 24 * 2);
+  assert.equal(a32.length / 2, 20 * 12 * 6);
+  // anchor (cellX 39, cellY 0): last of the first row; then (0, 1)
+  assert.deepEqual([a16[39 * 2 * 2], a16[39 * 2 * 2 + 1]], [632, 8]);
+  assert.deepEqual([a16[40 * 2 * 2], a16[40 * 2 * 2 + 1]], [8, 24]);
+  assert.deepEqual([a32[a32.length - 2], a32[a32.length - 1]], [624, 368]);
+  // at 256x256 the general grid is the model's own
+  const sq = blazefaceHeads(256, 256);
+  assert.deepEqual(Array.from(headAnchors(sq[0] as never, 256, 256)), Array.from(headAnchors(BLAZEFACE_BACK_HEADS[0] as never)));
+  assert.deepEqual(Array.from(headAnchors(sq[1] as never, 256, 256)), Array.from(headAnchors(BLAZEFACE_BACK_HEADS[1] as never)));
+  assert.throws(() => blazefaceHeads(640, 360), RangeError);
 });
 
 test("decodeHead adds offsets to anchors and thresholds on the sigmoid score", () => {

@@ -19,10 +19,12 @@ import { KEYPOINT_NAMES, type Detection, type FaceKeypoints, type Point } from "
 
 export const BLAZEFACE_INPUT_SIZE = 256;
 
-/** One output head: `cells` x `cells` grid with `anchorsPerCell` anchors per cell. */
+/** One output head: `cells` x `cells` grid (or `cells` columns x `rows` rows) with `anchorsPerCell` anchors per cell. */
 export interface HeadLayout {
   readonly stride: number;
   readonly cells: number;
+  /** Rows of the grid; default `cells` (square input). */
+  readonly rows?: number;
   readonly anchorsPerCell: number;
 }
 
@@ -31,15 +33,39 @@ export const BLAZEFACE_BACK_HEADS: readonly HeadLayout[] = [
   { stride: 32, cells: 8, anchorsPerCell: 6 },
 ];
 
-/** Anchor centres in input pixels, as [x0, y0, x1, y1, ...] for one head. */
-export function headAnchors(head: HeadLayout, inputSize = BLAZEFACE_INPUT_SIZE): Float32Array {
-  const n = head.cells * head.cells * head.anchorsPerCell;
+/** Input sides of the size-agnostic model must be multiples of this (its largest stride). */
+export const BLAZEFACE_SIZE_MULTIPLE = 32;
+
+/**
+ * The heads of the fully convolutional model on a `width` x `height` input (multiples of 32): the same strides and
+ * anchors per cell as at 256x256, with `width / stride` columns and `height / stride` rows.
+ */
+export function blazefaceHeads(width: number, height: number): HeadLayout[] {
+  if (!(width > 0 && height > 0 && width % BLAZEFACE_SIZE_MULTIPLE === 0 && height % BLAZEFACE_SIZE_MULTIPLE === 0)) {
+    throw new RangeError(`BlazeFace input ${width}x${height}: sides must be positive multiples of ${BLAZEFACE_SIZE_MULTIPLE}`);
+  }
+  return BLAZEFACE_BACK_HEADS.map((h) => ({
+    stride: h.stride,
+    cells: width / h.stride,
+    rows: height / h.stride,
+    anchorsPerCell: h.anchorsPerCell,
+  }));
+}
+
+/**
+ * Anchor centres in input pixels, as [x0, y0, x1, y1, ...] for one head, rows ordered (cellY, cellX, anchor).
+ * `inputWidth` x `inputHeight` is the input the grid covers (default 256 x 256); anchor (x, y) sits at
+ * ((x + 0.5) / cells * inputWidth, (y + 0.5) / rows * inputHeight).
+ */
+export function headAnchors(head: HeadLayout, inputWidth = BLAZEFACE_INPUT_SIZE, inputHeight = inputWidth): Float32Array {
+  const rows = head.rows ?? head.cells;
+  const n = head.cells * rows * head.anchorsPerCell;
   const out = new Float32Array(n * 2);
   let i = 0;
-  for (let y = 0; y < head.cells; y++) {
+  for (let y = 0; y < rows; y++) {
     for (let x = 0; x < head.cells; x++) {
-      const ax = ((x + 0.5) / head.cells) * inputSize;
-      const ay = ((y + 0.5) / head.cells) * inputSize;
+      const ax = ((x + 0.5) / head.cells) * inputWidth;
+      const ay = ((y + 0.5) / rows) * inputHeight;
       for (let a = 0; a < head.anchorsPerCell; a++) {
         out[i++] = ax;
         out[i++] = ay;

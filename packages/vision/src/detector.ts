@@ -1,15 +1,28 @@
 /**
- * BlazeFace (MediaPipe back-camera, 256x256) face detector on onnxruntime-node, with whole-frame and tiled modes.
+ * BlazeFace (MediaPipe back-camera, 256x256) face detector on onnxruntime-node, with whole-frame, tiled and level
+ * modes.
  *
- * The model file has a fixed batch of 1 (`input:0` [1,256,256,3]), so tiles run one after another on the same
- * session; each run is ~3-7 ms on one thread. See tiling.ts for how tiles are planned and de-duplicated.
+ * `blazeface-back-256.onnx` has a fixed input [1,256,256,3], so tiles run one after another on the same session; each
+ * run is ~3-7 ms on one thread. See tiling.ts for how tiles are planned and de-duplicated. `blazeface-back-dyn.onnx`
+ * (the same network with a size-agnostic graph, the default when present) also takes any input whose sides are
+ * multiples of 32, so the whole level image runs at once ("level" mode): fewer pixels than the overlapping tiles and
+ * no seams.
  */
+import { existsSync } from "node:fs";
 import * as ort from "onnxruntime-node";
-import { BLAZEFACE_BACK_HEADS, BLAZEFACE_INPUT_SIZE, decodeHead, headAnchors, transformDetection } from "./blazeface-decode.ts";
+import {
+  BLAZEFACE_BACK_HEADS,
+  BLAZEFACE_INPUT_SIZE,
+  BLAZEFACE_SIZE_MULTIPLE,
+  blazefaceHeads,
+  decodeHead,
+  headAnchors,
+  transformDetection,
+} from "./blazeface-decode.ts";
 import { MODEL_FILES, createSession, resolveModelPath, type SessionOptions } from "./models.ts";
 import { hardNms, weightedNms } from "./nms.ts";
-import { fillTensorWindow, resizeArea } from "./resample.ts";
-import { planTiles, wholeFrameScale, wholeFrameSuffices, type Tile, type TilePlan } from "./tiling.ts";
+import { fillTensorRect, fillTensorWindow, resizeArea } from "./resample.ts";
+import { type LevelPlan, planLevel, planTiles, type Tile, type TilePlan, wholeFrameScale, wholeFrameSuffices } from "./tiling.ts";
 import { assertRgbImage, type Detection, type RgbImage } from "./types.ts";
 
 export interface DetectOptions {
@@ -21,16 +34,20 @@ export interface DetectOptions {
   scoreThreshold?: number;
   /** IoU above which candidates are merged (weighted) or suppressed (hard). Default 0.3 (MediaPipe's value). */
   iouThreshold?: number;
-  /** "off": one letterboxed whole-frame pass. "on": tiles + whole frame. "auto" (default): tiles only when a
-   * whole-frame pass would see `minFaceSize` faces below `modelMinFacePx` input pixels. */
-  tiling?: "auto" | "off" | "on";
+  /** "off": one letterboxed whole-frame pass. "on": tiles + whole frame. "level": one run over the whole level image
+   * (the frame scaled as for tiles, see tiling.ts `planLevel`) + a small whole-frame pass for large faces; needs a
+   * size-agnostic model (`blazeface-back-dyn.onnx`), else a RangeError. "auto" (default): when a whole-frame pass
+   * would see `minFaceSize` faces below `modelMinFacePx` input pixels, "level" if the model allows it, else tiles;
+   * otherwise the whole-frame pass. */
+  tiling?: "auto" | "off" | "on" | "level";
   /** Tile side in frame pixels; default derived from `minFaceSize` (256 * minFaceSize / modelMinFacePx, so 512 for
    * 32 px faces), never below 256 (no upscaling). */
   tileSize?: number;
   /** Fractional overlap between tiles. Default 0.25. */
   tileOverlap?: number;
   /** Maximum tiles per frame; the tile size grows to respect it (so very large frames lose their smallest faces).
-   * Default 24 (a 1920x1080 frame at 512 px tiles needs 15). */
+   * Default 24 (a 1920x1080 frame at 512 px tiles needs 15). In "level" mode the level image is capped at
+   * `maxTiles` x 256 x 256 pixels the same way. */
   maxTiles?: number;
   /** Smallest face the model finds reliably, in 256-input pixels. Default 16. */
   modelMinFacePx?: number;
@@ -57,7 +74,8 @@ export const DETECT_DEFAULTS: Required<Omit<DetectOptions, "tileSize">> = {
 
 export interface FaceDetectorOptions extends SessionOptions {
   /** Model file; relative names resolve against `modelsDir` / `PERSONA_MODELS_DIR` / `<repo>/models/dist`.
-   * Default `blazeface-back-256.onnx`. */
+   * Default `blazeface-back-dyn.onnx` when that file exists (size-agnostic: "level" mode), else
+   * `blazeface-back-256.onnx`. */
   modelPath?: string;
   modelsDir?: string;
   /** Defaults for every `detect` call. */
@@ -66,9 +84,13 @@ export interface FaceDetectorOptions extends SessionOptions {
 
 export interface DetectionReport {
   readonly detections: Detection[];
-  /** Tile plan used, or null for a whole-frame-only pass. */
+  /** "whole": one whole-frame pass; "tiles": tiles + whole frame; "level": level image + whole frame. */
+  readonly mode: "whole" | "tiles" | "level";
+  /** Tile plan used ("tiles" mode), else null. */
   readonly plan: TilePlan | null;
-  /** Model runs (tiles + whole frame). */
+  /** Level plan used ("level" mode), else null. */
+  readonly level: LevelPlan | null;
+  /** Model runs (tiles or level + whole frame). */
   readonly runs: number;
   /** Candidates before NMS (after tile ownership filtering). */
   readonly candidates: number;
@@ -86,30 +108,42 @@ interface HeadBinding {
   anchors: Float32Array;
 }
 
+/** Faces at least this many level pixels (short of the level's own size) are left to the whole-frame pass in
+ * "level" mode; see the README for the measurement. */
+const LEVEL_MAX_FACE_PX = 224;
+
 export class FaceDetector {
   readonly modelPath: string;
   readonly defaults: Required<Omit<DetectOptions, "tileSize">> & Pick<DetectOptions, "tileSize">;
+  /** True when the model takes inputs of any size (multiples of 32): "level" mode is available. */
+  readonly dynamicInput: boolean;
   #session: ort.InferenceSession;
   #inputName: string;
   #heads: HeadBinding[];
+  #anchorCache = new Map<string, Float32Array[]>();
 
   private constructor(
     modelPath: string,
     session: ort.InferenceSession,
     inputName: string,
     heads: HeadBinding[],
+    dynamicInput: boolean,
     defaults: DetectOptions,
   ) {
     this.modelPath = modelPath;
     this.#session = session;
     this.#inputName = inputName;
     this.#heads = heads;
+    this.dynamicInput = dynamicInput;
     this.defaults = { ...DETECT_DEFAULTS, ...defaults };
   }
 
-  /** Loads the model and binds its outputs by shape (one warm-up run on a blank input). */
+  /** Loads the model and binds its outputs by shape (one warm-up run on a blank input), then probes whether it
+   * accepts a non-square input of another size (a 96x64 run whose head lengths must match the 6x4 / 3x2 grids). */
   static async create(options: FaceDetectorOptions = {}): Promise<FaceDetector> {
-    const modelPath = resolveModelPath(options.modelPath ?? MODEL_FILES.blazeface, options.modelsDir);
+    const modelPath = options.modelPath
+      ? resolveModelPath(options.modelPath, options.modelsDir)
+      : defaultModelPath(options.modelsDir);
     const session = await createSession(modelPath, options);
     const inputName = session.inputNames[0];
     if (!inputName) throw new Error(`${modelPath} has no input`);
@@ -117,7 +151,8 @@ export class FaceDetector {
     const blank = new ort.Tensor("float32", new Float32Array(size * size * 3), [1, size, size, 3]);
     const out = await session.run({ [inputName]: blank });
     const heads = bindHeads(out, modelPath);
-    return new FaceDetector(modelPath, session, inputName, heads, options.detect ?? {});
+    const dynamicInput = heads.length === 2 && (await probeDynamic(session, inputName, heads));
+    return new FaceDetector(modelPath, session, inputName, heads, dynamicInput, options.detect ?? {});
   }
 
   /** Detects faces; coordinates are in `image` pixels, sorted by score (best first). */
@@ -136,8 +171,23 @@ export class FaceDetector {
     let decodeMs = 0;
     const size = BLAZEFACE_INPUT_SIZE;
     const { width: W, height: H } = image;
-    const useTiles =
-      o.tiling === "on" || (o.tiling === "auto" && !wholeFrameSuffices(W, H, o.minFaceSize, size, o.modelMinFacePx));
+    if (o.tiling === "level" && !this.dynamicInput) {
+      throw new RangeError(`invalid detect option tiling: "level" needs a size-agnostic model, ${this.modelPath} is not`);
+    }
+    const needsFine = o.tiling === "auto" && !wholeFrameSuffices(W, H, o.minFaceSize, size, o.modelMinFacePx);
+    const useLevel = o.tiling === "level" || (needsFine && this.dynamicInput);
+    const useTiles = o.tiling === "on" || (needsFine && !this.dynamicInput);
+    const levelPlan = useLevel
+      ? planLevel({
+          width: W,
+          height: H,
+          minFaceSize: o.minFaceSize,
+          inputSize: size,
+          modelMinFacePx: o.modelMinFacePx,
+          maxPixels: o.maxTiles * size * size,
+          multiple: BLAZEFACE_SIZE_MULTIPLE,
+        })
+      : null;
     const plan = useTiles
       ? planTiles({
           width: W,
@@ -157,23 +207,62 @@ export class FaceDetector {
     const candidates: Detection[] = [];
     let runs = 0;
 
-    const run = async (): Promise<Detection[]> => {
+    const run = async (t: ort.Tensor = tensor): Promise<Detection[]> => {
       const ti = performance.now();
-      const out = await this.#session.run({ [this.#inputName]: tensor });
+      const out = await this.#session.run({ [this.#inputName]: t });
       const td = performance.now();
       inferenceMs += td - ti;
       runs++;
       const dets: Detection[] = [];
-      for (const h of this.#heads) {
-        const s = out[h.scoresName]?.data as Float32Array;
-        const b = out[h.boxesName]?.data as Float32Array;
-        decodeHead(s, b, h.anchors, o.scoreThreshold, dets);
-      }
+      const [, h, w] = t.dims as number[];
+      const anchors = h === size && w === size ? this.#heads.map((x) => x.anchors) : this.#anchors(w ?? 0, h ?? 0);
+      this.#heads.forEach((head, i) => {
+        const s = out[head.scoresName]?.data as Float32Array;
+        const b = out[head.boxesName]?.data as Float32Array;
+        decodeHead(s, b, anchors[i] as Float32Array, o.scoreThreshold, dets);
+      });
       decodeMs += performance.now() - td;
       return dets;
     };
 
     let level: RgbImage | null = null;
+    // Faces at least this large (frame px) come from the whole-frame pass only; smaller ones from tiles / level.
+    let minWhole = 0;
+    if (levelPlan) {
+      const { levelWidth: lw, levelHeight: lh, inputWidth: iw, inputHeight: ih } = levelPlan;
+      let tr = performance.now();
+      level = resizeArea(image, lw, lh);
+      const buf = new Float32Array(iw * ih * 3);
+      fillTensorRect(level, 0, 0, iw, ih, buf);
+      resampleMs += performance.now() - tr;
+      const sx = W / lw;
+      const sy = H / lh;
+      const maxLevelFace = LEVEL_MAX_FACE_PX * Math.max(sx, sy);
+      for (const d of await run(new ort.Tensor("float32", buf, [1, ih, iw, 3]))) {
+        const f = transformDetection(d, sx, sy, 0, 0);
+        if (Math.max(f.box.width, f.box.height) < maxLevelFace) candidates.push(f);
+      }
+      minWhole = maxLevelFace;
+      // Large faces: the frame letterboxed into a 256-wide (or -high) input padded to multiples of 32 only.
+      const s = wholeFrameScale(W, H, size);
+      const ww = Math.max(1, Math.min(size, Math.round(W * s)));
+      const wh = Math.max(1, Math.min(size, Math.round(H * s)));
+      const pw = Math.ceil(ww / BLAZEFACE_SIZE_MULTIPLE) * BLAZEFACE_SIZE_MULTIPLE;
+      const ph = Math.ceil(wh / BLAZEFACE_SIZE_MULTIPLE) * BLAZEFACE_SIZE_MULTIPLE;
+      tr = performance.now();
+      const whole = resizeArea(level, ww, wh);
+      const ox = Math.floor((pw - ww) / 2);
+      const oy = Math.floor((ph - wh) / 2);
+      const wbuf = new Float32Array(pw * ph * 3);
+      fillTensorRect(whole, -ox, -oy, pw, ph, wbuf);
+      resampleMs += performance.now() - tr;
+      const wsx = W / ww;
+      const wsy = H / wh;
+      for (const d of await run(new ort.Tensor("float32", wbuf, [1, ph, pw, 3]))) {
+        const f = transformDetection(d, wsx, wsy, -ox * wsx, -oy * wsy);
+        if (Math.max(f.box.width, f.box.height) >= minWhole) candidates.push(f);
+      }
+    }
     if (tiled && plan) {
       let tr = performance.now();
       level = resizeArea(image, plan.levelWidth, plan.levelHeight);
@@ -192,7 +281,7 @@ export class FaceDetector {
     }
 
     // Whole-frame (letterboxed, centred) pass: always in "off"/"auto" without tiles; for large faces when tiled.
-    {
+    if (!levelPlan) {
       const s = wholeFrameScale(W, H, size);
       const lw = Math.max(1, Math.min(size, Math.round(W * s)));
       const lh = Math.max(1, Math.min(size, Math.round(H * s)));
@@ -204,7 +293,7 @@ export class FaceDetector {
       resampleMs += performance.now() - tr;
       const sx = W / lw;
       const sy = H / lh;
-      const minWhole = tiled && plan ? plan.overlap * 0.75 : 0;
+      minWhole = tiled && plan ? plan.overlap * 0.75 : 0;
       for (const d of await run()) {
         const f = transformDetection(d, sx, sy, -ox * sx, -oy * sy);
         if (Math.max(f.box.width, f.box.height) >= minWhole) candidates.push(f);
@@ -220,7 +309,9 @@ export class FaceDetector {
     decodeMs += performance.now() - td;
     return {
       detections,
+      mode: levelPlan ? "level" : tiled ? "tiles" : "whole",
       plan: tiled ? plan : null,
+      level: levelPlan,
       runs,
       candidates: candidates.length,
       timings: { resampleMs, inferenceMs, decodeMs, totalMs: performance.now() - t0 },
@@ -230,6 +321,39 @@ export class FaceDetector {
   async dispose(): Promise<void> {
     await this.#session.release();
   }
+
+  /** Anchors of each head for a `width` x `height` input (multiples of 32), cached per size. */
+  #anchors(width: number, height: number): Float32Array[] {
+    const key = `${width}x${height}`;
+    let a = this.#anchorCache.get(key);
+    if (!a) {
+      a = blazefaceHeads(width, height).map((h) => headAnchors(h, width, height));
+      if (this.#anchorCache.size > 16) this.#anchorCache.clear();
+      this.#anchorCache.set(key, a);
+    }
+    return a;
+  }
+}
+
+/** `blazeface-back-dyn.onnx` in the models directory if it exists, else `blazeface-back-256.onnx`. */
+function defaultModelPath(modelsDir?: string): string {
+  const dyn = resolveModelPath(MODEL_FILES.blazefaceDynamic, modelsDir);
+  return existsSync(dyn) ? dyn : resolveModelPath(MODEL_FILES.blazeface, modelsDir);
+}
+
+/** Does the model run on a 96x64 input and give the 6x4x2 and 3x2x6 anchors of that size? (A fixed-size model
+ * rejects the input.) */
+async function probeDynamic(session: ort.InferenceSession, inputName: string, heads: HeadBinding[]): Promise<boolean> {
+  const [w, h] = [96, 64];
+  try {
+    const out = await session.run({ [inputName]: new ort.Tensor("float32", new Float32Array(w * h * 3), [1, h, w, 3]) });
+    const want = blazefaceHeads(w, h).map((x) => x.cells * (x.rows ?? x.cells) * x.anchorsPerCell);
+    return heads.every(
+      (b, i) => out[b.scoresName]?.data.length === want[i] && out[b.boxesName]?.data.length === (want[i] ?? 0) * 16,
+    );
+  } catch {
+    return false;
+  }
 }
 
 function validateDetectOptions(o: Required<Omit<DetectOptions, "tileSize">> & Pick<DetectOptions, "tileSize">): void {
@@ -237,7 +361,7 @@ function validateDetectOptions(o: Required<Omit<DetectOptions, "tileSize">> & Pi
   if (!(o.minFaceSize > 0)) throw bad("minFaceSize", o.minFaceSize);
   if (!(o.scoreThreshold > 0 && o.scoreThreshold < 1)) throw bad("scoreThreshold", o.scoreThreshold);
   if (!(o.iouThreshold > 0 && o.iouThreshold < 1)) throw bad("iouThreshold", o.iouThreshold);
-  if (!["auto", "on", "off"].includes(o.tiling)) throw bad("tiling", o.tiling);
+  if (!["auto", "on", "off", "level"].includes(o.tiling)) throw bad("tiling", o.tiling);
   if (!(o.tileOverlap >= 0 && o.tileOverlap <= 0.5)) throw bad("tileOverlap", o.tileOverlap);
   if (!(o.maxTiles >= 1)) throw bad("maxTiles", o.maxTiles);
   if (!(o.modelMinFacePx > 0)) throw bad("modelMinFacePx", o.modelMinFacePx);

@@ -8,6 +8,8 @@ import { ModelLoadError } from "./errors.ts";
 /** File names in `models/dist/` (built by the models package). */
 export const MODEL_FILES = {
   blazeface: "blazeface-back-256.onnx",
+  /** The same network with a size-agnostic graph (any input with sides multiple of 32); see models/README.md. */
+  blazefaceDynamic: "blazeface-back-dyn.onnx",
   dlibResnet: "dlib-resnet29.onnx",
   faceres: "faceres.onnx",
   faceresDeep: "faceres-deep.onnx",

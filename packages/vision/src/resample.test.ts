@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { downscaleBox, fillTensorWindow, resizeArea } from "./resample.ts";
+import { downscaleBox, fillTensorRect, fillTensorWindow, resizeArea } from "./resample.ts";
 import type { RgbImage } from "./types.ts";
 
 function gradient(w: number, h: number): RgbImage {
@@ -88,4 +88,27 @@ test("fillTensorWindow normalises to [-1, 1] and pads outside the image", () => 
   assert.equal(out[6], 1);
   // rows 1-2 are below the image
   assert.ok(out.subarray(9).every((v) => v === 0));
+});
+
+test("fillTensorRect writes a w x h window, padding right and bottom", () => {
+  const img: RgbImage = { data: new Uint8Array([255, 255, 255, 0, 0, 0, 255, 0, 0, 0, 0, 255]), width: 2, height: 2 };
+  const out = new Float32Array(4 * 3 * 3).fill(9);
+  fillTensorRect(img, 0, 0, 4, 3, out);
+  const px = (x: number, y: number) => [...out.subarray((y * 4 + x) * 3, (y * 4 + x) * 3 + 3)];
+  assert.deepEqual(px(0, 0), [1, 1, 1]);
+  assert.deepEqual(px(1, 0), [-1, -1, -1]);
+  assert.deepEqual(px(0, 1), [1, -1, -1]);
+  assert.deepEqual(px(1, 1), [-1, -1, 1]);
+  for (const [x, y] of [
+    [2, 0],
+    [3, 0],
+    [2, 1],
+    [3, 1],
+    [0, 2],
+    [3, 2],
+  ] as const)
+    assert.deepEqual(px(x, y), [0, 0, 0]);
+  // a window left of the image is all padding
+  fillTensorRect(img, -5, 0, 4, 3, out);
+  assert.ok(out.every((v) => v === 0));
 });

@@ -302,19 +302,32 @@ const NORM_LUT = (() => {
  * Pixels outside the image are `padValue` (default 0, mid-gray). Integer offsets only: no resampling.
  */
 export function fillTensorWindow(img: RgbImage, x0: number, y0: number, size: number, out: Float32Array, padValue = 0): void {
-  if (out.length < size * size * 3) throw new RangeError("tensor buffer too small");
+  fillTensorRect(img, x0, y0, size, size, out, padValue);
+}
+
+/** `fillTensorWindow` for a `w`x`h` window (the tensor is [1, h, w, 3]). */
+export function fillTensorRect(
+  img: RgbImage,
+  x0: number,
+  y0: number,
+  w: number,
+  h: number,
+  out: Float32Array,
+  padValue = 0,
+): void {
+  if (out.length < w * h * 3) throw new RangeError("tensor buffer too small");
   const { width, height, data } = img;
-  for (let y = 0; y < size; y++) {
+  for (let y = 0; y < h; y++) {
     const sy = y0 + y;
-    const rowOut = y * size * 3;
+    const rowOut = y * w * 3;
     if (sy < 0 || sy >= height) {
-      out.fill(padValue, rowOut, rowOut + size * 3);
+      out.fill(padValue, rowOut, rowOut + w * 3);
       continue;
     }
     const xa = Math.max(0, -x0);
-    const xb = Math.min(size, width - x0);
-    if (xa > 0) out.fill(padValue, rowOut, rowOut + xa * 3);
-    if (xb < size) out.fill(padValue, rowOut + Math.max(xa, xb) * 3, rowOut + size * 3);
+    const xb = Math.min(w, width - x0);
+    if (xa > 0) out.fill(padValue, rowOut, rowOut + Math.min(xa, w) * 3);
+    if (xb < w) out.fill(padValue, rowOut + Math.max(xa, xb) * 3, rowOut + w * 3);
     let p = (sy * width + x0 + xa) * 3;
     for (let i = rowOut + xa * 3, end = rowOut + xb * 3; i < end; i++, p++) out[i] = NORM_LUT[data[p] as number] as number;
   }

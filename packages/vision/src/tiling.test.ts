@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { planTiles, spreadOrigins, wholeFrameSuffices } from "./tiling.ts";
+import { planLevel, planTiles, spreadOrigins, wholeFrameSuffices } from "./tiling.ts";
 
 test("1280x720 with 32 px faces: six 512 px tiles at scale 0.5 (one 2x box shrink)", () => {
   const plan = planTiles({ width: 1280, height: 720, minFaceSize: 32, inputSize: 256 });
@@ -53,4 +53,24 @@ test("wholeFrameSuffices: 250x250 with 32 px faces yes, 1280x720 no", () => {
   assert.equal(wholeFrameSuffices(250, 250, 32, 256), true);
   assert.equal(wholeFrameSuffices(1280, 720, 32, 256), false);
   assert.equal(wholeFrameSuffices(1280, 720, 80, 256), true);
+});
+
+test("level plan: 1280x720 at 32 px faces is the tiles' 640x360 level, padded to 640x384", () => {
+  const p = planLevel({ width: 1280, height: 720, minFaceSize: 32, inputSize: 256 });
+  assert.deepEqual(p, { scale: 0.5, levelWidth: 640, levelHeight: 360, inputWidth: 640, inputHeight: 384 });
+  const t = planTiles({ width: 1280, height: 720, minFaceSize: 32, inputSize: 256 });
+  assert.equal(p.scale, t.scale);
+  // never upscaled, never coarser than a whole-frame pass
+  assert.equal(planLevel({ width: 300, height: 200, minFaceSize: 8, inputSize: 256 }).scale, 1);
+  assert.equal(planLevel({ width: 1280, height: 720, minFaceSize: 500, inputSize: 256 }).scale, 0.2);
+  const q = planLevel({ width: 1000, height: 333, minFaceSize: 20, inputSize: 256 });
+  assert.deepEqual([q.levelWidth, q.levelHeight, q.inputWidth, q.inputHeight], [800, 266, 800, 288]);
+});
+
+test("level plan: the pixel cap shrinks the scale of huge frames", () => {
+  const p = planLevel({ width: 3840, height: 2160, minFaceSize: 16, inputSize: 256, maxPixels: 24 * 256 * 256 });
+  assert.ok(p.levelWidth * p.levelHeight <= 24 * 256 * 256, `${p.levelWidth}x${p.levelHeight}`);
+  assert.ok(p.scale < 1 && p.scale > 0.3);
+  assert.equal(p.inputWidth % 32, 0);
+  assert.equal(p.inputHeight % 32, 0);
 });

@@ -132,3 +132,49 @@ export function planTiles(o: PlanOptions): TilePlan {
   const ovPx = Math.min(minOv(xs), minOv(ys)) / scale;
   return { scale, levelWidth, levelHeight, tiles, tileSize: tile, overlap: Number.isFinite(ovPx) ? ovPx : 0 };
 }
+
+/**
+ * One run over the whole level image ("level" mode, for a size-agnostic model): the frame scaled as a tile plan
+ * would (so `minFaceSize` faces become `modelMinFacePx` input pixels), then padded right and bottom to multiples of
+ * `multiple` (the model's largest stride).
+ */
+export interface LevelPlan {
+  /** level = frame * scale */
+  readonly scale: number;
+  readonly levelWidth: number;
+  readonly levelHeight: number;
+  /** Model input: the level padded to multiples of `multiple`. */
+  readonly inputWidth: number;
+  readonly inputHeight: number;
+}
+
+export interface LevelOptions {
+  width: number;
+  height: number;
+  minFaceSize: number;
+  /** The fixed model's input side (256): the level is never upscaled nor smaller than a whole-frame pass. */
+  inputSize: number;
+  modelMinFacePx?: number;
+  /** Cap on level pixels; the scale shrinks (by 1.1 steps) to respect it. Default 24 x 256 x 256. */
+  maxPixels?: number;
+  /** Input sides are padded to multiples of this. Default 32. */
+  multiple?: number;
+}
+
+export function planLevel(o: LevelOptions): LevelPlan {
+  const { width, height, inputSize } = o;
+  const modelMin = o.modelMinFacePx ?? 16;
+  const multiple = o.multiple ?? 32;
+  const maxPixels = Math.max(inputSize * inputSize, o.maxPixels ?? 24 * inputSize * inputSize);
+  const longSide = Math.max(width, height);
+  // Same scale as planTiles' tiles: inputSize / tile, tile clamped to [inputSize, longSide].
+  let scale = inputSize / Math.max(inputSize, Math.min((inputSize * o.minFaceSize) / modelMin, longSide));
+  const dims = (s: number): [number, number] => [Math.max(1, Math.round(width * s)), Math.max(1, Math.round(height * s))];
+  let [lw, lh] = dims(scale);
+  while (lw * lh > maxPixels && scale * longSide > inputSize) {
+    scale = Math.max(scale / 1.1, inputSize / longSide);
+    [lw, lh] = dims(scale);
+  }
+  const up = (v: number) => Math.max(multiple, Math.ceil(v / multiple) * multiple);
+  return { scale, levelWidth: lw, levelHeight: lh, inputWidth: up(lw), inputHeight: up(lh) };
+}

@@ -1,0 +1,395 @@
+/**
+ * A minimal protobuf reader/patcher for ONNX files, used to make BlazeFace's fixed-size graph size-agnostic
+ * (`blazeface-back-dyn.onnx`). It walks the wire format (varint + length-delimited fields) of ModelProto.graph only
+ * as deep as needed and re-emits every field it does not change byte for byte, so weights and node attributes are
+ * never decoded and re-encoded.
+ *
+ * Field numbers (onnx/onnx.proto): ModelProto.graph = 7, metadata_props = 14; GraphProto.node = 1, initializer = 5,
+ * input = 11, output = 12, value_info = 13; NodeProto.input = 1, output = 2, name = 3, op_type = 4, attribute = 5;
+ * AttributeProto.name = 1, i = 3; TensorProto.dims = 1, data_type = 2, int64_data = 7, name = 8, raw_data = 9;
+ * ValueInfoProto.name = 1, type = 2; TypeProto.tensor_type = 1; TypeProto.Tensor.elem_type = 1, shape = 2;
+ * TensorShapeProto.dim = 1; Dimension.dim_value = 1, dim_param = 2.
+ */
+import { ModelBuildError } from "./errors.ts";
+
+const WT_VARINT = 0;
+const WT_I64 = 1;
+const WT_LEN = 2;
+const WT_I32 = 5;
+
+/** One field of a message: its number, wire type, the whole encoded field (`raw`) and its payload. */
+export interface WireField {
+  readonly no: number;
+  readonly wt: number;
+  readonly raw: Uint8Array;
+  /** Payload of a length-delimited field. */
+  readonly bytes?: Uint8Array;
+  /** Value of a varint field. */
+  readonly varint?: bigint;
+}
+
+function readVarint(buf: Uint8Array, pos: number): [bigint, number] {
+  let v = 0n;
+  let shift = 0n;
+  for (;;) {
+    if (pos >= buf.length) throw new ModelBuildError("weights", "protobuf: truncated varint");
+    const b = buf[pos++] as number;
+    v |= BigInt(b & 0x7f) << shift;
+    if ((b & 0x80) === 0) return [v, pos];
+    shift += 7n;
+    if (shift > 63n) throw new ModelBuildError("weights", "protobuf: varint too long");
+  }
+}
+
+/** Splits a message into its fields (in file order). */
+export function readFields(buf: Uint8Array): WireField[] {
+  const out: WireField[] = [];
+  let pos = 0;
+  while (pos < buf.length) {
+    const start = pos;
+    const [tag, p1] = readVarint(buf, pos);
+    pos = p1;
+    const no = Number(tag >> 3n);
+    const wt = Number(tag & 7n);
+    if (wt === WT_VARINT) {
+      const [v, p2] = readVarint(buf, pos);
+      pos = p2;
+      out.push({ no, wt, raw: buf.subarray(start, pos), varint: v });
+    } else if (wt === WT_LEN) {
+      const [len, p2] = readVarint(buf, pos);
+      const end = p2 + Number(len);
+      if (end > buf.length) throw new ModelBuildError("weights", `protobuf: field ${no} runs past the end`);
+      pos = end;
+      out.push({ no, wt, raw: buf.subarray(start, end), bytes: buf.subarray(p2, end) });
+    } else if (wt === WT_I64 || wt === WT_I32) {
+      pos += wt === WT_I64 ? 8 : 4;
+      if (pos > buf.length) throw new ModelBuildError("weights", `protobuf: field ${no} runs past the end`);
+      out.push({ no, wt, raw: buf.subarray(start, pos) });
+    } else {
+      throw new ModelBuildError("weights", `protobuf: unsupported wire type ${wt} (field ${no})`);
+    }
+  }
+  return out;
+}
+
+function encodeVarint(v: bigint | number): number[] {
+  let x = BigInt.asUintN(64, BigInt(v));
+  const out: number[] = [];
+  while (x >= 0x80n) {
+    out.push(Number(x & 0x7fn) | 0x80);
+    x >>= 7n;
+  }
+  out.push(Number(x));
+  return out;
+}
+
+function concat(parts: readonly Uint8Array[]): Uint8Array {
+  const n = parts.reduce((a, p) => a + p.length, 0);
+  const out = new Uint8Array(n);
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
+
+export function varintField(no: number, v: bigint | number): Uint8Array {
+  return Uint8Array.from([...encodeVarint((no << 3) | WT_VARINT), ...encodeVarint(v)]);
+}
+
+export function lenField(no: number, payload: Uint8Array | string): Uint8Array {
+  const p = typeof payload === "string" ? new TextEncoder().encode(payload) : payload;
+  return concat([Uint8Array.from([...encodeVarint((no << 3) | WT_LEN), ...encodeVarint(p.length)]), p]);
+}
+
+const utf8 = new TextDecoder();
+function strings(fields: readonly WireField[], no: number): string[] {
+  return fields.filter((f) => f.no === no && f.bytes).map((f) => utf8.decode(f.bytes));
+}
+
+interface NodeInfo {
+  inputs: string[];
+  outputs: string[];
+  opType: string;
+  /** Integer attributes by name. */
+  ints: Map<string, bigint>;
+}
+
+function nodeInfo(bytes: Uint8Array): NodeInfo {
+  const f = readFields(bytes);
+  const ints = new Map<string, bigint>();
+  for (const a of f.filter((x) => x.no === 5 && x.bytes)) {
+    const af = readFields(a.bytes as Uint8Array);
+    const name = strings(af, 1)[0];
+    const i = af.find((x) => x.no === 3)?.varint;
+    if (name !== undefined && i !== undefined) ints.set(name, BigInt.asIntN(64, i));
+  }
+  return { inputs: strings(f, 1), outputs: strings(f, 2), opType: strings(f, 4)[0] ?? "", ints };
+}
+
+interface TensorInfo {
+  name: string;
+  dims: bigint[];
+  dataType: number;
+  /** int64 values (from raw_data or int64_data), only for INT64 tensors. */
+  int64: bigint[] | null;
+}
+
+function tensorInfo(bytes: Uint8Array): TensorInfo {
+  const f = readFields(bytes);
+  const dims: bigint[] = [];
+  for (const x of f.filter((y) => y.no === 1)) {
+    if (x.varint !== undefined) dims.push(BigInt.asIntN(64, x.varint));
+    else if (x.bytes) {
+      // packed
+      let p = 0;
+      while (p < x.bytes.length) {
+        const [v, q] = readVarint(x.bytes, p);
+        dims.push(BigInt.asIntN(64, v));
+        p = q;
+      }
+    }
+  }
+  const dataType = Number(f.find((x) => x.no === 2)?.varint ?? 0n);
+  let int64: bigint[] | null = null;
+  if (dataType === 7) {
+    const raw = f.find((x) => x.no === 9)?.bytes;
+    if (raw) {
+      const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+      int64 = [];
+      for (let o = 0; o + 8 <= raw.length; o += 8) int64.push(view.getBigInt64(o, true));
+    } else {
+      int64 = [];
+      for (const x of f.filter((y) => y.no === 7)) {
+        if (x.varint !== undefined) int64.push(BigInt.asIntN(64, x.varint));
+        else if (x.bytes) {
+          let p = 0;
+          while (p < x.bytes.length) {
+            const [v, q] = readVarint(x.bytes, p);
+            int64.push(BigInt.asIntN(64, v));
+            p = q;
+          }
+        }
+      }
+    }
+  }
+  return { name: strings(f, 8)[0] ?? "", dims, dataType, int64 };
+}
+
+/** A TensorProto of int64 values (raw_data, little-endian). */
+export function int64Tensor(name: string, values: readonly bigint[]): Uint8Array {
+  const raw = new Uint8Array(values.length * 8);
+  const view = new DataView(raw.buffer);
+  values.forEach((v, i) => {
+    view.setBigInt64(i * 8, v, true);
+  });
+  return concat([varintField(1, values.length), varintField(2, 7), lenField(8, name), lenField(9, raw)]);
+}
+
+function nodeProto(n: {
+  inputs: readonly string[];
+  outputs: readonly string[];
+  name: string;
+  opType: string;
+  attrs?: readonly Uint8Array[];
+}): Uint8Array {
+  return concat([
+    ...n.inputs.map((i) => lenField(1, i)),
+    ...n.outputs.map((o) => lenField(2, o)),
+    lenField(3, n.name),
+    lenField(4, n.opType),
+    ...(n.attrs ?? []).map((a) => lenField(5, a)),
+  ]);
+}
+
+/** A ValueInfoProto of a tensor with the given element type and shape (numbers are dim_value, strings dim_param). */
+export function valueInfoProto(name: string, elemType: number, shape: readonly (number | string)[]): Uint8Array {
+  const dims = shape.map((d) => lenField(1, typeof d === "number" ? varintField(1, d) : lenField(2, d)));
+  const tensorType = concat([varintField(1, elemType), lenField(2, concat(dims))]);
+  return concat([lenField(1, name), lenField(2, lenField(1, tensorType))]);
+}
+
+/** Name, element type and shape of a ValueInfoProto (dims: number, string, or null when unset). */
+export function readValueInfo(bytes: Uint8Array): { name: string; elemType: number; shape: (number | string | null)[] } {
+  const f = readFields(bytes);
+  const name = strings(f, 1)[0] ?? "";
+  const type = f.find((x) => x.no === 2)?.bytes;
+  const tt = type ? readFields(type).find((x) => x.no === 1)?.bytes : undefined;
+  if (!tt) return { name, elemType: 0, shape: [] };
+  const ttf = readFields(tt);
+  const elemType = Number(ttf.find((x) => x.no === 1)?.varint ?? 0n);
+  const shapeBytes = ttf.find((x) => x.no === 2)?.bytes;
+  const shape = shapeBytes
+    ? readFields(shapeBytes)
+        .filter((x) => x.no === 1 && x.bytes)
+        .map((d) => {
+          const df = readFields(d.bytes as Uint8Array);
+          const v = df.find((x) => x.no === 1)?.varint;
+          if (v !== undefined) return Number(BigInt.asIntN(64, v));
+          return strings(df, 2)[0] ?? null;
+        })
+    : [];
+  return { name, elemType, shape };
+}
+
+export interface DynamicInputPatch {
+  /** Symbolic shape of the (single) graph input, e.g. ["N", "H", "W", 3]. */
+  inputShape: readonly (number | string)[];
+  /** Symbolic shape of each graph output by name, e.g. { "Identity:0": ["N", "anchors16", 1] }. */
+  outputShapes: Readonly<Record<string, readonly (number | string)[]>>;
+  /** Extra ModelProto.metadata_props entries. */
+  metadata?: Readonly<Record<string, string>>;
+}
+
+export interface PatchReport {
+  /** Reshape targets rewritten: initializer name, old and new values. */
+  reshapes: { name: string; from: number[]; to: number[] }[];
+  /** ConstantOfShape + Concat(axis 1) channel paddings replaced by a Pad node: output name and channels added. */
+  channelPads: { output: string; channels: number }[];
+  /** value_info entries dropped. */
+  droppedValueInfo: number;
+}
+
+/**
+ * Makes a fixed-size NHWC detector graph size-agnostic, for graphs whose only size-dependent constants are
+ * (a) the target shapes of the Reshape nodes that flatten each head [1, H*W*A, K] (rewritten [0, -1, K]: batch copied,
+ * anchor count inferred) and (b) tf2onnx's lowering of TF `Pad` on the channel axis as
+ * `Concat(x, ConstantOfShape([1, C, H, W]))` (replaced by an equivalent `Pad` with pads [0,0,0,0, 0,C,0,0]).
+ * Any other int64 initializer, a ConstantOfShape that does not feed such a Concat, or a Reshape whose target is not
+ * [1, n, k] is an error: the graph would not be size-agnostic and the caller must look at it.
+ * value_info (shape hints for intermediate tensors) is dropped; input and outputs get the given symbolic shapes.
+ */
+export function makeDynamicInput(model: Uint8Array, patch: DynamicInputPatch): { bytes: Uint8Array; report: PatchReport } {
+  const top = readFields(model);
+  const graphField = top.find((f) => f.no === 7 && f.bytes);
+  if (!graphField?.bytes) throw new ModelBuildError("weights", "ONNX: ModelProto has no graph");
+  const gf = readFields(graphField.bytes);
+
+  const nodes = gf.filter((f) => f.no === 1).map((f) => ({ field: f, info: nodeInfo(f.bytes as Uint8Array) }));
+  const inits = new Map<string, { field: WireField; info: TensorInfo }>();
+  for (const f of gf.filter((x) => x.no === 5)) {
+    const info = tensorInfo(f.bytes as Uint8Array);
+    inits.set(info.name, { field: f, info });
+  }
+  const uses = new Map<string, number>();
+  for (const n of nodes) for (const i of n.info.inputs) uses.set(i, (uses.get(i) ?? 0) + 1);
+
+  const report: PatchReport = { reshapes: [], channelPads: [], droppedValueInfo: 0 };
+  const replacedInit = new Map<string, Uint8Array | null>(); // name -> new TensorProto, or null to drop
+  const replacedNode = new Map<WireField, Uint8Array | null>();
+  const handledInt64 = new Set<string>();
+
+  // (a) Reshape targets.
+  for (const n of nodes.filter((x) => x.info.opType === "Reshape")) {
+    const shapeName = n.info.inputs[1] ?? "";
+    const init = inits.get(shapeName);
+    const v = init?.info.int64;
+    if (!init || !v)
+      throw new ModelBuildError("unsupported", `Reshape ${n.info.outputs[0]}: target shape is not an int64 initializer`);
+    if (v.length !== 3 || v[0] !== 1n || (uses.get(shapeName) ?? 0) !== 1) {
+      throw new ModelBuildError(
+        "unsupported",
+        `Reshape ${n.info.outputs[0]}: target [${v.join(",")}] is not a [1, n, k] head flattening used once`,
+      );
+    }
+    const to = [0n, -1n, v[2] as bigint];
+    replacedInit.set(shapeName, int64Tensor(shapeName, to));
+    handledInt64.add(shapeName);
+    report.reshapes.push({ name: shapeName, from: v.map(Number), to: to.map(Number) });
+  }
+
+  // (b) Channel padding: ConstantOfShape([1, C, H, W]) -> Concat(x, zeros, axis=1).
+  const producer = new Map<string, (typeof nodes)[number]>();
+  for (const n of nodes) for (const o of n.info.outputs) producer.set(o, n);
+  let padCount = 0;
+  for (const cos of nodes.filter((x) => x.info.opType === "ConstantOfShape")) {
+    const shapeName = cos.info.inputs[0] ?? "";
+    const shape = inits.get(shapeName)?.info.int64;
+    const zeros = cos.info.outputs[0] ?? "";
+    const consumers = nodes.filter((x) => x.info.inputs.includes(zeros));
+    const concat0 = consumers[0];
+    if (
+      shape?.length !== 4 ||
+      consumers.length !== 1 ||
+      !concat0 ||
+      concat0.info.opType !== "Concat" ||
+      concat0.info.ints.get("axis") !== 1n ||
+      concat0.info.inputs.length !== 2 ||
+      concat0.info.inputs[1] !== zeros ||
+      (uses.get(shapeName) ?? 0) !== 1 ||
+      cos.field.bytes?.length === undefined ||
+      readFields(cos.field.bytes).some((x) => x.no === 5) // a `value` attribute: not plain zeros
+    ) {
+      throw new ModelBuildError("unsupported", `ConstantOfShape ${zeros} is not a plain channel padding feeding Concat(axis=1)`);
+    }
+    const channels = shape[1] as bigint; // shape is [1, C, h, w] (checked above)
+    const out = concat0.info.outputs[0] ?? "";
+    const padsName = `persona_dyn_pads_${padCount++}`;
+    replacedInit.set(shapeName, null);
+    handledInt64.add(shapeName);
+    replacedNode.set(cos.field, null);
+    replacedNode.set(
+      concat0.field,
+      nodeProto({ inputs: [concat0.info.inputs[0] ?? "", padsName], outputs: [out], name: `${out}__pad`, opType: "Pad" }),
+    );
+    replacedInit.set(padsName, int64Tensor(padsName, [0n, 0n, 0n, 0n, 0n, channels, 0n, 0n]));
+    report.channelPads.push({ output: out, channels: Number(channels) });
+  }
+  for (const [name, i] of inits) {
+    // Unused initializers (tf2onnx leaves some) do not matter.
+    if (i.info.dataType === 7 && !handledInt64.has(name) && (uses.get(name) ?? 0) > 0) {
+      throw new ModelBuildError("unsupported", `int64 initializer ${name} [${i.info.int64?.join(",")}] is not handled`);
+    }
+  }
+
+  // Rebuild the graph, field by field, in file order.
+  const newGraph: Uint8Array[] = [];
+  const inputs = gf.filter((f) => f.no === 11);
+  if (inputs.length !== 1) throw new ModelBuildError("unsupported", `expected 1 graph input, found ${inputs.length}`);
+  let lastInit = -1;
+  gf.forEach((f, i) => {
+    if (f.no === 5) lastInit = i;
+  });
+  gf.forEach((f, idx) => {
+    if (f.no === 1) {
+      const r = replacedNode.get(f);
+      if (r === undefined) newGraph.push(f.raw);
+      else if (r !== null) newGraph.push(lenField(1, r));
+    } else if (f.no === 5) {
+      const name = tensorInfo(f.bytes as Uint8Array).name;
+      const r = replacedInit.get(name);
+      if (r === undefined) newGraph.push(f.raw);
+      else if (r !== null) newGraph.push(lenField(5, r));
+      if (idx === lastInit) {
+        // New initializers (the Pad amounts) go after the last existing one.
+        for (const [n, bytes] of replacedInit) if (bytes && !inits.has(n)) newGraph.push(lenField(5, bytes));
+      }
+    } else if (f.no === 11) {
+      const vi = readValueInfo(f.bytes as Uint8Array);
+      if (vi.shape.length !== patch.inputShape.length) {
+        throw new ModelBuildError(
+          "unsupported",
+          `input ${vi.name} has rank ${vi.shape.length}, patch gives ${patch.inputShape.length}`,
+        );
+      }
+      newGraph.push(lenField(11, valueInfoProto(vi.name, vi.elemType, patch.inputShape)));
+    } else if (f.no === 12) {
+      const vi = readValueInfo(f.bytes as Uint8Array);
+      const shape = patch.outputShapes[vi.name];
+      if (!shape) throw new ModelBuildError("config", `no symbolic shape given for output ${vi.name}`);
+      newGraph.push(lenField(12, valueInfoProto(vi.name, vi.elemType, shape)));
+    } else if (f.no === 13) {
+      report.droppedValueInfo++;
+    } else {
+      newGraph.push(f.raw);
+    }
+  });
+  if (lastInit < 0) throw new ModelBuildError("unsupported", "graph has no initializers");
+
+  const meta = Object.entries(patch.metadata ?? {}).map(([k, v]) => lenField(14, concat([lenField(1, k), lenField(2, v)])));
+  const parts: Uint8Array[] = [];
+  for (const f of top) parts.push(f.no === 7 ? lenField(7, concat(newGraph)) : f.raw);
+  parts.push(...meta);
+  return { bytes: concat(parts), report };
+}
