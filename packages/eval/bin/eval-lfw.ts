@@ -24,6 +24,10 @@
  *   --thresholds LIST     identification: thresholds for the decision table [the View 1 verification threshold when
  *                         "tune" ran]; the "tune-id" decision (and its threshold without margin) is always added
  *   --target-fpir X       tune-id: FPIR budget on DevTrain [0.01]
+ *   --score-norm none|as-norm  tune-id, identify: also the cohort-normalised decision (Gallery.decide with
+ *                         scoreNorm, see packages/vision/src/scoreNorm.ts) with a cohort of faces of half of the
+ *                         never-enrolled DevTrain people; those people leave every protocol (raw rows too) [none]
+ *   --cohort-size N       as-norm: cohort images (seeded sample) [1000]; --cohort-seed N [1]
  *   --gallery-images N    identification: images enrolled per person (their first N) [1]; --min-images M [5]
  *   --workers N           worker threads (1 onnxruntime thread each), at most 2 [2]
  *   --cache DIR | --no-cache   embedding/detection cache [data/cache]
@@ -73,6 +77,9 @@ const { values: a } = parseArgs({
     "no-face": { type: "string", default: "centre" },
     margins: { type: "string", default: "0" },
     "target-fpir": { type: "string", default: "0.01" },
+    "score-norm": { type: "string", default: "none" },
+    "cohort-size": { type: "string", default: "1000" },
+    "cohort-seed": { type: "string", default: "1" },
     thresholds: { type: "string" },
     workers: { type: "string", default: "2" },
     "gallery-images": { type: "string", default: "1" },
@@ -165,6 +172,12 @@ if (
 const margins = numList(a.margins, "margins");
 const targetFpir = Number(a["target-fpir"]);
 if (!(targetFpir > 0 && targetFpir < 1)) die("--target-fpir must be in (0, 1)");
+if (a["score-norm"] !== "none" && a["score-norm"] !== "as-norm") die("--score-norm must be none or as-norm");
+const cohortSize = Number(a["cohort-size"]);
+const cohortSeed = Number(a["cohort-seed"]);
+if (!Number.isInteger(cohortSize) || cohortSize < 1) die("--cohort-size must be a positive integer");
+if (!Number.isInteger(cohortSeed)) die("--cohort-seed must be an integer");
+const scoreNorm = a["score-norm"] === "as-norm" ? { scoreNorm: { size: cohortSize, seed: cohortSeed } } : {};
 const fixedThresholds = a.thresholds ? numList(a.thresholds, "thresholds") : null;
 const cacheDir = a["no-cache"] ? null : resolve(a.cache ?? DEFAULT_CACHE_DIR);
 const outDir = resolve(a.out ?? join(REPO, "data/eval"));
@@ -224,15 +237,25 @@ for (const model of models) {
           minImages,
           galleryImages,
           targetFpir,
+          ...scoreNorm,
           onProgress: progress(`${label} view1-id`),
         });
         report.results.push({ label, ...openSet });
         const t = openSet.devTrain.tuned;
         const d = openSet.devTest.rates;
         const o = openSet.devTest.thresholdOnlyRates;
+        const c = openSet.cohort;
+        const lbl = c ? `${label} [cohort ${c.images} faces, k ${c.k}, seed ${c.seed}]` : label;
         tuneIdRows.push(
-          `| ${label} | ${t.threshold.toFixed(4)} | ${t.minMargin} | ${pct(t.matedCorrect)} / ${pct(t.impostorAccepted)} | ${pct(d.matedCorrect)} | ${pct(d.matedWrong)} | ${pct(d.impostorAccepted)} | ${o.threshold.toFixed(4)}: ${pct(o.matedCorrect)} / ${pct(o.matedWrong)} / ${pct(o.impostorAccepted)} |`,
+          `| ${lbl} | raw | ${t.threshold.toFixed(4)} | ${t.minMargin} | ${pct(t.matedCorrect)} / ${pct(t.impostorAccepted)} | ${pct(d.matedCorrect)} | ${pct(d.matedWrong)} | ${pct(d.impostorAccepted)} | ${o.threshold.toFixed(4)}: ${pct(o.matedCorrect)} / ${pct(o.matedWrong)} / ${pct(o.impostorAccepted)} |`,
         );
+        const n = openSet.devTrain.norm;
+        const nd = openSet.devTest.normRates;
+        if (n && nd) {
+          tuneIdRows.push(
+            `| ${lbl} | as-norm | ${n.threshold.toFixed(4)} | ${n.minMargin} | ${pct(n.matedCorrect)} / ${pct(n.impostorAccepted)} | ${pct(nd.matedCorrect)} | ${pct(nd.matedWrong)} | ${pct(nd.impostorAccepted)} | - |`,
+          );
+        }
       }
       if (tasks.includes("verify")) {
         const r: VerificationReport = await evalLfw({
@@ -253,6 +276,15 @@ for (const model of models) {
         ? [
             { threshold: openSet.devTrain.tuned.threshold, minMargin: 0 },
             { threshold: openSet.devTrain.tuned.threshold, minMargin: openSet.devTrain.tuned.minMargin },
+            ...(openSet.devTrain.norm
+              ? [
+                  {
+                    threshold: openSet.devTrain.norm.threshold,
+                    minMargin: openSet.devTrain.norm.minMargin,
+                    score: "norm" as const,
+                  },
+                ]
+              : []),
           ]
         : [];
       for (const people of tasks.includes("identify-dev") ? (["devTrain", "devTest"] as const) : []) {
@@ -265,6 +297,7 @@ for (const model of models) {
           thresholds,
           minMargins: margins,
           decisions,
+          ...scoreNorm,
           onProgress: progress(`${label} id-${people}`),
         });
         report.results.push({ label, people, ...r });
@@ -292,6 +325,7 @@ for (const model of models) {
           thresholds,
           minMargins: margins,
           decisions,
+          ...scoreNorm,
           onProgress: progress(`${label} identify`),
         });
         report.results.push({ label, people: "all", ...r });
@@ -303,12 +337,14 @@ for (const model of models) {
 
 function pushId(label: string, r: IdentificationReport): void {
   const f1 = r.atFpir.find((p) => p.targetFpir === 0.01);
+  const n1 = r.atFpirNorm.find((p) => p.targetFpir === 0.01);
+  const lbl = r.cohort ? `${label} [cohort ${r.cohort.images} faces, k ${r.cohort.k}, seed ${r.cohort.seed}]` : label;
   idRows.push(
-    `| ${label} | ${r.galleryPeople} / ${r.matedProbes} / ${r.nonMatedProbes} | ${pct(r.rank1)} | ${pct(r.rank5)} | ${f1 ? `${pct(f1.dir)} (FNIR ${pct(f1.fnir)}, t=${f1.threshold.toFixed(4)})` : "-"} | ${r.run.extraction.computed} new, ${r.run.extraction.fromCache} cached, ${r.run.extraction.seconds.toFixed(0)} s |`,
+    `| ${lbl} | ${r.galleryPeople} / ${r.matedProbes} / ${r.nonMatedProbes} | ${pct(r.rank1)} | ${pct(r.rank5)} | ${f1 ? `${pct(f1.dir)} (FNIR ${pct(f1.fnir)}, t=${f1.threshold.toFixed(4)})` : "-"} | ${n1 ? `${pct(n1.dir)} (t=${n1.threshold.toFixed(4)})` : "-"} | ${r.run.extraction.computed} new, ${r.run.extraction.fromCache} cached, ${r.run.extraction.seconds.toFixed(0)} s |`,
   );
   for (const d of r.decisions) {
     decisionRows.push(
-      `| ${label} | ${d.threshold.toFixed(4)} | ${d.minMargin} | ${pct(d.matedCorrect)} | ${pct(d.matedWrong)} | ${pct(d.matedUnknown)} | ${pct(d.impostorAccepted)} |`,
+      `| ${lbl} | ${d.score} | ${d.threshold.toFixed(4)} | ${d.minMargin} | ${pct(d.matedCorrect)} | ${pct(d.matedWrong)} | ${pct(d.matedUnknown)} | ${pct(d.impostorAccepted)} |`,
     );
   }
 }
@@ -336,9 +372,9 @@ if (tuneIdRows.length) {
     `View 1 open-set decision: threshold + minMargin tuned on the DevTrain people's identification protocol (best DIR with FPIR <= ${targetFpir}), applied to the DevTest people\n`,
   );
   out.push(
-    "| model | threshold | minMargin | DevTrain DIR / FPIR | DevTest DIR | DevTest wrong person | DevTest FPIR | threshold alone (same tuning): DevTest DIR / wrong / FPIR |",
+    "| model | score | threshold | minMargin | DevTrain DIR / FPIR | DevTest DIR | DevTest wrong person | DevTest FPIR | threshold alone (same tuning): DevTest DIR / wrong / FPIR |",
   );
-  out.push("| --- | --- | --- | --- | --- | --- | --- | --- |");
+  out.push("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
   out.push(...tuneIdRows, "");
 }
 if (rows.length) {
@@ -349,14 +385,18 @@ if (rows.length) {
 }
 if (idRows.length) {
   out.push("Open-set identification\n");
-  out.push("| model | gallery / mated / non-mated | rank-1 | rank-5 | DIR at FPIR 1% | embedded |");
-  out.push("| --- | --- | --- | --- | --- | --- |");
+  out.push(
+    "| model | gallery / mated / non-mated | rank-1 | rank-5 | DIR at FPIR 1% | DIR at FPIR 1%, as-norm score alone | embedded |",
+  );
+  out.push("| --- | --- | --- | --- | --- | --- | --- |");
   out.push(...idRows, "");
 }
 if (decisionRows.length) {
   out.push("Matcher decisions (threshold + minMargin)\n");
-  out.push("| model | threshold | minMargin | mated: correct | mated: wrong person | mated: unknown | impostors accepted |");
-  out.push("| --- | --- | --- | --- | --- | --- | --- |");
+  out.push(
+    "| model | score | threshold | minMargin | mated: correct | mated: wrong person | mated: unknown | impostors accepted |",
+  );
+  out.push("| --- | --- | --- | --- | --- | --- | --- | --- |");
   out.push(...decisionRows, "");
 }
 console.log(out.join("\n"));

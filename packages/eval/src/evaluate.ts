@@ -4,7 +4,8 @@
  * JSON-serialisable report; verification reports also carry their ROC curve (`roc`) for `writeRocSvg`.
  */
 import { dirname, relative } from "node:path";
-import { dot, type EmbedderSpec } from "@persona/vision";
+import { dot, type EmbedderSpec, ScoreCohort } from "@persona/vision";
+import { chooseCohort, type LfwCohortOptions, withoutPeople } from "./cohort.ts";
 import { EvaluationError } from "./errors.ts";
 import { type ExtractOptions, type ExtractRun, type ExtractStats, extractEmbeddings, settingsMode } from "./extract.ts";
 import { listPersonFolders } from "./folders.ts";
@@ -13,12 +14,20 @@ import {
   type IdentificationMetrics,
   identificationMetrics,
   decisionRates,
+  type ScoreKind,
   type SearchOutcomes,
   searchOutcomes,
   type TunedDecision,
   tuneDecision,
 } from "./identification.ts";
-import { buildLfwIdentification, type IdentificationProtocol, type LfwIdentificationOptions, readLfwPairs } from "./lfw.ts";
+import {
+  buildLfwIdentification,
+  type IdentificationProtocol,
+  type LfwIdentificationOptions,
+  lfwImagePath,
+  readLfwPairs,
+  readLfwPeople,
+} from "./lfw.ts";
 import {
   type KFoldResult,
   kFoldAccuracy,
@@ -281,6 +290,8 @@ export interface IdentificationReport extends IdentificationMetrics {
   readonly kind: "identification";
   readonly protocol: string;
   readonly run: RunInfo;
+  /** The score-normalisation cohort, when one was used. */
+  readonly cohort?: CohortInfo;
 }
 
 export interface IdentifyOptions extends ExtractOptions {
@@ -289,16 +300,63 @@ export interface IdentifyOptions extends ExtractOptions {
   thresholds?: readonly number[];
   /** Margins to evaluate with each threshold. Default [0]. */
   minMargins?: readonly number[];
-  /** More (threshold, minMargin) pairs to evaluate. */
-  decisions?: readonly { readonly threshold: number; readonly minMargin: number }[];
+  /** More (threshold, minMargin) pairs to evaluate ("norm": on cohort-normalised scores, needs a cohort). */
+  decisions?: readonly { readonly threshold: number; readonly minMargin: number; readonly score?: ScoreKind }[];
   /** Default [0.001, 0.01, 0.1]. */
   fpirTargets?: readonly number[];
 }
 
-/** Embeds a protocol's images and searches every probe. */
+/** What a score-normalised evaluation used as its cohort. */
+export interface CohortInfo {
+  /** Images in the cohort (with an embedding) / people they come from / people removed from the protocols. */
+  readonly images: number;
+  readonly imagePeople: number;
+  readonly excludedPeople: number;
+  /** `ScoreCohort.k`. */
+  readonly k: number;
+  readonly seed: number;
+}
+
+interface LfwCohort {
+  readonly cohort: ScoreCohort;
+  readonly people: ReadonlySet<string>;
+  readonly info: CohortInfo;
+}
+
+/** The LFW score-normalisation cohort (`chooseCohort` over the DevTrain people), embedded. */
+async function lfwCohort(dataDir: string, minImages: number, c: LfwCohortOptions, opts: ExtractOptions): Promise<LfwCohort> {
+  const seed = c.seed ?? 1;
+  const choice = chooseCohort(await readLfwPeople(dataDir, "devTrain"), minImages, c.size ?? 1000, seed);
+  const paths = choice.images.map((i) => lfwImagePath(dataDir, i.personId, i.index));
+  const run = await extractEmbeddings(paths, opts);
+  const vectors = paths.flatMap((p) => {
+    const v = run.embeddings.get(p)?.vector;
+    return v ? [v] : [];
+  });
+  const cohort = new ScoreCohort(run.settings.model.dims, vectors, {
+    ...(c.topFraction !== undefined ? { topFraction: c.topFraction } : {}),
+    ...(c.minSize !== undefined ? { minSize: c.minSize } : {}),
+  });
+  if (!cohort.usable)
+    throw new EvaluationError("dataset", `the cohort has ${cohort.size} faces, fewer than its minSize ${cohort.minSize}`);
+  return {
+    cohort,
+    people: choice.people,
+    info: {
+      images: cohort.size,
+      imagePeople: new Set(choice.images.map((i) => i.personId)).size,
+      excludedPeople: choice.people.size,
+      k: cohort.k,
+      seed,
+    },
+  };
+}
+
+/** Embeds a protocol's images and searches every probe (with `cohort`: normalised scores too). */
 export async function searchProtocol(
   protocol: IdentificationProtocol,
   opts: ExtractOptions,
+  cohort?: ScoreCohort,
 ): Promise<{ run: ExtractRun; outcomes: SearchOutcomes }> {
   const galleryList = [...protocol.gallery].flatMap(([personId, paths]) => paths.map((path) => ({ personId, path })));
   const all = [...galleryList, ...protocol.probes, ...protocol.impostors].map((x) => x.path);
@@ -312,13 +370,18 @@ export async function searchProtocol(
     gallery: galleryList.map(vec),
     probes: protocol.probes.map(vec),
     impostors: protocol.impostors.map(vec),
+    ...(cohort ? { cohort } : {}),
   });
   return { run, outcomes };
 }
 
 /** Identification metrics of a protocol. */
-export async function evalProtocol(protocol: IdentificationProtocol, opts: IdentifyOptions): Promise<IdentificationReport> {
-  const { run, outcomes } = await searchProtocol(protocol, opts);
+export async function evalProtocol(
+  protocol: IdentificationProtocol,
+  opts: IdentifyOptions,
+  cohort?: ScoreCohort,
+): Promise<IdentificationReport> {
+  const { run, outcomes } = await searchProtocol(protocol, opts, cohort);
   const spec: EmbedderSpec = run.settings.model;
   const mode = settingsMode(run.settings);
   const known = mode ? spec.thresholds[mode] : undefined;
@@ -338,6 +401,8 @@ export interface OpenSetTuning {
   readonly kind: "open-set-tuning";
   readonly run: RunInfo;
   readonly targetFpir: number;
+  /** With `scoreNorm`: the cohort (its people are removed from both protocols, for the raw rule too). */
+  readonly cohort?: CohortInfo;
   /** Tuned on the DevTrain people's protocol. */
   readonly devTrain: {
     readonly protocol: string;
@@ -347,6 +412,8 @@ export interface OpenSetTuning {
     readonly tuned: TunedDecision;
     /** The same tuning with minMargin 0 (a threshold alone), for comparison. */
     readonly thresholdOnly: TunedDecision;
+    /** With `scoreNorm`: the normalised rule tuned the same way. */
+    readonly norm?: TunedDecision;
   };
   /** The tuned decision applied to the DevTest people's protocol (disjoint people). */
   readonly devTest: {
@@ -356,6 +423,8 @@ export interface OpenSetTuning {
     readonly nonMated: number;
     readonly rates: DecisionCounts;
     readonly thresholdOnlyRates: DecisionCounts;
+    /** With `scoreNorm`: the tuned normalised rule on DevTest. */
+    readonly normRates?: DecisionCounts;
   };
 }
 
@@ -365,16 +434,26 @@ export interface OpenSetTuning {
  */
 export async function tuneLfwOpenSet(
   opts: ExtractOptions &
-    Omit<LfwIdentificationOptions, "people"> & { dataDir: string; targetFpir?: number; margins?: readonly number[] },
+    Omit<LfwIdentificationOptions, "people"> & {
+      dataDir: string;
+      targetFpir?: number;
+      margins?: readonly number[];
+      /** Also tune the cohort-normalised rule (`Gallery.decide` with `scoreNorm`) with this LFW cohort. */
+      scoreNorm?: LfwCohortOptions;
+    },
 ): Promise<OpenSetTuning> {
-  const train = await buildLfwIdentification(opts.dataDir, { ...opts, people: "devTrain" });
-  const test = await buildLfwIdentification(opts.dataDir, { ...opts, people: "devTest" });
-  const a = await searchProtocol(train, opts);
-  const b = await searchProtocol(test, opts);
-  const tuned = tuneDecision(a.outcomes, {
+  const co = opts.scoreNorm ? await lfwCohort(opts.dataDir, opts.minImages ?? 5, opts.scoreNorm, opts) : null;
+  const reduce = (p: IdentificationProtocol) => (co ? withoutPeople(p, co.people) : p);
+  const train = reduce(await buildLfwIdentification(opts.dataDir, { ...opts, people: "devTrain" }));
+  const test = reduce(await buildLfwIdentification(opts.dataDir, { ...opts, people: "devTest" }));
+  const a = await searchProtocol(train, opts, co?.cohort);
+  const b = await searchProtocol(test, opts, co?.cohort);
+  const tuning = {
     ...(opts.targetFpir !== undefined ? { targetFpir: opts.targetFpir } : {}),
     ...(opts.margins ? { margins: opts.margins } : {}),
-  });
+  };
+  const tuned = tuneDecision(a.outcomes, tuning);
+  const norm = co ? tuneDecision(a.outcomes, { ...tuning, score: "norm" }) : null;
   const thresholdOnly = tuneDecision(a.outcomes, { targetFpir: tuned.targetFpir, margins: [0] });
   const info = (p: IdentificationProtocol, o: SearchOutcomes) => ({
     protocol: p.name,
@@ -386,21 +465,28 @@ export async function tuneLfwOpenSet(
     kind: "open-set-tuning",
     run: runInfo(b.run),
     targetFpir: tuned.targetFpir,
-    devTrain: { ...info(train, a.outcomes), tuned, thresholdOnly },
+    ...(co ? { cohort: co.info } : {}),
+    devTrain: { ...info(train, a.outcomes), tuned, thresholdOnly, ...(norm ? { norm } : {}) },
     devTest: {
       ...info(test, b.outcomes),
       rates: decisionRates(b.outcomes, tuned.threshold, tuned.minMargin),
       thresholdOnlyRates: decisionRates(b.outcomes, thresholdOnly.threshold, 0),
+      ...(norm ? { normRates: decisionRates(b.outcomes, norm.threshold, norm.minMargin, "norm") } : {}),
     },
   };
 }
 
-/** LFW open-set identification (see `buildLfwIdentification`). */
+/**
+ * LFW open-set identification (see `buildLfwIdentification`). With `scoreNorm`, the outcomes carry normalised
+ * scores (decisions with `score: "norm"`, `atFpirNorm`) and the cohort's people are left out of the protocol.
+ */
 export async function evalLfwIdentify(
-  opts: IdentifyOptions & LfwIdentificationOptions & { dataDir: string },
+  opts: IdentifyOptions & LfwIdentificationOptions & { dataDir: string; scoreNorm?: LfwCohortOptions },
 ): Promise<IdentificationReport> {
+  const co = opts.scoreNorm ? await lfwCohort(opts.dataDir, opts.minImages ?? 5, opts.scoreNorm, opts) : null;
   const protocol = await buildLfwIdentification(opts.dataDir, opts);
-  return evalProtocol(protocol, opts);
+  const r = await evalProtocol(co ? withoutPeople(protocol, co.people) : protocol, opts, co?.cohort);
+  return co ? { ...r, cohort: co.info } : r;
 }
 
 export interface FolderIdentifyOptions extends IdentifyOptions {

@@ -117,3 +117,28 @@ test("tuneDecision: a margin rule beats a threshold alone when impostors sit bet
   assert.equal(tuned.minMargin, 0.01);
   assert.equal(noMargin.matedCorrect, 4 / 5);
 });
+
+test("normalised outcomes: the matcher's scores, tuned and applied with score 'norm'", async () => {
+  const { ScoreCohort } = await import("@persona/vision");
+  // strangers crowd around 170-190 degrees: a probe near "d" (180) must beat them to be named
+  const cohort = new ScoreCohort(
+    3,
+    Array.from({ length: 20 }, (_, i) => at(170 + i)),
+    { minSize: 20, topFraction: 0.1 },
+  );
+  const gallery = [lv("a", 0), lv("d", 180)];
+  const probes = [lv("a", 8), lv("d", 186)];
+  const impostors = [lv("x", 175), lv("y", 60)];
+  const o = searchOutcomes({ dims: 3, gallery, probes, impostors, cohort });
+  for (const m of [...o.mated, ...o.nonMated]) assert.ok(m.norm && Number.isFinite(m.norm.score));
+  // the raw rule cannot name both probes without naming x (cos 5 > cos 6 > cos 8); the normalised one can name a
+  const raw = tuneDecision(o, { targetFpir: 0, margins: [0] });
+  assert.equal(raw.matedCorrect, 0);
+  const norm = tuneDecision(o, { targetFpir: 0, margins: [0], score: "norm" });
+  assert.equal(norm.score, "norm");
+  assert.equal(norm.matedCorrect, 0.5);
+  assert.equal(norm.impostorAccepted, 0);
+  assert.throws(() => decisionRates(searchOutcomes({ dims: 3, gallery, probes, impostors }), 0, 0, "norm"), RangeError);
+  const small = new ScoreCohort(3, [at(0)]);
+  assert.throws(() => searchOutcomes({ dims: 3, gallery, probes, impostors, cohort: small }), RangeError);
+});

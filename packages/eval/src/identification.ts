@@ -7,7 +7,7 @@
  * is not. FPIR = fraction of non-mated searches that name someone. FNIR = fraction of mated searches that do not
  * name the right person. DIR (detection and identification rate, "rank-1 at FPIR x") = 1 - FNIR.
  */
-import { Gallery } from "@persona/vision";
+import { Gallery, type ScoreCohort } from "@persona/vision";
 
 export interface LabelledVector {
   readonly personId: string;
@@ -20,7 +20,15 @@ export interface IdentificationInput {
   readonly gallery: readonly LabelledVector[];
   readonly probes: readonly LabelledVector[];
   readonly impostors: readonly LabelledVector[];
+  /**
+   * Cohort of non-enrolled faces for score normalisation: each outcome then also carries the best person's
+   * normalised score and margin (`Gallery.decide` with `scoreNorm`). Must be `usable`.
+   */
+  readonly cohort?: ScoreCohort;
 }
+
+/** Which score a decision thresholds: the raw cosine (`threshold` + `minMargin`) or the cohort-normalised one. */
+export type ScoreKind = "raw" | "norm";
 
 /** What a search returned for one probe (what `Gallery.decide` looks at). */
 export interface SearchOutcome {
@@ -32,6 +40,8 @@ export interface SearchOutcome {
   readonly similarity: number;
   /** Best minus second-best person's similarity (similarity + 1 with one person enrolled; -Infinity without a vector). */
   readonly margin: number;
+  /** With a cohort: the best person's normalised score and lead over the runner-up (see `ScoreNormOptions`). */
+  readonly norm?: { readonly score: number; readonly margin: number };
 }
 
 export interface SearchOutcomes {
@@ -45,12 +55,20 @@ export interface SearchOutcomes {
 export function searchOutcomes(input: IdentificationInput): SearchOutcomes {
   const gallery = new Gallery({ dims: input.dims, initialCapacity: Math.max(16, input.gallery.length) });
   for (const g of input.gallery) if (g.vector) gallery.add(g.personId, g.vector);
+  const cohort = input.cohort;
+  if (cohort && !cohort.usable)
+    throw new RangeError(`the cohort has ${cohort.size} faces, fewer than its minSize ${cohort.minSize}`);
   const search = (l: LabelledVector): SearchOutcome => {
     if (!l.vector || gallery.size === 0)
       return { truth: l.personId, top: [], similarity: Number.NEGATIVE_INFINITY, margin: Number.NEGATIVE_INFINITY };
     const top = gallery.searchPeople(l.vector, 5);
     const s1 = (top[0] as { similarity: number }).similarity;
-    return { truth: l.personId, top: top.map((t) => t.personId), similarity: s1, margin: s1 - (top[1]?.similarity ?? -1) };
+    const out = { truth: l.personId, top: top.map((t) => t.personId), similarity: s1, margin: s1 - (top[1]?.similarity ?? -1) };
+    if (!cohort) return out;
+    // the matcher's own normalisation, with a rule that accepts everything: only the scores are wanted
+    const d = gallery.decide(l.vector, { scoreNorm: { cohort, threshold: Number.MIN_SAFE_INTEGER, minMargin: 0 } });
+    if (!d.normalized) throw new Error("cohort normalisation did not run");
+    return { ...out, norm: { score: d.normalized.score, margin: d.normalized.margin } };
   };
   return {
     galleryPeople: gallery.personCount,
@@ -62,6 +80,8 @@ export function searchOutcomes(input: IdentificationInput): SearchOutcomes {
 
 /** Rates of one decision rule: name the best person when similarity >= threshold and margin >= minMargin (> 0). */
 export interface DecisionCounts {
+  /** "norm": `threshold` and `minMargin` apply to the cohort-normalised score and margin. */
+  readonly score: ScoreKind;
   readonly threshold: number;
   readonly minMargin: number;
   /** Mated probes named as the right person (= DIR) / a wrong person / left unknown (fractions of mated probes). */
@@ -72,22 +92,32 @@ export interface DecisionCounts {
   readonly impostorAccepted: number;
 }
 
-function accepts(o: SearchOutcome, threshold: number, minMargin: number): boolean {
-  return o.similarity >= threshold && o.margin >= minMargin && o.margin > 0;
+/** The score and margin a decision of `kind` looks at (-Infinity when missing). */
+function scoreOf(o: SearchOutcome, kind: ScoreKind): { score: number; margin: number } {
+  if (kind === "raw") return { score: o.similarity, margin: o.margin };
+  if (o.top.length === 0) return { score: Number.NEGATIVE_INFINITY, margin: Number.NEGATIVE_INFINITY };
+  if (!o.norm) throw new RangeError("normalised scores need search outcomes computed with a cohort");
+  return o.norm;
 }
 
-/** The same rule as `Gallery.decide`, applied to search outcomes. */
-export function decisionRates(o: SearchOutcomes, threshold: number, minMargin: number): DecisionCounts {
+function accepts(o: SearchOutcome, threshold: number, minMargin: number, kind: ScoreKind): boolean {
+  const { score, margin } = scoreOf(o, kind);
+  return score >= threshold && margin >= minMargin && o.margin > 0;
+}
+
+/** The same rule as `Gallery.decide` (with `scoreNorm` for kind "norm"), applied to search outcomes. */
+export function decisionRates(o: SearchOutcomes, threshold: number, minMargin: number, score: ScoreKind = "raw"): DecisionCounts {
   let correct = 0;
   let wrong = 0;
   for (const m of o.mated) {
-    if (!accepts(m, threshold, minMargin)) continue;
+    if (!accepts(m, threshold, minMargin, score)) continue;
     if (m.top[0] === m.truth) correct++;
     else wrong++;
   }
   const nM = o.mated.length;
-  const accepted = o.nonMated.filter((m) => accepts(m, threshold, minMargin)).length;
+  const accepted = o.nonMated.filter((m) => accepts(m, threshold, minMargin, score)).length;
   return {
+    score,
     threshold,
     minMargin,
     matedCorrect: nM ? correct / nM : Number.NaN,
@@ -117,6 +147,8 @@ export interface TuneDecisionOptions {
   targetFpir?: number;
   /** Margins tried. Default 0, 0.0025, ..., 0.06. */
   margins?: readonly number[];
+  /** Tune the raw rule (default) or the cohort-normalised one. */
+  score?: ScoreKind;
 }
 
 /**
@@ -126,12 +158,16 @@ export interface TuneDecisionOptions {
 export function tuneDecision(o: SearchOutcomes, options: TuneDecisionOptions = {}): TunedDecision {
   const targetFpir = options.targetFpir ?? 0.01;
   const margins = options.margins ?? Array.from({ length: 25 }, (_, i) => i * 0.0025);
+  const kind = options.score ?? "raw";
   let best: DecisionCounts | null = null;
   for (const mm of margins) {
     // non-mated probes that pass the margin test compete for the FPIR budget; the others are rejected anyway
-    const scores = o.nonMated.map((n) => (n.margin >= mm && n.margin > 0 ? n.similarity : Number.NEGATIVE_INFINITY));
+    const scores = o.nonMated.map((n) => {
+      const x = scoreOf(n, kind);
+      return x.margin >= mm && n.margin > 0 ? x.score : Number.NEGATIVE_INFINITY;
+    });
     const t = thresholdAtFpir(scores, targetFpir);
-    const r = decisionRates(o, t, mm);
+    const r = decisionRates(o, t, mm, kind);
     if (!best || r.matedCorrect > best.matedCorrect) best = r;
   }
   if (!best) throw new RangeError("tuneDecision needs at least one margin");
@@ -162,6 +198,8 @@ export interface IdentificationMetrics {
   readonly rank5: number;
   /** FNIR/DIR at the FPIR targets with a threshold on the top score only (empty without non-mated probes). */
   readonly atFpir: readonly FpirPoint[];
+  /** The same with a threshold on the cohort-normalised score only (outcomes searched with a cohort; else empty). */
+  readonly atFpirNorm: readonly FpirPoint[];
   /** The matcher's decisions at the requested (threshold, minMargin) pairs. */
   readonly decisions: readonly DecisionCounts[];
 }
@@ -170,23 +208,28 @@ export interface IdentificationMetricOptions {
   /** Default [0.001, 0.01, 0.1]. */
   fpirTargets?: readonly number[];
   /** Decision rules to evaluate. Default none. */
-  decisions?: readonly { readonly threshold: number; readonly minMargin: number }[];
+  decisions?: readonly { readonly threshold: number; readonly minMargin: number; readonly score?: ScoreKind }[];
 }
 
 export function identificationMetrics(o: SearchOutcomes, options: IdentificationMetricOptions = {}): IdentificationMetrics {
   const nM = o.mated.length;
   const rank1 = nM ? o.mated.filter((m) => m.top[0] === m.truth).length / nM : Number.NaN;
   const rank5 = nM ? o.mated.filter((m) => m.top.includes(m.truth)).length / nM : Number.NaN;
-  const atFpir: FpirPoint[] = [];
-  if (o.nonMated.length) {
-    const impTop = o.nonMated.map((m) => m.similarity);
+  const fpirPoints = (kind: ScoreKind): FpirPoint[] => {
+    const out: FpirPoint[] = [];
+    if (!o.nonMated.length) return out;
+    const impTop = o.nonMated.map((m) => scoreOf(m, kind).score);
     for (const target of options.fpirTargets ?? [0.001, 0.01, 0.1]) {
       const threshold = thresholdAtFpir(impTop, target);
       const fpir = impTop.filter((s) => s >= threshold).length / impTop.length;
-      const dir = nM ? o.mated.filter((m) => m.top[0] === m.truth && m.similarity >= threshold).length / nM : Number.NaN;
-      atFpir.push({ targetFpir: target, threshold, fpir, fnir: 1 - dir, dir });
+      const dir = nM
+        ? o.mated.filter((m) => m.top[0] === m.truth && scoreOf(m, kind).score >= threshold).length / nM
+        : Number.NaN;
+      out.push({ targetFpir: target, threshold, fpir, fnir: 1 - dir, dir });
     }
-  }
+    return out;
+  };
+  const hasNorm = [...o.mated, ...o.nonMated].some((m) => m.norm !== undefined);
   return {
     galleryPeople: o.galleryPeople,
     galleryTemplates: o.galleryTemplates,
@@ -196,8 +239,9 @@ export function identificationMetrics(o: SearchOutcomes, options: Identification
     nonMatedWithoutVector: o.nonMated.filter((m) => m.top.length === 0).length,
     rank1,
     rank5,
-    atFpir,
-    decisions: (options.decisions ?? []).map((d) => decisionRates(o, d.threshold, d.minMargin)),
+    atFpir: fpirPoints("raw"),
+    atFpirNorm: hasNorm ? fpirPoints("norm") : [],
+    decisions: (options.decisions ?? []).map((d) => decisionRates(o, d.threshold, d.minMargin, d.score ?? "raw")),
   };
 }
 

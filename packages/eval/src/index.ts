@@ -77,6 +77,7 @@ export {
   type SearchOutcomes,
   searchOutcomes,
   type TunedDecision,
+  type ScoreKind,
   type TuneDecisionOptions,
   thresholdAtFpir,
   tuneDecision,
@@ -87,6 +88,7 @@ export {
   evalLfwIdentify,
   evalPairs,
   evalProtocol,
+  type CohortInfo,
   type OpenSetTuning,
   searchProtocol,
   tuneLfwOpenSet,
@@ -106,3 +108,4 @@ export {
   verificationReport,
 } from "./evaluate.ts";
 export { parseTemplateSpec } from "./template-spec.ts";
+export { type CohortChoice, chooseCohort, type LfwCohortOptions, seededRandom, withoutPeople } from "./cohort.ts";

@@ -39,7 +39,7 @@ export {
 } from "./detector.ts";
 export { keypointsFromArray, keypointsToArray } from "./blazeface-decode.ts";
 export { hardNms, iou, weightedNms } from "./nms.ts";
-export { planTiles, type Tile, type TilePlan } from "./tiling.ts";
+export { type LevelPlan, planLevel, planTiles, type Tile, type TilePlan } from "./tiling.ts";
 export { resizeArea } from "./resample.ts";
 export { type Affine, applyAffine, estimateSimilarity, invertAffine } from "./similarity.ts";
 export { warpAffine, type WarpOptions } from "./warp.ts";
@@ -96,8 +96,12 @@ export {
   GalleryError,
   type GalleryErrorCode,
   type GalleryOptions,
+  type NormalizedScores,
   type PersonMatch,
+  SCORE_NORM_DEFAULTS,
+  type ScoreNormOptions,
   type TemplateMatch,
   type UnknownReason,
 } from "./matcher.ts";
+export { asNormScore, SCORE_COHORT_DEFAULTS, ScoreCohort, type ScoreCohortOptions } from "./scoreNorm.ts";
 export { FAST_CHIP_SIZE, FAST_NET_SIZE, FastInputError, fastClassifierInput } from "./fastClassifierInput.ts";

@@ -7,6 +7,7 @@
  * similarity is the dot product. Measured costs are in packages/vision/bench/recognition.bench.ts.
  */
 import { l2NormalizeInPlace } from "./embedder-vectors.ts";
+import { asNormScore, type ScoreCohort } from "./scoreNorm.ts";
 
 export type GalleryErrorCode =
   /** vector length differs from the gallery's `dims` */
@@ -57,6 +58,32 @@ export interface DecisionOptions {
    * `DECISION_DEFAULTS.minMargin`. An exact tie is never named, whatever this is.
    */
   minMargin?: number;
+  /**
+   * Cohort score normalisation (see `scoreNorm.ts`). When given and its cohort is `usable` (>= minSize faces), the
+   * best and the runner-up person (ranked by raw similarity as always) are scored with `asNormScore` and the
+   * decision uses `scoreNorm.threshold` / `scoreNorm.minMargin` on those scores instead of `threshold` /
+   * `minMargin`; with a too small cohort the plain rule above applies. Costs O(cohort size) per probe.
+   */
+  scoreNorm?: ScoreNormOptions;
+}
+
+export interface ScoreNormOptions {
+  /** Faces of non-enrolled people (never of enrolled ones: that would push their own scores down). */
+  readonly cohort: ScoreCohort;
+  /** Minimum normalised score of the best person. Default `SCORE_NORM_DEFAULTS.threshold`. */
+  readonly threshold?: number;
+  /** Minimum normalised lead over the runner-up person. Default `SCORE_NORM_DEFAULTS.minMargin`. */
+  readonly minMargin?: number;
+}
+
+/** Normalised scores of a decision made with `scoreNorm` (absent when the plain rule decided). */
+export interface NormalizedScores {
+  /** `asNormScore` of the best person's template. */
+  readonly score: number;
+  /** score - runner-up's normalised score (the raw `margin` when nobody else is enrolled). */
+  readonly margin: number;
+  /** The probe's cohort top-k mean. */
+  readonly probeTopMean: number;
 }
 
 /**
@@ -68,7 +95,17 @@ export interface DecisionOptions {
 export const DECISION_DEFAULTS = {
   threshold: 0.9451,
   minMargin: 0.015,
-} as const satisfies Required<DecisionOptions>;
+} as const satisfies Required<Pick<DecisionOptions, "threshold" | "minMargin">>;
+
+/**
+ * Defaults of `scoreNorm` for the default embedder and mode (dlib-resnet29, ensemble + flip) with the cohort's
+ * default topFraction (1%): tuned on the LFW View 1 DevTrain people with a 1,000-face cohort of other DevTrain people
+ * (packages/eval/README.md, "Score normalisation"). Other models and modes need their own.
+ */
+export const SCORE_NORM_DEFAULTS = {
+  threshold: 0.0239,
+  minMargin: 0.005,
+} as const;
 
 /** Why a probe was not named. */
 export type UnknownReason = "empty_gallery" | "below_threshold" | "ambiguous";
@@ -83,6 +120,8 @@ export type Decision =
       readonly margin: number;
       /** The best other person, if any. */
       readonly runnerUp: PersonMatch | null;
+      /** Present when the cohort normalisation decided. */
+      readonly normalized?: NormalizedScores;
     }
   | {
       readonly kind: "unknown";
@@ -91,6 +130,8 @@ export type Decision =
       readonly best: PersonMatch | null;
       readonly margin: number | null;
       readonly runnerUp: PersonMatch | null;
+      /** Present when the cohort normalisation decided. */
+      readonly normalized?: NormalizedScores;
     };
 
 /** A set of normalised face templates grouped by person, searched by brute force. */
@@ -286,7 +327,8 @@ export class Gallery {
   /**
    * Open-set decision: the best person is named ("known") when their similarity is at least `threshold` and
    * their lead over the best other person is at least `minMargin` (and not an exact tie); otherwise "unknown" with
-   * the reason and the closest person.
+   * the reason and the closest person. With `options.scoreNorm` and a usable cohort, the same rule on cohort-normalised
+   * scores (see `DecisionOptions.scoreNorm`).
    */
   decide(probe: ArrayLike<number>, options: DecisionOptions = {}): Decision {
     const threshold = options.threshold ?? DECISION_DEFAULTS.threshold;
@@ -303,6 +345,35 @@ export class Gallery {
         runnerUp: null,
       };
     const margin = best.similarity - (runnerUp ? runnerUp.similarity : -1);
+    const norm = options.scoreNorm;
+    if (norm?.cohort.usable) {
+      const t = norm.threshold ?? SCORE_NORM_DEFAULTS.threshold;
+      const mm = norm.minMargin ?? SCORE_NORM_DEFAULTS.minMargin;
+      if (!Number.isFinite(t)) throw new RangeError(`scoreNorm.threshold must be finite, got ${t}`);
+      if (!(mm >= 0) || !Number.isFinite(mm)) throw new RangeError(`scoreNorm.minMargin must be >= 0, got ${mm}`);
+      if (norm.cohort.dims !== this.dims)
+        throw new GalleryError("dims_mismatch", `cohort dims is ${norm.cohort.dims}, gallery dims is ${this.dims}`);
+      const probeTopMean = norm.cohort.topMean(probe);
+      const scoreOf = (m: PersonMatch) => asNormScore(m.similarity, probeTopMean, norm.cohort.topMean(this.#row(m.templateId)));
+      const score = scoreOf(best);
+      const normalized: NormalizedScores = {
+        score,
+        margin: runnerUp ? score - scoreOf(runnerUp) : margin,
+        probeTopMean,
+      };
+      if (score < t) return { kind: "unknown", reason: "below_threshold", best, margin, runnerUp, normalized };
+      if (normalized.margin < mm || margin <= 0)
+        return { kind: "unknown", reason: "ambiguous", best, margin, runnerUp, normalized };
+      return {
+        kind: "known",
+        personId: best.personId,
+        templateId: best.templateId,
+        similarity: best.similarity,
+        margin,
+        runnerUp,
+        normalized,
+      };
+    }
     if (best.similarity < threshold)
       return {
         kind: "unknown",
@@ -320,6 +391,12 @@ export class Gallery {
       margin,
       runnerUp,
     };
+  }
+
+  /** A stored template's row (a view, not a copy). */
+  #row(templateId: string): Float32Array {
+    const row = this.#rowOf.get(templateId) as number;
+    return this.#data.subarray(row * this.dims, (row + 1) * this.dims);
   }
 
   #probe(probe: ArrayLike<number>): Float32Array {
