@@ -2,9 +2,10 @@
  * The console end to end in Debian's Chromium: a real nats-server, SQLite store, recognizer, portal and cameras
  * playing labelled clips. The scenarios run in order on one system (each builds on the previous one's state):
  * log in, enroll by upload, a clip recognised live on the dashboard (within 2 s of FaceRecognized, no reload), an
- * unknown at a perimeter camera raising an alert acknowledged in the console, a watchlisted person raising a high
- * alert, a viewer who cannot edit people, and two dashboards receiving ten recognitions published within a second
- * in order. Screenshots of every page go to artifacts/screenshots/.
+ * unknown at a perimeter camera raising an alert acknowledged in the console, recurring strangers (visitors) named
+ * and ignored by an operator in the page, a watchlisted person raising a high alert, a viewer who cannot edit people,
+ * and two dashboards receiving ten recognitions published within a second in order. Screenshots of every page go to
+ * artifacts/screenshots/.
  */
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
@@ -62,6 +63,44 @@ async function publishRecognition(sys: System, i: number, name: string, crop: st
   return { id: detectionId, seq: ack.seq };
 }
 
+/** A VisitorClustered as the trainer publishes it: a recurring stranger with their best faces (LFW photos). */
+async function publishVisitor(sys: System, person: string, lastSeen: string): Promise<string> {
+  const visitorId = randomUUID();
+  const bestCrops = [];
+  for (const n of [1, 2, 3]) {
+    const jpeg = await sharp(lfw(person, n)).resize(150, 150).jpeg({ quality: 85 }).toBuffer();
+    bestCrops.push({
+      detectionId: randomUUID(),
+      cameraId: "gate-1",
+      trackId: `${person}-${n}`,
+      quality: 0.9 - n / 100,
+      seenAt: lastSeen,
+      crop: { kind: "inline" as const, contentType: "image/jpeg" as const, base64: jpeg.toString("base64") },
+    });
+  }
+  await sys.bus.publish(
+    sys.bus.envelope("VisitorClustered", {
+      visitorId,
+      faces: 7,
+      visits: 3,
+      firstSeen: new Date(Date.parse(lastSeen) - 3600_000).toISOString(),
+      lastSeen,
+      cameras: ["gate-1", "hall-1"],
+      bestCrops,
+      absorbed: [],
+    }),
+  );
+  return visitorId;
+}
+
+async function until(ok: () => boolean, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!ok()) {
+    if (Date.now() > deadline) throw new Error("timed out");
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 const smallCrop = async () =>
   (await sharp(lfw("Angelina_Jolie", 2)).resize(96, 96).jpeg({ quality: 70 }).toBuffer()).toString("base64");
 
@@ -94,7 +133,7 @@ describe("the web console in Chromium against the real system", { skip }, () => 
     await login(admin, ADMIN.username, ADMIN.password);
     assert.match((await admin.getByTestId("whoami").textContent()) ?? "", /admin/);
     await admin.getByTestId("recognitions-empty").waitFor();
-    for (const n of ["dashboard", "live", "people", "unknowns", "alerts", "attendance", "users", "settings"]) {
+    for (const n of ["dashboard", "live", "people", "unknowns", "visitors", "alerts", "attendance", "users", "settings"]) {
       assert.equal(await admin.getByTestId(`nav-${n}`).count(), 1, `nav ${n}`);
     }
     await shot(admin, "02-dashboard-empty");
@@ -245,6 +284,91 @@ describe("the web console in Chromium against the real system", { skip }, () => 
     );
   });
 
+  test("visitors: an operator names one recurring stranger and ignores another in the page, live", async () => {
+    const created = await apiFromPage(admin, "POST", "/api/v1/users", {
+      username: "olga",
+      role: "operator",
+      password: "operator-e2e-pass",
+    });
+    assert.equal(created.status, 201);
+    const decisions: { type: string; data: Record<string, unknown> }[] = [];
+    const sub = sys.bus.nc.subscribe("sightings.visitors.*.*", {
+      callback: (_e, m) => {
+        const env = m.json<{ type: string; data: Record<string, unknown> }>();
+        if (env.type === "VisitorNamed" || env.type === "VisitorIgnored") decisions.push(env);
+      },
+    });
+    const { context, page: op } = await sys.newPage();
+    try {
+      const now = Date.now();
+      const chirac = await publishVisitor(sys, "Jacques_Chirac", new Date(now - 120_000).toISOString());
+      await login(op, "olga", "operator-e2e-pass");
+      await go(op, "visitors");
+      const card = (id: string) => op.locator(`[data-testid=visitor][data-visitor-id="${id}"]`);
+      await card(chirac).waitFor();
+      // pushed while the page is open: listed above the older one, no reload
+      const rumsfeld = await publishVisitor(sys, "Donald_Rumsfeld", new Date(now - 60_000).toISOString());
+      const bush = await publishVisitor(sys, "George_W_Bush", new Date(now).toISOString());
+      await card(rumsfeld).waitFor();
+      await card(bush).waitFor();
+      assert.deepEqual(
+        await op.getByTestId("visitor").evaluateAll((els) => els.map((e) => (e as HTMLElement).dataset.visitorId)),
+        [bush, rumsfeld, chirac],
+        "most recently seen first",
+      );
+      assert.equal(await card(chirac).getByTestId("visitor-face").count(), 3, "the best faces");
+      assert.match((await card(chirac).getByTestId("visitor-visits").textContent()) ?? "", /3 visits/);
+      // every face is served (an <img> that loaded has a natural width)
+      await op.waitForFunction(
+        `[...document.querySelectorAll("[data-testid=visitor-face]")].every((i) => i.complete && i.naturalWidth > 0)`,
+      );
+      await shot(op, "08c-visitors-open");
+
+      // name Jacques Chirac as a new person
+      await card(chirac).getByTestId("visitor-name").click();
+      await card(chirac).getByLabel("Name", { exact: true }).fill("Jacques Chirac");
+      await card(chirac).getByLabel("Position or description").fill("Former president");
+      await shot(op, "08d-visitors-naming");
+      await card(chirac).getByTestId("visitor-name-submit").click();
+      await card(chirac).waitFor({ state: "detached" });
+      // ignore Donald Rumsfeld, with a reason
+      await card(rumsfeld).getByTestId("visitor-ignore").click();
+      await card(rumsfeld).getByLabel("Reason (optional)").fill("a regular courier");
+      await card(rumsfeld).getByTestId("visitor-ignore-submit").click();
+      await card(rumsfeld).waitFor({ state: "detached" });
+      assert.deepEqual(
+        await op.getByTestId("visitor").evaluateAll((els) => els.map((e) => (e as HTMLElement).dataset.visitorId)),
+        [bush],
+        "one visitor is still open",
+      );
+
+      await op.getByTestId("visitors-tab-named").click();
+      await card(chirac).getByTestId("visitor-decision").filter({ hasText: "Jacques Chirac" }).waitFor();
+      assert.match((await card(chirac).getByTestId("visitor-decision").textContent()) ?? "", /new person.*by olga/);
+      await shot(op, "08e-visitors-named");
+      await op.getByTestId("visitors-tab-ignored").click();
+      await card(rumsfeld).getByTestId("visitor-decision").filter({ hasText: "a regular courier" }).waitFor();
+      assert.equal(await card(rumsfeld).getByTestId("visitor-name").count(), 0, "no actions on a decided visitor");
+
+      // what the console published, for the trainer and the alert rules
+      await until(() => decisions.length >= 2);
+      assert.deepEqual(
+        decisions.map((d) => [d.type, d.data.visitorId, d.data.by]),
+        [
+          ["VisitorNamed", chirac, "olga"],
+          ["VisitorIgnored", rumsfeld, "olga"],
+        ],
+      );
+      assert.deepEqual(
+        [decisions[0]?.data.name, decisions[0]?.data.existing, decisions[1]?.data.reason],
+        ["Jacques Chirac", false, "a regular courier"],
+      );
+    } finally {
+      sub.unsubscribe();
+      await context.close();
+    }
+  });
+
   test("a watchlisted person raises a high-severity alert", async () => {
     await admin.goto(`/people/${personId}`);
     await admin.getByTestId("person-detail").waitFor();
@@ -296,6 +420,10 @@ describe("the web console in Chromium against the real system", { skip }, () => 
       await go(viewer, "alerts");
       await viewer.getByTestId("alerts").waitFor();
       assert.equal(await viewer.getByTestId("alert-ack").count(), 0, "a viewer cannot acknowledge");
+      await go(viewer, "visitors");
+      await viewer.getByTestId("visitor").first().waitFor();
+      assert.equal(await viewer.getByTestId("visitor-name").count(), 0, "a viewer cannot name a visitor");
+      assert.equal(await viewer.getByTestId("visitor-ignore").count(), 0, "a viewer cannot ignore a visitor");
       // the admin removes the viewer: the viewer's next request answers 401 and the console asks to log in again
       const removed = await apiFromPage(admin, "DELETE", "/api/v1/users/watcher");
       assert.equal(removed.status, 204);

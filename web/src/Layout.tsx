@@ -15,6 +15,7 @@ import { PersonDetail } from "./pages/PersonDetail.tsx";
 import { Settings } from "./pages/Settings.tsx";
 import { Unknowns } from "./pages/Unknowns.tsx";
 import { Users } from "./pages/Users.tsx";
+import { Visitors } from "./pages/Visitors.tsx";
 import { usePrefs } from "./prefs.ts";
 import { Link, useLocation } from "./router.tsx";
 import { roleAtLeast, useSession } from "./session.tsx";
@@ -25,6 +26,7 @@ const NAV = [
   { to: "/live", label: "Live", min: "viewer" },
   { to: "/people", label: "People", min: "viewer" },
   { to: "/unknowns", label: "Unknowns", min: "viewer" },
+  { to: "/visitors", label: "Visitors", min: "viewer" },
   { to: "/alerts", label: "Alerts", min: "viewer" },
   { to: "/attendance", label: "Attendance", min: "viewer" },
   { to: "/users", label: "Users", min: "admin" },
@@ -55,6 +57,8 @@ function page(path: string) {
       return <People />;
     case "/unknowns":
       return <Unknowns />;
+    case "/visitors":
+      return <Visitors />;
     case "/alerts":
       return <Alerts />;
     case "/attendance":

@@ -67,6 +67,40 @@ export interface Alert {
   resolvedAt: string | null;
 }
 
+export type VisitorStatus = "open" | "named" | "ignored";
+export interface VisitorDecision {
+  kind: "named" | "ignored";
+  by: string;
+  at: string;
+  reason: string | null;
+  personId: string | null;
+  personName: string | null;
+  existing: boolean | null;
+  inheritedFrom: string | null;
+}
+/** A recurring unknown face (the trainer's cluster), as GET /api/v1/visitors shows it. */
+export interface Visitor {
+  visitorId: string;
+  status: VisitorStatus;
+  faces: number;
+  visits: number;
+  firstSeen: string;
+  lastSeen: string;
+  cameras: string[];
+  bestCrops: {
+    detectionId: string;
+    cameraId: string;
+    trackId: string;
+    quality: number;
+    seenAt: string;
+    cropKey: string | null;
+  }[];
+  absorbed: string[];
+  decision: VisitorDecision | null;
+  clusteredAt: string;
+  updatedAt: string;
+}
+
 export interface Camera {
   cameraId: string;
   status: string;

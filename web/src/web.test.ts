@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { ApiError, cropUrl, errorText, qs } from "./api.ts";
+import { ApiError, type Visitor, cropUrl, errorText, qs } from "./api.ts";
 import { type Recognition, fromEvent, fromSighting, imageSrc, mergeRecognitions, presenceByCamera } from "./feed.ts";
 import { formatDuration } from "./format.ts";
 import { roleAtLeast } from "./roles.ts";
+import { applyVisitorPush, sortVisitors } from "./visitors.ts";
 
 const rec = (id: string): Recognition => ({
   id,
@@ -68,6 +69,52 @@ describe("the recognition feed", () => {
       g.a?.map((x) => x.trackId),
       ["1", "3"],
     );
+  });
+});
+
+const visitor = (visitorId: string, lastSeen: string, status: Visitor["status"] = "open"): Visitor => ({
+  visitorId,
+  status,
+  faces: 3,
+  visits: 2,
+  firstSeen: "2026-01-01T00:00:00.000Z",
+  lastSeen,
+  cameras: ["gate"],
+  bestCrops: [],
+  absorbed: [],
+  decision: null,
+  clusteredAt: lastSeen,
+  updatedAt: lastSeen,
+});
+const vids = (l: Visitor[]) => l.map((v) => v.visitorId);
+
+describe("the visitors list", () => {
+  const t = (h: number) => `2026-01-01T${String(h).padStart(2, "0")}:00:00.000Z`;
+  const list = [visitor("b", t(9)), visitor("a", t(8))];
+
+  test("most recently seen first, ties by id", () => {
+    assert.deepEqual(vids(sortVisitors([visitor("a", t(8)), visitor("c", t(9)), visitor("b", t(9))])), ["b", "c", "a"]);
+  });
+
+  test("a new or seen-again visitor is added or moved to its place; the total follows", () => {
+    const added = applyVisitorPush(list, { visitorId: "c", visitor: visitor("c", t(10)), removed: [] }, "open");
+    assert.deepEqual([vids(added.list), added.delta], [["c", "b", "a"], 1]);
+    const moved = applyVisitorPush(list, { visitorId: "a", visitor: visitor("a", t(11)), removed: [] }, "open");
+    assert.deepEqual([vids(moved.list), moved.delta], [["a", "b"], 0]);
+  });
+
+  test("a decided visitor leaves the open list and joins the list of its status", () => {
+    const ignored = { visitorId: "b", visitor: visitor("b", t(9), "ignored"), removed: [] };
+    assert.deepEqual(vids(applyVisitorPush(list, ignored, "open").list), ["a"]);
+    assert.equal(applyVisitorPush(list, ignored, "open").delta, -1);
+    assert.deepEqual(vids(applyVisitorPush([], ignored, "ignored").list), ["b"]);
+    assert.deepEqual(vids(applyVisitorPush([], ignored, "named").list), []);
+  });
+
+  test("a merge: the absorbed visitors go, the survivor stays; a visitor no longer listed goes", () => {
+    const merged = applyVisitorPush(list, { visitorId: "b", visitor: visitor("b", t(12)), removed: ["a"] }, "open");
+    assert.deepEqual([vids(merged.list), merged.delta], [["b"], -1]);
+    assert.deepEqual(vids(applyVisitorPush(list, { visitorId: "a", visitor: null, removed: [] }, "open").list), ["b"]);
   });
 });
 

@@ -445,6 +445,7 @@ describe("persona projections rebuild", () => {
           sightings: { sightings: 0 },
           presence: { presence: 0, presence_concluded: 1 },
           attendance: { attendance: 1, attendance_spans: 1 },
+          visitors: { visitors: 0, visitor_decisions: 0 },
           people: { people: 2, person_templates: 2 },
         },
         `run ${run + 1}: the same read models every time`,

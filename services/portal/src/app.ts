@@ -29,6 +29,7 @@ import { HOST_TIME_ZONE } from "./projections/attendance.ts";
 import { authRoutes } from "./routes/auth.ts";
 import { otherRoutes } from "./routes/other.ts";
 import { MAX_PHOTO_BYTES, MAX_PHOTOS, peopleRoutes } from "./routes/people.ts";
+import { FollowUps, visitorRoutes } from "./routes/visitors.ts";
 
 export interface PortalOptions {
   bus: Bus;
@@ -58,6 +59,13 @@ export interface PortalOptions {
   trustProxy?: boolean | number | string;
   /** How often connected sockets' sessions are checked again. Default 30 s. */
   socketRecheckMs?: number;
+  /**
+   * Alert rules: cosine similarity at which an unknown face is an ignored visitor's (no unknown-face alert). Default:
+   * the embedding model's open-set naming threshold (ALERTS_IGNORED_VISITOR_MIN_SIMILARITY).
+   */
+  ignoredVisitorMinSimilarity?: number | null;
+  /** How long naming a visitor as a new person with a description waits for the trainer to enroll them. Default 10 min. */
+  visitorEnrollWaitMs?: number;
 }
 
 export interface RunningPortal {
@@ -87,7 +95,13 @@ export async function startPortal(o: PortalOptions): Promise<RunningPortal> {
   const cameras = new CameraDirectory();
   await cameras.start(bus);
   const watcher = await EnrollmentWatcher.start(bus);
-  const media = new MediaStore(bus, async (id) => (await models.sightings.get(id))?.cropId);
+  const media = new MediaStore(
+    bus,
+    async (id) => (await models.sightings.get(id))?.cropId,
+    async (visitorId, detectionId) =>
+      (await models.visitors.get(visitorId))?.bestCrops.find((c) => c.detectionId === detectionId)?.cropId,
+  );
+  const followUps = new FollowUps(log.child({ part: "follow-ups" }));
 
   let projections: RunningProjections | undefined;
   const loops: ConsumerLoop[] = [];
@@ -101,7 +115,16 @@ export async function startPortal(o: PortalOptions): Promise<RunningPortal> {
       for (const [id, v] of cameras.cameras) if (!cams[id] && v.role) cams[id] = { role: v.role };
       return { ...r, cameras: cams };
     };
-    loops.push(await startAlertConsumer({ bus, store, models, log: log.child({ part: "alerts" }), rules: effectiveRules }));
+    loops.push(
+      await startAlertConsumer({
+        bus,
+        store,
+        models,
+        log: log.child({ part: "alerts" }),
+        rules: effectiveRules,
+        ignoredVisitorMinSimilarity: o.ignoredVisitorMinSimilarity ?? null,
+      }),
+    );
   }
 
   const pushRef: { current?: LivePush } = {};
@@ -122,6 +145,8 @@ export async function startPortal(o: PortalOptions): Promise<RunningPortal> {
     secureCookies: o.secureCookies ?? false,
     liveUrls: o.liveUrls ?? {},
     enrollTimeoutMs: o.enrollTimeoutMs ?? 60_000,
+    visitorEnrollWaitMs: o.visitorEnrollWaitMs ?? 10 * 60_000,
+    followUps,
     readiness: async () => {
       const nats = await bus.readiness();
       const out = [{ name: "portal/nats", ready: nats.ok, detail: nats.detail ?? "" }];
@@ -155,6 +180,7 @@ export async function startPortal(o: PortalOptions): Promise<RunningPortal> {
   const api = new Api();
   authRoutes(api, ctx);
   peopleRoutes(api, ctx);
+  visitorRoutes(api, ctx);
   otherRoutes(api, ctx);
 
   const upload = multer({
@@ -277,6 +303,7 @@ export async function startPortal(o: PortalOptions): Promise<RunningPortal> {
       clearInterval(purge);
       clearInterval(recheck);
       await push.stop();
+      await followUps.stop();
       await new Promise<void>((r) => io.close(() => r()));
       server.closeAllConnections();
       await new Promise<void>((r) => server.close(() => r()));

@@ -40,6 +40,12 @@ export const configSchema = z.strictObject({
     .transform((v) => (v === "false" ? false : v === "true" ? true : /^\d+$/.test(v) ? Number(v) : v)),
   /** The built web app; default <repo>/web/dist when it exists. */
   PORTAL_WEB_DIST: z.string().optional(),
+  /**
+   * Alert rules: an unknown face whose embedding is at least this similar (cosine) to a best face of a visitor an
+   * operator ignored is that visitor's, and raises no unknown-face alert. Default: the embedding model's open-set
+   * naming threshold (the recognizer's default naming threshold; 0.9406 for dlib-resnet29).
+   */
+  ALERTS_IGNORED_VISITOR_MIN_SIMILARITY: z.coerce.number().min(-1).max(1).optional(),
   /** IANA time zone in which attendance days are counted. Default: the host's. */
   ATTENDANCE_TIME_ZONE: z
     .string()

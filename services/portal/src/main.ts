@@ -29,6 +29,7 @@ await runService({
       secureCookies: config.PORTAL_SECURE_COOKIES,
       webDist: config.PORTAL_WEB_DIST,
       trustProxy: config.PORTAL_TRUST_PROXY,
+      ignoredVisitorMinSimilarity: config.ALERTS_IGNORED_VISITOR_MIN_SIMILARITY ?? null,
     });
     return {
       checks: portal.checks,

@@ -6,7 +6,10 @@ import { parseCropLocator } from "./projections/sightings.ts";
 /**
  * Media: Object Store objects by validated key only (no path from a request reaches the file system), and the inline
  * crops of sightings, which stay in their SIGHTINGS message (see the sightings projection): the API names such a
- * crop `inline/<sightingId>.jpg` in the `crops` namespace and reads it back with a direct get of the message.
+ * crop `inline/<sightingId>.jpg` in the `crops` namespace and reads it back with a direct get of the message. A
+ * visitor's best faces are named `visitors/<visitorId>/<detectionId>.jpg`: read back from the visitor's latest
+ * summary message (VisitorClustered/VisitorUpdated carry them inline), which outlives the unknown faces' own
+ * messages.
  */
 
 export const MEDIA_BUCKETS = ["photos", "sounds", "crops"] as const;
@@ -20,6 +23,16 @@ export function validMediaKey(key: string): boolean {
 }
 
 const INLINE = /^inline\/([A-Za-z0-9_-]{1,64})\.jpg$/;
+const VISITOR = /^visitors\/([0-9a-f-]{36})\/([0-9a-f-]{36})\.jpg$/;
+const VISITOR_SUMMARIES = new Set(["VisitorClustered", "VisitorUpdated"]);
+
+/** The API's crop key of one of a visitor's best faces (null when its crop is not in the crops bucket). */
+export function visitorCropKeyOf(visitorId: string, detectionId: string, cropId: string): string | null {
+  const loc = parseCropLocator(cropId);
+  if (loc === null) return null;
+  if (loc.kind === "object") return loc.bucket === "crops" ? loc.key : null;
+  return `visitors/${visitorId}/${detectionId}.jpg`;
+}
 
 /** The API's crop key of a sighting's `cropId` locator (null when it has none). */
 export function cropKeyOf(sightingId: string, cropId: string | null): string | null {
@@ -52,6 +65,9 @@ export class MediaStore {
     private readonly bus: Bus,
     /** The sighting's crop locator by id (the sightings read model). */
     private readonly cropOf: (sightingId: string) => Promise<string | null | undefined>,
+    /** The crop locator of one of a visitor's best faces (the visitors read model). */
+    private readonly visitorCropOf: (visitorId: string, detectionId: string) => Promise<string | null | undefined> = async () =>
+      undefined,
   ) {}
 
   async get(bucket: MediaBucket, key: string): Promise<Media | null> {
@@ -63,8 +79,31 @@ export class MediaStore {
       if (bytes !== null) return { bytes, contentType: contentTypeOfKey(key) };
     }
     if (bucket !== "crops") return null;
+    const v = VISITOR.exec(key);
+    if (v) return this.visitorCrop(v[1] as string, v[2] as string);
     const m = INLINE.exec(key);
     return m ? this.inlineCrop(m[1] as string) : null;
+  }
+
+  /** One of a visitor's best faces, from the summary message that carried it inline. */
+  private async visitorCrop(visitorId: string, detectionId: string): Promise<Media | null> {
+    const cropId = await this.visitorCropOf(visitorId, detectionId);
+    const loc = cropId ? parseCropLocator(cropId) : null;
+    if (loc?.kind !== "message") return null;
+    const msg = await this.bus.jsm.streams.getMessage("SIGHTINGS", { seq: loc.seq }).catch(() => null);
+    if (!msg) return null;
+    try {
+      const env = JSON.parse(new TextDecoder().decode(msg.data)) as {
+        type?: string;
+        data?: { bestCrops?: { detectionId?: string; crop?: { kind?: string; base64?: string } }[] };
+      };
+      if (!VISITOR_SUMMARIES.has(env.type ?? "")) return null;
+      const crop = env.data?.bestCrops?.find((b) => b.detectionId === detectionId)?.crop;
+      if (crop?.kind !== "inline") return null;
+      return { bytes: Buffer.from(crop.base64 ?? "", "base64"), contentType: "image/jpeg" };
+    } catch {
+      return null;
+    }
   }
 
   /** The bytes of a sighting's crop, wherever it is. */

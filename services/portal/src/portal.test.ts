@@ -5,7 +5,7 @@ import { alertCropKey } from "./alerts/projection.ts";
 import { hashPassword, passwordProblem, verifyPassword } from "./auth/passwords.ts";
 import { cookieValue, sessionCookie } from "./auth/sessions.ts";
 import { Api } from "./http/api.ts";
-import { cropKeyOf, isMp3, sniffImage, validMediaKey } from "./media.ts";
+import { cropKeyOf, isMp3, sniffImage, validMediaKey, visitorCropKeyOf } from "./media.ts";
 import { csvCell } from "./routes/other.ts";
 
 describe("passwords (scrypt)", () => {
@@ -48,6 +48,16 @@ describe("media keys", () => {
     assert.equal(cropKeyOf("d1", null), null);
     assert.equal(alertCropKey({ kind: "inline", contentType: "image/jpeg", base64: "AA==" }, "d1"), "inline/d1.jpg");
     assert.equal(alertCropKey(null, "d1"), null);
+  });
+  test("a visitor's crop keys: an object of the crops bucket by its key, an inline one visitors/<id>/<detection>.jpg", () => {
+    const v = "0b6f1c2a-1111-4222-8333-444455556666";
+    const d = "9c1e2d3f-aaaa-4bbb-8ccc-ddddeeeeffff";
+    assert.equal(visitorCropKeyOf(v, d, "obj:crops/cam/t.jpg"), "cam/t.jpg");
+    assert.equal(visitorCropKeyOf(v, d, "obj:photos/p/x.jpg"), null, "only the crops bucket is served as a crop");
+    const inline = visitorCropKeyOf(v, d, "msg:SIGHTINGS/42");
+    assert.equal(inline, `visitors/${v}/${d}.jpg`);
+    assert.ok(validMediaKey(inline ?? ""), "a key the media route accepts");
+    assert.equal(visitorCropKeyOf(v, d, "nonsense"), null);
   });
   test("image and mp3 sniffing by content, not by the declared type", () => {
     assert.equal(sniffImage(Buffer.from([0xff, 0xd8, 0xff, 0xe0]))?.ext, "jpg");

@@ -3,7 +3,10 @@ import { type ConsumerDecl, type EnvelopeOf, causedBy, uuidFrom } from "@persona
 import type { Logger } from "@persona/runtime";
 import { type DocumentStore, ValidatedCollection } from "@persona/store";
 import { z } from "zod";
+import { decodeEmbedding } from "@persona/library";
 import type { ReadModels } from "../projections/readModels.ts";
+import { VISITORS_PROJECTION } from "../projections/visitors.ts";
+import { type IgnoredVisitorFaces, type IgnoredVisitorMatch, matchIgnoredVisitor } from "./ignoredVisitors.ts";
 import { type AlertRules, type RulesState, type Sighting, evaluate } from "./rules.ts";
 
 /**
@@ -12,6 +15,10 @@ import { type AlertRules, type RulesState, type Sighting, evaluate } from "./rul
  * with their per-track and de-duplication state kept in the store (`alert_rules_state`), so it does not matter which
  * replica evaluates the next sighting, and publishes AlertRaised. An alert's id derives from the sighting's envelope
  * id and the rule, so a redelivered sighting republishes the same alert, which the stream drops as a duplicate.
+ *
+ * An UnknownFaceSeen is first matched against the ignored visitors' best-crop embeddings (`IgnoredVisitors`, read
+ * from the visitors read model and read again only when the visitors projection's checkpoint moved); a match marks
+ * its track as that visitor's, and the rules raise no unknown-face alert for it.
  */
 
 export const ALERTS_CONSUMER: ConsumerDecl = {
@@ -28,7 +35,9 @@ const StateDoc = z.object({
   id: z.string().min(1),
   /** Event time (ms) of the last change: pruning. */
   lastAt: z.number(),
-  track: z.object({ unknown: z.number().int(), recognized: z.boolean() }).nullable(),
+  track: z
+    .object({ unknown: z.number().int(), recognized: z.boolean(), ignoredVisitor: z.string().nullable().default(null) })
+    .nullable(),
   raisedAt: z.number().nullable(),
 });
 
@@ -41,6 +50,60 @@ export interface AlertConsumerOptions {
   log: Logger;
   /** The rules now (with camera roles known from the cameras merged in). */
   rules: () => Promise<AlertRules>;
+  /**
+   * Cosine similarity at which an unknown face is an ignored visitor's (ALERTS_IGNORED_VISITOR_MIN_SIMILARITY);
+   * default (undefined/null): the embedding model's open-set naming threshold.
+   */
+  ignoredVisitorMinSimilarity?: number | null;
+}
+
+/**
+ * The ignored visitors' best-crop embeddings, cached from the visitors read model: read again only when the
+ * visitors projection's checkpoint has moved (one small read per unknown face otherwise).
+ */
+export class IgnoredVisitors {
+  private checkpoint = -1;
+  private visitors: IgnoredVisitorFaces[] = [];
+
+  constructor(
+    private readonly store: DocumentStore,
+    private readonly models: ReadModels,
+    private readonly minSimilarity: number | null = null,
+  ) {}
+
+  /** The current ignored visitors (refreshed when the projection changed). */
+  async current(): Promise<IgnoredVisitorFaces[]> {
+    const cp = await this.store.checkpoint(VISITORS_PROJECTION);
+    if (cp !== this.checkpoint) {
+      const docs = await this.models.visitors.find({ status: "ignored", absorbedInto: null });
+      this.visitors = docs.map((v) => ({
+        visitorId: v.id,
+        faces: v.bestCrops.flatMap((c) => {
+          if (c.embedding === null) return [];
+          try {
+            return [{ model: c.embedding.model, vector: decodeEmbedding(c.embedding.base64, c.embedding.dims) }];
+          } catch {
+            return [];
+          }
+        }),
+      }));
+      this.checkpoint = cp;
+    }
+    return this.visitors;
+  }
+
+  /** The ignored visitor an unknown face belongs to, or null. */
+  async match(embedding: { model: string; dims: number; base64: string }): Promise<IgnoredVisitorMatch | null> {
+    const visitors = await this.current();
+    if (visitors.length === 0) return null;
+    let vector: Float32Array;
+    try {
+      vector = decodeEmbedding(embedding.base64, embedding.dims);
+    } catch {
+      return null;
+    }
+    return matchIgnoredVisitor({ model: embedding.model, vector }, visitors, this.minSimilarity);
+  }
 }
 
 type SightingEnv = EnvelopeOf<"FaceRecognized"> | EnvelopeOf<"UnknownFaceSeen"> | EnvelopeOf<"TrackConcluded">;
@@ -83,11 +146,22 @@ export async function startAlertConsumer(o: AlertConsumerOptions): Promise<Consu
     { name: "alert_rules_state", indexes: [{ fields: ["lastAt"] }] },
     StateDoc,
   );
+  const ignoredVisitors = new IgnoredVisitors(o.store, o.models, o.ignoredVisitorMinSimilarity ?? null);
   let handled = 0;
 
   const handle = async (env: SightingEnv, _ctx: HandlerContext) => {
     const rules = await o.rules();
     const s = sightingOf(env);
+    if (env.type === "UnknownFaceSeen" && s.kind === "unknown") {
+      const m = await ignoredVisitors.match(env.data.embedding);
+      if (m) {
+        s.ignoredVisitor = m.visitorId;
+        o.log.debug(
+          { cameraId: s.cameraId, trackId: s.trackId, visitorId: m.visitorId, similarity: m.similarity },
+          "unknown face of an ignored visitor",
+        );
+      }
+    }
     const trackKey = `${s.cameraId}/${s.trackId}`;
     // load the state the rules may touch: this track and the de-duplication keys of this sighting
     const rs: RulesState = { tracks: new Map(), raised: new Map() };
@@ -132,7 +206,7 @@ export async function startAlertConsumer(o: AlertConsumerOptions): Promise<Consu
       await state.put({
         id: `t|${trackKey}`,
         lastAt: track.lastAt,
-        track: { unknown: track.unknown, recognized: track.recognized },
+        track: { unknown: track.unknown, recognized: track.recognized, ignoredVisitor: track.ignoredVisitor ?? null },
         raisedAt: null,
       });
     else await state.delete(`t|${trackKey}`);

@@ -11,12 +11,13 @@ const rules = AlertRules.parse({
   rules: [...DEFAULT_RULES.rules, { id: "after-hours-hall", kind: "after-hours", severity: "low", cameras: ["hall"] }],
 });
 const none = () => null;
-const unknown = (cameraId: string, trackId: string, at = T0): Sighting => ({
+const unknown = (cameraId: string, trackId: string, at = T0, ignoredVisitor: string | null = null): Sighting => ({
   kind: "unknown",
   cameraId,
   trackId,
   at,
   sightingId: `s-${trackId}-${at}`,
+  ignoredVisitor,
 });
 const known = (
   cameraId: string,
@@ -59,6 +60,41 @@ test("a single-shot unknown track still alerts when it concludes unknown", () =>
   evaluate(rules, s, unknown("gate", "t1"), none);
   const a = evaluate(rules, s, { kind: "concluded", cameraId: "gate", trackId: "t1", outcome: "unknown", at: T0 + 5000 }, none);
   assert.equal(a.length, 1);
+});
+
+test("an ignored visitor's track raises no unknown-at-perimeter alert, nor when it concludes unknown", () => {
+  const s = newRulesState();
+  const ignoredFace = (at: number): Sighting => unknown("gate", "t1", at, "v-1");
+  assert.deepEqual(evaluate(rules, s, ignoredFace(T0), none), []);
+  assert.deepEqual(evaluate(rules, s, ignoredFace(T0 + 1000), none), [], "two unknown shots, but an ignored visitor");
+  assert.equal(s.tracks.get("gate/t1")?.ignoredVisitor, "v-1", "the track is marked");
+  assert.deepEqual(
+    evaluate(rules, s, unknown("gate", "t1", T0 + 2000), none),
+    [],
+    "a later shot that did not match is still the ignored visitor's track",
+  );
+  const end = { kind: "concluded" as const, cameraId: "gate", trackId: "t1", outcome: "unknown" as const, at: T0 + 5000 };
+  assert.deepEqual(evaluate(rules, s, end, none), []);
+  // another unknown at the same camera still alerts
+  evaluate(rules, s, unknown("gate", "t2", T0 + 6000), none);
+  assert.equal(evaluate(rules, s, unknown("gate", "t2", T0 + 7000), none)[0]?.ruleId, "unknown-perimeter");
+});
+
+test("a track marked by a later shot: the alert already raised stays, nothing more", () => {
+  const s = newRulesState();
+  evaluate(rules, s, unknown("gate", "t1"), none);
+  assert.equal(evaluate(rules, s, unknown("gate", "t1", T0 + 1000), none).length, 1);
+  assert.deepEqual(evaluate(rules, s, unknown("gate", "t1", T0 + 2000, "v-1"), none), []);
+  const end = { kind: "concluded" as const, cameraId: "gate", trackId: "t1", outcome: "unknown" as const, at: T0 + 20 * 60_000 };
+  assert.deepEqual(evaluate(rules, s, end, none), [], "past the dedupe window, the conclusion raises nothing either");
+});
+
+test("an ignored visitor after hours raises no after-hours alert; a person on the same track still does", () => {
+  const s = newRulesState();
+  const sunday = Date.parse("2026-03-01T10:00:00Z");
+  assert.deepEqual(evaluate(rules, s, unknown("hall", "t3", sunday, "v-1"), none), []);
+  assert.equal(evaluate(rules, s, unknown("hall", "t4", sunday), none)[0]?.kind, "after-hours", "another stranger does");
+  assert.equal(evaluate(rules, s, known("hall", "t3", "ann", sunday + 1000), none)[0]?.kind, "after-hours");
 });
 
 test("a watchlisted person raises a high-severity alert anywhere, once per dedupe window", () => {

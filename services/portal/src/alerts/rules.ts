@@ -4,6 +4,11 @@ import { z } from "zod";
 /**
  * Alert rules, pure: which sightings raise an alert, how severe, and de-duplicated per visit. The portal runs
  * them in one consumer of the sightings and publishes AlertRaised; rules are edited by admins and validated here.
+ *
+ * Ignored visitors: an unknown face the consumer recognised as a visitor an operator ignored (its `ignoredVisitor`,
+ * see ignoredVisitors.ts) marks its track; an ignored visitor's track raises no "unknown-at-perimeter" alert (nor at
+ * its unknown TrackConcluded) and no "after-hours" alert for its unknown faces. A track later recognised as a person
+ * is judged as that person (watchlist, after hours) as before.
  */
 
 const HHMM = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, "a time as HH:MM (24 h)");
@@ -115,7 +120,15 @@ export type Sighting =
       at: number;
       sightingId: string;
     }
-  | { kind: "unknown"; cameraId: string; trackId: string; at: number; sightingId: string }
+  | {
+      kind: "unknown";
+      cameraId: string;
+      trackId: string;
+      at: number;
+      sightingId: string;
+      /** The ignored visitor this face was recognised as (see ignoredVisitors.ts), or null. */
+      ignoredVisitor?: string | null;
+    }
   | { kind: "concluded"; cameraId: string; trackId: string; outcome: "recognized" | "unknown" | "undecided"; at: number };
 
 export interface AlertDecision {
@@ -129,9 +142,17 @@ export interface AlertDecision {
   sightingId: string | null;
 }
 
+export interface TrackState {
+  unknown: number;
+  recognized: boolean;
+  lastAt: number;
+  /** The ignored visitor one of the track's unknown faces was recognised as: its unknown faces raise nothing. */
+  ignoredVisitor?: string | null;
+}
+
 export interface RulesState {
-  /** cameraId/trackId -> unknown shots, and whether the track was recognized. */
-  tracks: Map<string, { unknown: number; recognized: boolean; lastAt: number }>;
+  /** cameraId/trackId -> unknown shots, whether the track was recognized, and whether it is an ignored visitor. */
+  tracks: Map<string, TrackState>;
   /** dedupe key -> last alert time. */
   raised: Map<string, number>;
 }
@@ -146,7 +167,7 @@ export type WatchlistLookup = (personId: string) => { reason: string } | null;
 export function evaluate(rules: AlertRules, s: RulesState, sighting: Sighting, watchlist: WatchlistLookup): AlertDecision[] {
   const key = `${sighting.cameraId}/${sighting.trackId}`;
   const role = rules.cameras[sighting.cameraId]?.role;
-  const track = s.tracks.get(key) ?? { unknown: 0, recognized: false, lastAt: sighting.at };
+  const track: TrackState = s.tracks.get(key) ?? { unknown: 0, recognized: false, lastAt: sighting.at, ignoredVisitor: null };
   track.lastAt = sighting.at;
   s.tracks.set(key, track);
   const out: AlertDecision[] = [];
@@ -159,15 +180,21 @@ export function evaluate(rules: AlertRules, s: RulesState, sighting: Sighting, w
   };
 
   if (sighting.kind === "recognized" && sighting.decision === "confirmed") track.recognized = true;
-  if (sighting.kind === "unknown") track.unknown++;
+  if (sighting.kind === "unknown") {
+    track.unknown++;
+    if (sighting.ignoredVisitor) track.ignoredVisitor = sighting.ignoredVisitor;
+  }
+  // an operator ignored this visitor: their unknown faces raise no alert, for the rest of the track
+  const ignored = Boolean(track.ignoredVisitor);
 
   for (const r of rules.rules) {
     if (!applies(r, sighting.cameraId, role)) continue;
     switch (r.kind) {
       case "unknown-at-perimeter": {
         const enough =
-          (sighting.kind === "unknown" && !track.recognized && track.unknown >= r.minUnknownShots) ||
-          (sighting.kind === "concluded" && sighting.outcome === "unknown");
+          !ignored &&
+          ((sighting.kind === "unknown" && !track.recognized && track.unknown >= r.minUnknownShots) ||
+            (sighting.kind === "concluded" && sighting.outcome === "unknown"));
         if (enough) {
           raise(r, key, {
             message: `unknown person at camera ${sighting.cameraId}`,
@@ -196,6 +223,7 @@ export function evaluate(rules: AlertRules, s: RulesState, sighting: Sighting, w
         const schedule = rules.cameras[sighting.cameraId]?.schedule;
         if (!schedule || sighting.kind === "concluded" || !outsideSchedule(schedule, sighting.at)) break;
         if (sighting.kind === "recognized" && sighting.decision !== "confirmed") break;
+        if (sighting.kind === "unknown" && ignored) break;
         const who = sighting.kind === "recognized" ? sighting.personName : "an unknown person";
         raise(r, key, {
           message: `${who} at camera ${sighting.cameraId} after hours`,

@@ -99,6 +99,51 @@ export const SystemStatus = z.object({
   deadLetters: z.number(),
 });
 
+export const VisitorStatusApi = z.enum(["open", "named", "ignored"]);
+export const Visitor = z.object({
+  visitorId: z.string(),
+  status: VisitorStatusApi,
+  faces: z.number().int(),
+  visits: z.number().int(),
+  firstSeen: z.string(),
+  lastSeen: z.string(),
+  cameras: z.array(z.string()),
+  /** The best faces by quality, best first; `cropKey` under GET /api/v1/media/crops/<key>. */
+  bestCrops: z.array(
+    z.object({
+      detectionId: z.string(),
+      cameraId: z.string(),
+      trackId: z.string(),
+      quality: z.number(),
+      seenAt: z.string(),
+      cropKey: z.string().nullable(),
+    }),
+  ),
+  /** Visitors merged into this one. */
+  absorbed: z.array(z.string()),
+  decision: z
+    .object({
+      kind: z.enum(["named", "ignored"]),
+      by: z.string(),
+      at: z.string(),
+      reason: z.string().nullable(),
+      personId: z.string().nullable(),
+      personName: z.string().nullable(),
+      existing: z.boolean().nullable(),
+      inheritedFrom: z.string().nullable(),
+    })
+    .nullable(),
+  clusteredAt: z.string(),
+  updatedAt: z.string(),
+});
+/** An event a request published (202 answers). */
+export const Published = z.object({
+  id: z.string(),
+  type: z.string(),
+  occurredAt: z.string(),
+  data: z.record(z.string(), z.unknown()),
+});
+
 export const items = <T extends z.ZodType>(t: T) => z.object({ items: z.array(t) });
 
 /** Query numbers arrive as strings. */

@@ -6,6 +6,8 @@ import type { DocumentStore } from "@persona/store";
 import type { Server } from "socket.io";
 import { MessageTypes } from "../messageTypes.ts";
 import type { ReadModels } from "../projections/readModels.ts";
+import { VISITORS_PROJECTION, currentVisitor } from "../projections/visitors.ts";
+import { visitorOf } from "../routes/visitors.ts";
 
 /**
  * Live push, per replica: one ordered consumer (deliver new) per stream the console follows, each emitting to every
@@ -15,6 +17,11 @@ import type { ReadModels } from "../projections/readModels.ts";
  * `presence` = `{ cameraId, items }` follows sightings: once the presence projection has applied the event (its
  * checkpoint reaches the event's sequence; the projection may run on another replica), the camera's presence is read
  * and emitted (debounced per camera, so a burst costs one read).
+ *
+ * `visitor` = `{ visitorId, visitor, removed }` follows the visitor events (VisitorClustered/Updated/Named/Ignored):
+ * once the visitors projection has applied the event, the visitor as GET /visitors/:id shows it (for an absorbed
+ * visitor: its survivor; null when unknown), and `removed` = the visitors a merge absorbed; in stream order. The events
+ * themselves are not pushed (they carry crops and embeddings).
  */
 
 export const LIVE_ROOM = "live";
@@ -55,6 +62,8 @@ export class LivePush {
   private readonly feeds: { stream: string; messages: ConsumerMessages; loop: Promise<void>; alive: boolean }[] = [];
   private readonly presenceTimers = new Map<string, { seq: number; timer: NodeJS.Timeout | null; running: boolean }>();
   private stopped = false;
+  /** Visitor pushes, one after the other in stream order. */
+  private visitorQueue: Promise<void> = Promise.resolve();
   /** Events emitted (all streams). */
   emitted = 0;
 
@@ -72,10 +81,17 @@ export class LivePush {
       const feed = { stream, messages, loop: Promise.resolve(), alive: true };
       feed.loop = (async () => {
         for await (const m of messages) {
-          let env: { type?: unknown; data?: { cameraId?: unknown } };
+          let env: { type?: unknown; data?: { cameraId?: unknown; visitorId?: unknown; absorbed?: unknown } };
           try {
             env = JSON.parse(new TextDecoder().decode(m.data));
           } catch {
+            continue;
+          }
+          if (stream === "SIGHTINGS" && typeof env.type === "string" && MessageTypes.visitor.has(env.type)) {
+            if (typeof env.data?.visitorId === "string") {
+              const removed = Array.isArray(env.data.absorbed) ? env.data.absorbed.filter((a) => typeof a === "string") : [];
+              this.visitorChanged(env.data.visitorId, m.seq, removed);
+            }
             continue;
           }
           if (typeof env.type !== "string" || !MessageTypes.pushed.has(env.type)) continue;
@@ -91,6 +107,31 @@ export class LivePush {
         });
       this.feeds.push(feed);
     }
+  }
+
+  private visitorChanged(visitorId: string, seq: number, removed: string[]): void {
+    this.visitorQueue = this.visitorQueue.then(async () => {
+      try {
+        const deadline = Date.now() + 10_000;
+        while (!this.stopped && (await this.store.checkpoint(VISITORS_PROJECTION)) < seq && Date.now() < deadline) {
+          await new Promise((r) => setTimeout(r, 25));
+        }
+        if (this.stopped) return;
+        // an absorbed visitor's decision is its survivor's: push the survivor
+        const current = await currentVisitor(this.models, visitorId);
+        const id = current?.id ?? visitorId;
+        const gone = new Set([...removed, ...(id !== visitorId ? [visitorId] : [])]);
+        gone.delete(id);
+        this.io.to(LIVE_ROOM).emit("visitor", {
+          visitorId: id,
+          visitor: current ? visitorOf(current) : null,
+          removed: [...gone],
+        });
+        this.emitted++;
+      } catch (err) {
+        this.log.warn({ err, visitorId }, "visitor push failed");
+      }
+    });
   }
 
   private presenceChanged(cameraId: string, seq: number): void {
@@ -136,5 +177,6 @@ export class LivePush {
     for (const p of this.presenceTimers.values()) if (p.timer) clearTimeout(p.timer);
     for (const f of this.feeds) await f.messages.close().catch(() => undefined);
     for (const f of this.feeds) await f.loop;
+    await this.visitorQueue;
   }
 }

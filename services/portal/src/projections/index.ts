@@ -4,5 +4,6 @@ export * from "./people.ts";
 export * from "./sightings.ts";
 export * from "./presence.ts";
 export * from "./attendance.ts";
+export * from "./visitors.ts";
 export * from "./runner.ts";
 export * from "./rebuild.ts";

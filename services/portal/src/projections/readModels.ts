@@ -12,8 +12,8 @@ import {
 import { z } from "zod";
 
 /**
- * The portal's read models: the store's repositories plus three small collections of the projections' own
- * bookkeeping (templates per person, concluded tracks, attendance intervals).
+ * The portal's read models: the store's repositories, three small collections of the projections' own bookkeeping
+ * (templates per person, concluded tracks, attendance intervals), and the visitors with their decisions.
  */
 
 /** One face template of a person (from FaceTemplateAdded), so the count is exact under redelivery and reverts. */
@@ -55,6 +55,71 @@ export const ATTENDANCE_SPANS_COLLECTION: CollectionDef = {
   indexes: [{ fields: ["personId", "day"] }],
 };
 
+/** One of a visitor's best faces: where its crop is, and its embedding (for the alert rules' ignored-visitor match). */
+export const VisitorCropDoc = z.object({
+  detectionId: z.uuid(),
+  cameraId: EntityId,
+  trackId: EntityId,
+  quality: z.number().min(0).max(1),
+  seenAt: UtcTime,
+  /** `obj:<bucket>/<key>`, or `msg:SIGHTINGS/<seq>` of the summary that carried the crop inline (see sightings.ts). */
+  cropId: z.string().min(1),
+  embedding: z.object({ model: z.string().min(1), dims: z.number().int().positive(), base64: z.string() }).nullable(),
+});
+export type VisitorCropDoc = z.infer<typeof VisitorCropDoc>;
+
+export const VisitorStatus = z.enum(["open", "named", "ignored"]);
+export type VisitorStatus = z.infer<typeof VisitorStatus>;
+
+/** An operator's decision about a visitor (VisitorNamed / VisitorIgnored). */
+export const VisitorDecision = z.object({
+  kind: z.enum(["named", "ignored"]),
+  by: z.string(),
+  at: UtcTime,
+  /** Ignored: the reason given ("" when none). */
+  reason: z.string().nullable(),
+  /** Named: the person, the name given, and whether the person existed before. */
+  personId: EntityId.nullable(),
+  personName: z.string().nullable(),
+  existing: z.boolean().nullable(),
+  /** Set when the decision came over from a visitor this one absorbed (the visitor it was made about). */
+  inheritedFrom: z.string().nullable(),
+});
+export type VisitorDecision = z.infer<typeof VisitorDecision>;
+
+/**
+ * A visitor (the trainer's cluster of one recurring unknown face): its latest summary, its status and decision. A
+ * visitor absorbed by a merge keeps its document with `absorbedInto` = the survivor and is no longer listed.
+ */
+export const VisitorDoc = z.object({
+  id: z.uuid(),
+  faces: z.number().int().positive(),
+  visits: z.number().int().positive(),
+  firstSeen: UtcTime,
+  lastSeen: UtcTime,
+  cameras: z.array(EntityId),
+  bestCrops: z.array(VisitorCropDoc),
+  /** Visitors merged into this one. */
+  absorbed: z.array(z.string()),
+  absorbedInto: z.string().nullable(),
+  status: VisitorStatus,
+  decision: VisitorDecision.nullable(),
+  clusteredAt: UtcTime,
+  updatedAt: UtcTime,
+  /** SIGHTINGS sequence of the summary last applied (its inline crops are read back from that message). */
+  summarySeq: z.number().int().positive(),
+});
+export type VisitorDoc = z.infer<typeof VisitorDoc>;
+export const VISITORS_COLLECTION: CollectionDef = {
+  name: "visitors",
+  indexes: [{ fields: ["status", "lastSeen"] }, { fields: ["absorbedInto"] }],
+};
+
+/** Decisions by visitor id, also about visitors not (or no longer) listed: what a merge carries over. */
+export const VisitorDecisionDoc = VisitorDecision.extend({ id: z.string().min(1) });
+export type VisitorDecisionDoc = z.infer<typeof VisitorDecisionDoc>;
+export const VISITOR_DECISIONS_COLLECTION: CollectionDef = { name: "visitor_decisions" };
+
 export interface ReadModels {
   people: PeopleRepository;
   personTemplates: ValidatedCollection<typeof PersonTemplateDoc>;
@@ -63,6 +128,8 @@ export interface ReadModels {
   concludedTracks: ValidatedCollection<typeof ConcludedTrackDoc>;
   attendance: AttendanceRepository;
   attendanceSpans: ValidatedCollection<typeof AttendanceSpansDoc>;
+  visitors: ValidatedCollection<typeof VisitorDoc>;
+  visitorDecisions: ValidatedCollection<typeof VisitorDecisionDoc>;
 }
 
 /** Declares every read model on `store` (idempotent). */
@@ -75,5 +142,7 @@ export async function openReadModels(store: DocumentStore): Promise<ReadModels> 
     concludedTracks: await ValidatedCollection.open(store, CONCLUDED_TRACKS_COLLECTION, ConcludedTrackDoc),
     attendance: await AttendanceRepository.open(store),
     attendanceSpans: await ValidatedCollection.open(store, ATTENDANCE_SPANS_COLLECTION, AttendanceSpansDoc),
+    visitors: await ValidatedCollection.open(store, VISITORS_COLLECTION, VisitorDoc),
+    visitorDecisions: await ValidatedCollection.open(store, VISITOR_DECISIONS_COLLECTION, VisitorDecisionDoc),
   };
 }

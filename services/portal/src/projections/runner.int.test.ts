@@ -22,6 +22,7 @@ const crop = {
 const log = createLogger("test", process.env.LOG_LEVEL ?? "silent");
 const PEOPLE = 20;
 const TRACKS = 60;
+const VISITORS = [randomUUID(), randomUUID(), randomUUID()];
 
 async function publishWorld(bus: Bus): Promise<void> {
   for (let i = 0; i < PEOPLE; i++) {
@@ -89,6 +90,36 @@ async function publishWorld(bus: Bus): Promise<void> {
   }
 }
 
+/** Three visitors as the trainer publishes them; the first ignored, the second absorbs the third. */
+async function publishVisitors(bus: Bus): Promise<void> {
+  const summary = (visitorId: string, absorbed: string[], lastSeen: string) => ({
+    visitorId,
+    faces: 3,
+    visits: 2,
+    firstSeen: "2026-03-02T09:00:00.000Z",
+    lastSeen,
+    cameras: ["gate"],
+    bestCrops: [
+      {
+        detectionId: randomUUID(),
+        cameraId: "gate",
+        trackId: "t0",
+        quality: 0.8,
+        seenAt: lastSeen,
+        crop,
+        embedding: { model: "m", dims: 1, base64: Buffer.alloc(4).toString("base64") },
+      },
+    ],
+    absorbed,
+  });
+  const [a, b, c] = VISITORS as [string, string, string];
+  await bus.publish(bus.envelope("VisitorClustered", summary(a, [], "2026-03-02T09:10:00.000Z")));
+  await bus.publish(bus.envelope("VisitorClustered", summary(b, [], "2026-03-02T09:20:00.000Z")));
+  await bus.publish(bus.envelope("VisitorClustered", summary(c, [], "2026-03-02T09:30:00.000Z")));
+  await bus.publish(bus.envelope("VisitorIgnored", { visitorId: a, by: "olga", reason: "staff" }));
+  await bus.publish(bus.envelope("VisitorUpdated", summary(b, [c], "2026-03-02T09:40:00.000Z")));
+}
+
 async function expectWorld(models: ReadModels): Promise<void> {
   assert.equal(await models.people.count(), PEOPLE);
   assert.equal((await models.people.get("p0"))?.name, "Анна Каренина");
@@ -100,6 +131,16 @@ async function expectWorld(models: ReadModels): Promise<void> {
   // every person had 3 tracks of 10 s (55 concluded tracks over 20 people: 15 people with 3, 5 with 2)
   const seconds = day.map((a) => a.secondsInView).sort((a, b) => a - b);
   assert.deepEqual(seconds, [...Array(5).fill(20), ...Array(15).fill(30)]);
+  const [a, b, c] = VISITORS as [string, string, string];
+  const listed = await models.visitors.find({ absorbedInto: null }, { sort: { lastSeen: -1 } });
+  assert.deepEqual(
+    listed.map((v) => [v.id, v.status, v.absorbed]),
+    [
+      [b, "open", [c]],
+      [a, "ignored", []],
+    ],
+  );
+  assert.equal((await models.visitors.get(c))?.absorbedInto, b);
 }
 
 async function settled(bus: Bus): Promise<boolean> {
@@ -110,7 +151,7 @@ async function settled(bus: Bus): Promise<boolean> {
   return true;
 }
 
-test("two portal replicas share the projection durables: every event applied once, in order; a rebuild gives the same read models", async (t) => {
+test("two portal replicas share the projection durables: every event applied once, in order; a rebuild gives the same read models (visitors included)", async (t) => {
   await using server = await startNatsServer();
   const dir = mkdtempSync(join(tmpdir(), "persona-projections-"));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
@@ -129,11 +170,17 @@ test("two portal replicas share the projection durables: every event applied onc
 
   const running = await Promise.all(replicas.map((r) => startProjections({ ...r, log, timeZone: "UTC" })));
   await publishWorld(publisher);
+  const lastSightingSeq = (await publisher.jsm.streams.info("SIGHTINGS")).state.last_seq;
+  await publishVisitors(publisher);
   await waitFor(() => settled(publisher), { timeoutMs: 60_000, message: "both durables drained" });
   const models = await openReadModels(replicas[0]!.store);
   await expectWorld(models);
-  const lastSightingSeq = (await publisher.jsm.streams.info("SIGHTINGS")).state.last_seq;
   assert.equal(await replicas[0]!.store.checkpoint("presence"), lastSightingSeq, "presence saw the last sighting");
+  assert.equal(
+    await replicas[0]!.store.checkpoint("visitors"),
+    (await publisher.jsm.streams.info("SIGHTINGS")).state.last_seq,
+    "visitors saw the last visitor event",
+  );
 
   // rebuild from another process's view (the CLI's), while replica b keeps running
   await running[0]!.stop();
@@ -157,6 +204,7 @@ test("two portal replicas share the projection durables: every event applied onc
       ["sightings", { sightings: TRACKS * 2 }],
       ["presence", { presence: 5, presence_concluded: TRACKS - 5 }],
       ["attendance", { attendance: PEOPLE, attendance_spans: PEOPLE }],
+      ["visitors", { visitors: 3, visitor_decisions: 1 }],
       ["people", { people: PEOPLE, person_templates: PEOPLE }],
     ],
   );

@@ -8,6 +8,7 @@ import { presenceProjection } from "./presence.ts";
 import { type AnyProjection, applyProjection, takes } from "./projection.ts";
 import { type ReadModels, openReadModels } from "./readModels.ts";
 import { sightingsProjection } from "./sightings.ts";
+import { visitorsProjection } from "./visitors.ts";
 
 /**
  * The projections' durable consumers, shared by every portal replica, so each event is applied once.
@@ -30,7 +31,8 @@ export const SIGHTINGS_PROJECTIONS_CONSUMER: ConsumerDecl = {
   ackWaitMs: 30_000,
   maxDeliver: 30,
   maxAckPending: 1,
-  description: "Portal read models (sightings, presence, attendance); all portal replicas share it, one event at a time",
+  description:
+    "Portal read models (sightings, presence, attendance, visitors); all portal replicas share it, one event at a time",
 };
 
 export const PEOPLE_PROJECTION_CONSUMER: ConsumerDecl = {
@@ -44,7 +46,10 @@ export const PEOPLE_PROJECTION_CONSUMER: ConsumerDecl = {
 
 /** Which projections each durable feeds, in the order they are applied. */
 export const PROJECTION_GROUPS = [
-  { consumer: SIGHTINGS_PROJECTIONS_CONSUMER, projections: [sightingsProjection, presenceProjection, attendanceProjection] },
+  {
+    consumer: SIGHTINGS_PROJECTIONS_CONSUMER,
+    projections: [sightingsProjection, presenceProjection, attendanceProjection, visitorsProjection],
+  },
   { consumer: PEOPLE_PROJECTION_CONSUMER, projections: [peopleProjection] },
 ] as const satisfies readonly { consumer: ConsumerDecl; projections: readonly AnyProjection[] }[];
 

@@ -1,0 +1,337 @@
+/**
+ * Unknown visitors: recurring unknown faces the trainer grouped, with their best faces. Operators name one (a new
+ * person, or an existing one: its faces become their templates) or ignore it (no more unknown-face alerts for it).
+ */
+import { type FormEvent, useEffect, useState } from "react";
+import { type Person, type Visitor, type VisitorStatus, cropUrl, errorText, get, post, qs } from "../api.ts";
+import { useLiveEvent } from "../live.tsx";
+import { Link } from "../router.tsx";
+import { useCan } from "../session.tsx";
+import { type VisitorPush, applyVisitorPush } from "../visitors.ts";
+import { Empty, ErrorBox, Loading, formatDateTime, useLoad } from "../ui.tsx";
+
+const PAGE = 24;
+const TABS: { status: VisitorStatus; label: string }[] = [
+  { status: "open", label: "Open" },
+  { status: "named", label: "Named" },
+  { status: "ignored", label: "Ignored" },
+];
+
+interface Decided {
+  visitor: Visitor | null;
+}
+
+function NameForm({ visitor, onDone }: { visitor: Visitor; onDone: (v: Visitor | null) => void }) {
+  const [mode, setMode] = useState<"new" | "existing">("new");
+  const [name, setName] = useState("");
+  const [description, setDescription] = useState("");
+  const [query, setQuery] = useState("");
+  const [matches, setMatches] = useState<Person[]>([]);
+  const [personId, setPersonId] = useState("");
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+
+  useEffect(() => {
+    if (mode !== "existing") return;
+    let live = true;
+    const t = setTimeout(() => {
+      get<{ items: Person[] }>(`/api/v1/people${qs({ q: query.trim(), limit: 20 })}`).then(
+        (r) => live && setMatches(r.items),
+        () => undefined,
+      );
+    }, 200);
+    return () => {
+      live = false;
+      clearTimeout(t);
+    };
+  }, [mode, query]);
+
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      const body =
+        mode === "new" ? { name: name.trim(), ...(description.trim() ? { description: description.trim() } : {}) } : { personId };
+      const r = await post<Decided>(`/api/v1/visitors/${encodeURIComponent(visitor.visitorId)}/name`, body);
+      onDone(r.visitor);
+    } catch (err) {
+      setError(errorText(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <form onSubmit={submit} data-testid="visitor-name-form">
+      <fieldset className="row choice">
+        <legend>Who is it?</legend>
+        <label className="check">
+          <input type="radio" name={`mode-${visitor.visitorId}`} checked={mode === "new"} onChange={() => setMode("new")} />A new
+          person
+        </label>
+        <label className="check">
+          <input
+            type="radio"
+            name={`mode-${visitor.visitorId}`}
+            checked={mode === "existing"}
+            onChange={() => setMode("existing")}
+            data-testid="visitor-name-existing"
+          />
+          Someone enrolled
+        </label>
+      </fieldset>
+      {mode === "new" ? (
+        <>
+          <label>
+            Name
+            <input required maxLength={200} value={name} onChange={(e) => setName(e.target.value)} />
+          </label>
+          <label>
+            Position or description
+            <input maxLength={1000} value={description} onChange={(e) => setDescription(e.target.value)} />
+          </label>
+        </>
+      ) : (
+        <>
+          <label>
+            Find the person
+            <input type="search" value={query} onChange={(e) => setQuery(e.target.value)} />
+          </label>
+          <label>
+            Person
+            <select required value={personId} onChange={(e) => setPersonId(e.target.value)}>
+              <option value="">Choose…</option>
+              {matches.map((p) => (
+                <option key={p.personId} value={p.personId}>
+                  {p.name}
+                  {p.description ? ` - ${p.description}` : ""}
+                </option>
+              ))}
+            </select>
+          </label>
+        </>
+      )}
+      <button
+        type="submit"
+        className="primary"
+        disabled={busy || (mode === "existing" && !personId)}
+        data-testid="visitor-name-submit"
+      >
+        {mode === "new" ? "Enroll these faces" : "Add these faces to them"}
+      </button>
+      {error && (
+        <p className="error" role="alert">
+          {error}
+        </p>
+      )}
+    </form>
+  );
+}
+
+function IgnoreForm({ visitor, onDone }: { visitor: Visitor; onDone: (v: Visitor | null) => void }) {
+  const [reason, setReason] = useState("");
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      const r = await post<Decided>(`/api/v1/visitors/${encodeURIComponent(visitor.visitorId)}/ignore`, {
+        reason: reason.trim(),
+      });
+      onDone(r.visitor);
+    } catch (err) {
+      setError(errorText(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <form onSubmit={submit} data-testid="visitor-ignore-form">
+      <p className="small muted">No more unknown-face alerts for this face.</p>
+      <label>
+        Reason (optional)
+        <input maxLength={1000} value={reason} onChange={(e) => setReason(e.target.value)} />
+      </label>
+      <button type="submit" className="primary" disabled={busy} data-testid="visitor-ignore-submit">
+        Ignore this visitor
+      </button>
+      {error && (
+        <p className="error" role="alert">
+          {error}
+        </p>
+      )}
+    </form>
+  );
+}
+
+function Decision({ v }: { v: Visitor }) {
+  const d = v.decision;
+  if (!d) return null;
+  return (
+    <p className="small" data-testid="visitor-decision">
+      {d.kind === "named" ? (
+        <>
+          Named{" "}
+          {d.personId ? <Link to={`/people/${encodeURIComponent(d.personId)}`}>{d.personName ?? d.personId}</Link> : d.personName}
+          {d.existing ? " (added to them)" : " (new person)"}
+        </>
+      ) : (
+        <>Ignored{d.reason ? `: ${d.reason}` : ""}</>
+      )}{" "}
+      <span className="muted">
+        by {d.by}, {formatDateTime(d.at)}
+        {d.inheritedFrom && " (decided about a visitor merged into this one)"}
+      </span>
+    </p>
+  );
+}
+
+function VisitorCard({ v, canAct, onDecided }: { v: Visitor; canAct: boolean; onDecided: (v: Visitor | null) => void }) {
+  const [mode, setMode] = useState<"none" | "name" | "ignore">("none");
+  return (
+    <li className="card visitor" data-testid="visitor" data-visitor-id={v.visitorId} data-status={v.status}>
+      <div className="visitor-faces">
+        {v.bestCrops.map((c, i) =>
+          c.cropKey ? (
+            <img
+              key={c.detectionId}
+              src={cropUrl(c.cropKey)}
+              alt={i === 0 ? "Best face of this visitor" : "Another face of this visitor"}
+              data-testid="visitor-face"
+            />
+          ) : (
+            <div key={c.detectionId} className="noimg">
+              no crop
+            </div>
+          ),
+        )}
+      </div>
+      <div className="visitor-body">
+        <div>
+          <strong data-testid="visitor-visits">
+            {v.visits} visit{v.visits === 1 ? "" : "s"}
+          </strong>{" "}
+          <span className="muted">
+            · {v.faces} face{v.faces === 1 ? "" : "s"}
+          </span>
+          {v.status !== "open" && <span className={`tag${v.status === "ignored" ? "" : " ok"}`}>{v.status}</span>}
+        </div>
+        <div className="small">
+          {v.cameras.map((c) => (
+            <span key={c} className="tag">
+              {c}
+            </span>
+          ))}
+        </div>
+        <div className="small muted">
+          first seen {formatDateTime(v.firstSeen)} · last seen {formatDateTime(v.lastSeen)}
+        </div>
+        <Decision v={v} />
+        {canAct && v.status === "open" && (
+          <div className="review">
+            <div className="row">
+              <button
+                type="button"
+                aria-pressed={mode === "name"}
+                onClick={() => setMode(mode === "name" ? "none" : "name")}
+                data-testid="visitor-name"
+              >
+                Name…
+              </button>
+              <button
+                type="button"
+                aria-pressed={mode === "ignore"}
+                onClick={() => setMode(mode === "ignore" ? "none" : "ignore")}
+                data-testid="visitor-ignore"
+              >
+                Ignore
+              </button>
+            </div>
+            {mode === "name" && <NameForm visitor={v} onDone={onDecided} />}
+            {mode === "ignore" && <IgnoreForm visitor={v} onDone={onDecided} />}
+          </div>
+        )}
+      </div>
+    </li>
+  );
+}
+
+export function Visitors() {
+  const canAct = useCan("operator");
+  const [status, setStatus] = useState<VisitorStatus>("open");
+  const [offset, setOffset] = useState(0);
+  const { data, error } = useLoad(
+    () => get<{ items: Visitor[]; total: number }>(`/api/v1/visitors${qs({ status, limit: PAGE, offset })}`),
+    [status, offset],
+  );
+  // what the page loaded, plus pushes
+  const [view, setView] = useState<{ items: Visitor[]; total: number }>({ items: [], total: 0 });
+  useEffect(() => {
+    if (data) setView({ items: data.items, total: data.total });
+  }, [data]);
+  const { items, total } = view;
+
+  const apply = (push: VisitorPush) =>
+    setView((cur) => {
+      const r = applyVisitorPush(cur.items, push, status);
+      return { items: r.list, total: Math.max(0, cur.total + r.delta) };
+    });
+  useLiveEvent<VisitorPush>("visitor", apply);
+  // the answer to our own decision, before its push arrives
+  const decided = (visitorId: string) => (v: Visitor | null) => apply({ visitorId, visitor: v, removed: [] });
+
+  return (
+    <section>
+      <h1>Visitors</h1>
+      <p className="muted">
+        Faces nobody is enrolled as that keep coming back, grouped by the system, most recently seen first.{" "}
+        {!canAct && "Your role can view them only."}
+      </p>
+      {/* biome-ignore lint/a11y/useSemanticElements: a labelled group of toggle buttons */}
+      <div className="tabs" role="group" aria-label="Show visitors by status">
+        {TABS.map((t) => (
+          <button
+            key={t.status}
+            type="button"
+            aria-pressed={status === t.status}
+            onClick={() => {
+              setStatus(t.status);
+              setOffset(0);
+            }}
+            data-testid={`visitors-tab-${t.status}`}
+          >
+            {t.label}
+          </button>
+        ))}
+      </div>
+      <ErrorBox error={error} />
+      {!data && !error && <Loading />}
+      {data && items.length === 0 && (
+        <Empty testId="visitors-empty">
+          {status === "open" ? "No visitor is waiting for a decision." : `No ${status} visitors.`}
+        </Empty>
+      )}
+      <ul className="plain visitor-list" data-testid="visitors">
+        {items.map((v) => (
+          <VisitorCard key={v.visitorId} v={v} canAct={canAct} onDecided={decided(v.visitorId)} />
+        ))}
+      </ul>
+      {total > PAGE && (
+        <div className="pager">
+          <button type="button" disabled={offset === 0} onClick={() => setOffset(Math.max(0, offset - PAGE))}>
+            Previous
+          </button>
+          <span>
+            {offset + 1}-{Math.min(offset + PAGE, total)} of {total}
+          </span>
+          <button type="button" disabled={offset + PAGE >= total} onClick={() => setOffset(offset + PAGE)}>
+            Next
+          </button>
+        </div>
+      )}
+    </section>
+  );
+}
