@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { buildFfmpegArgs, fileInput, inferSourceKind, redactSecrets, selectFilter, sourceFitsKind } from "./ffmpegArgs.ts";
+import { buildFfmpegArgs, fileInput, inferSourceKind, redactSecrets, sourceFitsKind } from "./ffmpegArgs.ts";
 
 const base = { loop: false, realtime: false, maxWidth: null, ioTimeoutMs: 5000, detectFps: 0 };
 const after = (args: string[], flag: string) => args[args.indexOf(flag) + 1];
@@ -57,10 +57,6 @@ describe("ffmpeg source arguments", () => {
   test("the detection rate is a ceiling enforced by ffmpeg: variable frame rate, at most N per second, no duplicates", () => {
     const args = buildFfmpegArgs({ ...base, kind: "rtsp", source: "rtsp://cam/1", detectFps: 5 });
     assert.deepEqual(args.slice(-9, -5), ["-fps_mode", "vfr", "-r", "5"]);
-    // frames are dropped first, before the scaler runs
-    const scaled = buildFfmpegArgs({ ...base, kind: "file", source: "/a", detectFps: 5, maxWidth: 1280 });
-    assert.equal(after(scaled, "-vf"), `${selectFilter(5)},scale=w='min(iw,1280)':h=-1:flags=area`);
-    assert.equal(selectFilter(5), "select='isnan(prev_selected_t)+gte(t-prev_selected_t,0.19)'");
     assert.equal(after(buildFfmpegArgs({ ...base, kind: "file", source: "/a", detectFps: 2.5 }), "-r"), "2.5");
   });
 

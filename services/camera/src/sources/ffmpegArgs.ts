@@ -61,16 +61,6 @@ export interface FfmpegInputSpec {
   detectFps: number;
 }
 
-/**
- * A drop-only rate limit inside the filter graph: a frame passes when at least 95% of 1/fps has elapsed since the
- * last frame that passed (the 5% slack keeps every 5th frame of a 25 fps source despite rounding). Unlike the `fps`
- * filter it never duplicates frames of a slower source.
- */
-export function selectFilter(fps: number): string {
-  const gap = Math.round((0.95 / fps) * 1e4) / 1e4;
-  return `select='isnan(prev_selected_t)+gte(t-prev_selected_t,${gap})'`;
-}
-
 /** The ffmpeg input for a local file source: an absolute path behind the `file:` protocol (no other protocol). */
 export function fileInput(source: string): string {
   const path = /^file:\/\//i.test(source) ? fileURLToPath(source) : source;
@@ -82,9 +72,8 @@ export function fileInput(source: string): string {
  * with no header (`-f rawvideo -pix_fmt rgb24 pipe:1`). The frame size is printed by ffmpeg on stderr ("Output #0 ...
  * Video: rawvideo ..., WxH") and read from there.
  *
- * The detection rate is enforced by ffmpeg, right after decoding: a `select` filter drops frames before scaling and
- * colour conversion (a 1080p camera at 25 fps would otherwise scale 25 frames and push 155 MB/s of RGB through the
- * pipe to keep 5 of them), and `-fps_mode vfr -r N` (the ceiling at the output) drops frames that
+ * The detection rate is enforced by ffmpeg, before colour conversion and the pipe (a 1080p camera at 25 fps would
+ * otherwise push 155 MB/s of RGB through the pipe to keep 5 frames of 25): `-fps_mode vfr -r N` drops frames that
  * would share an output time slot of 1/N s and never duplicates one, so a source slower than N passes every frame.
  * It works on timestamps: media time for files and RTSP, arrival time for HTTP (MJPEG streams carry none, hence
  * `-use_wallclock_as_timestamps`). Needs ffmpeg >= 5.1 (`-fps_mode`; RTSP `-timeout` as socket I/O timeout).
@@ -116,19 +105,13 @@ export function buildFfmpegArgs(spec: FfmpegInputSpec): string[] {
     }
   }
   args.push("-map", "0:v:0", "-an", "-sn", "-dn");
-  const filters: string[] = [];
-  if (spec.detectFps > 0) {
-    if (!Number.isFinite(spec.detectFps)) throw new RangeError("detectFps must be finite");
-    // drop frames before any other filter: scaling 25 frames to keep 5 cost a 1080p camera a third of a core
-    filters.push(selectFilter(spec.detectFps));
-  }
   if (spec.maxWidth !== null) {
     if (!Number.isInteger(spec.maxWidth) || spec.maxWidth < 16) throw new RangeError(`maxWidth must be an integer >= 16`);
     // only ever shrinks; height follows the aspect ratio; area averaging keeps small faces detectable
-    filters.push(`scale=w='min(iw,${spec.maxWidth})':h=-1:flags=area`);
+    args.push("-vf", `scale=w='min(iw,${spec.maxWidth})':h=-1:flags=area`);
   }
-  if (filters.length > 0) args.push("-vf", filters.join(","));
   if (spec.detectFps > 0) {
+    if (!Number.isFinite(spec.detectFps)) throw new RangeError("detectFps must be finite");
     args.push("-fps_mode", "vfr", "-r", String(Math.round(spec.detectFps * 1000) / 1000));
   } else {
     args.push("-fps_mode", "passthrough");
