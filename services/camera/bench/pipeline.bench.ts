@@ -9,7 +9,8 @@
  * went (decoders, camera process, recognizer). A camera count is "sustained" when no track's first outcome came
  * more than 1 s after its first shot and at most 5% of the frames offered at 5 fps were dropped.
  *
- *   node --import tsx services/camera/bench/pipeline.bench.ts [--cameras 1,2,3,4] [--seconds 20] [--source 720p|1080p] [--json]
+ *   node --import tsx services/camera/bench/pipeline.bench.ts [--cameras 1,2,3,4] [--seconds 20] [--source 720p|1080p]
+ *     [--detector-threads auto|N] [--json]
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
@@ -29,6 +30,7 @@ const { values } = parseArgs({
     seconds: { type: "string", default: "20" },
     json: { type: "boolean", default: false },
     source: { type: "string", default: "720p" },
+    "detector-threads": { type: "string", default: "auto" },
   },
 });
 const counts = (values.cameras ?? "1,2,3,4").split(",").map(Number);
@@ -182,7 +184,11 @@ for (const n of counts) {
     maxWidth: 1280,
   }));
   const camera = await startCameraService({
-    config: configSchema.parse({ CAMERAS: JSON.stringify(cameras), LIVE_PORT: "0" }),
+    config: configSchema.parse({
+      CAMERAS: JSON.stringify(cameras),
+      LIVE_PORT: "0",
+      DETECTOR_THREADS: values["detector-threads"],
+    }),
     bus,
     log: createLogger("pipeline-bench", "warn"),
   });

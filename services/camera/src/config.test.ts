@@ -139,7 +139,8 @@ describe("camera config", () => {
     assert.equal(maxMissedFor({ detectFps: 10 }, 3), 3);
     assert.equal(detectorThreads("auto", 0, 8), 0);
     assert.equal(detectorThreads("auto", 1, 2), 1);
-    assert.equal(detectorThreads("auto", 4, 2), 1);
+    assert.equal(detectorThreads("auto", 4, 2), 2);
+    assert.equal(detectorThreads("auto", 4, 1), 2);
     assert.equal(detectorThreads("auto", 3, 8), 3);
     assert.equal(detectorThreads(0, 3, 8), 0);
     const c = load({ CHIP_TEMPLATE: "arcface112", TRACK_MAX_MISSED: "7" });

@@ -180,7 +180,7 @@ export const configSchema = z
     LIVE_MAX_FPS: env.num(10, 0.1, 30),
     LIVE_JPEG_QUALITY: env.int(75, 10, 100),
 
-    /** Detector worker threads: "auto" = min(cameras, cores - 1, at least 1); 0 = on the main thread. */
+    /** Detector worker threads: "auto" = min(cameras, max(2, cores - 1)); 0 = on the main thread. */
     DETECTOR_THREADS: z
       .union([z.literal("auto"), z.coerce.number().int().min(0).max(64)], {
         error: 'must be "auto" or a number of threads from 0 (main thread) to 64',
@@ -238,10 +238,14 @@ export function maxMissedFor(camera: Pick<CameraConfig, "detectFps">, configured
   return configured ?? Math.max(2, Math.round(camera.detectFps));
 }
 
-/** Detector threads to start for `cameras` cameras on `cores` cores. */
+/**
+ * Detector threads to start for `cameras` cameras on `cores` cores: one per camera, up to all cores but one, and at
+ * least two when there are two cameras (on 2 cores one thread was the bottleneck: 3 cameras dropped 8% of frames
+ * with one thread and 2% with two, the rest of the pipeline using ~1.6 cores; services/camera/bench/pipeline.bench.ts).
+ */
 export function detectorThreads(setting: Config["DETECTOR_THREADS"], cameras: number, cores: number): number {
   if (cameras === 0) return 0;
-  if (setting === "auto") return Math.max(1, Math.min(cameras, cores - 1));
+  if (setting === "auto") return Math.max(1, Math.min(cameras, Math.max(2, cores - 1)));
   return setting;
 }
 
