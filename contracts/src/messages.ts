@@ -224,6 +224,8 @@ export const VisitorNamed = define({
     /** true: add to an existing person; false: enroll a new person with this id and name. */
     existing: z.boolean(),
     name: z.string().min(1).max(200),
+    /** A new person's description (added after v1's first release, so optional; ignored for an existing person). */
+    description: z.string().max(1000).optional(),
     by: z.string(),
   }),
   subject: (d) => `sightings.visitors.${d.visitorId}.named`,

@@ -29,7 +29,7 @@ import { HOST_TIME_ZONE } from "./projections/attendance.ts";
 import { authRoutes } from "./routes/auth.ts";
 import { otherRoutes } from "./routes/other.ts";
 import { MAX_PHOTO_BYTES, MAX_PHOTOS, peopleRoutes } from "./routes/people.ts";
-import { FollowUps, visitorRoutes } from "./routes/visitors.ts";
+import { visitorRoutes } from "./routes/visitors.ts";
 
 export interface PortalOptions {
   bus: Bus;
@@ -64,8 +64,6 @@ export interface PortalOptions {
    * the embedding model's open-set naming threshold (ALERTS_IGNORED_VISITOR_MIN_SIMILARITY).
    */
   ignoredVisitorMinSimilarity?: number | null;
-  /** How long naming a visitor as a new person with a description waits for the trainer to enroll them. Default 10 min. */
-  visitorEnrollWaitMs?: number;
 }
 
 export interface RunningPortal {
@@ -101,7 +99,6 @@ export async function startPortal(o: PortalOptions): Promise<RunningPortal> {
     async (visitorId, detectionId) =>
       (await models.visitors.get(visitorId))?.bestCrops.find((c) => c.detectionId === detectionId)?.cropId,
   );
-  const followUps = new FollowUps(log.child({ part: "follow-ups" }));
 
   let projections: RunningProjections | undefined;
   const loops: ConsumerLoop[] = [];
@@ -145,8 +142,6 @@ export async function startPortal(o: PortalOptions): Promise<RunningPortal> {
     secureCookies: o.secureCookies ?? false,
     liveUrls: o.liveUrls ?? {},
     enrollTimeoutMs: o.enrollTimeoutMs ?? 60_000,
-    visitorEnrollWaitMs: o.visitorEnrollWaitMs ?? 10 * 60_000,
-    followUps,
     readiness: async () => {
       const nats = await bus.readiness();
       const out = [{ name: "portal/nats", ready: nats.ok, detail: nats.detail ?? "" }];
@@ -303,7 +298,6 @@ export async function startPortal(o: PortalOptions): Promise<RunningPortal> {
       clearInterval(purge);
       clearInterval(recheck);
       await push.stop();
-      await followUps.stop();
       await new Promise<void>((r) => io.close(() => r()));
       server.closeAllConnections();
       await new Promise<void>((r) => server.close(() => r()));

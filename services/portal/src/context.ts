@@ -10,7 +10,6 @@ import type { Users } from "./auth/users.ts";
 import type { CameraDirectory } from "./cameras.ts";
 import type { MediaStore } from "./media.ts";
 import type { ReadModels } from "./projections/readModels.ts";
-import type { FollowUps } from "./routes/visitors.ts";
 
 /** Unknown sightings an operator has dealt with (enrolled as a new person or assigned to one). */
 export const ResolvedUnknownDoc = z.object({
@@ -38,9 +37,7 @@ export interface PortalContext {
   liveUrls: Record<string, string>;
   enrollTimeoutMs: number;
   /** Naming a visitor as a new person with a description: how long the description waits for the person. */
-  visitorEnrollWaitMs: number;
   /** Work a request leaves running after its answer (stopped with the portal). */
-  followUps: FollowUps;
   /** Health of this process's parts, for GET /system. */
   readiness: () => Promise<{ name: string; ready: boolean; detail: string }[]>;
 }

@@ -1,7 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { setTimeout as sleep } from "node:timers/promises";
 import { type AnyEnvelope, uuidFrom } from "@persona/contracts";
-import type { Logger } from "@persona/runtime";
 import type { Filter } from "@persona/store";
 import { z } from "zod";
 import { type PortalContext, projected } from "../context.ts";
@@ -40,35 +38,6 @@ export function visitorOf(v: VisitorDoc): z.infer<typeof Visitor> {
     clusteredAt: v.clusteredAt,
     updatedAt: v.updatedAt,
   };
-}
-
-/**
- * Work a request starts and does not wait for (a named visitor's description, set once the trainer enrolled the
- * person). Runs in this process only: stopping the portal abandons what is still waiting.
- */
-export class FollowUps {
-  private readonly abort = new AbortController();
-  private readonly running = new Set<Promise<void>>();
-
-  constructor(private readonly log: Logger) {}
-
-  get size(): number {
-    return this.running.size;
-  }
-
-  run(what: string, f: (signal: AbortSignal) => Promise<void>): void {
-    const p = f(this.abort.signal)
-      .catch((err: unknown) => {
-        if (!this.abort.signal.aborted) this.log.error({ err, what }, "follow-up failed");
-      })
-      .finally(() => this.running.delete(p));
-    this.running.add(p);
-  }
-
-  async stop(): Promise<void> {
-    this.abort.abort();
-    await Promise.allSettled([...this.running]);
-  }
 }
 
 const VisitorParams = z.object({ visitorId: z.uuid() });
@@ -174,7 +143,7 @@ export function visitorRoutes(api: Api, c: PortalContext): void {
     params: VisitorParams,
     body: NameVisitor,
     responses: {
-      202: z.object({ published: Published, visitor: Visitor.nullable(), descriptionPending: z.boolean() }),
+      202: z.object({ published: Published, visitor: Visitor.nullable() }),
     },
     async handler({ params, body, session }) {
       const by = session?.username ?? "?";
@@ -187,15 +156,20 @@ export function visitorRoutes(api: Api, c: PortalContext): void {
       } else {
         person = { personId: randomUUID(), name: body.name, existing: false };
       }
+      const description = !person.existing && "description" in body ? body.description : undefined;
       const env = c.bus.envelope(
         "VisitorNamed",
-        { visitorId: v.id, personId: person.personId, existing: person.existing, name: person.name, by },
+        {
+          visitorId: v.id,
+          personId: person.personId,
+          existing: person.existing,
+          name: person.name,
+          ...(description ? { description } : {}),
+          by,
+        },
         { id: decisionId(v.id) },
       );
-      const out = await published(env, v.id);
-      const description = "description" in body ? body.description : undefined;
-      if (!person.existing && description) describeWhenEnrolled(c, person.personId, description, by);
-      return { status: 202, body: { ...out, descriptionPending: !person.existing && Boolean(description) } };
+      return { status: 202, body: await published(env, v.id) };
     },
   });
 
@@ -217,39 +191,5 @@ export function visitorRoutes(api: Api, c: PortalContext): void {
       );
       return { status: 202, body: await published(env, v.id) };
     },
-  });
-}
-
-/**
- * VisitorNamed carries no description: the trainer enrolls the new person with its own. Once the people read model
- * shows the person, the operator's description is set with PersonUpdated (by the operator). Gives up after
- * `visitorEnrollWaitMs` (is the trainer running?).
- */
-function describeWhenEnrolled(c: PortalContext, personId: string, description: string, by: string): void {
-  c.followUps.run(`description of ${personId}`, async (signal) => {
-    const deadline = Date.now() + c.visitorEnrollWaitMs;
-    while (!signal.aborted) {
-      const p = await c.models.people.get(personId);
-      if (p && p.removedAt === null) {
-        if (p.description !== description) {
-          await c.bus.publish(
-            c.bus.envelope(
-              "PersonUpdated",
-              { personId, description, by },
-              { id: uuidFrom(`portal/visitor-description/${personId}`) },
-            ),
-          );
-        }
-        return;
-      }
-      if (Date.now() > deadline) {
-        c.log.warn(
-          { personId, waitedMs: c.visitorEnrollWaitMs },
-          "a named visitor was not enrolled in time (is the trainer running?); its description was not set",
-        );
-        return;
-      }
-      await sleep(500, undefined, { signal }).catch(() => undefined);
-    }
   });
 }

@@ -234,7 +234,7 @@ export class VisitorService {
           {
             personId: n.personId,
             name: n.name,
-            description: `named from visitor ${n.visitorId} by ${n.by}`,
+            description: n.description || `named from visitor ${n.visitorId} by ${n.by}`,
             photos,
             sound: null,
             source: "visitor",

@@ -135,7 +135,14 @@ describe("unknown visitors against a real nats-server and real LFW faces", { ski
     // an operator names Tony's visitor as a new person, and ignores Colin's
     const personId = crypto.randomUUID();
     await bus.publish(
-      bus.envelope("VisitorNamed", { visitorId: tonyVisitor.data.visitorId, personId, existing: false, name: "Tony", by: "op" }),
+      bus.envelope("VisitorNamed", {
+        visitorId: tonyVisitor.data.visitorId,
+        personId,
+        existing: false,
+        name: "Tony",
+        description: "Visiting lecturer",
+        by: "op",
+      }),
     );
     await bus.publish(bus.envelope("VisitorIgnored", { visitorId: colinVisitor.data.visitorId, by: "op", reason: "courier" }));
     const library = async () => all(bus, "LIBRARY");
@@ -147,6 +154,7 @@ describe("unknown visitors against a real nats-server and real LFW faces", { ski
     assert.ok(enrolled?.type === "PersonEnrolled");
     assert.equal(enrolled.data.personId, personId);
     assert.equal(enrolled.data.source, "visitor");
+    assert.equal(enrolled.data.description, "Visiting lecturer", "the operator's description from VisitorNamed");
     assert.equal(enrolled.data.photos.length, 3);
     const photos = await bus.objectStore("photos");
     assert.ok(await photos.getBlob(enrolled.data.photos[0]?.key as string), "the crops are in the photos bucket");
