@@ -1,6 +1,6 @@
 /** Small shared pieces: error and empty states, times, a loading hook, the people cache. */
 import { type ReactNode, useCallback, useEffect, useState } from "react";
-import { type Person, errorText, get } from "./api.ts";
+import { type Person, errorText, get, qs } from "./api.ts";
 import { useLive } from "./live.tsx";
 
 export { formatDuration } from "./format.ts";
@@ -120,4 +120,24 @@ export function usePerson(personId: string | null | undefined): Person | null | 
     };
   }, [personId, tick]);
   return person;
+}
+
+/** People whose name contains `query` (the people API's search), refreshed 200 ms after typing stops, while `active`. */
+export function usePersonSearch(active: boolean, query: string): Person[] {
+  const [matches, setMatches] = useState<Person[]>([]);
+  useEffect(() => {
+    if (!active) return;
+    let live = true;
+    const t = setTimeout(() => {
+      get<{ items: Person[] }>(`/api/v1/people${qs({ q: query.trim(), limit: 20 })}`).then(
+        (r) => live && setMatches(r.items),
+        () => undefined,
+      );
+    }, 200);
+    return () => {
+      live = false;
+      clearTimeout(t);
+    };
+  }, [active, query]);
+  return matches;
 }

@@ -8,6 +8,7 @@ import {
   emptyLibrary,
   evolve,
 } from "./library.ts";
+import { SeqWaiters } from "./seqWaiters.ts";
 
 const LIBRARY_TYPES = new Set<string>(LIBRARY_EVENT_TYPES);
 
@@ -26,7 +27,7 @@ export class LibraryFollower {
   private targetSeq = 0;
   private caughtUp = false;
   private readonly startWaiters: (() => void)[] = [];
-  private readonly seqWaiters: { seq: number; resolve: () => void }[] = [];
+  private readonly seqWaiters = new SeqWaiters("library");
 
   constructor(
     private readonly log: FollowerLog,
@@ -68,13 +69,7 @@ export class LibraryFollower {
   }
 
   private notify(): void {
-    for (let i = this.seqWaiters.length - 1; i >= 0; i--) {
-      const w = this.seqWaiters[i];
-      if (w && this.state.seq >= w.seq) {
-        this.seqWaiters.splice(i, 1);
-        w.resolve();
-      }
-    }
+    this.seqWaiters.notify(this.state.seq);
     if (this.state.seq >= this.targetSeq) {
       this.caughtUp = true;
       for (const w of this.startWaiters.splice(0)) w();
@@ -83,17 +78,7 @@ export class LibraryFollower {
 
   /** Resolves when at least `seq` has been applied (after publishing a library event, for example). */
   async waitForSeq(seq: number, timeoutMs = 10_000): Promise<void> {
-    if (this.state.seq >= seq) return;
-    let timer: NodeJS.Timeout | undefined;
-    const reached = new Promise<void>((resolve) => this.seqWaiters.push({ seq, resolve }));
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`library did not reach seq ${seq} within ${timeoutMs} ms`)), timeoutMs);
-    });
-    try {
-      await Promise.race([reached, timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
+    await this.seqWaiters.wait(seq, () => this.state.seq, timeoutMs);
   }
 
   async stop(): Promise<void> {

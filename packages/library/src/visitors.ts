@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import type { ConsumerMessages, JetStreamClient, JetStreamManager } from "@nats-io/jetstream";
 import { AnyEnvelopeSchema, type EnvelopeOf } from "@persona/contracts";
 import type { FollowerLog } from "./follower.ts";
+import { SeqWaiters } from "./seqWaiters.ts";
 
 /**
  * Unknown visitors as the trainer publishes them (services/trainer/src/visitors): a pure fold (`applyVisitorEvent`)
@@ -204,7 +205,7 @@ export class VisitorFollower {
   private messages: ConsumerMessages | undefined;
   private caughtUp = false;
   private readonly startWaiters: (() => void)[] = [];
-  private readonly seqWaiters: { seq: number; resolve: () => void }[] = [];
+  private readonly seqWaiters = new SeqWaiters("visitors");
 
   constructor(
     private readonly log: FollowerLog,
@@ -256,28 +257,12 @@ export class VisitorFollower {
   }
 
   private notify(): void {
-    for (let i = this.seqWaiters.length - 1; i >= 0; i--) {
-      const w = this.seqWaiters[i];
-      if (w && this.state.seq >= w.seq) {
-        this.seqWaiters.splice(i, 1);
-        w.resolve();
-      }
-    }
+    this.seqWaiters.notify(this.state.seq);
   }
 
   /** Resolves when at least `seq` has been applied (after publishing a visitor event, for example). */
   async waitForSeq(seq: number, timeoutMs = 10_000): Promise<void> {
-    if (this.state.seq >= seq) return;
-    let timer: NodeJS.Timeout | undefined;
-    const reached = new Promise<void>((resolve) => this.seqWaiters.push({ seq, resolve }));
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`visitors did not reach seq ${seq} within ${timeoutMs} ms`)), timeoutMs);
-    });
-    try {
-      await Promise.race([reached, timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
+    await this.seqWaiters.wait(seq, () => this.state.seq, timeoutMs);
   }
 
   async stop(): Promise<void> {

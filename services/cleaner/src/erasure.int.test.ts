@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -10,22 +10,17 @@ import { testBus } from "@persona/bus/testing";
 import { eraseCommand } from "../../../packages/cli/src/commands/erase.ts";
 import { capture } from "../../../packages/cli/src/testing/capture.ts";
 import { type AnyEnvelope, AnyEnvelopeSchema, type BlobRef, type EnvelopeOf, STREAMS } from "@persona/contracts";
-import { createLogger, datasetsDir } from "@persona/runtime";
+import { createLogger } from "@persona/runtime";
 import { type RunningProjections, startProjections } from "@persona/service-portal/projections";
 import { type RunningRecognizer, configSchema as recognizerConfig, startRecognizer } from "@persona/service-recognizer";
 import { AlertsRepository, type DocumentStore, openStore } from "@persona/store";
-import { type NatsServerHandle, startNatsServer, waitFor } from "@persona/testing";
+import { type NatsServerHandle, startNatsServer, waitFor, lfwSkipReason, lfwPhoto } from "@persona/testing";
 import { FaceDetector, decodeImage, detectAndAlign, embedderSpec, encodeJpeg, resolveModelPath } from "@persona/vision";
 import { type RunningCleaner, startCleaner } from "./cleaner.ts";
 import { configSchema } from "./config.ts";
 
-const lfw = join(datasetsDir(), "lfw");
-const skip = !existsSync(lfw)
-  ? `LFW not found at ${lfw} (set PERSONA_DATASETS)`
-  : !existsSync(resolveModelPath("dlib-resnet29.onnx"))
-    ? "models not built (run make models)"
-    : undefined;
-const photo = (person: string, n: number) => join(lfw, person, `${person}_${String(n).padStart(4, "0")}.jpg`);
+const skip = lfwSkipReason(resolveModelPath("dlib-resnet29.onnx"));
+const photo = lfwPhoto;
 const log = createLogger("erasure-test", process.env.LOG_LEVEL ?? "silent");
 
 const AJ = "angelina";

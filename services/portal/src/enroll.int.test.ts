@@ -1,19 +1,14 @@
 import assert from "node:assert/strict";
-import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { readFileSync } from "node:fs";
 import { after, before, describe, test } from "node:test";
-import { createLogger, datasetsDir } from "@persona/runtime";
+import { createLogger } from "@persona/runtime";
 import { type RunningRecognizer, configSchema, startRecognizer } from "@persona/service-recognizer";
 import { decodeImage, encodeJpeg, resolveModelPath } from "@persona/vision";
 import { randomUUID } from "node:crypto";
 import { ADMIN, type Client, type Harness, call, login, startHarness, unknownData, until } from "./testSupport.ts";
+import { lfwSkipReason, lfwPhoto } from "@persona/testing";
 
-const lfw = join(datasetsDir(), "lfw");
-const skip = !existsSync(lfw)
-  ? `LFW not found at ${lfw} (set PERSONA_DATASETS)`
-  : !existsSync(resolveModelPath("dlib-resnet29.onnx"))
-    ? "models not built (run make models)"
-    : undefined;
+const skip = lfwSkipReason(resolveModelPath("dlib-resnet29.onnx"));
 
 interface Enrolled {
   personId: string;
@@ -25,7 +20,7 @@ describe("enroll by upload with the real recognizer (LFW photos)", { skip }, () 
   let h: Harness;
   let recognizer: RunningRecognizer;
   let admin: Client;
-  const photo = (person: string, n: number) => readFileSync(join(lfw, person, `${person}_${String(n).padStart(4, "0")}.jpg`));
+  const photo = (person: string, n: number) => readFileSync(lfwPhoto(person, n));
   let noFace: Buffer;
 
   before(async () => {

@@ -1,10 +1,9 @@
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
-import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { encodeEmbedding } from "@persona/library";
-import { createLogger, datasetsDir } from "@persona/runtime";
+import { createLogger } from "@persona/runtime";
 import {
   Embedder,
   FaceDetector,
@@ -21,19 +20,15 @@ import { startPortal } from "./app.ts";
 import { rebuildProjections } from "./projections/rebuild.ts";
 import { decisionId } from "./routes/visitors.ts";
 import { ADMIN, type Client, type Harness, QUALITY, call, login, startHarness, until } from "./testSupport.ts";
+import { lfwSkipReason, lfwPhoto } from "@persona/testing";
 
 // Visitors in the portal against a real nats-server, a real SQLite store and real faces: LFW photos detected,
 // aligned and embedded with dlib-resnet29 as the recognizer does. The trainer's events (VisitorClustered/Updated)
 // are published as the trainer publishes them; the portal's own answers (VisitorNamed/Ignored) go through its API.
 
-const lfw = join(datasetsDir(), "lfw");
-const skip = !existsSync(lfw)
-  ? `LFW not found at ${lfw} (set PERSONA_DATASETS)`
-  : !existsSync(resolveModelPath("dlib-resnet29.onnx"))
-    ? "models not built (run make models)"
-    : undefined;
+const skip = lfwSkipReason(resolveModelPath("dlib-resnet29.onnx"));
 const MODEL = "dlib-resnet29";
-const photo = (person: string, n: number) => join(lfw, person, `${person}_${String(n).padStart(4, "0")}.jpg`);
+const photo = lfwPhoto;
 
 interface Face {
   person: string;

@@ -1,14 +1,13 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { readFileSync } from "node:fs";
 import { after, before, describe, test } from "node:test";
 import type { Bus } from "@persona/bus";
 import { testBus } from "@persona/bus/testing";
 import { type AnyEnvelope, AnyEnvelopeSchema, type BlobRef, type EnvelopeOf } from "@persona/contracts";
-import { createLogger, datasetsDir } from "@persona/runtime";
+import { createLogger } from "@persona/runtime";
 import { chipToSample, splitRun, trainAndExport } from "@persona/service-trainer/classifier";
-import { type NatsServerHandle, startNatsServer, waitFor } from "@persona/testing";
+import { type NatsServerHandle, startNatsServer, waitFor, lfwSkipReason, lfwPhoto } from "@persona/testing";
 import {
   FaceDetector,
   type RgbImage,
@@ -21,13 +20,8 @@ import {
 import { configSchema } from "./config.ts";
 import { type RunningRecognizer, startRecognizer } from "./recognizer.ts";
 
-const lfw = join(datasetsDir(), "lfw");
-const missing = !existsSync(lfw)
-  ? `LFW not found at ${lfw} (set PERSONA_DATASETS)`
-  : !existsSync(resolveModelPath("dlib-resnet29.onnx"))
-    ? "models not built (run make models)"
-    : undefined;
-const photo = (person: string, n: number) => join(lfw, person, `${person}_${String(n).padStart(4, "0")}.jpg`);
+const missing = lfwSkipReason(resolveModelPath("dlib-resnet29.onnx"));
+const photo = lfwPhoto;
 
 async function collect(bus: Bus, stream: string): Promise<AnyEnvelope[]> {
   const info = await bus.jsm.streams.info(stream);

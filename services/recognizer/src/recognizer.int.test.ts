@@ -1,25 +1,20 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import type { Bus } from "@persona/bus";
 import { testBus } from "@persona/bus/testing";
 import { type AnyEnvelope, AnyEnvelopeSchema, type BlobRef, type EnvelopeOf } from "@persona/contracts";
 import { createLogger, datasetsDir } from "@persona/runtime";
-import { type NatsServerHandle, startNatsServer, waitFor } from "@persona/testing";
+import { type NatsServerHandle, startNatsServer, waitFor, lfwSkipReason, lfwPhoto } from "@persona/testing";
 import { FaceDetector, decodeImage, detectAndAlign, embedderSpec, encodeJpeg, resolveModelPath } from "@persona/vision";
 import { configSchema } from "./config.ts";
 import type { LibraryGallery } from "./libraryGallery.ts";
 import { type RunningRecognizer, startRecognizer } from "./recognizer.ts";
 
-const lfw = join(datasetsDir(), "lfw");
-const missing = !existsSync(lfw)
-  ? `LFW not found at ${lfw} (set PERSONA_DATASETS)`
-  : !existsSync(resolveModelPath("dlib-resnet29.onnx"))
-    ? "models not built (run make models)"
-    : undefined;
-const photo = (person: string, n: number) => join(lfw, person, `${person}_${String(n).padStart(4, "0")}.jpg`);
+const missing = lfwSkipReason(resolveModelPath("dlib-resnet29.onnx"));
+const photo = lfwPhoto;
 
 /** Everything published on a stream since the test began, parsed. */
 async function collect(bus: Bus, stream: string): Promise<AnyEnvelope[]> {

@@ -1,9 +1,9 @@
 /** The review queue of unknown faces: enroll as a new person, or say who it is (adds the crop as a template). */
 import { type FormEvent, useEffect, useState } from "react";
-import { type EnrollResult, type Person, type Sighting, cropUrl, errorText, get, post, qs } from "../api.ts";
+import { type EnrollResult, type Sighting, cropUrl, errorText, get, post } from "../api.ts";
 import { type Envelope, type ImageRef, imageSrc, useLiveEvent } from "../live.tsx";
 import { useCan } from "../session.tsx";
-import { Empty, ErrorBox, Loading, formatDateTime, useLoad } from "../ui.tsx";
+import { Empty, ErrorBox, Loading, formatDateTime, useLoad, usePersonSearch } from "../ui.tsx";
 
 interface Item extends Sighting {
   src: string | null;
@@ -24,25 +24,11 @@ function Review({ item, onResolved }: { item: Item; onResolved: (id: string) => 
   const [name, setName] = useState("");
   const [description, setDescription] = useState("");
   const [query, setQuery] = useState("");
-  const [matches, setMatches] = useState<Person[]>([]);
   const [personId, setPersonId] = useState("");
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
 
-  useEffect(() => {
-    if (mode !== "assign") return;
-    let live = true;
-    const t = setTimeout(() => {
-      get<{ items: Person[] }>(`/api/v1/people${qs({ q: query.trim(), limit: 20 })}`).then(
-        (r) => live && setMatches(r.items),
-        () => undefined,
-      );
-    }, 200);
-    return () => {
-      live = false;
-      clearTimeout(t);
-    };
-  }, [mode, query]);
+  const matches = usePersonSearch(mode === "assign", query);
 
   const run = async (f: () => Promise<unknown>) => {
     setBusy(true);

@@ -3,12 +3,12 @@
  * person, or an existing one: its faces become their templates) or ignore it (no more unknown-face alerts for it).
  */
 import { type FormEvent, useEffect, useState } from "react";
-import { type Person, type Visitor, type VisitorStatus, cropUrl, errorText, get, post, qs } from "../api.ts";
+import { type Visitor, type VisitorStatus, cropUrl, errorText, get, post, qs } from "../api.ts";
 import { useLiveEvent } from "../live.tsx";
 import { Link } from "../router.tsx";
 import { useCan } from "../session.tsx";
 import { type VisitorPush, applyVisitorPush } from "../visitors.ts";
-import { Empty, ErrorBox, Loading, formatDateTime, useLoad } from "../ui.tsx";
+import { Empty, ErrorBox, Loading, formatDateTime, useLoad, usePersonSearch } from "../ui.tsx";
 
 const PAGE = 24;
 const TABS: { status: VisitorStatus; label: string }[] = [
@@ -26,25 +26,11 @@ function NameForm({ visitor, onDone }: { visitor: Visitor; onDone: (v: Visitor |
   const [name, setName] = useState("");
   const [description, setDescription] = useState("");
   const [query, setQuery] = useState("");
-  const [matches, setMatches] = useState<Person[]>([]);
   const [personId, setPersonId] = useState("");
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
 
-  useEffect(() => {
-    if (mode !== "existing") return;
-    let live = true;
-    const t = setTimeout(() => {
-      get<{ items: Person[] }>(`/api/v1/people${qs({ q: query.trim(), limit: 20 })}`).then(
-        (r) => live && setMatches(r.items),
-        () => undefined,
-      );
-    }, 200);
-    return () => {
-      live = false;
-      clearTimeout(t);
-    };
-  }, [mode, query]);
+  const matches = usePersonSearch(mode === "existing", query);
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();

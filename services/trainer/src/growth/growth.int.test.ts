@@ -1,13 +1,11 @@
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
-import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import type { Bus } from "@persona/bus";
 import { testBus } from "@persona/bus/testing";
 import { AnyEnvelopeSchema, type EnvelopeOf } from "@persona/contracts";
 import { encodeEmbedding } from "@persona/library";
-import { createLogger, datasetsDir } from "@persona/runtime";
-import { type NatsServerHandle, startNatsServer, waitFor } from "@persona/testing";
+import { createLogger } from "@persona/runtime";
+import { type NatsServerHandle, startNatsServer, waitFor, lfwSkipReason, lfwPhoto } from "@persona/testing";
 import {
   Embedder,
   FaceDetector,
@@ -21,13 +19,8 @@ import {
 import { GROWTH_DEFAULTS } from "./policy.ts";
 import { GalleryGrowth, templateIdOf } from "./service.ts";
 
-const lfw = join(datasetsDir(), "lfw");
-const missing = !existsSync(lfw)
-  ? `LFW not found at ${lfw} (set PERSONA_DATASETS)`
-  : !existsSync(resolveModelPath("dlib-resnet29.onnx"))
-    ? "models not built (run make models)"
-    : undefined;
-const photo = (person: string, n: number) => join(lfw, person, `${person}_${String(n).padStart(4, "0")}.jpg`);
+const missing = lfwSkipReason(resolveModelPath("dlib-resnet29.onnx"));
+const photo = lfwPhoto;
 const quality = { score: 0.8, faceSize: 110, eyeDistance: 42, sharpness: 120, yaw: 0, pitch: 0, roll: 0 };
 
 interface Shot {
