@@ -6,6 +6,7 @@
  * 2. Extracts the needed files with `tar` and writes ONNX models into models/dist:
  *    blazeface-back-256.onnx (copied), blazeface-back-dyn.onnx (the same graph made size-agnostic),
  *    dlib-resnet29.onnx (graph written from face-api's weight manifest),
+ *    face-landmark68.onnx (face-api's 68-point landmark net, likewise),
  *    faceres.onnx, faceres-deep.onnx, mobileface.onnx (converted from TensorFlow.js graph models).
  * 3. Checks each file's sha256 against models/manifest.json (`--update-manifest` records the new ones instead),
  *    and writes models/dist/NOTICE.md, models/dist/licenses/ and a copy of the manifest.
@@ -17,6 +18,7 @@ import { copyFile, mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { buildDlibResnet } from "./src/dlib-resnet.ts";
+import { buildLandmark68 } from "./src/landmark68.ts";
 import { ModelBuildError } from "./src/errors.ts";
 import { type Manifest, readManifest, writeManifest } from "./src/manifest.ts";
 import { makeDynamicInput } from "./src/onnx-patch.ts";
@@ -164,6 +166,29 @@ export const RECIPES: readonly ModelRecipe[] = [
       const weights = await loadWeights(dir, groups);
       return buildDlibResnet(weights, {
         docString: `dlib ResNet-29 face descriptor from ${p.source.name}@${p.source.version} (package/model/${manifestFile}), written as ONNX by persona-id models/build.ts`,
+        metadata: docMetadata(p, [
+          `package/model/${manifestFile}`,
+          ...groups.flatMap((g) => g.paths.map((x) => `package/model/${x}`)),
+        ]),
+      });
+    },
+  },
+  {
+    id: "face-landmark68",
+    from: "face-api",
+    treatment:
+      "The 8-bit quantized weights of package/model/face_landmark_68_model-weights_manifest.json (+ .bin) were dequantized " +
+      "(q * scale + min, as TensorFlow.js does) and the network of face-api's src/faceLandmarkNet (FaceLandmark68Net: four " +
+      "dense blocks of separable convolutions, average pool, fully connected) was written out as an ONNX graph (opset 13), " +
+      "input mean subtraction and scaling included. Checked against face-api's own output.",
+    async make(pkgs) {
+      const p = pkg(pkgs, "face-api");
+      const dir = join(p.dir, "package/model");
+      const manifestFile = "face_landmark_68_model-weights_manifest.json";
+      const groups = await readJson<WeightGroup[]>(join(dir, manifestFile));
+      const weights = await loadWeights(dir, groups);
+      return buildLandmark68(weights, {
+        docString: `face-api FaceLandmark68Net from ${p.source.name}@${p.source.version} (package/model/${manifestFile}), written as ONNX by persona-id models/build.ts`,
         metadata: docMetadata(p, [
           `package/model/${manifestFile}`,
           ...groups.flatMap((g) => g.paths.map((x) => `package/model/${x}`)),

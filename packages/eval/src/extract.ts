@@ -19,6 +19,7 @@ import {
   embedderSpec,
   fuseEmbeddings,
   KEYPOINT_NAMES,
+  LANDMARK68_CROP_SCALE,
   MODEL_FILES,
   resolveModelPath,
 } from "@persona/vision";
@@ -62,6 +63,11 @@ export interface ExtractOptions {
   pick?: FacePick;
   /** What to do when no face is found. Default "centre" (LFW canonical position). */
   noFace?: NoFacePolicy;
+  /**
+   * Align from the 68-point landmark net (dlib's 51-point fit onto its mean face) instead of BlazeFace's four
+   * keypoints: `true`, or the landmark crop's scale. Only dlib templates have the 68-point targets. Default off.
+   */
+  landmarks?: boolean | { cropScale: number };
   modelsDir?: string;
   /** Worker threads (each: 1 onnxruntime thread). Default min(2, cores); 0 runs in this thread. */
   workers?: number;
@@ -140,6 +146,9 @@ export function resolveSettings(opts: ExtractOptions): ExtractSettings {
     detect: { ...DETECT_DEFAULTS, ...opts.detect },
     pick: opts.pick ?? "centre",
     noFace: opts.noFace ?? "centre",
+    landmarks: opts.landmarks
+      ? { cropScale: typeof opts.landmarks === "object" ? opts.landmarks.cropScale : LANDMARK68_CROP_SCALE }
+      : null,
     modelsDir: opts.modelsDir,
     // each image gives (1 + extra templates) chips, twice with flip
     maxBatch: (opts.flip ? 2 : 1) * (1 + rest.length) * batch,
@@ -252,7 +261,10 @@ async function openCaches(dir: string, s: ExtractSettings): Promise<Caches> {
   } catch (cause) {
     throw new EvaluationError("cache", `cannot hash model files for the cache key: ${errorMessage(cause)}`, { cause });
   }
+  const landmarkSha = s.landmarks ? await sha256File(resolveModelPath(MODEL_FILES.landmark68, s.modelsDir)) : undefined;
   const detKey = { kind: "detection", detectorSha, detect: s.detect, pick: s.pick };
+  // the 68-point targets only matter (and only enter the key) when aligning from landmarks
+  const keyTemplate = (t: AlignmentTemplate) => (s.landmarks ? t : { ...t, landmarks68: undefined });
   const embKey = {
     kind: "embedding",
     version: 1,
@@ -261,16 +273,20 @@ async function openCaches(dir: string, s: ExtractSettings): Promise<Caches> {
     inputName: s.model.inputName,
     outputName: s.model.outputName,
     dims: s.model.dims,
-    template: s.template,
-    extraTemplates: s.extraTemplates.length ? s.extraTemplates : undefined,
+    template: keyTemplate(s.template),
+    extraTemplates: s.extraTemplates.length ? s.extraTemplates.map(keyTemplate) : undefined,
     noFace: s.noFace,
+    landmarks: s.landmarks ? { ...s.landmarks, landmarkSha } : undefined,
     detection: detKey,
   };
   return {
     detections: RecordCache.open(`${dir}/detections`, "blazeface", detKey, DET_RECORD),
     embeddings: RecordCache.open(
       `${dir}/embeddings`,
-      `${s.model.name}-${[s.template, ...s.extraTemplates].map((t) => t.name).join("+")}`.replace(/[^\w.@+-]/g, "_"),
+      `${s.model.name}-${[s.template, ...s.extraTemplates].map((t) => t.name).join("+")}${s.landmarks ? "+lm68" : ""}`.replace(
+        /[^\w.@+-]/g,
+        "_",
+      ),
       embKey,
       recordSize(s.model.dims),
     ),

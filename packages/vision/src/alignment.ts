@@ -60,13 +60,18 @@ export function alignFace(
 ): AlignedFace {
   const { transform, residual } = alignmentTransform(keypoints, template);
   const s = affineScale(transform);
-  let chip: RgbImage;
-  if ((opts.antialias ?? true) && s < 0.5) {
-    chip = warpWithPrefilter(image, transform, template.width, template.height, s, opts);
-  } else {
-    chip = warpAffine(image, transform, template.width, template.height, opts);
-  }
+  const chip = warpToChip(image, transform, template.width, template.height, opts);
   return { chip, transform, sourcePixelsPerChipPixel: 1 / s, residual, template: template.name };
+}
+
+/**
+ * Warps `image` by the image -> chip similarity `transform` into a `width` x `height` chip, area-averaging first
+ * when the chip is more than 2x smaller than its footprint (unless `antialias` is false).
+ */
+export function warpToChip(image: RgbImage, transform: Affine, width: number, height: number, opts: AlignOptions = {}): RgbImage {
+  const s = affineScale(transform);
+  if ((opts.antialias ?? true) && s < 0.5) return warpWithPrefilter(image, transform, width, height, s, opts);
+  return warpAffine(image, transform, width, height, opts);
 }
 
 /** Crop the chip's footprint (with a 2 px guard), area-shrink it so the remaining warp scale is ~1, then warp. */

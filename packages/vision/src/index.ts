@@ -44,7 +44,15 @@ export { resizeArea } from "./resample.ts";
 export { type Affine, applyAffine, estimateSimilarity, invertAffine } from "./similarity.ts";
 export { warpAffine, type WarpOptions } from "./warp.ts";
 export { ARCFACE_112, type AlignmentTemplate, DLIB_150, dlibTemplate, resizeTemplate, withMargin } from "./templates.ts";
-export { type AlignedFace, type AlignOptions, alignFace, alignmentTransform } from "./alignment.ts";
+export { type AlignedFace, type AlignOptions, alignFace, alignmentTransform, warpToChip } from "./alignment.ts";
+export {
+  alignFace68,
+  alignmentTransform68,
+  LANDMARK68_CROP_SCALE,
+  LandmarkDetector,
+  type LandmarkOptions,
+  landmarkCropTransform,
+} from "./landmarks.ts";
 export { laplacianVariance, toGray } from "./sharpness.ts";
 export { estimatePose, type HeadPose } from "./pose.ts";
 export {

@@ -14,6 +14,8 @@ export const MODEL_FILES = {
   faceres: "faceres.onnx",
   faceresDeep: "faceres-deep.onnx",
   mobileface: "mobileface.onnx",
+  /** face-api's FaceLandmark68Net (68 iBUG landmarks), see models/README.md. */
+  landmark68: "face-landmark68.onnx",
 } as const;
 
 /** `<repo>/models/dist`, found relative to this source file (packages/vision/src). */

@@ -38,3 +38,23 @@ test("resizeTemplate scales with the chip; withMargin shrinks about the centre",
   assert.ok(Math.abs(d1 - d0 / 1.5) < 1e-9);
   assert.throws(() => withMargin(ARCFACE_112, -0.6), RangeError);
 });
+
+test("dlib templates carry dlib's 51 mean-face targets (iBUG 17..67), consistent with their 4 keypoints", () => {
+  const t = dlibTemplate(150, 0.25);
+  const lm = t.landmarks68;
+  assert.ok(lm);
+  assert.equal(lm.length, 51);
+  const mean = (from: number, to: number) => {
+    const s = lm.slice(from - 17, to - 17 + 1);
+    return { x: s.reduce((a, p) => a + p.x, 0) / s.length, y: s.reduce((a, p) => a + p.y, 0) / s.length };
+  };
+  const r = mean(36, 41);
+  assert.ok(Math.abs(r.x - pt(t.points.rightEye).x) < 1e-9 && Math.abs(r.y - pt(t.points.rightEye).y) < 1e-9);
+  const nose = lm[30 - 17] as Point;
+  assert.deepEqual(nose, t.points.noseTip);
+  // resizing and margins move the 51 targets with the 4 keypoints; templates of other models have none
+  const big = resizeTemplate(withMargin(t, 0.1), 300, 300);
+  const k = big.landmarks68?.[30 - 17];
+  assert.ok(k && Math.abs(k.x - pt(big.points.noseTip).x) < 1e-9 && Math.abs(k.y - pt(big.points.noseTip).y) < 1e-9);
+  assert.equal(ARCFACE_112.landmarks68, undefined);
+});

@@ -16,6 +16,11 @@ export interface AlignmentTemplate {
   readonly points: Readonly<Partial<Record<KeypointName, Point>>>;
   /** Optional per-keypoint least-squares weights (default 1). */
   readonly weights?: Readonly<Partial<Record<KeypointName, number>>>;
+  /**
+   * Targets of the iBUG 68-point landmarks 17..67 (brows, nose, eyes, mouth: 51 points, jaw left out as dlib does),
+   * for alignment from a landmark model (`alignFace68`). dlib templates have them; others cannot use landmarks.
+   */
+  readonly landmarks68?: readonly Point[];
 }
 
 /**
@@ -87,8 +92,12 @@ export function dlibTemplate(size = 150, padding = 0.25): AlignmentTemplate {
       noseTip: map(dlibMean([30])),
       mouth: map(dlibMean([48, 54])),
     },
+    landmarks68: DLIB_MEAN_X.map((x, i) => map({ x, y: DLIB_MEAN_Y[i] as number })),
   };
 }
+
+/** First iBUG index of `AlignmentTemplate.landmarks68` (points 17..67). */
+export const LANDMARKS68_FIRST = 17;
 
 /** The chip dlib's ResNet-29 descriptor expects (150x150, padding 0.25, as face_recognition computes it). */
 export const DLIB_150: AlignmentTemplate = dlibTemplate(150, 0.25);
@@ -124,5 +133,12 @@ function mapTemplate(
 ): AlignmentTemplate {
   const points: Partial<Record<KeypointName, Point>> = {};
   for (const [k, p] of Object.entries(t.points) as [KeypointName, Point][]) points[k] = f(p);
-  return { name, width, height, points, ...(t.weights ? { weights: t.weights } : {}) };
+  return {
+    name,
+    width,
+    height,
+    points,
+    ...(t.weights ? { weights: t.weights } : {}),
+    ...(t.landmarks68 ? { landmarks68: t.landmarks68.map(f) } : {}),
+  };
 }
