@@ -50,7 +50,7 @@ COPY packages/library ./packages/library
 COPY packages/vision ./packages/vision
 COPY services/recognizer ./services/recognizer
 # the models, baked in (a few tens of MB); mount others at PERSONA_MODELS_DIR to swap them
-COPY models/dist/blazeface-back-256.onnx models/dist/blazeface-back-dyn.onnx models/dist/dlib-resnet29.onnx ./models/dist/
+COPY models/dist/blazeface-back-256.onnx models/dist/blazeface-back-dyn.onnx models/dist/face-landmark68.onnx models/dist/dlib-resnet29.onnx ./models/dist/
 USER 10001:10001
 EXPOSE 9102
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \

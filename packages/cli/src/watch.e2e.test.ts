@@ -56,7 +56,11 @@ describe("persona watch on real clips against a running system: the right names,
   before(async () => {
     server = await startNatsServer();
     bus = await testBus(server.url, "recognizer");
-    recognizer = await startRecognizer(bus, configSchema.parse({}), createLogger("test", "silent"));
+    recognizer = await startRecognizer(
+      bus,
+      configSchema.parse({ ALIGN_LANDMARKS: process.env.ALIGN_LANDMARKS }),
+      createLogger("test", "silent"),
+    );
     env = { ...process.env, NATS_URL: server.url };
     dir = mkdtempSync(join(tmpdir(), "persona-watch-"));
     // a few LFW photos of each (the photos are not from the clips)

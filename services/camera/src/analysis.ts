@@ -15,7 +15,9 @@ import {
   type GateResult,
   type RgbImage,
   FaceDetector as Detector,
+  LandmarkDetector,
   alignDetections,
+  alignFace68,
 } from "@persona/vision";
 
 export interface AnalysisOptions {
@@ -25,6 +27,17 @@ export interface AnalysisOptions {
   template: AlignmentTemplate;
   /** Quality gate; a face that fails it is tracked but never published. */
   gate?: GateOptions;
+  /**
+   * Align the chips of faces that pass the gate from the 68-point landmark net (dlib's own 51-point fit; ~1.4 ms per
+   * face) instead of the detector's 4 keypoints. Only templates with 68-point targets (dlib) use it. Default false.
+   */
+  landmarks?: boolean;
+}
+
+/** The landmark net an analyzer needs for `o` (null when it aligns from keypoints). */
+export async function landmarksFor(o: AnalysisOptions, modelsDir?: string): Promise<LandmarkDetector | null> {
+  if (!o.landmarks || !o.template.landmarks68) return null;
+  return LandmarkDetector.create(modelsDir !== undefined ? { modelsDir } : {});
 }
 
 export interface FaceObservation {
@@ -47,19 +60,37 @@ export interface FrameAnalysis {
   readonly runs: number;
 }
 
-/** Detect, align, assess one frame. */
-export async function analyzeFrame(detector: FaceDetector, frame: RgbImage, o: AnalysisOptions): Promise<FrameAnalysis> {
+/** Detect, align, assess one frame; with `landmarks`, chips of faces that pass the gate are aligned from them. */
+export async function analyzeFrame(
+  detector: FaceDetector,
+  frame: RgbImage,
+  o: AnalysisOptions,
+  landmarks: LandmarkDetector | null = null,
+): Promise<FrameAnalysis> {
   const t0 = performance.now();
   const report = await detector.detectDetailed(frame, o.detect);
   const t1 = performance.now();
   const aligned = alignDetections(frame, report.detections, { template: o.template, ...(o.gate ? { gate: o.gate } : {}) });
-  const faces = aligned.map((a) => ({
+  const chips = aligned.map((a) => (a.gate.pass ? a.chip : null));
+  if (landmarks && o.template.landmarks68) {
+    const passing = aligned.flatMap((a, i) => (a.gate.pass ? [i] : []));
+    if (passing.length > 0) {
+      const points = await landmarks.detect(
+        frame,
+        passing.map((i) => (aligned[i] as (typeof aligned)[number]).keypoints),
+      );
+      passing.forEach((i, k) => {
+        chips[i] = alignFace68(frame, points[k] as { x: number; y: number }[], o.template).chip;
+      });
+    }
+  }
+  const faces = aligned.map((a, i) => ({
     box: a.box,
     keypoints: a.keypoints,
     score: a.score,
     quality: a.quality,
     gate: a.gate,
-    chip: a.gate.pass ? a.chip : null,
+    chip: chips[i] ?? null,
   }));
   return { faces, detectMs: t1 - t0, alignMs: performance.now() - t1, runs: report.runs };
 }
@@ -82,17 +113,25 @@ export class InlineAnalyzer implements FaceAnalyzer {
   private constructor(
     private readonly detector: FaceDetector,
     private readonly options: AnalysisOptions,
+    private readonly landmarks: LandmarkDetector | null,
   ) {}
 
   static async create(detector: FaceDetectorOptions, options: AnalysisOptions): Promise<InlineAnalyzer> {
-    return new InlineAnalyzer(await Detector.create(detector), options);
+    const d = await Detector.create(detector);
+    try {
+      return new InlineAnalyzer(d, options, await landmarksFor(options, detector.modelsDir));
+    } catch (err) {
+      await d.dispose();
+      throw err;
+    }
   }
 
   analyze(frame: RgbImage): Promise<FrameAnalysis> {
-    return analyzeFrame(this.detector, frame, this.options);
+    return analyzeFrame(this.detector, frame, this.options, this.landmarks);
   }
 
   async close(): Promise<void> {
     await this.detector.dispose();
+    await this.landmarks?.dispose();
   }
 }

@@ -74,11 +74,17 @@ export async function startCameraService(o: CameraServiceOptions): Promise<Camer
           tiling: config.DETECT_TILING,
         },
         template: pipelineSettings(config, cameras[0] as (typeof cameras)[number]).template,
+        landmarks: config.ALIGN_LANDMARKS === "auto",
       };
       const threads = detectorThreads(config.DETECTOR_THREADS, cameras.length, o.cores ?? availableParallelism());
       analyzer = threads === 0 ? await InlineAnalyzer.create({}, analysis) : await DetectorPool.create(threads, {}, analysis);
       log.info(
-        { threads, template: analysis.template.name, chip: `${analysis.template.width}x${analysis.template.height}` },
+        {
+          threads,
+          template: analysis.template.name,
+          chip: `${analysis.template.width}x${analysis.template.height}`,
+          alignment: analysis.landmarks && analysis.template.landmarks68 ? "68 landmarks" : "4 keypoints",
+        },
         threads === 0 ? "detector on the main thread" : "detector worker threads ready",
       );
     }

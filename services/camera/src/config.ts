@@ -202,6 +202,9 @@ export const configSchema = z
     BEST_SHOT_MIN_QUALITY: env.num(0.3, 0, 1),
     BEST_SHOT_MAX_PER_TRACK: env.int(20, 1, 100_000),
     CHIP_TEMPLATE: z.enum(CHIP_TEMPLATES).default("dlib150"),
+    /** "auto": chips of dlib templates are aligned from the 68-point landmark net (as dlib aligns; ~1.4 ms per
+     * published face); "off": from the detector's 4 keypoints. Must match the recognizers' ALIGN_LANDMARKS. */
+    ALIGN_LANDMARKS: z.enum(["auto", "off"]).default("auto"),
     /** Chips are 112-224 px: at 90 a JPEG is ~5-20 KB, far below the 96 KiB inline limit. */
     CROP_JPEG_QUALITY: env.int(90, 30, 100),
 

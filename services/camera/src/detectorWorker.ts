@@ -3,8 +3,8 @@
  * as views of SharedArrayBuffers (no copy); chips go back as transferred buffers.
  */
 import { parentPort, workerData } from "node:worker_threads";
-import { FaceDetector } from "@persona/vision";
-import { analyzeFrame } from "./analysis.ts";
+import { FaceDetector, type LandmarkDetector } from "@persona/vision";
+import { analyzeFrame, landmarksFor } from "./analysis.ts";
 import type { WorkerInit, WorkerReply, WorkerRequest } from "./detectorPool.ts";
 
 const port = parentPort;
@@ -12,8 +12,10 @@ if (port === null) throw new Error("detectorWorker.ts must run in a worker threa
 
 const init = workerData as WorkerInit;
 let detector: FaceDetector;
+let landmarks: LandmarkDetector | null;
 try {
   detector = await FaceDetector.create(init.detector);
+  landmarks = await landmarksFor(init.analysis, init.detector.modelsDir);
   port.postMessage({ type: "ready" } satisfies WorkerReply);
 } catch (err) {
   port.postMessage({ type: "init-error", message: err instanceof Error ? err.message : String(err) } satisfies WorkerReply);
@@ -22,11 +24,11 @@ try {
 
 port.on("message", (msg: WorkerRequest) => {
   if (msg.type === "close") {
-    void detector.dispose().finally(() => port.close());
+    void Promise.all([detector.dispose(), landmarks?.dispose()]).finally(() => port.close());
     return;
   }
   const { id, frame } = msg;
-  analyzeFrame(detector, frame, init.analysis).then(
+  analyzeFrame(detector, frame, init.analysis, landmarks).then(
     (analysis) => {
       const transfer = analysis.faces.flatMap((f) => (f.chip ? [f.chip.data.buffer as ArrayBuffer] : []));
       port.postMessage({ type: "result", id, analysis } satisfies WorkerReply, transfer);

@@ -14,6 +14,12 @@ export const configSchema = z.strictObject({
   RECOGNIZER_FLIP: env.bool(false),
   RECOGNIZER_THREADS: env.int(1, 0, 64),
   /**
+   * "auto": enrollment photos are aligned from the 68-point landmark net when the model's template has 68-point
+   * targets (dlib), as the cameras do with the same setting; "off": from the detector's 4 keypoints. Cameras and
+   * recognizers must agree, or enrolled templates and camera chips are aligned differently.
+   */
+  ALIGN_LANDMARKS: z.enum(["auto", "off"]).default("auto"),
+  /**
    * One shot votes for a person at or above this similarity (and margin). Default: the model's open-set threshold
    * for its mode (single or flip), tuned on LFW DevTrain for 1% false positive identifications.
    */

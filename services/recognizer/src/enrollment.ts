@@ -6,6 +6,7 @@ import {
   type AlignedDetection,
   type Embedder,
   type FaceDetector,
+  type LandmarkDetector,
   ImageDecodeError,
   decodeImage,
   detectAndAlign,
@@ -20,6 +21,8 @@ export interface EnrollmentDeps {
   bus: Bus;
   embedder: Embedder;
   detector: FaceDetector;
+  /** Aligns enrollment photos from 68 landmarks (as the cameras do with ALIGN_LANDMARKS=auto); null: keypoints. */
+  landmarks?: LandmarkDetector | null;
   gallery: LibraryGallery;
   /** A second face at most this fraction of the main face's area is ignored as background. Default 0.4. */
   backgroundFaceRatio?: number;
@@ -122,7 +125,11 @@ export function enrollmentHandler(d: EnrollmentDeps): Handler<"EnrollPerson"> {
       }
       try {
         const image = await decodeImage(bytes);
-        const faces = await detectAndAlign(image, { detector: d.detector, template: d.embedder.template });
+        const faces = await detectAndAlign(image, {
+          detector: d.detector,
+          template: d.embedder.template,
+          landmarks: d.landmarks ?? null,
+        });
         const face = pickEnrollmentFace(faces, ratio);
         const [embedding] = await d.embedder.embed([face.chip]);
         if (!embedding) throw new Error("embedder returned nothing");

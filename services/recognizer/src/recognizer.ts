@@ -1,7 +1,7 @@
 import type { Bus } from "@persona/bus";
 import { CONSUMERS } from "@persona/contracts";
 import type { Logger, ReadinessCheck } from "@persona/runtime";
-import { Embedder, type EmbedderSpec, FaceDetector, embedderSpec } from "@persona/vision";
+import { Embedder, type EmbedderSpec, FaceDetector, LandmarkDetector, embedderSpec } from "@persona/vision";
 import type { Config } from "./config.ts";
 import { Cascade } from "./cascade.ts";
 import { startEnrollmentHandler } from "./enrollment.ts";
@@ -54,6 +54,10 @@ export async function startRecognizer(bus: Bus, s: RecognizerSettings, log: Logg
     intraOpNumThreads: s.RECOGNIZER_THREADS,
   });
   const detector = await FaceDetector.create({ intraOpNumThreads: s.RECOGNIZER_THREADS });
+  const landmarks =
+    s.ALIGN_LANDMARKS === "auto" && embedder.template.landmarks68
+      ? await LandmarkDetector.create({ intraOpNumThreads: s.RECOGNIZER_THREADS })
+      : null;
   const modelName = templateModelName(embedder);
   const vote = voteOptions(s, embedder.spec);
   const gallery = new LibraryGallery(modelName, embedder.dims, log.child({ part: "gallery" }));
@@ -91,12 +95,16 @@ export async function startRecognizer(bus: Bus, s: RecognizerSettings, log: Logg
       bus,
       embedder,
       detector,
+      landmarks,
       gallery,
       backgroundFaceRatio: s.ENROLL_BACKGROUND_FACE_RATIO,
       loadPhoto: (ref) => loadBlob(bus, ref),
     }),
   ];
-  log.info({ model: modelName, vote, ...gallery.stats }, "recognizer running");
+  log.info(
+    { model: modelName, alignment: landmarks ? "68 landmarks" : "4 keypoints", vote, ...gallery.stats },
+    "recognizer running",
+  );
   return {
     gallery,
     ...(cascade ? { cascade } : {}),
@@ -110,6 +118,7 @@ export async function startRecognizer(bus: Bus, s: RecognizerSettings, log: Logg
       await gallery.stop();
       await embedder.dispose();
       await detector.dispose();
+      await landmarks?.dispose();
     },
   };
 }

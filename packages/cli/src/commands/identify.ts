@@ -1,7 +1,16 @@
 import { resolve } from "node:path";
 import { decodeEmbedding } from "@persona/library";
 import { configSchema as recognizerConfig, voteOptions } from "@persona/service-recognizer";
-import { Embedder, FaceDetector, Gallery, ImageDecodeError, decodeImage, detectAndAlign, embedderSpec } from "@persona/vision";
+import {
+  Embedder,
+  FaceDetector,
+  Gallery,
+  ImageDecodeError,
+  LandmarkDetector,
+  decodeImage,
+  detectAndAlign,
+  embedderSpec,
+} from "@persona/vision";
 import { connectCli } from "../client/connect.ts";
 import { replayLibrary } from "../client/libraryReplay.ts";
 import { NatsUnavailableError, UsageError } from "../errors.ts";
@@ -44,10 +53,14 @@ export interface IdentifiedImage {
 export async function identifyCommand(args: IdentifyArgs, out: Output = stdio()): Promise<number> {
   if (args.images.length === 0) throw new UsageError("usage: persona identify IMAGE... [--json]");
   const env = args.env ?? process.env;
-  const settings = recognizerConfig.parse(Object.fromEntries(Object.entries(env).filter(([k]) => k.startsWith("RECOGNIZER_"))));
+  const settings = recognizerConfig.parse(
+    Object.fromEntries(Object.entries(env).filter(([k]) => k.startsWith("RECOGNIZER_") || k === "ALIGN_LANDMARKS")),
+  );
   const spec = embedderSpec(settings.RECOGNIZER_MODEL);
   const embedder = await Embedder.create({ model: spec, flip: settings.RECOGNIZER_FLIP });
   const detector = await FaceDetector.create();
+  // aligned as the recognizers align enrollment photos (ALIGN_LANDMARKS)
+  const landmarks = settings.ALIGN_LANDMARKS === "auto" && embedder.template.landmarks68 ? await LandmarkDetector.create() : null;
   const modelName = settings.RECOGNIZER_FLIP ? `${spec.name}+flip` : spec.name;
   const vote = voteOptions(settings, spec);
   const gallery = new Gallery({ dims: embedder.dims });
@@ -81,7 +94,7 @@ export async function identifyCommand(args: IdentifyArgs, out: Output = stdio())
         const img = await decodeImage(file);
         r.width = img.width;
         r.height = img.height;
-        const faces = await detectAndAlign(img, { detector, template: embedder.template });
+        const faces = await detectAndAlign(img, { detector, template: embedder.template, landmarks });
         const embeddings = faces.length > 0 ? await embedder.embed(faces.map((f) => f.chip)) : [];
         for (const [i, f] of faces.entries()) {
           const e = embeddings[i] as Float32Array;
@@ -132,5 +145,6 @@ export async function identifyCommand(args: IdentifyArgs, out: Output = stdio())
   } finally {
     await embedder.dispose();
     await detector.dispose();
+    await landmarks?.dispose();
   }
 }

@@ -97,7 +97,9 @@ export async function watchCommand(args: WatchArgs, out: Output = stdio()): Prom
       cleanups.push(() => bus.close());
       await bus.applyTopology();
       const recognizerSettings = recognizerConfigSchema.parse(
-        Object.fromEntries(Object.entries(env).filter(([k]) => k.startsWith("RECOGNIZER_") || k.startsWith("ENROLL_"))),
+        Object.fromEntries(
+          Object.entries(env).filter(([k]) => k.startsWith("RECOGNIZER_") || k.startsWith("ENROLL_") || k === "ALIGN_LANDMARKS"),
+        ),
       );
       const recognizer = await startRecognizer(bus, recognizerSettings, quiet);
       cleanups.push(() => recognizer.stop());
@@ -149,6 +151,7 @@ export async function watchCommand(args: WatchArgs, out: Output = stdio()): Prom
         { id: cameraId, source: args.source, role: "desk", loop: isFile && !args.once, realtime: args.realtime },
       ]),
       LIVE_PORT: "0",
+      ...(env.ALIGN_LANDMARKS ? { ALIGN_LANDMARKS: env.ALIGN_LANDMARKS } : {}),
     });
     const camera = await startCameraService({ config, bus: b, log: quiet });
     cleanups.push(() => camera.stop());
