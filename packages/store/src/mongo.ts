@@ -9,7 +9,7 @@ import {
 } from "mongodb";
 import { StoreConflictError, StoreError, StoreValidationError, messageOf } from "./errors.ts";
 import { compileMongoFilter, compileMongoIndex, compileMongoSort } from "./mongoQuery.ts";
-import { assertKey } from "./names.ts";
+import { assertKey, checkCutoff } from "./names.ts";
 import {
   type CheckedOp,
   type SerializedDoc,
@@ -135,6 +135,7 @@ class MongoDocumentStore implements DocumentStore {
       // Transactions need a replica set member or a mongos router; a standalone server has neither.
       const transactions = typeof hello.setName === "string" || hello.msg === "isdbgrid";
       await db.collection(APPLIED).createIndex({ projection: 1, eventId: 1 }, { name: APPLIED_INDEX, unique: true });
+      await db.collection(APPLIED).createIndex({ appliedAt: 1 }, { name: "applied_appliedAt" });
       await ensureCollection(db, CHECKPOINTS);
       return new MongoDocumentStore(client, db, w, transactions, options.now ?? (() => new Date()));
     } catch (err) {
@@ -307,6 +308,14 @@ class MongoDocumentStore implements DocumentStore {
     await this.call(`mongodb: resetProjection ${projection}`, undefined, async () => {
       await this.raw(CHECKPOINTS).deleteOne({ _id: projection });
       await this.#applied().deleteMany({ projection });
+    });
+  }
+
+  async pruneApplied(olderThan: Date): Promise<number> {
+    const cutoff = checkCutoff(olderThan);
+    return this.call("mongodb: pruneApplied", undefined, async () => {
+      const r = await this.#applied().deleteMany({ appliedAt: { $lt: cutoff } });
+      return r.deletedCount;
     });
   }
 

@@ -36,3 +36,11 @@ export function assertKey(what: string, value: unknown, maxLength = 512): assert
     );
   }
 }
+
+/** A valid Date as the ISO string the applied-at records are compared with. */
+export function checkCutoff(olderThan: unknown): string {
+  if (!(olderThan instanceof Date) || Number.isNaN(olderThan.getTime())) {
+    throw new StoreValidationError(`invalid cut-off ${String(olderThan)}: expected a valid Date`);
+  }
+  return olderThan.toISOString();
+}

@@ -2,7 +2,7 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
 import { StoreConflictError, StoreError, StoreValidationError, messageOf } from "./errors.ts";
-import { assertKey } from "./names.ts";
+import { assertKey, checkCutoff } from "./names.ts";
 import {
   type CheckedOp,
   type Condition,
@@ -140,6 +140,7 @@ class SqliteDocumentStore implements DocumentStore {
           applied_at TEXT NOT NULL,
           PRIMARY KEY (projection, event_id)
         ) WITHOUT ROWID;
+        CREATE INDEX IF NOT EXISTS "_applied_at" ON "_applied" (applied_at);
         CREATE TABLE IF NOT EXISTS "_checkpoints" (
           projection TEXT PRIMARY KEY,
           seq INTEGER NOT NULL,
@@ -324,6 +325,13 @@ class SqliteDocumentStore implements DocumentStore {
         })
         .immediate();
     });
+  }
+
+  async pruneApplied(olderThan: Date): Promise<number> {
+    const cutoff = checkCutoff(olderThan);
+    return this.call("sqlite: pruneApplied", undefined, () =>
+      Number(this.#stmt(`DELETE FROM "_applied" WHERE applied_at < ?`).run(cutoff).changes),
+    );
   }
 
   async close(): Promise<void> {

@@ -8,7 +8,7 @@ import { PeopleRepository } from "./repositories/peopleRepository.ts";
 import { PresenceRepository, presenceId } from "./repositories/presenceRepository.ts";
 import { SightingsRepository } from "./repositories/sightingsRepository.ts";
 import { UsersRepository } from "./repositories/usersRepository.ts";
-import type { Collection, Doc, DocumentStore, Filter, FindOptions } from "./types.ts";
+import type { Collection, Doc, DocumentStore, Filter, FindOptions, WriteOp } from "./types.ts";
 
 /**
  * The behaviour every DocumentStore adapter must share. `open` must return a fresh, empty store each call; every test
@@ -532,6 +532,28 @@ export function runStoreContract(name: string, open: () => Promise<DocumentStore
             await assert.rejects(store.applyOnce("proj", { eventId: "e", seq }, [ok]), StoreValidationError, `seq ${seq}`);
           assert.equal(await items.count(), 0);
           assert.equal(await store.applyOnce("proj", { eventId: "e" }, [ok]), "applied", "the refused attempts left no record");
+        }));
+
+      test("pruneApplied drops old applied-event records but keeps checkpoints", () =>
+        withStore(async (store) => {
+          const items = await store.collection<Item>({ name: "items" });
+          const put = (id: string): WriteOp[] => [{ op: "put", collection: "items", doc: doc({ id }) }];
+          assert.equal(await store.applyOnce("proj", { eventId: "e1", seq: 1 }, put("a")), "applied");
+          assert.equal(await store.applyOnce("proj", { eventId: "e2" }, put("b")), "applied");
+          assert.equal(await store.applyOnce("other", { eventId: "e1", seq: 5 }, put("c")), "applied");
+          // nothing is older than an hour ago
+          assert.equal(await store.pruneApplied(new Date(Date.now() - 3_600_000)), 0);
+          assert.equal(await store.applyOnce("proj", { eventId: "e2" }, put("x")), "skipped");
+          // everything is older than a minute from now: all three records go, the checkpoints stay
+          assert.equal(await store.pruneApplied(new Date(Date.now() + 60_000)), 3);
+          assert.equal(await store.checkpoint("proj"), 1);
+          assert.equal(await store.checkpoint("other"), 5);
+          assert.equal(await store.applyOnce("proj", { eventId: "e1", seq: 1 }, put("y")), "skipped", "at the checkpoint");
+          assert.equal(await store.applyOnce("other", { eventId: "e9", seq: 4 }, put("z")), "skipped", "below the checkpoint");
+          // a pruned event id without a seq is no longer recognised
+          assert.equal(await store.applyOnce("proj", { eventId: "e2" }, put("b2")), "applied");
+          assert.deepEqual(sortedIds(await items.find({})), ["a", "b", "b2", "c"]);
+          await assert.rejects(store.pruneApplied(new Date("nope")), StoreValidationError);
         }));
 
       test("resetProjection forgets the checkpoint and applied events of one projection only", () =>

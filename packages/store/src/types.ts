@@ -95,5 +95,12 @@ export interface DocumentStore {
   checkpoint(projection: string): Promise<number>;
   /** Forget a projection's checkpoint and applied-event records (before a rebuild by replay). */
   resetProjection(projection: string): Promise<void>;
+  /**
+   * Delete the applied-event records (of every projection) applied before `olderThan`; returns how many went.
+   * Checkpoints stay, so events at or below them are still skipped; only a duplicate of a pruned event id arriving
+   * with a newer seq (or without one) would apply again. The cleaner prunes records older than
+   * RETENTION_APPLIED_DAYS, far beyond any redelivery or the streams' duplicate window.
+   */
+  pruneApplied(olderThan: Date): Promise<number>;
   close(): Promise<void>;
 }
