@@ -29,6 +29,8 @@ export interface CleanerCollections {
   attendance: Collection<Doc>;
   attendanceSpans: Collection<Doc>;
   alerts: Collection<Doc & { cropKey?: string | null }>;
+  /** The store itself, for its projection bookkeeping (pruning applied-event records). */
+  store: DocumentStore;
 }
 
 export async function openCollections(store: DocumentStore): Promise<CleanerCollections> {
@@ -41,6 +43,7 @@ export async function openCollections(store: DocumentStore): Promise<CleanerColl
     attendance: await store.collection(ATTENDANCE_COLLECTION),
     attendanceSpans: await store.collection(ATTENDANCE_SPANS),
     alerts: await store.collection(ALERTS_COLLECTION),
+    store,
   };
 }
 

@@ -16,6 +16,11 @@ export const configSchema = z.strictObject({
   RETENTION_ATTENDANCE_DAYS: env.int(0, 0, 36500),
   /** A presence record (someone "in view") whose track was not seen for this long is dropped. 0 = keep. */
   RETENTION_PRESENCE_HOURS: env.int(24, 0, 24 * 3650),
+  /**
+   * The read models' applied-event records (one per event and projection, used to skip redelivered events) older
+   * than this are pruned; checkpoints stay. 0 = keep. Far longer than any redelivery or duplicate window.
+   */
+  RETENTION_APPLIED_DAYS: env.int(7, 0, 3650),
   /** Photos and sounds of nobody in the library are removed once older than this (an enrollment in flight has none yet). */
   CLEANER_ORPHAN_GRACE_HOURS: env.int(24, 1, 24 * 3650),
   /** How often consumers and dead letters are checked. */

@@ -98,7 +98,8 @@ test("retention with an injected clock removes exactly what expired from the rea
   );
 
   const collections = await openCollections(store);
-  const policy = policyFromConfig(configSchema.parse({}));
+  // applied-event records are checked on their own at the end (kept here so the counts below stay exact)
+  const policy = policyFromConfig(configSchema.parse({ RETENTION_APPLIED_DAYS: "0" }));
   const run = (nowMs: number) => runRetention({ bus, collections, policy, now: () => nowMs, log });
   const crops = await bus.objectStore("crops");
   const photos = await bus.objectStore("photos");
@@ -168,11 +169,20 @@ test("retention with an injected clock removes exactly what expired from the rea
   assert.equal((await attendance.listByPerson("ann")).length, 1);
 
   // --- attendance with a retention: days before the cutoff go (and their spans)
-  const short = policyFromConfig(configSchema.parse({ RETENTION_ATTENDANCE_DAYS: "1" }));
+  const short = policyFromConfig(configSchema.parse({ RETENTION_ATTENDANCE_DAYS: "1", RETENTION_APPLIED_DAYS: "0" }));
   const r4 = await runRetention({ bus, collections, policy: short, now: () => T + 3 * DAY, log });
   assert.equal(r4.removed.attendance, 1);
   assert.equal(r4.removed.attendanceSpans, 1);
   assert.equal((await attendance.listByPerson("ann")).length, 0);
+
+  // --- the projections' applied-event records: pruned once older than RETENTION_APPLIED_DAYS (default 7)
+  const applied = policyFromConfig(configSchema.parse({}));
+  const r5 = await runRetention({ bus, collections, policy: applied, now: () => Date.now() + 6 * DAY, log });
+  assert.equal(r5.removed.appliedRecords, undefined, "nothing is 7 days old yet");
+  const r6 = await runRetention({ bus, collections, policy: applied, now: () => Date.now() + 8 * DAY, log });
+  assert.ok((r6.removed.appliedRecords ?? 0) >= 6, `applied records pruned: ${JSON.stringify(r6.removed)}`);
+  const r7 = await runRetention({ bus, collections, policy: applied, now: () => Date.now() + 8 * DAY, log });
+  assert.equal(r7.removed.appliedRecords, undefined, "pruned once");
 
   // --- persona retention run: the same run from the command line, with the settings of the environment
   const cliEnv = { ...process.env, NATS_URL: server.url, STORE_URL: `sqlite:${join(dir, "persona.db")}` };

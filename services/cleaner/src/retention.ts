@@ -106,6 +106,9 @@ export async function runRetention(d: RetentionDeps): Promise<RetentionResult> {
     addCount(removed, "presence", await col.presence.deleteMany({ lastSeenAt: { $lt: c.presence.toISOString() } }));
   }
 
+  // the read models' applied-event records (they grow with every event; checkpoints keep redeliveries skipped)
+  if (c.applied !== null) addCount(removed, "appliedRecords", await col.store.pruneApplied(c.applied));
+
   const orphansRemoved = await removeOrphans(bus, c.orphans);
   addCount(removed, "orphans", orphansRemoved);
 

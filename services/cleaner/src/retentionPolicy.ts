@@ -10,6 +10,7 @@ export interface RetentionPolicy {
   alertsMs: number | null;
   attendanceMs: number | null;
   presenceMs: number | null;
+  appliedMs: number | null;
   orphanGraceMs: number;
 }
 
@@ -21,6 +22,7 @@ export function policyFromConfig(c: Config): RetentionPolicy {
     alertsMs: keep(c.RETENTION_ALERTS_DAYS * DAY_MS),
     attendanceMs: keep(c.RETENTION_ATTENDANCE_DAYS * DAY_MS),
     presenceMs: keep(c.RETENTION_PRESENCE_HOURS * HOUR_MS),
+    appliedMs: keep(c.RETENTION_APPLIED_DAYS * DAY_MS),
     orphanGraceMs: c.CLEANER_ORPHAN_GRACE_HOURS * HOUR_MS,
   };
 }
@@ -33,6 +35,8 @@ export interface Cutoffs {
   /** A calendar day "YYYY-MM-DD" (UTC): attendance days before it go. */
   attendanceDay: string | null;
   presence: Date | null;
+  /** Applied-event records of the read models. */
+  applied: Date | null;
   orphans: Date;
 }
 
@@ -49,6 +53,7 @@ export function cutoffs(policy: RetentionPolicy, nowMs: number): Cutoffs {
     alerts: before(policy.alertsMs),
     attendanceDay: attendance === null ? null : attendance.toISOString().slice(0, 10),
     presence: before(policy.presenceMs),
+    applied: before(policy.appliedMs),
     orphans: new Date(nowMs - policy.orphanGraceMs),
   };
 }
