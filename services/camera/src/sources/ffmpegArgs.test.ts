@@ -58,6 +58,14 @@ describe("ffmpeg source arguments", () => {
     const args = buildFfmpegArgs({ ...base, kind: "rtsp", source: "rtsp://cam/1", detectFps: 5 });
     assert.deepEqual(args.slice(-9, -5), ["-fps_mode", "vfr", "-r", "5"]);
     assert.equal(after(buildFfmpegArgs({ ...base, kind: "file", source: "/a", detectFps: 2.5 }), "-r"), "2.5");
+    // frames are dropped before the downscale (and colour conversion), not after: a select filter keeps one per
+    // 1/N s (less 1% for jitter); frames without timestamps pass
+    const scaled = buildFfmpegArgs({ ...base, kind: "file", source: "/a.mp4", detectFps: 5, maxWidth: 1280 });
+    assert.equal(
+      after(scaled, "-vf"),
+      "select='isnan(t)+isnan(prev_selected_t)+gte(t-prev_selected_t\\,0.198000)',scale=w='min(iw,1280)':h=-1:flags=area",
+    );
+    assert.match(after(args, "-vf") ?? "", /^select='.*0\.198000\)'$/);
   });
 
   test("passwords in URLs are redacted in any text", () => {
