@@ -18,6 +18,11 @@ import {
  */
 export const PERSON_TEMPLATES: CollectionDef = { name: "person_templates", indexes: [{ fields: ["personId"] }] };
 export const PRESENCE_CONCLUDED: CollectionDef = { name: "presence_concluded", indexes: [{ fields: ["endedAt"] }] };
+/** The portal's visitors read model (services/portal/src/projections/readModels.ts). */
+export const VISITORS: CollectionDef = {
+  name: "visitors",
+  indexes: [{ fields: ["status", "lastSeen"] }, { fields: ["absorbedInto"] }],
+};
 export const ATTENDANCE_SPANS: CollectionDef = { name: "attendance_spans", indexes: [{ fields: ["personId", "day"] }] };
 
 export interface CleanerCollections {
@@ -29,6 +34,7 @@ export interface CleanerCollections {
   attendance: Collection<Doc>;
   attendanceSpans: Collection<Doc>;
   alerts: Collection<Doc & { cropKey?: string | null }>;
+  visitors: Collection<Doc & { status?: string; lastSeen?: string; absorbedInto?: string | null }>;
   /** The store itself, for its projection bookkeeping (pruning applied-event records). */
   store: DocumentStore;
 }
@@ -43,6 +49,7 @@ export async function openCollections(store: DocumentStore): Promise<CleanerColl
     attendance: await store.collection(ATTENDANCE_COLLECTION),
     attendanceSpans: await store.collection(ATTENDANCE_SPANS),
     alerts: await store.collection(ALERTS_COLLECTION),
+    visitors: await store.collection(VISITORS),
     store,
   };
 }

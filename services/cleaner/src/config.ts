@@ -17,6 +17,12 @@ export const configSchema = z.strictObject({
   /** A presence record (someone "in view") whose track was not seen for this long is dropped. 0 = keep. */
   RETENTION_PRESENCE_HOURS: env.int(24, 0, 24 * 3650),
   /**
+   * An open visitor (a recurring unknown face nobody named or ignored) not seen for this long leaves the visitors read
+   * model, best faces' embeddings included; named and ignored ones stay (decisions; the alert rules need the ignored
+   * ones). The trainer forgets it with VISITORS_RETENTION_DAYS (set both alike). 0 = keep.
+   */
+  RETENTION_VISITORS_DAYS: env.int(30, 0, 3650),
+  /**
    * The read models' applied-event records (one per event and projection, used to skip redelivered events) older
    * than this are pruned; checkpoints stay. 0 = keep. Far longer than any redelivery or duplicate window.
    */

@@ -175,6 +175,17 @@ test("retention with an injected clock removes exactly what expired from the rea
   assert.equal(r4.removed.attendanceSpans, 1);
   assert.equal((await attendance.listByPerson("ann")).length, 0);
 
+  // --- visitors: an open one not seen for 30 days goes (its best faces' embeddings with it); an ignored one (the alert
+  // rules need it) and a recent one stay
+  const vNow = T + 100 * DAY;
+  const iso = (ms: number) => new Date(ms).toISOString();
+  await collections.visitors.put({ id: "v-old", status: "open", lastSeen: iso(vNow - 31 * DAY), absorbedInto: null });
+  await collections.visitors.put({ id: "v-ign", status: "ignored", lastSeen: iso(vNow - 90 * DAY), absorbedInto: null });
+  await collections.visitors.put({ id: "v-new", status: "open", lastSeen: iso(vNow - 2 * DAY), absorbedInto: null });
+  const r8 = await runRetention({ bus, collections, policy, now: () => vNow, log });
+  assert.equal(r8.removed.visitors, 1);
+  assert.deepEqual((await collections.visitors.find({})).map((v) => v.id).sort(), ["v-ign", "v-new"]);
+
   // --- the projections' applied-event records: pruned once older than RETENTION_APPLIED_DAYS (default 7)
   const applied = policyFromConfig(configSchema.parse({}));
   const r5 = await runRetention({ bus, collections, policy: applied, now: () => Date.now() + 6 * DAY, log });

@@ -106,6 +106,11 @@ export async function runRetention(d: RetentionDeps): Promise<RetentionResult> {
     addCount(removed, "presence", await col.presence.deleteMany({ lastSeenAt: { $lt: c.presence.toISOString() } }));
   }
 
+  // open visitors (nobody named or ignored them) not seen since the cutoff, with their best faces' embeddings
+  if (c.visitors !== null) {
+    addCount(removed, "visitors", await col.visitors.deleteMany({ status: "open", lastSeen: { $lt: c.visitors.toISOString() } }));
+  }
+
   // the read models' applied-event records (they grow with every event; checkpoints keep redeliveries skipped)
   if (c.applied !== null) addCount(removed, "appliedRecords", await col.store.pruneApplied(c.applied));
 

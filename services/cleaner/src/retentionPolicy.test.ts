@@ -5,7 +5,7 @@ import { cutoffs, policyFromConfig } from "./retentionPolicy.ts";
 
 const NOW = Date.parse("2026-03-31T12:00:00.000Z");
 
-test("retention defaults: unknown crops 8 h, sightings 30 days, alerts 90 days, attendance kept, presence 24 h, applied records 7 days", () => {
+test("retention defaults: unknown crops 8 h, sightings 30 days, alerts 90 days, attendance kept, presence 24 h, applied records 7 days, open visitors 30 days", () => {
   const c = cutoffs(policyFromConfig(configSchema.parse({})), NOW);
   assert.equal(c.unknownCrops?.toISOString(), "2026-03-31T04:00:00.000Z");
   assert.equal(c.sightings?.toISOString(), "2026-03-01T12:00:00.000Z");
@@ -13,6 +13,7 @@ test("retention defaults: unknown crops 8 h, sightings 30 days, alerts 90 days, 
   assert.equal(c.attendanceDay, null);
   assert.equal(c.presence?.toISOString(), "2026-03-30T12:00:00.000Z");
   assert.equal(c.applied?.toISOString(), "2026-03-24T12:00:00.000Z");
+  assert.equal(c.visitors?.toISOString(), "2026-03-01T12:00:00.000Z");
   assert.equal(c.orphans.toISOString(), "2026-03-30T12:00:00.000Z");
 });
 
@@ -25,13 +26,14 @@ test("0 keeps a kind forever; an unknown face's crop never outlives its sighting
         RETENTION_UNKNOWN_CROPS_HOURS: "0",
         RETENTION_PRESENCE_HOURS: "0",
         RETENTION_APPLIED_DAYS: "0",
+        RETENTION_VISITORS_DAYS: "0",
       }),
     ),
     NOW,
   );
   assert.deepEqual(
-    [keepAll.sightings, keepAll.alerts, keepAll.unknownCrops, keepAll.presence, keepAll.applied],
-    [null, null, null, null, null],
+    [keepAll.sightings, keepAll.alerts, keepAll.unknownCrops, keepAll.presence, keepAll.applied, keepAll.visitors],
+    [null, null, null, null, null, null],
   );
   const crops = cutoffs(
     policyFromConfig(configSchema.parse({ RETENTION_UNKNOWN_CROPS_HOURS: "0", RETENTION_SIGHTINGS_DAYS: "2" })),

@@ -11,6 +11,7 @@ export interface RetentionPolicy {
   attendanceMs: number | null;
   presenceMs: number | null;
   appliedMs: number | null;
+  visitorsMs: number | null;
   orphanGraceMs: number;
 }
 
@@ -23,6 +24,7 @@ export function policyFromConfig(c: Config): RetentionPolicy {
     attendanceMs: keep(c.RETENTION_ATTENDANCE_DAYS * DAY_MS),
     presenceMs: keep(c.RETENTION_PRESENCE_HOURS * HOUR_MS),
     appliedMs: keep(c.RETENTION_APPLIED_DAYS * DAY_MS),
+    visitorsMs: keep(c.RETENTION_VISITORS_DAYS * DAY_MS),
     orphanGraceMs: c.CLEANER_ORPHAN_GRACE_HOURS * HOUR_MS,
   };
 }
@@ -37,6 +39,8 @@ export interface Cutoffs {
   presence: Date | null;
   /** Applied-event records of the read models. */
   applied: Date | null;
+  /** Open visitors last seen before it. */
+  visitors: Date | null;
   orphans: Date;
 }
 
@@ -54,6 +58,7 @@ export function cutoffs(policy: RetentionPolicy, nowMs: number): Cutoffs {
     attendanceDay: attendance === null ? null : attendance.toISOString().slice(0, 10),
     presence: before(policy.presenceMs),
     applied: before(policy.appliedMs),
+    visitors: before(policy.visitorsMs),
     orphans: new Date(nowMs - policy.orphanGraceMs),
   };
 }

@@ -30,6 +30,12 @@ export const selfLearningConfigShape = {
   VISITORS_MAX_FACES: env.int(CLUSTER_DEFAULTS.maxFaces, 100, 10_000_000),
   VISITORS_MIN_VISITS: env.int(VISITOR_DEFAULTS.minVisits, 1, 1000),
   VISITORS_BEST_CROPS: env.int(VISITOR_DEFAULTS.bestCrops, 1, 8),
+  /**
+   * A visitor not seen for this many days is forgotten with its faces' embeddings (ignored visitors are kept), and so
+   * are faces in no cluster older than that; the cleaner drops it from the read model with RETENTION_VISITORS_DAYS.
+   * 0 = keep (up to VISITORS_MAX_FACES).
+   */
+  VISITORS_RETENTION_DAYS: env.int(30, 0, 3650),
 };
 
 type SelfLearningConfig = { [K in keyof typeof selfLearningConfigShape]: z.infer<(typeof selfLearningConfigShape)[K]> };
@@ -52,5 +58,6 @@ export function visitorOptions(c: SelfLearningConfig): VisitorOptions {
     cluster: { minFaces: c.VISITORS_MIN_FACES, maxDistance: c.VISITORS_MAX_DISTANCE, maxFaces: c.VISITORS_MAX_FACES },
     minVisits: c.VISITORS_MIN_VISITS,
     bestCrops: c.VISITORS_BEST_CROPS,
+    retentionMs: c.VISITORS_RETENTION_DAYS === 0 ? null : c.VISITORS_RETENTION_DAYS * 24 * 60 * 60 * 1000,
   };
 }

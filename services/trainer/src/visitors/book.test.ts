@@ -88,3 +88,43 @@ test("visitor book: a decision about a visitor that was merged away applies to t
   assert.equal(b.survivorOf("survivor"), "survivor");
   assert.equal(b.survivorOf("someone-else"), "someone-else");
 });
+
+test("visitor book retention: visitors and stray faces last seen before the cutoff are forgotten, ignored ones kept", () => {
+  const b = new VisitorBook(options, decode);
+  const old = [face(0, 1, 1, "o1"), face(0, 0.999, 2, "o1"), face(0, 0.998, 3, "o2")]; // visitor A, early
+  const ign = [face(5, 1, 6, "i1"), face(5, 0.999, 7, "i1"), face(5, 0.998, 8, "i2")]; // visitor B, early, ignored
+  const stray = face(10, 1, 11, "s1"); // noise, early
+  for (const f of [...old, ...ign, stray]) b.add(f);
+  const cutoff = t0 + (n + 1) * 1000;
+  const recent = [face(12, 1, 13, "r1"), face(12, 0.999, 14, "r1"), face(12, 0.998, 15, "r2")]; // visitor C, late
+  for (const f of recent) b.add(f);
+  const [a, bb, c] = [old, ign, recent].map((fs) => visitorIdOf((fs[0] as FaceMeta).detectionId));
+  const sa = b.summary(a as string);
+  assert.ok(sa && b.summary(bb as string) && b.summary(c as string));
+  b.markPublished(sa);
+  b.status.set(bb as string, "ignored");
+
+  const r = b.expire(cutoff);
+  assert.deepEqual(r.visitors, [a]);
+  assert.equal(r.faces, 4, "visitor A's three faces and the stray one");
+  assert.equal(b.summary(a as string), null);
+  assert.ok(b.summary(bb as string), "the ignored visitor stays recognisable");
+  assert.ok(b.summary(c as string), "the recent visitor stays");
+  assert.equal(b.published.has(a as string), false);
+  assert.equal(b.faces.has(stray.detectionId), false);
+  assert.equal(b.clusters.size, 6);
+  // the snapshot no longer holds the forgotten embeddings, and a restored book agrees
+  const snap = b.snapshot();
+  assert.equal(snap.faces.length, 6);
+  assert.ok(!snap.faces.some((f) => old.some((o) => o.detectionId === f.detectionId)));
+  const again = VisitorBook.restore(snap, options, decode);
+  assert.deepEqual(
+    again
+      .visitors()
+      .map((v) => v.visitorId)
+      .sort(),
+    [bb, c].sort(),
+  );
+  // expiring again changes nothing
+  assert.deepEqual(b.expire(cutoff), { visitors: [], faces: 0 });
+});

@@ -13,6 +13,8 @@ export interface VisitorOptions {
   minVisits: number;
   /** Best faces kept in a visitor's summary (and enrolled when it is named). */
   bestCrops: number;
+  /** Retention (the service's expiry runs): visitors last seen longer ago are forgotten; null/absent = keep. */
+  retentionMs?: number | null;
 }
 
 export const VISITOR_DEFAULTS = { minVisits: 2, bestCrops: 5 } as const;
@@ -143,6 +145,36 @@ export class VisitorBook {
       best,
       absorbed: this.absorbed.get(visitorId) ?? [],
     };
+  }
+
+  /**
+   * Retention: forgets every visitor last seen before `cutoffMs` (its faces and embeddings, what was published, its
+   * merges) unless an operator ignored it (an ignored visitor must stay recognisable, or it would raise alerts
+   * again), and every face in no cluster seen before the cutoff. A named visitor's faces are already the person's
+   * templates. Returns the forgotten visitors and faces.
+   */
+  expire(cutoffMs: number): { visitors: string[]; faces: number } {
+    const gone: string[] = [];
+    const forget: string[] = [];
+    for (const [clusterId, members] of this.clusters.clusters()) {
+      const visitorId = visitorIdOf(clusterId);
+      if (this.status.get(visitorId) === "ignored") continue;
+      const last = Math.max(...members.map((id) => this.faces.get(id)?.at ?? Number.NEGATIVE_INFINITY));
+      if (last >= cutoffMs) continue;
+      forget.push(...members);
+      if (this.published.has(visitorId) || this.#summarise(visitorId, members)) gone.push(visitorId);
+      this.published.delete(visitorId);
+      this.status.delete(visitorId);
+      for (const a of this.absorbed.get(visitorId) ?? []) {
+        this.published.delete(a);
+        this.status.delete(a);
+      }
+      this.absorbed.delete(visitorId);
+    }
+    for (const [id, f] of this.faces) if (f.at < cutoffMs && this.clusters.clusterOf(id) === null) forget.push(id);
+    const faces = this.clusters.forget(forget);
+    for (const id of forget) this.faces.delete(id);
+    return { visitors: gone, faces };
   }
 
   /** What identifies a summary for "has it changed since it was published". */

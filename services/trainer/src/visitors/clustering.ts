@@ -198,6 +198,28 @@ export class IncrementalClusters {
     return r;
   }
 
+  /**
+   * Forgets faces (retention). Meant for whole clusters and for faces in no cluster: the remaining faces lose them as
+   * neighbours, but a core face stays core (the structure never demotes), so forgetting part of a cluster could
+   * leave it looser than a fresh clustering of what remains would.
+   */
+  forget(ids: Iterable<string>): number {
+    let n = 0;
+    for (const id of ids) {
+      const order = this.#byId.get(id);
+      if (order === undefined) continue;
+      const f = this.#faces.get(order) as Face;
+      for (const m of f.neighbours) {
+        const g = this.#faces.get(m);
+        if (g) g.neighbours = g.neighbours.filter((x) => x !== order);
+      }
+      this.#faces.delete(order);
+      this.#byId.delete(id);
+      n++;
+    }
+    return n;
+  }
+
   /** Forgets the oldest faces that are in no cluster while over `maxFaces`. Clustered faces are kept. */
   #evict(): void {
     if (this.#faces.size <= this.options.maxFaces) return;

@@ -25,18 +25,24 @@ export interface VisitorDeps {
   /** Where the snapshot file lives. */
   dataDir: string;
   log: Logger;
+  /** Clock for the retention (ms since the epoch). Default Date.now. */
+  now?: () => number;
 }
+
+/** How often the retention (`VisitorOptions.retentionMs`) is applied. */
+export const VISITOR_EXPIRY_INTERVAL_MS = 60 * 60 * 1000;
 
 export class VisitorService {
   book: VisitorBook;
   private feed: ConsumerMessages | undefined;
   private saveTimer: NodeJS.Timeout | undefined;
+  private expiryTimer: NodeJS.Timeout | undefined;
   private readonly file: string;
   private caughtUpSeq = 0;
   private readonly crops = new Map<string, ImageRef>();
   /** Resolves when everything published before `start` has been applied. */
   private caughtUp: Promise<void> = Promise.resolve();
-  stats = { faces: 0, published: 0, named: 0, ignored: 0, skippedOtherModel: 0 };
+  stats = { faces: 0, published: 0, named: 0, ignored: 0, skippedOtherModel: 0, expiredVisitors: 0, expiredFaces: 0 };
 
   constructor(private readonly d: VisitorDeps) {
     this.file = join(d.dataDir, "visitors.json");
@@ -85,6 +91,29 @@ export class VisitorService {
     })();
     await this.caughtUp;
     this.d.log.info({ faces: this.book.faces.size, visitors: this.book.visitors().length }, "visitors: caught up");
+    if (this.d.options.retentionMs) {
+      this.expire();
+      this.expiryTimer = setInterval(() => this.expire(), VISITOR_EXPIRY_INTERVAL_MS);
+      this.expiryTimer.unref();
+    }
+  }
+
+  /**
+   * Retention: forgets visitors not seen for `retentionMs` (their embeddings too; ignored visitors stay) and stray
+   * faces as old, then saves the snapshot so the forgotten embeddings leave the disk as well.
+   */
+  expire(): { visitors: string[]; faces: number } {
+    const ms = this.d.options.retentionMs;
+    if (!ms) return { visitors: [], faces: 0 };
+    const r = this.book.expire((this.d.now ?? Date.now)() - ms);
+    if (r.faces > 0) {
+      this.stats.expiredVisitors += r.visitors.length;
+      this.stats.expiredFaces += r.faces;
+      for (const k of [...this.crops.keys()]) if (!this.book.faces.has(k)) this.crops.delete(k);
+      this.save();
+      this.d.log.info({ visitors: r.visitors.length, faces: r.faces }, "visitors: retention forgot old visitors and faces");
+    }
+    return r;
   }
 
   /** Resolves once the book has applied SIGHTINGS up to `seq`. */
@@ -289,6 +318,8 @@ export class VisitorService {
   }
 
   async stop(): Promise<void> {
+    clearInterval(this.expiryTimer);
+    this.expiryTimer = undefined;
     await this.feed?.close().catch(() => {});
     this.feed = undefined;
     this.save();

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -169,5 +169,32 @@ describe("unknown visitors against a real nats-server and real LFW faces", { ski
     await new Promise((r) => setTimeout(r, 300));
     assert.equal((await visitors()).length, before);
     await again.stop();
+
+    // retention, 31 days on: the named visitor (its faces are templates now) is forgotten with its embeddings, on
+    // disk too; the ignored one stays recognisable; nothing is published about it
+    const later = new VisitorService({
+      bus,
+      model: "dlib-resnet29",
+      dims: 128,
+      options: { ...options, retentionMs: 30 * 24 * 3600_000 },
+      dataDir,
+      log,
+      now: () => Date.now() + 31 * 24 * 3600_000,
+    });
+    await later.start();
+    assert.deepEqual(
+      later.book.visitors().map((v) => v.visitorId),
+      [colinVisitor.data.visitorId],
+    );
+    assert.equal(later.stats.expiredVisitors, 1);
+    assert.equal(later.stats.expiredFaces, 4);
+    await later.stop();
+    const snap = JSON.parse(readFileSync(join(dataDir, "visitors.json"), "utf8")) as { faces: { detectionId: string }[] };
+    assert.equal(snap.faces.length, 4);
+    assert.ok(
+      snap.faces.every((f) => seen.get(f.detectionId) === "Colin_Powell"),
+      "only the ignored visitor's faces stay",
+    );
+    assert.equal((await visitors()).length, before, "forgetting publishes nothing");
   });
 });
