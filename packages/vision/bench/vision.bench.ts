@@ -14,6 +14,7 @@ import { alignFace } from "../src/alignment.ts";
 import { existsSync } from "node:fs";
 import { type DetectionReport, FaceDetector, type DetectOptions } from "../src/detector.ts";
 import { decodeImage, encodeJpeg } from "../src/image.ts";
+import { alignFace68, LandmarkDetector } from "../src/landmarks.ts";
 import { detectAndAlign } from "../src/pipeline.ts";
 import { assessQuality } from "../src/quality.ts";
 import { ARCFACE_112, DLIB_150 } from "../src/templates.ts";
@@ -123,6 +124,19 @@ for (const threads of [1, 0]) {
         }),
       )}`,
     );
+    const landmarks = await LandmarkDetector.create({ intraOpNumThreads: 1 });
+    const lmTimes: number[] = [];
+    for (let i = 0; i < iterations; i++) {
+      const t = performance.now();
+      const points = await landmarks.detect(
+        frame,
+        dets.map((d) => d.keypoints),
+      );
+      for (const [k, p] of points.entries()) if (dets[k]) alignFace68(frame, p, DLIB_150);
+      lmTimes.push((performance.now() - t) / dets.length);
+    }
+    await landmarks.dispose();
+    console.log(`landmarks 68 + align dlib 150x150   ${stats(lmTimes)}  (1 onnxruntime thread, batches of 8)`);
     console.log(
       `quality (incl. its 112 chip)        ${stats(
         perFace((img) => {
