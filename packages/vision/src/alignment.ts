@@ -27,7 +27,7 @@ export interface AlignedFace {
  * Detection keypoints are continuous coordinates where pixel (i, j) covers [i, i+1) x [j, j+1); templates and the
  * warp use pixel centres at integers. This converts the former to the latter.
  */
-function toCentre(p: Point): Point {
+export function toCentre(p: Point): Point {
   return { x: p.x - 0.5, y: p.y - 0.5 };
 }
 
@@ -40,7 +40,22 @@ export function alignmentTransform(
   if (names.length < 2) throw new RangeError(`template ${template.name} has fewer than 2 points`);
   const src = names.map((n) => toCentre(keypoints[n]));
   const dst = names.map((n) => template.points[n] as Point);
-  const weights = names.map((n) => template.weights?.[n] ?? 1);
+  return fitSimilarity(
+    src,
+    dst,
+    names.map((n) => template.weights?.[n] ?? 1),
+  );
+}
+
+/**
+ * The least-squares similarity taking `src` (pixel-centre coordinates) onto `dst`, and the root-mean-square distance
+ * between the mapped points and their targets.
+ */
+export function fitSimilarity(
+  src: readonly Point[],
+  dst: readonly Point[],
+  weights?: readonly number[],
+): { transform: Affine; residual: number } {
   const transform = estimateSimilarity(src, dst, weights);
   let se = 0;
   src.forEach((p, i) => {

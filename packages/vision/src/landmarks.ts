@@ -7,15 +7,15 @@
  * the eyes' midpoint and the mouth, rotated so the eyes are level, `cropScale` times the eye-mouth distance across.
  */
 import * as ort from "onnxruntime-node";
-import { type AlignedFace, type AlignOptions, warpToChip } from "./alignment.ts";
+import { type AlignedFace, type AlignOptions, fitSimilarity, toCentre, warpToChip } from "./alignment.ts";
 import { EmbedderError } from "./embedder.ts";
 import { createSession, MODEL_FILES, resolveModelPath, type SessionOptions } from "./models.ts";
-import { affineScale, applyAffine, estimateSimilarity, invertAffine, type Affine } from "./similarity.ts";
+import { affineScale, applyAffine, invertAffine, type Affine } from "./similarity.ts";
 import type { AlignmentTemplate } from "./templates.ts";
 import type { FaceKeypoints, Point, RgbImage } from "./types.ts";
 
 export const LANDMARK68_INPUT = 112;
-/** Side of the landmark crop in eye-midpoint-to-mouth distances (chosen on LFW, see packages/eval/README.md). */
+/** Side of the landmark crop in eye-midpoint-to-mouth distances (a judgement call, see packages/eval/README.md). */
 export const LANDMARK68_CROP_SCALE = 2.2;
 
 /** Image (pixel-centre coordinates) -> 112x112 landmark crop. */
@@ -113,15 +113,7 @@ export function alignmentTransform68(
   const dst = template.landmarks68;
   if (!dst) throw new RangeError(`template ${template.name} has no 68-point targets (only dlib templates do)`);
   if (landmarks.length !== 68) throw new RangeError(`expected 68 landmarks, got ${landmarks.length}`);
-  const src = landmarks.slice(17).map((p) => ({ x: p.x - 0.5, y: p.y - 0.5 }));
-  const transform = estimateSimilarity(src, dst);
-  let se = 0;
-  src.forEach((p, i) => {
-    const q = applyAffine(transform, p);
-    const d = dst[i] as Point;
-    se += (q.x - d.x) ** 2 + (q.y - d.y) ** 2;
-  });
-  return { transform, residual: Math.sqrt(se / src.length) };
+  return fitSimilarity(landmarks.slice(17).map(toCentre), dst);
 }
 
 /** Aligns one face into `template`'s chip from its 68 landmarks. */
