@@ -16,8 +16,11 @@ import {
   type RgbImage,
   FaceDetector as Detector,
   LandmarkDetector,
+  type Point,
   alignDetections,
   alignFace68,
+  assessQuality,
+  qualityGate,
 } from "@persona/vision";
 
 export interface AnalysisOptions {
@@ -70,28 +73,41 @@ export async function analyzeFrame(
   const t0 = performance.now();
   const report = await detector.detectDetailed(frame, o.detect);
   const t1 = performance.now();
-  const aligned = alignDetections(frame, report.detections, { template: o.template, ...(o.gate ? { gate: o.gate } : {}) });
-  const chips = aligned.map((a) => (a.gate.pass ? a.chip : null));
+  let faces: FaceObservation[];
   if (landmarks && o.template.landmarks68) {
-    const passing = aligned.flatMap((a, i) => (a.gate.pass ? [i] : []));
-    if (passing.length > 0) {
-      const points = await landmarks.detect(
-        frame,
-        passing.map((i) => (aligned[i] as (typeof aligned)[number]).keypoints),
-      );
-      passing.forEach((i, k) => {
-        chips[i] = alignFace68(frame, points[k] as { x: number; y: number }[], o.template).chip;
-      });
-    }
+    // quality and gate first, then the landmark net and the chip only for the faces that pass (they are published)
+    const assessed = report.detections.map((d) => {
+      const quality = assessQuality(frame, d);
+      return { d, quality, gate: qualityGate(quality, o.gate) };
+    });
+    const passing = assessed.filter((a) => a.gate.pass);
+    const points =
+      passing.length > 0
+        ? await landmarks.detect(
+            frame,
+            passing.map((a) => a.d.keypoints),
+          )
+        : [];
+    const chips = new Map(passing.map((a, k) => [a, alignFace68(frame, points[k] as Point[], o.template).chip]));
+    faces = assessed.map((a) => ({
+      box: a.d.box,
+      keypoints: a.d.keypoints,
+      score: a.d.score,
+      quality: a.quality,
+      gate: a.gate,
+      chip: chips.get(a) ?? null,
+    }));
+  } else {
+    const aligned = alignDetections(frame, report.detections, { template: o.template, ...(o.gate ? { gate: o.gate } : {}) });
+    faces = aligned.map((a) => ({
+      box: a.box,
+      keypoints: a.keypoints,
+      score: a.score,
+      quality: a.quality,
+      gate: a.gate,
+      chip: a.gate.pass ? a.chip : null,
+    }));
   }
-  const faces = aligned.map((a, i) => ({
-    box: a.box,
-    keypoints: a.keypoints,
-    score: a.score,
-    quality: a.quality,
-    gate: a.gate,
-    chip: chips[i] ?? null,
-  }));
   return { faces, detectMs: t1 - t0, alignMs: performance.now() - t1, runs: report.runs };
 }
 
