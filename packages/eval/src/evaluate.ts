@@ -53,6 +53,8 @@ export interface RunInfo {
   /** "single" | "flip" | "ensemble" | "ensemble+flip", or null for custom templates. */
   readonly mode: string | null;
   readonly flip: boolean;
+  /** How faces were aligned: from BlazeFace's 4 keypoints, or from the 68-point landmark net (`landmarks` option). */
+  readonly alignment: "4 keypoints" | "68 landmarks";
   readonly pick: string;
   readonly noFace: string;
   readonly detectorScoreThreshold: number;
@@ -114,6 +116,7 @@ function runInfo(run: ExtractRun): RunInfo {
     template: [s.template, ...s.extraTemplates].map((t) => t.name).join(" + "),
     mode: settingsMode(s),
     flip: s.flip,
+    alignment: s.landmarks ? "68 landmarks" : "4 keypoints",
     pick: s.pick,
     noFace: s.noFace,
     detectorScoreThreshold: s.detect.scoreThreshold ?? 0.5,

@@ -14,10 +14,10 @@ import { datasetsDir } from "@persona/runtime";
 import { CliError, UsageError } from "../errors.ts";
 import { type Output, stdio } from "../output.ts";
 
-export const evalHelp = `persona eval lfw [--data DIR] [--json] [--out DIR] [--model M] [--flip] [--ensemble]
-persona eval lfw-identify [--data DIR] [--json] [--out DIR]
-persona eval pairs FILE.tsv [--json] [--out DIR] [--model M]
-persona eval identify --gallery DIR --probes DIR [--impostors DIR] [--json] [--out DIR] [--model M]
+export const evalHelp = `persona eval lfw [--data DIR] [--json] [--out DIR] [--model M] [--flip] [--ensemble] [--landmarks]
+persona eval lfw-identify [--data DIR] [--json] [--out DIR] [--landmarks]
+persona eval pairs FILE.tsv [--json] [--out DIR] [--model M] [--landmarks]
+persona eval identify --gallery DIR --probes DIR [--impostors DIR] [--json] [--out DIR] [--model M] [--landmarks]
 persona eval selflearn [--data DIR] [--json] [--out DIR] [--max-people N] [--limit TRACKS] [--seed N] [--shots N]
   [--impostor-people N] [--no-fast-path]
   The honest yardstick. lfw: the standard 10-fold LFW verification (pairs.txt; threshold chosen on nine folds, tested
@@ -29,7 +29,8 @@ persona eval selflearn [--data DIR] [--json] [--out DIR] [--max-people N] [--lim
   streamed as tracks of --shots photos (default 2) mixed with never-enrolled impostors; recall and false accepts over
   time with gallery growth off and on, templates added to a wrong person, purity of the unknown clusters, fast path.
   Writes report.json and roc.svg to --out (default data/eval); --json prints the report. Default model: the
-  recognizer's (dlib-resnet29); --flip / --ensemble turn on test-time augmentation (see packages/eval/README.md).
+  recognizer's (dlib-resnet29); --flip / --ensemble turn on test-time augmentation (see packages/eval/README.md);
+  --landmarks aligns from the 68-point landmark net as the services do with ALIGN_LANDMARKS=auto (dlib only).
   Embeddings are cached in data/cache (keyed by image, model and settings).`;
 
 export interface EvalArgs {
@@ -43,6 +44,8 @@ export interface EvalArgs {
   model?: string;
   flip: boolean;
   ensemble: boolean;
+  /** Align from the 68-point landmark net (as the services do by default). Default false. */
+  landmarks?: boolean;
   json: boolean;
   maxPeople?: number;
   limit?: number;
@@ -59,10 +62,13 @@ export async function evalCommand(a: EvalArgs, out: Output = stdio()): Promise<n
   const onProgress = (p: { phase: string; done: number; total: number }) => {
     if (p.done === p.total || p.done % 200 === 0) out.stderr(`${p.phase} ${p.done}/${p.total}\n`);
   };
-  const common = { ...(a.model ? { model: a.model } : {}), flip: a.flip, ensemble: a.ensemble, onProgress } as Record<
-    string,
-    unknown
-  >;
+  const common = {
+    ...(a.model ? { model: a.model } : {}),
+    flip: a.flip,
+    ensemble: a.ensemble,
+    ...(a.landmarks ? { landmarks: true } : {}),
+    onProgress,
+  } as Record<string, unknown>;
   let report: VerificationReport | IdentificationReport;
   if (a.sub === "selflearn") return selfLearn(a, outDir, out, onProgress);
   switch (a.sub) {
