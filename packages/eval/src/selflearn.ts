@@ -10,8 +10,9 @@
  * the purity of the unknown clusters, and (when the trainer's classifier exists) the fast path's share, speed-up
  * and agreement.
  *
- * Embeddings are computed once per image (detection + alignment + the recognizer's embedder in its default mode:
- * one crop, no flip) and cached on disk by image sha256 (`extractEmbeddings`), so reruns take seconds.
+ * Embeddings are computed once per image (detection + alignment as the services align, ALIGN_LANDMARKS + the
+ * recognizer's embedder in its default mode: one crop, no flip) and cached on disk by image sha256
+ * (`extractEmbeddings`), so reruns take seconds.
  */
 import { existsSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
@@ -560,6 +561,8 @@ export async function evalSelfLearn(opts: SelfLearnOptions): Promise<SelfLearnRe
     model: spec,
     ensemble: false,
     flip: settings.RECOGNIZER_FLIP,
+    // aligned as the cameras and recognizers align (ALIGN_LANDMARKS)
+    landmarks: settings.ALIGN_LANDMARKS === "auto" && spec.template.landmarks68 !== undefined,
     cacheDir,
     onProgress: progress,
     ...(opts.workers !== undefined ? { workers: opts.workers } : {}),
