@@ -61,12 +61,40 @@ export async function ensureStream(jsm: JetStreamManager, s: StreamDecl, opts: T
     if (differs) {
       const { retention: _r, storage: _s, ...update } = want;
       await jsm.streams.update(s.name, update);
+      await untilStreamServes(jsm, s.name);
       log.info({ stream: s.name, replicas: opts.replicas }, "stream updated to declared config");
     }
   } catch (err) {
     if (!isNotFound(err)) throw err;
     await jsm.streams.add(want);
+    await untilStreamServes(jsm, s.name);
     log.info({ stream: s.name, replicas: opts.replicas }, "stream created");
+  }
+}
+
+/**
+ * In a cluster the create (or update) is acknowledged by the meta leader before the stream's own raft group has a
+ * leader; for a moment after, stream info and consumer creation answer "stream not found". Wait until the stream
+ * answers (and, clustered, has a leader) so the next step of the topology does not race it. One server: one request.
+ */
+export async function untilStreamServes(jsm: JetStreamManager, name: string, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const info = await jsm.streams.info(name);
+      if (!info.cluster || info.cluster.leader) return;
+      last = new Error("no stream leader yet");
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+      last = err;
+    }
+    if (Date.now() > deadline) {
+      throw new TopologyError(
+        `stream ${name} was accepted but did not come up within ${timeoutMs} ms: ${(last as Error).message}`,
+      );
+    }
+    await new Promise((r) => setTimeout(r, 100));
   }
 }
 
