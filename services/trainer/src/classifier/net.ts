@@ -89,13 +89,14 @@ function conv3x3(x: tf.Tensor4D, w: tf.Tensor, b: tf.Tensor): tf.Tensor4D {
   return tf.add(tf.matMul(im, w), b).reshape([n, h, wd, cout]);
 }
 
-function forward(v: Vars, x: tf.Tensor4D, training: boolean, dropout: number): tf.Tensor2D {
+/** `dropoutSeed` makes the dropout mask reproducible (tfjs draws it from Math.random otherwise). */
+function forward(v: Vars, x: tf.Tensor4D, training: boolean, dropout: number, dropoutSeed = 0): tf.Tensor2D {
   let h = x;
   for (const c of v.convs) h = tf.maxPool(tf.relu(conv3x3(h, c.w, c.b)), 2, 2, "valid");
   let f = h.reshape([h.shape[0], -1]) as tf.Tensor2D;
   const [d1, d2] = v.dense as [Vars["dense"][0], Vars["dense"][0]];
   f = tf.relu(tf.add(tf.matMul(f, d1.w), d1.b)) as tf.Tensor2D;
-  if (training && dropout > 0) f = tf.dropout(f, dropout) as tf.Tensor2D;
+  if (training && dropout > 0) f = tf.dropout(f, dropout, undefined, dropoutSeed) as tf.Tensor2D;
   return tf.add(tf.matMul(f, d2.w), d2.b) as tf.Tensor2D;
 }
 
@@ -146,18 +147,21 @@ export class Net {
     const optimizer = tf.train.adam(o.learningRate);
     const trainable = [...vars.convs.flatMap((c) => [c.w, c.b]), ...vars.dense.flatMap((d) => [d.w, d.b])];
     const decayed = [...vars.convs.map((c) => c.w), ...vars.dense.map((d) => d.w)];
+    // every random draw is seeded (weights, batches, dropout), so a run on the same crops gives the same model
+    let step = 0;
     for (let epoch = 1; epoch <= o.epochs; epoch++) {
       const t0 = performance.now();
       let total = 0;
       let count = 0;
       for (const b of batches(epoch)) {
         const n = b.y.length;
+        const dropoutSeed = o.seed * 1_000_003 + ++step;
         const cost = tf.tidy((): tf.Scalar => {
           const x = tf.tensor4d(b.x, [n, NET_SIZE, NET_SIZE, 1]);
           const y = tf.oneHot(tf.tensor1d(b.y, "int32"), classes);
           return optimizer.minimize(
             () => {
-              const ce = tf.losses.softmaxCrossEntropy(y, forward(vars, x, true, o.dropout)) as tf.Scalar;
+              const ce = tf.losses.softmaxCrossEntropy(y, forward(vars, x, true, o.dropout, dropoutSeed)) as tf.Scalar;
               if (o.weightDecay <= 0) return ce;
               return tf.add(ce, tf.mul(o.weightDecay, tf.addN(decayed.map((w) => tf.sum(tf.square(w)))))) as tf.Scalar;
             },
