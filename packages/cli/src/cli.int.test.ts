@@ -115,7 +115,13 @@ describe("connection and usage errors", () => {
   });
 
   test("usage errors exit 2: no folder, a missing folder, an unknown subcommand, a bad option", async () => {
-    for (const args of [["import"], ["import", "/no/such/folder"], ["people", "frobnicate"], ["import", ".", "--timeout", "x"]]) {
+    for (const args of [
+      ["import"],
+      ["import", "/no/such/folder"],
+      ["people", "frobnicate"],
+      ["people", "reembed", "--model", "nope"],
+      ["import", ".", "--timeout", "x"],
+    ]) {
       const r = await runPersona(args, { NATS_URL: "nats://127.0.0.1:1" });
       assert.equal(r.code, 2, `${args.join(" ")}: ${r.stderr}`);
     }
@@ -261,7 +267,12 @@ async function recognizerAvailable(): Promise<string | null> {
   return null;
 }
 
-async function startRecognizer(t: { after: (fn: () => Promise<void>) => void }, natsUrl: string, dir: string): Promise<void> {
+async function startRecognizer(
+  t: { after: (fn: () => Promise<void>) => void },
+  natsUrl: string,
+  dir: string,
+  extraEnv: NodeJS.ProcessEnv = {},
+): Promise<() => Promise<void>> {
   const port = await freePort();
   const proc: ChildProcess = spawn(process.execPath, ["--import", "tsx", join(repoRoot(), "services/recognizer/src/main.ts")], {
     cwd: repoRoot(),
@@ -271,14 +282,16 @@ async function startRecognizer(t: { after: (fn: () => Promise<void>) => void }, 
       STORE_URL: `sqlite:${join(dir, "recognizer.db")}`,
       HEALTH_PORT: String(port),
       LOG_LEVEL: process.env.LOG_LEVEL ?? "error",
+      ...extraEnv,
     },
     stdio: ["ignore", "inherit", "inherit"],
   });
   const exited = new Promise<void>((r) => proc.once("exit", () => r()));
-  t.after(async () => {
-    proc.kill("SIGTERM");
+  const stop = async () => {
+    if (proc.exitCode === null && proc.signalCode === null) proc.kill("SIGTERM");
     await exited;
-  });
+  };
+  t.after(stop);
   await waitFor(
     async () => {
       if (proc.exitCode !== null) throw new Error(`the recognizer exited with code ${proc.exitCode}`);
@@ -287,6 +300,7 @@ async function startRecognizer(t: { after: (fn: () => Promise<void>) => void }, 
     },
     { timeoutMs: 120_000, intervalMs: 250, message: "the recognizer is ready" },
   );
+  return stop;
 }
 
 describe("persona import with the real recognizer, on LFW photos", () => {
@@ -409,6 +423,91 @@ describe("persona import with the real recognizer, on LFW photos", () => {
     const after = capture();
     await peopleCommand({ sub: "list", positionals: [], json: true, env }, after);
     assert.equal(json<{ people: unknown[] }>(after).people.length, 2);
+  });
+});
+
+describe("persona people reembed after a model change, with real recognizers", () => {
+  test("photos enrolled under one model get templates of the new one; a second run has nothing to do", async (t) => {
+    const unavailable =
+      (await recognizerAvailable()) ??
+      (existsSync(join(repoRoot(), "models/dist/mobileface.onnx")) ? null : "mobileface model not built");
+    if (unavailable !== null) {
+      t.diagnostic(`skipped: ${unavailable}`);
+      t.skip(unavailable);
+      return;
+    }
+    await using server = await startNatsServer();
+    const env = { NATS_URL: server.url };
+    const work = tempDir(t, "persona-reembed-");
+    // the site ran mobileface when these people were imported
+    const stopOld = await startRecognizer(t, server.url, work, { RECOGNIZER_MODEL: "mobileface" });
+    const root = join(work, "library");
+    const angelina = writeFolder(root, "Angelina_Jolie", { "data.txt": "Angelina Jolie\nActress\nAngelina_Jolie_0001.jpg\n" });
+    copyFileSync(lfw("Angelina_Jolie", 1), join(angelina, "Angelina_Jolie_0001.jpg"));
+    copyFileSync(lfw("Angelina_Jolie", 2), join(angelina, "Angelina_Jolie_0002.jpg"));
+    const pacino = writeFolder(root, "Al_Pacino", { "data.txt": "Al Pacino\nActor\nAl_Pacino_0001.jpg\n" });
+    copyFileSync(lfw("Al_Pacino", 1), join(pacino, "Al_Pacino_0001.jpg"));
+    const imported = capture();
+    assert.equal(
+      await importCommand({ dir: root, json: true, dryRun: false, retryRejected: false, timeoutMs: 120_000, env }, imported),
+      0,
+      imported.out,
+    );
+    // then it moved to the default model: the old recognizer goes, the new one starts
+    await stopOld();
+    await startRecognizer(t, server.url, work);
+    const newModel = "dlib-resnet29";
+
+    interface Report {
+      model: string;
+      planned: number;
+      added: number;
+      rejected: number;
+      failed: number;
+      results: { name: string; planned: number; added: number }[];
+    }
+    const dry = capture();
+    assert.equal(await peopleCommand({ sub: "reembed", positionals: [], json: true, dryRun: true, env }, dry), 0);
+    const planned = json<Report>(dry);
+    assert.deepEqual(
+      [planned.model, planned.planned, planned.added, planned.results.map((r) => [r.name, r.planned])],
+      [
+        newModel,
+        3,
+        0,
+        [
+          ["Al Pacino", 1],
+          ["Angelina Jolie", 2],
+        ],
+      ],
+    );
+
+    // one person by name first, then everyone: only what is still missing is sent
+    const one = capture();
+    assert.equal(await peopleCommand({ sub: "reembed", positionals: ["al pacino"], json: true, env }, one), 0, one.out);
+    assert.deepEqual([json<Report>(one).planned, json<Report>(one).added], [1, 1]);
+    const all = capture();
+    assert.equal(await peopleCommand({ sub: "reembed", positionals: [], json: true, timeoutMs: 120_000, env }, all), 0, all.out);
+    const r = json<Report>(all);
+    assert.deepEqual([r.planned, r.added, r.rejected, r.failed], [2, 2, 0, 0]);
+
+    // every enrollment photo now has a template of each model; a second run has nothing to do
+    const show = capture();
+    await peopleCommand({ sub: "show", positionals: ["Angelina Jolie"], json: true, env }, show);
+    const templates = json<{ person: { templateList: { model: string; origin: { sha256?: string } }[] } }>(show).person
+      .templateList;
+    assert.deepEqual(templates.map((x) => x.model).sort(), ["dlib-resnet29", "dlib-resnet29", "mobileface", "mobileface"]);
+    const again = capture();
+    assert.equal(await peopleCommand({ sub: "reembed", positionals: [], json: true, env }, again), 0);
+    assert.deepEqual([json<Report>(again).planned, json<Report>(again).added], [0, 0]);
+
+    // --model names the template model to make: the old one's templates exist for every photo
+    const dup = capture();
+    assert.equal(
+      await peopleCommand({ sub: "reembed", positionals: ["Angelina Jolie"], json: true, model: "mobileface", env }, dup),
+      0,
+    );
+    assert.equal(json<Report>(dup).planned, 0, "mobileface templates exist for every photo");
   });
 });
 

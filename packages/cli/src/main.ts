@@ -182,6 +182,8 @@ export async function main(argv: string[]): Promise<number> {
             timeout: { type: "string" },
             template: { type: "string" },
             since: { type: "string" },
+            model: { type: "string" },
+            "dry-run": { type: "boolean", default: false },
             help: { type: "boolean" },
           },
         });
@@ -196,6 +198,8 @@ export async function main(argv: string[]): Promise<number> {
           timeoutMs: seconds("timeout", values.timeout),
           ...(values.template ? { template: values.template } : {}),
           ...(values.since ? { since: values.since } : {}),
+          ...(values.model ? { model: values.model } : {}),
+          dryRun: values["dry-run"] === true,
         });
       }
       case "erase": {

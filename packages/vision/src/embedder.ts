@@ -245,6 +245,14 @@ export const EMBEDDER_DEFAULTS = {
 } as const satisfies Required<Pick<EmbedderOptions, "intraOpNumThreads" | "maxBatch" | "flip" | "ensemble">>;
 
 /** Runs one embedding model. Create with `Embedder.create`, release with `dispose`. */
+/**
+ * The model name recorded with templates and unknown faces' embeddings: the model plus "+flip" when flip fusion is
+ * on (the two give different vectors). Templates of one name are only compared with probes of the same name.
+ */
+export function templateModelName(e: { spec: { name: string }; flip: boolean }): string {
+  return e.flip ? `${e.spec.name}+flip` : e.spec.name;
+}
+
 export class Embedder {
   readonly spec: EmbedderSpec;
   readonly modelPath: string;

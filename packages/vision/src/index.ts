@@ -84,6 +84,7 @@ export {
   type EmbedderOptions,
   type EmbedderSpec,
   embedderSpec,
+  templateModelName,
   type EmbedFacesOptions,
   type EmbedMode,
   embedMode,

@@ -12,9 +12,10 @@ import {
   detectAndAlign,
   encodeJpeg,
   qualitySummary,
+  templateModelName,
 } from "@persona/vision";
 import type { z } from "zod";
-import { templateModelName } from "./faceEmbedding.ts";
+
 import type { LibraryGallery } from "./libraryGallery.ts";
 
 export interface EnrollmentDeps {
@@ -108,8 +109,10 @@ export function enrollmentHandler(d: EnrollmentDeps): Handler<"EnrollPerson"> {
         answers.push(reject(photo, "unknown-person", `person ${c.personId} is not in the library (removed?)`));
         continue;
       }
-      if (person && [...person.templates.values()].some((t) => t.photoSha256 === photo.sha256)) {
-        answers.push(reject(photo, "duplicate", "this photo is already one of the person's templates"));
+      // a template of this photo made by another model does not count: that is how a library moves to a new model
+      // (`persona people reembed`), the old model's templates staying for the recognizers that still run it
+      if (person && [...person.templates.values()].some((t) => t.photoSha256 === photo.sha256 && t.model === model)) {
+        answers.push(reject(photo, "duplicate", `this photo is already one of the person's templates (model ${model})`));
         continue;
       }
       let bytes: Uint8Array;

@@ -38,9 +38,28 @@ export class LibraryGallery {
     };
   }
 
+  /** People with templates, none of them made by this recognizer's model: they cannot be recognised here. */
+  peopleOnlyOtherModels(): { personId: string; name: string; models: string[] }[] {
+    const out: { personId: string; name: string; models: string[] }[] = [];
+    for (const p of this.library.people.values()) {
+      const models = new Set([...p.templates.values()].map((t) => t.model));
+      if (models.size > 0 && !models.has(this.model))
+        out.push({ personId: p.personId, name: p.name, models: [...models].sort() });
+    }
+    return out;
+  }
+
   async start(js: JetStreamClient, jsm: JetStreamManager): Promise<void> {
     await this.follower.start(js, jsm);
     this.log.info(this.stats, "gallery replayed from the library stream");
+    const stranded = this.peopleOnlyOtherModels();
+    if (stranded.length > 0) {
+      this.log.warn(
+        { model: this.model, people: stranded.length, examples: stranded.slice(0, 5) },
+        `${stranded.length} enrolled people have templates of other models only and cannot be recognised by this ` +
+          `recognizer (model ${this.model}): run \`persona people reembed --model ${this.model}\` to re-enroll their photos`,
+      );
+    }
   }
 
   private apply(change: LibraryChange, state: LibraryState): void {

@@ -198,6 +198,67 @@ describe("recognizer against a real nats-server, real models, real LFW faces", {
     assert.ok(outcomes.every((o) => o.type === "UnknownFaceSeen" && o.data.embedding.dims === 128));
   });
 
+  test("a photo is a duplicate only for the model that made its template: another model's template does not block it", async () => {
+    // a person enrolled under another model (published as that recognizer would): not searchable here
+    const file = photo("Aaron_Eckhart", 1);
+    const blob = await upload(file, "eckhart");
+    await bus.publish(
+      bus.envelope("PersonEnrolled", {
+        personId: "eckhart",
+        name: "Aaron Eckhart",
+        description: "",
+        photos: [blob],
+        sound: null,
+        source: "cli",
+        importKey: null,
+      }),
+    );
+    const old = bus.envelope("FaceTemplateAdded", {
+      personId: "eckhart",
+      templateId: crypto.randomUUID(),
+      embedding: {
+        model: "mobileface",
+        dims: 4,
+        base64: Buffer.from(new Float32Array([0.5, 0.5, 0.5, 0.5]).buffer).toString("base64"),
+      },
+      quality: { score: 0.9, faceSize: 120, eyeDistance: 50, sharpness: 100, yaw: 0, pitch: 0, roll: 0 },
+      crop: null,
+      origin: { kind: "enrollment", photo: blob },
+    });
+    await gallery.waitForSeq((await bus.publish(old)).seq);
+    assert.equal(gallery.gallery.hasPerson("eckhart"), false);
+    assert.deepEqual(
+      gallery.peopleOnlyOtherModels().map((p) => [p.personId, p.models]),
+      [["eckhart", ["mobileface"]]],
+    );
+    const again = async () => {
+      const env = bus.envelope("EnrollPerson", {
+        requestId: crypto.randomUUID(),
+        personId: "eckhart",
+        existing: true,
+        name: "Aaron Eckhart",
+        description: "",
+        photos: [blob],
+        sound: null,
+        source: "cli",
+        importKey: null,
+        requestedBy: "test",
+      });
+      await bus.publish(env);
+      return waitFor(async () => (await collect(bus, "LIBRARY")).find((e) => e.causationId === env.id), {
+        timeoutMs: 60_000,
+        message: "the enrollment answered",
+      });
+    };
+    const first = await again();
+    assert.equal(first.type, "FaceTemplateAdded", JSON.stringify(first));
+    assert.ok(first.type === "FaceTemplateAdded" && first.data.embedding.model === "dlib-resnet29");
+    await waitFor(() => gallery.gallery.hasPerson("eckhart"), { message: "the gallery knows Eckhart" });
+    assert.deepEqual(gallery.peopleOnlyOtherModels(), []);
+    const second = await again();
+    assert.ok(second.type === "EnrollmentRejected" && second.data.reason === "duplicate", JSON.stringify(second));
+  });
+
   test("removing a person makes the recognizer forget them at once", async () => {
     const removed = bus.envelope("PersonRemoved", { personId: "pacino", reason: "left", by: "test" });
     const { seq } = await bus.publish(removed);

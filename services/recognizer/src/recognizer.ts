@@ -1,11 +1,11 @@
 import type { Bus } from "@persona/bus";
 import { CONSUMERS } from "@persona/contracts";
 import type { Logger, ReadinessCheck } from "@persona/runtime";
-import { Embedder, type EmbedderSpec, FaceDetector, LandmarkDetector, embedderSpec } from "@persona/vision";
+import { Embedder, type EmbedderSpec, FaceDetector, LandmarkDetector, embedderSpec, templateModelName } from "@persona/vision";
 import type { Config } from "./config.ts";
 import { Cascade } from "./cascade.ts";
 import { startEnrollmentHandler } from "./enrollment.ts";
-import { templateModelName } from "./faceEmbedding.ts";
+
 import { LibraryGallery } from "./libraryGallery.ts";
 import { loadBlob } from "./media.ts";
 import { recognitionHandlers } from "./recognition.ts";

@@ -1,5 +1,8 @@
 import type { Bus } from "@persona/bus";
+import type { BlobRef } from "@persona/contracts";
 import type { PersonState } from "@persona/library";
+import { env as runtimeEnv } from "@persona/runtime";
+import { DEFAULT_EMBEDDER_MODEL, EMBEDDER_MODELS, templateModelName } from "@persona/vision";
 import { uploadFile } from "../client/blobs.ts";
 import { connectCli, ensureTopology } from "../client/connect.ts";
 import { EnrollmentTimeoutError, EnrollmentWatcher } from "@persona/library";
@@ -19,6 +22,11 @@ export const peopleHelp = `persona people list|show|remove|add-photo|revert [--j
   people add-photo ID|NAME FILE... [--timeout SECONDS]
                                                 enrolls more photos; reports each photo's outcome
 ${revertHelp}
+  people reembed [ID|NAME...] [--model M] [--dry-run] [--timeout SECONDS]
+                                                after a model change: every enrollment photo with a template of
+                                                another model only is enrolled again, so the recognizers running M
+                                                (default RECOGNIZER_MODEL, +flip with RECOGNIZER_FLIP) know the person;
+                                                everyone, or the people named; old templates stay until removed
   A NAME matches exactly, then ignoring case; several people with that name is an error listing their ids.
   Exit code 0 on success, 1 on failure (unknown person, rejected photo, no answer), 2 on usage errors.`;
 
@@ -33,6 +41,9 @@ export interface PeopleArgs {
   /** revert: one template id, or every self-learned template added since this ISO time */
   template?: string;
   since?: string;
+  /** reembed: the template model to make (default from RECOGNIZER_MODEL / RECOGNIZER_FLIP) and plan only */
+  model?: string;
+  dryRun?: boolean;
 }
 
 export async function peopleCommand(args: PeopleArgs, out: Output = stdio()): Promise<number> {
@@ -64,11 +75,15 @@ export async function peopleCommand(args: PeopleArgs, out: Output = stdio()): Pr
           out,
         ),
       );
+    case "reembed": {
+      const model = reembedModel(args);
+      return withBus(args, args.dryRun !== true, (bus) => reembed(bus, model, args, out));
+    }
     default:
       throw new UsageError(
         args.sub === undefined
-          ? "persona people: say list, show, remove, add-photo or revert"
-          : `persona people: unknown subcommand ${JSON.stringify(args.sub)} (list, show, remove, add-photo, revert)`,
+          ? "persona people: say list, show, remove, add-photo, revert or reembed"
+          : `persona people: unknown subcommand ${JSON.stringify(args.sub)} (list, show, remove, add-photo, revert, reembed)`,
       );
   }
 }
@@ -248,4 +263,141 @@ async function addPhoto(bus: Bus, who: string, paths: string[], args: PeopleArgs
 
 function localReject(path: string, code: string, message: string): PhotoReport {
   return { file: path, sha256: "", outcome: "rejected", templateId: null, reason: { code, message } };
+}
+
+/** The template model the recognizers make with this environment (their RECOGNIZER_MODEL / RECOGNIZER_FLIP). */
+export function recognizerTemplateModel(env: NodeJS.ProcessEnv = process.env): string {
+  const name = env.RECOGNIZER_MODEL?.trim() || DEFAULT_EMBEDDER_MODEL;
+  if (!Object.hasOwn(EMBEDDER_MODELS, name)) {
+    throw new UsageError(`RECOGNIZER_MODEL=${name} is not a model (${Object.keys(EMBEDDER_MODELS).join(", ")})`);
+  }
+  // parsed as the recognizer parses it
+  const parsed = runtimeEnv.bool(false).safeParse(env.RECOGNIZER_FLIP?.trim() || undefined);
+  if (!parsed.success) throw new UsageError(`RECOGNIZER_FLIP=${env.RECOGNIZER_FLIP} is not true/false/1/0/yes/no`);
+  const flip = parsed.data;
+  return templateModelName({ spec: { name }, flip });
+}
+
+/** One person's part of `persona people reembed --json`. */
+interface ReembedPerson {
+  personId: string;
+  name: string;
+  /** Enrollment photos that needed a template of the model. */
+  planned: number;
+  added: number;
+  rejected: { sha256: string; key: string; code: string; message: string }[];
+  failed: string | null;
+}
+
+/**
+ * The photos to enroll again for `model`: each photo behind a live enrollment template of another model, when no
+ * template of `model` comes from it. Photos whose templates were all reverted stay out (an operator's decision).
+ */
+export function photosToReembed(person: PersonState, model: string): BlobRef[] {
+  const current = new Set<string>();
+  const others = new Map<string, BlobRef>();
+  for (const t of person.templates.values()) {
+    if (t.origin.kind !== "enrollment") continue;
+    if (t.model === model) current.add(t.origin.photo.sha256);
+    else if (!others.has(t.origin.photo.sha256)) others.set(t.origin.photo.sha256, t.origin.photo);
+  }
+  return [...others.values()].filter((p) => !current.has(p.sha256));
+}
+
+/** The template model `reembed` makes: --model, or what the recognizers' environment gives; checked before connecting. */
+function reembedModel(args: PeopleArgs): string {
+  const model = args.model?.trim() || recognizerTemplateModel(args.env ?? process.env);
+  if (!Object.hasOwn(EMBEDDER_MODELS, model.replace(/\+flip$/, ""))) {
+    throw new UsageError(
+      `--model ${model}: not a template model (${Object.keys(EMBEDDER_MODELS).join(", ")}, each optionally +flip)`,
+    );
+  }
+  return model;
+}
+
+async function reembed(bus: Bus, model: string, args: PeopleArgs, out: Output): Promise<number> {
+  const { state } = await replayLibrary(bus);
+  const people =
+    args.positionals.length > 0 ? args.positionals.map((w) => findPerson(state, w)) : sortPeople([...state.people.values()]);
+  const unique = [...new Map(people.map((p) => [p.personId, p])).values()];
+  const plan = unique.map((p) => ({ person: p, photos: photosToReembed(p, model) })).filter((x) => x.photos.length > 0);
+  const total = plan.reduce((n, x) => n + x.photos.length, 0);
+  const results: ReembedPerson[] = plan.map(({ person, photos }) => ({
+    personId: person.personId,
+    name: person.name,
+    planned: photos.length,
+    added: 0,
+    rejected: [],
+    failed: null,
+  }));
+  if (!args.json) {
+    out.stderr(
+      unique.length === 0
+        ? "the library is empty: nothing to re-embed\n"
+        : total === 0
+          ? `every enrollment photo of ${unique.length} ${unique.length === 1 ? "person" : "people"} has a ${model} template\n`
+          : `${total} photo(s) of ${plan.length} ${plan.length === 1 ? "person" : "people"} need a ${model} template${args.dryRun ? " (dry run: nothing sent)" : ""}\n`,
+    );
+  }
+  if (args.dryRun !== true && total > 0) {
+    const watcher = await EnrollmentWatcher.start(bus);
+    try {
+      let done = 0;
+      for (const [i, { person, photos }] of plan.entries()) {
+        const r = results[i] as ReembedPerson;
+        try {
+          const result = await watcher.enroll(
+            {
+              personId: person.personId,
+              existing: true,
+              name: person.name,
+              description: person.description,
+              photos,
+              sound: person.sound,
+              source: "cli",
+              importKey: person.importKey,
+              requestedBy: "cli reembed",
+            },
+            { timeoutMs: args.timeoutMs ?? 60_000 },
+          );
+          for (const o of result.photos) {
+            if (o.outcome === "added") r.added++;
+            else r.rejected.push({ sha256: o.photo.sha256, key: o.photo.key, ...o.reason });
+          }
+        } catch (err) {
+          if (!(err instanceof EnrollmentTimeoutError || err instanceof CliError)) throw err;
+          r.failed = err.message;
+        }
+        done += photos.length;
+        if (!args.json) {
+          const what =
+            r.failed !== null
+              ? `failed: ${r.failed}`
+              : `${r.added} added${r.rejected.length ? `, ${r.rejected.length} rejected` : ""}`;
+          out.stderr(`[${done}/${total}] ${person.name} (${person.personId}): ${what}\n`);
+          for (const x of r.rejected) out.stderr(`    ${x.key}: ${x.code}: ${x.message}\n`);
+        }
+        // a recognizer that does not answer will not answer the next person either
+        if (r.failed !== null) break;
+      }
+    } finally {
+      await watcher.close();
+    }
+  }
+  const added = results.reduce((n, r) => n + r.added, 0);
+  const rejected = results.reduce((n, r) => n + r.rejected.length, 0);
+  const failed = results.filter((r) => r.failed !== null).length;
+  const unanswered = args.dryRun
+    ? 0
+    : results.filter((r) => r.failed === null && r.added + r.rejected.length === 0 && r.planned > 0).length;
+  if (args.json) {
+    out.stdout(
+      `${JSON.stringify({ version: 1, model, dryRun: args.dryRun === true, people: unique.length, planned: total, added, rejected, failed, results }, null, 2)}\n`,
+    );
+  } else if (args.dryRun !== true && total > 0) {
+    out.stdout(
+      `${model}: ${added} template(s) added, ${rejected} photo(s) rejected${failed ? `, ${failed} person(s) failed` : ""}\n`,
+    );
+  }
+  return rejected + failed + unanswered === 0 ? 0 : 1;
 }

@@ -6,12 +6,12 @@ import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import type { Bus } from "@persona/bus";
 import type { Logger, ReadinessCheck } from "@persona/runtime";
-import { Embedder, embedderSpec } from "@persona/vision";
+import { Embedder, embedderSpec, templateModelName } from "@persona/vision";
 import { Lease } from "../lease.ts";
 import { VisitorService } from "../visitors/service.ts";
 import type { VisitorOptions } from "../visitors/book.ts";
 import type { GrowthOptions } from "./policy.ts";
-import { GalleryGrowth, templateModelName } from "./service.ts";
+import { GalleryGrowth } from "./service.ts";
 
 export interface SelfLearningSettings {
   growth: GrowthOptions | null;

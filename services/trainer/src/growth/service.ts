@@ -9,7 +9,7 @@ import { type Bus, type ConsumerLoop, type Handler, ok, retry } from "@persona/b
 import { type ConsumerDecl, uuidFrom } from "@persona/contracts";
 import { type LibraryChange, LibraryFollower, type LibraryState, decodeEmbedding, encodeEmbedding } from "@persona/library";
 import type { Logger } from "@persona/runtime";
-import { type Embedder, ImageDecodeError, decodeImage } from "@persona/vision";
+import { type Embedder, ImageDecodeError, decodeImage, templateModelName } from "@persona/vision";
 import {
   type GrowthCandidate,
   GrowthGallery,
@@ -32,11 +32,6 @@ export const GROWTH_CONSUMER: ConsumerDecl = {
 };
 
 export const templateIdOf = (detectionId: string) => uuidFrom(`self-learned-template/${detectionId}`);
-
-/** The model name templates carry (as the recognizer writes it): the spec name, "+flip" with flip fusion. */
-export function templateModelName(embedder: Pick<Embedder, "flip" | "spec">): string {
-  return embedder.flip ? `${embedder.spec.name}+flip` : embedder.spec.name;
-}
 
 export interface GrowthDeps {
   bus: Bus;
