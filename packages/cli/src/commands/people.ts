@@ -5,7 +5,7 @@ import { env as runtimeEnv } from "@persona/runtime";
 import { DEFAULT_EMBEDDER_MODEL, EMBEDDER_MODELS, templateModelName } from "@persona/vision";
 import { uploadFile } from "../client/blobs.ts";
 import { connectCli, ensureTopology } from "../client/connect.ts";
-import { EnrollmentTimeoutError, EnrollmentWatcher } from "@persona/library";
+import { type EnrollRequest, EnrollmentTimeoutError, EnrollmentWatcher } from "@persona/library";
 import { replayLibrary } from "../client/libraryReplay.ts";
 import { CliError, UsageError } from "../errors.ts";
 import { DEFAULT_MAX_PHOTO_BYTES, type LocalFile, inspectPhoto } from "../library/folder.ts";
@@ -217,20 +217,7 @@ async function addPhoto(bus: Bus, who: string, paths: string[], args: PeopleArgs
     const watcher = await EnrollmentWatcher.start(bus);
     try {
       const photos = await Promise.all(send.map((f) => uploadFile(bus, "photos", person.personId, f)));
-      const result = await watcher.enroll(
-        {
-          personId: person.personId,
-          existing: true,
-          name: person.name,
-          description: person.description,
-          photos,
-          sound: person.sound,
-          source: "cli",
-          importKey: person.importKey,
-          requestedBy: "cli",
-        },
-        { timeoutMs: args.timeoutMs ?? 60_000 },
-      );
+      const result = await watcher.enroll(morePhotos(person, photos, "cli"), { timeoutMs: args.timeoutMs ?? 60_000 });
       for (const r of reports) {
         const o = result.photos.find((p) => p.photo.sha256 === r.sha256);
         if (o === undefined || r.outcome !== "planned") continue;
@@ -259,6 +246,21 @@ async function addPhoto(bus: Bus, who: string, paths: string[], args: PeopleArgs
     if (failure !== null) out.stderr(`${failure}\n`);
   }
   return bad === 0 ? 0 : 1;
+}
+
+/** An enrollment of more photos for a person already in the library, keeping everything else as it is. */
+function morePhotos(person: PersonState, photos: BlobRef[], requestedBy: string): EnrollRequest {
+  return {
+    personId: person.personId,
+    existing: true,
+    name: person.name,
+    description: person.description,
+    photos,
+    sound: person.sound,
+    source: "cli",
+    importKey: person.importKey,
+    requestedBy,
+  };
 }
 
 function localReject(path: string, code: string, message: string): PhotoReport {
@@ -346,20 +348,7 @@ async function reembed(bus: Bus, model: string, args: PeopleArgs, out: Output): 
       for (const [i, { person, photos }] of plan.entries()) {
         const r = results[i] as ReembedPerson;
         try {
-          const result = await watcher.enroll(
-            {
-              personId: person.personId,
-              existing: true,
-              name: person.name,
-              description: person.description,
-              photos,
-              sound: person.sound,
-              source: "cli",
-              importKey: person.importKey,
-              requestedBy: "cli reembed",
-            },
-            { timeoutMs: args.timeoutMs ?? 60_000 },
-          );
+          const result = await watcher.enroll(morePhotos(person, photos, "cli reembed"), { timeoutMs: args.timeoutMs ?? 60_000 });
           for (const o of result.photos) {
             if (o.outcome === "added") r.added++;
             else r.rejected.push({ sha256: o.photo.sha256, key: o.photo.key, ...o.reason });
