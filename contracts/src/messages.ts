@@ -47,6 +47,9 @@ function define<TType extends string, TVersion extends number, TData extends z.Z
 
 // ---------------------------------------------------------------- detections (camera -> recognizers)
 
+export const ChipAlignment = z.enum(["keypoints", "landmarks68"]);
+export type ChipAlignment = z.infer<typeof ChipAlignment>;
+
 export const FaceDetected = define({
   type: "FaceDetected",
   version: 1,
@@ -66,6 +69,11 @@ export const FaceDetected = define({
     quality: FaceQuality,
     /** The aligned face chip as JPEG. */
     crop: ImageRef,
+    /**
+     * How the chip was aligned: from the detector's keypoints or the 68-point landmark net (ALIGN_LANDMARKS).
+     * Recognizers align enrollment photos their own way and count chips aligned otherwise (optional: added after v1).
+     */
+    alignment: ChipAlignment.optional(),
   }),
   subject: (d) => `detections.${d.cameraId}.face`,
   filter: "detections.*.face",

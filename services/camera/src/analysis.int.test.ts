@@ -56,6 +56,8 @@ test("with landmarks, a camera chip equals the enrollment chip of the same photo
       assert.ok(same(camOn.chip, enrolled.chip), `${person}: camera and enrollment chips differ with landmarks`);
       assert.ok(same(camOff.chip, plain.chip), `${person}: camera and enrollment chips differ without landmarks`);
       assert.ok(!same(camOn.chip, camOff.chip), `${person}: landmarks changed nothing`);
+      // and each chip says how it was aligned (published in FaceDetected for the recognizers to check)
+      assert.deepEqual([camOn.alignment, camOff.alignment], ["landmarks68", "keypoints"]);
     }
   } finally {
     await on.close();

@@ -3,6 +3,7 @@
  * and (for faces that pass the gate) the aligned chip the recognizer expects. The same function runs on the main
  * thread (`InlineAnalyzer`) or in detector worker threads (`DetectorPool`).
  */
+import type { ChipAlignment } from "@persona/contracts";
 import {
   type AlignmentTemplate,
   type Box,
@@ -51,6 +52,8 @@ export interface FaceObservation {
   readonly gate: GateResult;
   /** The aligned chip (template size), only for faces that pass the gate. */
   readonly chip: RgbImage | null;
+  /** How the chip was aligned (published with it, so recognizers can tell a camera aligning otherwise). */
+  readonly alignment?: ChipAlignment;
 }
 
 export interface FrameAnalysis {
@@ -96,6 +99,7 @@ export async function analyzeFrame(
       quality: a.quality,
       gate: a.gate,
       chip: chips.get(a) ?? null,
+      alignment: "landmarks68" as const,
     }));
   } else {
     const aligned = alignDetections(frame, report.detections, { template: o.template, ...(o.gate ? { gate: o.gate } : {}) });
@@ -106,6 +110,7 @@ export async function analyzeFrame(
       quality: a.quality,
       gate: a.gate,
       chip: a.gate.pass ? a.chip : null,
+      alignment: "keypoints" as const,
     }));
   }
   return { faces, detectMs: t1 - t0, alignMs: performance.now() - t1, runs: report.runs };

@@ -27,10 +27,11 @@ describe("camera events", () => {
       trackId: "gate-1-abc123-1",
       shot: 1,
       frame: { frameNo: 42, capturedAt: Date.UTC(2026, 0, 1), width: 640, height: 480 },
-      face: { box: { x: 90, y: 90, width: 80, height: 80 }, keypoints, score: 0.93, quality },
+      face: { box: { x: 90, y: 90, width: 80, height: 80 }, keypoints, score: 0.93, quality, alignment: "landmarks68" },
       jpeg: new Uint8Array([0xff, 0xd8, 0xff, 0xd9]),
     });
     const parsed = FaceDetected.data.parse(data);
+    assert.equal(parsed.alignment, "landmarks68");
     assert.equal(parsed.keypoints.length, 6);
     assert.deepEqual(parsed.keypoints[0], [110, 120]);
     assert.equal(parsed.quality.yaw, 5);

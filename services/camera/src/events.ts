@@ -53,7 +53,7 @@ export function faceDetectedData(a: {
   trackId: string;
   shot: number;
   frame: ShotFrame;
-  face: Pick<FaceObservation, "box" | "keypoints" | "score" | "quality">;
+  face: Pick<FaceObservation, "box" | "keypoints" | "score" | "quality" | "alignment">;
   jpeg: Uint8Array;
 }): FaceDetectedData {
   if (a.jpeg.length > MAX_INLINE_CROP_BYTES) {
@@ -74,6 +74,7 @@ export function faceDetectedData(a: {
     detectorScore: clamp01(a.face.score),
     quality: contractQuality(a.face.quality),
     crop: { kind: "inline", contentType: "image/jpeg", base64: Buffer.from(a.jpeg).toString("base64") },
+    ...(a.face.alignment ? { alignment: a.face.alignment } : {}),
   };
 }
 

@@ -2,6 +2,7 @@ import { type Bus, type Handler, ok, poison, retry } from "@persona/bus";
 import { type EnvelopeOf, type ImageRef, uuidFrom } from "@persona/contracts";
 import { encodeEmbedding } from "@persona/library";
 import { type Embedder, ImageDecodeError, decodeImage } from "@persona/vision";
+import type { AlignmentWatch } from "./alignmentWatch.ts";
 import type { Cascade } from "./cascade.ts";
 import type { LibraryGallery } from "./libraryGallery.ts";
 import { TrackContentionError, type TrackStore } from "./trackStore.ts";
@@ -27,6 +28,8 @@ export interface RecognitionDeps {
   loadStored: (ref: Extract<ImageRef, { kind: "stored" }>["ref"]) => Promise<Uint8Array>;
   /** The fast classifier cascade (RECOGNIZER_CASCADE=on); absent = embedding path only. */
   cascade?: Cascade;
+  /** Counts chips aligned otherwise than this recognizer's enrollment photos. */
+  alignment?: AlignmentWatch;
 }
 
 /** Ids of what a detection causes, derived from it, so a redelivered detection re-publishes the same messages. */
@@ -82,6 +85,7 @@ export function recognitionHandlers(d: RecognitionDeps) {
 
   const faceDetected: Handler<"FaceDetected"> = async (env, ctx) => {
     const data = env.data;
+    d.alignment?.observe(data.cameraId, data.alignment);
     let bytes: Uint8Array;
     try {
       bytes = data.crop.kind === "inline" ? Buffer.from(data.crop.base64, "base64") : await d.loadStored(data.crop.ref);

@@ -99,6 +99,8 @@ describe("recognizer against a real nats-server, real models, real LFW faces", {
             roll: 0,
           },
           crop: { kind: "inline", contentType: "image/jpeg", base64: jpeg.toString("base64") },
+          // aligned from the detector's keypoints above; the recognizer (landmarks by default) counts them
+          alignment: "keypoints",
         }),
       );
     }
@@ -196,6 +198,10 @@ describe("recognizer against a real nats-server, real models, real LFW faces", {
     );
     assert.equal(outcomes.length, 3);
     assert.ok(outcomes.every((o) => o.type === "UnknownFaceSeen" && o.data.embedding.dims === 128));
+    // these chips were aligned from keypoints, this recognizer enrolls from landmarks: counted per camera
+    assert.equal(recognizer.alignment.own, "landmarks68");
+    assert.equal(recognizer.alignment.mismatched.gate?.alignment, "keypoints");
+    assert.ok((recognizer.alignment.mismatched.gate?.chips ?? 0) >= 3);
   });
 
   test("a photo is a duplicate only for the model that made its template: another model's template does not block it", async () => {

@@ -3,6 +3,7 @@ import { CONSUMERS } from "@persona/contracts";
 import type { Logger, ReadinessCheck } from "@persona/runtime";
 import { Embedder, type EmbedderSpec, FaceDetector, LandmarkDetector, embedderSpec, templateModelName } from "@persona/vision";
 import type { Config } from "./config.ts";
+import { AlignmentWatch } from "./alignmentWatch.ts";
 import { Cascade } from "./cascade.ts";
 import { startEnrollmentHandler } from "./enrollment.ts";
 
@@ -37,6 +38,8 @@ export function voteOptions(s: RecognizerSettings, spec: EmbedderSpec): VoteOpti
 
 export interface RunningRecognizer {
   gallery: LibraryGallery;
+  /** Chips from cameras that align otherwise than this recognizer. */
+  alignment: AlignmentWatch;
   checks: ReadinessCheck[];
   /** The fast-classifier cascade, when RECOGNIZER_CASCADE=on. */
   cascade?: Cascade;
@@ -59,6 +62,7 @@ export async function startRecognizer(bus: Bus, s: RecognizerSettings, log: Logg
       ? await LandmarkDetector.create({ intraOpNumThreads: s.RECOGNIZER_THREADS })
       : null;
   const modelName = templateModelName(embedder);
+  const alignment = new AlignmentWatch(landmarks ? "landmarks68" : "keypoints", log.child({ part: "alignment" }));
   const vote = voteOptions(s, embedder.spec);
   const gallery = new LibraryGallery(modelName, embedder.dims, log.child({ part: "gallery" }));
   await gallery.start(bus.js, bus.jsm);
@@ -88,6 +92,7 @@ export async function startRecognizer(bus: Bus, s: RecognizerSettings, log: Logg
         modelName,
         loadStored: (ref) => loadBlob(bus, ref),
         vote,
+        alignment,
         ...(cascade ? { cascade } : {}),
       }),
     }),
@@ -107,9 +112,15 @@ export async function startRecognizer(bus: Bus, s: RecognizerSettings, log: Logg
   );
   return {
     gallery,
+    alignment,
     ...(cascade ? { cascade } : {}),
     checks: [
       { name: "gallery", check: () => ({ ok: gallery.ready, detail: JSON.stringify(gallery.stats) }) },
+      // informational: a camera aligning otherwise makes recognition weaker, not impossible
+      {
+        name: "alignment",
+        check: () => ({ ok: true, detail: JSON.stringify({ own: alignment.own, mismatched: alignment.mismatched }) }),
+      },
       ...(cascade ? [{ name: "cascade", check: () => ({ ok: true, detail: JSON.stringify(cascade.stats) }) }] : []),
     ],
     async stop() {
