@@ -179,6 +179,7 @@ describe("camera service", { skip }, () => {
     );
     assert.deepEqual(first.data.frameSize, { width: 320, height: 240 });
     assert.equal(first.data.keypoints.length, 6);
+    assert.equal(first.data.alignment, "landmarks68", "dlib chips are aligned from landmarks by default");
     assert.equal(ends(events, "ytc")[0]?.data.reason, "source-ended");
   });
 
@@ -187,6 +188,7 @@ describe("camera service", { skip }, () => {
     const f = faces(events, "ytc112")[0];
     assert.ok(f);
     assert.deepEqual(await cropSize(f), [112, 112]);
+    assert.equal(f.data.alignment, "keypoints", "a template without 68-point targets is aligned from keypoints");
   });
 
   test("live view, names from FaceRecognized, bad sources next to a good one, clean stop", async (t) => {
