@@ -267,6 +267,14 @@ async function recognizerAvailable(): Promise<string | null> {
   return null;
 }
 
+/** Skips the test, saying why in its output, when `reason` is set. */
+function skipped(t: { diagnostic: (m: string) => void; skip: (m: string) => void }, reason: string | null): boolean {
+  if (reason === null) return false;
+  t.diagnostic(`skipped: ${reason}`);
+  t.skip(reason);
+  return true;
+}
+
 async function startRecognizer(
   t: { after: (fn: () => Promise<void>) => void },
   natsUrl: string,
@@ -305,12 +313,7 @@ async function startRecognizer(
 
 describe("persona import with the real recognizer, on LFW photos", () => {
   test("import, import again (nothing changes), change a folder (updated), people add-photo, remove", async (t) => {
-    const unavailable = await recognizerAvailable();
-    if (unavailable !== null) {
-      t.diagnostic(`skipped: ${unavailable}`);
-      t.skip(unavailable);
-      return;
-    }
+    if (skipped(t, await recognizerAvailable())) return;
     await using server = await startNatsServer();
     const env = { NATS_URL: server.url };
     const work = tempDir(t, "persona-import-lfw-");
@@ -428,14 +431,8 @@ describe("persona import with the real recognizer, on LFW photos", () => {
 
 describe("persona people reembed after a model change, with real recognizers", () => {
   test("photos enrolled under one model get templates of the new one; a second run has nothing to do", async (t) => {
-    const unavailable =
-      (await recognizerAvailable()) ??
-      (existsSync(join(repoRoot(), "models/dist/mobileface.onnx")) ? null : "mobileface model not built");
-    if (unavailable !== null) {
-      t.diagnostic(`skipped: ${unavailable}`);
-      t.skip(unavailable);
-      return;
-    }
+    const mobileface = existsSync(join(repoRoot(), "models/dist/mobileface.onnx")) ? null : "mobileface model not built";
+    if (skipped(t, (await recognizerAvailable()) ?? mobileface)) return;
     await using server = await startNatsServer();
     const env = { NATS_URL: server.url };
     const work = tempDir(t, "persona-reembed-");

@@ -1,7 +1,7 @@
 import type { Bus } from "@persona/bus";
 import type { BlobRef } from "@persona/contracts";
 import type { PersonState } from "@persona/library";
-import { env as runtimeEnv } from "@persona/runtime";
+import { configSchema as recognizerConfig } from "@persona/service-recognizer";
 import { DEFAULT_EMBEDDER_MODEL, EMBEDDER_MODELS, templateModelName } from "@persona/vision";
 import { uploadFile } from "../client/blobs.ts";
 import { connectCli, ensureTopology } from "../client/connect.ts";
@@ -273,11 +273,12 @@ export function recognizerTemplateModel(env: NodeJS.ProcessEnv = process.env): s
   if (!Object.hasOwn(EMBEDDER_MODELS, name)) {
     throw new UsageError(`RECOGNIZER_MODEL=${name} is not a model (${Object.keys(EMBEDDER_MODELS).join(", ")})`);
   }
-  // parsed as the recognizer parses it
-  const parsed = runtimeEnv.bool(false).safeParse(env.RECOGNIZER_FLIP?.trim() || undefined);
+  // the recognizer's own schema, so the CLI reads RECOGNIZER_FLIP exactly as the recognizers do
+  const parsed = recognizerConfig
+    .pick({ RECOGNIZER_FLIP: true })
+    .safeParse({ RECOGNIZER_FLIP: env.RECOGNIZER_FLIP?.trim() || undefined });
   if (!parsed.success) throw new UsageError(`RECOGNIZER_FLIP=${env.RECOGNIZER_FLIP} is not true/false/1/0/yes/no`);
-  const flip = parsed.data;
-  return templateModelName({ spec: { name }, flip });
+  return templateModelName({ spec: { name }, flip: parsed.data.RECOGNIZER_FLIP });
 }
 
 /** One person's part of `persona people reembed --json`. */
@@ -308,7 +309,8 @@ export function photosToReembed(person: PersonState, model: string): BlobRef[] {
 
 /** The template model `reembed` makes: --model, or what the recognizers' environment gives; checked before connecting. */
 function reembedModel(args: PeopleArgs): string {
-  const model = args.model?.trim() || recognizerTemplateModel(args.env ?? process.env);
+  const model = args.model?.trim();
+  if (!model) return recognizerTemplateModel(args.env ?? process.env);
   if (!Object.hasOwn(EMBEDDER_MODELS, model.replace(/\+flip$/, ""))) {
     throw new UsageError(
       `--model ${model}: not a template model (${Object.keys(EMBEDDER_MODELS).join(", ")}, each optionally +flip)`,
@@ -376,9 +378,8 @@ async function reembed(bus: Bus, model: string, args: PeopleArgs, out: Output): 
   const added = results.reduce((n, r) => n + r.added, 0);
   const rejected = results.reduce((n, r) => n + r.rejected.length, 0);
   const failed = results.filter((r) => r.failed !== null).length;
-  const unanswered = args.dryRun
-    ? 0
-    : results.filter((r) => r.failed === null && r.added + r.rejected.length === 0 && r.planned > 0).length;
+  // people not tried: the run stops at the first person whose enrollment got no answer
+  const notTried = args.dryRun ? 0 : results.filter((r) => r.failed === null && r.added + r.rejected.length === 0).length;
   if (args.json) {
     out.stdout(
       `${JSON.stringify({ version: 1, model, dryRun: args.dryRun === true, people: unique.length, planned: total, added, rejected, failed, results }, null, 2)}\n`,
@@ -388,5 +389,5 @@ async function reembed(bus: Bus, model: string, args: PeopleArgs, out: Output): 
       `${model}: ${added} template(s) added, ${rejected} photo(s) rejected${failed ? `, ${failed} person(s) failed` : ""}\n`,
     );
   }
-  return rejected + failed + unanswered === 0 ? 0 : 1;
+  return rejected + failed + notTried === 0 ? 0 : 1;
 }
