@@ -6,7 +6,7 @@
  *   tolerance per output: max |onnx - ref| <= 1e-4 * max(1, max |ref|), and cosine >= 0.99999 for embeddings;
  * - embeddings separate people (same-person pairs closer than different-person pairs);
  * - BlazeFace (copied as is) finds the face in each photo; its size-agnostic variant (blazeface-back-dyn) gives
- *   exactly the same outputs at 256x256 and finds each face of a non-square mosaic of photos (768x512, batch 2);
+ *   the same outputs at 256x256 (within the tolerance above) and finds each face of a non-square mosaic of photos (768x512, batch 2);
  * - each file has the sha256 and the inputs/outputs that models/manifest.json records.
  */
 import assert from "node:assert/strict";
@@ -35,6 +35,17 @@ const MIN_COSINE = 0.99999;
 let manifest: Manifest;
 const sessions = new Map<string, ort.InferenceSession>();
 const onnxEmbeddings = new Map<Embedder, Float32Array[]>();
+
+/** Largest |a - b| and largest |b| over two arrays of one length. */
+function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): { diff: number; mag: number } {
+  let diff = 0;
+  let mag = 0;
+  for (let i = 0; i < a.length; i++) {
+    diff = Math.max(diff, Math.abs((a[i] as number) - (b[i] as number)));
+    mag = Math.max(mag, Math.abs(b[i] as number));
+  }
+  return { diff, mag };
+}
 
 function entry(id: string): ModelEntry {
   const e = manifest.models[id];
@@ -204,7 +215,7 @@ function bestBlazeface(
   return best;
 }
 
-test("blazeface-back-dyn equals blazeface-back-256 at 256x256 and finds every face of a 768x512 mosaic", {
+test("blazeface-back-dyn matches blazeface-back-256 at 256x256 (within 1e-4) and finds every face of a 768x512 mosaic", {
   skip: SKIP,
 }, async (t) => {
   const fixed = entry("blazeface-back-256");
@@ -219,7 +230,11 @@ test("blazeface-back-dyn equals blazeface-back-256 at 256x256 and finds every fa
     const r = await s.run({ [dyn.input.name]: new ort.Tensor("float32", x, [1, size, size, 3]) });
     for (const o of fixed.outputs) {
       const got = r[o.name]?.data as Float32Array;
-      assert.deepEqual(Array.from(got), Array.from(a[o.name] as Float32Array), `${sample.file}: ${o.name} differs`);
+      const ref = a[o.name] as Float32Array;
+      assert.equal(got.length, ref.length, `${sample.file}: ${o.name} length`);
+      const { diff, mag } = maxAbsDiff(got, ref);
+      // Different graphs may pick different kernels (and CPUs differ): ~1e-7 apart on an AVX2 EPYC, 0 on others.
+      assert.ok(diff <= REL_TOL * Math.max(1, mag), `${sample.file}: ${o.name} max abs diff ${diff} (max |ref| ${mag})`);
     }
   }
   // 3 x 2 photos side by side: 768x512 (48x32 and 24x16 cells), as a batch of 2 (the second mosaic in reverse order).
@@ -288,12 +303,7 @@ for (const id of EMBEDDERS) {
             const b = want[o.name];
             assert.ok(b, `${id}: reference lacks ${o.name}`);
             assert.equal(a.length, b.length, `${id} ${o.name}: length`);
-            let diff = 0;
-            let mag = 0;
-            for (let i = 0; i < a.length; i++) {
-              diff = Math.max(diff, Math.abs((a[i] as number) - (b[i] as number)));
-              mag = Math.max(mag, Math.abs(b[i] as number));
-            }
+            const { diff, mag } = maxAbsDiff(a, b);
             const cos = a.length > 1 ? cosine(a, b) : 1;
             const w = worst[o.name] ?? { diff: 0, rel: 0, cos: 1 };
             worst[o.name] = w;
