@@ -319,10 +319,10 @@ for (const model of models) {
         const faces = [...run.embeddings.values()].flatMap((e) => (e.face ? [e.face] : []));
         const median = (xs: number[]) => xs.sort((p, q) => p - q)[Math.floor(xs.length / 2)] ?? Number.NaN;
         const kp = Object.fromEntries(
-          KEYPOINT_NAMES.map((k) => [
-            k,
-            { x: median(faces.map((f) => f.keypoints[k].x)), y: median(faces.map((f) => f.keypoints[k].y)) },
-          ]),
+          KEYPOINT_NAMES.filter((k) => faces.some((f) => f.keypoints[k])).map((k) => {
+            const pts = faces.flatMap((f) => (f.keypoints[k] ? [f.keypoints[k]] : []));
+            return [k, { x: median(pts.map((p) => p.x)), y: median(pts.map((p) => p.y)) }];
+          }),
         );
         console.log(`median keypoints of ${faces.length} detected faces (of ${run.embeddings.size} images):`);
         console.log(JSON.stringify(kp, (_, v) => (typeof v === "number" ? Math.round(v * 10) / 10 : v)));

@@ -12,7 +12,9 @@ import {
   decodeImage,
   Embedder,
   type EmbedderSpec,
+  type DetectorKind,
   FaceDetector,
+  mapKeypoints,
   type FaceKeypoints,
   flipChip,
   LandmarkDetector,
@@ -56,16 +58,7 @@ export const LFW_IMAGE_SIZE = 250;
 export function canonicalKeypoints(width: number, height: number): FaceKeypoints {
   const sx = width / LFW_IMAGE_SIZE;
   const sy = height / LFW_IMAGE_SIZE;
-  const m = (p: { x: number; y: number }) => ({ x: p.x * sx, y: p.y * sy });
-  const k = LFW_CANONICAL_KEYPOINTS;
-  return {
-    rightEye: m(k.rightEye),
-    leftEye: m(k.leftEye),
-    noseTip: m(k.noseTip),
-    mouth: m(k.mouth),
-    rightEar: m(k.rightEar),
-    leftEar: m(k.leftEar),
-  };
+  return mapKeypoints(LFW_CANONICAL_KEYPOINTS, (p) => ({ x: p.x * sx, y: p.y * sy }));
 }
 
 /** Everything that determines an embedding (besides the image). Plain data: it crosses thread boundaries. */
@@ -80,6 +73,7 @@ export interface ExtractSettings {
   readonly extraTemplates: readonly AlignmentTemplate[];
   /** Also embed the mirrored chip (flip TTA); both vectors are returned. */
   readonly flip: boolean;
+  readonly detector: DetectorKind;
   readonly detect: DetectOptions;
   readonly pick: FacePick;
   readonly noFace: NoFacePolicy;
@@ -185,7 +179,12 @@ export class ExtractEngine {
         throw new RangeError(`template ${t.name} has no 68-point targets: landmark alignment needs dlib templates`);
       }
     }
-    const detector = await FaceDetector.create({ ...dirOpt, intraOpNumThreads, detect: settings.detect });
+    const detector = await FaceDetector.create({
+      ...dirOpt,
+      detector: settings.detector,
+      intraOpNumThreads,
+      detect: settings.detect,
+    });
     let landmarks: LandmarkDetector | null = null;
     try {
       if (settings.landmarks) {

@@ -8,8 +8,9 @@ import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import {
   type AlignmentTemplate,
-  DETECT_DEFAULTS,
   type DetectOptions,
+  type DetectorChoice,
+  detectDefaultsFor,
   type Detection,
   DEFAULT_EMBEDDER_MODEL,
   EMBEDDER_DEFAULTS,
@@ -21,7 +22,10 @@ import {
   KEYPOINT_NAMES,
   LANDMARK68_CROP_SCALE,
   MODEL_FILES,
+  parseDetectorChoice,
+  resolveDetectorKind,
   resolveModelPath,
+  resolveYuNet,
 } from "@persona/vision";
 import { RecordCache, sha256File, sha256Hex, writeKey } from "./cache.ts";
 import { EvaluationError, errorMessage } from "./errors.ts";
@@ -57,8 +61,10 @@ export interface ExtractOptions {
   /** Flip TTA: the image's vector is the fusion of the chip's and the mirrored chip's embeddings. Default
    * `EMBEDDER_DEFAULTS.flip` (true). */
   flip?: boolean;
-  /** Detector options (merged over `DETECT_DEFAULTS`). Default `{}`. */
+  /** Detector options (merged over the detector's defaults, `detectDefaultsFor`). Default `{}`. */
   detect?: DetectOptions;
+  /** Which detector: "auto" (default, env `PERSONA_DETECTOR`) is YuNet when its file is present, else BlazeFace. */
+  detector?: DetectorChoice;
   /** Which face of a multi-face image. Default "centre". */
   pick?: FacePick;
   /** What to do when no face is found. Default "centre" (LFW canonical position). */
@@ -137,13 +143,15 @@ export function resolveSettings(opts: ExtractOptions): ExtractSettings {
     throw new EvaluationError("options", "ensemble uses the model's templates: do not pass template/extraTemplates with it");
   }
   const ensemble = opts.ensemble ?? (custom ? false : EMBEDDER_DEFAULTS.ensemble);
+  const detector = resolveDetectorKind(opts.detector ?? parseDetectorChoice(process.env.PERSONA_DETECTOR));
   const [first, ...rest] = ensemble ? model.ensemble : [opts.template ?? model.template, ...(opts.extraTemplates ?? [])];
   return {
     model,
     template: first ?? model.template,
     extraTemplates: rest,
     flip: opts.flip ?? EMBEDDER_DEFAULTS.flip,
-    detect: { ...DETECT_DEFAULTS, ...opts.detect },
+    detector,
+    detect: { ...detectDefaultsFor(detector), ...opts.detect },
     pick: opts.pick ?? "centre",
     noFace: opts.noFace ?? "centre",
     landmarks: opts.landmarks
@@ -155,10 +163,11 @@ export function resolveSettings(opts: ExtractOptions): ExtractSettings {
   };
 }
 
-// Embedding record: key(32) status(1) flags(1) faces(2) chosen(1) pad(3) score box(4) keypoints(12) plain(d) flipped(d)
+// Embedding record: key(32) status(1) flags(1) faces(2) chosen(1) pad(3) score box(4) keypoints(16) plain(d) flipped(d)
 const STATUS_CODES: readonly ExtractStatus[] = ["detected", "fallback", "no_face", "failed"];
 const HEADER = 40;
-const FACE_FLOATS = 17;
+/** score, box (4), then x and y of every name in KEYPOINT_NAMES (NaN where the detector gives no such point). */
+const FACE_FLOATS = 5 + 2 * KEYPOINT_NAMES.length;
 
 function recordSize(dims: number): number {
   return HEADER + (FACE_FLOATS + 2 * dims) * 4;
@@ -207,14 +216,16 @@ const DET_RECORD = 40 + FACE_FLOATS * 4;
 
 function faceToFloats(d: Detection): number[] {
   const out = [d.score, d.box.x, d.box.y, d.box.width, d.box.height];
-  for (const k of KEYPOINT_NAMES) out.push(d.keypoints[k].x, d.keypoints[k].y);
+  for (const k of KEYPOINT_NAMES) out.push(d.keypoints[k]?.x ?? Number.NaN, d.keypoints[k]?.y ?? Number.NaN);
   return out;
 }
 
 function floatsToFace(f: Float32Array): Detection {
   const kp: Record<string, { x: number; y: number }> = {};
   KEYPOINT_NAMES.forEach((k, i) => {
-    kp[k] = { x: f[5 + 2 * i] as number, y: f[6 + 2 * i] as number };
+    const x = f[5 + 2 * i] as number;
+    const y = f[6 + 2 * i] as number;
+    if (!Number.isNaN(x) && !Number.isNaN(y)) kp[k] = { x, y };
   });
   return {
     score: f[0] as number,
@@ -252,7 +263,10 @@ interface Caches {
 }
 
 async function openCaches(dir: string, s: ExtractSettings): Promise<Caches> {
-  const detectorPath = resolveModelPath(MODEL_FILES.blazeface, s.modelsDir);
+  const detectorPath =
+    s.detector === "yunet"
+      ? (resolveYuNet().path ?? "YuNet missing")
+      : resolveModelPath(MODEL_FILES.blazefaceDynamic, s.modelsDir);
   const modelPath = resolveModelPath(s.model.file, s.modelsDir);
   let detectorSha: string;
   let modelSha: string;
@@ -262,7 +276,8 @@ async function openCaches(dir: string, s: ExtractSettings): Promise<Caches> {
     throw new EvaluationError("cache", `cannot hash model files for the cache key: ${errorMessage(cause)}`, { cause });
   }
   const landmarkSha = s.landmarks ? await sha256File(resolveModelPath(MODEL_FILES.landmark68, s.modelsDir)) : undefined;
-  const detKey = { kind: "detection", detectorSha, detect: s.detect, pick: s.pick };
+  // format 2: records hold all eight keypoint names (NaN where absent)
+  const detKey = { kind: "detection", format: 2, detector: s.detector, detectorSha, detect: s.detect, pick: s.pick };
   // the 68-point targets only matter (and only enter the key) when aligning from landmarks
   const keyTemplate = (t: AlignmentTemplate) => (s.landmarks ? t : { ...t, landmarks68: undefined });
   const embKey = {
@@ -280,7 +295,7 @@ async function openCaches(dir: string, s: ExtractSettings): Promise<Caches> {
     detection: detKey,
   };
   return {
-    detections: RecordCache.open(`${dir}/detections`, "blazeface", detKey, DET_RECORD),
+    detections: RecordCache.open(`${dir}/detections`, s.detector, detKey, DET_RECORD),
     embeddings: RecordCache.open(
       `${dir}/embeddings`,
       `${s.model.name}-${[s.template, ...s.extraTemplates].map((t) => t.name).join("+")}${s.landmarks ? "+lm68" : ""}`.replace(

@@ -36,15 +36,26 @@ export function alignmentTransform(
   keypoints: FaceKeypoints,
   template: AlignmentTemplate,
 ): { transform: Affine; residual: number } {
-  const names = Object.keys(template.points) as KeypointName[];
-  if (names.length < 2) throw new RangeError(`template ${template.name} has fewer than 2 points`);
-  const src = names.map((n) => toCentre(keypoints[n]));
+  const names = templateKeypoints(keypoints, template);
+  if (names.length < 2) throw new RangeError(`template ${template.name} has fewer than 2 points this detector gives`);
+  const src = names.map((n) => toCentre(keypoints[n] as Point));
   const dst = names.map((n) => template.points[n] as Point);
   return fitSimilarity(
     src,
     dst,
     names.map((n) => template.weights?.[n] ?? 1),
   );
+}
+
+/**
+ * The template's points that `keypoints` has. A template may name both the mouth centre and the two mouth corners:
+ * the corners are used when the detector gives them (YuNet; the centre is their mean), the centre otherwise
+ * (BlazeFace).
+ */
+export function templateKeypoints(keypoints: FaceKeypoints, template: AlignmentTemplate): KeypointName[] {
+  const names = (Object.keys(template.points) as KeypointName[]).filter((n) => keypoints[n] !== undefined);
+  const corners = names.includes("mouthRight") && names.includes("mouthLeft");
+  return corners ? names.filter((n) => n !== "mouth") : names;
 }
 
 /**

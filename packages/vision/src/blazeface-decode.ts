@@ -15,7 +15,8 @@
  * Keypoint order (MediaPipe): right eye, left eye, nose tip, mouth centre, right ear tragion, left ear tragion, named
  * for the subject (the right eye appears on the image's left); verified on LFW images in blazeface.int.test.ts.
  */
-import { KEYPOINT_NAMES, type Detection, type FaceKeypoints, type Point } from "./types.ts";
+import { keypointsFromArray, mapKeypoints } from "./keypoints.ts";
+import type { Detection, Point } from "./types.ts";
 
 export const BLAZEFACE_INPUT_SIZE = 256;
 
@@ -125,26 +126,12 @@ export function decodeHead(
   return out;
 }
 
-export function keypointsFromArray(pts: readonly Point[]): FaceKeypoints {
-  const o: Record<string, Point> = {};
-  KEYPOINT_NAMES.forEach((name, i) => {
-    const p = pts[i];
-    if (!p) throw new RangeError(`missing keypoint ${name}`);
-    o[name] = p;
-  });
-  return o as unknown as FaceKeypoints;
-}
-
-export function keypointsToArray(k: FaceKeypoints): Point[] {
-  return KEYPOINT_NAMES.map((name) => k[name]);
-}
-
 /** Maps a detection through x' = x * sx + dx, y' = y * sy + dy. */
 export function transformDetection(d: Detection, sx: number, sy: number, dx: number, dy: number): Detection {
   const m = (p: Point): Point => ({ x: p.x * sx + dx, y: p.y * sy + dy });
   return {
     box: { x: d.box.x * sx + dx, y: d.box.y * sy + dy, width: d.box.width * sx, height: d.box.height * sy },
-    keypoints: keypointsFromArray(keypointsToArray(d.keypoints).map(m)),
+    keypoints: mapKeypoints(d.keypoints, m),
     score: d.score,
   };
 }

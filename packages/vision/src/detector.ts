@@ -9,6 +9,7 @@
  * no seams.
  */
 import { existsSync } from "node:fs";
+import { join } from "node:path";
 import * as ort from "onnxruntime-node";
 import {
   BLAZEFACE_BACK_HEADS,
@@ -19,11 +20,13 @@ import {
   headAnchors,
   transformDetection,
 } from "./blazeface-decode.ts";
+import { ModelLoadError } from "./errors.ts";
 import { MODEL_FILES, createSession, resolveModelPath, type SessionOptions } from "./models.ts";
 import { hardNms, weightedNms } from "./nms.ts";
 import { fillTensorRect, fillTensorWindow, resizeArea } from "./resample.ts";
 import { type LevelPlan, planLevel, planTiles, type Tile, type TilePlan, wholeFrameScale, wholeFrameSuffices } from "./tiling.ts";
 import { assertRgbImage, type Detection, type RgbImage } from "./types.ts";
+import { isYuNetSession, resolveYuNet, sharedModelsDir, YUNET_DETECT_DEFAULTS, YUNET_FILE, YuNetDetector } from "./yunet.ts";
 
 export interface DetectOptions {
   /** Smallest face wanted, in frame pixels (max of box width/height). Detections under 0.8 x this are dropped
@@ -73,10 +76,14 @@ export const DETECT_DEFAULTS: Required<Omit<DetectOptions, "tileSize">> = {
 };
 
 export interface FaceDetectorOptions extends SessionOptions {
-  /** Model file; relative names resolve against `modelsDir` / `PERSONA_MODELS_DIR` / `<repo>/models/dist`.
-   * Default `blazeface-back-dyn.onnx` when that file exists (size-agnostic: "level" mode), else
-   * `blazeface-back-256.onnx`. */
+  /** Model file; relative names resolve against `modelsDir` / `PERSONA_MODELS_DIR` / `<repo>/models/dist`. Given, it
+   * decides the detector (BlazeFace or YuNet, told apart by the model's outputs). Without it: `detector`; BlazeFace
+   * is `blazeface-back-dyn.onnx` when that file exists (size-agnostic: "level" mode), else `blazeface-back-256.onnx`. */
   modelPath?: string;
+  /** Without `modelPath`: which detector (default env `PERSONA_DETECTOR`, else "auto": YuNet when present). */
+  detector?: DetectorChoice;
+  /** Where YuNet is looked for (default env `PERSONA_SHARED_MODELS_DIR`, else `<repo>/../shared/models`). */
+  sharedModelsDir?: string;
   modelsDir?: string;
   /** Defaults for every `detect` call. */
   detect?: DetectOptions;
@@ -112,7 +119,104 @@ interface HeadBinding {
  * "level" mode; see the README for the measurement. */
 const LEVEL_MAX_FACE_PX = 224;
 
-export class FaceDetector {
+/**
+ * A face detector: BlazeFace (`BlazeFaceDetector`, built from npm) or YuNet (`YuNetDetector`, from the shared models
+ * folder). `FaceDetector.create` picks one (see `createFaceDetector`).
+ */
+export interface FaceDetector {
+  readonly kind: DetectorKind;
+  readonly modelPath: string;
+  /** True when the model takes inputs of any size (multiples of 32): "level" mode is available. */
+  readonly dynamicInput: boolean;
+  /** The options every `detect` call starts from. */
+  readonly defaults: Required<Omit<DetectOptions, "tileSize">> & Pick<DetectOptions, "tileSize">;
+  /** Why this detector was chosen over the preferred one (e.g. YuNet's file missing), or null. Log it once. */
+  readonly note: string | null;
+  /** Detects faces; coordinates are in `image` pixels, sorted by score (best first). */
+  detect(image: RgbImage, options?: DetectOptions): Promise<Detection[]>;
+  /** `detect` plus the plan, run count and timings. */
+  detectDetailed(image: RgbImage, options?: DetectOptions): Promise<DetectionReport>;
+  dispose(): Promise<void>;
+}
+
+export type DetectorKind = "blazeface" | "yunet";
+
+/** The `detect` defaults of a detector kind. */
+export function detectDefaultsFor(kind: DetectorKind): Required<Omit<DetectOptions, "tileSize">> {
+  return kind === "yunet" ? { ...YUNET_DETECT_DEFAULTS } : { ...DETECT_DEFAULTS };
+}
+
+/** The kind `choice` resolves to here: "auto" is YuNet when its file is present and checks out. */
+export function resolveDetectorKind(choice: DetectorChoice, dir?: string): DetectorKind {
+  if (choice !== "auto") return choice;
+  return resolveYuNet(dir).path !== null ? "yunet" : "blazeface";
+}
+/** Which detector to load: "auto" is YuNet when its file is present (and checks out), else BlazeFace. */
+export type DetectorChoice = DetectorKind | "auto";
+
+export const FaceDetector = {
+  create: createFaceDetector,
+};
+
+/**
+ * Loads a detector.
+ * - `modelPath` given: that file, BlazeFace or YuNet by its outputs;
+ * - else `detector` (default env `PERSONA_DETECTOR`, else "auto"): "yunet" needs YuNet's file (a clear error when it
+ *   is missing or not the published one), "blazeface" the npm-built BlazeFace, "auto" YuNet when present, else
+ *   BlazeFace with `note` saying why (services log it once).
+ */
+export async function createFaceDetector(options: FaceDetectorOptions = {}): Promise<FaceDetector> {
+  if (options.modelPath) {
+    const path = resolveModelPath(options.modelPath, options.modelsDir);
+    const session = await createSession(path, options);
+    if (isYuNetSession(session)) {
+      return YuNetDetector.fromSession(path, session, { ...(options.detect ? { detect: options.detect } : {}) });
+    }
+    await session.release();
+    return BlazeFaceDetector.create(options);
+  }
+  const choice = parseDetectorChoice(options.detector ?? process.env.PERSONA_DETECTOR);
+  if (choice === "blazeface") return BlazeFaceDetector.create(options);
+  const { kind, note } = detectorChoice(choice, options.sharedModelsDir);
+  if (kind === "blazeface") return BlazeFaceDetector.create({ ...options, ...(note ? { note } : {}) });
+  return YuNetDetector.create(resolveYuNet(options.sharedModelsDir).path as string, {
+    ...sessionOptions(options),
+    ...(options.detect ? { detect: options.detect } : {}),
+  });
+}
+
+/**
+ * What `FaceDetector.create` without a model path loads here, and why when it falls back (for a process that logs
+ * before its detectors load, e.g. in worker threads): `{ kind, note }` as the detector would have them.
+ */
+export function detectorChoice(choice?: DetectorChoice, dir?: string): { kind: DetectorKind; note: string | null } {
+  const c = parseDetectorChoice(choice ?? process.env.PERSONA_DETECTOR);
+  if (c === "blazeface") return { kind: "blazeface", note: null };
+  const y = resolveYuNet(dir);
+  if (y.path !== null) return { kind: "yunet", note: null };
+  if (c === "yunet") throw new ModelLoadError(join(dir ?? sharedModelsDir(), YUNET_FILE), y.reason);
+  return { kind: "blazeface", note: `${y.reason}: using BlazeFace (npm-built), which finds fewer small faces` };
+}
+
+/** `PERSONA_DETECTOR` (auto, yunet, blazeface; empty is auto); anything else is a RangeError. */
+export function parseDetectorChoice(v: string | undefined): DetectorChoice {
+  const s = (v ?? "").trim().toLowerCase();
+  if (s === "" || s === "auto") return "auto";
+  if (s === "yunet" || s === "blazeface") return s;
+  throw new RangeError(`the detector must be auto, yunet or blazeface (PERSONA_DETECTOR), not ${JSON.stringify(v)}`);
+}
+
+function sessionOptions(o: SessionOptions): SessionOptions {
+  return {
+    ...(o.intraOpNumThreads !== undefined ? { intraOpNumThreads: o.intraOpNumThreads } : {}),
+    ...(o.logSeverityLevel !== undefined ? { logSeverityLevel: o.logSeverityLevel } : {}),
+  };
+}
+
+/** BlazeFace (MediaPipe back-camera) with whole-frame, tiled and level modes. */
+export class BlazeFaceDetector implements FaceDetector {
+  readonly kind = "blazeface" as const;
+  readonly note: string | null;
   readonly modelPath: string;
   readonly defaults: Required<Omit<DetectOptions, "tileSize">> & Pick<DetectOptions, "tileSize">;
   /** True when the model takes inputs of any size (multiples of 32): "level" mode is available. */
@@ -129,7 +233,9 @@ export class FaceDetector {
     heads: HeadBinding[],
     dynamicInput: boolean,
     defaults: DetectOptions,
+    note: string | null,
   ) {
+    this.note = note;
     this.modelPath = modelPath;
     this.#session = session;
     this.#inputName = inputName;
@@ -140,7 +246,7 @@ export class FaceDetector {
 
   /** Loads the model and binds its outputs by shape (one warm-up run on a blank input), then probes whether it
    * accepts a non-square input of another size (a 96x64 run whose head lengths must match the 6x4 / 3x2 grids). */
-  static async create(options: FaceDetectorOptions = {}): Promise<FaceDetector> {
+  static async create(options: FaceDetectorOptions & { note?: string } = {}): Promise<BlazeFaceDetector> {
     const modelPath = options.modelPath
       ? resolveModelPath(options.modelPath, options.modelsDir)
       : defaultModelPath(options.modelsDir);
@@ -152,15 +258,13 @@ export class FaceDetector {
     const out = await session.run({ [inputName]: blank });
     const heads = bindHeads(out, modelPath);
     const dynamicInput = heads.length === 2 && (await probeDynamic(session, inputName, heads));
-    return new FaceDetector(modelPath, session, inputName, heads, dynamicInput, options.detect ?? {});
+    return new BlazeFaceDetector(modelPath, session, inputName, heads, dynamicInput, options.detect ?? {}, options.note ?? null);
   }
 
-  /** Detects faces; coordinates are in `image` pixels, sorted by score (best first). */
   async detect(image: RgbImage, options: DetectOptions = {}): Promise<Detection[]> {
     return (await this.detectDetailed(image, options)).detections;
   }
 
-  /** `detect` plus the plan, run count and timings. */
   async detectDetailed(image: RgbImage, options: DetectOptions = {}): Promise<DetectionReport> {
     assertRgbImage(image);
     const o = { ...this.defaults, ...options };

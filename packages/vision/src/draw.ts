@@ -1,18 +1,21 @@
 /** Drawing of detections onto a copy of an image, for debugging and visual checks. Pure functions. */
-import { keypointsToArray } from "./blazeface-decode.ts";
-import type { Box, Detection, RgbImage } from "./types.ts";
+import { keypointNames } from "./keypoints.ts";
+import type { Box, Detection, KeypointName, Point, RgbImage } from "./types.ts";
 
 export type Rgb = readonly [number, number, number];
 
-/** Keypoint colours in model order: right eye red, left eye green, nose blue, mouth yellow, right ear magenta, left ear cyan. */
-export const KEYPOINT_COLORS: readonly Rgb[] = [
-  [255, 0, 0],
-  [0, 255, 0],
-  [0, 0, 255],
-  [255, 255, 0],
-  [255, 0, 255],
-  [0, 255, 255],
-];
+/** Keypoint colours: right eye red, left eye green, nose blue, mouth yellow, ears magenta / cyan, mouth corners
+ * orange (the subject's right) / white. */
+export const KEYPOINT_COLORS: Readonly<Record<KeypointName, Rgb>> = {
+  rightEye: [255, 0, 0],
+  leftEye: [0, 255, 0],
+  noseTip: [0, 0, 255],
+  mouth: [255, 255, 0],
+  rightEar: [255, 0, 255],
+  leftEar: [0, 255, 255],
+  mouthRight: [255, 128, 0],
+  mouthLeft: [255, 255, 255],
+};
 
 function setPixel(img: RgbImage, x: number, y: number, c: Rgb): void {
   if (x < 0 || y < 0 || x >= img.width || y >= img.height) return;
@@ -58,9 +61,10 @@ export function drawDetections(
   for (const d of dets) {
     drawBox(out, d.box, d.score >= 0.75 ? [0, 255, 0] : [255, 160, 0], thickness);
     const r = opts.dot ?? Math.max(1, Math.round(Math.min(d.box.width, d.box.height) / 30));
-    keypointsToArray(d.keypoints).forEach((p, i) => {
-      drawDot(out, p.x, p.y, KEYPOINT_COLORS[i] ?? [255, 255, 255], r);
-    });
+    for (const n of keypointNames(d.keypoints)) {
+      const p = d.keypoints[n] as Point;
+      drawDot(out, p.x, p.y, KEYPOINT_COLORS[n], r);
+    }
   }
   return out;
 }

@@ -6,6 +6,8 @@ export {
   type Box,
   type Detection,
   type FaceKeypoints,
+  BLAZEFACE_KEYPOINTS,
+  CORE_KEYPOINTS,
   KEYPOINT_NAMES,
   type KeypointName,
   type Point,
@@ -31,20 +33,45 @@ export {
   type SessionOptions,
 } from "./models.ts";
 export {
+  BlazeFaceDetector,
+  createFaceDetector,
   DETECT_DEFAULTS,
   type DetectionReport,
   type DetectOptions,
+  type DetectorChoice,
+  type DetectorKind,
+  detectDefaultsFor,
+  detectorChoice,
   FaceDetector,
   type FaceDetectorOptions,
+  parseDetectorChoice,
+  resolveDetectorKind,
 } from "./detector.ts";
-export { keypointsFromArray, keypointsToArray } from "./blazeface-decode.ts";
+export {
+  fillBgrPlanar,
+  resolveYuNet,
+  sharedModelsDir,
+  YUNET_DETECT_DEFAULTS,
+  YUNET_FILE,
+  YUNET_SHA256,
+  YuNetDetector,
+} from "./yunet.ts";
+export { decodeYuNetHead, YUNET_SIZE_MULTIPLE, YUNET_STRIDES, type YuNetHead } from "./yunet-decode.ts";
+export { keypointNames, keypointsFromArray, keypointsToArray, mapKeypoints, meanKeypoints } from "./keypoints.ts";
 export { hardNms, iou, weightedNms } from "./nms.ts";
 export { type LevelPlan, planLevel, planTiles, type Tile, type TilePlan } from "./tiling.ts";
 export { resizeArea } from "./resample.ts";
 export { type Affine, applyAffine, estimateSimilarity, invertAffine } from "./similarity.ts";
 export { warpAffine, type WarpOptions } from "./warp.ts";
 export { ARCFACE_112, type AlignmentTemplate, DLIB_150, dlibTemplate, resizeTemplate, withMargin } from "./templates.ts";
-export { type AlignedFace, type AlignOptions, alignFace, alignmentTransform, warpToChip } from "./alignment.ts";
+export {
+  type AlignedFace,
+  type AlignOptions,
+  alignFace,
+  alignmentTransform,
+  templateKeypoints,
+  warpToChip,
+} from "./alignment.ts";
 export {
   alignFace68,
   alignmentTransform68,

@@ -1,5 +1,5 @@
 /** Non-maximum suppression for face detections. Pure functions. */
-import { keypointsFromArray, keypointsToArray } from "./blazeface-decode.ts";
+import { meanKeypoints } from "./keypoints.ts";
 import type { Box, Detection } from "./types.ts";
 
 export function iou(a: Box, b: Box): number {
@@ -45,7 +45,6 @@ export function weightedNms(dets: readonly Detection[], iouThreshold: number): D
     let y0 = 0;
     let x1 = 0;
     let y1 = 0;
-    const kps = keypointsToArray(top.keypoints).map(() => ({ x: 0, y: 0 }));
     for (const d of group) {
       const w = d.score;
       sw += w;
@@ -53,15 +52,13 @@ export function weightedNms(dets: readonly Detection[], iouThreshold: number): D
       y0 += d.box.y * w;
       x1 += (d.box.x + d.box.width) * w;
       y1 += (d.box.y + d.box.height) * w;
-      keypointsToArray(d.keypoints).forEach((p, i) => {
-        const acc = kps[i] as { x: number; y: number };
-        acc.x += p.x * w;
-        acc.y += p.y * w;
-      });
     }
     out.push({
       box: { x: x0 / sw, y: y0 / sw, width: (x1 - x0) / sw, height: (y1 - y0) / sw },
-      keypoints: keypointsFromArray(kps.map((p) => ({ x: p.x / sw, y: p.y / sw }))),
+      keypoints: meanKeypoints(
+        group.map((d) => d.keypoints),
+        group.map((d) => d.score),
+      ),
       score: top.score,
     });
   }

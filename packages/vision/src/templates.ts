@@ -26,8 +26,8 @@ export interface AlignmentTemplate {
 /**
  * ArcFace / insightface 112x112 template (`arcface_dst` in insightface's face_align.py, the standard for
  * MS1M/Glint-trained embedders and for mobileface-style 112x112 models). Its five points are both eyes, the nose tip
- * and the two mouth corners; BlazeFace gives a mouth centre, so the mouth target is the mean of the two corners
- * ((41.5493 + 70.7299) / 2, (92.3655 + 92.2041) / 2).
+ * and the two mouth corners, which YuNet gives; BlazeFace gives a mouth centre instead, fitted onto the mean of the
+ * two corners ((41.5493 + 70.7299) / 2, (92.3655 + 92.2041) / 2). See `templateKeypoints`.
  */
 export const ARCFACE_112: AlignmentTemplate = {
   name: "arcface-112",
@@ -38,6 +38,8 @@ export const ARCFACE_112: AlignmentTemplate = {
     leftEye: { x: 73.5318, y: 51.5014 },
     noseTip: { x: 56.0252, y: 71.7366 },
     mouth: { x: 56.1396, y: 92.2848 },
+    mouthRight: { x: 41.5493, y: 92.3655 },
+    mouthLeft: { x: 70.7299, y: 92.2041 },
   },
 };
 

@@ -20,21 +20,39 @@ export interface Box {
 }
 
 /**
- * The six BlazeFace keypoints, named from the subject's point of view as MediaPipe names them:
- * `rightEye` is the subject's right eye, which appears on the image's LEFT side in an unmirrored photo.
+ * Face keypoints, named from the subject's point of view as MediaPipe and OpenCV name them: `rightEye` is the
+ * subject's right eye, which appears on the image's LEFT side in an unmirrored photo.
+ *
+ * Every detector gives both eyes, the nose tip and the mouth centre. BlazeFace also gives the two ear tragions (placed
+ * poorly); YuNet gives the two mouth corners instead (and `mouth` is their mean), which fit the ArcFace template.
  */
 export interface FaceKeypoints {
   readonly rightEye: Point;
   readonly leftEye: Point;
   readonly noseTip: Point;
   readonly mouth: Point;
-  readonly rightEar: Point;
-  readonly leftEar: Point;
+  readonly rightEar?: Point;
+  readonly leftEar?: Point;
+  readonly mouthRight?: Point;
+  readonly mouthLeft?: Point;
 }
 
-/** Keypoint names in the model's output order. */
-export const KEYPOINT_NAMES = ["rightEye", "leftEye", "noseTip", "mouth", "rightEar", "leftEar"] as const;
+/** Every keypoint name, in the canonical order of arrays made by `keypointsToArray` (the ones present). */
+export const KEYPOINT_NAMES = [
+  "rightEye",
+  "leftEye",
+  "noseTip",
+  "mouth",
+  "rightEar",
+  "leftEar",
+  "mouthRight",
+  "mouthLeft",
+] as const;
 export type KeypointName = (typeof KEYPOINT_NAMES)[number];
+/** The four points every detector gives. */
+export const CORE_KEYPOINTS = ["rightEye", "leftEye", "noseTip", "mouth"] as const;
+/** BlazeFace's six keypoints, in its output order. */
+export const BLAZEFACE_KEYPOINTS = ["rightEye", "leftEye", "noseTip", "mouth", "rightEar", "leftEar"] as const;
 
 /** A face found by the detector, in the coordinates of the image given to it. */
 export interface Detection {

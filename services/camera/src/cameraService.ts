@@ -6,6 +6,7 @@
 import { availableParallelism } from "node:os";
 import type { Bus } from "@persona/bus";
 import type { Logger, ReadinessCheck } from "@persona/runtime";
+import { detectorChoice } from "@persona/vision";
 import { type AnalysisOptions, type FaceAnalyzer, InlineAnalyzer } from "./analysis.ts";
 import { CameraRunner } from "./cameraRunner.ts";
 import { type Config, camerasOf, detectorThreads, pipelineSettings } from "./config.ts";
@@ -70,7 +71,7 @@ export async function startCameraService(o: CameraServiceOptions): Promise<Camer
       const analysis: AnalysisOptions = {
         detect: {
           minFaceSize: config.DETECT_MIN_FACE_SIZE,
-          scoreThreshold: config.DETECT_SCORE_THRESHOLD,
+          ...(config.DETECT_SCORE_THRESHOLD !== undefined ? { scoreThreshold: config.DETECT_SCORE_THRESHOLD } : {}),
           tiling: config.DETECT_TILING,
         },
         template: pipelineSettings(config, cameras[0] as (typeof cameras)[number]).template,
@@ -78,8 +79,11 @@ export async function startCameraService(o: CameraServiceOptions): Promise<Camer
       };
       const threads = detectorThreads(config.DETECTOR_THREADS, cameras.length, o.cores ?? availableParallelism());
       analyzer = threads === 0 ? await InlineAnalyzer.create({}, analysis) : await DetectorPool.create(threads, {}, analysis);
+      const detector = detectorChoice();
+      if (detector.note) log.warn({ detector: detector.kind }, detector.note);
       log.info(
         {
+          detector: detector.kind,
           threads,
           template: analysis.template.name,
           chip: `${analysis.template.width}x${analysis.template.height}`,

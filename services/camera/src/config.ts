@@ -188,7 +188,8 @@ export const configSchema = z
       .default("auto"),
     /** Smallest face detected (px, after maxWidth); also decides tiling. */
     DETECT_MIN_FACE_SIZE: env.int(32, 8, 2048),
-    DETECT_SCORE_THRESHOLD: env.num(0.5, 0.05, 0.99),
+    /** Detector confidence; default the detector's own (YuNet 0.6, BlazeFace 0.5). */
+    DETECT_SCORE_THRESHOLD: z.coerce.number().min(0.05).max(0.99).optional(),
     DETECT_TILING: z.enum(["auto", "on", "off"]).default("auto"),
 
     TRACK_IOU_THRESHOLD: env.num(0.2, 0, 1),

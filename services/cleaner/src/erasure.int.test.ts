@@ -15,7 +15,15 @@ import { type RunningProjections, startProjections } from "@persona/service-port
 import { type RunningRecognizer, configSchema as recognizerConfig, startRecognizer } from "@persona/service-recognizer";
 import { AlertsRepository, type DocumentStore, openStore } from "@persona/store";
 import { type NatsServerHandle, startNatsServer, waitFor, lfwSkipReason, lfwPhoto } from "@persona/testing";
-import { FaceDetector, decodeImage, detectAndAlign, embedderSpec, encodeJpeg, resolveModelPath } from "@persona/vision";
+import {
+  FaceDetector,
+  decodeImage,
+  detectAndAlign,
+  embedderSpec,
+  encodeJpeg,
+  keypointsToArray,
+  resolveModelPath,
+} from "@persona/vision";
 import { type RunningCleaner, startCleaner } from "./cleaner.ts";
 import { configSchema } from "./config.ts";
 
@@ -100,9 +108,7 @@ describe("erasing a person: nothing of them is left anywhere, and the recognizer
           frameAt: new Date().toISOString(),
           frameSize: { width: img.width, height: img.height },
           box: face.box,
-          keypoints: (["rightEye", "leftEye", "noseTip", "mouth", "rightEar", "leftEar"] as const).map(
-            (k) => [face.keypoints[k].x, face.keypoints[k].y] as [number, number],
-          ),
+          keypoints: keypointsToArray(face.keypoints).map((p) => [p.x, p.y] as [number, number]),
           detectorScore: face.score,
           quality: {
             score: face.quality.score,

@@ -15,6 +15,7 @@ import {
   detectAndAlign,
   embedderSpec,
   encodeJpeg,
+  keypointsToArray,
   resolveModelPath,
 } from "@persona/vision";
 import { configSchema } from "./config.ts";
@@ -104,9 +105,7 @@ describe("recognizer cascade: a published fast classifier is hot-swapped while d
       frameAt: new Date().toISOString(),
       frameSize: { width: img.width, height: img.height },
       box: face.box,
-      keypoints: (["rightEye", "leftEye", "noseTip", "mouth", "rightEar", "leftEar"] as const).map(
-        (k) => [face.keypoints[k].x, face.keypoints[k].y] as [number, number],
-      ),
+      keypoints: keypointsToArray(face.keypoints).map((p) => [p.x, p.y] as [number, number]),
       detectorScore: face.score,
       quality: {
         score: face.quality.score,

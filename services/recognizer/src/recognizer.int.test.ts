@@ -8,7 +8,15 @@ import { testBus } from "@persona/bus/testing";
 import { type AnyEnvelope, AnyEnvelopeSchema, type BlobRef, type EnvelopeOf } from "@persona/contracts";
 import { createLogger, datasetsDir } from "@persona/runtime";
 import { type NatsServerHandle, startNatsServer, waitFor, lfwSkipReason, lfwPhoto } from "@persona/testing";
-import { FaceDetector, decodeImage, detectAndAlign, embedderSpec, encodeJpeg, resolveModelPath } from "@persona/vision";
+import {
+  FaceDetector,
+  decodeImage,
+  detectAndAlign,
+  embedderSpec,
+  encodeJpeg,
+  keypointsToArray,
+  resolveModelPath,
+} from "@persona/vision";
 import { configSchema } from "./config.ts";
 import type { LibraryGallery } from "./libraryGallery.ts";
 import { type RunningRecognizer, startRecognizer } from "./recognizer.ts";
@@ -85,9 +93,7 @@ describe("recognizer against a real nats-server, real models, real LFW faces", {
           frameAt: new Date().toISOString(),
           frameSize: { width: img.width, height: img.height },
           box: face.box,
-          keypoints: (["rightEye", "leftEye", "noseTip", "mouth", "rightEar", "leftEar"] as const).map(
-            (k) => [face.keypoints[k].x, face.keypoints[k].y] as [number, number],
-          ),
+          keypoints: keypointsToArray(face.keypoints).map((p) => [p.x, p.y] as [number, number]),
           detectorScore: face.score,
           quality: {
             score: face.quality.score,

@@ -106,8 +106,15 @@ export async function startRecognizer(bus: Bus, s: RecognizerSettings, log: Logg
       loadPhoto: (ref) => loadBlob(bus, ref),
     }),
   ];
+  if (detector.note) log.warn({ detector: detector.kind }, detector.note);
   log.info(
-    { model: modelName, alignment: landmarks ? "68 landmarks" : "4 keypoints", vote, ...gallery.stats },
+    {
+      model: modelName,
+      detector: detector.kind,
+      alignment: landmarks ? "68 landmarks" : "keypoints",
+      vote,
+      ...gallery.stats,
+    },
     "recognizer running",
   );
   return {

@@ -59,6 +59,7 @@ export async function identifyCommand(args: IdentifyArgs, out: Output = stdio())
   const spec = embedderSpec(settings.RECOGNIZER_MODEL);
   const embedder = await Embedder.create({ model: spec, flip: settings.RECOGNIZER_FLIP });
   const detector = await FaceDetector.create();
+  if (detector.note) process.stderr.write(`identify: ${detector.note}\n`);
   // aligned as the recognizers align enrollment photos (ALIGN_LANDMARKS)
   const landmarks = settings.ALIGN_LANDMARKS === "auto" && embedder.template.landmarks68 ? await LandmarkDetector.create() : null;
   const modelName = settings.RECOGNIZER_FLIP ? `${spec.name}+flip` : spec.name;
