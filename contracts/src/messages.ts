@@ -312,7 +312,23 @@ export const FaceTemplateAdded = define({
     quality: FaceQuality,
     crop: ImageRef.nullable(),
     origin: z.discriminatedUnion("kind", [
-      z.object({ kind: z.literal("enrollment"), photo: BlobRef }),
+      z.object({
+        kind: z.literal("enrollment"),
+        photo: BlobRef,
+        /**
+         * Which face of the photo was taken (optional: added after v1): its box in photo pixels, how many faces the
+         * photo shows, and why this one ("only"; "largest": the others are much smaller, fail the quality gate or are
+         * cut off; "only-passing": the one usable face, not the largest; "centred": the one of similar-sized faces
+         * that covers the photo's centre).
+         */
+        face: z
+          .object({
+            box: Box,
+            faces: z.number().int().positive(),
+            why: z.enum(["only", "largest", "only-passing", "centred"]),
+          })
+          .optional(),
+      }),
       z.object({
         kind: z.literal("self-learning"),
         cameraId: CameraId,

@@ -18,8 +18,11 @@ import { type AnyEnvelope, AnyEnvelopeSchema, type BlobRef, type DataOf } from "
 
 export type EnrollRequest = Omit<DataOf<"EnrollPerson">, "requestId"> & { requestId?: string };
 
+/** Which face of a photo the recognizer took (absent from recognizers older than the field). */
+export type TakenFace = NonNullable<Extract<DataOf<"FaceTemplateAdded">["origin"], { kind: "enrollment" }>["face"]>;
+
 export type PhotoResult =
-  | { photo: BlobRef; outcome: "added"; templateId: string }
+  | { photo: BlobRef; outcome: "added"; templateId: string; face: TakenFace | null }
   | { photo: BlobRef; outcome: "rejected"; reason: { code: string; message: string } };
 
 export interface EnrollmentResult {
@@ -100,7 +103,14 @@ export class EnrollmentWatcher {
         const origin = env.data.origin;
         if (origin.kind !== "enrollment") break;
         const photo = open().find((ph) => ph.sha256 === origin.photo.sha256 || ph.key === origin.photo.key);
-        if (photo !== undefined) p.outcomes.set(photo.sha256, { photo, outcome: "added", templateId: env.data.templateId });
+        if (photo !== undefined) {
+          p.outcomes.set(photo.sha256, {
+            photo,
+            outcome: "added",
+            templateId: env.data.templateId,
+            face: origin.face ?? null,
+          });
+        }
         break;
       }
       case "EnrollmentRejected": {

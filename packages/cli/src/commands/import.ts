@@ -132,7 +132,7 @@ function decided(p: PhotoReport, partial: EnrollmentResult | null): PhotoReport 
   const r = partial?.photos.find((x) => x.photo.sha256 === p.sha256);
   if (r === undefined) return { ...p, outcome: "failed" };
   return r.outcome === "added"
-    ? { ...p, outcome: "added", templateId: r.templateId }
+    ? { ...p, outcome: "added", templateId: r.templateId, face: r.face }
     : { ...p, outcome: "rejected", reason: r.reason };
 }
 

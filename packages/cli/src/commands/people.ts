@@ -221,7 +221,7 @@ async function addPhoto(bus: Bus, who: string, paths: string[], args: PeopleArgs
       for (const r of reports) {
         const o = result.photos.find((p) => p.photo.sha256 === r.sha256);
         if (o === undefined || r.outcome !== "planned") continue;
-        if (o.outcome === "added") Object.assign(r, { outcome: "added", templateId: o.templateId });
+        if (o.outcome === "added") Object.assign(r, { outcome: "added", templateId: o.templateId, face: o.face });
         else Object.assign(r, { outcome: "rejected", reason: o.reason });
       }
     } catch (err) {
@@ -264,7 +264,7 @@ function morePhotos(person: PersonState, photos: BlobRef[], requestedBy: string)
 }
 
 function localReject(path: string, code: string, message: string): PhotoReport {
-  return { file: path, sha256: "", outcome: "rejected", templateId: null, reason: { code, message } };
+  return { file: path, sha256: "", outcome: "rejected", templateId: null, reason: { code, message }, face: null };
 }
 
 /** The template model the recognizers make with this environment (their RECOGNIZER_MODEL / RECOGNIZER_FLIP). */

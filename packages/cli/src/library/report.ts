@@ -1,3 +1,4 @@
+import type { TakenFace } from "@persona/library";
 import type { FolderScan, LocalFile, Reason } from "./folder.ts";
 import type { PlanItem, SkippedPhoto } from "./plan.ts";
 
@@ -28,6 +29,8 @@ export interface PhotoReport {
   outcome: PhotoOutcome;
   templateId: string | null;
   reason: Reason | null;
+  /** For "added": which face of the photo was taken (its box, the photo's face count, why this one). */
+  face: TakenFace | null;
 }
 
 export interface PersonReport {
@@ -65,15 +68,23 @@ export function skippedPhoto(s: SkippedPhoto): PhotoReport {
     outcome: s.why,
     templateId: null,
     reason: s.reason,
+    face: null,
   };
 }
 
 export function photoOf(
   file: LocalFile,
   outcome: PhotoOutcome,
-  rest: Partial<Pick<PhotoReport, "templateId" | "reason">> = {},
+  rest: Partial<Pick<PhotoReport, "templateId" | "reason" | "face">> = {},
 ): PhotoReport {
-  return { file: file.fileName, sha256: file.sha256, outcome, templateId: rest.templateId ?? null, reason: rest.reason ?? null };
+  return {
+    file: file.fileName,
+    sha256: file.sha256,
+    outcome,
+    templateId: rest.templateId ?? null,
+    reason: rest.reason ?? null,
+    face: rest.face ?? null,
+  };
 }
 
 /** The report entry of a plan item before anything is sent (also what --dry-run prints). */
@@ -192,6 +203,8 @@ export function renderImportReport(report: ImportReport): string {
     for (const ph of p.photos) {
       if (ph.outcome === "rejected" || ph.outcome === "previously-rejected" || ph.outcome === "failed")
         lines.push(`    photo ${ph.file}: ${ph.outcome}${ph.reason ? ` (${ph.reason.code}: ${ph.reason.message})` : ""}`);
+      else if (ph.outcome === "added" && ph.face && ph.face.faces > 1)
+        lines.push(`    photo ${ph.file}: ${describeTakenFace(ph.face)}`);
     }
     for (const w of p.warnings) lines.push(`    warning: ${w}`);
   }
@@ -201,4 +214,12 @@ export function renderImportReport(report: ImportReport): string {
       `${s.rejected} rejected, ${s.failed} failed; ${s.photosAdded} photo(s) added, ${s.photosRejected} rejected`,
   );
   return `${lines.join("\n")}\n`;
+}
+
+/** "took the largest of 3 faces (at 120,80, 200x240 px)": which face of a photo with several was enrolled. */
+export function describeTakenFace(f: TakenFace): string {
+  const which =
+    f.why === "only-passing" ? "the only face good enough" : f.why === "centred" ? "the face at the centre" : "the largest";
+  const b = f.box;
+  return `took ${which} of ${f.faces} faces (at ${b.x},${b.y}, ${b.width}x${b.height} px)`;
 }
