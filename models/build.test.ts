@@ -12,7 +12,7 @@ import * as ort from "onnxruntime-node";
 import { ModelBuildError } from "./src/errors.ts";
 import { formatJson } from "./src/manifest.ts";
 import { DataType, GraphBuilder } from "./src/onnx.ts";
-import { makeDynamicInput, readFields, readValueInfo } from "./src/onnx-patch.ts";
+import { makeDynamicInput, makeNhwcImageInput, type NhwcInputPatch, readFields, readValueInfo } from "./src/onnx-patch.ts";
 import { initTfjs } from "./src/reference.ts";
 import { fetchPackage, tarballName } from "./src/sources.ts";
 import { convertTfjsGraph, type TfGraphModelJson, type TfNode } from "./src/tfjs-graph.ts";
@@ -350,4 +350,97 @@ test("makeDynamicInput refuses a graph with a size-dependent constant it does no
     () => makeDynamicInput(fixedSizeGraph(), { ...patch, outputShapes: {} }),
     (e: unknown) => e instanceof ModelBuildError && e.code === "config",
   );
+});
+
+/** A tiny batch-1 NCHW "embedder" as PyTorch exports one: x [1,3,4,4] -> 3x3 conv (pad 1) -> PRelu -> 1x1 conv ->
+ * Reshape(target) -> y [1, 32]. */
+function nchwGraph(reshapeTarget: readonly number[] = [1, -1], opset = 9): Uint8Array {
+  let seed = 3;
+  const rand = (n: number) =>
+    Array.from({ length: n }, () => {
+      seed = (seed * 1103515245 + 12345) >>> 0;
+      return (seed / 2 ** 32) * 2 - 1;
+    });
+  const g = new GraphBuilder("nchw");
+  const x = g.input("x", DataType.FLOAT, [1, 3, 4, 4]);
+  const conv = g.node("Conv", [x, g.floats("w1", [4, 3, 3, 3], rand(108)), g.floats("b1", [4], rand(4))], {
+    kernel_shape: { ints: [3, 3] },
+    pads: { ints: [1, 1, 1, 1] },
+  });
+  const act = g.node("PRelu", [conv, g.floats("slope", [4, 1, 1], [0.1, 0.2, 0.3, 0.4])]);
+  const proj = g.node("Conv", [act, g.floats("w2", [2, 4, 1, 1], rand(8))], { kernel_shape: { ints: [1, 1] } });
+  g.nodeTo("y", "Reshape", [proj, g.int64s("target", reshapeTarget)]);
+  g.output("y", DataType.FLOAT, [1, 32]);
+  return g.encode({ opset, producer: "test", producerVersion: "1", docString: "", metadata: {} });
+}
+
+const NHWC_PATCH: NhwcInputPatch = {
+  inputName: "x",
+  inputShape: ["N", 4, 4, 3],
+  channelOrder: [2, 1, 0],
+  mean: 127,
+  scale: 1 / 128,
+  outputs: { y: { name: "embedding", shape: ["N", 32] } },
+  metadata: { patched: "yes" },
+};
+
+test("makeNhwcImageInput puts NHWC RGB 0..255 preprocessing in front of a batch-1 NCHW BGR graph and frees the batch", async () => {
+  const original = nchwGraph();
+  const { bytes, report } = makeNhwcImageInput(original, NHWC_PATCH);
+  assert.deepEqual(report.added, ["Transpose", "Gather", "Sub", "Mul"]);
+  assert.equal(report.rewired, 1);
+  assert.deepEqual(report.reshapes, [{ name: "target", from: [1, -1], to: [0, -1] }]);
+  assert.deepEqual(report.outputs, [{ from: "y", to: "embedding" }]);
+  const top = readFields(bytes);
+  const graph = readFields(top.find((f) => f.no === 7)?.bytes as Uint8Array);
+  assert.deepEqual(readValueInfo(graph.find((f) => f.no === 11)?.bytes as Uint8Array), {
+    name: "x",
+    elemType: 1,
+    shape: ["N", 4, 4, 3],
+  });
+  assert.deepEqual(readValueInfo(graph.find((f) => f.no === 12)?.bytes as Uint8Array), {
+    name: "embedding",
+    elemType: 1,
+    shape: ["N", 32],
+  });
+  assert.equal(top.filter((f) => f.no === 14).length, 1, "metadata entry");
+  const opts = { logSeverityLevel: 3 as const };
+  const raw = await ort.InferenceSession.create(original, opts);
+  const patched = await ort.InferenceSession.create(bytes, opts);
+  // A batch of 3 RGB images, 0..255, against the original run on each, preprocessed by hand (NCHW, BGR, (x-127)/128).
+  const n = 3;
+  const pixels = Float32Array.from({ length: n * 4 * 4 * 3 }, (_, i) => (i * 37 + 11) % 256);
+  const got = (await patched.run({ x: new ort.Tensor("float32", pixels, [n, 4, 4, 3]) })).embedding;
+  assert.ok(got, "output embedding");
+  assert.deepEqual(got.dims, [n, 32]);
+  for (let b = 0; b < n; b++) {
+    const nchw = new Float32Array(3 * 16);
+    for (let c = 0; c < 3; c++)
+      for (let i = 0; i < 16; i++) nchw[c * 16 + i] = ((pixels[(b * 16 + i) * 3 + (2 - c)] as number) - 127) / 128;
+    const want = (await raw.run({ x: new ort.Tensor("float32", nchw, [1, 3, 4, 4]) })).y?.data as Float32Array;
+    const have = (got.data as Float32Array).subarray(b * 32, (b + 1) * 32);
+    for (let k = 0; k < 32; k++)
+      assert.ok(Math.abs((have[k] as number) - (want[k] as number)) <= 1e-6, `[${b}][${k}]: ${have[k]} vs ${want[k]}`);
+  }
+  await assert.rejects(
+    raw.run({ x: new ort.Tensor("float32", new Float32Array(2 * 48), [2, 3, 4, 4]) }),
+    "the original is batch 1",
+  );
+  await raw.release();
+  await patched.release();
+});
+
+test("makeNhwcImageInput keeps a batch-free Reshape and refuses what it cannot make batch-agnostic or a wrong patch", () => {
+  assert.deepEqual(makeNhwcImageInput(nchwGraph([-1, 32]), NHWC_PATCH).report.reshapes, []);
+  const refused = (model: Uint8Array, patch: NhwcInputPatch, code: string, pattern: RegExp) =>
+    assert.throws(
+      () => makeNhwcImageInput(model, patch),
+      (e: unknown) => e instanceof ModelBuildError && e.code === code && pattern.test(e.message),
+    );
+  refused(nchwGraph([2, 16]), NHWC_PATCH, "unsupported", /Reshape/);
+  refused(nchwGraph([1, -1], 6), NHWC_PATCH, "unsupported", /opset 6/);
+  refused(nchwGraph(), { ...NHWC_PATCH, inputShape: ["N", 4, 5, 3] }, "unsupported", /expected \[1,3,4,5\]/);
+  refused(nchwGraph(), { ...NHWC_PATCH, channelOrder: [0, 0, 1] }, "config", /permutation/);
+  refused(nchwGraph(), { ...NHWC_PATCH, outputs: {} }, "config", /output y/);
+  refused(nchwGraph(), { ...NHWC_PATCH, outputs: { y: { name: "slope", shape: ["N", 32] } } }, "config", /slope/);
 });

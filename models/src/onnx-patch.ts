@@ -1,6 +1,7 @@
 /**
  * A minimal protobuf reader/patcher for ONNX files, used to make BlazeFace's fixed-size graph size-agnostic
- * (`blazeface-back-dyn.onnx`). It walks the wire format (varint + length-delimited fields) of ModelProto.graph only
+ * (`blazeface-back-dyn.onnx`, `makeDynamicInput`) and to give a batch-1 NCHW network the house NHWC RGB 0..255 input
+ * with any batch (`fr_feature.onnx`, `makeNhwcImageInput`). It walks the wire format (varint + length-delimited fields) of ModelProto.graph only
  * as deep as needed and re-emits every field it does not change byte for byte, so weights and node attributes are
  * never decoded and re-encoded.
  *
@@ -386,6 +387,249 @@ export function makeDynamicInput(model: Uint8Array, patch: DynamicInputPatch): {
     }
   });
   if (lastInit < 0) throw new ModelBuildError("unsupported", "graph has no initializers");
+
+  const meta = Object.entries(patch.metadata ?? {}).map(([k, v]) => lenField(14, concat([lenField(1, k), lenField(2, v)])));
+  const parts: Uint8Array[] = [];
+  for (const f of top) parts.push(f.no === 7 ? lenField(7, concat(newGraph)) : f.raw);
+  parts.push(...meta);
+  return { bytes: concat(parts), report };
+}
+
+/** A TensorProto of float32 values (raw_data, little-endian); `dims` [] for a scalar. */
+export function float32Tensor(name: string, dims: readonly number[], values: readonly number[]): Uint8Array {
+  const raw = new Uint8Array(values.length * 4);
+  const view = new DataView(raw.buffer);
+  values.forEach((v, i) => {
+    view.setFloat32(i * 4, v, true);
+  });
+  return concat([...dims.map((d) => varintField(1, d)), varintField(2, 1), lenField(8, name), lenField(9, raw)]);
+}
+
+/** An AttributeProto of type INT (2) or INTS (7). */
+function intAttr(name: string, value: number | readonly number[]): Uint8Array {
+  if (typeof value === "number") return concat([lenField(1, name), varintField(3, value), varintField(20, 2)]);
+  return concat([lenField(1, name), ...value.map((v) => varintField(8, v)), varintField(20, 7)]);
+}
+
+export interface NhwcInputPatch {
+  /** Name of the new graph input (it may be the original input's name: that name then moves to the NHWC tensor). */
+  inputName: string;
+  /** Shape of the new input [N, H, W, C]: N symbolic (any batch), H, W, C those of the original [1, C, H, W] input. */
+  inputShape: readonly [string, number, number, number];
+  /**
+   * For each channel of the network's NCHW input, the channel of the NHWC input it takes: [2, 1, 0] feeds an RGB
+   * image to a network trained on BGR. Default: the same order.
+   */
+  channelOrder?: readonly number[];
+  /** The network's input is (pixel - mean) * scale. */
+  mean: number;
+  scale: number;
+  /** New name and (symbolic) shape of each graph output, by its original name. */
+  outputs: Readonly<Record<string, { readonly name: string; readonly shape: readonly (number | string)[] }>>;
+  /** Extra ModelProto.metadata_props entries. */
+  metadata?: Readonly<Record<string, string>>;
+}
+
+export interface NhwcInputReport {
+  /** Op types of the nodes put in front of the network, in order. */
+  added: string[];
+  /** Nodes that read the original input and now read the preprocessed tensor. */
+  rewired: number;
+  /** Reshape targets whose batch 1 became 0 (batch copied from the input): initializer name, old and new values. */
+  reshapes: { name: string; from: number[]; to: number[] }[];
+  /** Graph outputs renamed. */
+  outputs: { from: string; to: string }[];
+  /** value_info entries dropped. */
+  droppedValueInfo: number;
+}
+
+/** Prefix of the tensors and nodes `makeNhwcImageInput` adds. */
+const PRE = "persona_pre_";
+
+/**
+ * Puts an image-preprocessing front end on a batch-1 NCHW network (a PyTorch export, say) so that it takes the house
+ * input: NHWC float32 [N, H, W, C] pixels as they are (RGB 0..255). In front of the network:
+ * `Transpose(perm 0,3,1,2)` -> `Gather(axis 1, channelOrder)` (only when the order changes) -> `Sub(mean)` ->
+ * `Mul(scale)`, whose output replaces the original input in every node that read it. All of these are opset 1/7 ops,
+ * so the opset header is kept (at least 7 is required for Sub/Mul broadcasting).
+ *
+ * For any batch: each Reshape target [1, ...] (the batch baked in by the export, e.g. `x.view(1, -1)`) becomes
+ * [0, ...] (copy the batch); targets starting with 0 or -1 are kept. A Reshape whose target is not an int64
+ * initializer, a target starting with anything else or shared by several nodes, any other int64 initializer in use,
+ * or a `Constant` node is an error: the caller must look at such a graph. value_info is dropped; graph outputs are
+ * renamed and given the symbolic shapes of `patch.outputs`. Every other field (weights, the network's nodes and
+ * their attributes) is copied byte for byte.
+ */
+export function makeNhwcImageInput(model: Uint8Array, patch: NhwcInputPatch): { bytes: Uint8Array; report: NhwcInputReport } {
+  const top = readFields(model);
+  const graphField = top.find((f) => f.no === 7 && f.bytes);
+  if (!graphField?.bytes) throw new ModelBuildError("weights", "ONNX: ModelProto has no graph");
+  for (const o of top.filter((f) => f.no === 8 && f.bytes)) {
+    const of = readFields(o.bytes as Uint8Array);
+    const domain = strings(of, 1)[0] ?? "";
+    const version = Number(of.find((x) => x.no === 2)?.varint ?? 0n);
+    if ((domain === "" || domain === "ai.onnx") && version < 7) {
+      throw new ModelBuildError("unsupported", `opset ${version}: Sub/Mul broadcasting needs opset 7 or later`);
+    }
+  }
+  const gf = readFields(graphField.bytes);
+
+  const nodes = gf.filter((f) => f.no === 1).map((f) => ({ field: f, info: nodeInfo(f.bytes as Uint8Array) }));
+  const inits = new Map<string, TensorInfo>();
+  for (const f of gf.filter((x) => x.no === 5)) {
+    const info = tensorInfo(f.bytes as Uint8Array);
+    inits.set(info.name, info);
+  }
+  const uses = new Map<string, number>();
+  for (const n of nodes) for (const i of n.info.inputs) uses.set(i, (uses.get(i) ?? 0) + 1);
+
+  // The one real input (old IRs also list the initializers as inputs).
+  const inputFields = gf.filter((f) => f.no === 11 && f.bytes);
+  const real = inputFields.filter((f) => !inits.has(readValueInfo(f.bytes as Uint8Array).name));
+  if (real.length !== 1) throw new ModelBuildError("unsupported", `expected 1 graph input, found ${real.length}`);
+  const realInput = real[0] as WireField;
+  const original = readValueInfo(realInput.bytes as Uint8Array);
+  const [, h, w, c] = patch.inputShape;
+  const [n0, c0, h0, w0] = original.shape;
+  if (original.shape.length !== 4 || c0 !== c || h0 !== h || w0 !== w || (typeof n0 === "number" && n0 !== 1)) {
+    throw new ModelBuildError(
+      "unsupported",
+      `input ${original.name} is [${original.shape.join(",")}], expected [1,${c},${h},${w}] (NCHW, batch 1)`,
+    );
+  }
+  const order = patch.channelOrder ?? Array.from({ length: c }, (_, i) => i);
+  if (order.length !== c || [...order].sort((a, b) => a - b).some((v, i) => v !== i)) {
+    throw new ModelBuildError("config", `channelOrder [${order.join(",")}] is not a permutation of ${c} channels`);
+  }
+  if (!Number.isFinite(patch.mean) || !Number.isFinite(patch.scale) || patch.scale === 0) {
+    throw new ModelBuildError("config", `mean ${patch.mean} and scale ${patch.scale} must be finite, scale non-zero`);
+  }
+
+  // Every name in the graph, to keep the added ones (and the new input and output names) clear of them.
+  const names = new Set<string>([...inits.keys()]);
+  for (const n of nodes) for (const x of [...n.info.inputs, ...n.info.outputs]) names.add(x);
+  const graphOutputs = gf.filter((f) => f.no === 12 && f.bytes).map((f) => readValueInfo(f.bytes as Uint8Array).name);
+  for (const o of Object.keys(patch.outputs)) {
+    if (!graphOutputs.includes(o)) throw new ModelBuildError("config", `the graph has no output ${o}`);
+  }
+  const rename = new Map<string, string>([[original.name, `${PRE}out`]]);
+  for (const o of graphOutputs) {
+    const to = patch.outputs[o]?.name;
+    if (!to) throw new ModelBuildError("config", `no name and shape given for output ${o}`);
+    if (to !== o) rename.set(o, to);
+  }
+  const taken = new Set(names);
+  taken.delete(original.name);
+  for (const o of rename.keys()) taken.delete(o);
+  for (const x of [patch.inputName, ...rename.values(), `${PRE}nchw`, `${PRE}ordered`, `${PRE}centred`, `${PRE}channels`]) {
+    if (taken.has(x)) throw new ModelBuildError("config", `tensor name ${x} is already used in the graph`);
+    taken.add(x);
+  }
+
+  const report: NhwcInputReport = { added: [], rewired: 0, reshapes: [], outputs: [], droppedValueInfo: 0 };
+  for (const n of nodes) {
+    if (n.info.opType === "Constant") {
+      throw new ModelBuildError("unsupported", `Constant node ${n.info.outputs[0]}: constants must be initializers`);
+    }
+  }
+
+  // Reshape targets: batch 1 -> 0.
+  const replacedInit = new Map<string, Uint8Array>();
+  const handledInt64 = new Set<string>();
+  for (const n of nodes.filter((x) => x.info.opType === "Reshape")) {
+    const shapeName = n.info.inputs[1] ?? "";
+    const v = inits.get(shapeName)?.int64;
+    if (!v) throw new ModelBuildError("unsupported", `Reshape ${n.info.outputs[0]}: target shape is not an int64 initializer`);
+    handledInt64.add(shapeName);
+    if (v[0] === 0n || v[0] === -1n) continue;
+    if (v[0] !== 1n || (uses.get(shapeName) ?? 0) !== 1) {
+      throw new ModelBuildError(
+        "unsupported",
+        `Reshape ${n.info.outputs[0]}: target [${v.join(",")}] does not start with the batch 1 (or is shared)`,
+      );
+    }
+    const to = [0n, ...v.slice(1)];
+    replacedInit.set(shapeName, int64Tensor(shapeName, to));
+    report.reshapes.push({ name: shapeName, from: v.map(Number), to: to.map(Number) });
+  }
+  for (const [name, i] of inits) {
+    if (i.dataType === 7 && !handledInt64.has(name) && (uses.get(name) ?? 0) > 0) {
+      throw new ModelBuildError("unsupported", `int64 initializer ${name} [${i.int64?.join(",")}] is not handled`);
+    }
+  }
+
+  // The front end.
+  const frontNodes: Uint8Array[] = [];
+  const frontInits: Uint8Array[] = [];
+  const add = (opType: string, inputs: string[], out: string, attrs: Uint8Array[] = []) => {
+    frontNodes.push(nodeProto({ inputs, outputs: [out], name: out, opType, attrs }));
+    report.added.push(opType);
+  };
+  add("Transpose", [patch.inputName], `${PRE}nchw`, [intAttr("perm", [0, 3, 1, 2])]);
+  let x = `${PRE}nchw`;
+  if (order.some((v, i) => v !== i)) {
+    frontInits.push(int64Tensor(`${PRE}channels`, order.map(BigInt)));
+    add("Gather", [x, `${PRE}channels`], `${PRE}ordered`, [intAttr("axis", 1)]);
+    x = `${PRE}ordered`;
+  }
+  frontInits.push(float32Tensor(`${PRE}mean`, [], [patch.mean]), float32Tensor(`${PRE}scale`, [], [patch.scale]));
+  add("Sub", [x, `${PRE}mean`], `${PRE}centred`);
+  add("Mul", [`${PRE}centred`, `${PRE}scale`], `${PRE}out`);
+  for (const [from, to] of rename) if (from !== original.name) report.outputs.push({ from, to });
+
+  /** A node with its input / output names renamed (every other field byte for byte), or null if none changes. */
+  const renamed = (bytes: Uint8Array): Uint8Array | null => {
+    let changed = false;
+    let readsInput = false;
+    const parts = readFields(bytes).map((f) => {
+      if ((f.no === 1 || f.no === 2) && f.bytes) {
+        const name = utf8.decode(f.bytes);
+        const to = rename.get(name);
+        if (to !== undefined) {
+          changed = true;
+          if (f.no === 1 && name === original.name) readsInput = true;
+          return lenField(f.no, to);
+        }
+      }
+      return f.raw;
+    });
+    if (readsInput) report.rewired++;
+    return changed ? concat(parts) : null;
+  };
+
+  const newGraph: Uint8Array[] = [];
+  let lastInit = -1;
+  gf.forEach((f, i) => {
+    if (f.no === 5) lastInit = i;
+  });
+  let frontDone = false;
+  gf.forEach((f, idx) => {
+    if (f.no === 1) {
+      if (!frontDone) {
+        newGraph.push(...frontNodes.map((b) => lenField(1, b)));
+        frontDone = true;
+      }
+      const r = renamed(f.bytes as Uint8Array);
+      newGraph.push(r ? lenField(1, r) : f.raw);
+    } else if (f.no === 5) {
+      const name = tensorInfo(f.bytes as Uint8Array).name;
+      const r = replacedInit.get(name);
+      newGraph.push(r ? lenField(5, r) : f.raw);
+      if (idx === lastInit) newGraph.push(...frontInits.map((b) => lenField(5, b)));
+    } else if (f === realInput) {
+      newGraph.push(lenField(11, valueInfoProto(patch.inputName, original.elemType, patch.inputShape)));
+    } else if (f.no === 12) {
+      const vi = readValueInfo(f.bytes as Uint8Array);
+      const o = patch.outputs[vi.name] as { name: string; shape: readonly (number | string)[] };
+      newGraph.push(lenField(12, valueInfoProto(o.name, vi.elemType, o.shape)));
+    } else if (f.no === 13) {
+      report.droppedValueInfo++;
+    } else {
+      newGraph.push(f.raw);
+    }
+  });
+  if (!frontDone) throw new ModelBuildError("unsupported", "graph has no nodes");
+  if (lastInit < 0) newGraph.push(...frontInits.map((b) => lenField(5, b)));
 
   const meta = Object.entries(patch.metadata ?? {}).map(([k, v]) => lenField(14, concat([lenField(1, k), lenField(2, v)])));
   const parts: Uint8Array[] = [];
