@@ -91,7 +91,8 @@ export const FaceTrackEnded = define({
     frames: z.number().int().nonnegative(),
     shots: z.number().int().nonnegative(),
     bestQuality: z.number().min(0).max(1),
-    reason: z.enum(["left-view", "source-ended", "camera-stopped"]),
+    /** "scene-cut": the picture changed at once (another scene), so the face in view is not the one followed. */
+    reason: z.enum(["left-view", "source-ended", "camera-stopped", "scene-cut"]),
   }),
   subject: (d) => `detections.${d.cameraId}.track-ended`,
   filter: "detections.*.track-ended",

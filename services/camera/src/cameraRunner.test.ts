@@ -27,6 +27,7 @@ const settings: PipelineSettings = {
   template: DLIB_150,
   cropJpegQuality: 90,
   publishMaxPending: 64,
+  sceneCutThreshold: 0.25,
 };
 const log = createLogger("camera-test", "silent");
 
@@ -174,6 +175,35 @@ describe("CameraRunner", () => {
     const { bus, events } = recordingBus();
     await runner(new ScriptedSource(script), analyzer, bus).start();
     assert.deepEqual(kinds(events), ["status:live", "face:cam-run001-1#1", "ended:cam-run001-1:left-view", "status:ended"]);
+  });
+
+  test("a scene cut ends the track at once: the face at the same place after the cut is a new track", async () => {
+    // frames 0-3 dark, 4-7 bright (another picture); the same box throughout, as an edited clip can put it
+    const shade = (n: number): SourceEvent => {
+      const f = frame(n);
+      if (f.type === "frame" && n >= 4) f.frame.data.fill(200);
+      return f;
+    };
+    const script = [status("live"), ...[0, 1, 2, 3, 4, 5, 6, 7].map(shade), status("ended")];
+    const analyzer = new ScriptedAnalyzer(() => [faceAt(100, 100)]);
+    const { bus, events } = recordingBus();
+    const r = runner(new ScriptedSource(script), analyzer, bus);
+    await r.start();
+    assert.deepEqual(kinds(events), [
+      "status:live",
+      "face:cam-run001-1#1",
+      "ended:cam-run001-1:scene-cut",
+      "face:cam-run001-2#1",
+      "ended:cam-run001-2:source-ended",
+      "status:ended",
+    ]);
+    assert.equal(r.stats.sceneCuts, 1);
+    // with the detector off, one track spans both scenes
+    const off = recordingBus();
+    await runner(new ScriptedSource(script), new ScriptedAnalyzer(() => [faceAt(100, 100)]), off.bus, {
+      sceneCutThreshold: 0,
+    }).start();
+    assert.equal(off.events.filter((e) => e.type === "FaceTrackEnded").length, 1);
   });
 
   test("a broken stream ends the open tracks before 'reconnecting'; the next connection starts new tracks", async () => {

@@ -29,6 +29,7 @@ import type { LiveTrack } from "./liveView.ts";
 import type { CameraMetrics } from "./metrics.ts";
 import { OrderedPublisher } from "./publisher.ts";
 import type { Frame, FrameSource, SourceStatus } from "./sources/types.ts";
+import { SceneCutDetector } from "./sceneCut.ts";
 import { FaceTracker, type Track } from "./tracker.ts";
 
 /** Where processed frames and statuses go for the live view. */
@@ -66,6 +67,8 @@ export interface RunnerStats {
   tracksEnded: number;
   shotsPublished: number;
   publishFailures: number;
+  /** Detection frames that began a new scene (every track ended there). */
+  sceneCuts: number;
 }
 
 interface Candidate extends ShotCandidate {
@@ -92,9 +95,11 @@ export class CameraRunner {
     tracksEnded: 0,
     shotsPublished: 0,
     publishFailures: 0,
+    sceneCuts: 0,
   };
   readonly #o: CameraRunnerOptions;
   readonly #tracker: FaceTracker;
+  readonly #cuts: SceneCutDetector;
   readonly #shots: BestShotSelector<Candidate>;
   readonly #publisher: OrderedPublisher<AnyEnvelope>;
   readonly #correlation = new Map<string, string>();
@@ -110,6 +115,7 @@ export class CameraRunner {
     this.camera = options.camera;
     this.#tracker = new FaceTracker(options.settings.tracker, options.newTrackId ?? trackIdGenerator(options.camera.id));
     this.#shots = new BestShotSelector<Candidate>(options.settings.bestShot);
+    this.#cuts = new SceneCutDetector(options.settings.sceneCutThreshold);
     this.#newCorrelationId = options.newCorrelationId ?? randomUUID;
     this.#publisher = new OrderedPublisher<AnyEnvelope>(
       (env) => options.bus.publish(env),
@@ -192,6 +198,7 @@ export class CameraRunner {
     if (status.state !== "starting" && status.state !== "live") {
       // the picture is gone: whoever was in view is no longer followed
       await this.#endAll(status.state === "stopped" ? "camera-stopped" : "source-ended");
+      this.#cuts.reset();
     }
     this.#publisher.enqueue(
       bus.envelope("CameraStatusChanged", cameraStatusData(this.camera, status), { occurredAt: new Date(status.at) }),
@@ -210,6 +217,11 @@ export class CameraRunner {
     metrics?.detectSeconds.observe({ camera: cam }, ms / 1000);
     if (analysis.faces.length > 0) metrics?.faces.inc({ camera: cam }, analysis.faces.length);
 
+    if (this.#cuts.observe(frame)) {
+      s.sceneCuts++;
+      // another picture: whoever was followed is not the face now at the same place
+      await this.#endAll("scene-cut");
+    }
     const update = this.#tracker.update(analysis.faces, frame.capturedAt, frame.frameNo);
     s.tracksStarted += update.started.length;
     s.tracksConfirmed += update.confirmed.length;

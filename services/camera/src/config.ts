@@ -198,6 +198,9 @@ export const configSchema = z
     TRACK_MAX_MISSED: z.coerce.number().int().min(0).max(10_000).optional(),
     /** Detection frames that confirm a track before it publishes (1 = publish from the first frame). */
     TRACK_MIN_HITS: env.int(2, 1, 100),
+    /** A detection frame whose colours differ this much from the previous one is a scene cut: every track ends
+     * ("scene-cut"), so no track carries on onto the next scene's faces. 0 = off. See sceneCut.ts. */
+    SCENE_CUT_THRESHOLD: env.num(0.25, 0, 1),
 
     BEST_SHOT_INTERVAL_MS: env.int(1000, 0, 3_600_000),
     BEST_SHOT_MIN_QUALITY: env.num(0.3, 0, 1),
@@ -260,6 +263,8 @@ export interface PipelineSettings {
   template: AlignmentTemplate;
   cropJpegQuality: number;
   publishMaxPending: number;
+  /** Colour-histogram distance between consecutive detection frames that ends every track (0 = off); sceneCut.ts. */
+  sceneCutThreshold: number;
 }
 
 export function pipelineSettings(config: Config, camera: CameraConfig): PipelineSettings {
@@ -277,5 +282,6 @@ export function pipelineSettings(config: Config, camera: CameraConfig): Pipeline
     template: chipTemplate(config.CHIP_TEMPLATE),
     cropJpegQuality: config.CROP_JPEG_QUALITY,
     publishMaxPending: config.PUBLISH_MAX_PENDING,
+    sceneCutThreshold: config.SCENE_CUT_THRESHOLD,
   };
 }
