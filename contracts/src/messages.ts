@@ -362,6 +362,8 @@ export const RejectionReason = z.enum([
   "several-faces",
   "low-quality",
   "duplicate",
+  /** The photo (its sha256) or its face (at the recognizer's naming threshold) belongs to another person. */
+  "duplicate-of",
   "invalid-request",
   "unknown-person",
 ]);
@@ -376,6 +378,17 @@ export const EnrollmentRejected = define({
     name: z.string(),
     reason: RejectionReason,
     message: z.string(),
+    /** For "duplicate-of": whom the photo belongs to, and how (optional: added after v1). */
+    duplicateOf: z
+      .object({
+        personId: PersonId,
+        name: z.string(),
+        /** The same photo file (sha256) is one of their templates. */
+        samePhoto: z.boolean(),
+        /** Cosine similarity of the face to their closest template (null for samePhoto). */
+        similarity: z.number().nullable(),
+      })
+      .optional(),
   }),
   subject: (d) => `library.rejections.${d.requestId}`,
   filter: "library.rejections.*",
@@ -400,6 +413,12 @@ export const EnrollPerson = define({
     source: EnrollmentSource,
     importKey: z.string().nullable(),
     requestedBy: z.string(),
+    /**
+     * Enroll a photo even when it is another person's (the same file, or a face the recognizer would name as them):
+     * the user insisted (`--allow-duplicate`, a confirm button). Default false: such a photo is rejected
+     * "duplicate-of" (optional: added after v1).
+     */
+    allowDuplicate: z.boolean().optional(),
   }),
   subject: () => "commands.enroll-person",
   filter: "commands.enroll-person",

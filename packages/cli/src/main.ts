@@ -65,6 +65,7 @@ export async function main(argv: string[]): Promise<number> {
             json: { type: "boolean", default: false },
             "dry-run": { type: "boolean", default: false },
             "retry-rejected": { type: "boolean", default: false },
+            "allow-duplicate": { type: "boolean", default: false },
             timeout: { type: "string" },
             concurrency: { type: "string" },
             help: { type: "boolean" },
@@ -79,6 +80,7 @@ export async function main(argv: string[]): Promise<number> {
           json: values.json === true,
           dryRun: values["dry-run"] === true,
           retryRejected: values["retry-rejected"] === true,
+          allowDuplicate: values["allow-duplicate"] === true,
           timeoutMs: seconds("timeout", values.timeout),
           concurrency,
         });
@@ -184,6 +186,7 @@ export async function main(argv: string[]): Promise<number> {
             since: { type: "string" },
             model: { type: "string" },
             "dry-run": { type: "boolean", default: false },
+            "allow-duplicate": { type: "boolean", default: false },
             help: { type: "boolean" },
           },
         });
@@ -200,6 +203,7 @@ export async function main(argv: string[]): Promise<number> {
           ...(values.since ? { since: values.since } : {}),
           ...(values.model ? { model: values.model } : {}),
           dryRun: values["dry-run"] === true,
+          allowDuplicate: values["allow-duplicate"] === true,
         });
       }
       case "erase": {

@@ -42,6 +42,7 @@ const REASONS: Record<string, string> = {
   "several-faces": "the photo shows several faces; send a photo of one person",
   "low-quality": "the face is too small, blurred or turned away",
   duplicate: "this photo is already enrolled for this person",
+  "duplicate-of": "this face is already someone else's in the library",
   "bad-image": "the image cannot be read",
   "invalid-request": "the request was invalid",
   "unknown-person": "this person is no longer in the library",
@@ -56,6 +57,13 @@ export function reasonText(code: string, message: string): string {
   const base = REASONS[code] ?? code;
   // the recognizer's message starts with the object key; keep only what it says about the face
   const detail = message.replace(/^[^\s:]+\/[0-9a-f]{64}\.\w+:\s*/, "");
+  if (code === "duplicate-of") {
+    // "duplicate-of p-… (Name): …": say whose it is
+    const who = /^duplicate-of (\S+) \(([^)]*)\)/.exec(detail);
+    return who
+      ? `${base}: ${who[2]} (${who[1]}); an admin can enroll it anyway with persona people add-photo --allow-duplicate`
+      : base;
+  }
   return code === "low-quality" && detail ? `${base} (${detail})` : base;
 }
 

@@ -72,4 +72,10 @@ test("enrollment: of faces of similar size, the one covering the photo's centre 
     () => pickEnrollmentFace([face(100, 100, 200), face(600, 100, 190)], PHOTO, 0.4),
     (e: unknown) => rejected("several-faces")(e) && /none of them alone at its centre/.test((e as Error).message),
   );
+  // a crowd: the small face that happens to sit at the centre is nobody's portrait
+  const crowd = [face(490, 390, 40), ...Array.from({ length: 12 }, (_, i) => face(40 + 70 * i, 100, 38))];
+  assert.throws(() => pickEnrollmentFace(crowd, PHOTO, 0.4), rejected("several-faces"));
+  // ... nor is the one face of a crowd that happens to pass the quality gate
+  const sharpest = [face(300, 300, 40), ...Array.from({ length: 12 }, (_, i) => face(40 + 70 * i, 100, 42, false))];
+  assert.throws(() => pickEnrollmentFace(sharpest, PHOTO, 0.4), rejected("several-faces"));
 });

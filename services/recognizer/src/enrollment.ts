@@ -29,6 +29,44 @@ export interface EnrollmentDeps {
   backgroundFaceRatio?: number;
   /** Reads a photo from the Object Store. */
   loadPhoto: (ref: BlobRef) => Promise<Uint8Array>;
+  /**
+   * A face at or above this similarity to another person's template is theirs: the photo is rejected "duplicate-of"
+   * unless the command allows duplicates. The recognizer's naming threshold (a face it would name as them); omitted,
+   * only the same photo file counts.
+   */
+  duplicateThreshold?: number;
+}
+
+/** Whose photo or face this is, when it is another person's (see `EnrollmentDeps.duplicateThreshold`). */
+export interface DuplicateOf {
+  personId: string;
+  name: string;
+  samePhoto: boolean;
+  similarity: number | null;
+}
+
+/** Another person holding a template made from the photo with this sha256 (any model), or null. */
+export function samePhotoOwner(gallery: LibraryGallery, personId: string, sha256: string): DuplicateOf | null {
+  for (const p of gallery.library.people.values()) {
+    if (p.personId === personId) continue;
+    if ([...p.templates.values()].some((t) => t.photoSha256 === sha256)) {
+      return { personId: p.personId, name: p.name, samePhoto: true, similarity: null };
+    }
+  }
+  return null;
+}
+
+/** Another person whose closest template is at least `threshold` similar to `embedding`, or null. */
+export function sameFaceOwner(
+  gallery: LibraryGallery,
+  personId: string,
+  embedding: Float32Array,
+  threshold: number,
+): DuplicateOf | null {
+  const best = gallery.gallery.searchPeople(embedding, 2).find((m) => m.personId !== personId);
+  if (!best || best.similarity < threshold) return null;
+  const name = gallery.library.people.get(best.personId)?.name ?? best.personId;
+  return { personId: best.personId, name, samePhoto: false, similarity: best.similarity };
 }
 
 type Reason = z.infer<typeof RejectionReason>;
@@ -63,9 +101,11 @@ const MIN_INSIDE = 0.85;
  * Picks the face of an enrollment photo: the dominant usable face (passing the quality gate, not cut off by the
  * photo's edge). Unusable faces never make a photo ambiguous, and usable faces much smaller than the largest (at most
  * `backgroundFaceRatio` of its area) are background. When faces of similar size remain, the one covering the photo's
- * centre is the subject (people photographed with others behind or beside them are centred); without one the photo
- * is truly ambiguous and refused as "several faces". Measured with YuNet on the first photo of each of LFW's 5,749
- * people: at most 18 are refused as several faces (the rule without the edge and centre tests refused 507), 23 for quality.
+ * centre is the subject when it is a portrait's face (at least a fifth of the photo across: people photographed with
+ * others behind or beside them are centred); otherwise (a crowd, a group) the photo is truly ambiguous and refused as
+ * "several faces". Measured with YuNet on the first photo of each of LFW's 5,749
+ * people (services/recognizer/bench/enrollment-pick.bench.ts): none is refused as several faces (the rule that
+ * counted every face of similar size refused 507), 23 for quality; 372 are taken as "centred", 544 as "largest".
  * Throws PhotoRejected with the reason.
  */
 export function pickEnrollmentFace(
@@ -89,10 +129,27 @@ export function pickEnrollmentFace(
   const rivals = usable.slice(1).filter((f) => area(f) > area(main) * backgroundFaceRatio && overlap(f.box, main.box) < 0.3);
   if (rivals.length > 0) {
     const centred = [main, ...rivals].filter((f) => coversCentre(f.box, image));
-    if (centred.length === 1) return { face: centred[0] as AlignedDetection, faces: faces.length, why: "centred" };
+    const subject = centred.length === 1 ? (centred[0] as AlignedDetection) : null;
+    // a portrait's subject fills a good part of it; the face that happens to sit at the centre of a crowd does not
+    if (subject && prominent(subject.box, image)) return { face: subject, faces: faces.length, why: "centred" };
     throw new PhotoRejected(
       "several-faces",
       `the photo shows ${rivals.length + 1} faces of similar size and none of them alone at its centre; use a photo of one person`,
+    );
+  }
+  // faces of similar size that fail the gate are no rivals in a portrait, but a small face that alone passes the
+  // gate among others like it is just the sharpest face of a group photo or a crowd
+  const similar = sorted.filter(
+    (f) =>
+      f !== main &&
+      insideFraction(f.box, image) >= MIN_INSIDE &&
+      Math.min(area(f), area(main)) > Math.max(area(f), area(main)) * backgroundFaceRatio &&
+      overlap(f.box, main.box) < 0.3,
+  );
+  if (similar.length > 0 && !prominent(main.box, image)) {
+    throw new PhotoRejected(
+      "several-faces",
+      `the photo shows ${similar.length + 1} faces of similar size (a group or a crowd); use a photo of one person`,
     );
   }
   const why = faces.length === 1 ? "only" : main !== sorted[0] && usable.length === 1 ? "only-passing" : "largest";
@@ -103,6 +160,13 @@ function insideFraction(b: AlignedDetection["box"], image: { width: number; heig
   const w = Math.min(b.x + b.width, image.width) - Math.max(b.x, 0);
   const h = Math.min(b.y + b.height, image.height) - Math.max(b.y, 0);
   return w > 0 && h > 0 ? (w * h) / (b.width * b.height) : 0;
+}
+
+/** A face at least this fraction of the photo's shorter side across can be a portrait's subject. */
+const MIN_SUBJECT_SIZE = 0.2;
+
+function prominent(b: AlignedDetection["box"], image: { width: number; height: number }): boolean {
+  return Math.max(b.width, b.height) >= MIN_SUBJECT_SIZE * Math.min(image.width, image.height);
 }
 
 function coversCentre(b: AlignedDetection["box"], image: { width: number; height: number }): boolean {
@@ -142,7 +206,7 @@ export function enrollmentHandler(d: EnrollmentDeps): Handler<"EnrollPerson"> {
       causationId: env.id,
     });
     const person = d.gallery.library.people.get(c.personId);
-    const reject = (photo: BlobRef | null, reason: Reason, message: string) =>
+    const reject = (photo: BlobRef | null, reason: Reason, message: string, duplicateOf?: DuplicateOf) =>
       d.bus.envelope(
         "EnrollmentRejected",
         {
@@ -151,8 +215,18 @@ export function enrollmentHandler(d: EnrollmentDeps): Handler<"EnrollPerson"> {
           name: c.name,
           reason,
           message: photo ? `${photo.key}: ${message}` : message,
+          ...(duplicateOf ? { duplicateOf } : {}),
         },
         meta(`rejected/${photo?.sha256 ?? "request"}`),
+      );
+    const rejectDuplicate = (photo: BlobRef, o: DuplicateOf) =>
+      reject(
+        photo,
+        "duplicate-of",
+        o.samePhoto
+          ? `duplicate-of ${o.personId} (${o.name}): this photo is already one of their templates; send it again with allow-duplicate to enroll it anyway`
+          : `duplicate-of ${o.personId} (${o.name}): the face matches their template at ${(o.similarity ?? 0).toFixed(3)}, where this recognizer names them from ${(d.duplicateThreshold ?? 1).toFixed(3)}; send it again with allow-duplicate to enroll it anyway`,
+        o,
       );
 
     const answers: EnvelopeOf<"FaceTemplateAdded" | "EnrollmentRejected">[] = [];
@@ -166,6 +240,11 @@ export function enrollmentHandler(d: EnrollmentDeps): Handler<"EnrollPerson"> {
       // (`persona people reembed`), the old model's templates staying for the recognizers that still run it
       if (person && [...person.templates.values()].some((t) => t.photoSha256 === photo.sha256 && t.model === model)) {
         answers.push(reject(photo, "duplicate", `this photo is already one of the person's templates (model ${model})`));
+        continue;
+      }
+      const samePhoto = c.allowDuplicate ? null : samePhotoOwner(d.gallery, c.personId, photo.sha256);
+      if (samePhoto) {
+        answers.push(rejectDuplicate(photo, samePhoto));
         continue;
       }
       let bytes: Uint8Array;
@@ -190,6 +269,14 @@ export function enrollmentHandler(d: EnrollmentDeps): Handler<"EnrollPerson"> {
         const face = pick.face;
         const [embedding] = await d.embedder.embed([face.chip]);
         if (!embedding) throw new Error("embedder returned nothing");
+        const sameFace =
+          c.allowDuplicate || d.duplicateThreshold === undefined
+            ? null
+            : sameFaceOwner(d.gallery, c.personId, embedding, d.duplicateThreshold);
+        if (sameFace) {
+          answers.push(rejectDuplicate(photo, sameFace));
+          continue;
+        }
         const jpeg = await encodeJpeg(face.chip, 85);
         answers.push(
           d.bus.envelope(

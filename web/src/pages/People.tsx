@@ -28,6 +28,24 @@ export function PhotoResults({ result }: { result: EnrollResult }) {
   );
 }
 
+/** Some photo was refused as another person's ("duplicate-of"): the user may confirm and send it again. */
+export function hasDuplicates(result: EnrollResult | null): boolean {
+  return result?.photos.some((p) => p.outcome === "rejected" && p.reason?.code === "duplicate-of") ?? false;
+}
+
+/** The confirm button shown next to "duplicate-of" refusals. */
+export function EnrollAnyway({ onConfirm, busy }: { onConfirm: () => void; busy: boolean }) {
+  return (
+    <p className="warn" data-testid="duplicate-confirm">
+      A photo belongs to someone already in the library. Enroll it anyway only if this really is another person (a twin, say) or
+      the same person under a second entry on purpose.{" "}
+      <button type="button" onClick={onConfirm} disabled={busy} data-testid="enroll-anyway">
+        Enroll anyway
+      </button>
+    </p>
+  );
+}
+
 export function Progress({ value, label }: { value: number | null; label: string }) {
   if (value === null) return null;
   return (
@@ -48,8 +66,8 @@ function EnrollForm({ onDone }: { onDone: () => void }) {
   const [error, setError] = useState<string | null>(null);
   const [formKey, setFormKey] = useState(0);
 
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
+  const submit = async (e: FormEvent | null, allowDuplicate = false) => {
+    e?.preventDefault();
     setError(null);
     setResult(null);
     if (photos.length === 0 || photos.length > 10) {
@@ -63,7 +81,12 @@ function EnrollForm({ onDone }: { onDone: () => void }) {
     if (sound) form.set("sound", sound, sound.name);
     setProgress(0);
     try {
-      const r = await upload<EnrollResult>("POST", "/api/v1/people", form, setProgress);
+      const r = await upload<EnrollResult>(
+        "POST",
+        `/api/v1/people${allowDuplicate ? "?allowDuplicate=true" : ""}`,
+        form,
+        setProgress,
+      );
       setResult(r.body);
       if (r.body.enrolled) {
         setName("");
@@ -133,6 +156,9 @@ function EnrollForm({ onDone }: { onDone: () => void }) {
             <p className="bad">Not enrolled: no photo was usable.</p>
           )}
           <PhotoResults result={result} />
+          {!result.enrolled && hasDuplicates(result) && (
+            <EnrollAnyway onConfirm={() => void submit(null, true)} busy={progress !== null} />
+          )}
         </div>
       )}
     </form>

@@ -18,7 +18,7 @@ import { useLiveEvent } from "../live.tsx";
 import { Link, navigate } from "../router.tsx";
 import { useCan } from "../session.tsx";
 import { ErrorBox, Loading, formatDateTime, useLoad } from "../ui.tsx";
-import { PhotoResults, Progress } from "./People.tsx";
+import { EnrollAnyway, hasDuplicates, PhotoResults, Progress } from "./People.tsx";
 
 interface Detail {
   person: Person;
@@ -139,15 +139,20 @@ function AddPhotos({ personId, onDone }: { personId: string; onDone: () => void 
   const [progress, setProgress] = useState<number | null>(null);
   const [result, setResult] = useState<EnrollResult | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
+  const submit = async (e: FormEvent | null, allowDuplicate = false) => {
+    e?.preventDefault();
     const form = new FormData();
     for (const f of files) form.append("photo", f, f.name);
     setProgress(0);
     setError(null);
     setResult(null);
     try {
-      const r = await upload<EnrollResult>("POST", `/api/v1/people/${encodeURIComponent(personId)}/photos`, form, setProgress);
+      const r = await upload<EnrollResult>(
+        "POST",
+        `/api/v1/people/${encodeURIComponent(personId)}/photos${allowDuplicate ? "?allowDuplicate=true" : ""}`,
+        form,
+        setProgress,
+      );
       setResult(r.body);
       onDone();
     } catch (err) {
@@ -173,6 +178,7 @@ function AddPhotos({ personId, onDone }: { personId: string; onDone: () => void 
         </p>
       )}
       {result && <PhotoResults result={result} />}
+      {hasDuplicates(result) && <EnrollAnyway onConfirm={() => void submit(null, true)} busy={progress !== null} />}
     </form>
   );
 }

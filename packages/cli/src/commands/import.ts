@@ -19,7 +19,8 @@ import {
 } from "../library/report.ts";
 import { type Output, progress, stdio } from "../output.ts";
 
-export const importHelp = `persona import DIR [--json] [--dry-run] [--retry-rejected] [--timeout SECONDS] [--concurrency N]
+export const importHelp = `persona import DIR [--json] [--dry-run] [--retry-rejected] [--allow-duplicate] [--timeout SECONDS]
+  [--concurrency N]
   Imports people from folders in the paper's format: one sub-folder per person with a data.txt (line 1 the name,
   line 2 the position or description, line 3 the photo's file name, optional line 4 the greeting sound's file name)
   and the photo (and sound). Other images in a folder become extra photos. Importing the same folders again changes
@@ -27,6 +28,9 @@ export const importHelp = `persona import DIR [--json] [--dry-run] [--retry-reje
   --dry-run            plan against the current library, send nothing
   --json               print the report as JSON (see README, "JSON output")
   --retry-rejected     send photos the recognizer rejected in an earlier import again
+  --allow-duplicate    enroll a photo even when it is another person's: the same file (in the library or in an
+                       earlier folder of this import) or a face the recognizer names as them; without it such a photo
+                       is rejected "duplicate-of <person>"
   --timeout SECONDS    how long to wait for the recognizer's answer per person (default 60)
   --concurrency N      people enrolled at the same time (default 4)
   Exit code 0 when nothing was rejected, 1 when a folder or photo was rejected or failed, 2 on usage errors.
@@ -37,6 +41,8 @@ export interface ImportArgs {
   json: boolean;
   dryRun: boolean;
   retryRejected: boolean;
+  /** Enroll photos that are another person's too. Default false. */
+  allowDuplicate?: boolean;
   /** Per person, ms. Default 60000. */
   timeoutMs?: number;
   /** People enrolled at once. Default 4. */
@@ -66,7 +72,10 @@ export async function importCommand(args: ImportArgs, out: Output = stdio()): Pr
   try {
     if (!args.dryRun) await ensureTopology(bus);
     const library = await replayLibrary(bus);
-    const plan = planImport(scans, library.state, library.rejected, { retryRejected: args.retryRejected });
+    const plan = planImport(scans, library.state, library.rejected, {
+      retryRejected: args.retryRejected,
+      allowDuplicate: args.allowDuplicate === true,
+    });
     const people = args.dryRun ? plan.map(plannedReport) : await execute(bus, plan, args, out);
     const report: ImportReport = {
       version: 1,
@@ -167,6 +176,7 @@ async function executeOne(
     source: "import",
     importKey: scan.importKey,
     requestedBy: "cli",
+    ...(args.allowDuplicate ? { allowDuplicate: true } : {}),
   });
   const upload = (files: LocalFile[]) => Promise.all(files.map((f) => uploadFile(bus, "photos", personId, f)));
   const timeoutMs = args.timeoutMs ?? 60_000;

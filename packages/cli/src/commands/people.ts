@@ -19,8 +19,9 @@ export const peopleHelp = `persona people list|show|remove|add-photo|revert [--j
   people list [--json]                          everyone: id, name, description, templates, watchlist
   people show ID|NAME [--json]                  one person: photos, sound, templates with origin and time
   people remove ID|NAME [--reason R] [--yes]    publishes PersonRemoved (asks first unless --yes)
-  people add-photo ID|NAME FILE... [--timeout SECONDS]
-                                                enrolls more photos; reports each photo's outcome
+  people add-photo ID|NAME FILE... [--timeout SECONDS] [--allow-duplicate]
+                                                enrolls more photos; reports each photo's outcome (a photo that is
+                                                another person's is rejected duplicate-of unless --allow-duplicate)
 ${revertHelp}
   people reembed [ID|NAME...] [--model M] [--dry-run] [--timeout SECONDS]
                                                 after a model change: every enrollment photo with a template of
@@ -44,6 +45,8 @@ export interface PeopleArgs {
   /** reembed: the template model to make (default from RECOGNIZER_MODEL / RECOGNIZER_FLIP) and plan only */
   model?: string;
   dryRun?: boolean;
+  /** add-photo: enroll photos that are another person's too */
+  allowDuplicate?: boolean;
 }
 
 export async function peopleCommand(args: PeopleArgs, out: Output = stdio()): Promise<number> {
@@ -217,7 +220,9 @@ async function addPhoto(bus: Bus, who: string, paths: string[], args: PeopleArgs
     const watcher = await EnrollmentWatcher.start(bus);
     try {
       const photos = await Promise.all(send.map((f) => uploadFile(bus, "photos", person.personId, f)));
-      const result = await watcher.enroll(morePhotos(person, photos, "cli"), { timeoutMs: args.timeoutMs ?? 60_000 });
+      const result = await watcher.enroll(morePhotos(person, photos, "cli", args.allowDuplicate === true), {
+        timeoutMs: args.timeoutMs ?? 60_000,
+      });
       for (const r of reports) {
         const o = result.photos.find((p) => p.photo.sha256 === r.sha256);
         if (o === undefined || r.outcome !== "planned") continue;
@@ -249,8 +254,9 @@ async function addPhoto(bus: Bus, who: string, paths: string[], args: PeopleArgs
 }
 
 /** An enrollment of more photos for a person already in the library, keeping everything else as it is. */
-function morePhotos(person: PersonState, photos: BlobRef[], requestedBy: string): EnrollRequest {
+function morePhotos(person: PersonState, photos: BlobRef[], requestedBy: string, allowDuplicate = false): EnrollRequest {
   return {
+    ...(allowDuplicate ? { allowDuplicate: true } : {}),
     personId: person.personId,
     existing: true,
     name: person.name,
@@ -350,7 +356,10 @@ async function reembed(bus: Bus, model: string, args: PeopleArgs, out: Output): 
       for (const [i, { person, photos }] of plan.entries()) {
         const r = results[i] as ReembedPerson;
         try {
-          const result = await watcher.enroll(morePhotos(person, photos, "cli reembed"), { timeoutMs: args.timeoutMs ?? 60_000 });
+          // already enrolled: a photo two people share (enrolled before duplicates were refused) stays with both
+          const result = await watcher.enroll(morePhotos(person, photos, "cli reembed", true), {
+            timeoutMs: args.timeoutMs ?? 60_000,
+          });
           for (const o of result.photos) {
             if (o.outcome === "added") r.added++;
             else r.rejected.push({ sha256: o.photo.sha256, key: o.photo.key, ...o.reason });

@@ -216,3 +216,42 @@ describe("import planning", () => {
     assert.equal(memory.size, 0);
   });
 });
+
+describe("a photo that is another person's (duplicate-of)", () => {
+  test("two folders of one import with the same photo: the second is rejected duplicate-of the first", () => {
+    const first = scan();
+    const twin = scan({ folder: "anna (copy)", path: "/import/anna (copy)", importKey: "anna (copy)" });
+    const [a, b] = planImport([first, twin], emptyLibrary());
+    assert.equal(a?.kind, "enroll");
+    assert.equal(b?.kind, "reject-again");
+    const report = plannedReport(b as NonNullable<typeof b>);
+    assert.equal(report.status, "rejected");
+    assert.equal(report.reason?.code, "duplicate-of");
+    assert.ok(report.photos.every((p) => p.outcome === "rejected" && p.reason?.code === "duplicate-of"));
+    assert.match(report.photos[0]?.reason?.message ?? "", /^duplicate-of folder anna: the same photo/);
+    // the user insists: both folders are sent
+    const [, insisted] = planImport([first, twin], emptyLibrary(), new Map(), { allowDuplicate: true });
+    assert.equal(insisted?.kind, "enroll");
+  });
+
+  test("a photo that is already a library person's template is rejected naming that person; other photos go", () => {
+    const anna = scan();
+    const { state, personId } = libraryWith(anna, [file("anna.jpg", "a")]);
+    const other = scan({
+      folder: "kitty",
+      path: "/import/kitty",
+      importKey: "kitty",
+      name: "Kitty",
+      photos: [file("kitty.jpg", "k"), file("same.jpg", "a")],
+    });
+    const [item] = planImport([other], state);
+    assert.equal(item?.kind, "enroll");
+    assert.deepEqual(item?.kind === "enroll" ? item.photos.map((f) => f.fileName) : null, ["kitty.jpg"]);
+    const report = plannedReport(item as NonNullable<typeof item>);
+    const dup = report.photos.find((p) => p.file === "same.jpg");
+    assert.equal(dup?.outcome, "rejected");
+    assert.match(dup?.reason?.message ?? "", new RegExp(`^duplicate-of ${personId} \\(Анна Каренина\\)`));
+    // re-importing the owner's own folder is not a duplicate of itself
+    assert.equal(planImport([anna], state)[0]?.kind, "update");
+  });
+});

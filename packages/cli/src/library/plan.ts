@@ -11,8 +11,9 @@ export type RejectedPhotos = ReadonlyMap<string, ReadonlyMap<string, Reason>>;
 
 export interface SkippedPhoto {
   file: LocalFile;
-  why: "already-enrolled" | "previously-rejected";
-  /** For a previously rejected photo: the recognizer's reason then. */
+  /** "duplicate-of": the same photo is another person's (in the library, or an earlier folder of this import). */
+  why: "already-enrolled" | "previously-rejected" | "duplicate-of";
+  /** For a previously rejected photo: the recognizer's reason then; for a duplicate: whose it is. */
   reason: Reason | null;
 }
 
@@ -41,7 +42,12 @@ export type PlanItem =
 export interface PlanOptions {
   /** Send photos the recognizer rejected before once more. Default false. */
   retryRejected?: boolean;
+  /** Send a photo that is another person's too (the recognizer is told to allow it). Default false. */
+  allowDuplicate?: boolean;
 }
+
+/** Whose each photo (by sha256) is: a library person's template, or an earlier folder of this import. */
+type PhotoOwners = Map<string, { personId: string; label: string }>;
 
 export function planImport(
   scans: readonly FolderScan[],
@@ -49,10 +55,22 @@ export function planImport(
   rejected: RejectedPhotos = new Map(),
   options: PlanOptions = {},
 ): PlanItem[] {
-  return scans.map((scan) => planOne(scan, library, rejected, options));
+  const owners: PhotoOwners = new Map();
+  for (const p of library.people.values()) {
+    for (const t of p.templates.values()) {
+      if (t.photoSha256 !== null) owners.set(t.photoSha256, { personId: p.personId, label: `${p.personId} (${p.name})` });
+    }
+  }
+  return scans.map((scan) => planOne(scan, library, rejected, options, owners));
 }
 
-function planOne(scan: FolderScan, library: LibraryState, rejected: RejectedPhotos, options: PlanOptions): PlanItem {
+function planOne(
+  scan: FolderScan,
+  library: LibraryState,
+  rejected: RejectedPhotos,
+  options: PlanOptions,
+  owners: PhotoOwners,
+): PlanItem {
   if (!scan.ok) return { kind: "reject", scan };
   const personId = library.byImportKey.get(scan.importKey) ?? personIdFromImportKey(scan.importKey);
   const person = library.people.get(personId);
@@ -67,6 +85,13 @@ function planOne(scan: FolderScan, library: LibraryState, rejected: RejectedPhot
       skipped.push({ file, why: "already-enrolled", reason: null });
       continue;
     }
+    const owner = owners.get(file.sha256);
+    if (owner !== undefined && owner.personId !== personId && options.allowDuplicate !== true) {
+      const message = `duplicate-of ${owner.label}: the same photo; import with --allow-duplicate to enroll it anyway`;
+      skipped.push({ file, why: "duplicate-of", reason: { code: "duplicate-of", message } });
+      continue;
+    }
+    if (owner === undefined) owners.set(file.sha256, { personId, label: `folder ${scan.folder}` });
     const before = rejectedBefore?.get(file.sha256);
     if (before !== undefined && options.retryRejected !== true) {
       skipped.push({ file, why: "previously-rejected", reason: before });

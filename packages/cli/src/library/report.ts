@@ -65,7 +65,7 @@ export function skippedPhoto(s: SkippedPhoto): PhotoReport {
   return {
     file: s.file.fileName,
     sha256: s.file.sha256,
-    outcome: s.why,
+    outcome: s.why === "duplicate-of" ? "rejected" : s.why,
     templateId: null,
     reason: s.reason,
     face: null,
@@ -127,10 +127,15 @@ export function plannedReport(item: PlanItem): PersonReport {
         status: "rejected",
         personId: item.personId,
         photos: orderLike(s.photos, item.skipped.map(skippedPhoto)),
-        reason: {
-          code: "photos-rejected",
-          message: "every photo was rejected by the recognizer in an earlier import (--retry-rejected sends them again)",
-        },
+        reason: item.skipped.every((k) => k.why === "duplicate-of")
+          ? {
+              code: "duplicate-of",
+              message: `every photo is another person's: ${item.skipped[0]?.reason?.message ?? "?"}`,
+            }
+          : {
+              code: "photos-rejected",
+              message: "every photo was rejected by the recognizer in an earlier import (--retry-rejected sends them again)",
+            },
       };
     case "update":
       return {

@@ -81,6 +81,7 @@ export async function enroll(
   by: string,
   person: { personId: string; existing: boolean; name: string; description: string; sound: BlobRef | null },
   photos: Photo[],
+  allowDuplicate = false,
 ): Promise<{ status: number; body: z.infer<typeof EnrollResult> }> {
   const outcomes: z.infer<typeof EnrollResult>["photos"] = [];
   const refs: { file: string; ref: BlobRef }[] = [];
@@ -115,6 +116,7 @@ export async function enroll(
         source: "portal",
         importKey: null,
         requestedBy: by,
+        ...(allowDuplicate ? { allowDuplicate: true } : {}),
       },
       { timeoutMs: c.enrollTimeoutMs },
     );
@@ -157,6 +159,13 @@ async function soundOf(c: PortalContext, personId: string, files: Upload[]): Pro
 }
 
 const PersonParams = z.object({ personId: Id });
+/** `?allowDuplicate=true`: enroll a photo even when it is another person's (the user confirmed "duplicate-of"). */
+const EnrollQuery = z.object({
+  allowDuplicate: z
+    .enum(["true", "false"])
+    .optional()
+    .transform((v) => v === "true"),
+});
 const PeopleQuery = z.object({
   q: z.string().max(200).optional(),
   limit: limit(50, 500),
@@ -235,8 +244,9 @@ export function peopleRoutes(api: Api, c: PortalContext): void {
         { name: "sound", maxCount: 1, description: "optional greeting (MP3)" },
       ],
     },
+    query: EnrollQuery,
     responses: { 201: EnrollResult, 422: EnrollResult },
-    async handler({ body, files, session }) {
+    async handler({ body, query, files, session }) {
       const photos = photosOf(files);
       if (photos.length === 0) throw new ApiError(400, "validation", "at least one photo (field 'photo')");
       const personId = newPersonId();
@@ -246,6 +256,7 @@ export function peopleRoutes(api: Api, c: PortalContext): void {
         session?.username ?? "?",
         { personId, existing: false, name: body.name, description: body.description, sound },
         photos,
+        query.allowDuplicate,
       );
     },
   });
@@ -258,8 +269,9 @@ export function peopleRoutes(api: Api, c: PortalContext): void {
     role: "operator",
     params: PersonParams,
     multipart: { files: [{ name: "photo", maxCount: MAX_PHOTOS, description: "1-10 photos" }] },
+    query: EnrollQuery,
     responses: { 200: EnrollResult, 422: EnrollResult },
-    async handler({ params, files, session }) {
+    async handler({ params, query, files, session }) {
       const p = await activePerson(c, params.personId);
       const photos = photosOf(files);
       if (photos.length === 0) throw new ApiError(400, "validation", "at least one photo (field 'photo')");
@@ -268,6 +280,7 @@ export function peopleRoutes(api: Api, c: PortalContext): void {
         session?.username ?? "?",
         { personId: p.id, existing: true, name: p.name, description: p.description, sound: null },
         photos,
+        query.allowDuplicate,
       );
     },
   });
