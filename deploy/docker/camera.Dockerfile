@@ -1,5 +1,5 @@
 # syntax=docker/dockerfile:1
-# Persona-ID camera: reads video sources with ffmpeg, detects faces (onnxruntime + BlazeFace), tracks, publishes crops.
+# Persona-ID camera: reads video sources with ffmpeg, detects faces (onnxruntime + YuNet when mounted, else BlazeFace), tracks, publishes crops.
 # Build from the repository root:  docker build -f deploy/docker/camera.Dockerfile -t persona/camera:0.1.0 .
 # Runs the TypeScript sources with tsx, as everywhere in this repo (no build step); see deploy/docker/README.md.
 
@@ -43,7 +43,7 @@ RUN apt-get update \
 RUN groupadd --system --gid 10001 persona \
  && useradd --system --uid 10001 --gid persona --home-dir /app --shell /usr/sbin/nologin persona
 WORKDIR /app
-ENV NODE_ENV=production HEALTH_HOST=0.0.0.0 HEALTH_PORT=9101 PERSONA_MODELS_DIR=/app/models/dist
+ENV NODE_ENV=production HEALTH_HOST=0.0.0.0 HEALTH_PORT=9101 PERSONA_MODELS_DIR=/app/models/dist PERSONA_SHARED_MODELS_DIR=/app/shared-models
 COPY --from=deps /opt/tsx /opt/tsx
 # node_modules (and any nested workspace node_modules) with every workspace package.json, then the sources
 COPY --from=deps /app ./
@@ -52,7 +52,9 @@ COPY packages/runtime ./packages/runtime
 COPY packages/bus ./packages/bus
 COPY packages/vision ./packages/vision
 COPY services/camera ./services/camera
-# the models, baked in (a few tens of MB); mount others at PERSONA_MODELS_DIR to swap them
+# the models, baked in (a few tens of MB); mount others at PERSONA_MODELS_DIR to swap them. YuNet (no registry carries
+# it, so it is never baked in) is used when mounted at PERSONA_SHARED_MODELS_DIR/yunet/ (deploy/docker/README.md);
+# without it the service says so once and detects with BlazeFace
 COPY models/dist/blazeface-back-256.onnx models/dist/blazeface-back-dyn.onnx models/dist/face-landmark68.onnx ./models/dist/
 USER 10001:10001
 EXPOSE 9101 8090

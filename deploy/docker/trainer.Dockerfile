@@ -39,7 +39,7 @@ FROM node:20.20.2-bookworm-slim AS runtime
 RUN groupadd --system --gid 10001 persona \
  && useradd --system --uid 10001 --gid persona --home-dir /app --shell /usr/sbin/nologin persona
 WORKDIR /app
-ENV NODE_ENV=production HEALTH_HOST=0.0.0.0 HEALTH_PORT=9103 PERSONA_MODELS_DIR=/app/models/dist
+ENV NODE_ENV=production HEALTH_HOST=0.0.0.0 HEALTH_PORT=9103 PERSONA_MODELS_DIR=/app/models/dist PERSONA_SHARED_MODELS_DIR=/app/shared-models
 COPY --from=deps /opt/tsx /opt/tsx
 # node_modules (and any nested workspace node_modules) with every workspace package.json, then the sources
 COPY --from=deps /app ./
@@ -50,8 +50,10 @@ COPY packages/library ./packages/library
 COPY packages/store ./packages/store
 COPY packages/vision ./packages/vision
 COPY services/trainer ./services/trainer
-# the models, baked in (a few tens of MB); mount others at PERSONA_MODELS_DIR to swap them
-COPY models/dist/blazeface-back-256.onnx models/dist/blazeface-back-dyn.onnx models/dist/dlib-resnet29.onnx ./models/dist/
+# the models, baked in (a few tens of MB); mount others at PERSONA_MODELS_DIR to swap them. YuNet (no registry carries
+# it, so it is never baked in) is used when mounted at PERSONA_SHARED_MODELS_DIR/yunet/ (deploy/docker/README.md);
+# without it the service says so once and detects with BlazeFace
+COPY models/dist/blazeface-back-256.onnx models/dist/blazeface-back-dyn.onnx models/dist/fr_feature.onnx models/dist/dlib-resnet29.onnx ./models/dist/
 USER 10001:10001
 EXPOSE 9103
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \

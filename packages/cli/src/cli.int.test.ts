@@ -453,7 +453,8 @@ describe("persona people reembed after a model change, with real recognizers", (
     // then it moved to the default model: the old recognizer goes, the new one starts
     await stopOld();
     await startRecognizer(t, server.url, work);
-    const newModel = "dlib-resnet29";
+    // (recognizers embed with flip by default: their templates are named "<model>+flip")
+    const newModel = "fr_feature+flip";
 
     interface Report {
       model: string;
@@ -493,7 +494,7 @@ describe("persona people reembed after a model change, with real recognizers", (
     await peopleCommand({ sub: "show", positionals: ["Angelina Jolie"], json: true, env }, show);
     const templates = json<{ person: { templateList: { model: string; origin: { sha256?: string } }[] } }>(show).person
       .templateList;
-    assert.deepEqual(templates.map((x) => x.model).sort(), ["dlib-resnet29", "dlib-resnet29", "mobileface", "mobileface"]);
+    assert.deepEqual(templates.map((x) => x.model).sort(), [newModel, newModel, "mobileface+flip", "mobileface+flip"]);
     const again = capture();
     assert.equal(await peopleCommand({ sub: "reembed", positionals: [], json: true, env }, again), 0);
     assert.deepEqual([json<Report>(again).planned, json<Report>(again).added], [0, 0]);
@@ -501,7 +502,7 @@ describe("persona people reembed after a model change, with real recognizers", (
     // --model names the template model to make: the old one's templates exist for every photo
     const dup = capture();
     assert.equal(
-      await peopleCommand({ sub: "reembed", positionals: ["Angelina Jolie"], json: true, model: "mobileface", env }, dup),
+      await peopleCommand({ sub: "reembed", positionals: ["Angelina Jolie"], json: true, model: "mobileface+flip", env }, dup),
       0,
     );
     assert.equal(json<Report>(dup).planned, 0, "mobileface templates exist for every photo");

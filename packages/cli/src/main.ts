@@ -89,6 +89,8 @@ export async function main(argv: string[]): Promise<number> {
         const { values, positionals } = parseArgs({
           args: rest,
           allowPositionals: true,
+          // --no-flip, --no-landmarks
+          allowNegative: true,
           options: {
             data: { type: "string" },
             gallery: { type: "string" },
@@ -96,9 +98,9 @@ export async function main(argv: string[]): Promise<number> {
             impostors: { type: "string" },
             out: { type: "string" },
             model: { type: "string" },
-            flip: { type: "boolean", default: false },
+            flip: { type: "boolean" },
             ensemble: { type: "boolean", default: false },
-            landmarks: { type: "boolean", default: false },
+            landmarks: { type: "boolean" },
             json: { type: "boolean", default: false },
             "max-people": { type: "string" },
             limit: { type: "string" },
@@ -120,9 +122,9 @@ export async function main(argv: string[]): Promise<number> {
           ...(values.impostors ? { impostors: values.impostors } : {}),
           ...(values.out ? { out: values.out } : {}),
           ...(values.model ? { model: values.model } : {}),
-          flip: values.flip === true,
+          ...(values.flip !== undefined ? { flip: values.flip } : {}),
           ensemble: values.ensemble === true,
-          landmarks: values.landmarks === true,
+          ...(values.landmarks !== undefined ? { landmarks: values.landmarks } : {}),
           json: values.json === true,
           maxPeople: positiveInt("max-people", values["max-people"]),
           limit: positiveInt("limit", values.limit),

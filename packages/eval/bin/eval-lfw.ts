@@ -6,7 +6,7 @@
  *
  * Options (defaults in brackets):
  *   --data DIR            LFW directory [$PERSONA_DATASETS_DIR/lfw, else ../shared/datasets/lfw, else /work/shared/datasets/lfw]
- *   --models LIST         comma-separated model names, or "all" [dlib-resnet29]
+ *   --models LIST         comma-separated model names, or "all" [the default model]
  *   --flip off|on|both    flip test-time augmentation [on]
  *   --tasks LIST          tune (verification threshold on View 1), tune-id (open-set threshold + margin on View 1
  *                         people), verify (View 2 10-fold), identify (all LFW), identify-dev (View 1 people)
@@ -18,7 +18,8 @@
  *   --ensemble off|on|both  multi-crop ensemble of the model (spec.ensemble; dlib: paddings 0.15, 0.2, 0.25) [on,
  *                         off with --template];
  *                         models whose ensemble is their single template run once
- *   --score-threshold X   detector minimum score [0.5]
+ *   --detector auto|yunet|blazeface  face detector [auto: YuNet when its file is present, else BlazeFace]
+ *   --score-threshold X   detector minimum score [the detector's: YuNet 0.6, BlazeFace 0.5]
  *   --no-face centre|skip what to do with images without a detected face [centre]
  *   --landmarks off|on|SCALE  align from the 68-point landmark net (dlib's 51-point fit onto its mean face) instead
  *                         of BlazeFace's 4 keypoints; SCALE sets the landmark crop (eye-mouth distances across) [off]
@@ -41,7 +42,17 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { EMBEDDER_MODELS, type EmbedderSpec, embedderSpec, KEYPOINT_NAMES } from "@persona/vision";
+import {
+  DEFAULT_EMBEDDER_MODEL,
+  type DetectorChoice,
+  detectDefaultsFor,
+  EMBEDDER_MODELS,
+  type EmbedderSpec,
+  embedderSpec,
+  KEYPOINT_NAMES,
+  parseDetectorChoice,
+  resolveDetectorKind,
+} from "@persona/vision";
 import {
   DEFAULT_CACHE_DIR,
   type ExtractOptions,
@@ -70,12 +81,13 @@ type Task = (typeof TASKS)[number];
 const { values: a } = parseArgs({
   options: {
     data: { type: "string" },
-    models: { type: "string", default: "dlib-resnet29" },
+    models: { type: "string", default: DEFAULT_EMBEDDER_MODEL },
     flip: { type: "string", default: "on" },
     tasks: { type: "string", default: "tune,tune-id,verify,identify" },
     template: { type: "string" },
     ensemble: { type: "string" },
-    "score-threshold": { type: "string", default: "0.5" },
+    "score-threshold": { type: "string" },
+    detector: { type: "string", default: "auto" },
     "no-face": { type: "string", default: "centre" },
     landmarks: { type: "string", default: "off" },
     margins: { type: "string", default: "0" },
@@ -167,7 +179,16 @@ const landmarks: ExtractOptions["landmarks"] =
       : Number(a.landmarks) > 0
         ? { cropScale: Number(a.landmarks) }
         : die("--landmarks must be off, on or a crop scale > 0");
-const scoreThreshold = Number(a["score-threshold"]);
+let detector: DetectorChoice;
+try {
+  detector = parseDetectorChoice(a.detector);
+} catch (e) {
+  die(`--detector: ${(e as Error).message}`);
+}
+const scoreThreshold =
+  a["score-threshold"] === undefined
+    ? detectDefaultsFor(resolveDetectorKind(detector)).scoreThreshold
+    : Number(a["score-threshold"]);
 if (!(scoreThreshold > 0 && scoreThreshold < 1)) die("--score-threshold must be in (0, 1)");
 const galleryImages = Number(a["gallery-images"]);
 const minImages = Number(a["min-images"]);
@@ -230,7 +251,17 @@ for (const model of models) {
       if (ensemble && a.template) die("--ensemble and --template exclude each other");
       const label = `${model.name}${ensemble ? "+ens" : ""}${flip ? "+flip" : ""}${landmarks ? `+lm68${typeof landmarks === "object" ? `@${landmarks.cropScale}` : ""}` : ""}${a.template ? ` ${[template, ...extraTemplates].map((t) => t.name).join("+")}` : ""}`;
       const crops: ExtractOptions = ensemble ? { ensemble: true } : { template, extraTemplates };
-      const base: ExtractOptions = { model, ...crops, flip, landmarks, workers, cacheDir, noFace, detect: { scoreThreshold } };
+      const base: ExtractOptions = {
+        model,
+        ...crops,
+        flip,
+        landmarks,
+        workers,
+        cacheDir,
+        noFace,
+        detector,
+        detect: { scoreThreshold },
+      };
       let tuned: ThresholdTuning | null = null;
       if (tasks.includes("tune")) {
         tuned = await tuneLfwThreshold({ ...base, dataDir, onProgress: progress(`${label} view1`) });

@@ -53,8 +53,13 @@ export interface RunInfo {
   /** "single" | "flip" | "ensemble" | "ensemble+flip", or null for custom templates. */
   readonly mode: string | null;
   readonly flip: boolean;
-  /** How faces were aligned: from BlazeFace's 4 keypoints, or from the 68-point landmark net (`landmarks` option). */
-  readonly alignment: "4 keypoints" | "68 landmarks";
+  /** The face detector (YuNet when its file is present, else BlazeFace; the `detector` option). */
+  readonly detector: string;
+  /**
+   * How faces were aligned: from the detector's keypoints (YuNet's five, BlazeFace's four) fitted to the model's
+   * template, or from the 68-point landmark net (`landmarks` option, dlib templates only).
+   */
+  readonly alignment: "5 keypoints" | "4 keypoints" | "68 landmarks";
   readonly pick: string;
   readonly noFace: string;
   readonly detectorScoreThreshold: number;
@@ -108,6 +113,12 @@ export interface VerificationOptions extends ExtractOptions {
   folds?: number;
 }
 
+/** The keypoints the template fits: YuNet's mouth corners where both the detector and the template have them. */
+function keypointsUsed(s: ExtractRun["settings"]): "5 keypoints" | "4 keypoints" {
+  const corners = "mouthRight" in s.template.points && "mouthLeft" in s.template.points;
+  return s.detector === "yunet" && corners ? "5 keypoints" : "4 keypoints";
+}
+
 function runInfo(run: ExtractRun): RunInfo {
   const s = run.settings;
   return {
@@ -116,7 +127,8 @@ function runInfo(run: ExtractRun): RunInfo {
     template: [s.template, ...s.extraTemplates].map((t) => t.name).join(" + "),
     mode: settingsMode(s),
     flip: s.flip,
-    alignment: s.landmarks ? "68 landmarks" : "4 keypoints",
+    detector: s.detector,
+    alignment: s.landmarks ? "68 landmarks" : keypointsUsed(s),
     pick: s.pick,
     noFace: s.noFace,
     detectorScoreThreshold: s.detect.scoreThreshold ?? 0.5,

@@ -5,7 +5,7 @@ import { copyFile, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { EMBEDDER_MODELS, resolveModelPath } from "@persona/vision";
+import { DEFAULT_EMBEDDER_MODEL, EMBEDDER_MODELS, resolveModelPath } from "@persona/vision";
 import { PairsFileError } from "./errors.ts";
 import { evalPairs } from "./evaluate.ts";
 import { readPairsFile } from "./pairs-file.ts";
@@ -60,5 +60,5 @@ test("evalPairs on a small copied LFW set (default model, in-process)", {
   assert.equal(r.noFace.count, 0);
   assert.equal(r.auc, 1);
   assert.ok(r.scores.genuineMean > r.scores.impostorMean);
-  assert.equal(r.run.model, "dlib-resnet29");
+  assert.equal(r.run.model, DEFAULT_EMBEDDER_MODEL);
 });

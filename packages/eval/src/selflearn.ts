@@ -529,11 +529,21 @@ export async function evalSelfLearn(opts: SelfLearnOptions): Promise<SelfLearnRe
   if (!Number.isInteger(minImages) || minImages < 2) throw new EvaluationError("options", "minImages must be an integer >= 2");
   if (!Number.isInteger(shotsPerTrack) || shotsPerTrack < 1)
     throw new EvaluationError("options", "shotsPerTrack must be a positive integer");
-  const growth = checkGrowthOptions({ ...GROWTH_DEFAULTS, ...opts.growth });
-  const cluster: ClusterOptions = { ...CLUSTER_DEFAULTS, ...opts.cluster };
   const settings = recognizerConfig.parse(opts.recognizer ?? {});
   const model = settings.RECOGNIZER_MODEL ?? DEFAULT_EMBEDDER_MODEL;
   const spec = embedderSpec(model);
+  // the trainer's defaults for this model: similarities live on each model's own scale
+  const own = spec.selfLearning;
+  const growth = checkGrowthOptions({
+    ...GROWTH_DEFAULTS,
+    ...(own ? { minSimilarity: own.growthMinSimilarity, dedupeSimilarity: own.growthDedupeSimilarity } : {}),
+    ...opts.growth,
+  });
+  const cluster: ClusterOptions = {
+    ...CLUSTER_DEFAULTS,
+    ...(own ? { maxDistance: own.visitorsMaxDistance } : {}),
+    ...opts.cluster,
+  };
   const vote = voteOptions(settings, spec);
   const progress = opts.onProgress ?? (() => {});
   const rand = rng(seed);

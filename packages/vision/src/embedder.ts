@@ -50,7 +50,23 @@ export interface EmbedderSpec {
    * (`embedMode`).
    */
   readonly thresholds: Readonly<Partial<Record<EmbedMode, ModeThresholds>>>;
+  /**
+   * The trainer's similarity settings for this model (similarities live on each model's own scale), measured with
+   * `persona eval selflearn` (services/trainer/README.md); absent for models nobody tuned them for (the trainer then
+   * needs them set explicitly).
+   */
+  readonly selfLearning?: SelfLearningThresholds;
   readonly description: string;
+}
+
+/** Cosine similarity settings of self-learning for one model. */
+export interface SelfLearningThresholds {
+  /** Gallery growth: a crop must match the claimed person at least this well (GROWTH_MIN_SIMILARITY). */
+  readonly growthMinSimilarity: number;
+  /** Gallery growth: a crop at least this similar to a template adds nothing (GROWTH_DEDUPE_SIMILARITY). */
+  readonly growthDedupeSimilarity: number;
+  /** Unknown visitors: cosine distance linking faces into a cluster (VISITORS_MAX_DISTANCE). */
+  readonly visitorsMaxDistance: number;
 }
 
 /** How a face is embedded: one crop or the ensemble, with or without the mirrored crops. */
@@ -73,7 +89,7 @@ export interface ModeThresholds {
 }
 
 /** Names of the built-in specs. */
-export type EmbedderModelName = "dlib-resnet29" | "faceres" | "faceres-deep" | "mobileface";
+export type EmbedderModelName = "fr_feature" | "dlib-resnet29" | "faceres" | "faceres-deep" | "mobileface";
 
 /**
  * dlib chips with padding 0.2 rather than dlib's 0.25: with BlazeFace's four keypoints (instead of dlib's 68-point
@@ -93,6 +109,24 @@ const FACERES_224 = withMargin(resizeTemplate(ARCFACE_112, 224, 224), FACERES_MA
  * (DevTrain / DevTest); the numbers are in packages/eval/README.md.
  */
 export const EMBEDDER_MODELS: Readonly<Record<EmbedderModelName, EmbedderSpec>> = {
+  fr_feature: {
+    name: "fr_feature",
+    file: "fr_feature.onnx",
+    inputName: "input",
+    inputSize: 112,
+    outputName: "embedding",
+    dims: 512,
+    template: ARCFACE_112,
+    ensemble: [ARCFACE_112],
+    // tuned on LFW View 1 DevTrain with YuNet's five keypoints (packages/eval/README.md, "Recognition v2")
+    thresholds: {
+      single: { verify: 0.2827, openSet: { threshold: 0.4398, minMargin: 0 } },
+      flip: { verify: 0.2927, openSet: { threshold: 0.4389, minMargin: 0.03 } },
+    },
+    selfLearning: { growthMinSimilarity: 0.5, growthDedupeSimilarity: 0.8, visitorsMaxDistance: 0.5 },
+    description:
+      "Faceplugin's fr_feature (ArcFace-style MobileFaceNet, 1.19 M parameters; a demo model, training data not stated), 112x112 ArcFace chip, 512-d",
+  },
   "dlib-resnet29": {
     name: "dlib-resnet29",
     file: "dlib-resnet29.onnx",
@@ -108,6 +142,7 @@ export const EMBEDDER_MODELS: Readonly<Record<EmbedderModelName, EmbedderSpec>> 
       ensemble: { verify: 0.9127, openSet: { threshold: 0.9434, minMargin: 0.015 } },
       "ensemble+flip": { verify: 0.9157, openSet: { threshold: 0.9451, minMargin: 0.015 } },
     },
+    selfLearning: { growthMinSimilarity: 0.945, growthDedupeSimilarity: 0.985, visitorsMaxDistance: 0.05 },
     description: "dlib ResNet-29 face descriptor (via face-api, 8-bit quantized weights), 150x150 dlib chip, 128-d",
   },
   faceres: {
@@ -157,8 +192,11 @@ export const EMBEDDER_MODELS: Readonly<Record<EmbedderModelName, EmbedderSpec>> 
   },
 };
 
-/** The model used when none is named (chosen by LFW accuracy, see packages/eval/README.md). */
-export const DEFAULT_EMBEDDER_MODEL: EmbedderModelName = "dlib-resnet29";
+/**
+ * The model used when none is named, chosen by LFW measurement (packages/eval/README.md, "Recognition v2"): with flip,
+ * open-set DIR at FPIR 1% 97.1% on all of LFW against dlib-resnet29's 62-71%, 10-fold 99.43%.
+ */
+export const DEFAULT_EMBEDDER_MODEL: EmbedderModelName = "fr_feature";
 
 /** Looks up a built-in spec by name; unknown names are an `EmbedderError` listing the known ones. */
 export function embedderSpec(name: string): EmbedderSpec {

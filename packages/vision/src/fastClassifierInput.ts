@@ -9,9 +9,23 @@
  * pixels [2, 66), i.e. chip pixels [11, 139)) averaged 2x2 again to 32x32 and standardised (zero mean, unit
  * variance with +1 in the variance). Only the samples inside the window are computed.
  */
+import { resizeArea } from "./resample.ts";
 import type { RgbImage } from "./types.ts";
 
 export const FAST_CHIP_SIZE = 150;
+
+/**
+ * The chip the fast classifier works on: the recognizer's aligned chip itself when it is 150x150 (dlib template),
+ * else that chip resampled to 150x150 (fr_feature's 112x112 ArcFace chip). The trainer's samples and the
+ * recognizer's inputs both go through here, so training and inference see the same pixels whatever the template.
+ */
+export function toFastChip(chip: RgbImage): RgbImage {
+  if (chip.width === FAST_CHIP_SIZE && chip.height === FAST_CHIP_SIZE) return chip;
+  if (chip.width !== chip.height || chip.width < 32) {
+    throw new FastInputError(`the fast classifier needs square aligned chips of 32 px or more, got ${chip.width}x${chip.height}`);
+  }
+  return resizeArea(chip, FAST_CHIP_SIZE, FAST_CHIP_SIZE);
+}
 export const FAST_NET_SIZE = 32;
 const REGION_START = 7;
 const WINDOW_START = 2;
@@ -24,12 +38,14 @@ export class FastInputError extends Error {
   override name = "FastInputError";
 }
 
-/** The standardised 32x32 network input of one chip, written into `out` at `offset` (1024 floats). */
+/** The standardised 32x32 network input of one chip (any square size, see `toFastChip`), written into `out` at
+ * `offset` (1024 floats). */
 export function fastClassifierInput(
-  chip: RgbImage,
+  square: RgbImage,
   out = new Float32Array(FAST_NET_SIZE * FAST_NET_SIZE),
   offset = 0,
 ): Float32Array {
+  const chip = toFastChip(square);
   if (
     chip.width !== FAST_CHIP_SIZE ||
     chip.height !== FAST_CHIP_SIZE ||

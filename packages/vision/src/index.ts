@@ -111,6 +111,7 @@ export {
   type EmbedderOptions,
   type EmbedderSpec,
   embedderSpec,
+  type SelfLearningThresholds,
   templateModelName,
   type EmbedFacesOptions,
   type EmbedMode,
@@ -140,4 +141,4 @@ export {
   type UnknownReason,
 } from "./matcher.ts";
 export { asNormScore, SCORE_COHORT_DEFAULTS, ScoreCohort, type ScoreCohortOptions } from "./scoreNorm.ts";
-export { FAST_CHIP_SIZE, FAST_NET_SIZE, FastInputError, fastClassifierInput } from "./fastClassifierInput.ts";
+export { FAST_CHIP_SIZE, FAST_NET_SIZE, FastInputError, fastClassifierInput, toFastChip } from "./fastClassifierInput.ts";

@@ -144,7 +144,7 @@ describe("camera service", { skip }, () => {
       statuses(events, "clm").map((s) => s.status),
       ["starting", "live", "ended"],
     );
-    const tracks = await checkTracks(events, "clm", 150);
+    const tracks = await checkTracks(events, "clm", 112);
     const frames = stats.framesProcessed;
     t.diagnostic(
       `clm_multi_face: ${frames} frames (5 fps of 702) in ${(ms / 1000).toFixed(1)} s = ${((frames * 1000) / ms).toFixed(1)} frames/s; ` +
@@ -161,9 +161,9 @@ describe("camera service", { skip }, () => {
     assert.ok(longest >= frames - 8, `longest track ${longest} of ${frames} frames`);
   });
 
-  test("a ytc clip: one main track, published fast, crops of the dlib chip size", async (t) => {
+  test("a ytc clip: one main track, published fast, crops of the default model's chip size", async (t) => {
     const { events, stats, ms } = await runClip("ytc", YTC);
-    const tracks = await checkTracks(events, "ytc", 150);
+    const tracks = await checkTracks(events, "ytc", 112);
     const frames = stats.framesProcessed;
     t.diagnostic(
       `ytc_0294 (320x240, 279 frames): ${frames} frames in ${(ms / 1000).toFixed(1)} s = ${((frames * 1000) / ms).toFixed(1)} frames/s; ` +
@@ -178,17 +178,55 @@ describe("camera service", { skip }, () => {
       `first shot from frame ${first.data.frameNo} (published as soon as the track is confirmed)`,
     );
     assert.deepEqual(first.data.frameSize, { width: 320, height: 240 });
+    // both eyes, nose, mouth centre, and the detector's two extras (YuNet's mouth corners, BlazeFace's ears)
     assert.equal(first.data.keypoints.length, 6);
-    assert.equal(first.data.alignment, "landmarks68", "dlib chips are aligned from landmarks by default");
+    assert.equal(first.data.alignment, "keypoints", "ArcFace chips are aligned from the detector's keypoints");
     assert.equal(ends(events, "ytc")[0]?.data.reason, "source-ended");
   });
 
-  test("CHIP_TEMPLATE=arcface112 sends 112 px chips", async () => {
-    const { events } = await runClip("ytc112", YTC, { CHIP_TEMPLATE: "arcface112" });
-    const f = faces(events, "ytc112")[0];
+  test("an edited clip (Angelina Jolie cut to Gloria Estefan at the same place): the track ends at the cut", async () => {
+    const joined = join(dir, "cut.avi");
+    const gloria = join(videos, "ytc_0686_02_003_gloria_estefan.avi");
+    const ff = spawnSync("ffmpeg", [
+      ...["-v", "error", "-y", "-i", YTC, "-i", gloria],
+      ...[
+        "-filter_complex",
+        "[0:v]scale=320:240,setsar=1,trim=0:4,setpts=PTS-STARTPTS[a];[1:v]scale=320:240,setsar=1,trim=0:4,setpts=PTS-STARTPTS[b];[a][b]concat=n=2:v=1[v]",
+      ],
+      ...["-map", "[v]", "-c:v", "mpeg4", "-q:v", "3", joined],
+    ]);
+    assert.equal(ff.status, 0, ff.stderr?.toString());
+    /** Tracks with shots from both sides of the join (4 s at 5 fps: frames 0-19, then 20-39). */
+    const spanning = (events: AnyEnvelope[], cam: string) => {
+      const sides = new Map<string, Set<boolean>>();
+      for (const f of faces(events, cam)) {
+        const s = sides.get(f.data.trackId) ?? new Set<boolean>();
+        s.add(f.data.frameNo >= 20);
+        sides.set(f.data.trackId, s);
+      }
+      return { tracks: sides.size, spanning: [...sides].filter(([, s]) => s.size === 2).map(([t]) => t) };
+    };
+    // without the cut detector the face at the same place carries her track onto Gloria Estefan
+    const before = await runClip("nocut", joined, { SCENE_CUT_THRESHOLD: "0" });
+    assert.equal(spanning(before.events, "nocut").spanning.length, 1, "the geometry alone joins the two people");
+    const { events, stats } = await runClip("cut", joined);
+    const ended = ends(events, "cut");
+    assert.ok(
+      ended.some((e) => e.data.reason === "scene-cut"),
+      `a track ended at the cut (${ended.map((e) => e.data.reason)})`,
+    );
+    assert.equal(stats.sceneCuts, 1);
+    const after = spanning(events, "cut");
+    assert.ok(after.tracks >= 2, "shots on both sides of the cut");
+    assert.deepEqual(after.spanning, [], "no track has shots of both people");
+  });
+
+  test("CHIP_TEMPLATE=dlib150 sends 150 px chips aligned from the 68-point landmarks", async () => {
+    const { events } = await runClip("ytc150", YTC, { CHIP_TEMPLATE: "dlib150" });
+    const f = faces(events, "ytc150")[0];
     assert.ok(f);
-    assert.deepEqual(await cropSize(f), [112, 112]);
-    assert.equal(f.data.alignment, "keypoints", "a template without 68-point targets is aligned from keypoints");
+    assert.deepEqual(await cropSize(f), [150, 150]);
+    assert.equal(f.data.alignment, "landmarks68", "dlib chips are aligned from landmarks by default");
   });
 
   test("live view, names from FaceRecognized, bad sources next to a good one, clean stop", async (t) => {

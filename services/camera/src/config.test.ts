@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import { ConfigError, loadConfig, redactConfig } from "@persona/runtime";
-import { embedderSpec } from "@persona/vision";
+import { DEFAULT_EMBEDDER_MODEL, embedderSpec } from "@persona/vision";
 import { camerasOf, chipTemplate, configSchema, detectorThreads, maxMissedFor, pipelineSettings } from "./config.ts";
 
 const load = (env: Record<string, string>) => loadConfig(configSchema, env);
@@ -20,17 +20,17 @@ function issuesOf(env: Record<string, string>): string[] {
 }
 
 describe("camera config", () => {
-  test("defaults: no cameras, live view on 8090, dlib 150 chips, documented tunables", () => {
+  test("defaults: no cameras, live view on 8090, ArcFace 112 chips, documented tunables", () => {
     const c = load({});
     assert.deepEqual(camerasOf(c), []);
     assert.equal(c.LIVE_PORT, 8090);
-    assert.equal(c.CHIP_TEMPLATE, "dlib150");
+    assert.equal(c.CHIP_TEMPLATE, "arcface112");
     assert.equal(c.BEST_SHOT_INTERVAL_MS, 1000);
     assert.equal(c.DETECTOR_THREADS, "auto");
     assert.equal(c.TRACK_MAX_MISSED, undefined);
     assert.equal(
       chipTemplate(c.CHIP_TEMPLATE),
-      embedderSpec("dlib-resnet29").template,
+      embedderSpec(DEFAULT_EMBEDDER_MODEL).template,
       "the default recognizer model's own chip",
     );
   });

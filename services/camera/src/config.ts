@@ -131,14 +131,15 @@ function parseCameraJson(text: string, where: string, ctx: z.RefinementCtx): Cam
 export const CHIP_TEMPLATES = ["dlib150", "arcface112", "faceres224"] as const;
 export type ChipTemplateName = (typeof CHIP_TEMPLATES)[number];
 
-/** dlib150: dlib ResNet-29 (the default recognizer model); arcface112: mobileface; faceres224: faceres models. */
+/** arcface112: fr_feature (the default recognizer model) and mobileface; dlib150: dlib ResNet-29; faceres224: faceres
+ * models. */
 export function chipTemplate(name: ChipTemplateName): AlignmentTemplate {
   switch (name) {
     // the chip the recognizer's model is aligned with (its template is chosen by LFW measurement in @persona/vision)
     case "dlib150":
       return embedderSpec("dlib-resnet29").template;
     case "arcface112":
-      return embedderSpec("mobileface").template;
+      return embedderSpec("fr_feature").template;
     case "faceres224":
       return embedderSpec("faceres").template;
     default: {
@@ -205,7 +206,8 @@ export const configSchema = z
     BEST_SHOT_INTERVAL_MS: env.int(1000, 0, 3_600_000),
     BEST_SHOT_MIN_QUALITY: env.num(0.3, 0, 1),
     BEST_SHOT_MAX_PER_TRACK: env.int(20, 1, 100_000),
-    CHIP_TEMPLATE: z.enum(CHIP_TEMPLATES).default("dlib150"),
+    /** Must be the template of the recognizers' RECOGNIZER_MODEL (arcface112 for the default fr_feature). */
+    CHIP_TEMPLATE: z.enum(CHIP_TEMPLATES).default("arcface112"),
     /** "auto": chips of dlib templates are aligned from the 68-point landmark net (as dlib aligns; ~1.4 ms per
      * published face); "off": from the detector's 4 keypoints. Must match the recognizers' ALIGN_LANDMARKS. */
     ALIGN_LANDMARKS: z.enum(["auto", "off"]).default("auto"),

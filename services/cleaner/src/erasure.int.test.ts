@@ -19,6 +19,7 @@ import {
   FaceDetector,
   decodeImage,
   detectAndAlign,
+  DEFAULT_EMBEDDER_MODEL,
   embedderSpec,
   encodeJpeg,
   keypointsToArray,
@@ -27,7 +28,7 @@ import {
 import { type RunningCleaner, startCleaner } from "./cleaner.ts";
 import { configSchema } from "./config.ts";
 
-const skip = lfwSkipReason(resolveModelPath("dlib-resnet29.onnx"));
+const skip = lfwSkipReason(resolveModelPath(embedderSpec(DEFAULT_EMBEDDER_MODEL).file));
 const photo = lfwPhoto;
 const log = createLogger("erasure-test", process.env.LOG_LEVEL ?? "silent");
 
@@ -96,7 +97,7 @@ describe("erasing a person: nothing of them is left anywhere, and the recognizer
   const track = async (cameraId: string, trackId: string, files: string[]) => {
     for (const [i, f] of files.entries()) {
       const img = await decodeImage(f);
-      const [face] = await detectAndAlign(img, { detector, template: embedderSpec("dlib-resnet29").template });
+      const [face] = await detectAndAlign(img, { detector, template: embedderSpec(DEFAULT_EMBEDDER_MODEL).template });
       assert.ok(face, `a face in ${f}`);
       const jpeg = await encodeJpeg(face.chip, 90);
       await bus.publish(

@@ -13,6 +13,7 @@ import {
   type RgbImage,
   decodeImage,
   detectAndAlign,
+  DEFAULT_EMBEDDER_MODEL,
   embedderSpec,
   encodeJpeg,
   keypointsToArray,
@@ -21,7 +22,7 @@ import {
 import { configSchema } from "./config.ts";
 import { type RunningRecognizer, startRecognizer } from "./recognizer.ts";
 
-const missing = lfwSkipReason(resolveModelPath("dlib-resnet29.onnx"));
+const missing = lfwSkipReason(resolveModelPath(embedderSpec(DEFAULT_EMBEDDER_MODEL).file));
 const photo = lfwPhoto;
 
 async function collect(bus: Bus, stream: string): Promise<AnyEnvelope[]> {
@@ -40,7 +41,7 @@ describe("recognizer cascade: a published fast classifier is hot-swapped while d
   let detector: FaceDetector;
   let recognizer: RunningRecognizer;
   const log = createLogger("cascade-test", process.env.LOG_LEVEL ?? "silent");
-  const template = embedderSpec("dlib-resnet29").template;
+  const template = embedderSpec(DEFAULT_EMBEDDER_MODEL).template;
 
   const chipOf = async (file: string) => {
     const img = await decodeImage(file);
@@ -84,7 +85,7 @@ describe("recognizer cascade: a published fast classifier is hot-swapped while d
           size: onnx.length,
           sha256: createHash("sha256").update(onnx).digest("hex"),
         },
-        embeddingModel: "dlib-resnet29",
+        embeddingModel: DEFAULT_EMBEDDER_MODEL,
         inputSize: 68,
         classes,
         metrics: { validationAccuracy: 0.9, unknownRejection: 0.9, samples: 50, maxAbsDiffOnnx: 1e-6 },

@@ -8,7 +8,7 @@
  */
 import { createHash } from "node:crypto";
 import type { DataOf } from "@persona/contracts";
-import { FAST_NET_SIZE, type RgbImage, fastClassifierInput } from "@persona/vision";
+import { FAST_NET_SIZE, type RgbImage, fastClassifierInput, toFastChip } from "@persona/vision";
 import * as ort from "onnxruntime-node";
 
 export const CLASSIFIER_NET_INPUT = "net";
@@ -102,7 +102,9 @@ export class ClassifierModel {
     return model;
   }
 
-  async probabilities(chip: RgbImage): Promise<Float32Array> {
+  async probabilities(aligned: RgbImage): Promise<Float32Array> {
+    // a 112 px ArcFace chip becomes the 150 px chip the trainer sampled (the same resampling there and here)
+    const chip = toFastChip(aligned);
     const feed: ort.InferenceSession.FeedsType =
       this.input === "net"
         ? { [CLASSIFIER_NET_INPUT]: new ort.Tensor("float32", fastClassifierInput(chip), [1, 1, FAST_NET_SIZE, FAST_NET_SIZE]) }

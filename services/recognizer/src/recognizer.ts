@@ -103,6 +103,7 @@ export async function startRecognizer(bus: Bus, s: RecognizerSettings, log: Logg
       landmarks,
       gallery,
       backgroundFaceRatio: s.ENROLL_BACKGROUND_FACE_RATIO,
+      duplicateThreshold: vote.nameThreshold,
       loadPhoto: (ref) => loadBlob(bus, ref),
     }),
   ];

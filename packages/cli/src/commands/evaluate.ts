@@ -11,6 +11,8 @@ import {
   writeRocSvg,
 } from "@persona/eval";
 import { datasetsDir } from "@persona/runtime";
+import { configSchema as recognizerConfig } from "@persona/service-recognizer";
+import { EMBEDDER_MODELS, embedderSpec } from "@persona/vision";
 import { CliError, UsageError } from "../errors.ts";
 import { type Output, stdio } from "../output.ts";
 
@@ -28,9 +30,10 @@ persona eval selflearn [--data DIR] [--json] [--out DIR] [--max-people N] [--lim
   selflearn: replay of self-learning (LFW by default): people with >= 10 images enrolled from one photo, the rest
   streamed as tracks of --shots photos (default 2) mixed with never-enrolled impostors; recall and false accepts over
   time with gallery growth off and on, templates added to a wrong person, purity of the unknown clusters, fast path.
-  Writes report.json and roc.svg to --out (default data/eval); --json prints the report. Default model: the
-  recognizer's (dlib-resnet29); --flip / --ensemble turn on test-time augmentation (see packages/eval/README.md);
-  --landmarks aligns from the 68-point landmark net as the services do with ALIGN_LANDMARKS=auto (dlib only).
+  Writes report.json and roc.svg to --out (default data/eval); --json prints the report. By default it measures what
+  the recognizers run (RECOGNIZER_MODEL, default fr_feature; RECOGNIZER_FLIP, default on; ALIGN_LANDMARKS for dlib;
+  the detector the services load: YuNet when present, PERSONA_DETECTOR): --model, --flip / --no-flip, --ensemble,
+  --landmarks / --no-landmarks override it (see packages/eval/README.md).
   Embeddings are cached in data/cache (keyed by image, model and settings).`;
 
 export interface EvalArgs {
@@ -42,9 +45,10 @@ export interface EvalArgs {
   impostors?: string;
   out?: string;
   model?: string;
-  flip: boolean;
+  /** Flip fusion; default: the recognizers' RECOGNIZER_FLIP. */
+  flip?: boolean;
   ensemble: boolean;
-  /** Align from the 68-point landmark net (as the services do by default). Default false. */
+  /** Align from the 68-point landmark net; default: as the recognizers do (ALIGN_LANDMARKS=auto, dlib only). */
   landmarks?: boolean;
   json: boolean;
   maxPeople?: number;
@@ -55,6 +59,32 @@ export interface EvalArgs {
   fastPath?: boolean;
 }
 
+/**
+ * The recognizers' production mode in this environment (their own config schema: RECOGNIZER_MODEL, RECOGNIZER_FLIP,
+ * ALIGN_LANDMARKS), with the command's explicit flags over it.
+ */
+export function productionMode(
+  env: NodeJS.ProcessEnv,
+  a: Pick<EvalArgs, "model" | "flip" | "landmarks">,
+): { model: string; flip: boolean; landmarks: boolean } {
+  const parsed = recognizerConfig.pick({ RECOGNIZER_MODEL: true, RECOGNIZER_FLIP: true, ALIGN_LANDMARKS: true }).safeParse({
+    RECOGNIZER_MODEL: env.RECOGNIZER_MODEL?.trim() || undefined,
+    RECOGNIZER_FLIP: env.RECOGNIZER_FLIP?.trim() || undefined,
+    ALIGN_LANDMARKS: env.ALIGN_LANDMARKS?.trim() || undefined,
+  });
+  if (!parsed.success) throw new UsageError(`recognizer settings in the environment: ${parsed.error.message}`);
+  const model = a.model ?? parsed.data.RECOGNIZER_MODEL;
+  if (!Object.hasOwn(EMBEDDER_MODELS, model)) {
+    throw new UsageError(`${model} is not a model (${Object.keys(EMBEDDER_MODELS).join(", ")})`);
+  }
+  const hasLandmarks = embedderSpec(model).template.landmarks68 !== undefined;
+  return {
+    model,
+    flip: a.flip ?? parsed.data.RECOGNIZER_FLIP,
+    landmarks: a.landmarks ?? (hasLandmarks && parsed.data.ALIGN_LANDMARKS === "auto"),
+  };
+}
+
 const pct = (v: number) => `${(v * 100).toFixed(2)}%`;
 
 export async function evalCommand(a: EvalArgs, out: Output = stdio()): Promise<number> {
@@ -62,11 +92,15 @@ export async function evalCommand(a: EvalArgs, out: Output = stdio()): Promise<n
   const onProgress = (p: { phase: string; done: number; total: number }) => {
     if (p.done === p.total || p.done % 200 === 0) out.stderr(`${p.phase} ${p.done}/${p.total}\n`);
   };
+  const mode = productionMode(process.env, a);
+  out.stderr(
+    `eval: ${mode.model}${mode.flip ? "+flip" : ""}${a.ensemble ? "+ensemble" : ""}${mode.landmarks ? ", 68-point landmarks" : ""}\n`,
+  );
   const common = {
-    ...(a.model ? { model: a.model } : {}),
-    flip: a.flip,
+    model: mode.model,
+    flip: mode.flip,
     ensemble: a.ensemble,
-    ...(a.landmarks ? { landmarks: true } : {}),
+    ...(mode.landmarks ? { landmarks: true } : {}),
     onProgress,
   } as Record<string, unknown>;
   let report: VerificationReport | IdentificationReport;

@@ -61,9 +61,10 @@ test("reembed plans the enrollment photos with templates of other models only", 
 });
 
 test("reembed's default model is the recognizers' RECOGNIZER_MODEL and RECOGNIZER_FLIP", () => {
-  assert.equal(recognizerTemplateModel({}), "dlib-resnet29");
+  assert.equal(recognizerTemplateModel({}), "fr_feature+flip");
   assert.equal(recognizerTemplateModel({ RECOGNIZER_MODEL: "mobileface", RECOGNIZER_FLIP: "true" }), "mobileface+flip");
-  assert.equal(recognizerTemplateModel({ RECOGNIZER_FLIP: "0" }), "dlib-resnet29");
+  assert.equal(recognizerTemplateModel({ RECOGNIZER_FLIP: "0" }), "fr_feature");
+  assert.equal(recognizerTemplateModel({ RECOGNIZER_MODEL: "dlib-resnet29", RECOGNIZER_FLIP: "no" }), "dlib-resnet29");
   assert.throws(() => recognizerTemplateModel({ RECOGNIZER_MODEL: "arcface" }), UsageError);
   assert.throws(() => recognizerTemplateModel({ RECOGNIZER_FLIP: "on" }), UsageError, "the recognizer refuses it too");
 });

@@ -29,6 +29,7 @@ export interface IgnoredVisitorMatch {
 
 /** Open-set naming thresholds (cosine similarity) per built-in embedder and mode, as in @persona/vision's specs. */
 export const OPEN_SET_THRESHOLDS: Readonly<Record<string, { single: number; flip: number }>> = {
+  fr_feature: { single: 0.4398, flip: 0.4389 },
   "dlib-resnet29": { single: 0.9406, flip: 0.9441 },
   faceres: { single: 0.6978, flip: 0.7022 },
   "faceres-deep": { single: 0.7488, flip: 0.7702 },

@@ -62,7 +62,8 @@ describe("samples and batches", () => {
     assert.ok(variance > 0.9 && variance <= 1);
     const m = sampleWindow(s, 2, 2, true);
     assert.equal(m[0], w[NET_SIZE - 1]);
-    assert.throws(() => chipToSample({ width: 112, height: 112, data: new Uint8Array(112 * 112 * 3) }), /150x150/);
+    assert.throws(() => chipToSample({ width: 112, height: 90, data: new Uint8Array(112 * 90 * 3) }), /square aligned chips/);
+    assert.equal(chipToSample({ width: 112, height: 112, data: new Uint8Array(112 * 112 * 3) }).length, 68 * 68);
     assert.throws(() => sampleWindow(s, 5, 0), /out of range/);
   });
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { FastInputError, fastClassifierInput, type RgbImage } from "@persona/vision";
+import { FastInputError, fastClassifierInput, type RgbImage, resizeArea, toFastChip } from "@persona/vision";
 import { CENTRE, chipToSample, sampleWindow } from "./sample.ts";
 
 function chip(seed: number): RgbImage {
@@ -27,7 +27,21 @@ test("the recognizer's one-pass classifier input equals the trainer's sample -> 
   assert.ok(batch.subarray(0, 1024).every((v) => v === 0));
 });
 
-test("a chip of another size is refused with a clear error", () => {
-  assert.throws(() => fastClassifierInput({ width: 112, height: 112, data: new Uint8Array(112 * 112 * 3) }), FastInputError);
+test("a 112 px ArcFace chip goes through the same 150 px resampling on both sides, bit for bit", () => {
+  const c = chip(9);
+  const small = resizeArea(c, 112, 112);
+  const expected = sampleWindow(chipToSample(small), CENTRE, CENTRE, false);
+  assert.deepEqual(fastClassifierInput(small), expected);
+  assert.deepEqual(fastClassifierInput(toFastChip(small)), expected);
+  // the resampled chip looks like the original (the same face at the same place), not like noise
+  const back = fastClassifierInput(c);
+  let dot = 0;
+  for (let i = 0; i < back.length; i++) dot += (back[i] as number) * (expected[i] as number);
+  assert.ok(dot / back.length > 0.5, `correlation ${(dot / back.length).toFixed(3)}`);
+});
+
+test("a chip that is not square, too small or not its size in bytes is refused with a clear error", () => {
+  assert.throws(() => fastClassifierInput({ width: 112, height: 100, data: new Uint8Array(112 * 100 * 3) }), FastInputError);
+  assert.throws(() => fastClassifierInput({ width: 16, height: 16, data: new Uint8Array(16 * 16 * 3) }), FastInputError);
   assert.throws(() => fastClassifierInput({ width: 150, height: 150, data: new Uint8Array(10) }), /150x150/);
 });

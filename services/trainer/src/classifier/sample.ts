@@ -1,11 +1,11 @@
 /**
  * The fast classifier's input, pure. A face is kept as a "sample": the grayscale centre of the aligned chip
- * (dlib template, 150x150), pixels [7, 143) averaged 2x2 to 68x68 bytes (4.6 KB). Training takes 64x64 windows
+ * (dlib template, 150x150; other square chips are resampled to it first), pixels [7, 143) averaged 2x2 to 68x68 bytes (4.6 KB). Training takes 64x64 windows
  * of it (random offset 0..4 and mirror = augmentation; the centre window at offset 2 for inference), averages them
  * 2x2 again to 32x32 and standardises each window (zero mean, unit variance). The published ONNX graph does the
  * same from the chip (gray, slice, two 2x2 average pools, standardise), so the recognizer feeds it the chip as is.
  */
-import type { RgbImage } from "@persona/vision";
+import { FastInputError, type RgbImage, toFastChip } from "@persona/vision";
 
 /** Chip side the fast classifier expects (the recognizer's default dlib template). */
 export const CHIP_SIZE = 150;
@@ -28,8 +28,14 @@ export class SampleError extends Error {
   override name = "SampleError";
 }
 
-/** The stored sample of an aligned chip. */
-export function chipToSample(chip: RgbImage): Uint8Array {
+/** The stored sample of an aligned chip (150x150 as it is; another square chip is resampled: `toFastChip`). */
+export function chipToSample(square: RgbImage): Uint8Array {
+  let chip: RgbImage;
+  try {
+    chip = toFastChip(square);
+  } catch (err) {
+    throw new SampleError(err instanceof FastInputError ? err.message : String(err));
+  }
   if (chip.width !== CHIP_SIZE || chip.height !== CHIP_SIZE) {
     throw new SampleError(
       `the fast classifier needs ${CHIP_SIZE}x${CHIP_SIZE} chips (dlib template), got ${chip.width}x${chip.height}`,

@@ -1,6 +1,6 @@
 /** Settings of gallery growth and unknown visitors (part of the trainer's config schema). */
 import { env } from "@persona/runtime";
-import { DEFAULT_EMBEDDER_MODEL } from "@persona/vision";
+import { DEFAULT_EMBEDDER_MODEL, embedderSpec, type SelfLearningThresholds } from "@persona/vision";
 import { z } from "zod";
 import { CLUSTER_DEFAULTS } from "../visitors/clustering.ts";
 import { VISITOR_DEFAULTS, type VisitorOptions } from "../visitors/book.ts";
@@ -13,12 +13,14 @@ export const selfLearningConfigShape = {
   GROWTH_ENABLED: env.bool(true),
   /** The recognizer's embedding model and flip setting (RECOGNIZER_MODEL / RECOGNIZER_FLIP): templates must match. */
   GROWTH_MODEL: z.string().default(DEFAULT_EMBEDDER_MODEL),
-  GROWTH_FLIP: env.bool(false),
-  GROWTH_MIN_SIMILARITY: env.num(G.minSimilarity, -1, 1),
+  GROWTH_FLIP: env.bool(true),
+  /** Default: the model's own (`selfLearning` of its spec in @persona/vision). */
+  GROWTH_MIN_SIMILARITY: z.coerce.number().min(-1).max(1).optional(),
   GROWTH_MIN_MARGIN: env.num(G.minMargin, 0, 2),
   GROWTH_MIN_QUALITY: env.num(G.minQuality, 0, 1),
   GROWTH_MIN_VOTES: env.int(G.minVotes, 1, 100),
-  GROWTH_DEDUPE_SIMILARITY: env.num(G.dedupeSimilarity, -1, 1),
+  /** Default: the model's own. */
+  GROWTH_DEDUPE_SIMILARITY: z.coerce.number().min(-1).max(1).optional(),
   GROWTH_MAX_TEMPLATES: env.int(G.maxSelfLearned, 1, 1000),
   GROWTH_MAX_PER_HOUR: env.int(G.maxPerHour, 1, 10000),
   /** -1 = off: see GrowthOptions.minAnchorSimilarity */
@@ -26,7 +28,8 @@ export const selfLearningConfigShape = {
   /** Unknown-visitor clustering on/off. */
   VISITORS_ENABLED: env.bool(true),
   VISITORS_MIN_FACES: env.int(CLUSTER_DEFAULTS.minFaces, 2, 1000),
-  VISITORS_MAX_DISTANCE: env.num(CLUSTER_DEFAULTS.maxDistance, 0.001, 1.999),
+  /** Default: the model's own (cosine distance). */
+  VISITORS_MAX_DISTANCE: z.coerce.number().min(0.001).max(1.999).optional(),
   VISITORS_MAX_FACES: env.int(CLUSTER_DEFAULTS.maxFaces, 100, 10_000_000),
   VISITORS_MIN_VISITS: env.int(VISITOR_DEFAULTS.minVisits, 1, 1000),
   VISITORS_BEST_CROPS: env.int(VISITOR_DEFAULTS.bestCrops, 1, 8),
@@ -38,15 +41,33 @@ export const selfLearningConfigShape = {
   VISITORS_RETENTION_DAYS: env.int(30, 0, 3650),
 };
 
-type SelfLearningConfig = { [K in keyof typeof selfLearningConfigShape]: z.infer<(typeof selfLearningConfigShape)[K]> };
+const selfLearningSchema = z.object(selfLearningConfigShape);
+type SelfLearningConfig = z.infer<typeof selfLearningSchema>;
+
+/**
+ * The self-learning similarities of `model` (its spec's `selfLearning`), or a clear error naming the settings to give
+ * when nobody measured them for it.
+ */
+export function modelSelfLearning(model: string): SelfLearningThresholds {
+  const t = embedderSpec(model).selfLearning;
+  if (!t) {
+    throw new RangeError(
+      `no self-learning thresholds were measured for ${model}: set GROWTH_MIN_SIMILARITY, GROWTH_DEDUPE_SIMILARITY and VISITORS_MAX_DISTANCE (persona eval selflearn measures them)`,
+    );
+  }
+  return t;
+}
+
+const ownOr = (v: number | undefined, model: string, pick: (t: SelfLearningThresholds) => number): number =>
+  v ?? pick(modelSelfLearning(model));
 
 export function growthOptions(c: SelfLearningConfig): GrowthOptions {
   return checkGrowthOptions({
-    minSimilarity: c.GROWTH_MIN_SIMILARITY,
+    minSimilarity: ownOr(c.GROWTH_MIN_SIMILARITY, c.GROWTH_MODEL, (t) => t.growthMinSimilarity),
     minMargin: c.GROWTH_MIN_MARGIN,
     minQuality: c.GROWTH_MIN_QUALITY,
     minVotes: c.GROWTH_MIN_VOTES,
-    dedupeSimilarity: c.GROWTH_DEDUPE_SIMILARITY,
+    dedupeSimilarity: ownOr(c.GROWTH_DEDUPE_SIMILARITY, c.GROWTH_MODEL, (t) => t.growthDedupeSimilarity),
     maxSelfLearned: c.GROWTH_MAX_TEMPLATES,
     maxPerHour: c.GROWTH_MAX_PER_HOUR,
     minAnchorSimilarity: c.GROWTH_MIN_ANCHOR_SIMILARITY,
@@ -55,7 +76,11 @@ export function growthOptions(c: SelfLearningConfig): GrowthOptions {
 
 export function visitorOptions(c: SelfLearningConfig): VisitorOptions {
   return {
-    cluster: { minFaces: c.VISITORS_MIN_FACES, maxDistance: c.VISITORS_MAX_DISTANCE, maxFaces: c.VISITORS_MAX_FACES },
+    cluster: {
+      minFaces: c.VISITORS_MIN_FACES,
+      maxDistance: ownOr(c.VISITORS_MAX_DISTANCE, c.GROWTH_MODEL, (t) => t.visitorsMaxDistance),
+      maxFaces: c.VISITORS_MAX_FACES,
+    },
     minVisits: c.VISITORS_MIN_VISITS,
     bestCrops: c.VISITORS_BEST_CROPS,
     retentionMs: c.VISITORS_RETENTION_DAYS === 0 ? null : c.VISITORS_RETENTION_DAYS * 24 * 60 * 60 * 1000,
