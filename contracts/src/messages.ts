@@ -47,7 +47,11 @@ function define<TType extends string, TVersion extends number, TData extends z.Z
 
 // ---------------------------------------------------------------- detections (camera -> recognizers)
 
-export const ChipAlignment = z.enum(["keypoints", "landmarks68"]);
+/**
+ * How a chip was aligned: from the detector's four keypoints (eyes, nose, mouth centre), from five (YuNet's, with
+ * both mouth corners, onto a template that has them) or from the 68-point landmark net.
+ */
+export const ChipAlignment = z.enum(["keypoints", "keypoints5", "landmarks68"]);
 export type ChipAlignment = z.infer<typeof ChipAlignment>;
 
 export const FaceDetected = define({

@@ -58,6 +58,11 @@ export function templateKeypoints(keypoints: FaceKeypoints, template: AlignmentT
   return corners ? names.filter((n) => n !== "mouth") : names;
 }
 
+/** "keypoints5" when the fit uses five points (mouth corners given and in the template), else "keypoints". */
+export function keypointAlignment(keypoints: FaceKeypoints, template: AlignmentTemplate): "keypoints" | "keypoints5" {
+  return templateKeypoints(keypoints, template).includes("mouthRight") ? "keypoints5" : "keypoints";
+}
+
 /**
  * The least-squares similarity taking `src` (pixel-centre coordinates) onto `dst`, and the root-mean-square distance
  * between the mapped points and their targets.

@@ -69,6 +69,7 @@ export {
   type AlignOptions,
   alignFace,
   alignmentTransform,
+  keypointAlignment,
   templateKeypoints,
   warpToChip,
 } from "./alignment.ts";

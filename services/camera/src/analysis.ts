@@ -21,6 +21,7 @@ import {
   alignDetections,
   alignFace68,
   assessQuality,
+  keypointAlignment,
   qualityGate,
 } from "@persona/vision";
 
@@ -110,7 +111,7 @@ export async function analyzeFrame(
       quality: a.quality,
       gate: a.gate,
       chip: a.gate.pass ? a.chip : null,
-      alignment: "keypoints" as const,
+      alignment: keypointAlignment(a.keypoints, o.template),
     }));
   }
   return { faces, detectMs: t1 - t0, alignMs: performance.now() - t1, runs: report.runs };

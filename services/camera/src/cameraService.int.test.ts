@@ -13,7 +13,7 @@ import { Bus } from "@persona/bus";
 import { type AnyEnvelope, AnyEnvelopeSchema, type EnvelopeOf, makeEnvelope } from "@persona/contracts";
 import { NATS_SERVER_BIN, ServiceMetrics, createLogger, datasetsDir, loadConfig } from "@persona/runtime";
 import { type NatsServerHandle, startNatsServer, waitFor } from "@persona/testing";
-import { MODEL_FILES, resolveModelPath } from "@persona/vision";
+import { detectorChoice, MODEL_FILES, resolveModelPath } from "@persona/vision";
 import sharp from "sharp";
 import { type CameraService, startCameraService } from "./cameraService.ts";
 import { configSchema } from "./config.ts";
@@ -180,7 +180,11 @@ describe("camera service", { skip }, () => {
     assert.deepEqual(first.data.frameSize, { width: 320, height: 240 });
     // both eyes, nose, mouth centre, and the detector's two extras (YuNet's mouth corners, BlazeFace's ears)
     assert.equal(first.data.keypoints.length, 6);
-    assert.equal(first.data.alignment, "keypoints", "ArcFace chips are aligned from the detector's keypoints");
+    assert.equal(
+      first.data.alignment,
+      detectorChoice().kind === "yunet" ? "keypoints5" : "keypoints",
+      "ArcFace chips are aligned from the detector's keypoints (YuNet's five with mouth corners)",
+    );
     assert.equal(ends(events, "ytc")[0]?.data.reason, "source-ended");
   });
 

@@ -22,3 +22,17 @@ test("alignment watch: chips aligned otherwise are counted per camera, with one 
     { cameraId: "hall", camera: "keypoints", recognizer: "landmarks68" },
   ]);
 });
+
+test("alignment watch: a camera fitting BlazeFace's four keypoints is told apart from a recognizer fitting YuNet's five", () => {
+  const warnings: string[] = [];
+  const log = createLogger("alignment-test", "silent");
+  log.warn = ((_: unknown, msg: string) => {
+    warnings.push(msg);
+  }) as typeof log.warn;
+  const w = new AlignmentWatch("keypoints5", log);
+  w.observe("gate", "keypoints5");
+  assert.deepEqual(w.mismatched, {});
+  w.observe("hall", "keypoints");
+  assert.deepEqual(w.mismatched, { hall: { alignment: "keypoints", chips: 1 } });
+  assert.match(warnings[0] ?? "", /four keypoints .* YuNet's five keypoints.*PERSONA_SHARED_MODELS_DIR/);
+});

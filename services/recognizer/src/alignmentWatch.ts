@@ -2,7 +2,7 @@ import type { ChipAlignment } from "@persona/contracts";
 import type { Logger } from "@persona/runtime";
 
 /**
- * Cameras and recognizers must align faces the same way (ALIGN_LANDMARKS on both): enrolled templates are aligned
+ * Cameras and recognizers must align faces the same way (ALIGN_LANDMARKS and the detector on both): enrolled templates are aligned
  * by the recognizer, probes by the camera, and a chip aligned otherwise scores lower against every template. Each
  * FaceDetected says how its chip was aligned; this counts, per camera, the chips aligned otherwise than this
  * recognizer aligns enrollment photos, and warns once per camera. Chips without the field (older cameras) are not
@@ -28,7 +28,8 @@ export class AlignmentWatch {
     this.log.warn(
       { cameraId, camera: alignment, recognizer: this.own },
       `camera ${cameraId} aligns chips from ${describe(alignment)} but this recognizer enrolls from ${describe(this.own)}: ` +
-        "recognition is weaker; set ALIGN_LANDMARKS alike on cameras and recognizers",
+        "recognition is weaker; set ALIGN_LANDMARKS alike on cameras and recognizers, and give both the same detector " +
+        "(YuNet in PERSONA_SHARED_MODELS_DIR, or PERSONA_DETECTOR)",
     );
   }
 
@@ -38,4 +39,5 @@ export class AlignmentWatch {
   }
 }
 
-const describe = (a: ChipAlignment) => (a === "landmarks68" ? "68-point landmarks" : "the detector's keypoints");
+const describe = (a: ChipAlignment) =>
+  a === "landmarks68" ? "68-point landmarks" : a === "keypoints5" ? "YuNet's five keypoints" : "the detector's four keypoints";

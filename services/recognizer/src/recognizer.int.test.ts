@@ -13,8 +13,10 @@ import {
   decodeImage,
   detectAndAlign,
   DEFAULT_EMBEDDER_MODEL,
+  detectorChoice,
   embedderSpec,
   encodeJpeg,
+  keypointAlignment,
   keypointsToArray,
   resolveModelPath,
 } from "@persona/vision";
@@ -107,8 +109,8 @@ describe("recognizer against a real nats-server, real models, real LFW faces", {
             roll: 0,
           },
           crop: { kind: "inline", contentType: "image/jpeg", base64: jpeg.toString("base64") },
-          // aligned from the detector's keypoints above; the recognizer (landmarks by default) counts them
-          alignment: "keypoints",
+          // aligned from the detector's keypoints above, as the recognizer aligns (it counts chips aligned otherwise)
+          alignment: keypointAlignment(face.keypoints, embedderSpec(DEFAULT_EMBEDDER_MODEL).template),
         }),
       );
     }
@@ -238,7 +240,7 @@ describe("recognizer against a real nats-server, real models, real LFW faces", {
     const dims = embedderSpec(DEFAULT_EMBEDDER_MODEL).dims;
     assert.ok(outcomes.every((o) => o.type === "UnknownFaceSeen" && o.data.embedding.dims === dims));
     // these chips were aligned from keypoints, as this recognizer (an ArcFace template has no landmark targets) aligns
-    assert.equal(recognizer.alignment.own, "keypoints");
+    assert.equal(recognizer.alignment.own, detectorChoice().kind === "yunet" ? "keypoints5" : "keypoints");
     assert.equal(recognizer.alignment.mismatched.gate, undefined);
   });
 

@@ -62,7 +62,12 @@ export async function startRecognizer(bus: Bus, s: RecognizerSettings, log: Logg
       ? await LandmarkDetector.create({ intraOpNumThreads: s.RECOGNIZER_THREADS })
       : null;
   const modelName = templateModelName(embedder);
-  const alignment = new AlignmentWatch(landmarks ? "landmarks68" : "keypoints", log.child({ part: "alignment" }));
+  const own = landmarks
+    ? "landmarks68"
+    : detector.kind === "yunet" && "mouthRight" in embedder.template.points
+      ? "keypoints5"
+      : "keypoints";
+  const alignment = new AlignmentWatch(own, log.child({ part: "alignment" }));
   const vote = voteOptions(s, embedder.spec);
   const gallery = new LibraryGallery(modelName, embedder.dims, log.child({ part: "gallery" }));
   await gallery.start(bus.js, bus.jsm);
@@ -112,7 +117,7 @@ export async function startRecognizer(bus: Bus, s: RecognizerSettings, log: Logg
     {
       model: modelName,
       detector: detector.kind,
-      alignment: landmarks ? "68 landmarks" : "keypoints",
+      alignment: own,
       vote,
       ...gallery.stats,
     },
