@@ -2,7 +2,8 @@
 // Runs test files of one tier (unit | int | e2e | all) with Node's built-in test runner and tsx.
 // Usage: node scripts/run-tests.mjs <tier> [path-filter...]
 import { spawn } from "node:child_process";
-import { readdirSync, statSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 
 const root = new URL("..", import.meta.url).pathname;
@@ -46,10 +47,27 @@ const args = [
   ...files,
 ];
 const started = Date.now();
+// No test writes into the repository's data/: every service and tool defaults its files to PERSONA_DATA_DIR, which
+// is a fresh temporary folder for the run (unless given); data/ is listed before and after, and anything new fails.
+const ownDataDir = process.env.PERSONA_DATA_DIR ? null : mkdtempSync(join(tmpdir(), "persona-test-data-"));
+const repoData = join(root, "data");
+const listData = () => {
+  const out = new Set();
+  const walk = (d) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else out.add(relative(root, p));
+    }
+  };
+  if (existsSync(repoData)) walk(repoData);
+  return out;
+};
+const dataBefore = listData();
 const child = spawn(process.execPath, args, {
   cwd: root,
   stdio: "inherit",
-  env: { ...process.env, NODE_ENV: "test" },
+  env: { ...process.env, NODE_ENV: "test", ...(ownDataDir ? { PERSONA_DATA_DIR: ownDataDir } : {}) },
   detached: true,
 });
 const watchdog = setTimeout(() => {
@@ -69,5 +87,13 @@ for (const sig of ["SIGINT", "SIGTERM"]) {
 child.on("exit", (code, signal) => {
   clearTimeout(watchdog);
   console.log(`run-tests: ${tier} tier: ${files.length} files in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  if (ownDataDir) rmSync(ownDataDir, { recursive: true, force: true });
+  const written = [...listData()].filter((f) => !dataBefore.has(f));
+  if (written.length > 0) {
+    console.error(
+      `run-tests: tests wrote into the repository's data/ (use PERSONA_DATA_DIR or a temp dir):\n  ${written.slice(0, 20).join("\n  ")}`,
+    );
+    process.exit(1);
+  }
   process.exit(code ?? (signal ? 1 : 0));
 });

@@ -20,12 +20,14 @@ import {
   writeFileSync,
 } from "node:fs";
 import { createReadStream } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { EvaluationError, errorMessage } from "./errors.ts";
 
-/** `<repo>/data/cache` (the repository's git-ignored data directory). */
-export const DEFAULT_CACHE_DIR = fileURLToPath(new URL("../../../data/cache/", import.meta.url));
+/** `<PERSONA_DATA_DIR>/cache`, else `<repo>/data/cache` (the repository's git-ignored data directory). */
+export const DEFAULT_CACHE_DIR = process.env.PERSONA_DATA_DIR
+  ? resolve(process.env.PERSONA_DATA_DIR, "cache")
+  : fileURLToPath(new URL("../../../data/cache/", import.meta.url));
 
 export function sha256Hex(bytes: Uint8Array | string): string {
   return createHash("sha256").update(bytes).digest("hex");

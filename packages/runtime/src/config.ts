@@ -1,4 +1,6 @@
+import { join } from "node:path";
 import { z } from "zod";
+import { dataDir } from "./paths.ts";
 
 /** Thrown when the environment does not satisfy a service's config schema; the message lists every problem. */
 export class ConfigError extends Error {
@@ -19,6 +21,19 @@ const SECRET_KEY = /(PASSWORD|TOKEN|SECRET|KEY|CREDENTIAL)/i;
  * Parses the environment with a strict zod object schema whose keys are environment variable names.
  * Unknown variables that share the service's prefix are rejected (typos are caught, not ignored).
  */
+/**
+ * Settings whose default lives in the data folder (`PERSONA_DATA_DIR`, default `<repo>/data`, see paths.ts): a
+ * service started from any working directory, or a test that sets PERSONA_DATA_DIR, never writes to `./data`.
+ */
+/** `sqlite:<PERSONA_DATA_DIR>/persona.db`: the store every service shares on one machine. */
+export const defaultStoreUrl = (env: NodeJS.ProcessEnv = process.env): string => `sqlite:${join(dataDir(env), "persona.db")}`;
+
+export const DATA_DIR_DEFAULTS: Readonly<Record<string, (env: NodeJS.ProcessEnv) => string>> = {
+  STORE_URL: defaultStoreUrl,
+  TRAINER_DATA_DIR: (env) => join(dataDir(env), "trainer"),
+  PERSONA_DATA_DIR: (env) => dataDir(env),
+};
+
 export function loadConfig<S extends z.ZodObject>(
   schema: S,
   env: NodeJS.ProcessEnv = process.env,
@@ -29,6 +44,7 @@ export function loadConfig<S extends z.ZodObject>(
   for (const k of keys) {
     const v = env[k];
     if (v !== undefined && v !== "") picked[k] = v;
+    else if (DATA_DIR_DEFAULTS[k]) picked[k] = DATA_DIR_DEFAULTS[k](env);
   }
   const issues: string[] = [];
   for (const prefix of options.knownPrefixes ?? []) {

@@ -1,10 +1,10 @@
-import { env } from "@persona/runtime";
+import { env, defaultStoreUrl } from "@persona/runtime";
 import { z } from "zod";
 
 /** The bot service's own settings (the common ones, NATS_URL, HEALTH_PORT, LOG_LEVEL..., are read by runService). */
 export const configSchema = z
   .strictObject({
-    STORE_URL: z.string().default("sqlite:./data/persona.db"),
+    STORE_URL: z.string().default(() => defaultStoreUrl()),
     /** Without a token the bot stays idle (and says so in its readiness). Never logged. */
     TELEGRAM_BOT_TOKEN: z.string().optional(),
     TELEGRAM_API_ROOT: env.url("https://api.telegram.org"),

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { CameraRole, Token } from "@persona/contracts";
-import { env } from "@persona/runtime";
+import { env, defaultStoreUrl } from "@persona/runtime";
 import { type AlignmentTemplate, embedderSpec } from "@persona/vision";
 import { z } from "zod";
 import type { BestShotOptions } from "./bestShot.ts";
@@ -152,7 +152,7 @@ export function chipTemplate(name: ChipTemplateName): AlignmentTemplate {
 /** The camera service's own settings (the common ones, NATS_URL, HEALTH_PORT, LOG_LEVEL..., are read by runService). */
 export const configSchema = z
   .strictObject({
-    STORE_URL: z.string().default("sqlite:./data/persona.db"),
+    STORE_URL: z.string().default(() => defaultStoreUrl()),
     /** Cameras as JSON: [{"id":"gate-1","source":"rtsp://...","role":"entrance"}]. */
     CAMERAS: z
       .string()

@@ -1,9 +1,9 @@
-import { env } from "@persona/runtime";
+import { env, defaultStoreUrl } from "@persona/runtime";
 import { z } from "zod";
 
 /** The cleaner service's own settings (the common ones, NATS_URL, HEALTH_PORT, LOG_LEVEL..., are read by runService). */
 export const configSchema = z.strictObject({
-  STORE_URL: z.string().default("sqlite:./data/persona.db"),
+  STORE_URL: z.string().default(() => defaultStoreUrl()),
   /** How often the retention run (and the orphan sweep) runs. */
   CLEANER_INTERVAL_MINUTES: env.int(10, 1, 10080),
   /** Crops of unknown faces (the UnknownFaceSeen messages that carry them, and stored crop objects). 0 = keep. */

@@ -1,10 +1,10 @@
-import { env } from "@persona/runtime";
+import { env, defaultStoreUrl } from "@persona/runtime";
 import { z } from "zod";
 import { HOST_TIME_ZONE, checkTimeZone } from "./projections/attendance.ts";
 
 /** The portal service's own settings (the common ones, NATS_URL, HEALTH_PORT, LOG_LEVEL..., are read by runService). */
 export const configSchema = z.strictObject({
-  STORE_URL: z.string().default("sqlite:./data/persona.db"),
+  STORE_URL: z.string().default(() => defaultStoreUrl()),
   PORTAL_PORT: env.port(8080),
   PORTAL_HOST: env.str("127.0.0.1"),
   /** The first admin, created at start only when no user exists (or use `persona users add NAME --role admin`). */

@@ -1,4 +1,4 @@
-import { env } from "@persona/runtime";
+import { env, defaultStoreUrl } from "@persona/runtime";
 import { DEFAULT_EMBEDDER_MODEL } from "@persona/vision";
 import { z } from "zod";
 
@@ -8,7 +8,7 @@ import { z } from "zod";
  * model (fr_feature) and come from the LFW measurements in packages/eval/README.md.
  */
 export const configSchema = z.strictObject({
-  STORE_URL: z.string().default("sqlite:./data/persona.db"),
+  STORE_URL: z.string().default(() => defaultStoreUrl()),
   RECOGNIZER_CONCURRENCY: env.int(2, 1, 64),
   RECOGNIZER_MODEL: z.string().default(DEFAULT_EMBEDDER_MODEL),
   /** Embed each chip and its mirror image and fuse the two (2 model runs per face): with fr_feature the open-set

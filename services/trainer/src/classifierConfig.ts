@@ -1,13 +1,15 @@
 /** Settings of the fast classifier's training (part of the trainer's config schema). */
-import { env } from "@persona/runtime";
+import { join } from "node:path";
+import { dataDir, env } from "@persona/runtime";
 import { DEFAULT_EMBEDDER_MODEL } from "@persona/vision";
 import { z } from "zod";
 import { ACCEPT_DEFAULTS } from "./classifier/evaluate.ts";
 import type { TrainerSettings } from "./trainerService.ts";
 
 export const classifierConfigShape = {
-  /** Where the crop bank is kept (a cache: it is rebuilt from the streams when missing). */
-  TRAINER_DATA_DIR: z.string().default("./data/trainer"),
+  /** Where the crop bank and the visitor book are kept (a cache: rebuilt from the streams when missing). Default
+   * `<PERSONA_DATA_DIR>/trainer`. */
+  TRAINER_DATA_DIR: z.string().default(() => join(dataDir(), "trainer")),
   /** Quiet time after an enrollment (or removal) before a run starts. */
   TRAINER_DEBOUNCE_SECONDS: env.int(60, 0, 86400),
   /** The lease expires this long after its holder's last renewal (renewed every third of it). */
