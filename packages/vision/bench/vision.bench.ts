@@ -1,6 +1,7 @@
 /**
  * Vision benchmark: BlazeFace detection on a 1280x720 frame (whole frame, tiled with the fixed 256 model, level mode
- * with the size-agnostic model), alignment and quality per face, with 1 onnxruntime thread and with onnxruntime's
+ * with the size-agnostic model) and YuNet's (when its file is present), alignment and quality per face, the crowd
+ * photos' face counts of both detectors (overlays in artifacts/bench/crowd/), with 1 onnxruntime thread and with onnxruntime's
  * default thread count. The modes run interleaved (one call of each in turn) so a loaded machine slows them alike.
  *
  *   node --import tsx packages/vision/bench/vision.bench.ts [iterations=30]
@@ -11,7 +12,9 @@
 import { cpus } from "node:os";
 import { join } from "node:path";
 import { alignFace } from "../src/alignment.ts";
-import { existsSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync } from "node:fs";
+import { writeFile } from "node:fs/promises";
+import { fileURLToPath } from "node:url";
 import { type DetectionReport, FaceDetector, type DetectOptions } from "../src/detector.ts";
 import { decodeImage, encodeJpeg } from "../src/image.ts";
 import { alignFace68, LandmarkDetector } from "../src/landmarks.ts";
@@ -20,6 +23,8 @@ import { assessQuality } from "../src/quality.ts";
 import { ARCFACE_112, DLIB_150 } from "../src/templates.ts";
 import { composeFaceFrame, matchFaces } from "../src/test-support/composite-frame.ts";
 import { MODEL_FILES, resolveModelPath } from "../src/models.ts";
+import { resolveYuNet } from "../src/yunet.ts";
+import { drawDetections } from "../src/draw.ts";
 import { blazefacePath, datasetsDir, lfwFirstImages } from "../src/test-support/datasets.ts";
 import type { RgbImage } from "../src/types.ts";
 
@@ -78,13 +83,21 @@ for (const threads of [1, 0]) {
   const dynDetector = await FaceDetector.create({ modelPath: dynModel, intraOpNumThreads: threads });
   const label = threads === 1 ? "1 thread" : "ORT default threads";
   console.log(`\n== ${label} ==`);
+  const yunet = resolveYuNet().path ? await FaceDetector.create({ detector: "yunet", intraOpNumThreads: threads }) : null;
   const configs: [string, FaceDetector, DetectOptions][] = [
     ["whole frame (1 run)", detector, { tiling: "off" }],
     ["tiled 512 px + whole (7 runs)", detector, { tiling: "on" }],
     ["level 640x384 + whole (2 runs)", dynDetector, { tiling: "level" }],
     ["tiled 384 px, minFaceSize 24", detector, { tiling: "on", minFaceSize: 24 }],
     ["level, minFaceSize 24", dynDetector, { tiling: "level", minFaceSize: 24 }],
+    ...(yunet
+      ? ([
+          ["YuNet 640x384 + large (min 32)", yunet, {}],
+          ["YuNet 1280x736 + large (min 16)", yunet, { minFaceSize: 16 }],
+        ] as [string, FaceDetector, DetectOptions][])
+      : []),
   ];
+  if (!yunet) console.log(`(YuNet rows skipped: ${resolveYuNet().reason})`);
   const times = configs.map(() => [] as number[]);
   const reports = configs.map(() => [] as DetectionReport[]);
   for (let i = -Math.min(5, iterations); i < iterations; i++) {
@@ -150,4 +163,35 @@ for (const threads of [1, 0]) {
   }
   await detector.dispose();
   await dynDetector.dispose();
+  await yunet?.dispose();
+}
+
+// The crowd photos: faces found by YuNet (min face 12 px) beside BlazeFace (its default, 32 px, level mode), with
+// overlays of both to check by eye in artifacts/bench/crowd/ (YuNet's name.yunet.jpg, BlazeFace's name.blazeface.jpg).
+if (resolveYuNet().path) {
+  const out = join(fileURLToPath(new URL("../../../artifacts/bench/crowd/", import.meta.url)));
+  mkdirSync(out, { recursive: true });
+  const y = await FaceDetector.create({ detector: "yunet", intraOpNumThreads: 1 });
+  const b = await FaceDetector.create({ detector: "blazeface", intraOpNumThreads: 1 });
+  console.log("\ncrowd photos (1 thread)             YuNet min 12 px        BlazeFace default");
+  let ty = 0;
+  let tb = 0;
+  for (const f of readdirSync(join(root, "crowd"))
+    .filter((n) => n.endsWith(".jpg"))
+    .sort()) {
+    const img = await decodeImage(join(root, "crowd", f));
+    const ry = await y.detectDetailed(img, { minFaceSize: 12 });
+    const rb = await b.detectDetailed(img);
+    ty += ry.detections.length;
+    tb += rb.detections.length;
+    await writeFile(join(out, f.replace(/\.jpg$/, ".yunet.jpg")), await encodeJpeg(drawDetections(img, ry.detections), 85));
+    await writeFile(join(out, f.replace(/\.jpg$/, ".blazeface.jpg")), await encodeJpeg(drawDetections(img, rb.detections), 85));
+    console.log(
+      `  ${f.padEnd(30)} ${`${img.width}x${img.height}`.padEnd(10)} ${String(ry.detections.length).padStart(4)} in ${ry.timings.totalMs.toFixed(0).padStart(4)} ms   ${String(rb.detections.length).padStart(4)} in ${rb.timings.totalMs.toFixed(0).padStart(4)} ms`,
+    );
+  }
+  console.log(`  total                                      ${String(ty).padStart(4)}                ${String(tb).padStart(4)}`);
+  console.log(`  overlays: ${out}`);
+  await y.dispose();
+  await b.dispose();
 }
