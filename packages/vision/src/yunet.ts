@@ -22,7 +22,7 @@ import * as ort from "onnxruntime-node";
 import type { DetectionReport, DetectOptions, FaceDetector } from "./detector.ts";
 import { createSession, type SessionOptions } from "./models.ts";
 import { hardNms, iou, weightedNms } from "./nms.ts";
-import { resizeArea } from "./resample.ts";
+import { downscaleBox, resizeArea } from "./resample.ts";
 import type { LevelPlan } from "./tiling.ts";
 import { assertRgbImage, type Detection, type RgbImage } from "./types.ts";
 import { transformDetection } from "./blazeface-decode.ts";
@@ -164,9 +164,8 @@ export class YuNetDetector implements FaceDetector {
       inH: number,
     ): Promise<Detection[]> => {
       const tr = performance.now();
-      const level = w === img.width && h === img.height ? img : resizeArea(img, w, h);
       const input = new Float32Array(3 * inW * inH);
-      fillBgrPlanar(level, ox, oy, inW, inH, input);
+      fillBgrPlanar(img, ox, oy, inW, inH, input);
       timings.resampleMs += performance.now() - tr;
       const raw: Detection[] = [];
       await this.#run(input, inW, inH, o.scoreThreshold, raw, timings);
@@ -181,14 +180,22 @@ export class YuNetDetector implements FaceDetector {
       return merged;
     };
 
-    let dets = await pass(image, lw, lh, pad, pad, iw, ih);
+    const tr = performance.now();
+    const level = lw === W && lh === H ? image : resizeArea(image, lw, lh);
+    timings.resampleMs += performance.now() - tr;
+    let dets = await pass(level, lw, lh, pad, pad, iw, ih);
     if (!small) {
-      // Large faces: the whole frame padded on every side, long side LARGE_SIDE (pad included).
-      const k = LARGE_SIDE / ((1 + 2 * LARGE_PAD) * Math.max(W, H));
-      const ww = Math.max(1, Math.round(W * k));
-      const wh = Math.max(1, Math.round(H * k));
+      // Large faces: the whole frame padded on every side, its long side about LARGE_SIDE (pad included), shrunk from
+      // the main pass's level by a whole factor (a box filter: cheap, no second resampling of the frame).
+      const t1 = performance.now();
+      const target = LARGE_SIDE / (1 + 2 * LARGE_PAD);
+      const f = Math.max(1, Math.floor(Math.max(lw, lh) / target));
+      const shrunk = f === 1 ? level : downscaleBox(level, f);
+      timings.resampleMs += performance.now() - t1;
+      const ww = shrunk.width;
+      const wh = shrunk.height;
       const p = Math.round(LARGE_PAD * Math.max(ww, wh));
-      const large = await pass(image, ww, wh, p, p, roundUp(ww + 2 * p), roundUp(wh + 2 * p));
+      const large = await pass(shrunk, ww, wh, p, p, roundUp(ww + 2 * p), roundUp(wh + 2 * p));
       const td = performance.now();
       for (const d of large) if (dets.every((m) => iou(m.box, d.box) <= o.iouThreshold)) dets.push(d);
       timings.decodeMs += performance.now() - td;
@@ -197,12 +204,12 @@ export class YuNetDetector implements FaceDetector {
       .filter((d) => Math.max(d.box.width, d.box.height) >= MIN_FACE_SLACK * o.minFaceSize)
       .sort((a, b) => b.score - a.score)
       .slice(0, o.maxFaces);
-    const level: LevelPlan = { scale, levelWidth: lw, levelHeight: lh, inputWidth: iw, inputHeight: ih };
+    const plan: LevelPlan = { scale, levelWidth: lw, levelHeight: lh, inputWidth: iw, inputHeight: ih };
     return {
       detections: dets,
       mode: "level",
       plan: null,
-      level,
+      level: plan,
       runs,
       candidates,
       timings: { ...timings, totalMs: performance.now() - t0 },
@@ -249,19 +256,35 @@ const roundUp = (v: number): number => Math.ceil(v / YUNET_SIZE_MULTIPLE) * YUNE
 export function fillBgrPlanar(img: RgbImage, ox: number, oy: number, w: number, h: number, out: Float32Array): void {
   const plane = w * h;
   if (out.length < 3 * plane) throw new RangeError("tensor buffer too small");
-  out.fill(0, 0, 3 * plane);
   const { width, height, data } = img;
   const x0 = Math.max(0, ox);
   const x1 = Math.min(w, ox + width);
-  for (let y = 0; y < height; y++) {
-    const ty = y + oy;
-    if (ty < 0 || ty >= h) continue;
-    let p = (y * width + (x0 - ox)) * 3;
-    let t = ty * w + x0;
-    for (let x = x0; x < x1; x++, t++, p += 3) {
-      out[t] = data[p + 2] as number;
-      out[plane + t] = data[p + 1] as number;
-      out[2 * plane + t] = data[p] as number;
+  const y0 = Math.max(0, oy);
+  const y1 = Math.min(h, oy + height);
+  if (x1 <= x0 || y1 <= y0) {
+    out.fill(0, 0, 3 * plane);
+    return;
+  }
+  // black only where the image is not (a fresh tensor is all zeros already, but a reused one need not be)
+  for (let c = 0; c < 3; c++) {
+    const base = c * plane;
+    out.fill(0, base, base + y0 * w);
+    out.fill(0, base + y1 * w, base + plane);
+    for (let ty = y0; ty < y1; ty++) {
+      out.fill(0, base + ty * w, base + ty * w + x0);
+      out.fill(0, base + ty * w + x1, base + (ty + 1) * w);
+    }
+  }
+  const b = out.subarray(0, plane);
+  const g = out.subarray(plane, 2 * plane);
+  const r = out.subarray(2 * plane, 3 * plane);
+  for (let ty = y0; ty < y1; ty++) {
+    let p = ((ty - oy) * width + (x0 - ox)) * 3;
+    const end = ty * w + x1;
+    for (let t = ty * w + x0; t < end; t++, p += 3) {
+      r[t] = data[p] as number;
+      g[t] = data[p + 1] as number;
+      b[t] = data[p + 2] as number;
     }
   }
 }
