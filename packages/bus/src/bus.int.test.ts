@@ -66,6 +66,22 @@ describe("bus against a real nats-server", () => {
     assert.ok((await bus.readiness()).ok);
   });
 
+  test("readiness follows the live loops: a loop stopped on purpose and started again (a lease handed back and taken) is ready", async () => {
+    const start = () =>
+      bus.consume({
+        consumer: decl("ready-test", { filterSubject: "system.camera.ready.status" }),
+        handlers: { CameraStatusChanged: async () => ok() },
+      });
+    const first = await start();
+    assert.ok((await bus.readiness()).ok);
+    await first.stop();
+    assert.ok((await bus.readiness()).ok, "a loop stopped on purpose does not fail readiness");
+    const second = await start();
+    assert.ok((await bus.readiness()).ok, (await bus.readiness()).detail);
+    await second.stop();
+    assert.ok((await bus.readiness()).ok);
+  });
+
   test("publishing the same envelope twice stores it once (msgID dedupe)", async () => {
     const env = bus.envelope("CameraStatusChanged", cameraStatus("dedupe"));
     const a = await bus.publish(env);

@@ -132,8 +132,32 @@ export class Bus {
       publishDeadLetter: (env) => this.publish(env).then(() => undefined),
       source: this.options.service,
     });
-    this.loops.push(loop);
-    return loop;
+    // a loop that ended by itself (the consumer was deleted, NATS went away for good) stays in readiness, failing it,
+    // until a loop on the same consumer replaces it; a loop stopped on purpose is no longer this bus's concern
+    for (let i = this.loops.length - 1; i >= 0; i--) {
+      const old = this.loops[i] as ConsumerLoop;
+      if (old.name === loop.name && !old.running) this.loops.splice(i, 1);
+    }
+    const loops = this.loops;
+    const tracked: ConsumerLoop = {
+      get name() {
+        return loop.name;
+      },
+      get running() {
+        return loop.running;
+      },
+      get inFlight() {
+        return loop.inFlight;
+      },
+      done: loop.done,
+      async stop() {
+        await loop.stop();
+        const i = loops.indexOf(tracked);
+        if (i >= 0) loops.splice(i, 1);
+      },
+    };
+    this.loops.push(tracked);
+    return tracked;
   }
 
   kv(bucket: string): Promise<KV> {
@@ -162,7 +186,7 @@ export class Bus {
   /** Stop pulling, finish in-flight work, drain the connection. */
   async close(): Promise<void> {
     if (this.closed) return;
-    for (const l of this.loops) await l.stop();
+    for (const l of [...this.loops]) await l.stop();
     this.closed = true;
     if (!this.nc.isClosed()) await this.nc.drain().catch(() => this.nc.close());
   }

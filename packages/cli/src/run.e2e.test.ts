@@ -29,7 +29,7 @@ function processesMentioning(marker: string): string[] {
     .map((l) => l.trim());
 }
 
-test("persona run: every service reports ready within 90 s, Ctrl-C leaves no process behind", async (t) => {
+test("persona run: every service ready within 90 s; a killed nats-server comes back; the Ctrl-C a terminal sends stops the services, then nats-server, leaving no process behind", async (t) => {
   const root = repoRoot();
   const data = mkdtempSync(join(tmpdir(), "persona-run-"));
   t.after(() => rmSync(data, { recursive: true, force: true }));
@@ -46,10 +46,12 @@ test("persona run: every service reports ready within 90 s, Ctrl-C leaves no pro
   for (const s of SERVICE_NAMES) env[`${s.toUpperCase()}_HEALTH_PORT`] = String(await freePort());
 
   const started = Date.now();
+  // a process group of its own, as a shell gives a foreground job: Ctrl-C goes to the whole group
   const proc = spawn(process.execPath, [join(root, "packages/cli/bin/persona.js"), "run"], {
     cwd: root,
     env,
     stdio: ["ignore", "pipe", "pipe"],
+    detached: true,
   });
   let output = "";
   proc.stdout.on("data", (c: Buffer) => {
@@ -60,7 +62,7 @@ test("persona run: every service reports ready within 90 s, Ctrl-C leaves no pro
   });
   const exited = new Promise<number | null>((r) => proc.once("exit", (code) => r(code)));
   t.after(() => {
-    if (proc.exitCode === null) proc.kill("SIGKILL");
+    if (proc.exitCode === null) process.kill(-(proc.pid as number), "SIGKILL");
   });
 
   const status = () =>
@@ -89,12 +91,34 @@ test("persona run: every service reports ready within 90 s, Ctrl-C leaves no pro
     await waitFor(() => /camera\s*\|.*"live"|camera\s*\|.*live/.test(output), { timeoutMs: 30_000, message: "demo camera live" });
   }
 
-  // Ctrl-C: the terminal sends SIGINT to the supervisor
-  proc.kill("SIGINT");
+  // kill -9 of nats-server: the supervisor restarts it on the same port and every service is ready again
+  const natsPid = processesMentioning(data)
+    .filter((l) => /nats-server/.test(l))
+    .map((l) => Number(l.split(/\s+/)[0]))[0];
+  assert.ok(natsPid, "nats-server's pid");
+  process.kill(natsPid, "SIGKILL");
+  await waitFor(() => /nats-server is back/.test(output), { timeoutMs: 20_000, message: () => output.slice(-2000) });
+  await waitFor(
+    async () => {
+      const r = await status();
+      return r.code === 0 && r.json.ready ? r : undefined;
+    },
+    { timeoutMs: 60_000, intervalMs: 1000, message: () => `ready again after the NATS restart:\n${output.slice(-3000)}` },
+  );
+
+  // Ctrl-C: the terminal sends SIGINT to its whole foreground process group (the supervisor's); services and
+  // nats-server run in groups of their own, so the supervisor stops them in order: services first, then NATS
+  process.kill(-(proc.pid as number), "SIGINT");
   const code = await Promise.race([exited, new Promise<"timeout">((r) => setTimeout(() => r("timeout"), 30_000))]);
   assert.equal(code, 0, `supervisor exits cleanly; output:\n${output.slice(-2000)}`);
   assert.match(output, /stopped$/m);
   for (const s of SERVICE_NAMES) assert.match(output, new RegExp(`^${s}\\s*\\|.*stopped cleanly`, "m"), `${s} stopped cleanly`);
+  assert.doesNotMatch(output, /did not stop in 15 s/, "no service had to be killed");
+  const natsStop = output.indexOf("stopping nats-server");
+  for (const s of SERVICE_NAMES) {
+    const stoppedAt = output.search(new RegExp(`^${s}\\s*\\|.*stopped cleanly`, "m"));
+    assert.ok(stoppedAt >= 0 && stoppedAt < natsStop, `${s} stopped before nats-server`);
+  }
   await waitFor(() => processesMentioning(data).length === 0, {
     timeoutMs: 5000,
     message: () => processesMentioning(data).join("\n"),

@@ -31,6 +31,11 @@ export interface NatsServerOptions {
   /** Folder for the config, ports file and log; a fresh temporary one when omitted (removed on dispose). */
   workDir?: string;
   debug?: boolean;
+  /**
+   * Run the server in its own process group, so the Ctrl-C a terminal sends to its foreground group reaches only the
+   * parent, which stops the server last (after the services that use it drained). Default false.
+   */
+  ownProcessGroup?: boolean;
 }
 
 /** Servers still running, killed when this process exits so a crashed test leaves no orphan behind. */
@@ -58,7 +63,10 @@ function readPortsFile(file: string): { nats?: string[] } | undefined {
 /** A real nats-server process (Debian's package) owned by a test harness or by `persona run`. */
 export class NatsServerHandle implements AsyncDisposable {
   private proc: ChildProcess | undefined;
+  private stopping = false;
   port = 0;
+  /** Called when the server exits without `stop`/`kill`/`dispose` (it crashed or was killed from outside). */
+  onUnexpectedExit: ((code: number | null, signal: NodeJS.Signals | null) => void) | undefined;
   private readonly ownsWorkDir: boolean;
   readonly workDir: string;
   readonly storeDir: string;
@@ -116,8 +124,14 @@ export class NatsServerHandle implements AsyncDisposable {
     mkdirSync(portsDir, { recursive: true });
     const args = ["-c", conf, "--ports_file_dir", portsDir, "-l", this.logFile];
     if (this.options.debug) args.push("-D");
-    const proc = spawn(NATS_SERVER_BIN, args, { stdio: ["ignore", "ignore", "pipe"] });
+    const proc = spawn(NATS_SERVER_BIN, args, {
+      stdio: ["ignore", "ignore", "pipe"],
+      detached: this.options.ownProcessGroup === true,
+    });
     this.proc = proc;
+    proc.once("exit", (code, signal) => {
+      if (this.proc === proc && !this.stopping) this.onUnexpectedExit?.(code, signal);
+    });
     trackProcess(proc);
     let stderr = "";
     proc.stderr?.on("data", (c: Buffer) => {
@@ -171,14 +185,32 @@ export class NatsServerHandle implements AsyncDisposable {
   async stop(signal: NodeJS.Signals = "SIGTERM"): Promise<void> {
     const proc = this.proc;
     if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
-    const exited = new Promise<void>((resolve) => proc.once("exit", () => resolve()));
-    proc.kill(signal);
-    const timedOut = await Promise.race([exited.then(() => false), sleep(5000).then(() => true)]);
-    if (timedOut) {
-      proc.kill("SIGKILL");
-      await exited;
+    this.stopping = true;
+    try {
+      const exited = new Promise<void>((resolve) => proc.once("exit", () => resolve()));
+      proc.kill(signal);
+      const timedOut = await Promise.race([exited.then(() => false), sleep(5000).then(() => true)]);
+      if (timedOut) {
+        proc.kill("SIGKILL");
+        await exited;
+      }
+      this.proc = undefined;
+    } finally {
+      this.stopping = false;
     }
-    this.proc = undefined;
+  }
+
+  /** True while the server process runs. */
+  get running(): boolean {
+    const proc = this.proc;
+    return proc !== undefined && proc.exitCode === null && proc.signalCode === null;
+  }
+
+  /** Starts the server again after it died (same port, same store); a running server is left alone. */
+  async relaunch(): Promise<void> {
+    if (this.running) return;
+    if (existsSync(this.logFile)) rmSync(this.logFile);
+    await this.launch();
   }
 
   /** Kills the server abruptly (as a crash would). */

@@ -9,7 +9,7 @@ import { SERVICE_NAMES, healthPort, readinessOf } from "../services.ts";
 export const runHelp = `persona run [--services a,b,...]
   Starts the whole system on one machine: a local nats-server with JetStream under ./data/nats (unless NATS_URL
   is set), the SQLite store under ./data (unless STORE_URL is set), and every service as its own child process,
-  restarted with backoff if it crashes. Ctrl-C stops everything, nats-server included.
+  restarted with backoff if it crashes (nats-server too). Ctrl-C stops the services (each drains), then nats-server.
   With no CAMERAS configured, a demo camera loops a clip from the shared data sets (PERSONA_DEMO_CAMERA=off disables).
   Environment: NATS_URL, PERSONA_NATS_PORT (default 4333), STORE_URL, PERSONA_DATA_DIR, PERSONA_SERVICES,
   <SERVICE>_HEALTH_PORT, PERSONA_DEMO_CAMERA, PERSONA_DEMO_VIDEO.`;
@@ -82,6 +82,8 @@ export async function runCommand(args: { services?: string }): Promise<number> {
         storeDir: join(natsDir, "jetstream"),
         workDir: natsDir,
         serverName: "persona-local",
+        // out of the terminal's process group: Ctrl-C reaches the supervisor, which stops it after the services
+        ownProcessGroup: true,
       });
     } catch (err) {
       process.stderr.write(`cannot start nats-server: ${(err as Error).message}\n`);
@@ -96,6 +98,7 @@ export async function runCommand(args: { services?: string }): Promise<number> {
   if (demo) say(`no CAMERAS configured: demo camera "demo" loops ${demo} (PERSONA_DEMO_CAMERA=off to disable)`);
 
   let stopping = false;
+  if (nats) superviseNats(nats, say, () => stopping);
   const services: Supervised[] = wanted.map((name) => ({ name: name as ServiceName, restarts: 0, startedAt: 0 }));
 
   const start = (s: Supervised, color: number) => {
@@ -198,4 +201,34 @@ export async function runCommand(args: { services?: string }): Promise<number> {
     process.on("SIGTERM", onSignal);
     process.on("SIGHUP", onSignal);
   });
+}
+
+/**
+ * Restarts the local nats-server when it dies (killed, crashed) with the services' backoff (1 s doubling to 30 s,
+ * reset after a minute up): the services reconnect by themselves, JetStream's store is on disk.
+ */
+function superviseNats(nats: NatsServerHandle, say: (msg: string) => void, stopping: () => boolean): void {
+  let restarts = 0;
+  let upSince = Date.now();
+  const relaunch = async (): Promise<void> => {
+    if (stopping()) return;
+    try {
+      await nats.relaunch();
+      upSince = Date.now();
+      say(`nats-server is back on ${nats.url}`);
+    } catch (err) {
+      onExit(null, null, (err as Error).message);
+    }
+  };
+  const onExit = (code: number | null, signal: NodeJS.Signals | null, why?: string) => {
+    if (stopping()) return;
+    if (Date.now() - upSince > 60_000) restarts = 0;
+    const delay = Math.min(1000 * 2 ** restarts, 30_000);
+    restarts++;
+    say(
+      `nats-server ${why ? `could not start: ${why}` : `exited (${signal ?? `code ${code}`})`}; restarting in ${delay / 1000} s (restart #${restarts})`,
+    );
+    setTimeout(() => void relaunch(), delay).unref();
+  };
+  nats.onUnexpectedExit = (code, signal) => onExit(code, signal);
 }
