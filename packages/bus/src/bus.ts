@@ -40,6 +40,9 @@ export interface PublishResult {
   stream: string;
 }
 
+/** How long readiness waits for NATS to answer. */
+const READINESS_NATS_TIMEOUT_MS = 1000;
+
 /**
  * The event backbone of a service: one NATS connection, typed publishing with server-side dedupe,
  * consumer loops, KV and Object Store access, and a graceful drain.
@@ -173,7 +176,13 @@ export class Bus {
     if (this.nc.isClosed()) return { ok: false, detail: "NATS connection closed" };
     if (this.nc.isDraining()) return { ok: false, detail: "draining" };
     try {
-      const t = await topologyPresent(this.jsm);
+      // answer within a second even when NATS is away (a request would wait 5 s, past a prober's patience:
+      // `persona status` printed "DOWN (timeout)" for a service that is up and only not ready)
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer within ${READINESS_NATS_TIMEOUT_MS} ms`)), READINESS_NATS_TIMEOUT_MS);
+      });
+      const t = await Promise.race([topologyPresent(this.jsm), late]).finally(() => clearTimeout(timer));
       if (!t.ok) return { ok: false, detail: `missing: ${t.missing.join(", ")}` };
     } catch (err) {
       return { ok: false, detail: `NATS not answering: ${(err as Error).message}` };

@@ -43,6 +43,15 @@ test("a restarting nats-server: the service reconnects and carries on, nothing a
   await publishBatch(0, 200);
   await waitFor(() => seen.size === 200, { message: () => `first batch handled (${seen.size})` });
 
+  // while the server is down, readiness says so at once (a prober's 2 s timeout must not mistake it for a dead service)
+  await server.stop();
+  const t0 = performance.now();
+  const down = await worker.readiness();
+  const ms = performance.now() - t0;
+  assert.equal(down.ok, false);
+  assert.ok(ms < 1500, `readiness answered in ${ms.toFixed(0)} ms during the outage`);
+  await server.restart();
+
   // restart the server while publishing continues
   const during = publishBatch(200, 300);
   await server.restart();
