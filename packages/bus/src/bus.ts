@@ -180,7 +180,10 @@ export class Bus {
       // `persona status` printed "DOWN (timeout)" for a service that is up and only not ready)
       let timer: NodeJS.Timeout | undefined;
       const late = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`no answer within ${READINESS_NATS_TIMEOUT_MS} ms`)), READINESS_NATS_TIMEOUT_MS);
+        timer = setTimeout(
+          () => reject(new Error(`no answer within ${READINESS_NATS_TIMEOUT_MS} ms`)),
+          READINESS_NATS_TIMEOUT_MS,
+        );
       });
       const t = await Promise.race([topologyPresent(this.jsm), late]).finally(() => clearTimeout(timer));
       if (!t.ok) return { ok: false, detail: `missing: ${t.missing.join(", ")}` };
