@@ -3,7 +3,7 @@ SHELL := /bin/bash
 export ONNXRUNTIME_NODE_INSTALL := skip
 NODE := node --import tsx
 
-.PHONY: deps models web run test test-unit test-int test-e2e typecheck lint format bench clean
+.PHONY: deps models web run test test-unit test-int test-e2e typecheck lint format bench bench-peers clean
 
 deps:
 	@scripts/install-deps.sh
@@ -23,7 +23,7 @@ test: deps models typecheck lint
 	@node scripts/run-tests.mjs all
 
 typecheck: deps
-	@npx tsc -p tsconfig.json --noEmit && npx tsc -p web/tsconfig.json --noEmit && echo "typecheck: ok"
+	@npx tsc -p tsconfig.json --noEmit && npx tsc -p web/tsconfig.json --noEmit && npx tsc -p bench/peers/tsconfig.json --noEmit && echo "typecheck: ok"
 
 lint: deps
 	@npx biome check . && echo "lint: ok"
@@ -49,6 +49,9 @@ bench: deps models
 	@$(NODE) services/camera/bench/camera.bench.ts
 	@$(NODE) services/camera/bench/pipeline.bench.ts
 	@$(NODE) services/trainer/bench/classifier.bench.ts
+
+bench-peers: deps models
+	@$(NODE) bench/peers/peers.bench.ts
 
 clean:
 	rm -rf data artifacts

@@ -1,0 +1,161 @@
+/**
+ * Peer runner: @vladmandic/face-api on tfjs's wasm backend (SIMD, one thread in Node), models loaded from the npm
+ * package's own `model/` folder. Run by peers.bench.ts (`node --import tsx faceapi.peer.ts '<PeerJob JSON>'`); writes a
+ * PeerReport to job.out.
+ *
+ * face-api's Node entry (`dist/face-api.node.js`) needs @tensorflow/tfjs-node, which cannot install offline, so its
+ * `dist/face-api.node-wasm.js` build is loaded by path (it requires @tensorflow/tfjs + @tensorflow/tfjs-backend-wasm).
+ */
+import { writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { join } from "node:path";
+import { decodeImage, type RgbImage } from "@persona/vision";
+import {
+  centralBox,
+  type DetectorRow,
+  type EmbedRow,
+  lfwPairs,
+  median,
+  NODE_MODULES,
+  type PeerJob,
+  type PeerReport,
+  packageVersion,
+  timeRuns,
+  verification,
+} from "./common.ts";
+
+type FaceApi = typeof import("@vladmandic/face-api");
+
+const job = JSON.parse(process.argv[2] ?? "{}") as PeerJob;
+const version = packageVersion("@vladmandic/face-api") ?? "?";
+const report = (r: Omit<PeerReport, "lib" | "version">) =>
+  writeFileSync(job.out, JSON.stringify({ lib: "face-api", version, ...r } satisfies PeerReport));
+
+try {
+  const require = createRequire(import.meta.url);
+  const faceapi = require(join(NODE_MODULES, "@vladmandic/face-api/dist/face-api.node-wasm.js")) as FaceApi;
+  // the same module instances face-api's build required (its bundled typings leave out the backend calls)
+  const tfjs = require("@tensorflow/tfjs") as typeof import("@tensorflow/tfjs");
+  const tf = faceapi.tf;
+  await tfjs.setBackend("wasm");
+  await tfjs.ready();
+  const modelDir = join(NODE_MODULES, "@vladmandic/face-api/model");
+  await faceapi.nets.ssdMobilenetv1.loadFromDisk(modelDir);
+  await faceapi.nets.tinyFaceDetector.loadFromDisk(modelDir);
+  await faceapi.nets.faceLandmark68Net.loadFromDisk(modelDir);
+  await faceapi.nets.faceRecognitionNet.loadFromDisk(modelDir);
+  const simd = await tfjs.env().getAsync("WASM_HAS_SIMD_SUPPORT");
+  const threads = await tfjs.env().getAsync("WASM_HAS_MULTITHREAD_SUPPORT");
+
+  const toTensor = (img: RgbImage) => tf.tensor3d(Int32Array.from(img.data), [img.height, img.width, 3], "int32");
+  const frames = await Promise.all(job.frames.map((f) => decodeImage(f)));
+
+  const detectors: [
+    string,
+    () => InstanceType<FaceApi["SsdMobilenetv1Options"]> | InstanceType<FaceApi["TinyFaceDetectorOptions"]>,
+  ][] = [
+    [
+      "SSD MobileNetV1 (512 input, minConfidence 0.5)",
+      () => new faceapi.SsdMobilenetv1Options({ minConfidence: 0.5, maxResults: 100 }),
+    ],
+    [
+      "TinyFaceDetector (416 input, score 0.5)",
+      () => new faceapi.TinyFaceDetectorOptions({ inputSize: 416, scoreThreshold: 0.5 }),
+    ],
+  ];
+  const detectorRows: DetectorRow[] = [];
+  for (const [model, options] of detectors) {
+    const times: number[] = [];
+    const frameFaces: number[] = [];
+    for (const frame of frames) {
+      const t = toTensor(frame);
+      let n = 0;
+      times.push(
+        ...(await timeRuns(job.warmup, job.runs, async () => {
+          n = (await faceapi.detectAllFaces(t, options())).length;
+        })),
+      );
+      frameFaces.push(n);
+      t.dispose();
+    }
+    let crowdFaces = 0;
+    for (const f of job.crowd) {
+      const t = toTensor(await decodeImage(f));
+      crowdFaces += (await faceapi.detectAllFaces(t, options())).length;
+      t.dispose();
+    }
+    detectorRows.push({ lib: "face-api", model, frameMs: median(times), frameFaces, crowdFaces });
+  }
+
+  // Embedding cost: the recognition net (dlib ResNet-29 port) on one 150x150 face; the 68-landmark net that aligns it
+  // runs first on every face (timed apart).
+  const chipSource = toTensor(frames[0] as RgbImage);
+  const chip150 = tf.tidy(() => tf.image.resizeBilinear(chipSource, [150, 150]));
+  const chip112 = tf.tidy(() => tf.image.resizeBilinear(chipSource, [112, 112]));
+  chipSource.dispose();
+  const embedMs = median(
+    await timeRuns(3, 15, async () => {
+      await faceapi.computeFaceDescriptor(chip150);
+    }),
+  );
+  const landmarkMs = median(
+    await timeRuns(3, 15, async () => {
+      await faceapi.detectFaceLandmarks(chip112);
+    }),
+  );
+  chip150.dispose();
+  chip112.dispose();
+
+  // LFW: SSD -> 68 landmarks -> descriptor for every face (face-api's usual call), the face nearest the centre taken;
+  // score = -euclidean distance (face-api's metric).
+  const pairs = lfwPairs(job.datasets, job.pairsPerSide);
+  const embs = new Map<string, Float32Array | null>();
+  const imageMs: number[] = [];
+  const ssd = new faceapi.SsdMobilenetv1Options({ minConfidence: 0.5, maxResults: 100 });
+  for (const p of pairs) {
+    for (const f of [p.a, p.b]) {
+      if (embs.has(f)) continue;
+      const img = await decodeImage(f);
+      const t = toTensor(img);
+      const t0 = performance.now();
+      const faces = await faceapi.detectAllFaces(t, ssd).withFaceLandmarks().withFaceDescriptors();
+      imageMs.push(performance.now() - t0);
+      t.dispose();
+      const i = centralBox(
+        faces.map((r) => r.detection.box),
+        img.width,
+        img.height,
+      );
+      embs.set(f, i >= 0 ? (faces[i] as (typeof faces)[number]).descriptor : null);
+    }
+  }
+  const scores = pairs.map((p) => {
+    const a = embs.get(p.a);
+    const b = embs.get(p.b);
+    return a && b ? -faceapi.euclideanDistance(a, b) : Number.NEGATIVE_INFINITY;
+  });
+  const embedRows: EmbedRow[] = [
+    {
+      lib: "face-api",
+      model: "SSD + landmark68 + ResNet-29 (euclidean)",
+      dims: 128,
+      embedMs,
+      embedNote: `ResNet-29 on a 150x150 chip, 1 run; + ${landmarkMs.toFixed(1)} ms 68-landmark net`,
+      imageMs: median(imageMs),
+      pairs: pairs.length,
+      noFace: [...embs.values()].filter((e) => e === null).length,
+      verification: verification(
+        scores,
+        pairs.map((p) => p.same),
+      ),
+      note: "LFW: every face of an image is embedded (detectAllFaces().withFaceLandmarks().withFaceDescriptors(), SSD at its default minConfidence 0.5); the central one is used",
+    },
+  ];
+  report({
+    backend: `tfjs ${packageVersion("@tensorflow/tfjs-core")} ${tfjs.getBackend()} (SIMD ${simd ? "on" : "off"}, threads ${threads ? "on" : "off"})`,
+    detectors: detectorRows,
+    embedders: embedRows,
+  });
+} catch (e) {
+  report({ backend: "tfjs wasm", detectors: [], embedders: [], skipped: `could not run: ${(e as Error).message ?? e}` });
+}

@@ -1,0 +1,203 @@
+/**
+ * Peer runner: @vladmandic/human on tfjs's wasm backend (SIMD, one thread in Node), with the models its npm package
+ * ships in `models/` (blazeface = MediaPipe BlazeFace back-camera 256, facemesh, faceres). Run by peers.bench.ts
+ * (`node --import tsx human.peer.ts '<PeerJob JSON>'`); writes a PeerReport to job.out.
+ *
+ * Two things stand between Human and Node without @tensorflow/tfjs-node (which cannot install offline):
+ * - its package `exports` send Node to `dist/human.node.js` (tfjs-node), so `dist/human.node-wasm.js` is loaded by path;
+ * - that build loads `file://` model URLs with `fetch`, which Node does not implement for file URLs, so a tfjs IO
+ *   router reading model.json + weights from disk is registered first.
+ */
+import { readFileSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { decodeImage, type RgbImage } from "@persona/vision";
+import {
+  centralBox,
+  type DetectorRow,
+  type EmbedRow,
+  lfwPairs,
+  median,
+  NODE_MODULES,
+  type PeerJob,
+  type PeerReport,
+  packageVersion,
+  timeRuns,
+  verification,
+} from "./common.ts";
+
+type HumanModule = typeof import("@vladmandic/human");
+type Tfjs = typeof import("@tensorflow/tfjs-core");
+type ModelArtifacts = import("@tensorflow/tfjs-core").io.ModelArtifacts;
+
+const job = JSON.parse(process.argv[2] ?? "{}") as PeerJob;
+const version = packageVersion("@vladmandic/human") ?? "?";
+const report = (r: Omit<PeerReport, "lib" | "version">) =>
+  writeFileSync(job.out, JSON.stringify({ lib: "human", version, ...r } satisfies PeerReport));
+
+/** A tfjs load handler for a `file://` model.json (graph model, weights beside it). */
+function fileModel(url: string): { load: () => Promise<ModelArtifacts> } {
+  return {
+    load: async () => {
+      const file = fileURLToPath(url);
+      const json = JSON.parse(readFileSync(file, "utf8")) as ModelArtifacts & {
+        weightsManifest: { paths: string[]; weights: NonNullable<ModelArtifacts["weightSpecs"]> }[];
+      };
+      const bufs: Buffer[] = [];
+      const weightSpecs: NonNullable<ModelArtifacts["weightSpecs"]> = [];
+      for (const group of json.weightsManifest) {
+        weightSpecs.push(...group.weights);
+        for (const p of group.paths) bufs.push(readFileSync(join(dirname(file), p)));
+      }
+      const all = Buffer.concat(bufs);
+      const { weightsManifest: _, ...rest } = json;
+      return { ...rest, weightSpecs, weightData: all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength) };
+    },
+  };
+}
+
+try {
+  const require = createRequire(import.meta.url);
+  const { Human } = require(join(NODE_MODULES, "@vladmandic/human/dist/human.node-wasm.js")) as HumanModule;
+  const tfjs = require("@tensorflow/tfjs-core") as Tfjs; // the instance Human's build required
+  // a router answers null for URLs it does not handle (as tfjs's own do; the typing says IOHandler)
+  tfjs.io.registerLoadRouter(
+    (u) =>
+      (typeof u === "string" && u.startsWith("file://") ? fileModel(u) : null) as import("@tensorflow/tfjs-core").io.IOHandler,
+  );
+
+  const human = new Human({
+    backend: "wasm",
+    wasmPath: `${join(NODE_MODULES, "@tensorflow/tfjs-backend-wasm/dist")}/`,
+    modelBasePath: pathToFileURL(join(NODE_MODULES, "@vladmandic/human/models/")).href,
+    debug: false,
+    async: false,
+    warmup: "none",
+    cacheSensitivity: 0, // every call is a new image: no frame cache, no skipped models
+    filter: { enabled: false },
+    gesture: { enabled: false },
+    body: { enabled: false },
+    hand: { enabled: false },
+    object: { enabled: false },
+    segmentation: { enabled: false },
+    face: {
+      enabled: true,
+      detector: { maxDetected: 100, skipFrames: 0, skipTime: 0, rotation: true },
+      mesh: { enabled: true },
+      iris: { enabled: false },
+      description: { enabled: true, skipFrames: 0, skipTime: 0 },
+      emotion: { enabled: false },
+      antispoof: { enabled: false },
+      liveness: { enabled: false },
+      attention: { enabled: false },
+    },
+  });
+  await human.load();
+  const missing = ["blazeface", "facemesh", "faceres"].filter((m) => !human.models.models[m]);
+  if (missing.length > 0) throw new Error(`models did not load: ${missing.join(", ")}`);
+  const simd = await tfjs.env().getAsync("WASM_HAS_SIMD_SUPPORT");
+  const threads = await tfjs.env().getAsync("WASM_HAS_MULTITHREAD_SUPPORT");
+
+  // human.detect merges its second argument into the instance's config, so every call states both switches.
+  const detectOnly = { face: { detector: { rotation: false }, mesh: { enabled: false }, description: { enabled: false } } };
+  const full = { face: { detector: { rotation: true }, mesh: { enabled: true }, description: { enabled: true } } };
+  const toTensor = (img: RgbImage) => tfjs.tensor3d(img.data, [img.height, img.width, 3], "int32");
+
+  const frames = await Promise.all(job.frames.map((f) => decodeImage(f)));
+  const times: number[] = [];
+  const frameFaces: number[] = [];
+  for (const frame of frames) {
+    const t = toTensor(frame);
+    let n = 0;
+    times.push(
+      ...(await timeRuns(job.warmup, job.runs, async () => {
+        n = (await human.detect(t, detectOnly)).face.length;
+      })),
+    );
+    frameFaces.push(n);
+    t.dispose();
+  }
+  let crowdFaces = 0;
+  for (const f of job.crowd) {
+    const t = toTensor(await decodeImage(f));
+    crowdFaces += (await human.detect(t, detectOnly)).face.length;
+    t.dispose();
+  }
+  const detectors: DetectorRow[] = [
+    {
+      lib: "human",
+      model: "BlazeFace back 256 on the whole image, minConfidence 0.2, maxDetected 100",
+      frameMs: median(times),
+      frameFaces,
+      crowdFaces,
+      note: "detector only: facemesh and faceres off",
+    },
+  ];
+
+  // Embedding cost: faceres on one face crop, as Human runs it (resize to the model's input, x 1/255 done by caller).
+  const faceres = human.models.models.faceres;
+  if (!faceres) throw new Error("faceres did not load");
+  const [, inH, inW] = faceres.inputs[0]?.shape ?? [1, 224, 224];
+  const chip = tfjs.randomUniform([1, inH as number, inW as number, 3]);
+  const embedMs = median(
+    await timeRuns(3, 15, async () => {
+      const out = faceres.execute(chip) as import("@tensorflow/tfjs-core").Tensor[];
+      for (const o of out) await o.data();
+      tfjs.dispose(out);
+    }),
+  );
+  chip.dispose();
+
+  // LFW: detector + facemesh + faceres for every face (Human's pipeline), the face nearest the centre taken;
+  // score = -euclidean distance (human.match.distance).
+  const pairs = lfwPairs(job.datasets, job.pairsPerSide);
+  const embs = new Map<string, number[] | null>();
+  const imageMs: number[] = [];
+  for (const p of pairs) {
+    for (const f of [p.a, p.b]) {
+      if (embs.has(f)) continue;
+      const img = await decodeImage(f);
+      const t = toTensor(img);
+      const t0 = performance.now();
+      const faces = (await human.detect(t, full)).face.filter((r) => (r.embedding?.length ?? 0) > 0);
+      imageMs.push(performance.now() - t0);
+      t.dispose();
+      const i = centralBox(
+        faces.map((r) => ({ x: r.box[0], y: r.box[1], width: r.box[2], height: r.box[3] })),
+        img.width,
+        img.height,
+      );
+      embs.set(f, i >= 0 ? ((faces[i] as (typeof faces)[number]).embedding as number[]) : null);
+    }
+  }
+  const scores = pairs.map((p) => {
+    const a = embs.get(p.a);
+    const b = embs.get(p.b);
+    return a && b ? -human.match.distance(a, b) : Number.NEGATIVE_INFINITY;
+  });
+  const embedders: EmbedRow[] = [
+    {
+      lib: "human",
+      model: "BlazeFace + facemesh + faceres (euclidean)",
+      dims: 1024,
+      embedMs,
+      embedNote: `faceres on a ${inW}x${inH} crop, 1 run; facemesh runs before it`,
+      imageMs: median(imageMs),
+      pairs: pairs.length,
+      noFace: [...embs.values()].filter((e) => e === null).length,
+      verification: verification(
+        scores,
+        pairs.map((p) => p.same),
+      ),
+      note: "LFW: every face of an image goes through facemesh + faceres (human.detect, maxDetected 100); the central one is used",
+    },
+  ];
+  report({
+    backend: `tfjs ${packageVersion("@tensorflow/tfjs-core")} ${tfjs.getBackend()} (SIMD ${simd ? "on" : "off"}, threads ${threads ? "on" : "off"})`,
+    detectors,
+    embedders,
+  });
+} catch (e) {
+  report({ backend: "tfjs wasm", detectors: [], embedders: [], skipped: `could not run: ${(e as Error).message ?? e}` });
+}
