@@ -41,6 +41,11 @@ export const configSchema = z.strictObject({
    * many shots and no shot voted for anyone else (0 = off). See trackVote.ts.
    */
   RECOGNIZER_FUSED_MIN_SHOTS: env.int(3, 0, 100),
+  /**
+   * A track that ended with shots that never arrived (lost on the way) is concluded with those that did after this
+   * long, so it never stays open (presence would show the person in view for ever).
+   */
+  RECOGNIZER_MISSING_SHOTS_DEADLINE_MS: env.int(30_000, 300, 600_000),
   /** Enrollment: a second face at most this fraction of the main face's area is ignored as background. */
   ENROLL_BACKGROUND_FACE_RATIO: env.num(0.4, 0, 1),
   /** The fast-classifier cascade (models published by the trainer); "off" = embedding path only. */

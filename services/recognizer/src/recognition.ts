@@ -30,7 +30,16 @@ export interface RecognitionDeps {
   cascade?: Cascade;
   /** Counts chips aligned otherwise than this recognizer's enrollment photos. */
   alignment?: AlignmentWatch;
+  /**
+   * A track whose camera said it ended while some of its shots have not arrived (lost on the way: NATS was down,
+   * the camera died mid-publish) is concluded with what did arrive after this long (ms), so it never stays open.
+   * Its FaceTrackEnded is redelivered every third of it meanwhile. Default 30 s.
+   */
+  missingShotsDeadlineMs?: number;
 }
+
+/** A track's FaceTrackEnded waits for its missing shots this many times (a third of the deadline each). */
+const MISSING_SHOTS_ROUNDS = 3;
 
 /** Ids of what a detection causes, derived from it, so a redelivered detection re-publishes the same messages. */
 export const outcomeId = (detectionId: string) => uuidFrom(`outcome/${detectionId}`);
@@ -45,8 +54,8 @@ export function recognitionHandlers(d: RecognitionDeps) {
    * Publishes the track's conclusion once it ended and every shot is processed, then marks it concluded. A crash
    * in between re-publishes on redelivery with the same derived id, which the server drops as a duplicate.
    */
-  const conclude = async (state: TrackVoteState, cause: { id: string; correlationId: string }) => {
-    if (!readyToConclude(state) || !state.ended) return;
+  const conclude = async (state: TrackVoteState, cause: { id: string; correlationId: string }, force = false) => {
+    if (!state.ended || state.concluded || !(force || readyToConclude(state))) return;
     const decision = decideTrack(state, d.vote);
     const outcome =
       decision.kind === "recognized"
@@ -179,7 +188,8 @@ export function recognitionHandlers(d: RecognitionDeps) {
     return ok();
   };
 
-  const trackEnded: Handler<"FaceTrackEnded"> = async (env) => {
+  const deadline = d.missingShotsDeadlineMs ?? 30_000;
+  const trackEnded: Handler<"FaceTrackEnded"> = async (env, ctx) => {
     const data = env.data;
     try {
       const { state } = await d.tracks.modify(data.cameraId, data.trackId, (s) => {
@@ -193,6 +203,22 @@ export function recognitionHandlers(d: RecognitionDeps) {
           };
         }
       });
+      if (state.ended && !state.concluded && state.processed < state.ended.shots) {
+        // shots still missing: wait for them (they may be behind in the queue), a third of the deadline at a time;
+        // the third redelivery concludes with what arrived (the consumer's max deliveries is 5)
+        if (ctx.deliveryCount < MISSING_SHOTS_ROUNDS + 1) {
+          return retry(
+            `${state.ended.shots - state.processed} of ${state.ended.shots} shots not arrived yet`,
+            deadline / MISSING_SHOTS_ROUNDS,
+          );
+        }
+        ctx.log.warn(
+          { cameraId: data.cameraId, trackId: data.trackId, processed: state.processed, shots: state.ended.shots },
+          "track concluded with shots missing (lost on the way)",
+        );
+        await conclude(state, env, true);
+        return ok();
+      }
       await conclude(state, env);
     } catch (err) {
       if (err instanceof TrackContentionError) return retry(err.message, 200);

@@ -134,7 +134,8 @@ describe("recognizer against a real nats-server, real models, real LFW faces", {
     bus = await testBus(server.url, "recognizer");
     detector = await FaceDetector.create();
     // the real recognizer, in-process, with its documented defaults
-    recognizer = await startRecognizer(bus, configSchema.parse({}), log);
+    // (a short deadline for the lost-shot test; everything else at the documented defaults)
+    recognizer = await startRecognizer(bus, configSchema.parse({ RECOGNIZER_MISSING_SHOTS_DEADLINE_MS: "3000" }), log);
     gallery = recognizer.gallery;
   });
   after(async () => {
@@ -242,6 +243,27 @@ describe("recognizer against a real nats-server, real models, real LFW faces", {
     // these chips were aligned from keypoints, as this recognizer (an ArcFace template has no landmark targets) aligns
     assert.equal(recognizer.alignment.own, detectorChoice().kind === "yunet" ? "keypoints5" : "keypoints");
     assert.equal(recognizer.alignment.mismatched.gate, undefined);
+  });
+
+  test("a track whose camera counted a shot that never arrived is concluded after the deadline with the shots that did", async () => {
+    const shots = await detections(
+      "gate",
+      "t-lost",
+      [1, 2].map((n) => photo("Angelina_Jolie", n)),
+    );
+    for (const s of shots) await bus.publish(s);
+    // the camera counted 3 shots; the third was lost (NATS down when it was published)
+    const ended = trackEnded("gate", "t-lost", 3);
+    const t0 = Date.now();
+    await bus.publish(ended);
+    const concluded = await waitFor(
+      async () => (await collect(bus, "SIGHTINGS")).find((e) => e.type === "TrackConcluded" && e.data.trackId === "t-lost"),
+      { timeoutMs: 30_000, message: "the track concludes without its third shot" },
+    );
+    assert.ok(Date.now() - t0 >= 2500, "it waited for the missing shot first");
+    assert.ok(concluded.type === "TrackConcluded");
+    assert.equal(concluded.data.shots, 3);
+    assert.equal(concluded.data.outcome.kind, "recognized", "named from the two shots that came");
   });
 
   test("a photo is a duplicate only for the model that made its template: another model's template does not block it", async () => {

@@ -98,6 +98,7 @@ export async function startRecognizer(bus: Bus, s: RecognizerSettings, log: Logg
         loadStored: (ref) => loadBlob(bus, ref),
         vote,
         alignment,
+        missingShotsDeadlineMs: s.RECOGNIZER_MISSING_SHOTS_DEADLINE_MS,
         ...(cascade ? { cascade } : {}),
       }),
     }),
