@@ -206,6 +206,24 @@ describe("CameraRunner", () => {
     assert.equal(off.events.filter((e) => e.type === "FaceTrackEnded").length, 1);
   });
 
+  test("a looped clip starting over ends its tracks (the demo camera keeps making new tracks instead of one endless one)", async () => {
+    const replayAt = (n: number): SourceEvent => {
+      const f = frame(n);
+      return n === 4 && f.type === "frame" ? { type: "frame", frame: { ...f.frame, replay: true } } : f;
+    };
+    const script = [status("live"), ...[0, 1, 2, 3, 4, 5, 6, 7].map(replayAt), status("stopped")];
+    const { bus, events } = recordingBus();
+    await runner(new ScriptedSource(script), new ScriptedAnalyzer(() => [faceAt(100, 100)]), bus).start();
+    assert.deepEqual(kinds(events), [
+      "status:live",
+      "face:cam-run001-1#1",
+      "ended:cam-run001-1:source-ended",
+      "face:cam-run001-2#1",
+      "ended:cam-run001-2:camera-stopped",
+      "status:stopped",
+    ]);
+  });
+
   test("a broken stream ends the open tracks before 'reconnecting'; the next connection starts new tracks", async () => {
     const script = [
       status("live"),

@@ -217,6 +217,11 @@ export class CameraRunner {
     metrics?.detectSeconds.observe({ camera: cam }, ms / 1000);
     if (analysis.faces.length > 0) metrics?.faces.inc({ camera: cam }, analysis.faces.length);
 
+    if (frame.replay) {
+      // a looped clip starts over: its tracks end as the clip did
+      await this.#endAll("source-ended");
+      this.#cuts.reset();
+    }
     if (this.#cuts.observe(frame)) {
       s.sceneCuts++;
       // another picture: whoever was followed is not the face now at the same place

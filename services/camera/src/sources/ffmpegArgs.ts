@@ -49,8 +49,6 @@ export function redactSecrets(text: string): string {
 export interface FfmpegInputSpec {
   kind: SourceKind;
   source: string;
-  /** Files only: start again at the end (`-stream_loop -1`). */
-  loop: boolean;
   /** Files only: read at the file's own frame rate (`-re`) instead of as fast as possible. */
   realtime: boolean;
   /** Downscale frames wider than this (aspect kept); null keeps the source size. */
@@ -86,7 +84,6 @@ export function buildFfmpegArgs(spec: FfmpegInputSpec): string[] {
   switch (spec.kind) {
     case "file": {
       if (spec.realtime) args.push("-re");
-      if (spec.loop) args.push("-stream_loop", "-1");
       const remote = inferSourceKind(spec.source) === "http";
       if (remote) args.push("-rw_timeout", ioTimeoutUs);
       args.push("-i", remote ? spec.source : fileInput(spec.source));

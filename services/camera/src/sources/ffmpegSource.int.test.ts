@@ -217,6 +217,13 @@ describe("FfmpegFrameSource", { skip }, () => {
       nos.every((n, i) => i === 0 || n > (nos[i - 1] as number)),
       "monotonic frame numbers across loops",
     );
+    // the first frame of each replay says so (the runner ends the clip's tracks there); a replay is no status change
+    const replays = r.frames.flatMap((f, i) => (f.replay ? [i] : []));
+    assert.ok(replays.length >= 1, "the clip played again at least once");
+    const firstRun = replays[0] as number;
+    assert.ok(firstRun >= 20, `the first replay starts after the clip's ${firstRun} frames`);
+    for (const [k, i] of replays.entries())
+      if (k > 0) assert.equal(i - (replays[k - 1] as number), firstRun, "one clip per replay");
   });
 
   test("a file that is not a video fails for good, at once, saying so", async () => {

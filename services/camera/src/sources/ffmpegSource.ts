@@ -90,6 +90,8 @@ export class FfmpegFrameSource implements FrameSource {
   #paused = false;
   #sleepAbort = new AbortController();
   #frameNo = 0;
+  /** The clip ended and plays again (loop): the next frame is its first. */
+  #replaying = false;
   #lastStatus: SourceStatus | null = null;
 
   constructor(options: FfmpegSourceOptions) {
@@ -186,6 +188,13 @@ export class FfmpegFrameSource implements FrameSource {
         if (this.#stopping) break;
         if (outcome.frames > 0 && o.clock.now() - started >= o.healthyAfterMs) attempt = 0;
         const step = nextStep(o, outcome, attempt + 1, o.maxAttempts);
+        if (step.kind === "replay") {
+          // a looped file is played again by a new ffmpeg run (not -stream_loop), so the runner knows where the
+          // clip starts over: the people in view at its end are not the ones at its start
+          this.#replaying = true;
+          attempt = 0;
+          continue;
+        }
         if (step.kind === "ended") {
           this.#emit("ended", step.message, attempt);
           return;
@@ -220,7 +229,6 @@ export class FfmpegFrameSource implements FrameSource {
     const args = buildFfmpegArgs({
       kind: o.kind,
       source: o.source,
-      loop: o.loop,
       realtime: o.realtime,
       maxWidth: o.maxWidth,
       ioTimeoutMs: o.ioTimeoutMs,
@@ -287,8 +295,10 @@ export class FfmpegFrameSource implements FrameSource {
             const mediaClock = o.kind === "file" && !o.realtime && o.detectFps > 0;
             if (mediaStart === null) mediaStart = o.clock.now();
             const capturedAt = mediaClock ? mediaStart + (index * 1000) / o.detectFps : o.clock.now();
-            const frame: Frame = { data: buffer, width, height, frameNo, capturedAt };
-            if (frames === 1) {
+            const replay = frames === 1 && this.#replaying;
+            if (replay) this.#replaying = false;
+            const frame: Frame = { data: buffer, width, height, frameNo, capturedAt, ...(replay ? { replay } : {}) };
+            if (frames === 1 && !replay) {
               const rate = fps !== null && o.kind !== "http" ? `, ${fps} fps source` : "";
               this.#emit("live", `${width}x${height}${rate}, detecting at up to ${o.detectFps || "every"} fps`, attempt);
             }

@@ -35,7 +35,8 @@ describe("nextStep", () => {
     assert.match(nextStep(file, outcome({ exitCode: 1, frames: 10 }), 1, 0).message, /ffmpeg stopped after 10 frames: boom/);
   });
 
-  test("a looped file that stops and every live source retry", () => {
+  test("a looped file at its end is played again at once; one that stops otherwise, and every live source, retry", () => {
+    assert.equal(nextStep(looped, outcome({ exitCode: 0, frames: 120 }), 1, 0).kind, "replay");
     assert.equal(nextStep(looped, outcome({ frames: 5 }), 1, 0).kind, "retry");
     assert.match(
       nextStep(rtsp, outcome({ failure: { kind: "network", message: "refused" } }), 1, 0).message,

@@ -15,6 +15,8 @@ export interface SessionOutcome {
 
 export type NextStep =
   | { kind: "ended"; message: string }
+  /** A looped file reached its end: play it again at once. */
+  | { kind: "replay"; message: string }
   | { kind: "failed"; message: string }
   | { kind: "retry"; message: string };
 
@@ -22,7 +24,8 @@ export type NextStep =
  * - ffmpeg missing: failed.
  * - a file that yields no frame (missing, unreadable, not a video): failed at once, retrying cannot help.
  * - a file played once: ended at its end (or when ffmpeg stops after some frames: ended, with ffmpeg's reason).
- * - a looped file that stops, and every live source (RTSP, HTTP, webcam) that stops or cannot be reached: retry with
+ * - a looped file at its end: played again at once (a new ffmpeg run: the runner learns where the clip starts over).
+ * - a looped file that stops otherwise, and every live source (RTSP, HTTP, webcam) that stops or cannot be reached: retry with
  *   backoff, until `maxAttempts` retries in a row (0 = never give up), then failed.
  */
 export function nextStep(
@@ -45,6 +48,7 @@ export function nextStep(
               : "no frame could be read";
       return { kind: "failed", message: `${what}: ${why}` };
     }
+    if (source.loop && outcome.exitCode === 0) return { kind: "replay", message: `end of file after ${outcome.frames} frames` };
     if (!source.loop) {
       return outcome.exitCode === 0
         ? { kind: "ended", message: `end of file after ${outcome.frames} frames` }

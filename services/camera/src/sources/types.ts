@@ -11,6 +11,8 @@ export interface Frame {
   readonly frameNo: number;
   /** Wall clock (ms since the epoch) when the frame was read from ffmpeg. */
   readonly capturedAt: number;
+  /** The first frame of a looped file played again: whoever was in view at its end is not followed on. */
+  readonly replay?: boolean;
 }
 
 /** The states a source reports; the service publishes each change as `CameraStatusChanged`. */
