@@ -61,6 +61,16 @@ export const Embedding = z.object({
 export type Embedding = z.infer<typeof Embedding>;
 
 export const PersonId = Token;
+/**
+ * A person's name as a user gives it (commands and every edge that takes one: API, bot, import): 1-200 characters,
+ * no control characters (a BEL in a name broke the camera's live labels). Stored events keep their looser schema.
+ */
+export const PersonName = z
+  .string()
+  .min(1)
+  .max(200)
+  .refine((s) => !/\p{Cc}/u.test(s), "a name may not contain control characters")
+  .refine((s) => s.trim().length > 0, "a name may not be blank");
 export const CameraId = Token;
 export const TrackId = Token;
 

@@ -10,6 +10,7 @@ import {
   IsoTime,
   Keypoints,
   PersonId,
+  PersonName,
   Severity,
   TrackId,
 } from "./common.ts";
@@ -410,7 +411,7 @@ export const EnrollPerson = define({
     /** Set to add photos to an existing person; otherwise a new person is created with this id. */
     personId: PersonId,
     existing: z.boolean(),
-    name: z.string().min(1).max(200),
+    name: PersonName,
     description: z.string().max(1000),
     photos: z.array(BlobRef).min(1),
     sound: BlobRef.nullable(),

@@ -232,6 +232,22 @@ for (const variant of VARIANTS) {
       }
     });
 
+    test("the portal behind the TLS Ingress: Secure session cookies, the client address from one proxy hop", () => {
+      const portal = workloads(objs).find((o) => serviceOf(o) === "portal");
+      assert.ok(portal);
+      const [c] = list(podSpecOf(portal)!.containers);
+      const env: Record<string, string> = {};
+      for (const ef of list(c?.envFrom)) {
+        Object.assign(env, m(find(objs, "ConfigMap", String(m(ef.configMapRef).name))?.data) as Record<string, string>);
+      }
+      const cfg = (SERVICES.portal as unknown as z.ZodObject).parse(
+        Object.fromEntries(Object.entries(env).filter(([k]) => k.startsWith("PORTAL_"))),
+      ) as { PORTAL_SECURE_COOKIES: boolean; PORTAL_TRUST_PROXY: unknown };
+      assert.equal(cfg.PORTAL_SECURE_COOKIES, true);
+      assert.equal(cfg.PORTAL_TRUST_PROXY, 1);
+      assert.ok(find(objs, "Ingress", "portal"), "and the Ingress is TLS");
+    });
+
     test("camera pods each have a valid camera list, with unique camera ids", () => {
       const cameras = m(find(objs, "ConfigMap", "persona-cameras")?.data) as Record<string, string>;
       const ids: string[] = [];

@@ -11,7 +11,7 @@ test("commands: the name lower-cased, the arguments trimmed, another bot's comma
   assert.deepEqual(commandOf("/find Anna\nKarenina", undefined), { name: "find", args: "Anna\nKarenina" });
 });
 
-test("captions: line 1 the name, the rest the description; empty, command-like and too long names refused", () => {
+test("captions: line 1 the name, the rest the description; empty, command-like, too long and control-character names refused", () => {
   assert.deepEqual(parseCaption("  Anna   Karenina \n Teacher \n\n of maths"), {
     ok: true,
     name: "Anna Karenina",
@@ -23,6 +23,10 @@ test("captions: line 1 the name, the rest the description; empty, command-like a
   assert.equal(parseCaption("/people").ok, false);
   assert.equal(parseCaption("x".repeat(201)).ok, false);
   assert.equal(parseCaption(`A\n${"d".repeat(1001)}`).ok, false);
+  assert.deepEqual(parseCaption("Ctl\u0001\u0007Name"), {
+    ok: false,
+    error: "The name contains control characters; type it again.",
+  });
 });
 
 test("files: the largest photo size; documents only as images; too large refused before any download", () => {

@@ -36,6 +36,7 @@ export function parseCaption(caption: string | undefined): CaptionResult {
   }
   if (name.startsWith("/")) return { ok: false, error: "A caption that starts with / is a command, not a name." };
   if ([...name].length > MAX_NAME) return { ok: false, error: `The name is longer than ${MAX_NAME} characters.` };
+  if (/\p{Cc}/u.test(name)) return { ok: false, error: "The name contains control characters; type it again." };
   const description = lines.slice(1).join(" ");
   if ([...description].length > MAX_DESCRIPTION) {
     return { ok: false, error: `The description is longer than ${MAX_DESCRIPTION} characters.` };

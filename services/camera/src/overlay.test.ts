@@ -37,6 +37,8 @@ describe("overlay", () => {
     );
     assert.match(svg, />a{39}…<\/text>/);
     assert.equal(escapeXml("'"), "&apos;");
+    // characters XML cannot hold are dropped (a BEL in a name turned the live labels off)
+    assert.equal(escapeXml("Ctl\u0001\u0007Name \uD800x \uFFFE"), "CtlName x ");
   });
 });
 

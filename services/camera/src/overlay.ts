@@ -25,8 +25,14 @@ export const OVERLAY_COLORS = {
   tentative: "#9ca3af",
 } as const;
 
+/** Characters XML 1.0 does not allow (control characters, lone surrogates, U+FFFE/U+FFFF): dropped from labels. */
+const NOT_XML = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu;
+
+/** Text safe inside an SVG element, whatever string a name holds (a control character made the renderer fail). */
 export function escapeXml(s: string): string {
-  return s.replace(/[<>&"']/g, (c) => ({ "<": "&lt;", ">": "&gt;", "&": "&amp;", '"': "&quot;", "'": "&apos;" })[c] ?? c);
+  return s
+    .replace(NOT_XML, "")
+    .replace(/[<>&"']/g, (c) => ({ "<": "&lt;", ">": "&gt;", "&": "&amp;", '"': "&quot;", "'": "&apos;" })[c] ?? c);
 }
 
 const n = (v: number) => (Number.isFinite(v) ? Math.round(v * 10) / 10 : 0);

@@ -238,3 +238,79 @@ describe("rules", () => {
     assert.equal(got.body.cameras.gate?.role, "perimeter");
   });
 });
+
+describe("bad input gets a clear 4xx, never a 500, and loses nothing", () => {
+  /** A raw request (fetch would refuse some of these bodies and paths). */
+  const raw = (method: string, path: string, headers: Record<string, string>, body?: string) =>
+    new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const u = new URL(base());
+      const req = request({ host: u.hostname, port: u.port, method, path: `/api/v1${path}`, headers }, (res) => {
+        let text = "";
+        res.on("data", (c: Buffer) => {
+          text += c.toString();
+        });
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, body: text }));
+      });
+      req.on("error", reject);
+      if (body !== undefined) req.write(body);
+      req.end();
+    });
+  const authed = (c: Client) => ({ cookie: c.cookie, "x-csrf-token": c.csrf });
+
+  test("broken %-encoding in a path is 400, with or without a session", async () => {
+    for (const headers of [{}, authed(admin)]) {
+      const r = await raw("GET", "/people/%zz", headers);
+      assert.equal(r.status, 400, r.body);
+      assert.match(r.body, /not valid %-encoding/);
+    }
+  });
+
+  test("an unknown charset is 415; a multipart body without a boundary or cut short is 400", async () => {
+    const bogus = await raw(
+      "POST",
+      "/users",
+      { ...authed(admin), "content-type": "application/json; charset=bogus-42" },
+      JSON.stringify({ username: "x", role: "viewer", password: "pw-123456" }),
+    );
+    assert.equal(bogus.status, 415, bogus.body);
+    const noBoundary = await raw("POST", "/people", { ...authed(admin), "content-type": "multipart/form-data" }, "name=x");
+    assert.equal(noBoundary.status, 400, noBoundary.body);
+    const cut = await raw(
+      "POST",
+      "/people",
+      { ...authed(admin), "content-type": "multipart/form-data; boundary=XYZ" },
+      '--XYZ\r\nContent-Disposition: form-data; name="name"\r\n\r\nAnn',
+    );
+    assert.equal(cut.status, 400, cut.body);
+  });
+
+  test("PUT /rules with an empty or text/plain body is refused and the rules stay", async () => {
+    const rules = {
+      cameras: { gate: { role: "perimeter" } },
+      rules: [{ id: "watchlist", kind: "watchlisted", severity: "high" }],
+    };
+    assert.equal((await call(base(), "PUT", "/rules", { client: admin, json: rules })).status, 200);
+    const empty = await raw("PUT", "/rules", { ...authed(admin), "content-length": "0" });
+    assert.equal(empty.status, 400, empty.body);
+    const text = await raw("PUT", "/rules", { ...authed(admin), "content-type": "text/plain" }, "rules");
+    assert.equal(text.status, 415, text.body);
+    const got = await call<{ rules: { id: string }[] }>(base(), "GET", "/rules", { client: viewer });
+    assert.deepEqual(
+      got.body.rules.map((r) => r.id),
+      ["watchlist"],
+      "nothing was deleted",
+    );
+    // a POST whose body has defaults may still come without one
+    const ack = await raw("POST", `/alerts/${crypto.randomUUID()}/ack`, authed(operator));
+    assert.equal(ack.status, 404, ack.body);
+  });
+
+  test("a name with control characters is refused (it broke the camera's live labels)", async () => {
+    const form = new FormData();
+    form.set("name", "Ctl\u0001\u0007Name");
+    form.append("photo", new Blob([Buffer.from("not a photo")], { type: "image/jpeg" }), "a.jpg");
+    const r = await call(base(), "POST", "/people", { client: operator, form });
+    assert.equal(r.status, 400, JSON.stringify(r.body));
+    assert.match(JSON.stringify(r.body), /control characters/);
+  });
+});

@@ -194,6 +194,11 @@ export async function startPortal(o: PortalOptions): Promise<RunningPortal> {
     next();
   });
   const router = express.Router();
+  // API answers are per user and change: no browser or proxy keeps them (a shared machine's back button, a cache)
+  router.use((_req, res, next) => {
+    res.set("Cache-Control", "no-store");
+    next();
+  });
   router.use(express.json({ limit: "256kb" }));
   const openapi = api.openapi({ title: "Persona-ID portal API", version: "1" });
   router.get("/openapi.json", (_req, res) => {

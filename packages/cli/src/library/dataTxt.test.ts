@@ -109,6 +109,11 @@ describe("data.txt: what is rejected", () => {
     assert.equal(r.ok ? null : r.problem.code, "empty-name");
   });
 
+  test("a name with control characters is rejected", () => {
+    const r = parseDataTxt(Buffer.from("Ctl\u0001\u0007Name\r\nДекан\r\nanna.jpg\r\n"));
+    assert.equal(r.ok ? null : r.problem.code, "control-characters");
+  });
+
   test("a name longer than 200 characters is rejected", () => {
     const r = parseDataTxt(Buffer.from(`${"Я".repeat(201)}\nx\ny.jpg`));
     assert.equal(r.ok ? null : r.problem.code, "name-too-long");

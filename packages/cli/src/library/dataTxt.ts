@@ -22,7 +22,10 @@ export interface DataTxt {
   warnings: string[];
 }
 
-export type DataTxtProblem = { code: "empty-data-txt" | "empty-name" | "name-too-long"; message: string };
+export type DataTxtProblem = {
+  code: "empty-data-txt" | "empty-name" | "name-too-long" | "control-characters";
+  message: string;
+};
 
 export type DataTxtResult = { ok: true; data: DataTxt } | { ok: false; problem: DataTxtProblem };
 
@@ -42,6 +45,12 @@ export function parseDataTxt(bytes: Uint8Array): DataTxtResult {
     return {
       ok: false,
       problem: { code: "name-too-long", message: `data.txt line 1 (the name) is ${name.length} characters, at most ${NAME_MAX}` },
+    };
+  }
+  if (/\p{Cc}/u.test(name)) {
+    return {
+      ok: false,
+      problem: { code: "control-characters", message: "data.txt line 1 (the name) contains control characters" },
     };
   }
   let description = lines[1] ?? "";

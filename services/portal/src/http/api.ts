@@ -102,6 +102,7 @@ export class Api {
         try {
           const params = parse(r.params, req.params, "path parameters");
           const query = parse(r.query, { ...req.query }, "query");
+          if (r.body && !r.multipart && STATE_CHANGING.has(r.method)) requireJsonBody(req, r.method === "put");
           const body = parse(r.body, req.body ?? {}, "body");
           const files = ((Array.isArray(req.files) ? req.files : Object.values(req.files ?? {}).flat()) as Upload[]) ?? [];
           const reply = await r.handler({ params, query, body, session: res.locals.session ?? null, files, req, res });
@@ -222,4 +223,25 @@ function parse<S extends z.ZodType | undefined>(schema: S, value: unknown, what:
   const r = schema.safeParse(value);
   if (!r.success) throw badRequest(`invalid ${what}: ${z.prettifyError(r.error)}`, r.error.issues);
   return r.data;
+}
+
+/**
+ * A JSON route's body must be JSON: a body of another type would be ignored and parse as `{}`, and a PUT without a
+ * body would replace the resource with the schema's defaults (PUT /rules with an empty or text/plain body deleted every
+ * alert rule). A POST may come without a body where its schema has defaults (acknowledging an alert).
+ */
+function requireJsonBody(req: Request, bodyRequired: boolean): void {
+  const length = Number(req.get("content-length") ?? "0");
+  const chunked = req.get("transfer-encoding") !== undefined;
+  if (length === 0 && !chunked) {
+    if (bodyRequired) throw new ApiError(400, "validation", "the request has no body: send the new value as JSON");
+    return;
+  }
+  if (!req.is("application/json")) {
+    throw new ApiError(
+      415,
+      "unsupported-media-type",
+      `send JSON (Content-Type: application/json), not ${req.get("content-type") ?? "no type"}`,
+    );
+  }
 }

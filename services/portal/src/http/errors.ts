@@ -45,6 +45,18 @@ export function errorHandler(log: { error: (o: object, m: string) => void }) {
       const status = e.code === "LIMIT_FILE_SIZE" ? 413 : 400;
       return sendError(res, new ApiError(status, status === 413 ? "too-large" : "validation", `upload: ${e.message}`));
     }
+    // a multipart body busboy cannot read (no boundary, cut short, a malformed part header)
+    if (/^(Multipart: |Unexpected end of form|Malformed part header|Part terminated early)/.test(e.message ?? "")) {
+      return sendError(res, badRequest(`upload: ${e.message}`));
+    }
+    // any other client error keeps its own status: a path that is not valid %-encoding (400), an unknown charset
+    // (415), ... never a 500
+    const status = typeof e.status === "number" ? e.status : (e as { statusCode?: number }).statusCode;
+    if (typeof status === "number" && status >= 400 && status < 500) {
+      const code = status === 415 ? "unsupported-media-type" : status === 413 ? "too-large" : "bad-request";
+      const message = err instanceof URIError ? "the path is not valid %-encoding" : (e.message ?? "bad request");
+      return sendError(res, new ApiError(status, code, message));
+    }
     log.error({ err }, "request failed");
     sendError(res, new ApiError(500, "internal", "internal error"));
   };

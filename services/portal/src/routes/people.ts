@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import type { BlobRef } from "@persona/contracts";
+import { type BlobRef, PersonName } from "@persona/contracts";
 import { EnrollmentTimeoutError } from "@persona/library";
 import type { PersonDoc, SightingDoc } from "@persona/store";
 import { z } from "zod";
@@ -171,10 +171,10 @@ const PeopleQuery = z.object({
   limit: limit(50, 500),
   offset: z.coerce.number().int().min(0).default(0),
 });
-const NewPerson = z.object({ name: z.string().trim().min(1).max(200), description: z.string().max(1000).default("") });
+const NewPerson = z.object({ name: z.string().trim().pipe(PersonName), description: z.string().max(1000).default("") });
 const PersonPatch = z
   .strictObject({
-    name: z.string().trim().min(1).max(200).optional(),
+    name: z.string().trim().pipe(PersonName).optional(),
     description: z.string().max(1000).optional(),
     watchlist: z
       .object({ reason: z.string().trim().min(1).max(500) })

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { type AnyEnvelope, uuidFrom } from "@persona/contracts";
+import { type AnyEnvelope, uuidFrom, PersonName } from "@persona/contracts";
 import type { Filter } from "@persona/store";
 import { z } from "zod";
 import { type PortalContext, projected } from "../context.ts";
@@ -49,7 +49,7 @@ const ListQuery = z.object({
 const NameVisitor = z.union([
   z.strictObject({ personId: Id }),
   z.strictObject({
-    name: z.string().trim().min(1).max(200),
+    name: z.string().trim().pipe(PersonName),
     description: z.string().trim().max(1000).optional(),
   }),
 ]);
