@@ -1,4 +1,5 @@
 import { type Bus, type Handler, ok, poison, retry } from "@persona/bus";
+import type { Logger } from "@persona/runtime";
 import { type EnvelopeOf, type ImageRef, uuidFrom } from "@persona/contracts";
 import { encodeEmbedding } from "@persona/library";
 import { type Embedder, ImageDecodeError, decodeImage } from "@persona/vision";
@@ -33,13 +34,11 @@ export interface RecognitionDeps {
   /**
    * A track whose camera said it ended while some of its shots have not arrived (lost on the way: NATS was down,
    * the camera died mid-publish) is concluded with what did arrive after this long (ms), so it never stays open.
-   * Its FaceTrackEnded is redelivered every third of it meanwhile. Default 30 s.
+   * The replica that handled its FaceTrackEnded keeps the deadline (a timer). Default 30 s.
    */
   missingShotsDeadlineMs?: number;
+  log?: Logger;
 }
-
-/** A track's FaceTrackEnded waits for its missing shots this many times (a third of the deadline each). */
-const MISSING_SHOTS_ROUNDS = 3;
 
 /** Ids of what a detection causes, derived from it, so a redelivered detection re-publishes the same messages. */
 export const outcomeId = (detectionId: string) => uuidFrom(`outcome/${detectionId}`);
@@ -189,7 +188,28 @@ export function recognitionHandlers(d: RecognitionDeps) {
   };
 
   const deadline = d.missingShotsDeadlineMs ?? 30_000;
-  const trackEnded: Handler<"FaceTrackEnded"> = async (env, ctx) => {
+  /** Tracks that ended with shots missing, concluded by this replica at their deadline unless they complete first. */
+  const waiting = new Map<string, NodeJS.Timeout>();
+  const awaitMissingShots = (t: { cameraId: string; trackId: string }, cause: { id: string; correlationId: string }) => {
+    const key = `${t.cameraId}.${t.trackId}`;
+    if (waiting.has(key)) return;
+    const timer = setTimeout(() => {
+      waiting.delete(key);
+      void (async () => {
+        // read the state through a no-op compare-and-set: the shots may have come meanwhile (then it is concluded)
+        const { state } = await d.tracks.modify(t.cameraId, t.trackId, () => undefined);
+        if (!state.ended || state.concluded) return;
+        d.log?.warn(
+          { cameraId: t.cameraId, trackId: t.trackId, processed: state.processed, shots: state.ended.shots },
+          "track concluded with shots missing (lost on the way)",
+        );
+        await conclude(state, cause, true);
+      })().catch((err: unknown) => d.log?.error({ err, cameraId: t.cameraId, trackId: t.trackId }, "concluding a track failed"));
+    }, deadline);
+    timer.unref();
+    waiting.set(key, timer);
+  };
+  const trackEnded: Handler<"FaceTrackEnded"> = async (env) => {
     const data = env.data;
     try {
       const { state } = await d.tracks.modify(data.cameraId, data.trackId, (s) => {
@@ -203,22 +223,7 @@ export function recognitionHandlers(d: RecognitionDeps) {
           };
         }
       });
-      if (state.ended && !state.concluded && state.processed < state.ended.shots) {
-        // shots still missing: wait for them (they may be behind in the queue), a third of the deadline at a time;
-        // the third redelivery concludes with what arrived (the consumer's max deliveries is 5)
-        if (ctx.deliveryCount < MISSING_SHOTS_ROUNDS + 1) {
-          return retry(
-            `${state.ended.shots - state.processed} of ${state.ended.shots} shots not arrived yet`,
-            deadline / MISSING_SHOTS_ROUNDS,
-          );
-        }
-        ctx.log.warn(
-          { cameraId: data.cameraId, trackId: data.trackId, processed: state.processed, shots: state.ended.shots },
-          "track concluded with shots missing (lost on the way)",
-        );
-        await conclude(state, env, true);
-        return ok();
-      }
+      if (state.ended && !state.concluded && state.processed < state.ended.shots) awaitMissingShots(data, env);
       await conclude(state, env);
     } catch (err) {
       if (err instanceof TrackContentionError) return retry(err.message, 200);
@@ -227,10 +232,17 @@ export function recognitionHandlers(d: RecognitionDeps) {
     return ok();
   };
 
-  return { FaceDetected: faceDetected, FaceTrackEnded: trackEnded } satisfies {
+  const handlers = { FaceDetected: faceDetected, FaceTrackEnded: trackEnded } satisfies {
     FaceDetected: Handler<"FaceDetected">;
     FaceTrackEnded: Handler<"FaceTrackEnded">;
   };
+  return Object.assign(handlers, {
+    /** Forgets the tracks waiting for missing shots (the recognizer stops). */
+    dispose(): void {
+      for (const t of waiting.values()) clearTimeout(t);
+      waiting.clear();
+    },
+  });
 }
 
 export type RecognitionHandlers = ReturnType<typeof recognitionHandlers>;

@@ -85,22 +85,24 @@ export async function startRecognizer(bus: Bus, s: RecognizerSettings, log: Logg
     );
     await cascade.start(bus);
   }
+  const recognition = recognitionHandlers({
+    bus,
+    embedder,
+    gallery,
+    tracks,
+    modelName,
+    loadStored: (ref) => loadBlob(bus, ref),
+    vote,
+    alignment,
+    missingShotsDeadlineMs: s.RECOGNIZER_MISSING_SHOTS_DEADLINE_MS,
+    ...(cascade ? { cascade } : {}),
+    log: log.child({ part: "tracks" }),
+  });
   const loops = [
     await bus.consume({
       consumer: detections,
       concurrency: s.RECOGNIZER_CONCURRENCY,
-      handlers: recognitionHandlers({
-        bus,
-        embedder,
-        gallery,
-        tracks,
-        modelName,
-        loadStored: (ref) => loadBlob(bus, ref),
-        vote,
-        alignment,
-        missingShotsDeadlineMs: s.RECOGNIZER_MISSING_SHOTS_DEADLINE_MS,
-        ...(cascade ? { cascade } : {}),
-      }),
+      handlers: { FaceDetected: recognition.FaceDetected, FaceTrackEnded: recognition.FaceTrackEnded },
     }),
     await startEnrollmentHandler({
       bus,
@@ -139,6 +141,7 @@ export async function startRecognizer(bus: Bus, s: RecognizerSettings, log: Logg
     ],
     async stop() {
       for (const l of loops) await l.stop();
+      recognition.dispose();
       await cascade?.stop();
       await gallery.stop();
       await embedder.dispose();
