@@ -254,7 +254,7 @@ export async function startPortal(o: PortalOptions): Promise<RunningPortal> {
   io.on("connection", (socket) => {
     void socket.join([LIVE_ROOM, `session:${(socket.data.session as Session).id}`]);
   });
-  const push = new LivePush(io, store, models, log.child({ part: "push" }));
+  const push = new LivePush(io, store, models, log.child({ part: "push" }), cameras);
   await push.start(bus);
   pushRef.current = push;
 

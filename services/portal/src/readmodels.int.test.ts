@@ -42,14 +42,12 @@ describe("read APIs over the projections: sightings, presence, attendance, camer
       }),
     );
     await h.bus.publish(
-      h.bus.envelope("CameraStatusChanged", {
-        cameraId: "gate",
-        role: "perimeter",
-        status: "live",
-        message: "ok",
-        attempt: 0,
-        source: "rtsp://x",
-      }),
+      h.bus.envelope(
+        "CameraStatusChanged",
+        { cameraId: "gate", role: "perimeter", status: "live", message: "ok", attempt: 0, source: "rtsp://x" },
+        // live before the sightings below (their frame times are in March too)
+        { occurredAt: new Date("2026-03-02T08:00:00.000Z") },
+      ),
     );
   });
   after(async () => {
@@ -120,6 +118,29 @@ describe("read APIs over the projections: sightings, presence, attendance, camer
       left.body.items.map((p) => p.cameraId),
       ["hall"],
     );
+
+    // a camera killed before it could end its tracks: once it reports again (restarted), its old tracks are ghosts
+    await h.bus.publish(h.bus.envelope("UnknownFaceSeen", { ...unknownData("gate", "t-ghost", randomUUID()), frameAt: t0 }));
+    await until("the ghost's track in view", async () => {
+      const r = await call<Items<{ trackId: string }>>(base(), "GET", "/presence", { client: viewer });
+      return r.body.items.some((p) => p.trackId === "t-ghost");
+    });
+    for (const [status, at] of [
+      ["starting", "2026-03-02T10:00:00.000Z"],
+      ["live", "2026-03-02T10:00:01.000Z"],
+    ] as const) {
+      await h.bus.publish(
+        h.bus.envelope(
+          "CameraStatusChanged",
+          { cameraId: "gate", role: "perimeter", status, message: "restarted", attempt: 0, source: "rtsp://x" },
+          { occurredAt: new Date(at) },
+        ),
+      );
+    }
+    await until("the ghost gone", async () => {
+      const r = await call<Items<{ trackId: string; cameraId: string }>>(base(), "GET", "/presence", { client: viewer });
+      return !r.body.items.some((p) => p.trackId === "t-ghost") && r.body.items.some((p) => p.cameraId === "hall");
+    });
 
     const csv = await fetch(`${base()}/api/v1/attendance.csv?from=2026-03-01&to=2026-03-31`, {
       headers: { cookie: viewer.cookie },

@@ -1,3 +1,4 @@
+import type { CameraDirectory } from "../cameras.ts";
 import type { ConsumerMessages } from "@nats-io/jetstream";
 import { DeliverPolicy } from "@nats-io/jetstream";
 import type { Bus } from "@persona/bus";
@@ -36,11 +37,22 @@ export interface PresenceItem {
   lastSeen: string;
 }
 
-export async function presenceItems(models: ReadModels, cameraId?: string): Promise<PresenceItem[]> {
+/**
+ * Who is in view now. A track whose camera changed status after its last sighting (stopped, reconnected, restarted)
+ * is over even if its end never arrived (the camera was killed before it could say so): the camera ends every track
+ * with the picture, so such an entry is a ghost and is left out.
+ */
+export async function presenceItems(
+  models: ReadModels,
+  cameraId?: string,
+  cameras?: Pick<CameraDirectory, "cameras">,
+): Promise<PresenceItem[]> {
   const docs = await models.presence.inView(cameraId === undefined ? {} : { cameraId });
   const names = new Map<string, string | null>();
   const out: PresenceItem[] = [];
   for (const d of docs) {
+    const cam = cameras?.cameras.get(d.cameraId);
+    if (cam && cam.lastChangeAt > new Date(d.lastSeenAt).toISOString()) continue;
     let name: string | null = null;
     if (d.personId !== null) {
       if (!names.has(d.personId)) names.set(d.personId, (await models.people.get(d.personId))?.name ?? null);
@@ -72,6 +84,7 @@ export class LivePush {
     private readonly store: DocumentStore,
     private readonly models: ReadModels,
     private readonly log: Logger,
+    private readonly cameras?: Pick<CameraDirectory, "cameras">,
   ) {}
 
   async start(bus: Bus): Promise<void> {
@@ -154,7 +167,7 @@ export class LivePush {
         await new Promise((r) => setTimeout(r, 25));
       }
       if (this.stopped) return;
-      this.io.to(LIVE_ROOM).emit("presence", { cameraId, items: await presenceItems(this.models, cameraId) });
+      this.io.to(LIVE_ROOM).emit("presence", { cameraId, items: await presenceItems(this.models, cameraId, this.cameras) });
     } catch (err) {
       this.log.warn({ err, cameraId }, "presence push failed");
     } finally {

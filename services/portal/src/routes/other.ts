@@ -90,7 +90,7 @@ export function otherRoutes(api: Api, c: PortalContext): void {
     role: "viewer",
     responses: { 200: items(PresenceItem) },
     async handler() {
-      return { status: 200, body: { items: await presenceItems(c.models) } };
+      return { status: 200, body: { items: await presenceItems(c.models, undefined, c.cameras) } };
     },
   });
 
