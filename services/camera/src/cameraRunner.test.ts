@@ -224,6 +224,18 @@ describe("CameraRunner", () => {
     ]);
   });
 
+  test("FaceTrackEnded counts the shots really published: a lost shot is not waited for, a track with none ends silently", async () => {
+    const script = [status("live"), frame(0), frame(1), frame(2), status("ended")];
+    // NATS refuses the track's only shot (after Bus.publish's own retries)
+    const { bus, events } = recordingBus(async (e) => {
+      if (e.type === "FaceDetected") throw new Error("nats away");
+    });
+    const r = runner(new ScriptedSource(script), new ScriptedAnalyzer(() => [faceAt(100, 100)]), bus);
+    await r.start();
+    assert.deepEqual(kinds(events), ["status:live", "status:ended"], "no FaceTrackEnded promising a shot that never came");
+    assert.equal(r.stats.publishFailures, 1);
+  });
+
   test("a broken stream ends the open tracks before 'reconnecting'; the next connection starts new tracks", async () => {
     const script = [
       status("live"),

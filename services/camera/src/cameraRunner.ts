@@ -106,6 +106,9 @@ export class CameraRunner {
   /** FaceDetected queued per live track: the numbering of shots and the count in FaceTrackEnded (the recognizer
    * concludes a track once it has processed that many shots, so only shots really queued count). */
   readonly #queuedShots = new Map<string, number>();
+  /** FaceDetected really published per track: FaceTrackEnded counts these (a shot lost while NATS was down is not
+   * counted, so the recognizers do not wait for it). */
+  readonly #publishedShots = new Map<string, number>();
   readonly #newCorrelationId: () => string;
   #done: Promise<void> | null = null;
   #lastStatus: SourceStatus | null = null;
@@ -122,7 +125,7 @@ export class CameraRunner {
       (env, err) => {
         this.stats.publishFailures++;
         options.metrics?.publishFailures.inc({ camera: this.camera.id });
-        options.log.error({ err, type: env.type, id: env.id }, "event lost: it could not be published");
+        options.log.error({ err, type: env?.type, id: env?.id }, "event lost: it could not be published");
       },
     );
   }
@@ -273,7 +276,10 @@ export class CameraRunner {
     }
     const number = (this.#queuedShots.get(track.id) ?? 0) + 1;
     const data = faceDetectedData({ cameraId: this.camera.id, trackId: track.id, shot: number, frame, face, jpeg });
-    this.#publisher.enqueue(this.#o.bus.envelope("FaceDetected", data, { correlationId: this.#correlationOf(track.id) }));
+    const trackId = track.id;
+    this.#publisher.enqueue(this.#o.bus.envelope("FaceDetected", data, { correlationId: this.#correlationOf(trackId) }), () =>
+      this.#publishedShots.set(trackId, (this.#publishedShots.get(trackId) ?? 0) + 1),
+    );
     this.#queuedShots.set(track.id, number);
     this.stats.shotsPublished++;
     this.#o.metrics?.shots.inc({ camera: this.camera.id });
@@ -288,20 +294,27 @@ export class CameraRunner {
     if (shot) await this.#publishShot(track, shot);
     this.stats.tracksEnded++;
     this.#o.metrics?.tracks.inc({ camera: this.camera.id, event: "ended" });
-    const shots = this.#queuedShots.get(track.id) ?? 0;
+    const queued = this.#queuedShots.get(track.id) ?? 0;
     this.#queuedShots.delete(track.id);
-    if (shots > 0) {
-      const data = trackEndedData({
-        cameraId: this.camera.id,
-        trackId: track.id,
-        startedAt: track.startedAt,
-        endedAt: track.lastSeenAt,
-        frames: track.hits,
-        shots,
-        bestQuality: stats.bestQuality,
-        reason,
+    if (queued > 0) {
+      const correlationId = this.#correlationOf(track.id);
+      // made when its turn comes, so it counts the shots that were really published
+      this.#publisher.enqueue(() => {
+        const shots = this.#publishedShots.get(track.id) ?? 0;
+        this.#publishedShots.delete(track.id);
+        if (shots === 0) return null;
+        const data = trackEndedData({
+          cameraId: this.camera.id,
+          trackId: track.id,
+          startedAt: track.startedAt,
+          endedAt: track.lastSeenAt,
+          frames: track.hits,
+          shots,
+          bestQuality: stats.bestQuality,
+          reason,
+        });
+        return this.#o.bus.envelope("FaceTrackEnded", data, { correlationId });
       });
-      this.#publisher.enqueue(this.#o.bus.envelope("FaceTrackEnded", data, { correlationId: this.#correlationOf(track.id) }));
     }
     this.#correlation.delete(track.id);
   }

@@ -47,7 +47,7 @@ describe("OrderedPublisher", () => {
         if (n === 0) await gate.promise;
         if (n === 1) throw new Error("nats away");
       },
-      (n) => errors.push(n),
+      (n) => errors.push(n ?? -1),
     );
     for (let i = 0; i < 4; i++) p.enqueue(i);
     let roomy = false;
@@ -62,5 +62,24 @@ describe("OrderedPublisher", () => {
     await p.drain();
     assert.deepEqual(errors, [1]);
     await p.waitBelow(1);
+  });
+
+  test("a lazy event is made when its turn comes, after the ones before it settled; null publishes nothing", async () => {
+    const published: number[] = [];
+    const confirmed: number[] = [];
+    const p = new OrderedPublisher<number>(
+      async (n) => {
+        if (n === 2) throw new Error("lost");
+        published.push(n);
+      },
+      () => undefined,
+    );
+    for (const n of [1, 2, 3]) p.enqueue(n, () => confirmed.push(n));
+    // counts what was confirmed before it: 1 and 3, not the lost 2
+    p.enqueue(() => 100 + confirmed.length);
+    p.enqueue(() => null);
+    await p.drain();
+    assert.deepEqual(published, [1, 3, 102]);
+    assert.equal(p.pending, 0);
   });
 });

@@ -16,7 +16,8 @@ export class OrderedPublisher<E> {
 
   constructor(
     private readonly publish: (event: E) => Promise<unknown>,
-    private readonly onError: (event: E, err: unknown) => void,
+    /** A publish failed (`event` null: making a lazy event failed). */
+    private readonly onError: (event: E | null, err: unknown) => void,
   ) {}
 
   /** Events queued or being published. */
@@ -24,15 +25,21 @@ export class OrderedPublisher<E> {
     return this.#pending;
   }
 
-  /** Queues an event; it is published after every event queued before it. A failed publish is reported, not retried
-   * (`Bus.publish` already retried it through disconnections for its whole retry window). */
-  enqueue(event: E): void {
+  /** Queues an event (or a function making it, or null for nothing, when its turn comes); it is published after every
+   * event queued before it, then `onPublished` runs. A failed publish is reported, not retried (`Bus.publish` already
+   * retried it through disconnections for its whole retry window). */
+  enqueue(event: E | (() => E | null), onPublished?: () => void): void {
     this.#pending++;
     this.#tail = this.#tail.then(async () => {
+      let e: E | null = null;
       try {
-        await this.publish(event);
+        // a lazy event is made when its turn comes: after every event before it was published or failed
+        e = typeof event === "function" ? (event as () => E | null)() : event;
+        if (e === null) return;
+        await this.publish(e);
+        onPublished?.();
       } catch (err) {
-        this.onError(event, err);
+        this.onError(e, err);
       } finally {
         this.#pending--;
         this.#wakeWaiters();
