@@ -165,7 +165,13 @@ describe("Telegram bot against a fake Bot API, real NATS, SQLite and the real re
     });
     sent.push({ kind: "message", id: tg.photo(stranger, null, { caption: "Big", size: 20 * MB }).updateId });
     sent.push({ kind: "message", id: tg.sticker(stranger) });
-    for (const data of ["c:y:0123456789ab", `al:e:${crypto.randomUUID()}`, `al:i:${crypto.randomUUID()}`, "anything"]) {
+    for (const data of [
+      "c:y:0123456789ab",
+      `al:e:${crypto.randomUUID()}`,
+      `al:i:${crypto.randomUUID()}`,
+      "dup:0123456789abcdef",
+      "anything",
+    ]) {
       sent.push({ kind: "callback", id: tg.callback(stranger, data).updateId });
     }
     // the right password in a group: refused there, and the message holding it deleted
@@ -188,7 +194,7 @@ describe("Telegram bot against a fake Bot API, real NATS, SQLite and the real re
       messages.every((c) => c.params.reply_markup === undefined),
       "no buttons for a stranger",
     );
-    assert.equal(answers.length, 4);
+    assert.equal(answers.length, 5);
     assert.ok(answers.every((c) => c.params.text === REFUSAL));
     // nothing else happened: no other method for this chat, no file fetched, nothing published or stored
     const others = calls.filter((c) => c.chatId !== group && !["sendMessage", "answerCallbackQuery"].includes(c.method));
@@ -262,6 +268,31 @@ describe("Telegram bot against a fake Bot API, real NATS, SQLite and the real re
     const key = angelina.photos[0]?.key ?? "";
     assert.match(key, new RegExp(`^${angelina.personId}/[0-9a-f]{64}\\.jpg$`));
     assert.ok(await (await bus.objectStore("photos")).info(key), "the photo is in the photos bucket");
+
+    // the same face under another name: refused as hers, with a button to insist
+    from = tg.calls.length;
+    tg.photo(chat, lfw("Angelina_Jolie", 1), { caption: "A. Jolie" });
+    const offer = await tg.waitForCall((c) => c.chatId === chat && /as A\. Jolie anyway/.test(textOf(c)), {
+      from,
+      timeoutMs: 60_000,
+    });
+    const refusal = tg.calls.slice(from).find((c) => c.chatId === chat && /^❌ The photo: not added/.test(textOf(c)));
+    assert.match(refusal ? textOf(refusal) : "", /already someone else's in the library: Angelina Jolie \(p-[0-9a-f]{20}\)/);
+    const insist = (offer.params.reply_markup as { inline_keyboard: { text: string; callback_data: string }[][] })
+      .inline_keyboard[0]?.[0];
+    assert.equal(insist?.text, "Enroll anyway");
+    assert.equal(personNamed("A. Jolie"), undefined, "nobody enrolled before the button");
+    from = tg.calls.length;
+    tg.callback(chat, insist?.callback_data as string, 4301);
+    await tg.waitForCall((c) => c.chatId === chat && /A\. Jolie is enrolled/.test(textOf(c)), { from, timeoutMs: 60_000 });
+    const twin = await waitFor(() => personNamed("A. Jolie"));
+    // a second press, or another chat's, does nothing: the offer is used
+    from = tg.calls.length;
+    tg.callback(chat, insist?.callback_data as string, 4302);
+    await tg.waitForCall((c) => c.chatId === chat && /offer has expired/.test(textOf(c)), { from, timeoutMs: 10_000 });
+    // (two entries for one face would make her unknown in the tests below)
+    await bus.publish(bus.envelope("PersonRemoved", { personId: twin.personId, reason: "test", by: "test" }));
+    await waitFor(() => personNamed("A. Jolie") === undefined);
 
     // an album of a new person: three photos, one request
     from = tg.calls.length;

@@ -16,7 +16,7 @@ import type { Message, Update } from "telegraf/types";
 import { type AdminPassword, LoginLimiter, type LoginLimitOptions } from "./access.ts";
 import { ALERT_CALLBACK, findAlert, startAlertDelivery } from "./alerts.ts";
 import { ChatRegistry } from "./chats.ts";
-import { Enroller } from "./enroll.ts";
+import { DUPLICATE_CALLBACK, Enroller } from "./enroll.ts";
 import { importText, runImport } from "./importFolder.ts";
 import { imageBytes } from "./media.ts";
 import { type Command, type MediaMessage, chunks, commandOf, parseCaption } from "./parse.ts";
@@ -416,6 +416,17 @@ export async function startBot(d: BotDeps): Promise<RunningBot> {
       tasks.spawn(() =>
         guarded(chatId, async () => say(chatId, importText(dir, await runImport(dir, o.natsUrl, o.importTimeoutMs)))),
       );
+      return;
+    }
+    const dup = DUPLICATE_CALLBACK.exec(data);
+    if (dup) {
+      if (messageId !== undefined)
+        await tg.editMessageReplyMarkup(chatId, messageId, undefined, undefined).catch(() => undefined);
+      const token = dup[1] as string;
+      await ctx.answerCbQuery();
+      await guarded(chatId, async () => {
+        if (!(await enroller.insist(chatId, token))) await say(chatId, "This offer has expired; send the photo again.");
+      });
       return;
     }
     const alert = ALERT_CALLBACK.exec(data);

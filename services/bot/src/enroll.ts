@@ -72,6 +72,12 @@ export function newPersonId(): string {
 }
 
 export class Enroller {
+  /** Photos refused as another person's, kept a while so the chat can insist ("Enroll anyway"). */
+  readonly #duplicates = new Map<
+    string,
+    { chatId: number; caption: Extract<CaptionResult, { ok: true }>; candidates: Candidate[]; until: number }
+  >();
+
   constructor(
     private readonly bus: Bus,
     private readonly watcher: EnrollmentWatcher,
@@ -120,11 +126,24 @@ export class Enroller {
     return this.enroll(chatId, caption, [{ label, bytes }], []);
   }
 
+  /**
+   * The chat pressed "Enroll anyway" under photos refused as another person's: enrolls them with allowDuplicate.
+   * Only the chat that sent them, within DUPLICATE_TTL_MS; false when the offer is gone.
+   */
+  async insist(chatId: number, token: string, now = Date.now()): Promise<boolean> {
+    const d = this.#duplicates.get(token);
+    if (!d || d.chatId !== chatId || d.until < now) return false;
+    this.#duplicates.delete(token);
+    await this.enroll(chatId, d.caption, d.candidates, [], true);
+    return true;
+  }
+
   private async enroll(
     chatId: number,
     caption: Extract<CaptionResult, { ok: true }>,
     candidates: Candidate[],
     refused: PhotoOutcome[],
+    allowDuplicate = false,
   ): Promise<EnrollSummary | null> {
     const found = lookupPerson(this.library(), caption.name);
     if (found.kind === "several") {
@@ -164,6 +183,7 @@ export class Enroller {
             source: "bot",
             importKey: person?.importKey ?? null,
             requestedBy: `telegram:${chatId}`,
+            ...(allowDuplicate ? { allowDuplicate: true } : {}),
           },
           { timeoutMs: this.options.enrollTimeoutMs },
         );
@@ -180,6 +200,10 @@ export class Enroller {
     }
     const summary: EnrollSummary = { personId: created || person ? personId : null, name, created, photos: outcomes };
     await this.report(chatId, summary, person !== null);
+    const duplicates = candidates.filter((c) =>
+      outcomes.some((o) => o.label === c.label && o.outcome === "refused" && o.code === "duplicate-of"),
+    );
+    if (duplicates.length > 0) await this.offerInsist(chatId, caption, duplicates);
     return summary;
   }
 
@@ -257,12 +281,35 @@ export class Enroller {
     await this.say(chatId, what);
   }
 
+  private async offerInsist(
+    chatId: number,
+    caption: Extract<CaptionResult, { ok: true }>,
+    candidates: Candidate[],
+    now = Date.now(),
+  ): Promise<void> {
+    for (const [k, v] of this.#duplicates) if (v.until < now) this.#duplicates.delete(k);
+    const token = randomBytes(8).toString("hex");
+    this.#duplicates.set(token, { chatId, caption, candidates, until: now + DUPLICATE_TTL_MS });
+    const n = candidates.length;
+    await this.telegram.sendMessage(
+      chatId,
+      `${n === 1 ? "That photo is" : `${n} photos are`} someone else's in the library. Enroll ${n === 1 ? "it" : "them"} as ${caption.name} anyway only if this really is another person (a twin, say).`,
+      { reply_markup: { inline_keyboard: [[{ text: "Enroll anyway", callback_data: `${DUPLICATE_CALLBACK_PREFIX}${token}` }]] } },
+    );
+  }
+
   private async say(chatId: number, text: string): Promise<void> {
     await this.telegram.sendMessage(chatId, text);
   }
 }
 
 const cap = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
+
+/** How long an "Enroll anyway" button works. */
+const DUPLICATE_TTL_MS = 15 * 60_000;
+/** Callback data of the button: the prefix and 16 hex digits. */
+export const DUPLICATE_CALLBACK_PREFIX = "dup:";
+export const DUPLICATE_CALLBACK = /^dup:([0-9a-f]{16})$/;
 
 function safeJson(data: Uint8Array): unknown {
   try {
