@@ -60,9 +60,7 @@ export function reasonText(code: string, message: string): string {
   if (code === "duplicate-of") {
     // "duplicate-of p-… (Name): …": say whose it is
     const who = /^duplicate-of (\S+) \(([^)]*)\)/.exec(detail);
-    return who
-      ? `${base}: ${who[2]} (${who[1]}); an admin can enroll it anyway with persona people add-photo --allow-duplicate`
-      : base;
+    return who ? `${base}: ${who[2]} (${who[1]})` : base;
   }
   return code === "low-quality" && detail ? `${base} (${detail})` : base;
 }
