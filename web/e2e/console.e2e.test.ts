@@ -170,6 +170,26 @@ describe("the web console in Chromium against the real system", { skip }, () => 
     personId = (await admin.getByTestId("person-card").first().getAttribute("data-person-id")) ?? "";
     assert.ok(personId);
     await shot(admin, "03-people-enrolled");
+
+    // the same face under another name: refused as hers, and the console offers to insist
+    await admin.getByTestId("enroll-name").fill("A. Jolie");
+    await admin.getByTestId("enroll-photos").setInputFiles([lfw("Angelina_Jolie", 2)]);
+    await admin.getByTestId("enroll-submit").click();
+    await admin.getByTestId("enroll-outcome").waitFor({ timeout: 60_000 });
+    assert.equal(await admin.getByTestId("enroll-outcome").getAttribute("data-enrolled"), "false");
+    const refused = admin.getByTestId("enroll-result").first();
+    assert.equal(await refused.getAttribute("data-outcome"), "rejected");
+    assert.match((await refused.textContent()) ?? "", /duplicate-of .*Angelina Jolie/);
+    await admin.getByTestId("enroll-anyway").waitFor();
+    await shot(admin, "03b-people-duplicate");
+    await admin.getByTestId("enroll-anyway").click();
+    await admin.getByTestId("enrolled-link").waitFor({ timeout: 60_000 });
+    const twin = await admin.getByTestId("person-card").filter({ hasText: "A. Jolie" }).getAttribute("data-person-id");
+    assert.ok(twin);
+    // (two entries for one face would leave her unnamed in the clip below)
+    const removed = await apiFromPage(admin, "DELETE", `/api/v1/people/${twin}`);
+    assert.ok(removed.status < 300, JSON.stringify(removed.body));
+    await admin.getByTestId("person-card").filter({ hasText: "A. Jolie" }).waitFor({ state: "detached" });
   });
 
   test("a clip of that person: recognitions appear on the dashboard within 2 s of FaceRecognized, no reload", async (t) => {

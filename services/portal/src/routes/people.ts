@@ -131,7 +131,11 @@ export async function enroll(
       outcomes.push({
         file: r.file,
         outcome: "rejected",
-        reason: o?.outcome === "rejected" ? o.reason : { code: "failed", message: "no answer" },
+        // the recognizer's message starts with the photo's object key: the person sees the file name already
+        reason:
+          o?.outcome === "rejected"
+            ? { ...o.reason, message: o.reason.message.replace(`${r.ref.key}: `, "") }
+            : { code: "failed", message: "no answer" },
         photoKey: r.ref.key,
       });
   }
