@@ -460,7 +460,8 @@ async function probeDynamic(session: ort.InferenceSession, inputName: string, he
   }
 }
 
-function validateDetectOptions(o: Required<Omit<DetectOptions, "tileSize">> & Pick<DetectOptions, "tileSize">): void {
+/** Throws a RangeError naming the first detect option out of its range (both detectors' options). */
+export function validateDetectOptions(o: Required<Omit<DetectOptions, "tileSize">> & Pick<DetectOptions, "tileSize">): void {
   const bad = (name: string, v: unknown) => new RangeError(`invalid detect option ${name}: ${String(v)}`);
   if (!(o.minFaceSize > 0)) throw bad("minFaceSize", o.minFaceSize);
   if (!(o.scoreThreshold > 0 && o.scoreThreshold < 1)) throw bad("scoreThreshold", o.scoreThreshold);

@@ -19,7 +19,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as ort from "onnxruntime-node";
-import type { DetectionReport, DetectOptions, FaceDetector } from "./detector.ts";
+import { type DetectionReport, type DetectOptions, type FaceDetector, validateDetectOptions } from "./detector.ts";
 import { createSession, type SessionOptions } from "./models.ts";
 import { hardNms, iou, weightedNms } from "./nms.ts";
 import { downscaleBox, resizeArea } from "./resample.ts";
@@ -136,7 +136,7 @@ export class YuNetDetector implements FaceDetector {
   async detectDetailed(image: RgbImage, options: DetectOptions = {}): Promise<DetectionReport> {
     assertRgbImage(image);
     const o = { ...this.defaults, ...options };
-    validate(o);
+    validateDetectOptions(o);
     const t0 = performance.now();
     const timings = { resampleMs: 0, inferenceMs: 0, decodeMs: 0 };
     const { width: W, height: H } = image;
@@ -287,16 +287,4 @@ export function fillBgrPlanar(img: RgbImage, ox: number, oy: number, w: number, 
       b[t] = data[p + 2] as number;
     }
   }
-}
-
-function validate(o: Required<Omit<DetectOptions, "tileSize">>): void {
-  const bad = (name: string, v: unknown) => new RangeError(`invalid detect option ${name}: ${String(v)}`);
-  if (!(o.minFaceSize > 0)) throw bad("minFaceSize", o.minFaceSize);
-  if (!(o.scoreThreshold > 0 && o.scoreThreshold < 1)) throw bad("scoreThreshold", o.scoreThreshold);
-  if (!(o.iouThreshold > 0 && o.iouThreshold < 1)) throw bad("iouThreshold", o.iouThreshold);
-  if (!["auto", "on", "off", "level"].includes(o.tiling)) throw bad("tiling", o.tiling);
-  if (!(o.maxTiles >= 1)) throw bad("maxTiles", o.maxTiles);
-  if (!(o.modelMinFacePx > 0)) throw bad("modelMinFacePx", o.modelMinFacePx);
-  if (!["weighted", "hard"].includes(o.nms)) throw bad("nms", o.nms);
-  if (!(o.maxFaces >= 0)) throw bad("maxFaces", o.maxFaces);
 }
