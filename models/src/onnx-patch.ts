@@ -464,14 +464,7 @@ export function makeNhwcImageInput(model: Uint8Array, patch: NhwcInputPatch): { 
   const top = readFields(model);
   const graphField = top.find((f) => f.no === 7 && f.bytes);
   if (!graphField?.bytes) throw new ModelBuildError("weights", "ONNX: ModelProto has no graph");
-  for (const o of top.filter((f) => f.no === 8 && f.bytes)) {
-    const of = readFields(o.bytes as Uint8Array);
-    const domain = strings(of, 1)[0] ?? "";
-    const version = Number(of.find((x) => x.no === 2)?.varint ?? 0n);
-    if ((domain === "" || domain === "ai.onnx") && version < 7) {
-      throw new ModelBuildError("unsupported", `opset ${version}: Sub/Mul broadcasting needs opset 7 or later`);
-    }
-  }
+  requireOpset7(top);
   const gf = readFields(graphField.bytes);
 
   const nodes = gf.filter((f) => f.no === 1).map((f) => ({ field: f, info: nodeInfo(f.bytes as Uint8Array) }));
@@ -534,6 +527,42 @@ export function makeNhwcImageInput(model: Uint8Array, patch: NhwcInputPatch): { 
   }
 
   // Reshape targets: batch 1 -> 0.
+  const replacedInit = batchAgnosticReshapes(nodes, inits, uses, report);
+
+  const { frontNodes, frontInits } = frontEnd(patch, order, report);
+  for (const [from, to] of rename) if (from !== original.name) report.outputs.push({ from, to });
+
+  const newGraph = rewriteGraph(gf, { rename, original, realInput, replacedInit, frontNodes, frontInits, patch, report });
+
+  const meta = Object.entries(patch.metadata ?? {}).map(([k, v]) => lenField(14, concat([lenField(1, k), lenField(2, v)])));
+  const parts: Uint8Array[] = [];
+  for (const f of top) parts.push(f.no === 7 ? lenField(7, concat(newGraph)) : f.raw);
+  parts.push(...meta);
+  return { bytes: concat(parts), report };
+}
+
+/** Sub/Mul broadcasting, which the front end relies on, needs ONNX opset 7 or later. */
+function requireOpset7(top: WireField[]): void {
+  for (const o of top.filter((f) => f.no === 8 && f.bytes)) {
+    const of = readFields(o.bytes as Uint8Array);
+    const domain = strings(of, 1)[0] ?? "";
+    const version = Number(of.find((x) => x.no === 2)?.varint ?? 0n);
+    if ((domain === "" || domain === "ai.onnx") && version < 7) {
+      throw new ModelBuildError("unsupported", `opset ${version}: Sub/Mul broadcasting needs opset 7 or later`);
+    }
+  }
+}
+
+/**
+ * New int64 targets for the Reshapes whose target bakes in the batch 1 ([1, ...] -> [0, ...]); every other int64
+ * initializer in use is an error (see makeNhwcImageInput).
+ */
+function batchAgnosticReshapes(
+  nodes: { info: ReturnType<typeof nodeInfo> }[],
+  inits: Map<string, TensorInfo>,
+  uses: Map<string, number>,
+  report: NhwcInputReport,
+): Map<string, Uint8Array> {
   const replacedInit = new Map<string, Uint8Array>();
   const handledInt64 = new Set<string>();
   for (const n of nodes.filter((x) => x.info.opType === "Reshape")) {
@@ -558,7 +587,15 @@ export function makeNhwcImageInput(model: Uint8Array, patch: NhwcInputPatch): { 
     }
   }
 
-  // The front end.
+  return replacedInit;
+}
+
+/** The front end's nodes and initializers: NHWC -> NCHW, the channel order, (x - mean) * scale. */
+function frontEnd(
+  patch: NhwcInputPatch,
+  order: readonly number[],
+  report: NhwcInputReport,
+): { frontNodes: Uint8Array[]; frontInits: Uint8Array[] } {
   const frontNodes: Uint8Array[] = [];
   const frontInits: Uint8Array[] = [];
   const add = (opType: string, inputs: string[], out: string, attrs: Uint8Array[] = []) => {
@@ -575,8 +612,27 @@ export function makeNhwcImageInput(model: Uint8Array, patch: NhwcInputPatch): { 
   frontInits.push(float32Tensor(`${PRE}mean`, [], [patch.mean]), float32Tensor(`${PRE}scale`, [], [patch.scale]));
   add("Sub", [x, `${PRE}mean`], `${PRE}centred`);
   add("Mul", [`${PRE}centred`, `${PRE}scale`], `${PRE}out`);
-  for (const [from, to] of rename) if (from !== original.name) report.outputs.push({ from, to });
+  return { frontNodes, frontInits };
+}
 
+/**
+ * The graph's fields with the front end's nodes first and its initializers after the last one, the input and
+ * outputs replaced, names renamed, patched Reshape targets swapped in and value_info dropped.
+ */
+function rewriteGraph(
+  gf: WireField[],
+  g: {
+    rename: Map<string, string>;
+    original: ReturnType<typeof readValueInfo>;
+    realInput: WireField;
+    replacedInit: Map<string, Uint8Array>;
+    frontNodes: Uint8Array[];
+    frontInits: Uint8Array[];
+    patch: NhwcInputPatch;
+    report: NhwcInputReport;
+  },
+): Uint8Array[] {
+  const { rename, original, realInput, replacedInit, frontNodes, frontInits, patch, report } = g;
   /** A node with its input / output names renamed (every other field byte for byte), or null if none changes. */
   const renamed = (bytes: Uint8Array): Uint8Array | null => {
     let changed = false;
@@ -631,9 +687,5 @@ export function makeNhwcImageInput(model: Uint8Array, patch: NhwcInputPatch): { 
   if (!frontDone) throw new ModelBuildError("unsupported", "graph has no nodes");
   if (lastInit < 0) newGraph.push(...frontInits.map((b) => lenField(5, b)));
 
-  const meta = Object.entries(patch.metadata ?? {}).map(([k, v]) => lenField(14, concat([lenField(1, k), lenField(2, v)])));
-  const parts: Uint8Array[] = [];
-  for (const f of top) parts.push(f.no === 7 ? lenField(7, concat(newGraph)) : f.raw);
-  parts.push(...meta);
-  return { bytes: concat(parts), report };
+  return newGraph;
 }
