@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { type Bus, type ConsumerLoop, type Handler, ok } from "@persona/bus";
-import { type BlobRef, CONSUMERS, type EnvelopeOf, type RejectionReason, uuidFrom } from "@persona/contracts";
+import { type BlobRef, CONSUMERS, type DataOf, type EnvelopeOf, type RejectionReason, uuidFrom } from "@persona/contracts";
 import { encodeEmbedding } from "@persona/library";
 import {
   type AlignedDetection,
@@ -190,13 +190,79 @@ function overlap(a: AlignedDetection["box"], b: AlignedDetection["box"]): number
   return (w * h) / Math.min(a.width * a.height, b.width * b.height);
 }
 
+/** What one enrollment photo gives: a template, or the reason it was refused. */
+type PhotoVerdict =
+  | { kind: "added"; embedding: Float32Array; pick: EnrollmentPick }
+  | { kind: "rejected"; reason: Reason; message: string; duplicateOf?: DuplicateOf };
+
+const refused = (reason: Reason, message: string, duplicateOf?: DuplicateOf): PhotoVerdict => ({
+  kind: "rejected",
+  reason,
+  message,
+  ...(duplicateOf ? { duplicateOf } : {}),
+});
+
+/** The "duplicate-of" refusal, naming whose photo or face it is. */
+function duplicateOf(o: DuplicateOf, threshold: number | undefined): PhotoVerdict {
+  const why = o.samePhoto
+    ? "this photo is already one of their templates"
+    : `the face matches their template at ${(o.similarity ?? 0).toFixed(3)}, where this recognizer names them from ${(threshold ?? 1).toFixed(3)}`;
+  return refused(
+    "duplicate-of",
+    `duplicate-of ${o.personId} (${o.name}): ${why}; send it again with allow-duplicate to enroll it anyway`,
+    o,
+  );
+}
+
+/** Checks, detects, picks and embeds one photo of an EnrollPerson command. */
+async function enrollPhoto(d: EnrollmentDeps, c: DataOf<"EnrollPerson">, photo: BlobRef, model: string): Promise<PhotoVerdict> {
+  const person = d.gallery.library.people.get(c.personId);
+  if (c.existing && !person) return refused("unknown-person", `person ${c.personId} is not in the library (removed?)`);
+  // a template of this photo made by another model does not count: that is how a library moves to a new model
+  // (`persona people reembed`), the old model's templates staying for the recognizers that still run it
+  if (person && [...person.templates.values()].some((t) => t.photoSha256 === photo.sha256 && t.model === model)) {
+    return refused("duplicate", `this photo is already one of the person's templates (model ${model})`);
+  }
+  const samePhoto = c.allowDuplicate ? null : samePhotoOwner(d.gallery, c.personId, photo.sha256);
+  if (samePhoto) return duplicateOf(samePhoto, d.duplicateThreshold);
+  let bytes: Uint8Array;
+  try {
+    bytes = await d.loadPhoto(photo);
+  } catch (err) {
+    return refused("invalid-request", `photo not found in the object store: ${(err as Error).message}`);
+  }
+  if (createHash("sha256").update(bytes).digest("hex") !== photo.sha256) {
+    return refused("invalid-request", "stored photo does not match its sha256");
+  }
+  try {
+    const image = await decodeImage(bytes);
+    const faces = await detectAndAlign(image, {
+      detector: d.detector,
+      template: d.embedder.template,
+      landmarks: d.landmarks ?? null,
+    });
+    const pick = pickEnrollmentFace(faces, image, d.backgroundFaceRatio ?? 0.4);
+    const [embedding] = await d.embedder.embed([pick.face.chip]);
+    if (!embedding) throw new Error("embedder returned nothing");
+    const sameFace =
+      c.allowDuplicate || d.duplicateThreshold === undefined
+        ? null
+        : sameFaceOwner(d.gallery, c.personId, embedding, d.duplicateThreshold);
+    if (sameFace) return duplicateOf(sameFace, d.duplicateThreshold);
+    return { kind: "added", embedding, pick };
+  } catch (err) {
+    if (err instanceof PhotoRejected) return refused(err.reason, err.message);
+    if (err instanceof ImageDecodeError) return refused("bad-image", `not a usable image: ${err.message}`);
+    throw err;
+  }
+}
+
 /**
  * Handles EnrollPerson: for each photo, detect exactly one good face, embed it and answer with FaceTemplateAdded
  * (preceded by PersonEnrolled for a new person with at least one accepted photo) or EnrollmentRejected. Every
  * answer names the command as its cause and has an id derived from it, so a redelivered command changes nothing.
  */
 export function enrollmentHandler(d: EnrollmentDeps): Handler<"EnrollPerson"> {
-  const ratio = d.backgroundFaceRatio ?? 0.4;
   const model = templateModelName(d.embedder);
   return async (env, ctx) => {
     const c = env.data;
@@ -205,106 +271,48 @@ export function enrollmentHandler(d: EnrollmentDeps): Handler<"EnrollPerson"> {
       correlationId: env.correlationId,
       causationId: env.id,
     });
-    const person = d.gallery.library.people.get(c.personId);
-    const reject = (photo: BlobRef | null, reason: Reason, message: string, duplicateOf?: DuplicateOf) =>
-      d.bus.envelope(
-        "EnrollmentRejected",
-        {
-          requestId: c.requestId,
-          personId: c.personId,
-          name: c.name,
-          reason,
-          message: photo ? `${photo.key}: ${message}` : message,
-          ...(duplicateOf ? { duplicateOf } : {}),
-        },
-        meta(`rejected/${photo?.sha256 ?? "request"}`),
-      );
-    const rejectDuplicate = (photo: BlobRef, o: DuplicateOf) =>
-      reject(
-        photo,
-        "duplicate-of",
-        o.samePhoto
-          ? `duplicate-of ${o.personId} (${o.name}): this photo is already one of their templates; send it again with allow-duplicate to enroll it anyway`
-          : `duplicate-of ${o.personId} (${o.name}): the face matches their template at ${(o.similarity ?? 0).toFixed(3)}, where this recognizer names them from ${(d.duplicateThreshold ?? 1).toFixed(3)}; send it again with allow-duplicate to enroll it anyway`,
-        o,
-      );
-
+    const isNew = !c.existing && !d.gallery.library.people.has(c.personId);
     const answers: EnvelopeOf<"FaceTemplateAdded" | "EnrollmentRejected">[] = [];
+    const accepted: BlobRef[] = [];
     for (const photo of c.photos) {
       ctx.working();
-      if (c.existing && !person) {
-        answers.push(reject(photo, "unknown-person", `person ${c.personId} is not in the library (removed?)`));
-        continue;
-      }
-      // a template of this photo made by another model does not count: that is how a library moves to a new model
-      // (`persona people reembed`), the old model's templates staying for the recognizers that still run it
-      if (person && [...person.templates.values()].some((t) => t.photoSha256 === photo.sha256 && t.model === model)) {
-        answers.push(reject(photo, "duplicate", `this photo is already one of the person's templates (model ${model})`));
-        continue;
-      }
-      const samePhoto = c.allowDuplicate ? null : samePhotoOwner(d.gallery, c.personId, photo.sha256);
-      if (samePhoto) {
-        answers.push(rejectDuplicate(photo, samePhoto));
-        continue;
-      }
-      let bytes: Uint8Array;
-      try {
-        bytes = await d.loadPhoto(photo);
-      } catch (err) {
-        answers.push(reject(photo, "invalid-request", `photo not found in the object store: ${(err as Error).message}`));
-        continue;
-      }
-      if (createHash("sha256").update(bytes).digest("hex") !== photo.sha256) {
-        answers.push(reject(photo, "invalid-request", "stored photo does not match its sha256"));
-        continue;
-      }
-      try {
-        const image = await decodeImage(bytes);
-        const faces = await detectAndAlign(image, {
-          detector: d.detector,
-          template: d.embedder.template,
-          landmarks: d.landmarks ?? null,
-        });
-        const pick = pickEnrollmentFace(faces, image, ratio);
-        const face = pick.face;
-        const [embedding] = await d.embedder.embed([face.chip]);
-        if (!embedding) throw new Error("embedder returned nothing");
-        const sameFace =
-          c.allowDuplicate || d.duplicateThreshold === undefined
-            ? null
-            : sameFaceOwner(d.gallery, c.personId, embedding, d.duplicateThreshold);
-        if (sameFace) {
-          answers.push(rejectDuplicate(photo, sameFace));
-          continue;
-        }
-        const jpeg = await encodeJpeg(face.chip, 85);
+      const v = await enrollPhoto(d, c, photo, model);
+      if (v.kind === "rejected") {
         answers.push(
           d.bus.envelope(
-            "FaceTemplateAdded",
+            "EnrollmentRejected",
             {
+              requestId: c.requestId,
               personId: c.personId,
-              templateId: uuidFrom(`template/${c.personId}/${photo.sha256}/${model}`),
-              embedding: { model, dims: embedding.length, base64: encodeEmbedding(embedding) },
-              quality: qualitySummary(face.quality),
-              crop: { kind: "inline", contentType: "image/jpeg", base64: jpeg.toString("base64") },
-              origin: {
-                kind: "enrollment",
-                photo,
-                face: { box: roundBox(face.box), faces: pick.faces, why: pick.why },
-              },
+              name: c.name,
+              reason: v.reason,
+              message: `${photo.key}: ${v.message}`,
+              ...(v.duplicateOf ? { duplicateOf: v.duplicateOf } : {}),
             },
-            meta(`template/${photo.sha256}`),
+            meta(`rejected/${photo.sha256}`),
           ),
         );
-      } catch (err) {
-        if (err instanceof PhotoRejected) answers.push(reject(photo, err.reason, err.message));
-        else if (err instanceof ImageDecodeError) answers.push(reject(photo, "bad-image", `not a usable image: ${err.message}`));
-        else throw err;
+        continue;
       }
+      const { face, faces, why } = v.pick;
+      const jpeg = await encodeJpeg(face.chip, 85);
+      accepted.push(photo);
+      answers.push(
+        d.bus.envelope(
+          "FaceTemplateAdded",
+          {
+            personId: c.personId,
+            templateId: uuidFrom(`template/${c.personId}/${photo.sha256}/${model}`),
+            embedding: { model, dims: v.embedding.length, base64: encodeEmbedding(v.embedding) },
+            quality: qualitySummary(face.quality),
+            crop: { kind: "inline", contentType: "image/jpeg", base64: jpeg.toString("base64") },
+            origin: { kind: "enrollment", photo, face: { box: roundBox(face.box), faces, why } },
+          },
+          meta(`template/${photo.sha256}`),
+        ),
+      );
     }
-
-    const accepted = answers.filter((a) => a.type === "FaceTemplateAdded");
-    if (!c.existing && !person && accepted.length > 0) {
+    if (isNew && accepted.length > 0) {
       await d.bus.publish(
         d.bus.envelope(
           "PersonEnrolled",
@@ -312,14 +320,7 @@ export function enrollmentHandler(d: EnrollmentDeps): Handler<"EnrollPerson"> {
             personId: c.personId,
             name: c.name,
             description: c.description,
-            photos: c.photos.filter((p) =>
-              accepted.some(
-                (a) =>
-                  a.type === "FaceTemplateAdded" &&
-                  a.data.origin.kind === "enrollment" &&
-                  a.data.origin.photo.sha256 === p.sha256,
-              ),
-            ),
+            photos: accepted,
             sound: c.sound,
             source: c.source,
             importKey: c.importKey,
