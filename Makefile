@@ -48,6 +48,8 @@ bench: deps models
 	@$(NODE) services/recognizer/bench/scaleout.bench.ts && $(NODE) deploy/bench/camera-cost.bench.ts
 	@$(NODE) services/camera/bench/camera.bench.ts
 	@$(NODE) services/camera/bench/pipeline.bench.ts
+	@$(NODE) services/camera/bench/scene-cut.bench.ts
+	@$(NODE) services/recognizer/bench/enrollment-pick.bench.ts
 	@$(NODE) services/trainer/bench/classifier.bench.ts
 
 bench-peers: deps models
