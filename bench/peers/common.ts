@@ -2,7 +2,7 @@
  * Shared by the peer benchmark's orchestrator (peers.bench.ts) and its peer runners (*.peer.ts): data set paths, the
  * fixed LFW pair subset, timing, verification accuracy, and the JSON report a peer runner writes.
  */
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -217,4 +217,18 @@ export interface PeerJob {
   readonly runs: number;
   /** Where to write the PeerReport. */
   readonly out: string;
+}
+
+/**
+ * A peer runner's start: its job (argv[2]), the library's installed version, and `report` / `fail` writing the
+ * PeerReport to job.out (`fail`: the peer could not run at all, with why).
+ */
+export function peerRunner(lib: string, pkg: string) {
+  const job = JSON.parse(process.argv[2] ?? "{}") as PeerJob;
+  const version = packageVersion(pkg) ?? "?";
+  const report = (r: Omit<PeerReport, "lib" | "version">) =>
+    writeFileSync(job.out, JSON.stringify({ lib, version, ...r } satisfies PeerReport));
+  const fail = (backend: string, e: unknown) =>
+    report({ backend, detectors: [], embedders: [], skipped: `could not run: ${(e as Error)?.message ?? e}` });
+  return { job, version, report, fail };
 }

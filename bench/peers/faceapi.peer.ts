@@ -6,7 +6,6 @@
  * face-api's Node entry (`dist/face-api.node.js`) needs @tensorflow/tfjs-node, which cannot install offline, so its
  * `dist/face-api.node-wasm.js` build is loaded by path (it requires @tensorflow/tfjs + @tensorflow/tfjs-backend-wasm).
  */
-import { writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { decodeImage, type RgbImage } from "@persona/vision";
@@ -17,19 +16,15 @@ import {
   lfwPairs,
   median,
   NODE_MODULES,
-  type PeerJob,
-  type PeerReport,
   packageVersion,
+  peerRunner,
   timeRuns,
   verification,
 } from "./common.ts";
 
 type FaceApi = typeof import("@vladmandic/face-api");
 
-const job = JSON.parse(process.argv[2] ?? "{}") as PeerJob;
-const version = packageVersion("@vladmandic/face-api") ?? "?";
-const report = (r: Omit<PeerReport, "lib" | "version">) =>
-  writeFileSync(job.out, JSON.stringify({ lib: "face-api", version, ...r } satisfies PeerReport));
+const { job, report, fail } = peerRunner("face-api", "@vladmandic/face-api");
 
 try {
   const require = createRequire(import.meta.url);
@@ -157,5 +152,5 @@ try {
     embedders: embedRows,
   });
 } catch (e) {
-  report({ backend: "tfjs wasm", detectors: [], embedders: [], skipped: `could not run: ${(e as Error).message ?? e}` });
+  fail("tfjs wasm", e);
 }

@@ -8,7 +8,7 @@
  * - that build loads `file://` model URLs with `fetch`, which Node does not implement for file URLs, so a tfjs IO
  *   router reading model.json + weights from disk is registered first.
  */
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -20,9 +20,8 @@ import {
   lfwPairs,
   median,
   NODE_MODULES,
-  type PeerJob,
-  type PeerReport,
   packageVersion,
+  peerRunner,
   timeRuns,
   verification,
 } from "./common.ts";
@@ -31,10 +30,7 @@ type HumanModule = typeof import("@vladmandic/human");
 type Tfjs = typeof import("@tensorflow/tfjs-core");
 type ModelArtifacts = import("@tensorflow/tfjs-core").io.ModelArtifacts;
 
-const job = JSON.parse(process.argv[2] ?? "{}") as PeerJob;
-const version = packageVersion("@vladmandic/human") ?? "?";
-const report = (r: Omit<PeerReport, "lib" | "version">) =>
-  writeFileSync(job.out, JSON.stringify({ lib: "human", version, ...r } satisfies PeerReport));
+const { job, report, fail } = peerRunner("human", "@vladmandic/human");
 
 /** A tfjs load handler for a `file://` model.json (graph model, weights beside it). */
 function fileModel(url: string): { load: () => Promise<ModelArtifacts> } {
@@ -199,5 +195,5 @@ try {
     embedders,
   });
 } catch (e) {
-  report({ backend: "tfjs wasm", detectors: [], embedders: [], skipped: `could not run: ${(e as Error).message ?? e}` });
+  fail("tfjs wasm", e);
 }

@@ -129,7 +129,7 @@ export interface FaceDetector {
   /** True when the model takes inputs of any size (multiples of 32): "level" mode is available. */
   readonly dynamicInput: boolean;
   /** The options every `detect` call starts from. */
-  readonly defaults: Required<Omit<DetectOptions, "tileSize">> & Pick<DetectOptions, "tileSize">;
+  readonly defaults: ResolvedDetectOptions;
   /** Why this detector was chosen over the preferred one (e.g. YuNet's file missing), or null. Log it once. */
   readonly note: string | null;
   /** Detects faces; coordinates are in `image` pixels, sorted by score (best first). */
@@ -218,7 +218,7 @@ export class BlazeFaceDetector implements FaceDetector {
   readonly kind = "blazeface" as const;
   readonly note: string | null;
   readonly modelPath: string;
-  readonly defaults: Required<Omit<DetectOptions, "tileSize">> & Pick<DetectOptions, "tileSize">;
+  readonly defaults: ResolvedDetectOptions;
   /** True when the model takes inputs of any size (multiples of 32): "level" mode is available. */
   readonly dynamicInput: boolean;
   #session: ort.InferenceSession;
@@ -266,9 +266,7 @@ export class BlazeFaceDetector implements FaceDetector {
   }
 
   async detectDetailed(image: RgbImage, options: DetectOptions = {}): Promise<DetectionReport> {
-    assertRgbImage(image);
-    const o = { ...this.defaults, ...options };
-    validateDetectOptions(o);
+    const o = resolveDetectOptions(image, this.defaults, options);
     const t0 = performance.now();
     let resampleMs = 0;
     let inferenceMs = 0;
@@ -460,8 +458,25 @@ async function probeDynamic(session: ort.InferenceSession, inputName: string, he
   }
 }
 
-/** Throws a RangeError naming the first detect option out of its range (both detectors' options). */
-export function validateDetectOptions(o: Required<Omit<DetectOptions, "tileSize">> & Pick<DetectOptions, "tileSize">): void {
+/** Every detect option set (a detector's defaults merged with one call's options). */
+export type ResolvedDetectOptions = Required<Omit<DetectOptions, "tileSize">> & Pick<DetectOptions, "tileSize">;
+
+/**
+ * The start of both detectors' `detectDetailed`: checks the image, merges the call's options over the detector's
+ * defaults and throws a RangeError naming the first option out of its range.
+ */
+export function resolveDetectOptions(
+  image: RgbImage,
+  defaults: ResolvedDetectOptions,
+  options: DetectOptions,
+): ResolvedDetectOptions {
+  assertRgbImage(image);
+  const o = { ...defaults, ...options };
+  validateDetectOptions(o);
+  return o;
+}
+
+function validateDetectOptions(o: ResolvedDetectOptions): void {
   const bad = (name: string, v: unknown) => new RangeError(`invalid detect option ${name}: ${String(v)}`);
   if (!(o.minFaceSize > 0)) throw bad("minFaceSize", o.minFaceSize);
   if (!(o.scoreThreshold > 0 && o.scoreThreshold < 1)) throw bad("scoreThreshold", o.scoreThreshold);

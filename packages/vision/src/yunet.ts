@@ -19,12 +19,18 @@ import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as ort from "onnxruntime-node";
-import { type DetectionReport, type DetectOptions, type FaceDetector, validateDetectOptions } from "./detector.ts";
+import {
+  type DetectionReport,
+  type DetectOptions,
+  type FaceDetector,
+  type ResolvedDetectOptions,
+  resolveDetectOptions,
+} from "./detector.ts";
 import { createSession, type SessionOptions } from "./models.ts";
 import { hardNms, iou, weightedNms } from "./nms.ts";
 import { downscaleBox, resizeArea } from "./resample.ts";
 import type { LevelPlan } from "./tiling.ts";
-import { assertRgbImage, type Detection, type RgbImage } from "./types.ts";
+import type { Detection, RgbImage } from "./types.ts";
 import { transformDetection } from "./blazeface-decode.ts";
 import { decodeYuNetHead, YUNET_SIZE_MULTIPLE, YUNET_STRIDES, type YuNetHead } from "./yunet-decode.ts";
 
@@ -86,7 +92,7 @@ export class YuNetDetector implements FaceDetector {
   readonly kind = "yunet" as const;
   readonly modelPath: string;
   readonly dynamicInput = true;
-  readonly defaults: Required<Omit<DetectOptions, "tileSize">> & Pick<DetectOptions, "tileSize">;
+  readonly defaults: ResolvedDetectOptions;
   readonly note: string | null;
   #session: ort.InferenceSession;
   #inputName: string;
@@ -134,9 +140,7 @@ export class YuNetDetector implements FaceDetector {
   }
 
   async detectDetailed(image: RgbImage, options: DetectOptions = {}): Promise<DetectionReport> {
-    assertRgbImage(image);
-    const o = { ...this.defaults, ...options };
-    validateDetectOptions(o);
+    const o = resolveDetectOptions(image, this.defaults, options);
     const t0 = performance.now();
     const timings = { resampleMs: 0, inferenceMs: 0, decodeMs: 0 };
     const { width: W, height: H } = image;
