@@ -94,6 +94,7 @@ for (const threads of [1, 0]) {
       ? ([
           ["YuNet 640x384 + large (min 32)", yunet, {}],
           ["YuNet 1280x736 + large (min 16)", yunet, { minFaceSize: 16 }],
+          ["YuNet 960x544 + large (min 32, 24 px)", yunet, { modelMinFacePx: 24 }],
         ] as [string, FaceDetector, DetectOptions][])
       : []),
   ];

@@ -104,8 +104,7 @@ const MIN_INSIDE = 0.85;
  * centre is the subject when it is a portrait's face (at least a fifth of the photo across: people photographed with
  * others behind or beside them are centred); otherwise (a crowd, a group) the photo is truly ambiguous and refused as
  * "several faces". Measured with YuNet on the first photo of each of LFW's 5,749
- * people (services/recognizer/bench/enrollment-pick.bench.ts): none is refused as several faces (the rule that
- * counted every face of similar size refused 507), 23 for quality; 372 are taken as "centred", 544 as "largest".
+ * people (services/recognizer/bench/enrollment-pick.bench.ts): none is refused as several faces, 23 for quality; 372 are taken as "centred", 544 as "largest".
  * Throws PhotoRejected with the reason.
  */
 export function pickEnrollmentFace(
