@@ -187,28 +187,7 @@ export function recognitionHandlers(d: RecognitionDeps) {
     return ok();
   };
 
-  const deadline = d.missingShotsDeadlineMs ?? 30_000;
-  /** Tracks that ended with shots missing, concluded by this replica at their deadline unless they complete first. */
-  const waiting = new Map<string, NodeJS.Timeout>();
-  const awaitMissingShots = (t: { cameraId: string; trackId: string }, cause: { id: string; correlationId: string }) => {
-    const key = `${t.cameraId}.${t.trackId}`;
-    if (waiting.has(key)) return;
-    const timer = setTimeout(() => {
-      waiting.delete(key);
-      void (async () => {
-        // read the state through a no-op compare-and-set: the shots may have come meanwhile (then it is concluded)
-        const { state } = await d.tracks.modify(t.cameraId, t.trackId, () => undefined);
-        if (!state.ended || state.concluded) return;
-        d.log?.warn(
-          { cameraId: t.cameraId, trackId: t.trackId, processed: state.processed, shots: state.ended.shots },
-          "track concluded with shots missing (lost on the way)",
-        );
-        await conclude(state, cause, true);
-      })().catch((err: unknown) => d.log?.error({ err, cameraId: t.cameraId, trackId: t.trackId }, "concluding a track failed"));
-    }, deadline);
-    timer.unref();
-    waiting.set(key, timer);
-  };
+  const missingShots = missingShotsDeadlines(d, (state, cause) => conclude(state, cause, true));
   const trackEnded: Handler<"FaceTrackEnded"> = async (env) => {
     const data = env.data;
     try {
@@ -223,7 +202,7 @@ export function recognitionHandlers(d: RecognitionDeps) {
           };
         }
       });
-      if (state.ended && !state.concluded && state.processed < state.ended.shots) awaitMissingShots(data, env);
+      if (state.ended && !state.concluded && state.processed < state.ended.shots) missingShots.await(data, env);
       await conclude(state, env);
     } catch (err) {
       if (err instanceof TrackContentionError) return retry(err.message, 200);
@@ -238,12 +217,52 @@ export function recognitionHandlers(d: RecognitionDeps) {
   };
   return Object.assign(handlers, {
     /** Forgets the tracks waiting for missing shots (the recognizer stops). */
-    dispose(): void {
-      for (const t of waiting.values()) clearTimeout(t);
-      waiting.clear();
-    },
+    dispose: missingShots.dispose,
   });
 }
 
 export type RecognitionHandlers = ReturnType<typeof recognitionHandlers>;
 export type { EnvelopeOf };
+
+type Cause = { id: string; correlationId: string };
+
+/**
+ * Tracks that ended with shots missing, concluded (`concludeNow`) by this replica at their deadline unless they
+ * complete first.
+ */
+function missingShotsDeadlines(
+  d: Pick<RecognitionDeps, "tracks" | "missingShotsDeadlineMs" | "log">,
+  concludeNow: (state: TrackVoteState, cause: Cause) => Promise<void>,
+) {
+  const deadline = d.missingShotsDeadlineMs ?? 30_000;
+  const waiting = new Map<string, NodeJS.Timeout>();
+  const expire = async (t: { cameraId: string; trackId: string }, cause: Cause) => {
+    // read the state through a no-op compare-and-set: the shots may have come meanwhile (then it is concluded)
+    const { state } = await d.tracks.modify(t.cameraId, t.trackId, () => undefined);
+    if (!state.ended || state.concluded) return;
+    d.log?.warn(
+      { cameraId: t.cameraId, trackId: t.trackId, processed: state.processed, shots: state.ended.shots },
+      "track concluded with shots missing (lost on the way)",
+    );
+    await concludeNow(state, cause);
+  };
+  return {
+    await(t: { cameraId: string; trackId: string }, cause: Cause): void {
+      const key = `${t.cameraId}.${t.trackId}`;
+      if (waiting.has(key)) return;
+      const timer = setTimeout(() => {
+        waiting.delete(key);
+        expire(t, cause).catch((err: unknown) =>
+          d.log?.error({ err, cameraId: t.cameraId, trackId: t.trackId }, "concluding a track failed"),
+        );
+      }, deadline);
+      timer.unref();
+      waiting.set(key, timer);
+    },
+    /** Forgets the tracks waiting for missing shots (the recognizer stops). */
+    dispose(): void {
+      for (const t of waiting.values()) clearTimeout(t);
+      waiting.clear();
+    },
+  };
+}
