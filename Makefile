@@ -51,6 +51,7 @@ bench: deps models
 	@$(NODE) services/camera/bench/scene-cut.bench.ts
 	@$(NODE) services/recognizer/bench/enrollment-pick.bench.ts
 	@$(NODE) services/trainer/bench/classifier.bench.ts
+	@$(NODE) packages/eval/bin/selflearn-tune.ts
 
 bench-peers: deps models
 	@$(NODE) bench/peers/peers.bench.ts
