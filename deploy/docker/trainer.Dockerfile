@@ -6,10 +6,12 @@
 # --- dependencies: production node_modules of this service's workspace (native addons built here) ---
 FROM node:20.20.2-bookworm-slim AS deps
 WORKDIR /app
-ENV ONNXRUNTIME_NODE_INSTALL=skip npm_config_fund=false npm_config_audit=false npm_config_update_notifier=false
-# compilers only for a native addon without a prebuilt binary for this platform (better-sqlite3); not in the runtime image
+ENV ONNXRUNTIME_NODE_INSTALL=skip npm_config_fund=false npm_config_audit=false npm_config_update_notifier=false \
+    OPENCV4NODEJS_DISABLE_AUTOBUILD=1 JOBS=max
+# compilers and OpenCV's headers only for the native addons without a prebuilt binary for this platform
+# (better-sqlite3, @u4/opencv4nodejs against Debian's OpenCV 4.6); not in the runtime image
 RUN apt-get update \
- && apt-get install -y --no-install-recommends python3 make g++ ca-certificates \
+ && apt-get install -y --no-install-recommends python3 make g++ ca-certificates libopencv-dev libopencv-contrib-dev \
  && rm -rf /var/lib/apt/lists/*
 # every workspace's package.json: npm ci checks the whole lockfile
 COPY package.json package-lock.json ./
@@ -36,6 +38,10 @@ RUN npm install --prefix /opt/tsx --omit=dev --no-package-lock tsx@4.23.15
 
 # --- runtime: node, the sources this service imports, its node_modules, its models; non-root ---
 FROM node:20.20.2-bookworm-slim AS runtime
+# OpenCV's shared libraries, the ones the @u4/opencv4nodejs binding links (ldd), without the headers
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends libopencv-contrib406 libopencv-core406 libopencv-dnn406 libopencv-flann406 libopencv-highgui406 libopencv-imgcodecs406 libopencv-imgproc406 libopencv-ml406 libopencv-objdetect406 libopencv-photo406 libopencv-video406 libopencv-videoio406 \
+ && rm -rf /var/lib/apt/lists/*
 RUN groupadd --system --gid 10001 persona \
  && useradd --system --uid 10001 --gid persona --home-dir /app --shell /usr/sbin/nologin persona
 WORKDIR /app

@@ -1,11 +1,12 @@
 /**
- * Embeds a list of image files with a pool of worker threads (each with its own 1-thread detector and embedder
- * sessions) and an optional on-disk cache, keyed by each file's sha256 and everything that determines the result
+ * Embeds a list of image files with a pool of worker processes (each with its own 1-thread detector and embedder
+ * sessions; processes, not threads: the OpenCV binding the pixel path runs on can be loaded by one thread of a process) and an optional on-disk cache, keyed by each file's sha256 and everything that determines the result
  * (model file hash, template, detector options, face pick, no-face policy).
  */
 import { readFile } from "node:fs/promises";
 import { availableParallelism } from "node:os";
-import { Worker } from "node:worker_threads";
+import { type ChildProcess, fork } from "node:child_process";
+import { EventEmitter } from "node:events";
 import {
   type AlignmentTemplate,
   type DetectOptions,
@@ -75,7 +76,7 @@ export interface ExtractOptions {
    */
   landmarks?: boolean | { cropScale: number };
   modelsDir?: string;
-  /** Worker threads (each: 1 onnxruntime thread). Default min(2, cores); 0 runs in this thread. */
+  /** Worker processes (each: 1 onnxruntime thread). Default min(2, cores); 0 runs in this process. */
   workers?: number;
   /** onnxruntime threads per session. Default 1. */
   intraOpNumThreads?: number;
@@ -276,8 +277,16 @@ async function openCaches(dir: string, s: ExtractSettings): Promise<Caches> {
     throw new EvaluationError("cache", `cannot hash model files for the cache key: ${errorMessage(cause)}`, { cause });
   }
   const landmarkSha = s.landmarks ? await sha256File(resolveModelPath(MODEL_FILES.landmark68, s.modelsDir)) : undefined;
-  // format 2: records hold all eight keypoint names (NaN where absent)
-  const detKey = { kind: "detection", format: 2, detector: s.detector, detectorSha, detect: s.detect, pick: s.pick };
+  // format 2: records hold all eight keypoint names (NaN where absent); pixels: the OpenCV image path (issue #18)
+  const detKey = {
+    kind: "detection",
+    format: 2,
+    pixels: "opencv",
+    detector: s.detector,
+    detectorSha,
+    detect: s.detect,
+    pick: s.pick,
+  };
   // the 68-point targets only matter (and only enter the key) when aligning from landmarks
   const keyTemplate = (t: AlignmentTemplate) => (s.landmarks ? t : { ...t, landmarks68: undefined });
   const embKey = {
@@ -308,9 +317,9 @@ async function openCaches(dir: string, s: ExtractSettings): Promise<Caches> {
   };
 }
 
-/** Runs jobs on worker threads (or in-process when `workers` is 0). */
+/** Runs jobs on worker processes (or in this process when `workers` is 0). */
 class Pool {
-  #workers: Worker[] = [];
+  #workers: WorkerProcess[] = [];
   #engine: ExtractEngine | null = null;
   readonly times: StageTimes[] = [];
 
@@ -423,21 +432,52 @@ class Pool {
   }
 }
 
-function spawnWorker(init: WorkerInit): Worker {
-  const url = new URL("./extract-worker.ts", import.meta.url);
-  // Worker threads do not inherit tsx's loader on Node 20: register it inside the worker before importing the .ts file.
-  let tsxApi: string;
-  try {
-    tsxApi = import.meta.resolve("tsx/esm/api");
-  } catch (cause) {
-    throw new EvaluationError(
-      "worker",
-      "worker threads load the TypeScript sources through tsx, which is not installed: use workers: 0",
-      { cause },
-    );
+/** An extraction worker process with the small part of the Worker API the pool uses. */
+class WorkerProcess extends EventEmitter {
+  readonly #child: ChildProcess;
+  #stopping = false;
+
+  constructor(init: WorkerInit) {
+    super();
+    let tsx: string;
+    try {
+      tsx = import.meta.resolve("tsx");
+    } catch (cause) {
+      throw new EvaluationError(
+        "worker",
+        "worker processes load the TypeScript sources through tsx, which is not installed: use workers: 0",
+        {
+          cause,
+        },
+      );
+    }
+    this.#child = fork(new URL("./extract-worker.ts", import.meta.url), [], {
+      execArgv: ["--import", tsx],
+      serialization: "advanced", // typed arrays (the embeddings) cross as such
+      env: { ...process.env, PERSONA_EXTRACT_WORKER: JSON.stringify(init) },
+    });
+    this.#child.on("message", (m) => this.emit("message", m));
+    this.#child.on("error", (e) => this.emit("error", e));
+    this.#child.on("exit", (code, signal) => {
+      if (!this.#stopping) this.emit("error", new Error(`extraction worker exited (${signal ?? `code ${code}`})`));
+    });
   }
-  const boot = `import(${JSON.stringify(tsxApi)}).then(({ register }) => { register(); return import(${JSON.stringify(url.href)}); });`;
-  return new Worker(boot, { eval: true, workerData: init });
+
+  postMessage(msg: WorkerJob): void {
+    this.#child.send(msg);
+  }
+
+  async terminate(): Promise<void> {
+    this.#stopping = true;
+    if (this.#child.exitCode !== null || this.#child.signalCode !== null) return;
+    const exited = new Promise<void>((r) => this.#child.once("exit", () => r()));
+    this.#child.kill("SIGTERM");
+    await exited;
+  }
+}
+
+function spawnWorker(init: WorkerInit): WorkerProcess {
+  return new WorkerProcess(init);
 }
 
 function addTimes(list: readonly StageTimes[]): StageTimes {

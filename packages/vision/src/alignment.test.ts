@@ -108,3 +108,30 @@ test("a 150x150 chip takes well under a few ms (target < 1 ms)", () => {
   const ms = (performance.now() - t0) / n;
   assert.ok(ms < 3, `align 150x150: ${ms.toFixed(3)} ms`);
 });
+
+test("warpAffine (OpenCV, 1/32 px sub-pixel steps) samples a ramp where the exact inverse map says, within 1 level", () => {
+  const W = 160;
+  const H = 120;
+  const data = new Uint8Array(W * H * 3);
+  for (let y = 0; y < H; y++) {
+    for (let x = 0; x < W; x++) {
+      data[(y * W + x) * 3] = x;
+      data[(y * W + x) * 3 + 1] = 2 * y;
+    }
+  }
+  // rotate 20 degrees, scale 0.8, shift: the similarity an alignment produces
+  const c = 0.8 * Math.cos(0.35);
+  const s = 0.8 * Math.sin(0.35);
+  const m = [c, -s, 10, s, c, -20] as const;
+  const out = warpAffine({ data, width: W, height: H }, m, 112, 112);
+  const det = c * c + s * s;
+  for (let v = 0; v < 112; v += 3) {
+    for (let u = 0; u < 112; u += 3) {
+      const x = (c * (u - 10) + s * (v + 20)) / det;
+      const y = (-s * (u - 10) + c * (v + 20)) / det;
+      if (x < 1 || y < 1 || x > W - 2 || y > H - 2) continue; // the border is replicated, not a ramp
+      assert.ok(Math.abs((out.data[(v * 112 + u) * 3] as number) - x) <= 1, `R at (${u}, ${v})`);
+      assert.ok(Math.abs((out.data[(v * 112 + u) * 3 + 1] as number) - 2 * y) <= 1, `G at (${u}, ${v})`);
+    }
+  }
+});

@@ -1,5 +1,6 @@
 /** Face alignment: similarity fit of detected keypoints onto a template, then a bilinear warp into the chip. */
-import { resizeArea } from "./resample.ts";
+import { regionOf } from "./cv.ts";
+import { resizeMat, toMat } from "./resample.ts";
 import { affineScale, applyAffine, estimateSimilarity, type Affine } from "./similarity.ts";
 import type { AlignmentTemplate } from "./templates.ts";
 import type { FaceKeypoints, KeypointName, Point, RgbImage } from "./types.ts";
@@ -124,12 +125,10 @@ function warpWithPrefilter(image: RgbImage, m: Affine, w: number, h: number, s: 
   if (x1 - x0 < 2 || y1 - y0 < 2) return warpAffine(image, m, w, h, opts);
   const cw = x1 - x0;
   const ch = y1 - y0;
-  const crop = new Uint8Array(cw * ch * 3);
-  for (let y = 0; y < ch; y++)
-    crop.set(image.data.subarray(((y0 + y) * image.width + x0) * 3, ((y0 + y) * image.width + x1) * 3), y * cw * 3);
+  const crop = regionOf(toMat(image), x0, y0, cw, ch);
   const tw = Math.max(2, Math.round(cw * s));
   const th = Math.max(2, Math.round(ch * s));
-  const small = resizeArea({ data: crop, width: cw, height: ch }, tw, th);
+  const small = resizeMat(crop, tw, th);
   // small pixel centre (i) <-> crop coordinate (i + 0.5) * (cw / tw) - 0.5
   const kx = cw / tw;
   const ky = ch / th;

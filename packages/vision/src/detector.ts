@@ -21,9 +21,10 @@ import {
   transformDetection,
 } from "./blazeface-decode.ts";
 import { ModelLoadError } from "./errors.ts";
-import { MODEL_FILES, createSession, resolveModelPath, type SessionOptions } from "./models.ts";
+import { MODEL_FILES, createSession, type ModelSession, resolveModelPath, type SessionOptions } from "./models.ts";
 import { hardNms, weightedNms } from "./nms.ts";
-import { fillTensorRect, fillTensorWindow, resizeArea } from "./resample.ts";
+import type { Mat } from "./cv.ts";
+import { fillTensorRect, fillTensorWindow, resizeMat, TensorBuffers } from "./resample.ts";
 import { type LevelPlan, planLevel, planTiles, type Tile, type TilePlan, wholeFrameScale, wholeFrameSuffices } from "./tiling.ts";
 import { assertRgbImage, type Detection, type RgbImage } from "./types.ts";
 import { isYuNetSession, resolveYuNet, sharedModelsDir, YUNET_DETECT_DEFAULTS, YUNET_FILE, YuNetDetector } from "./yunet.ts";
@@ -221,14 +222,15 @@ export class BlazeFaceDetector implements FaceDetector {
   readonly defaults: ResolvedDetectOptions;
   /** True when the model takes inputs of any size (multiples of 32): "level" mode is available. */
   readonly dynamicInput: boolean;
-  #session: ort.InferenceSession;
+  #session: ModelSession;
   #inputName: string;
   #heads: HeadBinding[];
   #anchorCache = new Map<string, Float32Array[]>();
+  readonly #buffers = new TensorBuffers();
 
   private constructor(
     modelPath: string,
-    session: ort.InferenceSession,
+    session: ModelSession,
     inputName: string,
     heads: HeadBinding[],
     dynamicInput: boolean,
@@ -304,7 +306,7 @@ export class BlazeFaceDetector implements FaceDetector {
       : null;
     // A plan whose single tile covers the frame is just a whole-frame pass.
     const tiled = plan !== null && plan.tiles.length > 1;
-    const input = new Float32Array(size * size * 3);
+    const input = this.#buffers.take(size * size * 3);
     const tensor = new ort.Tensor("float32", input, [1, size, size, 3]);
     const candidates: Detection[] = [];
     let runs = 0;
@@ -327,14 +329,14 @@ export class BlazeFaceDetector implements FaceDetector {
       return dets;
     };
 
-    let level: RgbImage | null = null;
+    let level: Mat | null = null;
     // Faces at least this large (frame px) come from the whole-frame pass only; smaller ones from tiles / level.
     let minWhole = 0;
     if (levelPlan) {
       const { levelWidth: lw, levelHeight: lh, inputWidth: iw, inputHeight: ih } = levelPlan;
       let tr = performance.now();
-      level = resizeArea(image, lw, lh);
-      const buf = new Float32Array(iw * ih * 3);
+      level = resizeMat(image, lw, lh);
+      const buf = this.#buffers.take(iw * ih * 3);
       fillTensorRect(level, 0, 0, iw, ih, buf);
       resampleMs += performance.now() - tr;
       const sx = W / lw;
@@ -344,6 +346,7 @@ export class BlazeFaceDetector implements FaceDetector {
         const f = transformDetection(d, sx, sy, 0, 0);
         if (Math.max(f.box.width, f.box.height) < maxLevelFace) candidates.push(f);
       }
+      this.#buffers.give(buf);
       minWhole = maxLevelFace;
       // Large faces: the frame letterboxed into a 256-wide (or -high) input padded to multiples of 32 only.
       const s = wholeFrameScale(W, H, size);
@@ -352,11 +355,12 @@ export class BlazeFaceDetector implements FaceDetector {
       const pw = Math.ceil(ww / BLAZEFACE_SIZE_MULTIPLE) * BLAZEFACE_SIZE_MULTIPLE;
       const ph = Math.ceil(wh / BLAZEFACE_SIZE_MULTIPLE) * BLAZEFACE_SIZE_MULTIPLE;
       tr = performance.now();
-      const whole = resizeArea(level, ww, wh);
+      const whole = resizeMat(level, ww, wh);
       const ox = Math.floor((pw - ww) / 2);
       const oy = Math.floor((ph - wh) / 2);
-      const wbuf = new Float32Array(pw * ph * 3);
+      const wbuf = this.#buffers.take(pw * ph * 3);
       fillTensorRect(whole, -ox, -oy, pw, ph, wbuf);
+      whole.release(); // native pixels: freed now, not whenever V8 collects the small wrapper
       resampleMs += performance.now() - tr;
       const wsx = W / ww;
       const wsy = H / wh;
@@ -364,10 +368,11 @@ export class BlazeFaceDetector implements FaceDetector {
         const f = transformDetection(d, wsx, wsy, -ox * wsx, -oy * wsy);
         if (Math.max(f.box.width, f.box.height) >= minWhole) candidates.push(f);
       }
+      this.#buffers.give(wbuf);
     }
     if (tiled && plan) {
       let tr = performance.now();
-      level = resizeArea(image, plan.levelWidth, plan.levelHeight);
+      level = resizeMat(image, plan.levelWidth, plan.levelHeight);
       resampleMs += performance.now() - tr;
       const sx = W / plan.levelWidth;
       const sy = H / plan.levelHeight;
@@ -388,10 +393,11 @@ export class BlazeFaceDetector implements FaceDetector {
       const lw = Math.max(1, Math.min(size, Math.round(W * s)));
       const lh = Math.max(1, Math.min(size, Math.round(H * s)));
       const tr = performance.now();
-      const small = resizeArea(level ?? image, lw, lh);
+      const small = resizeMat(level ?? image, lw, lh);
       const ox = Math.floor((size - lw) / 2);
       const oy = Math.floor((size - lh) / 2);
       fillTensorWindow(small, -ox, -oy, size, input);
+      small.release();
       resampleMs += performance.now() - tr;
       const sx = W / lw;
       const sy = H / lh;
@@ -402,6 +408,8 @@ export class BlazeFaceDetector implements FaceDetector {
       }
     }
 
+    this.#buffers.give(input);
+    level?.release();
     const td = performance.now();
     const merged = o.nms === "hard" ? hardNms(candidates, o.iouThreshold) : weightedNms(candidates, o.iouThreshold);
     const detections = merged
@@ -445,7 +453,7 @@ function defaultModelPath(modelsDir?: string): string {
 
 /** Does the model run on a 96x64 input and give the 6x4x2 and 3x2x6 anchors of that size? (A fixed-size model
  * rejects the input.) */
-async function probeDynamic(session: ort.InferenceSession, inputName: string, heads: HeadBinding[]): Promise<boolean> {
+async function probeDynamic(session: ModelSession, inputName: string, heads: HeadBinding[]): Promise<boolean> {
   const [w, h] = [96, 64];
   try {
     const out = await session.run({ [inputName]: new ort.Tensor("float32", new Float32Array(w * h * 3), [1, h, w, 3]) });

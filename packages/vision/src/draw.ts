@@ -1,4 +1,5 @@
-/** Drawing of detections onto a copy of an image, for debugging and visual checks. Pure functions. */
+/** Drawing of detections onto a copy of an image, for debugging and visual checks (OpenCV's drawing primitives). */
+import { matOf, opencv } from "./cv.ts";
 import { keypointNames } from "./keypoints.ts";
 import type { Box, Detection, KeypointName, Point, RgbImage } from "./types.ts";
 
@@ -17,37 +18,23 @@ export const KEYPOINT_COLORS: Readonly<Record<KeypointName, Rgb>> = {
   mouthLeft: [255, 255, 255],
 };
 
-function setPixel(img: RgbImage, x: number, y: number, c: Rgb): void {
-  if (x < 0 || y < 0 || x >= img.width || y >= img.height) return;
-  const i = (y * img.width + x) * 3;
-  img.data[i] = c[0];
-  img.data[i + 1] = c[1];
-  img.data[i + 2] = c[2];
-}
+const vec = (c: Rgb) => new (opencv().Vec3)(c[0], c[1], c[2]); // the Mat is RGB: Vec3 is (R, G, B)
 
-/** Draws a rectangle outline (in place). */
+/** Draws a rectangle outline (in place, OpenCV on the image's own memory), `thickness` pixels inward. */
 export function drawBox(img: RgbImage, box: Box, color: Rgb, thickness = 2): void {
-  const x0 = Math.round(box.x);
-  const y0 = Math.round(box.y);
-  const x1 = Math.round(box.x + box.width);
-  const y1 = Math.round(box.y + box.height);
-  for (let t = 0; t < thickness; t++) {
-    for (let x = x0; x <= x1; x++) {
-      setPixel(img, x, y0 + t, color);
-      setPixel(img, x, y1 - t, color);
-    }
-    for (let y = y0; y <= y1; y++) {
-      setPixel(img, x0 + t, y, color);
-      setPixel(img, x1 - t, y, color);
-    }
-  }
+  const cv = opencv();
+  const t = Math.max(1, Math.round(thickness));
+  // OpenCV centres a thick line on the rectangle's edge: inset it so the outline stays inside the box
+  const inset = (t - 1) / 2;
+  const p0 = new cv.Point2(Math.round(box.x + inset), Math.round(box.y + inset));
+  const p1 = new cv.Point2(Math.round(box.x + box.width - inset), Math.round(box.y + box.height - inset));
+  matOf(img).drawRectangle(p0, p1, vec(color), t, cv.LINE_8);
 }
 
-/** Draws a filled square dot of half-size `r` (in place). */
+/** Draws a filled dot of radius `r` (in place). */
 export function drawDot(img: RgbImage, x: number, y: number, color: Rgb, r = 1): void {
-  const cx = Math.round(x);
-  const cy = Math.round(y);
-  for (let dy = -r; dy <= r; dy++) for (let dx = -r; dx <= r; dx++) setPixel(img, cx + dx, cy + dy, color);
+  const cv = opencv();
+  matOf(img).drawCircle(new cv.Point2(Math.round(x), Math.round(y)), Math.max(1, r), vec(color), -1, cv.LINE_8);
 }
 
 /** Returns a copy of `img` with each detection's box (colour by score: green >= 0.75, orange below) and keypoints. */

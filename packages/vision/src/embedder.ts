@@ -9,7 +9,7 @@
  * Cosine similarity of two outputs is their dot product (`cosineSimilarity`), since each is unit length.
  */
 import * as ort from "onnxruntime-node";
-import { createSession, resolveModelPath } from "./models.ts";
+import { createLocalSession, resolveModelPath } from "./models.ts";
 import { type AlignOptions, alignFace } from "./alignment.ts";
 import { ARCFACE_112, type AlignmentTemplate, dlibTemplate, resizeTemplate, withMargin } from "./templates.ts";
 import { assertRgbImage, type FaceKeypoints, type RgbImage } from "./types.ts";
@@ -320,7 +320,7 @@ export class Embedder {
     const maxBatch = options.maxBatch ?? EMBEDDER_DEFAULTS.maxBatch;
     if (!Number.isInteger(maxBatch) || maxBatch < 1) throw new RangeError(`maxBatch must be a positive integer, got ${maxBatch}`);
     const modelPath = resolveModelPath(spec.file, options.modelsDir);
-    const session = await createSession(modelPath, {
+    const session = await createLocalSession(modelPath, {
       intraOpNumThreads: options.intraOpNumThreads ?? EMBEDDER_DEFAULTS.intraOpNumThreads,
     });
     const e = new Embedder(spec, modelPath, session, {

@@ -6,7 +6,8 @@ import { join } from "node:path";
 import { after, before, test } from "node:test";
 import sharp from "sharp";
 import { ImageDecodeError } from "./errors.ts";
-import { decodeImage, encodeJpeg } from "./image.ts";
+import { decodeImage } from "./image.ts";
+import { decodeChip, encodeJpeg } from "./jpeg.ts";
 import { datasetsDir } from "./test-support/datasets.ts";
 import type { RgbImage } from "./types.ts";
 
@@ -179,4 +180,51 @@ test("encodeJpeg round-trips", { skip }, async () => {
   const back = await decodeImage(jpeg);
   assert.ok(meanAbsDiff(back, img) < 4);
   await assert.rejects(encodeJpeg(img, 0), RangeError);
+});
+
+test("decodeChip: the chips this system encodes decode to the same pixels as sharp reads them", { skip }, async () => {
+  const img = await decodeImage(LFW);
+  const chip = { data: img.data.slice(0), width: img.width, height: img.height };
+  for (const q of [75, 90]) {
+    const jpeg = await encodeJpeg(chip, q);
+    const ours = decodeChip(jpeg);
+    const theirs = await decodeImage(jpeg);
+    assert.equal(ours.width, theirs.width);
+    // the same libjpeg family: IDCT and upsampling may differ by a level or two, never more on average
+    assert.ok(meanAbsDiff(ours, theirs) < 1.5, `q${q}: ${meanAbsDiff(ours, theirs)}`);
+    assert.ok(meanAbsDiff(ours, chip) < (q === 90 ? 3 : 5));
+  }
+  const png = await sharp(Buffer.from(chip.data), { raw: { width: chip.width, height: chip.height, channels: 3 } })
+    .png()
+    .toBuffer();
+  assert.equal(meanAbsDiff(decodeChip(png), chip), 0);
+});
+
+test("decodeChip refuses what is not a whole chip: empty, text, truncated, too large", { skip }, async () => {
+  const jpeg = await encodeJpeg(await decodeImage(LFW), 90);
+  const code = (f: () => unknown) => {
+    try {
+      f();
+    } catch (e) {
+      assert.ok(e instanceof ImageDecodeError, String(e));
+      return e.code;
+    }
+    assert.fail("no error");
+  };
+  assert.equal(
+    code(() => decodeChip(new Uint8Array(0))),
+    "empty",
+  );
+  assert.equal(
+    code(() => decodeChip(Buffer.from("not an image at all"))),
+    "not_image",
+  );
+  assert.equal(
+    code(() => decodeChip(jpeg.subarray(0, Math.floor(jpeg.length / 2)))),
+    "corrupt",
+  );
+  assert.equal(
+    code(() => decodeChip(jpeg, 100)),
+    "too_large",
+  );
 });

@@ -1,5 +1,5 @@
 /**
- * Decoding and encoding of images with sharp.
+ * Decoding of photos (and PNG encoding) with sharp. The hot-path JPEG work (chips, frames) is OpenCV's: jpeg.ts.
  *
  * Size policy (decided, not accidental):
  * - `maxInputPixels` (default 120 MP, i.e. 10000x10000 fits, 12000x12000 does not): larger inputs are REJECTED with
@@ -184,16 +184,6 @@ export async function resizeRgb(img: RgbImage, width: number, height: number): P
     .raw()
     .toBuffer({ resolveWithObject: true });
   return { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width: info.width, height: info.height };
-}
-
-/** Encodes an RGB image as baseline JPEG (quality 1..100, default 90; 4:2:0 chroma; mozjpeg off for speed). */
-export async function encodeJpeg(img: RgbImage, quality = 90): Promise<Buffer> {
-  assertRgbImage(img);
-  if (!Number.isInteger(quality) || quality < 1 || quality > 100)
-    throw new RangeError(`JPEG quality must be 1..100, got ${quality}`);
-  return sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } })
-    .jpeg({ quality })
-    .toBuffer();
 }
 
 /** Encodes an RGB image as PNG (lossless; for debugging renders and tests). */

@@ -19,15 +19,18 @@ export {
   type DecodedImage,
   type DecodeOptions,
   decodeImage,
-  encodeJpeg,
   encodePng,
   fitPixels,
   resizeRgb,
 } from "./image.ts";
+export { decodeChip, encodeJpeg, MAX_CHIP_SIDE } from "./jpeg.ts";
 export {
   MODEL_FILES,
   REPO_MODELS_DIR,
+  createLocalSession,
   createSession,
+  type ModelSession,
+  type SessionHost,
   resolveModelPath,
   resolveModelsDir,
   type SessionOptions,
@@ -48,7 +51,6 @@ export {
   resolveDetectorKind,
 } from "./detector.ts";
 export {
-  fillBgrPlanar,
   resolveYuNet,
   sharedModelsDir,
   YUNET_DETECT_DEFAULTS,
@@ -60,9 +62,11 @@ export { decodeYuNetHead, YUNET_SIZE_MULTIPLE, YUNET_STRIDES, type YuNetHead } f
 export { keypointNames, keypointsFromArray, keypointsToArray, mapKeypoints, meanKeypoints } from "./keypoints.ts";
 export { hardNms, iou, weightedNms } from "./nms.ts";
 export { type LevelPlan, planLevel, planTiles, type Tile, type TilePlan } from "./tiling.ts";
-export { resizeArea } from "./resample.ts";
+export { InferenceError, InferencePool } from "./inferencePool.ts";
+export { floatMatOf, imageOf, type Mat, matOf, OPENCV_DEBIAN_PACKAGES, OpenCvUnavailableError, opencv } from "./cv.ts";
+export { fillBgrPlanar, fillTensorRect, type ImageSource, resizeArea, resizeMat, toMat } from "./resample.ts";
 export { type Affine, applyAffine, estimateSimilarity, invertAffine } from "./similarity.ts";
-export { warpAffine, type WarpOptions } from "./warp.ts";
+export { warpAffine, warpAffineMat, type WarpOptions } from "./warp.ts";
 export { ARCFACE_112, type AlignmentTemplate, DLIB_150, dlibTemplate, resizeTemplate, withMargin } from "./templates.ts";
 export {
   type AlignedFace,
@@ -81,7 +85,7 @@ export {
   type LandmarkOptions,
   landmarkCropTransform,
 } from "./landmarks.ts";
-export { laplacianVariance, toGray } from "./sharpness.ts";
+export { laplacianVariance } from "./sharpness.ts";
 export { estimatePose, type HeadPose } from "./pose.ts";
 export {
   assessQuality,

@@ -9,7 +9,7 @@
 import * as ort from "onnxruntime-node";
 import { type AlignedFace, type AlignOptions, fitSimilarity, toCentre, warpToChip } from "./alignment.ts";
 import { EmbedderError } from "./embedder.ts";
-import { createSession, MODEL_FILES, resolveModelPath, type SessionOptions } from "./models.ts";
+import { createSession, MODEL_FILES, type ModelSession, resolveModelPath, type SessionOptions } from "./models.ts";
 import { affineScale, applyAffine, invertAffine, type Affine } from "./similarity.ts";
 import type { AlignmentTemplate } from "./templates.ts";
 import type { FaceKeypoints, Point, RgbImage } from "./types.ts";
@@ -46,10 +46,10 @@ export interface LandmarkOptions extends SessionOptions {
 /** Runs the 68-point landmark net on faces located by the detector's keypoints. */
 export class LandmarkDetector {
   readonly cropScale: number;
-  readonly #session: ort.InferenceSession;
+  readonly #session: ModelSession;
   readonly #maxBatch: number;
 
-  private constructor(session: ort.InferenceSession, cropScale: number, maxBatch: number) {
+  private constructor(session: ModelSession, cropScale: number, maxBatch: number) {
     this.#session = session;
     this.cropScale = cropScale;
     this.#maxBatch = maxBatch;

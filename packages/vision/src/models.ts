@@ -32,7 +32,29 @@ export function resolveModelPath(file: string, modelsDir?: string): string {
   return isAbsolute(file) ? file : join(resolveModelsDir(modelsDir), file);
 }
 
+/**
+ * What the models' users need of an inference session: a local onnxruntime session, or a proxy whose runs happen on
+ * worker threads (`InferencePool`). The pixel work around it stays on the caller's thread, where OpenCV lives: the
+ * OpenCV binding can be loaded by one thread of a process only.
+ */
+export interface ModelSession {
+  readonly inputNames: readonly string[];
+  readonly outputNames: readonly string[];
+  run(feeds: ort.InferenceSession.FeedsType): Promise<ort.InferenceSession.ReturnType>;
+  release(): Promise<void>;
+}
+
+/** Makes sessions somewhere else than on the calling thread (`InferencePool`). */
+export interface SessionHost {
+  createSession(
+    modelPath: string,
+    options: Pick<SessionOptions, "intraOpNumThreads" | "logSeverityLevel">,
+  ): Promise<ModelSession>;
+}
+
 export interface SessionOptions {
+  /** Where the sessions run: default this thread; an `InferencePool` runs them on its worker threads. */
+  host?: SessionHost;
   /** Threads for one operator (onnxruntime `intraOpNumThreads`). Default 1: the models are small and a service
    * usually runs several sessions; 0 lets onnxruntime pick (one per physical core). */
   intraOpNumThreads?: number;
@@ -42,7 +64,14 @@ export interface SessionOptions {
 }
 
 /** Creates a CPU inference session with full graph optimisation. Missing or unloadable files are `ModelLoadError`. */
-export async function createSession(modelPath: string, options: SessionOptions = {}): Promise<ort.InferenceSession> {
+export async function createSession(modelPath: string, options: SessionOptions = {}): Promise<ModelSession> {
+  const { host, ...local } = options;
+  if (host) return host.createSession(modelPath, local);
+  return createLocalSession(modelPath, local);
+}
+
+/** `createSession` on this thread: an onnxruntime session. */
+export async function createLocalSession(modelPath: string, options: SessionOptions = {}): Promise<ort.InferenceSession> {
   if (!existsSync(modelPath)) {
     throw new ModelLoadError(
       modelPath,

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { downscaleBox, fillTensorRect, fillTensorWindow, resizeArea } from "./resample.ts";
+import { fillTensorRect, fillTensorWindow, resizeArea } from "./resample.ts";
 import type { RgbImage } from "./types.ts";
 
 function gradient(w: number, h: number): RgbImage {
@@ -16,27 +16,12 @@ function gradient(w: number, h: number): RgbImage {
   return { data, width: w, height: h };
 }
 
-test("downscaleBox(2) averages 2x2 blocks, including ragged edges", () => {
-  const img = gradient(5, 3);
-  const out = downscaleBox(img, 2);
-  assert.equal(out.width, 3);
-  assert.equal(out.height, 2);
-  const at = (im: RgbImage, x: number, y: number, c: number) => im.data[(y * im.width + x) * 3 + c] as number;
-  const mean = (xs: number[]) => Math.round(xs.reduce((a, b) => a + b, 0) / xs.length);
-  for (let c = 0; c < 3; c++) {
-    assert.equal(at(out, 0, 0, c), mean([at(img, 0, 0, c), at(img, 1, 0, c), at(img, 0, 1, c), at(img, 1, 1, c)]));
-    assert.equal(at(out, 2, 0, c), mean([at(img, 4, 0, c), at(img, 4, 1, c)]));
-    assert.equal(at(out, 2, 1, c), at(img, 4, 2, c));
-    assert.equal(at(out, 1, 1, c), mean([at(img, 2, 2, c), at(img, 3, 2, c)]));
-  }
-});
-
-test("downscaleBox(k) for k = 3 matches the block mean", () => {
+test("resizeArea with a whole factor averages the blocks (INTER_AREA)", () => {
   const img = gradient(9, 6);
-  const out = downscaleBox(img, 3);
+  const out = resizeArea(img, 3, 2);
   let s = 0;
   for (let y = 3; y < 6; y++) for (let x = 3; x < 6; x++) s += img.data[(y * 9 + x) * 3 + 1] as number;
-  assert.equal(out.data[(1 * 3 + 1) * 3 + 1], Math.round(s / 9));
+  assert.ok(Math.abs((out.data[(1 * 3 + 1) * 3 + 1] as number) - s / 9) <= 0.5);
 });
 
 test("resizeArea keeps a constant image constant at any scale", () => {
@@ -76,16 +61,21 @@ test("resizeArea preserves the mean of a gradient (area averaging)", () => {
   for (let c = 0; c < 3; c++) assert.ok(Math.abs(mean(out, c) - mean(img, c)) < 1.5, `channel ${c}`);
 });
 
+/** Tensor values are float32 arithmetic of v / 127.5 - 1: equal to the exact value within a few ulps. */
+function near(actual: ArrayLike<number>, expected: readonly number[], what = ""): void {
+  assert.equal(actual.length, expected.length, what);
+  for (let i = 0; i < expected.length; i++) {
+    assert.ok(Math.abs((actual[i] as number) - (expected[i] as number)) < 1e-6, `${what}[${i}]: ${actual[i]} vs ${expected[i]}`);
+  }
+}
+
 test("fillTensorWindow normalises to [-1, 1] and pads outside the image", () => {
   const img: RgbImage = { data: new Uint8Array([0, 255, 127, 255, 0, 0]), width: 2, height: 1 };
   const out = new Float32Array(3 * 3 * 3);
   fillTensorWindow(img, -1, 0, 3, out, 0);
   // row 0: pad, px0, px1
   assert.deepEqual([...out.subarray(0, 3)], [0, 0, 0]);
-  assert.equal(out[3], -1);
-  assert.equal(out[4], 1);
-  assert.ok(Math.abs((out[5] as number) - (127 / 127.5 - 1)) < 1e-6);
-  assert.equal(out[6], 1);
+  near(out.subarray(3, 9), [-1, 1, 127 / 127.5 - 1, 1, -1, -1]);
   // rows 1-2 are below the image
   assert.ok(out.subarray(9).every((v) => v === 0));
 });
@@ -95,10 +85,10 @@ test("fillTensorRect writes a w x h window, padding right and bottom", () => {
   const out = new Float32Array(4 * 3 * 3).fill(9);
   fillTensorRect(img, 0, 0, 4, 3, out);
   const px = (x: number, y: number) => [...out.subarray((y * 4 + x) * 3, (y * 4 + x) * 3 + 3)];
-  assert.deepEqual(px(0, 0), [1, 1, 1]);
-  assert.deepEqual(px(1, 0), [-1, -1, -1]);
-  assert.deepEqual(px(0, 1), [1, -1, -1]);
-  assert.deepEqual(px(1, 1), [-1, -1, 1]);
+  near(px(0, 0), [1, 1, 1]);
+  near(px(1, 0), [-1, -1, -1]);
+  near(px(0, 1), [1, -1, -1]);
+  near(px(1, 1), [-1, -1, 1]);
   for (const [x, y] of [
     [2, 0],
     [3, 0],
@@ -111,4 +101,38 @@ test("fillTensorRect writes a w x h window, padding right and bottom", () => {
   // a window left of the image is all padding
   fillTensorRect(img, -5, 0, 4, 3, out);
   assert.ok(out.every((v) => v === 0));
+});
+
+test("resizeMat keeps the geometry at every kind of scale: a linear ramp reads back at each output pixel's source centre", () => {
+  // R = 2x, G = 3y: any filter that averages a linear ramp returns the ramp at the output pixel's centre, so this
+  // checks the mapping (u + 0.5) * W / w - 0.5 of INTER_AREA, the whole-block + warp path and bilinear alike
+  const W = 120;
+  const H = 80;
+  const data = new Uint8Array(W * H * 3);
+  for (let y = 0; y < H; y++) {
+    for (let x = 0; x < W; x++) {
+      data[(y * W + x) * 3] = 2 * x;
+      data[(y * W + x) * 3 + 1] = 3 * y;
+    }
+  }
+  const img: RgbImage = { data, width: W, height: H };
+  for (const [w, h] of [
+    [60, 40], // 2x: INTER_AREA's integer path
+    [36, 24], // 3.33x: 3x blocks, then the exact-geometry warp
+    [50, 34], // 2.4x / 2.35x: 2x blocks, then the warp
+    [96, 64], // 1.25x: bilinear
+    [240, 160], // enlarging: bilinear
+  ] as const) {
+    const out = resizeArea(img, w, h);
+    for (let v = 3; v < h - 3; v++) {
+      for (let u = 3; u < w - 3; u++) {
+        const ex = 2 * ((u + 0.5) * (W / w) - 0.5);
+        const ey = 3 * ((v + 0.5) * (H / h) - 0.5);
+        const r = out.data[(v * w + u) * 3] as number;
+        const g = out.data[(v * w + u) * 3 + 1] as number;
+        assert.ok(Math.abs(r - ex) <= 1, `${w}x${h} at (${u}, ${v}): R ${r}, expected ${ex.toFixed(2)}`);
+        assert.ok(Math.abs(g - ey) <= 1.5, `${w}x${h} at (${u}, ${v}): G ${g}, expected ${ey.toFixed(2)}`);
+      }
+    }
+  }
 });

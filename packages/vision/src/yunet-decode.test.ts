@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { keypointsToArray, mapKeypoints, meanKeypoints } from "./keypoints.ts";
-import { fillBgrPlanar } from "./yunet.ts";
+import { fillBgrPlanar } from "./resample.ts";
 import { decodeYuNetHead, type YuNetHead } from "./yunet-decode.ts";
 import type { Detection } from "./types.ts";
 

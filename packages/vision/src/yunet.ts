@@ -26,9 +26,9 @@ import {
   type ResolvedDetectOptions,
   resolveDetectOptions,
 } from "./detector.ts";
-import { createSession, type SessionOptions } from "./models.ts";
+import { createSession, type ModelSession, type SessionOptions } from "./models.ts";
 import { hardNms, iou, weightedNms } from "./nms.ts";
-import { downscaleBox, resizeArea } from "./resample.ts";
+import { fillBgrPlanar, type ImageSource, resizeMat, TensorBuffers } from "./resample.ts";
 import type { LevelPlan } from "./tiling.ts";
 import type { Detection, RgbImage } from "./types.ts";
 import { transformDetection } from "./blazeface-decode.ts";
@@ -83,7 +83,7 @@ export function resolveYuNet(dir: string = sharedModelsDir()): { path: string; r
 }
 
 /** Does this session look like YuNet (outputs cls_8 ... kps_32)? */
-export function isYuNetSession(session: ort.InferenceSession): boolean {
+export function isYuNetSession(session: ModelSession): boolean {
   const names = new Set(session.outputNames);
   return YUNET_STRIDES.every((s) => ["cls", "obj", "bbox", "kps"].every((k) => names.has(`${k}_${s}`)));
 }
@@ -94,10 +94,11 @@ export class YuNetDetector implements FaceDetector {
   readonly dynamicInput = true;
   readonly defaults: ResolvedDetectOptions;
   readonly note: string | null;
-  #session: ort.InferenceSession;
+  #session: ModelSession;
+  readonly #buffers = new TensorBuffers();
   #inputName: string;
 
-  private constructor(modelPath: string, session: ort.InferenceSession, defaults: DetectOptions, note: string | null) {
+  private constructor(modelPath: string, session: ModelSession, defaults: DetectOptions, note: string | null) {
     this.modelPath = modelPath;
     this.#session = session;
     const inputName = session.inputNames[0];
@@ -119,7 +120,7 @@ export class YuNetDetector implements FaceDetector {
   /** Wraps a loaded session (which must be YuNet's). */
   static async fromSession(
     modelPath: string,
-    session: ort.InferenceSession,
+    session: ModelSession,
     options: { detect?: DetectOptions; note?: string | null } = {},
   ): Promise<YuNetDetector> {
     if (!isYuNetSession(session)) {
@@ -159,7 +160,7 @@ export class YuNetDetector implements FaceDetector {
     let candidates = 0;
 
     const pass = async (
-      img: RgbImage,
+      img: ImageSource,
       w: number,
       h: number,
       ox: number,
@@ -168,11 +169,12 @@ export class YuNetDetector implements FaceDetector {
       inH: number,
     ): Promise<Detection[]> => {
       const tr = performance.now();
-      const input = new Float32Array(3 * inW * inH);
+      const input = this.#buffers.take(3 * inW * inH);
       fillBgrPlanar(img, ox, oy, inW, inH, input);
       timings.resampleMs += performance.now() - tr;
       const raw: Detection[] = [];
       await this.#run(input, inW, inH, o.scoreThreshold, raw, timings);
+      this.#buffers.give(input);
       runs++;
       candidates += raw.length;
       const td = performance.now();
@@ -185,25 +187,27 @@ export class YuNetDetector implements FaceDetector {
     };
 
     const tr = performance.now();
-    const level = lw === W && lh === H ? image : resizeArea(image, lw, lh);
+    const level = resizeMat(image, lw, lh);
     timings.resampleMs += performance.now() - tr;
     let dets = await pass(level, lw, lh, pad, pad, iw, ih);
     if (!small) {
       // Large faces: the whole frame padded on every side, its long side about LARGE_SIDE (pad included), shrunk from
-      // the main pass's level by a whole factor (a box filter: cheap, no second resampling of the frame).
+      // the main pass's level by a whole factor (INTER_AREA's integer fast path; no second resampling of the frame).
       const t1 = performance.now();
       const target = LARGE_SIDE / (1 + 2 * LARGE_PAD);
       const f = Math.max(1, Math.floor(Math.max(lw, lh) / target));
-      const shrunk = f === 1 ? level : downscaleBox(level, f);
+      const ww = Math.max(1, Math.round(lw / f));
+      const wh = Math.max(1, Math.round(lh / f));
+      const shrunk = resizeMat(level, ww, wh);
       timings.resampleMs += performance.now() - t1;
-      const ww = shrunk.width;
-      const wh = shrunk.height;
       const p = Math.round(LARGE_PAD * Math.max(ww, wh));
       const large = await pass(shrunk, ww, wh, p, p, roundUp(ww + 2 * p), roundUp(wh + 2 * p));
+      shrunk.release();
       const td = performance.now();
       for (const d of large) if (dets.every((m) => iou(m.box, d.box) <= o.iouThreshold)) dets.push(d);
       timings.decodeMs += performance.now() - td;
     }
+    level.release(); // native pixels (a view of the frame's own memory is not freed, only let go)
     dets = dets
       .filter((d) => Math.max(d.box.width, d.box.height) >= MIN_FACE_SLACK * o.minFaceSize)
       .sort((a, b) => b.score - a.score)
@@ -252,43 +256,3 @@ export class YuNetDetector implements FaceDetector {
 }
 
 const roundUp = (v: number): number => Math.ceil(v / YUNET_SIZE_MULTIPLE) * YUNET_SIZE_MULTIPLE;
-
-/**
- * Writes `img` into a planar BGR float tensor [1, 3, h, w] (0..255, YuNet's input) with its top-left at (ox, oy);
- * the rest is 0 (black).
- */
-export function fillBgrPlanar(img: RgbImage, ox: number, oy: number, w: number, h: number, out: Float32Array): void {
-  const plane = w * h;
-  if (out.length < 3 * plane) throw new RangeError("tensor buffer too small");
-  const { width, height, data } = img;
-  const x0 = Math.max(0, ox);
-  const x1 = Math.min(w, ox + width);
-  const y0 = Math.max(0, oy);
-  const y1 = Math.min(h, oy + height);
-  if (x1 <= x0 || y1 <= y0) {
-    out.fill(0, 0, 3 * plane);
-    return;
-  }
-  // black only where the image is not (a fresh tensor is all zeros already, but a reused one need not be)
-  for (let c = 0; c < 3; c++) {
-    const base = c * plane;
-    out.fill(0, base, base + y0 * w);
-    out.fill(0, base + y1 * w, base + plane);
-    for (let ty = y0; ty < y1; ty++) {
-      out.fill(0, base + ty * w, base + ty * w + x0);
-      out.fill(0, base + ty * w + x1, base + (ty + 1) * w);
-    }
-  }
-  const b = out.subarray(0, plane);
-  const g = out.subarray(plane, 2 * plane);
-  const r = out.subarray(2 * plane, 3 * plane);
-  for (let ty = y0; ty < y1; ty++) {
-    let p = ((ty - oy) * width + (x0 - ox)) * 3;
-    const end = ty * w + x1;
-    for (let t = ty * w + x0; t < end; t++, p += 3) {
-      r[t] = data[p] as number;
-      g[t] = data[p + 1] as number;
-      b[t] = data[p + 2] as number;
-    }
-  }
-}

@@ -1,7 +1,7 @@
 /**
  * What the pipeline learns from one frame: every face the detector finds, with its keypoints, quality, gate verdict
  * and (for faces that pass the gate) the aligned chip the recognizer expects. The same function runs on the main
- * thread (`InlineAnalyzer`) or in detector worker threads (`DetectorPool`).
+ * thread (`InlineAnalyzer`), or with the models' runs on worker threads (`DetectorPool`).
  */
 import type { ChipAlignment } from "@persona/contracts";
 import {
@@ -40,9 +40,12 @@ export interface AnalysisOptions {
 }
 
 /** The landmark net an analyzer needs for `o` (null when it aligns from keypoints). */
-export async function landmarksFor(o: AnalysisOptions, modelsDir?: string): Promise<LandmarkDetector | null> {
+export async function landmarksFor(o: AnalysisOptions, detector: FaceDetectorOptions = {}): Promise<LandmarkDetector | null> {
   if (!o.landmarks || !o.template.landmarks68) return null;
-  return LandmarkDetector.create(modelsDir !== undefined ? { modelsDir } : {});
+  return LandmarkDetector.create({
+    ...(detector.modelsDir !== undefined ? { modelsDir: detector.modelsDir } : {}),
+    ...(detector.host ? { host: detector.host } : {}),
+  });
 }
 
 export interface FaceObservation {
@@ -141,7 +144,7 @@ export class InlineAnalyzer implements FaceAnalyzer {
   static async create(detector: FaceDetectorOptions, options: AnalysisOptions): Promise<InlineAnalyzer> {
     const d = await Detector.create(detector);
     try {
-      return new InlineAnalyzer(d, options, await landmarksFor(options, detector.modelsDir));
+      return new InlineAnalyzer(d, options, await landmarksFor(options, detector));
     } catch (err) {
       await d.dispose();
       throw err;

@@ -2,7 +2,7 @@ import { type Bus, type Handler, ok, poison, retry } from "@persona/bus";
 import type { Logger } from "@persona/runtime";
 import { type EnvelopeOf, type ImageRef, uuidFrom } from "@persona/contracts";
 import { encodeEmbedding } from "@persona/library";
-import { type Embedder, ImageDecodeError, decodeImage } from "@persona/vision";
+import { type Embedder, ImageDecodeError, decodeChip } from "@persona/vision";
 import type { AlignmentWatch } from "./alignmentWatch.ts";
 import type { Cascade } from "./cascade.ts";
 import type { LibraryGallery } from "./libraryGallery.ts";
@@ -103,7 +103,7 @@ export function recognitionHandlers(d: RecognitionDeps) {
     let embedding: Float32Array | undefined;
     let fast: Awaited<ReturnType<Cascade["decide"]>> = null;
     try {
-      const chip = await decodeImage(bytes);
+      const chip = decodeChip(bytes);
       const size = d.embedder.spec.inputSize;
       if (chip.width !== size || chip.height !== size) {
         return poison(

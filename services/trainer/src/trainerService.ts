@@ -11,7 +11,7 @@ import type { ConsumerMessages } from "@nats-io/jetstream";
 import type { Bus } from "@persona/bus";
 import { type AnyEnvelope, AnyEnvelopeSchema, type ImageRef } from "@persona/contracts";
 import type { Logger, ReadinessCheck } from "@persona/runtime";
-import { decodeImage } from "@persona/vision";
+import { decodeChip } from "@persona/vision";
 import { type ClassInfo, splitRun } from "./classifier/dataset.ts";
 import { ACCEPT_DEFAULTS, type AcceptOptions, acceptModel } from "./classifier/evaluate.ts";
 import { MODELS_BUCKET, modelKey } from "./classifier/publish.ts";
@@ -250,7 +250,7 @@ export class FastClassifierTrainer {
       bytes = blob;
     }
     try {
-      return chipToSample(await decodeImage(bytes));
+      return chipToSample(decodeChip(bytes));
     } catch (err) {
       if (err instanceof SampleError) return null;
       throw err;

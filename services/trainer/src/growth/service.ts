@@ -9,7 +9,7 @@ import { type Bus, type ConsumerLoop, type Handler, ok, retry } from "@persona/b
 import { type ConsumerDecl, uuidFrom } from "@persona/contracts";
 import { type LibraryChange, LibraryFollower, type LibraryState, decodeEmbedding, encodeEmbedding } from "@persona/library";
 import type { Logger } from "@persona/runtime";
-import { type Embedder, ImageDecodeError, decodeImage, templateModelName } from "@persona/vision";
+import { type Embedder, ImageDecodeError, decodeChip, templateModelName } from "@persona/vision";
 import {
   type GrowthCandidate,
   GrowthGallery,
@@ -144,7 +144,7 @@ export class GalleryGrowth {
     }
     let embedding: Float32Array;
     try {
-      const chip = await decodeImage(bytes);
+      const chip = decodeChip(bytes);
       const size = this.d.embedder.spec.inputSize;
       if (chip.width !== size || chip.height !== size) {
         ctx.log.warn({ detectionId: r.detectionId, width: chip.width, size }, "crop is not this model's chip; not learned from");

@@ -1,0 +1,128 @@
+/**
+ * Which decoder the camera should use: CPU time per frame delivered at 5 fps from a 1280x720 H.264 camera stream
+ * (the walking-crowd clip transcoded once to 720p, 25 fps), read as fast as possible.
+ *
+ * - ffmpeg, as the camera runs it (`buildFfmpegArgs`: frames dropped by a select filter before colour conversion,
+ *   rgb24 on a pipe), in its own process: its CPU from /proc plus the Node side reading the pipe.
+ * - OpenCV `VideoCapture` (FFmpeg backend) in the Node process: the binding has `read` only (no `grab`), so every
+ *   frame is decoded and converted to BGR; one in five is turned to RGB in JS memory, as the camera needs it.
+ *
+ *   node --import tsx services/camera/bench/decode.bench.ts [frames=150]
+ */
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { datasetsDir } from "@persona/runtime";
+import { imageOf, opencv } from "@persona/vision";
+import { buildFfmpegArgs } from "../src/sources/ffmpegArgs.ts";
+
+const frames = Number(process.argv[2] ?? 150);
+const original = join(datasetsDir(), "videos", "facenet_pytorch_walking_crowd.mp4");
+if (!existsSync(original)) {
+  console.error(`needs ${original} (PERSONA_DATASETS)`);
+  process.exit(1);
+}
+const tmp = mkdtempSync(join(tmpdir(), "persona-decode-bench-"));
+process.once("exit", () => rmSync(tmp, { recursive: true, force: true }));
+const clip = join(tmp, "crowd-1280x720.mp4");
+const t = spawnSync("ffmpeg", [
+  "-v",
+  "error",
+  "-stream_loop",
+  "12",
+  "-i",
+  original,
+  "-an",
+  "-vf",
+  "scale=1280:720:flags=area,fps=25",
+  "-c:v",
+  "libx264",
+  "-preset",
+  "veryfast",
+  "-crf",
+  "20",
+  clip,
+]);
+if (t.status !== 0) {
+  console.error(`could not transcode ${original}: ${t.stderr}`);
+  process.exit(1);
+}
+
+function procCpu(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(f[11]) + Number(f[12])) / 100;
+}
+const ownCpu = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+};
+
+async function viaFfmpeg(): Promise<{ n: number; cpu: number; wall: number }> {
+  const args = buildFfmpegArgs({
+    kind: "file",
+    source: clip,
+    realtime: false,
+    maxWidth: null,
+    ioTimeoutMs: 10_000,
+    detectFps: 5,
+  });
+  const frameBytes = 1280 * 720 * 3;
+  const c0 = ownCpu();
+  const w0 = performance.now();
+  const child = spawn("ffmpeg", args, { stdio: ["ignore", "pipe", "ignore"] });
+  const pid = child.pid as number;
+  let childCpu = 0;
+  let got = 0;
+  let buffered = 0;
+  await new Promise<void>((resolve) => {
+    child.stdout.on("data", (chunk: Buffer) => {
+      buffered += chunk.length;
+      while (buffered >= frameBytes && got < frames) {
+        buffered -= frameBytes;
+        got++;
+        try {
+          childCpu = procCpu(pid); // sampled per frame: /proc is gone once ffmpeg exits at the end of the file
+        } catch {}
+      }
+      if (got >= frames) child.kill("SIGKILL");
+    });
+    child.once("exit", () => resolve());
+  });
+  return { n: got, cpu: childCpu + ownCpu() - c0, wall: performance.now() - w0 };
+}
+
+function viaOpenCv(): { n: number; cpu: number; wall: number } {
+  const cv = opencv();
+  cv.setNumThreads(1);
+  const cap = new cv.VideoCapture(clip);
+  const fps = cap.get(cv.CAP_PROP_FPS);
+  const every = Math.max(1, Math.round(fps / 5));
+  const c0 = ownCpu();
+  const w0 = performance.now();
+  let got = 0;
+  for (let i = 0; got < frames; i++) {
+    const m = cap.read();
+    if (m.empty) break;
+    if (i % every !== 0) continue;
+    imageOf(m.cvtColor(cv.COLOR_BGR2RGB));
+    got++;
+  }
+  cap.release();
+  return { n: got, cpu: ownCpu() - c0, wall: performance.now() - w0 };
+}
+
+console.log(`1280x720 H.264 at 25 fps -> ${frames} frames at 5 fps, read as fast as possible\n`);
+for (let round = 0; round < 2; round++) {
+  for (const [name, run] of [
+    ["ffmpeg process (select filter, rgb24 pipe)", viaFfmpeg],
+    ["OpenCV VideoCapture in-process (+ BGR->RGB)", async () => viaOpenCv()],
+  ] as const) {
+    const r = await run();
+    if (round === 0) continue; // warm-up: page cache, code paths
+    console.log(
+      `${name.padEnd(46)} ${((r.cpu / r.n) * 1000).toFixed(2)} ms CPU per frame, ${(r.wall / r.n).toFixed(2)} ms wall per frame (${r.n} frames)`,
+    );
+  }
+}
