@@ -17,7 +17,8 @@ import type { Detection } from "./types.ts";
 import { resolveYuNet } from "./yunet.ts";
 
 const root = datasetsDir();
-const skip = root === null ? "shared datasets not found (set PERSONA_DATASETS_DIR)" : blazefacePath() ? false : "no BlazeFace model";
+const skip =
+  root === null ? "shared datasets not found (set PERSONA_DATASETS_DIR)" : blazefacePath() ? false : "no BlazeFace model";
 
 function same(a: readonly Detection[], b: readonly Detection[], what: string): void {
   assert.equal(a.length, b.length, `${what}: face count`);

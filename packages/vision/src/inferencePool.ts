@@ -102,7 +102,7 @@ export class InferencePool implements SessionHost {
     const replies = await Promise.all(this.#threads.map((t) => this.#create(t, sid, path, options)));
     this.#sessions.set(sid, { path, options });
     const first = replies[0];
-    if (!first || first.type !== "created") throw new InferenceError("inference pool has no threads");
+    if (first?.type !== "created") throw new InferenceError("inference pool has no threads");
     return {
       inputNames: first.inputNames,
       outputNames: first.outputNames,
