@@ -9,7 +9,7 @@ import {
   type EnvelopeMeta,
   type EnvelopeOf,
   type MessageType,
-  type Messages,
+  Messages,
   makeEnvelope,
   subjectOf,
 } from "@persona/contracts";
@@ -161,6 +161,21 @@ export class Bus {
     };
     this.loops.push(tracked);
     return tracked;
+  }
+
+  /**
+   * The latest envelope of one type on one subject (a direct get, no consumer), or null when there is none. Throws
+   * when NATS does not answer, like any request.
+   */
+  async last<T extends MessageType>(type: T, subject: string): Promise<EnvelopeOf<T> | null> {
+    const stream = Messages[type].stream;
+    const m = await this.jsm.streams.getMessage(stream, { last_by_subj: subject }).catch((err: unknown) => {
+      if (/no message found|10037/i.test(String((err as Error).message ?? err))) return null;
+      throw err;
+    });
+    if (!m) return null;
+    const parsed = Messages[type].envelope.safeParse(m.json());
+    return parsed.success ? (parsed.data as EnvelopeOf<T>) : null;
   }
 
   kv(bucket: string): Promise<KV> {

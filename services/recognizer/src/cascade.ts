@@ -16,7 +16,14 @@ import type { RgbImage } from "@persona/vision";
 import { ClassifierModel, type ClassifierInfo, type FastAnswer, baseModelName } from "./classifierModel.ts";
 import { loadBlob } from "./media.ts";
 import type { TrackStore } from "./trackStore.ts";
-import { MAX_REMEMBERED_SHOTS, type ShotOutcome, type TrackVoteState, type VoteOptions, decideTrack } from "./trackVote.ts";
+import {
+  MAX_REMEMBERED_SHOTS,
+  type ShotOutcome,
+  type TrackVoteState,
+  type VoteOptions,
+  decideTrack,
+  noteShotFrame,
+} from "./trackVote.ts";
 
 export interface CascadeOptions {
   /** The classifier's probability for the track's person must reach this. */
@@ -157,6 +164,7 @@ export class Cascade {
     trackId: string,
     detectionId: string,
     chip: RgbImage,
+    frame: { at: string; quality: number },
   ): Promise<{ state: TrackVoteState; outcome: ShotOutcome } | null> {
     const t0 = performance.now();
     const answer = await this.holder.use((m) => m.classify(chip));
@@ -171,6 +179,7 @@ export class Cascade {
         }
         const d = cascadeDecision(s, this.vote, answer, this.o);
         if (d.kind === "fallback") throw new Fallback(d.reason);
+        noteShotFrame(s, frame.at, frame.quality);
         return addClassifierShot(s, detectionId, d);
       });
       this.stats.fast++;

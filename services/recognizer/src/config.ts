@@ -42,8 +42,10 @@ export const configSchema = z.strictObject({
    */
   RECOGNIZER_FUSED_MIN_SHOTS: env.int(3, 0, 100),
   /**
-   * A track that ended with shots that never arrived (lost on the way) is concluded with those that did after this
-   * long, so it never stays open (presence would show the person in view for ever).
+   * A track left alone this long is concluded with the shots that arrived, so it never stays open (presence would
+   * show the person in view for ever): one that ended with shots that never came (lost on the way), or one whose
+   * FaceTrackEnded never came while its camera changed status since (restarted after a kill). Swept every third of it
+   * (at most every 10 s) by every replica.
    */
   RECOGNIZER_MISSING_SHOTS_DEADLINE_MS: env.int(30_000, 300, 600_000),
   /** Enrollment: a second face at most this fraction of the main face's area is ignored as background. */

@@ -6,7 +6,8 @@ import { type Embedder, ImageDecodeError, decodeChip } from "@persona/vision";
 import type { AlignmentWatch } from "./alignmentWatch.ts";
 import type { Cascade } from "./cascade.ts";
 import type { LibraryGallery } from "./libraryGallery.ts";
-import { TrackContentionError, type TrackStore } from "./trackStore.ts";
+import { type StoredTrack, TrackContentionError, type TrackStore } from "./trackStore.ts";
+import type { SweepVerdict } from "./trackSweeper.ts";
 import {
   type FusedMatcher,
   type ShotMatch,
@@ -14,6 +15,8 @@ import {
   type VoteOptions,
   addShot,
   decideTrack,
+  noteShotFrame,
+  orphanEnd,
   readyToConclude,
 } from "./trackVote.ts";
 
@@ -31,12 +34,6 @@ export interface RecognitionDeps {
   cascade?: Cascade;
   /** Counts chips aligned otherwise than this recognizer's enrollment photos. */
   alignment?: AlignmentWatch;
-  /**
-   * A track whose camera said it ended while some of its shots have not arrived (lost on the way: NATS was down,
-   * the camera died mid-publish) is concluded with what did arrive after this long (ms), so it never stays open.
-   * The replica that handled its FaceTrackEnded keeps the deadline (a timer). Default 30 s.
-   */
-  missingShotsDeadlineMs?: number;
   log?: Logger;
 }
 
@@ -112,7 +109,8 @@ export function recognitionHandlers(d: RecognitionDeps) {
         );
       }
       // the cascade: a confirmed track's face may be named by the fast classifier; anything unsure goes on below
-      fast = d.cascade ? await d.cascade.decide(data.cameraId, data.trackId, env.id, chip) : null;
+      const frame = { at: data.frameAt, quality: data.quality.score };
+      fast = d.cascade ? await d.cascade.decide(data.cameraId, data.trackId, env.id, chip, frame) : null;
       if (!fast) {
         const [e] = await d.embedder.embed([chip]);
         if (!e) return retry("embedder returned nothing", 1000);
@@ -131,9 +129,10 @@ export function recognitionHandlers(d: RecognitionDeps) {
       if (!embedding) return retry("embedder returned nothing", 1000);
       const match: ShotMatch = { best: bestMatch(embedding), embedding };
       try {
-        ({ state, result: outcome } = await d.tracks.modify(data.cameraId, data.trackId, (s) =>
-          addShot(s, env.id, match, d.vote, bestMatch),
-        ));
+        ({ state, result: outcome } = await d.tracks.modify(data.cameraId, data.trackId, (s) => {
+          if (!s.shots[env.id]) noteShotFrame(s, data.frameAt, data.quality.score);
+          return addShot(s, env.id, match, d.vote, bestMatch);
+        }));
       } catch (err) {
         if (err instanceof TrackContentionError) return retry(err.message, 200);
         throw err;
@@ -187,7 +186,6 @@ export function recognitionHandlers(d: RecognitionDeps) {
     return ok();
   };
 
-  const missingShots = missingShotsDeadlines(d, (state, cause) => conclude(state, cause, true));
   const trackEnded: Handler<"FaceTrackEnded"> = async (env) => {
     const data = env.data;
     try {
@@ -202,7 +200,6 @@ export function recognitionHandlers(d: RecognitionDeps) {
           };
         }
       });
-      if (state.ended && !state.concluded && state.processed < state.ended.shots) missingShots.await(data, env);
       await conclude(state, env);
     } catch (err) {
       if (err instanceof TrackContentionError) return retry(err.message, 200);
@@ -215,54 +212,35 @@ export function recognitionHandlers(d: RecognitionDeps) {
     FaceDetected: Handler<"FaceDetected">;
     FaceTrackEnded: Handler<"FaceTrackEnded">;
   };
-  return Object.assign(handlers, {
-    /** Forgets the tracks waiting for missing shots (the recognizer stops). */
-    dispose: missingShots.dispose,
-  });
+  /**
+   * Concludes a track the sweeper found stale (trackSweeper.ts) with the shots that arrived: true when this call
+   * concluded it. An orphaned track is given an end first, unless its FaceTrackEnded came meanwhile.
+   */
+  const concludeStale = async (t: StoredTrack, why: SweepVerdict): Promise<boolean> => {
+    const { cameraId, trackId } = t.state;
+    const { state, result: go } = await d.tracks.modify(cameraId, trackId, (s) => {
+      if (s.concluded) return false;
+      if (why === "orphaned") {
+        if (s.ended) return false;
+        s.ended = orphanEnd(s, t.writtenAt.toISOString());
+      }
+      return true;
+    });
+    if (!go) return false;
+    if (why !== "ready") {
+      d.log?.warn(
+        { cameraId, trackId, processed: state.processed, shots: state.ended?.shots, why },
+        why === "orphaned"
+          ? "track concluded without its FaceTrackEnded (its camera restarted or stopped since its last shot)"
+          : "track concluded with shots missing (lost on the way)",
+      );
+    }
+    const id = concludedId(cameraId, trackId);
+    await conclude(state, { id, correlationId: uuidFrom(`track/${cameraId}/${trackId}`) }, true);
+    return true;
+  };
+  return Object.assign(handlers, { concludeStale });
 }
 
 export type RecognitionHandlers = ReturnType<typeof recognitionHandlers>;
 export type { EnvelopeOf };
-
-type Cause = { id: string; correlationId: string };
-
-/**
- * Tracks that ended with shots missing, concluded (`concludeNow`) by this replica at their deadline unless they
- * complete first.
- */
-function missingShotsDeadlines(
-  d: Pick<RecognitionDeps, "tracks" | "missingShotsDeadlineMs" | "log">,
-  concludeNow: (state: TrackVoteState, cause: Cause) => Promise<void>,
-) {
-  const deadline = d.missingShotsDeadlineMs ?? 30_000;
-  const waiting = new Map<string, NodeJS.Timeout>();
-  const expire = async (t: { cameraId: string; trackId: string }, cause: Cause) => {
-    // read the state through a no-op compare-and-set: the shots may have come meanwhile (then it is concluded)
-    const { state } = await d.tracks.modify(t.cameraId, t.trackId, () => undefined);
-    if (!state.ended || state.concluded) return;
-    d.log?.warn(
-      { cameraId: t.cameraId, trackId: t.trackId, processed: state.processed, shots: state.ended.shots },
-      "track concluded with shots missing (lost on the way)",
-    );
-    await concludeNow(state, cause);
-  };
-  return {
-    await(t: { cameraId: string; trackId: string }, cause: Cause): void {
-      const key = `${t.cameraId}.${t.trackId}`;
-      if (waiting.has(key)) return;
-      const timer = setTimeout(() => {
-        waiting.delete(key);
-        expire(t, cause).catch((err: unknown) =>
-          d.log?.error({ err, cameraId: t.cameraId, trackId: t.trackId }, "concluding a track failed"),
-        );
-      }, deadline);
-      timer.unref();
-      waiting.set(key, timer);
-    },
-    /** Forgets the tracks waiting for missing shots (the recognizer stops). */
-    dispose(): void {
-      for (const t of waiting.values()) clearTimeout(t);
-      waiting.clear();
-    },
-  };
-}

@@ -266,6 +266,45 @@ describe("recognizer against a real nats-server, real models, real LFW faces", {
     assert.equal(concluded.data.outcome.kind, "recognized", "named from the two shots that came");
   });
 
+  test("a track whose FaceTrackEnded never comes is concluded once its camera restarted; a live camera's quiet track stays open", async () => {
+    const status = (cameraId: string, s: "starting" | "live") =>
+      bus.envelope("CameraStatusChanged", { cameraId, role: "desk", status: s, message: s, attempt: 0, source: "test" });
+    // both cameras went live before their shots
+    await bus.publish(status("killed", "live"));
+    await bus.publish(status("quiet", "live"));
+    await new Promise((r) => setTimeout(r, 20));
+    const orphan = await detections(
+      "killed",
+      "t-orphan",
+      [1, 2].map((n) => photo("Angelina_Jolie", n)),
+    );
+    const quiet = await detections(
+      "quiet",
+      "t-quiet",
+      [3, 4].map((n) => photo("Angelina_Jolie", n)),
+    );
+    for (const s of [...orphan, ...quiet]) await bus.publish(s);
+    // the first camera is kill -9ed (no FaceTrackEnded) and comes back: it says so
+    await new Promise((r) => setTimeout(r, 20));
+    const t0 = Date.now();
+    await bus.publish(status("killed", "starting"));
+    const concluded = await waitFor(
+      async () => (await collect(bus, "SIGHTINGS")).find((e) => e.type === "TrackConcluded" && e.data.trackId === "t-orphan"),
+      { timeoutMs: 30_000, message: "the orphaned track concludes" },
+    );
+    assert.ok(Date.now() - t0 >= 2000, "it was left alone for the deadline first (its FaceTrackEnded could still come)");
+    assert.ok(concluded.type === "TrackConcluded");
+    assert.equal(concluded.data.shots, 2, "counted with the shots that arrived");
+    assert.equal(concluded.data.startedAt, orphan[0]?.data.frameAt, "spans its shots");
+    assert.equal(concluded.data.endedAt, orphan[1]?.data.frameAt);
+    assert.equal(concluded.data.outcome.kind, "recognized");
+    // two more sweeps: the quiet camera's track (a person who sat still past the shot budget) is not ended for them
+    await new Promise((r) => setTimeout(r, 2500));
+    const all = await collect(bus, "SIGHTINGS");
+    assert.equal(all.filter((e) => e.type === "TrackConcluded" && e.data.trackId === "t-quiet").length, 0);
+    assert.equal(all.filter((e) => e.type === "TrackConcluded" && e.data.trackId === "t-orphan").length, 1, "concluded once");
+  });
+
   test("a photo is a duplicate only for the model that made its template: another model's template does not block it", async () => {
     // a person enrolled under another model (published as that recognizer would): not searchable here
     const file = photo("Aaron_Eckhart", 1);

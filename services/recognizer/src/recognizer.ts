@@ -11,6 +11,7 @@ import { LibraryGallery } from "./libraryGallery.ts";
 import { loadBlob } from "./media.ts";
 import { recognitionHandlers } from "./recognition.ts";
 import { TrackStore } from "./trackStore.ts";
+import { startTrackSweeper } from "./trackSweeper.ts";
 import type { VoteOptions } from "./trackVote.ts";
 
 export type RecognizerSettings = Omit<Config, "STORE_URL">;
@@ -94,7 +95,6 @@ export async function startRecognizer(bus: Bus, s: RecognizerSettings, log: Logg
     loadStored: (ref) => loadBlob(bus, ref),
     vote,
     alignment,
-    missingShotsDeadlineMs: s.RECOGNIZER_MISSING_SHOTS_DEADLINE_MS,
     ...(cascade ? { cascade } : {}),
     log: log.child({ part: "tracks" }),
   });
@@ -115,6 +115,20 @@ export async function startRecognizer(bus: Bus, s: RecognizerSettings, log: Logg
       loadPhoto: (ref) => loadBlob(bus, ref),
     }),
   ];
+  // tracks that would stay open for ever (shots lost, FaceTrackEnded lost with a killed camera), found in the shared
+  // states by any replica: concluded with what arrived once left alone for the deadline
+  const deadlineMs = s.RECOGNIZER_MISSING_SHOTS_DEADLINE_MS;
+  const sweeper = startTrackSweeper({
+    open: () => tracks.open(),
+    cameraStatusAt: async (cameraId) => {
+      const last = await bus.last("CameraStatusChanged", `system.camera.${cameraId}.status`);
+      return last ? new Date(last.occurredAt) : null;
+    },
+    conclude: recognition.concludeStale,
+    options: { deadlineMs },
+    intervalMs: Math.min(10_000, Math.max(100, Math.round(deadlineMs / 3))),
+    log: log.child({ part: "sweeper" }),
+  });
   if (detector.note) log.warn({ detector: detector.kind }, detector.note);
   log.info(
     {
@@ -141,7 +155,7 @@ export async function startRecognizer(bus: Bus, s: RecognizerSettings, log: Logg
     ],
     async stop() {
       for (const l of loops) await l.stop();
-      recognition.dispose();
+      await sweeper.stop();
       await cascade?.stop();
       await gallery.stop();
       await embedder.dispose();

@@ -33,6 +33,7 @@ const StateSchema = z.object({
     .object({ startedAt: z.string(), endedAt: z.string(), frames: z.number(), shots: z.number(), bestQuality: z.number() })
     .nullable(),
   concluded: z.boolean(),
+  seen: z.object({ first: z.string(), last: z.string(), bestQuality: z.number() }).optional(),
   embeddingSum: z.array(z.number()).optional(),
   fusedShots: z.number().optional(),
   fused: z.object({ personId: z.string(), name: z.string(), similarity: z.number(), margin: z.number() }).nullable().optional(),
@@ -43,10 +44,33 @@ const StateSchema = z.object({
  * shot of any track.
  */
 export class TrackStore {
+  /** Keys of tracks already concluded (they never reopen): skipped without a read on later scans. */
+  readonly #done = new Set<string>();
+
   constructor(
     private readonly kv: KV,
     private readonly maxAttempts = 50,
   ) {}
+
+  /** The tracks not yet concluded, read one by one (a snapshot: a track may change right after it is read). */
+  async *open(): AsyncGenerator<StoredTrack> {
+    const keys: string[] = [];
+    for await (const k of await this.kv.keys()) keys.push(k);
+    const present = new Set(keys);
+    for (const k of this.#done) if (!present.has(k)) this.#done.delete(k);
+    for (const key of keys) {
+      if (this.#done.has(key)) continue;
+      const entry = await this.kv.get(key);
+      if (entry?.operation !== "PUT" || entry.length === 0) continue;
+      const parsed = StateSchema.safeParse(entry.json());
+      if (!parsed.success) continue;
+      if (parsed.data.concluded) {
+        this.#done.add(key);
+        continue;
+      }
+      yield { state: parsed.data, writtenAt: entry.created };
+    }
+  }
 
   static key(cameraId: string, trackId: string): string {
     return `${cameraId}.${trackId}`;
@@ -77,6 +101,12 @@ export class TrackStore {
     }
     throw new TrackContentionError(`track ${key}: compare-and-set lost ${this.maxAttempts} times`);
   }
+}
+
+/** One track's state as stored, with when it was last written. */
+export interface StoredTrack {
+  state: TrackVoteState;
+  writtenAt: Date;
 }
 
 function isWrongRevision(err: unknown): boolean {

@@ -83,6 +83,11 @@ export interface TrackVoteState {
   fused?: Match | null;
   ended: { startedAt: string; endedAt: string; frames: number; shots: number; bestQuality: number } | null;
   concluded: boolean;
+  /**
+   * Capture times of the earliest and latest processed shot and their best quality (absent in states written before):
+   * what a track whose FaceTrackEnded never came (its camera was killed) is concluded with (`orphanEnd`).
+   */
+  seen?: { first: string; last: string; bestQuality: number };
 }
 
 export type TrackDecision =
@@ -253,6 +258,32 @@ export function addShot(
   const ids = Object.keys(s.shots);
   for (let i = 0; i < ids.length - MAX_REMEMBERED_SHOTS; i++) delete s.shots[ids[i] as string];
   return outcome;
+}
+
+/** Records a processed shot's capture time and quality in `s.seen` (ISO times compare as strings). */
+export function noteShotFrame(s: TrackVoteState, frameAt: string, quality: number): void {
+  const seen = s.seen;
+  if (!seen) {
+    s.seen = { first: frameAt, last: frameAt, bestQuality: quality };
+    return;
+  }
+  if (frameAt < seen.first) seen.first = frameAt;
+  if (frameAt > seen.last) seen.last = frameAt;
+  seen.bestQuality = Math.max(seen.bestQuality, quality);
+}
+
+/**
+ * The end a track is given when its camera's FaceTrackEnded never came (the camera was killed, or it was lost):
+ * it spans the shots that arrived, and counts only them, so it concludes with what it has.
+ */
+export function orphanEnd(s: TrackVoteState, fallbackTime: string): NonNullable<TrackVoteState["ended"]> {
+  return {
+    startedAt: s.seen?.first ?? fallbackTime,
+    endedAt: s.seen?.last ?? fallbackTime,
+    frames: 0,
+    shots: s.processed,
+    bestQuality: s.seen?.bestQuality ?? 0,
+  };
 }
 
 /** True when the camera said the track ended and every shot it published has been processed. */
