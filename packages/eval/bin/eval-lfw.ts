@@ -8,6 +8,7 @@
  *   --data DIR            LFW directory [$PERSONA_DATASETS_DIR/lfw, else ../shared/datasets/lfw, else /work/shared/datasets/lfw]
  *   --models LIST         comma-separated model names, or "all" [the default model]
  *   --flip off|on|both    flip test-time augmentation [on]
+ *   --enhance off|on|both chip enhancement before embedding (enhanceChip; the degrade-lfw.ts study) [off]
  *   --tasks LIST          tune (verification threshold on View 1), tune-id (open-set threshold + margin on View 1
  *                         people), verify (View 2 10-fold), identify (all LFW), identify-dev (View 1 people)
  *                         [tune,tune-id,verify,identify]; canonical prints the median keypoints of the detected
@@ -83,6 +84,7 @@ const { values: a } = parseArgs({
     data: { type: "string" },
     models: { type: "string", default: DEFAULT_EMBEDDER_MODEL },
     flip: { type: "string", default: "on" },
+    enhance: { type: "string", default: "off" },
     tasks: { type: "string", default: "tune,tune-id,verify,identify" },
     template: { type: "string" },
     ensemble: { type: "string" },
@@ -148,6 +150,14 @@ const models: EmbedderSpec[] = (a.models === "all" ? Object.keys(EMBEDDER_MODELS
     }
   },
 );
+const enhances =
+  a.enhance === "both"
+    ? [false, true]
+    : a.enhance === "on"
+      ? [true]
+      : a.enhance === "off"
+        ? [false]
+        : die("--enhance must be off, on or both");
 const flips =
   a.flip === "both"
     ? [true, false]
@@ -244,17 +254,18 @@ const decisionRows: string[] = [];
 for (const model of models) {
   for (const ensemble of ensembles) {
     if (ensemble && model.ensemble.length < 2 && ensembles.length > 1) continue;
-    for (const flip of flips) {
+    for (const [flip, enhance] of flips.flatMap((f) => enhances.map((e) => [f, e] as const))) {
       const [template = model.template, ...extraTemplates] = a.template
         ? a.template.split("+").map((t) => parseTemplateSpec(t, model.template))
         : [];
       if (ensemble && a.template) die("--ensemble and --template exclude each other");
-      const label = `${model.name}${ensemble ? "+ens" : ""}${flip ? "+flip" : ""}${landmarks ? `+lm68${typeof landmarks === "object" ? `@${landmarks.cropScale}` : ""}` : ""}${a.template ? ` ${[template, ...extraTemplates].map((t) => t.name).join("+")}` : ""}`;
+      const label = `${model.name}${ensemble ? "+ens" : ""}${flip ? "+flip" : ""}${enhance ? "+enh" : ""}${landmarks ? `+lm68${typeof landmarks === "object" ? `@${landmarks.cropScale}` : ""}` : ""}${a.template ? ` ${[template, ...extraTemplates].map((t) => t.name).join("+")}` : ""}`;
       const crops: ExtractOptions = ensemble ? { ensemble: true } : { template, extraTemplates };
       const base: ExtractOptions = {
         model,
         ...crops,
         flip,
+        enhance,
         landmarks,
         workers,
         cacheDir,

@@ -7,6 +7,7 @@ import {
   type AlignmentTemplate,
   alignFace,
   alignFace68,
+  enhanceChip,
   type Detection,
   type DetectOptions,
   decodeImage,
@@ -73,6 +74,8 @@ export interface ExtractSettings {
   readonly extraTemplates: readonly AlignmentTemplate[];
   /** Also embed the mirrored chip (flip TTA); both vectors are returned. */
   readonly flip: boolean;
+  /** Enhance each chip before embedding (`enhanceChip`: gamma, equalisation, sharpening as its measures call for). */
+  readonly enhance: boolean;
   readonly detector: DetectorKind;
   readonly detect: DetectOptions;
   readonly pick: FacePick;
@@ -246,7 +249,8 @@ export class ExtractEngine {
       chipOf.push(results.length);
       const points = this.#landmarks ? (await this.#landmarks.detect(img, [kp]))[0] : undefined;
       for (const template of [s.template, ...s.extraTemplates]) {
-        const chip = points ? alignFace68(img, points, template).chip : alignFace(img, kp, template).chip;
+        const aligned = points ? alignFace68(img, points, template).chip : alignFace(img, kp, template).chip;
+        const chip = s.enhance ? enhanceChip(aligned).chip : aligned;
         chips.push(chip);
         if (s.flip) chips.push(flipChip(chip));
       }

@@ -62,6 +62,8 @@ export interface ExtractOptions {
   /** Flip TTA: the image's vector is the fusion of the chip's and the mirrored chip's embeddings. Default
    * `EMBEDDER_DEFAULTS.flip` (true). */
   flip?: boolean;
+  /** Enhance chips before embedding (`enhanceChip`). Default false. */
+  enhance?: boolean;
   /** Detector options (merged over the detector's defaults, `detectDefaultsFor`). Default `{}`. */
   detect?: DetectOptions;
   /** Which detector: "auto" (default, env `PERSONA_DETECTOR`) is YuNet when its file is present, else BlazeFace. */
@@ -151,6 +153,7 @@ export function resolveSettings(opts: ExtractOptions): ExtractSettings {
     template: first ?? model.template,
     extraTemplates: rest,
     flip: opts.flip ?? EMBEDDER_DEFAULTS.flip,
+    enhance: opts.enhance ?? false,
     detector,
     detect: { ...detectDefaultsFor(detector), ...opts.detect },
     pick: opts.pick ?? "centre",
@@ -300,6 +303,7 @@ async function openCaches(dir: string, s: ExtractSettings): Promise<Caches> {
     template: keyTemplate(s.template),
     extraTemplates: s.extraTemplates.length ? s.extraTemplates.map(keyTemplate) : undefined,
     noFace: s.noFace,
+    enhance: s.enhance ? "auto" : undefined,
     landmarks: s.landmarks ? { ...s.landmarks, landmarkSha } : undefined,
     detection: detKey,
   };

@@ -63,6 +63,15 @@ export { keypointNames, keypointsFromArray, keypointsToArray, mapKeypoints, mean
 export { hardNms, iou, weightedNms } from "./nms.ts";
 export { type LevelPlan, planLevel, planTiles, type Tile, type TilePlan } from "./tiling.ts";
 export { InferenceError, InferencePool } from "./inferencePool.ts";
+export {
+  type ChipMeasures,
+  ENHANCE_DEFAULTS,
+  type EnhanceOptions,
+  type EnhanceStep,
+  enhanceChip,
+  enhanceSteps,
+  measureChip,
+} from "./enhance.ts";
 export { floatMatOf, imageOf, type Mat, matOf, OPENCV_DEBIAN_PACKAGES, OpenCvUnavailableError, opencv } from "./cv.ts";
 export { fillBgrPlanar, fillTensorRect, type ImageSource, resizeArea, resizeMat, toMat } from "./resample.ts";
 export { type Affine, applyAffine, estimateSimilarity, invertAffine } from "./similarity.ts";

@@ -20,6 +20,7 @@ export const evalHelp = `persona eval lfw [--data DIR] [--json] [--out DIR] [--m
 persona eval lfw-identify [--data DIR] [--json] [--out DIR] [--landmarks]
 persona eval pairs FILE.tsv [--json] [--out DIR] [--model M] [--landmarks]
 persona eval identify --gallery DIR --probes DIR [--impostors DIR] [--json] [--out DIR] [--model M] [--landmarks]
+  [--enhance]
 persona eval selflearn [--data DIR] [--json] [--out DIR] [--max-people N] [--limit TRACKS] [--seed N] [--shots N]
   [--impostor-people N] [--no-fast-path]
   The honest yardstick. lfw: the standard 10-fold LFW verification (pairs.txt; threshold chosen on nine folds, tested
@@ -33,7 +34,8 @@ persona eval selflearn [--data DIR] [--json] [--out DIR] [--max-people N] [--lim
   Writes report.json and roc.svg to --out (default data/eval); --json prints the report. By default it measures what
   the recognizers run (RECOGNIZER_MODEL, default fr_feature; RECOGNIZER_FLIP, default on; ALIGN_LANDMARKS for dlib;
   the detector the services load: YuNet when present, PERSONA_DETECTOR): --model, --flip / --no-flip, --ensemble,
-  --landmarks / --no-landmarks override it (see packages/eval/README.md).
+  --landmarks / --no-landmarks override it (see packages/eval/README.md). --enhance enhances every chip before
+  embedding (gamma, equalisation, sharpening as measured on it; the services do not: see the eval README).
   Embeddings are cached in data/cache (keyed by image, model and settings).`;
 
 export interface EvalArgs {
@@ -50,6 +52,8 @@ export interface EvalArgs {
   ensemble: boolean;
   /** Align from the 68-point landmark net; default: as the recognizers do (ALIGN_LANDMARKS=auto, dlib only). */
   landmarks?: boolean;
+  /** Enhance chips before embedding (`enhanceChip`; off in the services: packages/eval/README.md says why). */
+  enhance?: boolean;
   json: boolean;
   maxPeople?: number;
   limit?: number;
@@ -94,13 +98,14 @@ export async function evalCommand(a: EvalArgs, out: Output = stdio()): Promise<n
   };
   const mode = productionMode(process.env, a);
   out.stderr(
-    `eval: ${mode.model}${mode.flip ? "+flip" : ""}${a.ensemble ? "+ensemble" : ""}${mode.landmarks ? ", 68-point landmarks" : ""}\n`,
+    `eval: ${mode.model}${mode.flip ? "+flip" : ""}${a.ensemble ? "+ensemble" : ""}${mode.landmarks ? ", 68-point landmarks" : ""}${a.enhance ? ", chips enhanced" : ""}\n`,
   );
   const common = {
     model: mode.model,
     flip: mode.flip,
     ensemble: a.ensemble,
     ...(mode.landmarks ? { landmarks: true } : {}),
+    ...(a.enhance ? { enhance: true } : {}),
     onProgress,
   } as Record<string, unknown>;
   let report: VerificationReport | IdentificationReport;
