@@ -144,7 +144,10 @@ function degrade(kind: Kind, bytes: Buffer, key: string): Buffer {
 const byPerson = new Map<string, number[]>();
 for (const img of images) {
   const [name, idx] = img.split("\t") as [string, string];
-  byPerson.set(name, [...(byPerson.get(name) ?? []), Number(idx)].sort((x, y) => x - y));
+  byPerson.set(
+    name,
+    [...(byPerson.get(name) ?? []), Number(idx)].sort((x, y) => x - y),
+  );
 }
 const gallery = join(out, "openset-gallery");
 for (const [name, idxs] of byPerson) {
