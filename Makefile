@@ -3,7 +3,7 @@ SHELL := /bin/bash
 export ONNXRUNTIME_NODE_INSTALL := skip
 NODE := node --import tsx
 
-.PHONY: deps models web run test test-unit test-int test-e2e typecheck lint format bench bench-peers clean
+.PHONY: deps models web run test test-unit test-int test-e2e typecheck lint format bench bench-peers soak clean
 
 deps:
 	@scripts/install-deps.sh
@@ -43,15 +43,21 @@ test-e2e: deps models
 bench: deps models
 	@$(NODE) packages/bus/bench/bus.bench.ts
 	@$(NODE) packages/vision/bench/vision.bench.ts
+	@$(NODE) packages/vision/bench/image-ops.bench.ts
 	@$(NODE) packages/vision/bench/recognition.bench.ts
 	@$(NODE) services/recognizer/bench/recognizer.bench.ts
 	@$(NODE) services/recognizer/bench/scaleout.bench.ts && $(NODE) deploy/bench/camera-cost.bench.ts
 	@$(NODE) services/camera/bench/camera.bench.ts
+	@$(NODE) services/camera/bench/decode.bench.ts
 	@$(NODE) services/camera/bench/pipeline.bench.ts
 	@$(NODE) services/camera/bench/scene-cut.bench.ts
 	@$(NODE) services/recognizer/bench/enrollment-pick.bench.ts
 	@$(NODE) services/trainer/bench/classifier.bench.ts
 	@$(NODE) packages/eval/bin/selflearn-tune.ts
+
+# the chaos soak (README, "The chaos soak"): SOAK_MINUTES (10), SOAK_KILL_EVERY (20-60 s), SOAK_RECOVERY_LIMIT_S (15)
+soak: deps models web
+	@$(NODE) packages/cli/src/soak/soak.ts
 
 bench-peers: deps models
 	@$(NODE) bench/peers/peers.bench.ts
