@@ -14,7 +14,7 @@ import { type PhotoReport, photoOf } from "../library/report.ts";
 import { type Output, stdio } from "../output.ts";
 import { revertHelp, revertTemplates } from "./revert.ts";
 
-export const peopleHelp = `persona people list|show|remove|add-photo|revert [--json]
+export const peopleHelp = `persona people list|show|remove|add-photo|revert|reembed [--json]
   The people library, as the LIBRARY stream says it is now (NATS_URL, default the local 'persona run' NATS).
   people list [--json]                          everyone: id, name, description, templates, watchlist
   people show ID|NAME [--json]                  one person: photos, sound, templates with origin and time

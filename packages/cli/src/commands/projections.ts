@@ -6,7 +6,7 @@ import { type Output, stdio } from "../output.ts";
 import { redactStoreUrl } from "@persona/store";
 
 export const projectionsHelp = `persona projections rebuild [--json] [--settle-ms MS] [--timeout SECONDS]
-  Rebuilds the portal's read models (people, sightings, presence, attendance) from the LIBRARY and SIGHTINGS
+  Rebuilds the portal's read models (people, sightings, presence, attendance, visitors) from the LIBRARY and SIGHTINGS
   streams: stops their shared durable consumers, resets the projections' checkpoints and clears their collections,
   creates the consumers again from the start of the streams and replays them (running portals join in; each event
   is applied once), then prints the document counts. The portal's views are incomplete while it runs.
