@@ -122,7 +122,8 @@ export interface AttendanceRow {
 export interface SystemStatus {
   services: { name: string; ready: boolean; detail: string }[];
   consumers: { stream: string; name: string; pending: number; ackPending: number; redelivered: number }[];
-  deadLetters: number;
+  deadLetters: number | null;
+  natsError: string | null;
 }
 
 export interface PhotoOutcome {

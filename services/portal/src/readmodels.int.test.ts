@@ -186,4 +186,41 @@ describe("read APIs over the projections: sightings, presence, attendance, camer
       assert.ok(names.includes(n), n);
     assert.equal(r.body.deadLetters, 0);
   });
+
+  test("while NATS is away the reads still answer: cameras, rules as last read, the system page saying NATS is down (no 5xx)", async () => {
+    assert.equal((await call(base(), "GET", "/rules", { client: viewer })).status, 200);
+    await h.server.stop();
+    try {
+      const cams = await call<{ items: { cameraId: string }[] }>(base(), "GET", "/cameras", { client: viewer });
+      assert.equal(cams.status, 200, JSON.stringify(cams.body));
+      assert.ok(cams.body.items.some((x) => x.cameraId === "gate"));
+      const rules = await call(base(), "GET", "/rules", { client: viewer });
+      assert.equal(rules.status, 200, JSON.stringify(rules.body));
+      const sys = await call<{ natsError: string | null; deadLetters: number | null; consumers: unknown[] }>(
+        base(),
+        "GET",
+        "/system",
+        { client: viewer },
+      );
+      assert.equal(sys.status, 200, JSON.stringify(sys.body));
+      assert.match(sys.body.natsError ?? "", /NATS does not answer/);
+      assert.equal(sys.body.deadLetters, null);
+      assert.deepEqual(sys.body.consumers, []);
+      for (const path of ["/people", "/sightings", "/presence", "/attendance", "/alerts"]) {
+        const r = await call(base(), "GET", path, { client: viewer });
+        assert.ok(r.status < 500, `${path}: ${r.status} ${JSON.stringify(r.body)}`);
+      }
+    } finally {
+      await h.server.relaunch();
+    }
+    const back = await until(
+      "the system page sees NATS again",
+      async () => {
+        const r = await call<{ natsError: string | null }>(base(), "GET", "/system", { client: viewer });
+        return r.body.natsError === null && r;
+      },
+      30_000,
+    );
+    assert.equal(back.status, 200);
+  });
 });

@@ -309,8 +309,9 @@ function System() {
               ))}
             </tbody>
           </table>
+          {data.natsError ? <p className="bad">{data.natsError}</p> : null}
           <p>
-            Dead letters: <strong>{data.deadLetters}</strong>
+            Dead letters: <strong>{data.deadLetters ?? "unknown"}</strong>
           </p>
         </>
       )}

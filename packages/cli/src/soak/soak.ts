@@ -20,7 +20,16 @@
  * touches a running system. Exit code 0 when every check passed, 1 when one failed, 2 on usage errors.
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, copyFileSync, existsSync } from "node:fs";
+import {
+  copyFileSync,
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -135,8 +144,12 @@ interface System {
   services: ServiceName[];
 }
 
+let runs = 0;
+
 /** `persona run` in a process group of its own, as a shell runs a foreground job (Ctrl-C goes to the group). */
 function startSystem(services: ServiceName[] = SERVICE_NAMES): System {
+  // every run's output also goes to a file in the data folder (kept with --keep)
+  const log = createWriteStream(join(data, `persona-run-${++runs}.log`));
   const proc = spawn(process.execPath, [persona, "run", "--services", services.join(",")], {
     cwd: root,
     env,
@@ -145,12 +158,18 @@ function startSystem(services: ServiceName[] = SERVICE_NAMES): System {
   });
   let out = "";
   const keep = (c: Buffer) => {
+    log.write(c);
     out += c.toString();
     if (out.length > 4_000_000) out = out.slice(-2_000_000);
   };
   proc.stdout?.on("data", keep);
   proc.stderr?.on("data", keep);
-  const exited = new Promise<number | null>((r) => proc.once("exit", (code) => r(code)));
+  const exited = new Promise<number | null>((r) =>
+    proc.once("exit", (code) => {
+      log.end();
+      r(code);
+    }),
+  );
   return { proc, exited, output: () => out, services };
 }
 
@@ -435,6 +454,10 @@ try {
         note: `stopped in ${stopS.toFixed(1)} s (exit ${String(code)}${clean ? ", every service cleanly" : ", NOT every service cleanly"}${forced ? ", one killed after 15 s" : ""}); ready ${back === null ? "NEVER" : `${back.toFixed(1)} s`} after the restart`,
       });
       say(`Ctrl-C: ${events.at(-1)?.note}`);
+      if (!events.at(-1)?.ok) {
+        const lines = out.split("\n").filter((l) => /^persona\s*\||stopped cleanly|did not stop|error|fatal/i.test(l));
+        say(`the stopped run's supervisor lines:\n${lines.slice(-30).join("\n")}`);
+      }
       continue;
     }
     const target = KILLABLE[Math.floor(random() * KILLABLE.length)] as Target;

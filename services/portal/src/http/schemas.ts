@@ -96,7 +96,9 @@ export const SystemStatus = z.object({
   consumers: z.array(
     z.object({ stream: z.string(), name: z.string(), pending: z.number(), ackPending: z.number(), redelivered: z.number() }),
   ),
-  deadLetters: z.number(),
+  /** null while NATS does not answer (then `natsError` says why and `consumers` is empty). */
+  deadLetters: z.number().nullable(),
+  natsError: z.string().nullable(),
 });
 
 export const VisitorStatusApi = z.enum(["open", "named", "ignored"]);
