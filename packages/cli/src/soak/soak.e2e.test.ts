@@ -58,6 +58,6 @@ test("make soak, 2 minutes: kills and a Ctrl-C lose nothing, duplicate nothing, 
     r.events.some((e) => e.what.startsWith("Ctrl-C")),
     "the Ctrl-C half way",
   );
-  assert.equal(r.checks.length, 6);
+  assert.equal(r.checks.length, 7);
   for (const c of r.checks) assert.ok(c.ok, c.check);
 });
