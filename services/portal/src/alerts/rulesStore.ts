@@ -27,7 +27,10 @@ export class RulesStore {
       if (this.#last) return this.#last;
       throw err;
     }
-    if (e === null || e.operation !== "PUT" || e.value.length === 0) return (this.#last = DEFAULT_RULES);
+    if (e === null || e.operation !== "PUT" || e.value.length === 0) {
+      this.#last = DEFAULT_RULES;
+      return this.#last;
+    }
     const parsed = AlertRules.safeParse(JSON.parse(new TextDecoder().decode(e.value)));
     // a stored document that no longer validates (an older schema) falls back to the defaults rather than no alerts
     this.#last = parsed.success ? parsed.data : DEFAULT_RULES;
