@@ -16,6 +16,12 @@ export type WorkerMessage =
   | { kind: "error"; message: string };
 
 if (process.send) {
+  let answered = false;
+  // the trainer that forked this run is gone (kill -9): stop now instead of training for nobody. The orphan went on
+  // for a minute, holding the trainer's stdout, so `persona run` could not exit after a Ctrl-C until it ended.
+  process.once("disconnect", () => {
+    if (!answered) process.exit(2);
+  });
   const send = (m: WorkerMessage) => new Promise<void>((resolve) => process.send?.(m, undefined, {}, () => resolve()));
   process.once("message", async (req: WorkerRequest) => {
     try {
@@ -27,6 +33,7 @@ if (process.send) {
     } catch (err) {
       await send({ kind: "error", message: (err as Error).stack ?? String(err) });
     }
+    answered = true;
     process.disconnect();
     process.exit(0);
   });
