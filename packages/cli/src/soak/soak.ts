@@ -453,7 +453,8 @@ try {
         what: "Ctrl-C, then persona run again",
         recoveryS: back,
         // a cold start of every service (models loaded again), not a kill's recovery: judged by its own limit
-        ok: code === 0 && clean && !forced && back !== null,
+        // the supervisor gives each service 15 s and nats-server 5 s: a stop past 30 s is stuck somewhere
+        ok: code === 0 && clean && !forced && stopS <= 30 && back !== null,
         note: `stopped in ${stopS.toFixed(1)} s (exit ${String(code)}${clean ? ", every service cleanly" : ", NOT every service cleanly"}${forced ? ", one killed after 15 s" : ""}); ready ${back === null ? "NEVER" : `${back.toFixed(1)} s`} after the restart`,
       });
       say(`Ctrl-C: ${events.at(-1)?.note}`);
