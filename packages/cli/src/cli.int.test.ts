@@ -1,14 +1,13 @@
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import type { Bus } from "@persona/bus";
 import { testBus } from "@persona/bus/testing";
 import { datasetsDir, repoRoot } from "@persona/runtime";
-import { startNatsServer, waitFor } from "@persona/testing";
+import { freePort, startNatsServer, waitFor } from "@persona/testing";
 import { importCommand } from "./commands/import.ts";
 import { peopleCommand } from "./commands/people.ts";
 import { projectionsCommand } from "./commands/projections.ts";
@@ -77,14 +76,6 @@ function runPersona(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: num
     });
     proc.on("exit", (code) => resolve({ code, stdout, stderr }));
   });
-}
-
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, "127.0.0.1", r));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise((r) => srv.close(r));
-  return port;
 }
 
 /** Given: people in the library, as the recognizer would have published them. */

@@ -1,24 +1,12 @@
 import assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { repoRoot } from "@persona/runtime";
-import { waitFor } from "@persona/testing";
+import { freePort, waitFor } from "@persona/testing";
 import { SERVICE_NAMES } from "./services.ts";
-
-async function freePort(): Promise<number> {
-  return await new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const addr = srv.address();
-      srv.close(() => resolve(typeof addr === "object" && addr ? addr.port : 0));
-    });
-  });
-}
 
 /** Every process whose command line mentions the folder (services and nats-server get it through their args/env). */
 function processesMentioning(marker: string): string[] {

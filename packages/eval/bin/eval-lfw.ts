@@ -150,22 +150,11 @@ const models: EmbedderSpec[] = (a.models === "all" ? Object.keys(EMBEDDER_MODELS
     }
   },
 );
-const enhances =
-  a.enhance === "both"
-    ? [false, true]
-    : a.enhance === "on"
-      ? [true]
-      : a.enhance === "off"
-        ? [false]
-        : die("--enhance must be off, on or both");
-const flips =
-  a.flip === "both"
-    ? [true, false]
-    : a.flip === "on"
-      ? [true]
-      : a.flip === "off"
-        ? [false]
-        : die(`--flip must be off, on or both`);
+/** An off|on|both option as the values to run ([true] first for both, as the tables list them). */
+const onOffBoth = (name: string, v: string | undefined): boolean[] =>
+  v === "both" ? [true, false] : v === "on" ? [true] : v === "off" ? [false] : die(`--${name} must be off, on or both`);
+const enhances = onOffBoth("enhance", a.enhance).reverse();
+const flips = onOffBoth("flip", a.flip);
 const ensembleArg = a.ensemble ?? (a.template ? "off" : "on");
 const ensembles =
   ensembleArg === "both"

@@ -30,7 +30,6 @@ import {
   rmSync,
   writeFileSync,
 } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -39,6 +38,7 @@ import { Kvm } from "@nats-io/kv";
 import { type NatsConnection, connect } from "@nats-io/transport-node";
 import type { ServiceName } from "@persona/bus";
 import { datasetsDir, repoRoot } from "@persona/runtime";
+import { freePort } from "@persona/testing";
 import { SERVICE_NAMES, healthPort, readinessOf } from "../services.ts";
 
 // ---------------------------------------------------------------- options
@@ -103,17 +103,6 @@ const say = (msg: string) => process.stdout.write(`soak      | ${new Date().toIS
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 // ---------------------------------------------------------------- the system under test
-
-async function freePort(): Promise<number> {
-  return await new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const addr = srv.address();
-      srv.close(() => resolve(typeof addr === "object" && addr ? addr.port : 0));
-    });
-  });
-}
 
 const root = repoRoot();
 const data = mkdtempSync(join(tmpdir(), "persona-soak-"));
