@@ -1,6 +1,15 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { AnyEnvelopeSchema, CONSUMERS, Messages, STREAMS, makeEnvelope, subjectOf } from "./index.ts";
+import {
+  AnyEnvelopeSchema,
+  CONSUMERS,
+  Messages,
+  SERVICE_CONSUMERS,
+  STREAMS,
+  consumerDecl,
+  makeEnvelope,
+  subjectOf,
+} from "./index.ts";
 
 const quality = { score: 0.8, faceSize: 120, eyeDistance: 40, sharpness: 150, yaw: 3, pitch: -2, roll: 1 };
 
@@ -64,6 +73,20 @@ test("every message's subject lies inside its stream's subjects and matches its 
       STREAMS.some((s) => s.name === c.stream),
       `consumer ${c.durable} stream exists`,
     );
+});
+
+test("every durable consumer of the system is declared once in the topology, on a declared stream", () => {
+  const all = [...CONSUMERS, ...SERVICE_CONSUMERS];
+  const names = all.map((c) => c.durable);
+  assert.equal(new Set(names).size, names.length, `durable names are unique: ${names.join(", ")}`);
+  for (const c of all)
+    assert.ok(
+      STREAMS.some((s) => s.name === c.stream),
+      `consumer ${c.durable} stream exists`,
+    );
+  assert.deepEqual(consumerDecl("bot-alerts").filterSubject, "alerts.*.raised");
+  assert.equal("owner" in consumerDecl("greeter"), false, "the owner is not part of the consumer's configuration");
+  assert.throws(() => consumerDecl("nobody"), /no durable consumer "nobody" is declared/);
 });
 
 test("a detection carries an inline crop but never a frame-sized blob", () => {

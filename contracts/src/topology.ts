@@ -161,6 +161,97 @@ export const CONSUMERS: readonly ConsumerDecl[] = [
   },
 ];
 
+/**
+ * Durables a service creates itself when it starts (not by `applyTopology`): those that start at "new" must begin at
+ * the owning service's first start, not at whichever service applied the topology first (a bot installed a month
+ * after the cameras must not send that month's alerts). Declared here, with the shared ones, so every durable of
+ * the system is in one list; a service takes its own with `serviceConsumer(durable)`.
+ */
+export const SERVICE_CONSUMERS: readonly (ConsumerDecl & { owner: string })[] = [
+  {
+    owner: "greeter",
+    stream: "SIGHTINGS",
+    durable: "greeter",
+    ackWaitMs: 30_000,
+    maxDeliver: 5,
+    maxAckPending: 64,
+    // a greeter starting for the first time must not greet last month's visitors
+    deliverPolicy: "new",
+    description: "Greets recognised people once per visit",
+  },
+  {
+    owner: "trainer",
+    stream: "SIGHTINGS",
+    durable: "gallery-growth",
+    filterSubject: "sightings.*.recognized",
+    ackWaitMs: 60_000,
+    maxDeliver: 5,
+    maxAckPending: 16,
+    // a trainer starting for the first time learns from what it sees from now on, not from last month's backlog
+    deliverPolicy: "new",
+    description: "Gallery growth: confirmed recognitions that may add a self-learned template",
+  },
+  {
+    owner: "bot",
+    stream: "ALERTS",
+    durable: "bot-alerts",
+    filterSubject: "alerts.*.raised",
+    ackWaitMs: 60_000,
+    maxDeliver: 5,
+    maxAckPending: 16,
+    // a bot starting for the first time must not send last month's alerts
+    deliverPolicy: "new",
+    description: "Sends raised alerts to subscribed Telegram chats",
+  },
+  {
+    owner: "portal",
+    stream: "SIGHTINGS",
+    durable: "projections",
+    ackWaitMs: 30_000,
+    maxDeliver: 30,
+    maxAckPending: 1,
+    description:
+      "Portal read models (sightings, presence, attendance, visitors); all portal replicas share it, one event at a time",
+  },
+  {
+    owner: "portal",
+    stream: "LIBRARY",
+    durable: "people-projection",
+    ackWaitMs: 30_000,
+    maxDeliver: 30,
+    maxAckPending: 1,
+    description: "Portal people library read model; all portal replicas share it, one event at a time",
+  },
+  {
+    owner: "portal",
+    stream: "ALERTS",
+    durable: "alerts-projection",
+    ackWaitMs: 30_000,
+    maxDeliver: 30,
+    maxAckPending: 1,
+    description: "Portal alerts read model; all portal replicas share it, one event at a time",
+  },
+  {
+    owner: "portal",
+    stream: "SIGHTINGS",
+    durable: "alerts",
+    ackWaitMs: 30_000,
+    maxDeliver: 30,
+    maxAckPending: 1,
+    deliverPolicy: "new",
+    description: "Portal alert rules over the sightings; all portal replicas share it, one event at a time",
+  },
+];
+
+/** A durable declared in this topology (shared or a service's own), by name; throws for an undeclared one. */
+export function consumerDecl(durable: string): ConsumerDecl {
+  const d = CONSUMERS.find((c) => c.durable === durable) ?? SERVICE_CONSUMERS.find((c) => c.durable === durable);
+  if (d === undefined) throw new Error(`no durable consumer "${durable}" is declared in contracts/src/topology.ts`);
+  if (!("owner" in d)) return d;
+  const { owner: _owner, ...decl } = d;
+  return decl;
+}
+
 export const KV_BUCKETS: readonly KvDecl[] = [
   { bucket: "config", history: 5, ttlMs: 0, description: "Runtime configuration (alert rules, camera roles)" },
   { bucket: "leases", history: 1, ttlMs: 0, description: "Leader leases (one active trainer)" },

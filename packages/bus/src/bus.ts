@@ -18,6 +18,16 @@ import type { z } from "zod";
 import { connectNats } from "./connection.ts";
 import { type ConsumerLoop, type ConsumerLoopOptions, startConsumerLoop } from "./consumer.ts";
 import { PublishError } from "./errors.ts";
+import {
+  type Delivery,
+  type Feed,
+  type FollowOptions,
+  type ReplayOptions,
+  type ReplayResult,
+  first,
+  follow,
+  replay,
+} from "./follow.ts";
 import { applyTopology, ensureConsumer, topologyPresent } from "./topology.ts";
 
 export interface BusOptions {
@@ -176,6 +186,21 @@ export class Bus {
     if (!m) return null;
     const parsed = Messages[type].envelope.safeParse(m.json());
     return parsed.success ? (parsed.data as EnvelopeOf<T>) : null;
+  }
+
+  /** Follows a stream live with an ordered consumer (no durable): see `follow.ts`. Close the feed when done. */
+  follow(options: FollowOptions): Promise<Feed> {
+    return follow(this.js, options);
+  }
+
+  /** Visits every message the stream holds on the filter (as of the call), in order: see `follow.ts`. */
+  replay(options: ReplayOptions, visit: (d: Delivery) => void | Promise<void>): Promise<ReplayResult> {
+    return replay(this.js, this.jsm, options, visit);
+  }
+
+  /** The first message at or after the start point on the filter, or null when none comes within `waitMs`. */
+  first(options: FollowOptions, waitMs?: number): Promise<Delivery | null> {
+    return first(this.js, options, waitMs);
   }
 
   kv(bucket: string): Promise<KV> {

@@ -1,7 +1,6 @@
 import { randomUUID } from "node:crypto";
-import type { ConsumerMessages } from "@nats-io/jetstream";
-import type { Bus } from "@persona/bus";
-import { type AnyEnvelope, AnyEnvelopeSchema, type BlobRef, type DataOf } from "@persona/contracts";
+import type { Bus, Feed } from "@persona/bus";
+import type { AnyEnvelope, BlobRef, DataOf } from "@persona/contracts";
 
 /**
  * The client side of enrollment. The protocol:
@@ -12,7 +11,7 @@ import { type AnyEnvelope, AnyEnvelopeSchema, type BlobRef, type DataOf } from "
  *    person `PersonEnrolled` (only when at least one photo is accepted), then per photo `FaceTemplateAdded`
  *    (origin "enrollment", origin.photo = that BlobRef) or `EnrollmentRejected` (reason + a message naming the photo).
  *
- * The watcher is one ordered consumer on `library.>` (deliver new) created before anything is published, so no
+ * The watcher is one bus follow of `library.>` (new messages only) created before anything is published, so no
  * answer can be missed; requests are matched by causation id and are done when every photo has an outcome.
  */
 
@@ -66,30 +65,22 @@ export class EnrollmentWatcher {
 
   private constructor(
     private readonly bus: Bus,
-    private readonly messages: ConsumerMessages,
-    private readonly deleteConsumer: () => Promise<unknown>,
+    private readonly feed: Feed,
   ) {
     this.loop = this.run();
   }
 
-  /** Starts watching LIBRARY for answers (deliver new). Call before publishing anything. */
+  /** Starts watching LIBRARY for answers (new ones only). Call before publishing anything. */
   static async start(bus: Bus): Promise<EnrollmentWatcher> {
-    const consumer = await bus.js.consumers.get("LIBRARY", { filter_subjects: "library.>", deliver_policy: "new" });
-    return new EnrollmentWatcher(bus, await consumer.consume({ max_messages: 256 }), () => consumer.delete());
+    return new EnrollmentWatcher(bus, await bus.follow({ stream: "LIBRARY", filter: "library.>", from: "new" }));
   }
 
   private async run(): Promise<void> {
-    for await (const m of this.messages) {
-      let raw: unknown;
-      try {
-        raw = JSON.parse(new TextDecoder().decode(m.data));
-      } catch {
-        continue;
-      }
-      const parsed = AnyEnvelopeSchema.safeParse(raw);
-      if (!parsed.success || parsed.data.causationId === null) continue;
-      const p = this.pending.get(parsed.data.causationId);
-      if (p !== undefined) this.apply(p, parsed.data);
+    for await (const d of this.feed) {
+      const env = d.env;
+      if (env === null || env.causationId === null) continue;
+      const p = this.pending.get(env.causationId);
+      if (p !== undefined) this.apply(p, env);
     }
   }
 
@@ -192,10 +183,8 @@ export class EnrollmentWatcher {
   }
 
   async close(): Promise<void> {
-    await this.messages.close().catch(() => undefined);
+    await this.feed.close();
     await this.loop.catch(() => undefined);
-    // the server would drop the ephemeral consumer after 5 idle minutes; no need to leave it that long
-    await this.deleteConsumer().catch(() => undefined);
   }
 }
 

@@ -1,8 +1,7 @@
 import { createHash } from "node:crypto";
-import type { ConsumerMessages, JetStreamClient, JetStreamManager } from "@nats-io/jetstream";
-import { AnyEnvelopeSchema, type EnvelopeOf } from "@persona/contracts";
-import type { FollowerLog } from "./follower.ts";
-import { SeqWaiters } from "./seqWaiters.ts";
+import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream";
+import type { EnvelopeOf } from "@persona/contracts";
+import { type FollowerLog, StreamFold } from "./streamFold.ts";
 
 /**
  * Unknown visitors as the trainer publishes them (services/trainer/src/visitors): a pure fold (`applyVisitorEvent`)
@@ -196,76 +195,44 @@ export function personIdForVisitor(visitorId: string): string {
 const VISITOR_TYPES = new Set<string>(VISITOR_EVENT_TYPES);
 
 /**
- * Follows the visitor events on SIGHTINGS (`sightings.visitors.>`) from the start with an ordered consumer and
- * folds them into a VisitorsState, calling `onChange` for every change. `start` resolves once every visitor event
- * published before it has been applied.
+ * Follows the visitor events on SIGHTINGS (`sightings.visitors.>`) from the start and folds them into a
+ * VisitorsState, calling `onChange` for every change. `start` resolves once every visitor event published before it
+ * has been applied.
  */
 export class VisitorFollower {
   readonly state: VisitorsState = emptyVisitors();
-  private messages: ConsumerMessages | undefined;
-  private caughtUp = false;
-  private readonly startWaiters: (() => void)[] = [];
-  private readonly seqWaiters = new SeqWaiters("visitors");
+  private readonly fold: StreamFold;
 
-  constructor(
-    private readonly log: FollowerLog,
-    private readonly onChange: (change: VisitorChange, state: VisitorsState) => void = () => {},
-  ) {}
+  constructor(log: FollowerLog, onChange: (change: VisitorChange, state: VisitorsState) => void = () => {}) {
+    this.fold = new StreamFold({
+      what: "visitors",
+      stream: "SIGHTINGS",
+      filter: VISITOR_SUBJECTS,
+      types: VISITOR_TYPES,
+      apply: (env, seq) => onChange(applyVisitorEvent(this.state, env as VisitorEvent, seq), this.state),
+      seq: () => this.state.seq,
+      skip: (seq) => {
+        this.state.seq = Math.max(this.state.seq, seq);
+      },
+      log,
+    });
+  }
 
   get ready(): boolean {
-    return this.caughtUp;
+    return this.fold.ready;
   }
 
+  /** `_jsm` is unused (kept for callers of the earlier signature). */
   async start(js: JetStreamClient, _jsm?: JetStreamManager): Promise<void> {
-    const consumer = await js.consumers.get("SIGHTINGS", { filter_subjects: VISITOR_SUBJECTS });
-    // the consumer is created above: its pending count is the number of visitor events already on the stream
-    const pendingAtStart = (await consumer.info(true)).num_pending;
-    const messages = await consumer.consume();
-    this.messages = messages;
-    const started = new Promise<void>((resolve) => this.startWaiters.push(resolve));
-    if (pendingAtStart === 0) this.markCaughtUp();
-    let delivered = 0;
-    void (async () => {
-      for await (const m of messages) {
-        delivered++;
-        try {
-          const parsed = AnyEnvelopeSchema.safeParse(m.json());
-          if (parsed.success && VISITOR_TYPES.has(parsed.data.type)) {
-            this.onChange(applyVisitorEvent(this.state, parsed.data as VisitorEvent, m.seq), this.state);
-          } else {
-            this.state.seq = Math.max(this.state.seq, m.seq);
-            this.log.warn(
-              { seq: m.seq, subject: m.subject },
-              "ignoring a message on a visitor subject that is not a visitor event",
-            );
-          }
-        } catch (err) {
-          this.state.seq = Math.max(this.state.seq, m.seq);
-          this.log.error({ err, seq: m.seq }, "cannot apply a visitor event; skipped");
-        }
-        // caught up: everything that was there at start is applied (or nothing is left, whichever is seen first)
-        if (!this.caughtUp && (delivered >= pendingAtStart || m.info.pending === 0)) this.markCaughtUp();
-        this.notify();
-      }
-    })();
-    await started;
-  }
-
-  private markCaughtUp(): void {
-    this.caughtUp = true;
-    for (const w of this.startWaiters.splice(0)) w();
-  }
-
-  private notify(): void {
-    this.seqWaiters.notify(this.state.seq);
+    await this.fold.start(js);
   }
 
   /** Resolves when at least `seq` has been applied (after publishing a visitor event, for example). */
   async waitForSeq(seq: number, timeoutMs = 10_000): Promise<void> {
-    await this.seqWaiters.wait(seq, () => this.state.seq, timeoutMs);
+    await this.fold.waitForSeq(seq, timeoutMs);
   }
 
   async stop(): Promise<void> {
-    await this.messages?.close();
+    await this.fold.stop();
   }
 }

@@ -9,14 +9,13 @@ import {
   blobsOf,
   commandNames,
   jsonMentions,
-  parseEnvelope,
   rejectionNames,
   sightingOf,
   systemNames,
   trackKey,
 } from "./erasureMatch.ts";
 import { addCount, type RemovedCounts } from "./retentionPolicy.ts";
-import { isNotFound, scanStream } from "./streams.ts";
+import { isNotFound } from "./streams.ts";
 
 /**
  * Erasing a person (a privacy request): their library events, photos, sounds, templates, crops, sightings (whole
@@ -59,9 +58,9 @@ async function personEvents(bus: Bus, personId: string) {
   const state = emptyLibrary();
   const seqs: number[] = [];
   const blobs: BlobRef[] = [];
-  await scanStream(bus.js, bus.jsm, "LIBRARY", `library.${personId}.>`, (m) => {
+  await bus.replay({ stream: "LIBRARY", filter: `library.${personId}.>` }, (m) => {
     seqs.push(m.seq);
-    const env = parseEnvelope(m.data);
+    const env = m.env;
     if (env === null) return;
     blobs.push(...blobsOf(env));
     if ((LIBRARY_EVENT_TYPES as readonly string[]).includes(env.type)) evolve(state, env as LibraryEvent, m.seq);
@@ -141,27 +140,20 @@ async function deletePrefix(bus: Bus, bucket: string, prefix: string): Promise<n
 /** One sweep of the SIGHTINGS stream from `fromSeq`: the tracks naming the person and every message of them. */
 async function sweepSightings(bus: Bus, personId: string, tracks: Set<string>, fromSeq: number) {
   const byTrack = new Map<string, { seqs: number[]; blobs: BlobRef[] }>();
-  const last = await scanStream(
-    bus.js,
-    bus.jsm,
-    "SIGHTINGS",
-    "sightings.>",
-    (m) => {
-      const env = parseEnvelope(m.data);
-      if (env === null) return;
-      const s = sightingOf(env, personId);
-      if (s === null) return;
-      if (s.names) tracks.add(s.track);
-      let t = byTrack.get(s.track);
-      if (t === undefined) {
-        t = { seqs: [], blobs: [] };
-        byTrack.set(s.track, t);
-      }
-      t.seqs.push(m.seq);
-      t.blobs.push(...blobsOf(env));
-    },
-    { fromSeq },
-  );
+  const { last } = await bus.replay({ stream: "SIGHTINGS", filter: "sightings.>", from: { seq: fromSeq } }, (m) => {
+    const env = m.env;
+    if (env === null) return;
+    const s = sightingOf(env, personId);
+    if (s === null) return;
+    if (s.names) tracks.add(s.track);
+    let t = byTrack.get(s.track);
+    if (t === undefined) {
+      t = { seqs: [], blobs: [] };
+      byTrack.set(s.track, t);
+    }
+    t.seqs.push(m.seq);
+    t.blobs.push(...blobsOf(env));
+  });
   const seqs: number[] = [];
   const blobs: BlobRef[] = [];
   for (const [track, t] of byTrack) {
@@ -181,8 +173,8 @@ async function sweepStream(
 ): Promise<{ deleted: number; blobs: BlobRef[] }> {
   const seqs: number[] = [];
   const blobs: BlobRef[] = [];
-  await scanStream(bus.js, bus.jsm, stream, filter, (m) => {
-    const env = parseEnvelope(m.data);
+  await bus.replay({ stream, filter }, (m) => {
+    const env = m.env;
     if (!matches(env, m.data, m.seq)) return;
     seqs.push(m.seq);
     if (env) blobs.push(...blobsOf(env));
@@ -222,8 +214,8 @@ export async function erasePerson(d: ErasureDeps, req: ErasureRequest): Promise<
 
     // 4. alerts about them or their tracks, with their acknowledgements and resolutions
     const alertSeqs = new Map<string, number[]>();
-    await scanStream(bus.js, bus.jsm, "ALERTS", "alerts.>", (m) => {
-      const env = parseEnvelope(m.data);
+    await bus.replay({ stream: "ALERTS", filter: "alerts.>" }, (m) => {
+      const env = m.env;
       if (env === null) return;
       const a = alertOf(env, pid, tracks);
       if (a === null) return;

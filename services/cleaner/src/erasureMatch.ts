@@ -1,4 +1,4 @@
-import { type AnyEnvelope, AnyEnvelopeSchema, type BlobRef, type ImageRef } from "@persona/contracts";
+import type { AnyEnvelope, BlobRef, ImageRef } from "@persona/contracts";
 
 /**
  * Which messages speak of a person, for erasure. Pure: no I/O.
@@ -8,17 +8,6 @@ import { type AnyEnvelope, AnyEnvelopeSchema, type BlobRef, type ImageRef } from
  */
 
 export const trackKey = (cameraId: string, trackId: string) => `${cameraId}/${trackId}`;
-
-export function parseEnvelope(data: Uint8Array): AnyEnvelope | null {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(new TextDecoder().decode(data));
-  } catch {
-    return null;
-  }
-  const parsed = AnyEnvelopeSchema.safeParse(raw);
-  return parsed.success ? parsed.data : null;
-}
 
 /** The track a SIGHTINGS message belongs to, and whether it names the person. */
 export function sightingOf(env: AnyEnvelope, personId: string): { track: string; names: boolean } | null {

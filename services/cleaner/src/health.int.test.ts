@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import type { Bus } from "@persona/bus";
+import { type Bus, ok } from "@persona/bus";
 import { testBus } from "@persona/bus/testing";
 import { AnyEnvelopeSchema, type EnvelopeOf } from "@persona/contracts";
 import { createLogger } from "@persona/runtime";
-import { startNatsServer } from "@persona/testing";
+import { startNatsServer, waitFor } from "@persona/testing";
 import { HealthMonitor } from "./health.ts";
 import { Lease } from "./lease.ts";
 import { concluded } from "./testing/events.ts";
@@ -28,14 +28,15 @@ test("health: a stuck consumer whose backlog grows raises one system alert, reso
   const bus = await testBus(server.url, "cleaner");
   t.after(() => bus.close());
   // a durable nobody pulls from
-  await bus.ensureConsumer({
+  const stuck = {
     stream: "SIGHTINGS",
     durable: "stuck-reader",
     ackWaitMs: 30_000,
     maxDeliver: 5,
     maxAckPending: 100,
     description: "test",
-  });
+  } as const;
+  await bus.ensureConsumer(stuck);
   const monitor = new HealthMonitor(bus, await bus.kv("leases"), options, Date.now, log);
   const publish = async (n: number) => {
     for (let i = 0; i < n; i++) {
@@ -65,12 +66,12 @@ test("health: a stuck consumer whose backlog grows raises one system alert, reso
   assert.equal(raised.data.personId, null);
 
   // it drains: after two clear checks the alert is resolved
-  const c = await bus.js.consumers.get("SIGHTINGS", "stuck-reader");
-  const batch = await c.fetch({ max_messages: 100, expires: 1000 });
-  for await (const m of batch) {
-    m.ack();
-    if (m.info.pending === 0) break;
-  }
+  const reader = await bus.consume({ consumer: stuck, handlers: { TrackConcluded: async () => ok() } });
+  await waitFor(async () => {
+    const i = await bus.jsm.consumers.info("SIGHTINGS", "stuck-reader");
+    return i.num_pending === 0 && i.num_ack_pending === 0;
+  });
+  await reader.stop();
   await new Promise((res) => setTimeout(res, 200));
   r = await monitor.check();
   assert.deepEqual(r.resolved, []);

@@ -3,9 +3,8 @@ import type { EnvelopeOf } from "@persona/contracts";
 import { LIBRARY_EVENT_TYPES, type LibraryEvent, emptyLibrary, evolve } from "@persona/library";
 import type { Logger } from "@persona/runtime";
 import { type CleanerCollections, objectOfLocator } from "./collections.ts";
-import { parseEnvelope } from "./erasureMatch.ts";
 import { type Cutoffs, type RemovedCounts, type RetentionPolicy, addCount, cutoffs } from "./retentionPolicy.ts";
-import { purgeOlderThan, scanStream } from "./streams.ts";
+import { purgeOlderThan } from "./streams.ts";
 
 /**
  * One retention run: what is older than its kind's retention goes from the read models, the streams and the Object
@@ -56,11 +55,7 @@ export async function runRetention(d: RetentionDeps): Promise<RetentionResult> {
 
   // unknown faces' crops: the UnknownFaceSeen messages carry them inline (and their embeddings); stored ones go too
   if (c.unknownCrops !== null) {
-    addCount(
-      removed,
-      "unknownFaceMessages",
-      await purgeOlderThan(bus.js, bus.jsm, "SIGHTINGS", "sightings.*.unknown", c.unknownCrops),
-    );
+    addCount(removed, "unknownFaceMessages", await purgeOlderThan(bus, "SIGHTINGS", "sightings.*.unknown", c.unknownCrops));
     const filter = { kind: "unknown", at: { $lt: c.unknownCrops.toISOString() }, cropId: { $ne: null } };
     for (;;) {
       const rows = await col.sightings.find(filter, { limit: PAGE });
@@ -75,7 +70,7 @@ export async function runRetention(d: RetentionDeps): Promise<RetentionResult> {
 
   // sightings and their crops
   if (c.sightings !== null) {
-    addCount(removed, "sightingMessages", await purgeOlderThan(bus.js, bus.jsm, "SIGHTINGS", "sightings.>", c.sightings));
+    addCount(removed, "sightingMessages", await purgeOlderThan(bus, "SIGHTINGS", "sightings.>", c.sightings));
     const old = { at: { $lt: c.sightings.toISOString() } };
     for (let skip = 0; ; skip += PAGE) {
       const rows = await col.sightings.find({ ...old, cropId: { $ne: null } }, { limit: PAGE, skip, sort: { at: 1 } });
@@ -93,7 +88,7 @@ export async function runRetention(d: RetentionDeps): Promise<RetentionResult> {
   }
 
   if (c.alerts !== null) {
-    addCount(removed, "alertMessages", await purgeOlderThan(bus.js, bus.jsm, "ALERTS", "alerts.>", c.alerts));
+    addCount(removed, "alertMessages", await purgeOlderThan(bus, "ALERTS", "alerts.>", c.alerts));
     addCount(removed, "alerts", await col.alerts.deleteMany({ at: { $lt: c.alerts.toISOString() } }));
   }
 
@@ -132,8 +127,8 @@ export async function runRetention(d: RetentionDeps): Promise<RetentionResult> {
 /** Everyone in the library now, from the LIBRARY stream. */
 export async function libraryPeople(bus: Bus): Promise<Set<string>> {
   const state = emptyLibrary();
-  await scanStream(bus.js, bus.jsm, "LIBRARY", "library.>", (m) => {
-    const env = parseEnvelope(m.data);
+  await bus.replay({ stream: "LIBRARY", filter: "library.>" }, (m) => {
+    const env = m.env;
     if (env && (LIBRARY_EVENT_TYPES as readonly string[]).includes(env.type)) evolve(state, env as LibraryEvent, m.seq);
   });
   return new Set(state.people.keys());

@@ -2,22 +2,13 @@ import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Bus, ConsumerLoop, Handler } from "@persona/bus";
 import { ok } from "@persona/bus";
-import { type BlobRef, type ConsumerDecl, uuidFrom } from "@persona/contracts";
+import { type BlobRef, type ConsumerDecl, consumerDecl, uuidFrom } from "@persona/contracts";
 import { LibraryFollower } from "@persona/library";
 import type { Logger } from "@persona/runtime";
 import { type GreetingPolicyOptions, newGreeterState, onRecognized, onTrackConcluded } from "./greetingPolicy.ts";
 import type { AudioPlayer } from "./player.ts";
 
-export const GREETER_CONSUMER: ConsumerDecl = {
-  stream: "SIGHTINGS",
-  durable: "greeter",
-  ackWaitMs: 30_000,
-  maxDeliver: 5,
-  maxAckPending: 64,
-  // a greeter starting for the first time must not greet last month's visitors
-  deliverPolicy: "new",
-  description: "Greets recognised people once per visit",
-};
+export const GREETER_CONSUMER: ConsumerDecl = consumerDecl("greeter");
 
 export interface GreeterOptions extends GreetingPolicyOptions {
   /** Recognitions older than this (frame time) are not greeted: a backlog after downtime stays silent. */

@@ -1,10 +1,8 @@
-import type { ConsumerMessages } from "@nats-io/jetstream";
-import { DeliverPolicy } from "@nats-io/jetstream";
-import type { Bus } from "@persona/bus";
+import type { Bus, Feed } from "@persona/bus";
 import { type CameraRole, type EnvelopeOf, Messages } from "@persona/contracts";
 
 /**
- * The cameras this replica knows, from the last CameraStatusChanged of each camera on SYSTEM (an ordered consumer,
+ * The cameras this replica knows, from the last CameraStatusChanged of each camera on SYSTEM (a bus follow,
  * last per subject, then new ones). In memory: any replica rebuilds it from the stream at start.
  */
 
@@ -18,25 +16,18 @@ export interface CameraView {
 
 export class CameraDirectory {
   readonly cameras = new Map<string, CameraView>();
-  private messages: ConsumerMessages | undefined;
+  private feed: Feed | undefined;
   private loop: Promise<void> | undefined;
 
   async start(bus: Bus): Promise<void> {
-    const consumer = await bus.js.consumers.get("SYSTEM", {
-      filter_subjects: Messages.CameraStatusChanged.filter,
-      deliver_policy: DeliverPolicy.LastPerSubject,
+    const feed = await bus.follow({
+      stream: "SYSTEM",
+      filter: Messages.CameraStatusChanged.filter,
+      from: "last-per-subject",
     });
-    this.messages = await consumer.consume();
-    const messages = this.messages;
+    this.feed = feed;
     this.loop = (async () => {
-      for await (const m of messages) {
-        try {
-          const env = Messages.CameraStatusChanged.envelope.safeParse(JSON.parse(new TextDecoder().decode(m.data)));
-          if (env.success) this.apply(env.data);
-        } catch {
-          // not JSON: ignored
-        }
-      }
+      for await (const d of feed) if (d.env?.type === "CameraStatusChanged") this.apply(d.env);
     })();
   }
 
@@ -58,7 +49,7 @@ export class CameraDirectory {
   }
 
   async stop(): Promise<void> {
-    await this.messages?.close().catch(() => undefined);
+    await this.feed?.close();
     await this.loop?.catch(() => undefined);
   }
 }

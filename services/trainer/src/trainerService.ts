@@ -7,9 +7,8 @@ import { createHash, randomUUID } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
-import type { ConsumerMessages } from "@nats-io/jetstream";
-import type { Bus } from "@persona/bus";
-import { type AnyEnvelope, AnyEnvelopeSchema, type ImageRef } from "@persona/contracts";
+import type { Bus, Feed } from "@persona/bus";
+import type { AnyEnvelope, ImageRef } from "@persona/contracts";
 import type { Logger, ReadinessCheck } from "@persona/runtime";
 import { decodeChip } from "@persona/vision";
 import { type ClassInfo, splitRun } from "./classifier/dataset.ts";
@@ -66,7 +65,7 @@ export class FastClassifierTrainer {
   private lease: Lease | undefined;
   private bank: CropBank;
   private readonly pending = new PendingUnknowns();
-  private feeds: ConsumerMessages[] = [];
+  private feeds: Feed[] = [];
   private scheduleTimer: NodeJS.Timeout | undefined;
   private debounceTimer: NodeJS.Timeout | undefined;
   private saveTimer: NodeJS.Timeout | undefined;
@@ -149,14 +148,12 @@ export class FastClassifierTrainer {
     await this.loadCurrentModel();
     for (const stream of SOURCE_STREAMS) {
       const from = (this.bank.seq[stream] ?? 0) + 1;
-      const consumer = await this.bus.js.consumers.get(stream, { deliver_policy: "by_start_sequence", opt_start_seq: from });
-      const messages = await consumer.consume();
-      this.feeds.push(messages);
+      const feed = await this.bus.follow({ stream, from: { seq: from } });
+      this.feeds.push(feed);
       void (async () => {
-        for await (const m of messages) {
+        for await (const m of feed) {
           try {
-            const parsed = AnyEnvelopeSchema.safeParse(m.json());
-            if (parsed.success) await this.apply(parsed.data);
+            if (m.env !== null) await this.apply(m.env);
           } catch (err) {
             this.log.warn({ err, stream, seq: m.seq }, "cannot use a message for training; skipped");
           }
@@ -408,23 +405,19 @@ export class FastClassifierTrainer {
 
   /** The last published model (so "never worse" survives restarts and failover). */
   private async loadCurrentModel(): Promise<void> {
-    const msg = await this.bus.jsm.streams
-      .getMessage("MODELS", { last_by_subj: "models.classifier.published" })
-      .catch(() => null);
-    if (!msg) return;
-    const env = AnyEnvelopeSchema.safeParse(msg.json());
-    if (!env.success || env.data.type !== "ClassifierPublished") return;
+    const env = await this.bus.last("ClassifierPublished", "models.classifier.published").catch(() => null);
+    if (!env) return;
     const os = await this.bus.objectStore(MODELS_BUCKET);
-    const sample = await os.getBlob(env.data.data.model.key);
+    const sample = await os.getBlob(env.data.model.key);
     if (!sample) {
       this.log.warn(
-        { modelId: env.data.data.modelId },
+        { modelId: env.data.modelId },
         "current classifier's sample graph is missing: the next model is judged alone",
       );
       return;
     }
-    this.current = { modelId: env.data.data.modelId, classes: env.data.data.classes, onnx: sample };
-    this.status.currentModelId = env.data.data.modelId;
+    this.current = { modelId: env.data.modelId, classes: env.data.classes, onnx: sample };
+    this.status.currentModelId = env.data.modelId;
   }
 
   async stop(): Promise<void> {

@@ -1,5 +1,5 @@
 import { type Bus, type ConsumerLoop, type HandlerContext, ok } from "@persona/bus";
-import { type ConsumerDecl, type EnvelopeOf, causedBy, uuidFrom } from "@persona/contracts";
+import { type ConsumerDecl, type EnvelopeOf, causedBy, consumerDecl, uuidFrom } from "@persona/contracts";
 import type { Logger } from "@persona/runtime";
 import { type DocumentStore, ValidatedCollection } from "@persona/store";
 import { z } from "zod";
@@ -21,15 +21,7 @@ import { type AlertRules, type RulesState, type Sighting, evaluate } from "./rul
  * its track as that visitor's, and the rules raise no unknown-face alert for it.
  */
 
-export const ALERTS_CONSUMER: ConsumerDecl = {
-  stream: "SIGHTINGS",
-  durable: "alerts",
-  ackWaitMs: 30_000,
-  maxDeliver: 30,
-  maxAckPending: 1,
-  deliverPolicy: "new",
-  description: "Portal alert rules over the sightings; all portal replicas share it, one event at a time",
-};
+export const ALERTS_CONSUMER: ConsumerDecl = consumerDecl("alerts");
 
 const StateDoc = z.object({
   id: z.string().min(1),

@@ -1,5 +1,5 @@
 import { type Bus, type ConsumerLoop, ok } from "@persona/bus";
-import type { ConsumerDecl, EnvelopeOf, ImageRef } from "@persona/contracts";
+import { type ConsumerDecl, type EnvelopeOf, type ImageRef, consumerDecl } from "@persona/contracts";
 import { type AlertDoc, AlertsRepository, type DocumentStore, type WriteOp } from "@persona/store";
 
 /**
@@ -8,14 +8,7 @@ import { type AlertDoc, AlertsRepository, type DocumentStore, type WriteOp } fro
  * a portal restart keeps every alert and its acknowledgement.
  */
 
-export const ALERTS_PROJECTION_CONSUMER: ConsumerDecl = {
-  stream: "ALERTS",
-  durable: "alerts-projection",
-  ackWaitMs: 30_000,
-  maxDeliver: 30,
-  maxAckPending: 1,
-  description: "Portal alerts read model; all portal replicas share it, one event at a time",
-};
+export const ALERTS_PROJECTION_CONSUMER: ConsumerDecl = consumerDecl("alerts-projection");
 
 export const ALERTS_PROJECTION = "alerts";
 

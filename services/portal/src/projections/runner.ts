@@ -1,5 +1,5 @@
 import { type Bus, type ConsumerLoop, type HandlerContext, type HandlerMap, ok } from "@persona/bus";
-import type { ConsumerDecl, EnvelopeOf, MessageType } from "@persona/contracts";
+import { type ConsumerDecl, type EnvelopeOf, type MessageType, consumerDecl } from "@persona/contracts";
 import type { Logger } from "@persona/runtime";
 import type { DocumentStore } from "@persona/store";
 import { attendanceProjection } from "./attendance.ts";
@@ -25,24 +25,9 @@ import { visitorsProjection } from "./visitors.ts";
  * `persona projections rebuild` brings it back.
  */
 
-export const SIGHTINGS_PROJECTIONS_CONSUMER: ConsumerDecl = {
-  stream: "SIGHTINGS",
-  durable: "projections",
-  ackWaitMs: 30_000,
-  maxDeliver: 30,
-  maxAckPending: 1,
-  description:
-    "Portal read models (sightings, presence, attendance, visitors); all portal replicas share it, one event at a time",
-};
+export const SIGHTINGS_PROJECTIONS_CONSUMER: ConsumerDecl = consumerDecl("projections");
 
-export const PEOPLE_PROJECTION_CONSUMER: ConsumerDecl = {
-  stream: "LIBRARY",
-  durable: "people-projection",
-  ackWaitMs: 30_000,
-  maxDeliver: 30,
-  maxAckPending: 1,
-  description: "Portal people library read model; all portal replicas share it, one event at a time",
-};
+export const PEOPLE_PROJECTION_CONSUMER: ConsumerDecl = consumerDecl("people-projection");
 
 /** Which projections each durable feeds, in the order they are applied. */
 export const PROJECTION_GROUPS = [

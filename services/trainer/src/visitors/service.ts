@@ -9,8 +9,7 @@
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { ConsumerMessages } from "@nats-io/jetstream";
-import type { Bus } from "@persona/bus";
+import type { Bus, Feed } from "@persona/bus";
 import { type AnyEnvelope, AnyEnvelopeSchema, type BlobRef, type EnvelopeOf, type ImageRef, uuidFrom } from "@persona/contracts";
 import { decodeEmbedding } from "@persona/library";
 import type { Logger } from "@persona/runtime";
@@ -34,7 +33,7 @@ export const VISITOR_EXPIRY_INTERVAL_MS = 60 * 60 * 1000;
 
 export class VisitorService {
   book: VisitorBook;
-  private feed: ConsumerMessages | undefined;
+  private feed: Feed | undefined;
   private saveTimer: NodeJS.Timeout | undefined;
   private expiryTimer: NodeJS.Timeout | undefined;
   private readonly file: string;
@@ -65,8 +64,7 @@ export class VisitorService {
     const info = await this.d.bus.jsm.streams.info("SIGHTINGS");
     this.caughtUpSeq = info.state.messages > 0 ? info.state.last_seq : 0;
     const from = Math.max(this.book.seq + 1, info.state.first_seq);
-    const consumer = await this.d.bus.js.consumers.get("SIGHTINGS", { deliver_policy: "by_start_sequence", opt_start_seq: from });
-    this.feed = await consumer.consume();
+    this.feed = await this.d.bus.follow({ stream: "SIGHTINGS", from: { seq: from } });
     let reached: () => void = () => {};
     this.caughtUp = new Promise<void>((r) => {
       reached = r;
@@ -76,8 +74,7 @@ export class VisitorService {
     void (async () => {
       for await (const m of feed) {
         try {
-          const parsed = AnyEnvelopeSchema.safeParse(m.json());
-          if (parsed.success) await this.apply(parsed.data, m.seq, m.seq >= this.caughtUpSeq);
+          if (m.env !== null) await this.apply(m.env, m.seq, m.seq >= this.caughtUpSeq);
         } catch (err) {
           this.d.log.warn({ err, seq: m.seq }, "visitors: cannot apply a sighting; skipped");
         }
