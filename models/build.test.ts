@@ -11,7 +11,7 @@ import * as tf from "@tensorflow/tfjs";
 import * as ort from "onnxruntime-node";
 import { ModelBuildError } from "./src/errors.ts";
 import { formatJson } from "./src/manifest.ts";
-import { DataType, GraphBuilder } from "./src/onnx.ts";
+import { DataType, GraphBuilder } from "@persona/onnx";
 import { makeDynamicInput, makeNhwcImageInput, type NhwcInputPatch, readFields, readValueInfo } from "./src/onnx-patch.ts";
 import { initTfjs } from "./src/reference.ts";
 import { fetchPackage, tarballName } from "./src/sources.ts";

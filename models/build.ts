@@ -18,6 +18,7 @@ import { createHash } from "node:crypto";
 import { copyFile, mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { OnnxGraphError } from "@persona/onnx";
 import { buildDlibResnet } from "./src/dlib-resnet.ts";
 import { buildLandmark68 } from "./src/landmark68.ts";
 import { ModelBuildError } from "./src/errors.ts";
@@ -324,6 +325,7 @@ export async function build(options: BuildOptions): Promise<Manifest> {
       bytes = await recipe.make(pkgs);
     } catch (cause) {
       if (cause instanceof ModelBuildError) throw cause;
+      if (cause instanceof OnnxGraphError) throw new ModelBuildError(cause.code, cause.message, { cause });
       throw new ModelBuildError("weights", `${recipe.id}: build failed`, { cause });
     }
     const hash = sha256(bytes);

@@ -20,6 +20,7 @@ COPY packages/bus/package.json packages/bus/
 COPY packages/cli/package.json packages/cli/
 COPY packages/eval/package.json packages/eval/
 COPY packages/library/package.json packages/library/
+COPY packages/onnx/package.json packages/onnx/
 COPY packages/runtime/package.json packages/runtime/
 COPY packages/store/package.json packages/store/
 COPY packages/testing/package.json packages/testing/
@@ -53,6 +54,7 @@ COPY contracts ./contracts
 COPY packages/runtime ./packages/runtime
 COPY packages/bus ./packages/bus
 COPY packages/library ./packages/library
+COPY packages/onnx ./packages/onnx
 COPY packages/store ./packages/store
 COPY packages/vision ./packages/vision
 COPY services/trainer ./services/trainer

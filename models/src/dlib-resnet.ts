@@ -13,7 +13,7 @@
  * zero-padded by one row and column at the end when the spatial sizes differ), before its relu.
  */
 import { ModelBuildError } from "./errors.ts";
-import { DataType, GraphBuilder } from "./onnx.ts";
+import { DataType, GraphBuilder } from "@persona/onnx";
 import { floatWeight, transposeData, type WeightMap } from "./tfjs-weights.ts";
 
 export const DLIB_INPUT_SIZE = 150;

@@ -13,7 +13,7 @@
  * TensorFlow's 'same' padding for the stride-2 3x3 convs on even sizes pads one pixel at the end only: SAME_UPPER.
  */
 import { ModelBuildError } from "./errors.ts";
-import { DataType, GraphBuilder } from "./onnx.ts";
+import { DataType, GraphBuilder } from "@persona/onnx";
 import { floatWeight, transposeData, type WeightMap } from "./tfjs-weights.ts";
 
 export const LANDMARK68_INPUT_SIZE = 112;

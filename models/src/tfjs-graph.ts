@@ -8,7 +8,7 @@
  * (ModelBuildError "unsupported"), never silently approximated.
  */
 import { ModelBuildError } from "./errors.ts";
-import { type Attr, DataType, type DataTypeCode, GraphBuilder } from "./onnx.ts";
+import { type Attr, DataType, type DataTypeCode, GraphBuilder } from "@persona/onnx";
 import { transposeData, type WeightGroup, type WeightMap, type WeightTensor } from "./tfjs-weights.ts";
 
 export interface TfAttrValue {

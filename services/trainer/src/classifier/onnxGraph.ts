@@ -1,5 +1,5 @@
 /**
- * Writes the trained network as an ONNX graph with the project's own writer (models/src/onnx.ts), preprocessing
+ * Writes the trained network as an ONNX graph with the project's own writer (@persona/onnx), preprocessing
  * included, so a recognizer only feeds the aligned chip:
  *   chip float32 NHWC [N,150,150,3] (0..255) -> gray (MatMul) -> NCHW -> slice [7,143) -> avgpool 2  (= the sample)
  *   -> slice [2,66) -> avgpool 2 -> standardise -> 3 x (Conv3x3 + Relu + MaxPool 2) -> NHWC flatten
@@ -7,7 +7,7 @@
  * The "sample" variant starts at the stored 68x68 sample instead; the trainer uses it to check onnxruntime against
  * tfjs on exactly the validation inputs.
  */
-import { DataType, GraphBuilder } from "../../../../models/src/onnx.ts";
+import { DataType, GraphBuilder } from "@persona/onnx";
 import type { NetWeights } from "./net.ts";
 import { CENTRE, CHIP_SIZE, GRAY, NET_SIZE, REGION_START, SAMPLE_SIZE, STD_EPS, WINDOW } from "./sample.ts";
 

@@ -5,7 +5,23 @@
  */
 import { endianness } from "node:os";
 import protobuf from "protobufjs";
-import { ModelBuildError } from "./errors.ts";
+
+/** What is wrong with a graph being written. */
+export type OnnxGraphErrorCode =
+  /** a name used twice, an attribute of the wrong kind, a model that does not verify, a big-endian host */
+  | "config"
+  /** a constant whose dims do not match its values */
+  | "weights";
+
+/** Thrown by `GraphBuilder` (models/build.ts reports it as a ModelBuildError of the same code). */
+export class OnnxGraphError extends Error {
+  override readonly name = "OnnxGraphError";
+  readonly code: OnnxGraphErrorCode;
+  constructor(code: OnnxGraphErrorCode, message: string) {
+    super(message);
+    this.code = code;
+  }
+}
 
 const ONNX_PROTO = `
 syntax = "proto2";
@@ -154,7 +170,7 @@ function elementCount(dims: readonly number[]): number {
 
 function attrJson(name: string, value: Attr): Record<string, unknown> {
   if (typeof value === "number") {
-    if (!Number.isInteger(value)) throw new ModelBuildError("config", `attribute ${name}: ${value} is not an integer; use { f }`);
+    if (!Number.isInteger(value)) throw new OnnxGraphError("config", `attribute ${name}: ${value} is not an integer; use { f }`);
     return { name, type: AttrType.INT, i: value };
   }
   if ("f" in value) return { name, type: AttrType.FLOAT, f: value.f };
@@ -198,14 +214,14 @@ export class GraphBuilder {
 
   /** Keeps `name` for a later `input` or `nodeTo`, so that no generated name takes it first. */
   reserve(name: string): void {
-    if (this.used.has(name)) throw new ModelBuildError("config", `tensor name ${name} is already used`);
+    if (this.used.has(name)) throw new OnnxGraphError("config", `tensor name ${name} is already used`);
     this.used.add(name);
     this.reserved.add(name);
   }
 
   private claim(name: string): void {
     if (this.reserved.delete(name)) return;
-    if (this.used.has(name)) throw new ModelBuildError("config", `tensor name ${name} is already used`);
+    if (this.used.has(name)) throw new OnnxGraphError("config", `tensor name ${name} is already used`);
     this.used.add(name);
   }
 
@@ -222,7 +238,7 @@ export class GraphBuilder {
 
   constant(hint: string, tensor: ConstTensor): string {
     if (elementCount(tensor.dims) !== tensor.data.length) {
-      throw new ModelBuildError(
+      throw new OnnxGraphError(
         "weights",
         `constant ${hint}: dims [${tensor.dims.join(",")}] do not match ${tensor.data.length} values`,
       );
@@ -272,7 +288,7 @@ export class GraphBuilder {
     metadata: Record<string, string>;
   }): Uint8Array {
     if (endianness() !== "LE")
-      throw new ModelBuildError("config", "raw_data is written in host byte order: a little-endian host is required");
+      throw new OnnxGraphError("config", "raw_data is written in host byte order: a little-endian host is required");
     const Model = root().lookupType("onnx.ModelProto");
     const model = {
       ir_version: 8,
@@ -291,7 +307,7 @@ export class GraphBuilder {
       },
     };
     const problem = Model.verify(model);
-    if (problem) throw new ModelBuildError("config", `ModelProto does not verify: ${problem}`);
+    if (problem) throw new OnnxGraphError("config", `ModelProto does not verify: ${problem}`);
     return Model.encode(Model.fromObject(model)).finish();
   }
 }
