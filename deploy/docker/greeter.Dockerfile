@@ -19,6 +19,7 @@ COPY packages/cli/package.json packages/cli/
 COPY packages/eval/package.json packages/eval/
 COPY packages/library/package.json packages/library/
 COPY packages/onnx/package.json packages/onnx/
+COPY packages/recognition/package.json packages/recognition/
 COPY packages/runtime/package.json packages/runtime/
 COPY packages/store/package.json packages/store/
 COPY packages/testing/package.json packages/testing/

@@ -21,6 +21,7 @@ COPY packages/cli/package.json packages/cli/
 COPY packages/eval/package.json packages/eval/
 COPY packages/library/package.json packages/library/
 COPY packages/onnx/package.json packages/onnx/
+COPY packages/recognition/package.json packages/recognition/
 COPY packages/runtime/package.json packages/runtime/
 COPY packages/store/package.json packages/store/
 COPY packages/testing/package.json packages/testing/
@@ -55,6 +56,7 @@ COPY packages/runtime ./packages/runtime
 COPY packages/bus ./packages/bus
 COPY packages/library ./packages/library
 COPY packages/onnx ./packages/onnx
+COPY packages/recognition ./packages/recognition
 COPY packages/store ./packages/store
 COPY packages/vision ./packages/vision
 COPY services/trainer ./services/trainer

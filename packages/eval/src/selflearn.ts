@@ -3,7 +3,7 @@
  *
  * People with at least `minImages` images are enrolled from one photo each; the rest of their photos, and the photos
  * of impostors (people with fewer images, never enrolled), are streamed in a seeded random order as camera tracks of
- * `shotsPerTrack` shots. Every shot goes through the recognizer's own per-track vote (trackVote.ts, with its
+ * `shotsPerTrack` shots. Every shot goes through the recognizer's own per-track vote (@persona/recognition, with its
  * configured thresholds) against a gallery; confirmed shots are offered to the trainer's growth policy (which may add
  * templates to that gallery), unknown shots to the trainer's visitor clustering. The same stream runs twice, with
  * self-learning off and on, and reports recall and false accepts over time, templates added to a wrong person,
@@ -21,19 +21,23 @@ import { DEFAULT_EMBEDDER_MODEL, type RgbImage, alignFace, assessQuality, decode
 import {
   CLUSTER_DEFAULTS,
   type ClusterOptions,
-  IncrementalClusters,
-  clusterPurity,
-} from "../../../services/trainer/src/visitors/clustering.ts";
-import {
   GROWTH_DEFAULTS,
   type GrowthOptions,
   type GrowthRejection,
   GrowthGallery,
+  IncrementalClusters,
+  type Match,
+  VOTE_DEFAULTS,
+  type VoteOptions,
+  type VoteSettings,
+  addShot,
   checkGrowthOptions,
+  clusterPurity,
   decideGrowth,
-} from "../../../services/trainer/src/growth/policy.ts";
-import { configSchema as recognizerConfig, voteOptions } from "../../../services/recognizer/src/index.ts";
-import { type Match, type VoteOptions, addShot, decideTrack, newTrackState } from "../../../services/recognizer/src/trackVote.ts";
+  decideTrack,
+  newTrackState,
+  voteOptions,
+} from "@persona/recognition";
 import { DEFAULT_CACHE_DIR, sha256Hex } from "./cache.ts";
 import { EvaluationError } from "./errors.ts";
 import { type ImageEmbedding, type Progress, extractEmbeddings } from "./extract.ts";
@@ -61,12 +65,20 @@ export interface SelfLearnOptions {
   cluster?: Partial<ClusterOptions>;
   /** Distinct tracks a cluster needs to count as a visitor. Default 2. */
   minVisits?: number;
-  /** Recognizer settings (RECOGNIZER_* variables) for the vote thresholds. Default the recognizer's defaults. */
-  recognizer?: Record<string, string>;
+  /**
+   * The recognizers' settings: their model (RECOGNIZER_MODEL), alignment (ALIGN_LANDMARKS) and vote (RECOGNIZER_FLIP,
+   * the thresholds). Default the recognizers' defaults (`VOTE_DEFAULTS`, the model's tuned thresholds).
+   */
+  recognizer?: RecognizerOptions;
   cacheDir?: string | null;
   workers?: number;
   /** Run the fast-path measurement when the trainer's classifier is available. Default true. */
   fastPath?: boolean;
+  /**
+   * Loads the trainer's classifier (a module with `measureFastPath`, @persona/service-trainer/classifier), given by
+   * the caller (the CLI): a library does not import a service. Without it the fast path is not measured.
+   */
+  loadFastPath?: () => Promise<Record<string, unknown>>;
   /** People and crops given to the fast-path measurement. Default 20 people. */
   fastPathPeople?: number;
   onProgress?: (p: Progress | { phase: string; done: number; total: number }) => void;
@@ -74,6 +86,14 @@ export interface SelfLearnOptions {
   trackIntervalMinutes?: number;
   /** Tuning: more self-learning replays of the same stream, each with these growth options over the others. */
   growthVariants?: Partial<GrowthOptions>[];
+}
+
+/** The recognizers' settings the replay runs with (unset: their defaults). */
+export interface RecognizerOptions extends Partial<VoteSettings> {
+  /** RECOGNIZER_MODEL; default the default embedder. */
+  model?: string;
+  /** ALIGN_LANDMARKS; default "auto" (as the recognizers and cameras). */
+  alignLandmarks?: "auto" | "off";
 }
 
 interface Face {
@@ -441,8 +461,6 @@ function replay(
   };
 }
 
-const FAST_PATH_MODULE = new URL("../../../services/trainer/src/classifier/index.ts", import.meta.url);
-
 async function alignedChip(e: ImageEmbedding, model: string): Promise<RgbImage> {
   const image = await decodeImage(e.path);
   if (!e.face) throw new EvaluationError("dataset", `${e.path}: no face to align`);
@@ -455,16 +473,16 @@ async function alignedChip(e: ImageEmbedding, model: string): Promise<RgbImage> 
  * unknown faces) for a few people, measured on the second half against the embedding path's decisions.
  */
 async function fastPath(
-  o: { people: number; model: string; enabled: boolean },
+  o: { people: number; model: string; enabled: boolean; load: (() => Promise<Record<string, unknown>>) | undefined },
   enrolled: ReadonlyMap<string, Face>,
   shots: readonly ShotRecord[],
   log: (s: string) => void,
 ): Promise<FastPathReport> {
   if (!o.enabled) return { available: false, note: "fast path: not measured (--no-fast-path)" };
-  if (!existsSync(FAST_PATH_MODULE)) return { available: false, note: "fast path: not measured (classifier not available)" };
+  if (!o.load) return { available: false, note: "fast path: not measured (classifier not available)" };
   let measure: ((input: unknown) => Promise<Record<string, unknown>>) | undefined;
   try {
-    const mod = (await import(FAST_PATH_MODULE.href)) as Record<string, unknown>;
+    const mod = await o.load();
     if (typeof mod.measureFastPath === "function") measure = mod.measureFastPath as typeof measure;
   } catch (err) {
     return { available: false, note: `fast path: not measured (classifier cannot be loaded: ${(err as Error).message})` };
@@ -529,8 +547,8 @@ export async function evalSelfLearn(opts: SelfLearnOptions): Promise<SelfLearnRe
   if (!Number.isInteger(minImages) || minImages < 2) throw new EvaluationError("options", "minImages must be an integer >= 2");
   if (!Number.isInteger(shotsPerTrack) || shotsPerTrack < 1)
     throw new EvaluationError("options", "shotsPerTrack must be a positive integer");
-  const settings = recognizerConfig.parse(opts.recognizer ?? {});
-  const model = settings.RECOGNIZER_MODEL ?? DEFAULT_EMBEDDER_MODEL;
+  const settings = opts.recognizer ?? {};
+  const model = settings.model ?? DEFAULT_EMBEDDER_MODEL;
   const spec = embedderSpec(model);
   // the trainer's defaults for this model: similarities live on each model's own scale
   const own = spec.selfLearning;
@@ -544,7 +562,7 @@ export async function evalSelfLearn(opts: SelfLearnOptions): Promise<SelfLearnRe
     ...(own ? { maxDistance: own.visitorsMaxDistance } : {}),
     ...opts.cluster,
   };
-  const vote = voteOptions(settings, spec);
+  const vote = voteOptions(spec, { ...VOTE_DEFAULTS, ...settings });
   const progress = opts.onProgress ?? (() => {});
   const rand = rng(seed);
 
@@ -570,9 +588,9 @@ export async function evalSelfLearn(opts: SelfLearnOptions): Promise<SelfLearnRe
   const run = await extractEmbeddings(paths, {
     model: spec,
     ensemble: false,
-    flip: settings.RECOGNIZER_FLIP,
+    flip: settings.flip ?? VOTE_DEFAULTS.flip,
     // aligned as the cameras and recognizers align (ALIGN_LANDMARKS)
-    landmarks: settings.ALIGN_LANDMARKS === "auto" && spec.template.landmarks68 !== undefined,
+    landmarks: (settings.alignLandmarks ?? "auto") === "auto" && spec.template.landmarks68 !== undefined,
     cacheDir,
     onProgress: progress,
     ...(opts.workers !== undefined ? { workers: opts.workers } : {}),
@@ -642,7 +660,7 @@ export async function evalSelfLearn(opts: SelfLearnOptions): Promise<SelfLearnRe
 
   // 5. fast path
   const fp = await fastPath(
-    { people: opts.fastPathPeople ?? 20, model, enabled: opts.fastPath !== false },
+    { people: opts.fastPathPeople ?? 20, model, enabled: opts.fastPath !== false, load: opts.loadFastPath },
     enrolled,
     on.shots,
     (s) => progress({ phase: s, done: 0, total: 0 }),

@@ -3,7 +3,7 @@ import { describe, test } from "node:test";
 import { type CascadeOptions, ClassifierHolder, addClassifierShot, cascadeDecision, classifierShots } from "./cascade.ts";
 import { chipToSample } from "@persona/service-trainer/classifier";
 import { type ClassifierModel, chipSample } from "./classifierModel.ts";
-import { type ShotMatch, type VoteOptions, addShot, decideTrack, newTrackState, readyToConclude } from "./trackVote.ts";
+import { type ShotMatch, type VoteOptions, addShot, decideTrack, newTrackState, readyToConclude } from "@persona/recognition";
 
 const vote: VoteOptions = {
   nameThreshold: 0.9,

@@ -23,7 +23,7 @@ import {
   type VoteOptions,
   decideTrack,
   noteShotFrame,
-} from "./trackVote.ts";
+} from "@persona/recognition";
 
 export interface CascadeOptions {
   /** The classifier's probability for the track's person must reach this. */

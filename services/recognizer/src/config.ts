@@ -1,3 +1,4 @@
+import { VOTE_DEFAULTS } from "@persona/recognition";
 import { env, defaultStoreUrl } from "@persona/runtime";
 import { DEFAULT_EMBEDDER_MODEL } from "@persona/vision";
 import { z } from "zod";
@@ -13,7 +14,7 @@ export const configSchema = z.strictObject({
   RECOGNIZER_MODEL: z.string().default(DEFAULT_EMBEDDER_MODEL),
   /** Embed each chip and its mirror image and fuse the two (2 model runs per face): with fr_feature the open-set
    * DIR at FPIR 1% on LFW rises from 96.8% to 97.1% (packages/eval/README.md). Templates record it ("+flip"). */
-  RECOGNIZER_FLIP: env.bool(true),
+  RECOGNIZER_FLIP: env.bool(VOTE_DEFAULTS.flip),
   RECOGNIZER_THREADS: env.int(1, 0, 64),
   /**
    * "auto": enrollment photos are aligned from the 68-point landmark net when the model's template has 68-point
@@ -31,16 +32,16 @@ export const configSchema = z.strictObject({
   /** Default: the model's tuned open-set margin. */
   RECOGNIZER_MIN_MARGIN: z.coerce.number().min(0).max(2).optional(),
   /** Agreeing shots a track needs before a name is confirmed. */
-  RECOGNIZER_VOTE_MIN_AGREEING: env.int(2, 1, 100),
-  RECOGNIZER_VOTE_MIN_SHARE: env.num(0.6, 0.5, 1),
+  RECOGNIZER_VOTE_MIN_AGREEING: env.int(VOTE_DEFAULTS.minAgreeing, 1, 100),
+  RECOGNIZER_VOTE_MIN_SHARE: env.num(VOTE_DEFAULTS.minShare, 0.5, 1),
   /** A track with only one shot is named only at or above this similarity. Default: the name threshold + 0.01. */
   RECOGNIZER_SINGLE_SHOT_THRESHOLD: z.coerce.number().min(-1).max(1).optional(),
-  RECOGNIZER_MIN_UNKNOWN_SHOTS: env.int(1, 1, 100),
+  RECOGNIZER_MIN_UNKNOWN_SHOTS: env.int(VOTE_DEFAULTS.minUnknownShots, 1, 100),
   /**
    * Track fusion: the mean embedding of a track's shots names the track at the naming threshold once it has this
-   * many shots and no shot voted for anyone else (0 = off). See trackVote.ts.
+   * many shots and no shot voted for anyone else (0 = off). See @persona/recognition (trackVote.ts).
    */
-  RECOGNIZER_FUSED_MIN_SHOTS: env.int(3, 0, 100),
+  RECOGNIZER_FUSED_MIN_SHOTS: env.int(VOTE_DEFAULTS.fusedMinShots, 0, 100),
   /**
    * A track left alone this long is concluded with the shots that arrived, so it never stays open (presence would
    * show the person in view for ever): one that ended with shots that never came (lost on the way), or one whose

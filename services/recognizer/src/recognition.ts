@@ -18,7 +18,7 @@ import {
   noteShotFrame,
   orphanEnd,
   readyToConclude,
-} from "./trackVote.ts";
+} from "@persona/recognition";
 
 export interface RecognitionDeps {
   bus: Bus;

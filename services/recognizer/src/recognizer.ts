@@ -1,5 +1,6 @@
 import type { Bus } from "@persona/bus";
 import { CONSUMERS } from "@persona/contracts";
+import { type VoteOptions, voteOptions as voteOptionsOf } from "@persona/recognition";
 import type { Logger, ReadinessCheck } from "@persona/runtime";
 import { Embedder, type EmbedderSpec, FaceDetector, LandmarkDetector, embedderSpec, templateModelName } from "@persona/vision";
 import type { Config } from "./config.ts";
@@ -12,29 +13,22 @@ import { loadBlob } from "./media.ts";
 import { recognitionHandlers } from "./recognition.ts";
 import { TrackStore } from "./trackStore.ts";
 import { startTrackSweeper } from "./trackSweeper.ts";
-import type { VoteOptions } from "./trackVote.ts";
 
 export type RecognizerSettings = Omit<Config, "STORE_URL">;
 
-/**
- * The voting thresholds: the settings where given, else the model's values tuned on LFW for its mode (single or
- * flip): naming at the open-set threshold (1% false positive identifications on DevTrain), "probable" at the
- * verification threshold, a one-shot track at the naming threshold + 0.01.
- */
+/** The voting thresholds from the RECOGNIZER_* settings (@persona/recognition's `voteOptions`: unset ones from the model). */
 export function voteOptions(s: RecognizerSettings, spec: EmbedderSpec): VoteOptions {
-  const tuned = spec.thresholds[s.RECOGNIZER_FLIP ? "flip" : "single"];
-  const nameThreshold = s.RECOGNIZER_NAME_THRESHOLD ?? tuned?.openSet.threshold;
-  if (nameThreshold === undefined) throw new Error(`model ${spec.name} has no tuned threshold: set RECOGNIZER_NAME_THRESHOLD`);
-  return {
-    nameThreshold,
-    probableThreshold: s.RECOGNIZER_PROBABLE_THRESHOLD ?? Math.min(nameThreshold, tuned?.verify ?? nameThreshold),
-    minMargin: s.RECOGNIZER_MIN_MARGIN ?? tuned?.openSet.minMargin ?? 0.015,
+  return voteOptionsOf(spec, {
+    flip: s.RECOGNIZER_FLIP,
+    nameThreshold: s.RECOGNIZER_NAME_THRESHOLD,
+    probableThreshold: s.RECOGNIZER_PROBABLE_THRESHOLD,
+    minMargin: s.RECOGNIZER_MIN_MARGIN,
     minAgreeing: s.RECOGNIZER_VOTE_MIN_AGREEING,
     minShare: s.RECOGNIZER_VOTE_MIN_SHARE,
-    singleShotThreshold: s.RECOGNIZER_SINGLE_SHOT_THRESHOLD ?? nameThreshold + 0.01,
+    singleShotThreshold: s.RECOGNIZER_SINGLE_SHOT_THRESHOLD,
     minUnknownShots: s.RECOGNIZER_MIN_UNKNOWN_SHOTS,
     fusedMinShots: s.RECOGNIZER_FUSED_MIN_SHOTS,
-  };
+  });
 }
 
 export interface RunningRecognizer {

@@ -1,6 +1,6 @@
 import type { KV } from "@nats-io/kv";
 import { z } from "zod";
-import { type TrackVoteState, newTrackState } from "./trackVote.ts";
+import { type TrackVoteState, newTrackState } from "@persona/recognition";
 
 /** Thrown when the compare-and-set loop keeps losing (heavy contention on one track); the message is retried. */
 export class TrackContentionError extends Error {

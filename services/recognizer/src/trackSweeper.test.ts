@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { StoredTrack } from "./trackStore.ts";
 import { sweepOnce, sweepVerdict } from "./trackSweeper.ts";
-import { type TrackVoteState, newTrackState, noteShotFrame, orphanEnd } from "./trackVote.ts";
+import { type TrackVoteState, newTrackState, noteShotFrame, orphanEnd } from "@persona/recognition";
 
 const T = (s: string) => new Date(`2026-12-07T10:${s}Z`);
 const o = { deadlineMs: 30_000 };

@@ -14,7 +14,7 @@
  */
 import type { Logger } from "@persona/runtime";
 import type { StoredTrack } from "./trackStore.ts";
-import { readyToConclude } from "./trackVote.ts";
+import { readyToConclude } from "@persona/recognition";
 
 export type SweepVerdict = "missing-shots" | "orphaned" | "ready";
 

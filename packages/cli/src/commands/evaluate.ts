@@ -174,7 +174,7 @@ async function selfLearn(
   out: Output,
   onProgress: (p: { phase: string; done: number; total: number }) => void,
 ): Promise<number> {
-  // loaded on demand: it brings the recognizer's vote and the trainer's policies
+  // loaded on demand: it brings the recognition policies (and the trainer's classifier, for the fast path)
   const { evalSelfLearn, selfLearnSummary } = await import("@persona/eval/selflearn");
   const report = await evalSelfLearn({
     dataDir: resolve(a.data ?? join(datasetsDir(), "lfw")),
@@ -183,8 +183,9 @@ async function selfLearn(
     ...(a.seed !== undefined ? { seed: a.seed } : {}),
     ...(a.shots !== undefined ? { shotsPerTrack: a.shots } : {}),
     ...(a.impostorPeople !== undefined ? { impostorPeople: a.impostorPeople } : {}),
-    ...(a.model ? { recognizer: { RECOGNIZER_MODEL: a.model } } : {}),
+    ...(a.model ? { recognizer: { model: a.model } } : {}),
     fastPath: a.fastPath !== false,
+    loadFastPath: () => import("@persona/service-trainer/classifier"),
     onProgress,
   }).catch((err: unknown) => {
     // bad data or options: one clear line, not a stack trace

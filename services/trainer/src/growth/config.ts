@@ -1,10 +1,9 @@
 /** Settings of gallery growth and unknown visitors (part of the trainer's config schema). */
+import { CLUSTER_DEFAULTS, GROWTH_DEFAULTS, type GrowthOptions, checkGrowthOptions } from "@persona/recognition";
 import { env } from "@persona/runtime";
 import { DEFAULT_EMBEDDER_MODEL, embedderSpec, type SelfLearningThresholds } from "@persona/vision";
 import { z } from "zod";
-import { CLUSTER_DEFAULTS } from "../visitors/clustering.ts";
 import { VISITOR_DEFAULTS, type VisitorOptions } from "../visitors/book.ts";
-import { GROWTH_DEFAULTS, type GrowthOptions, checkGrowthOptions } from "./policy.ts";
 
 const G = GROWTH_DEFAULTS;
 

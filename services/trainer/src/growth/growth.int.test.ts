@@ -16,7 +16,7 @@ import {
   encodeJpeg,
   resolveModelPath,
 } from "@persona/vision";
-import { GROWTH_DEFAULTS } from "./policy.ts";
+import { GROWTH_DEFAULTS } from "@persona/recognition";
 import { GalleryGrowth, templateIdOf } from "./service.ts";
 
 const missing = lfwSkipReason(resolveModelPath("dlib-resnet29.onnx"));

@@ -10,7 +10,7 @@ import { Embedder, embedderSpec, templateModelName } from "@persona/vision";
 import { Lease } from "../lease.ts";
 import { VisitorService } from "../visitors/service.ts";
 import type { VisitorOptions } from "../visitors/book.ts";
-import type { GrowthOptions } from "./policy.ts";
+import type { GrowthOptions } from "@persona/recognition";
 import { GalleryGrowth } from "./service.ts";
 
 export interface SelfLearningSettings {

@@ -1,6 +1,6 @@
 /**
  * Gallery growth, the I/O side: a durable consumer of SIGHTINGS' FaceRecognized. For each confirmed recognition it
- * embeds the crop with the recognizer's model, asks the pure policy (policy.ts) against its own copy of the library
+ * embeds the crop with the recognizer's model, asks the pure policy (@persona/recognition) against its own copy of the library
  * (followed from LIBRARY), and publishes FaceTemplateAdded (origin self-learning, with its provenance) and, when
  * the person is over the bound, FaceTemplateReverted for the retired template. Ids are derived from the detection,
  * so a redelivered recognition re-publishes the same events, which the stream drops as duplicates.
@@ -17,7 +17,7 @@ import {
   type GrowthRejection,
   decideGrowth,
   precheckGrowth,
-} from "./policy.ts";
+} from "@persona/recognition";
 
 export const GROWTH_CONSUMER: ConsumerDecl = {
   stream: "SIGHTINGS",

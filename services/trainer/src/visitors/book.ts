@@ -5,7 +5,7 @@
  * visitors operators named or ignored. Serialisable (the trainer snapshots it to a file).
  */
 import { type FaceQuality, uuidFrom } from "@persona/contracts";
-import { type ClusterOptions, IncrementalClusters } from "./clustering.ts";
+import { type ClusterOptions, IncrementalClusters } from "@persona/recognition";
 
 export interface VisitorOptions {
   cluster: ClusterOptions;

@@ -10,7 +10,7 @@ import { encodeEmbedding } from "@persona/library";
 import { createLogger } from "@persona/runtime";
 import { type NatsServerHandle, startNatsServer, waitFor, lfwSkipReason, lfwPhoto } from "@persona/testing";
 import { Embedder, FaceDetector, decodeImage, detectAndAlign, embedderSpec, encodeJpeg, resolveModelPath } from "@persona/vision";
-import { CLUSTER_DEFAULTS } from "./clustering.ts";
+import { CLUSTER_DEFAULTS } from "@persona/recognition";
 import { VisitorService } from "./service.ts";
 
 const missing = lfwSkipReason(resolveModelPath("dlib-resnet29.onnx"));

@@ -20,7 +20,10 @@ export interface ClusterOptions {
   maxFaces: number;
 }
 
-/** Defaults for dlib-resnet29 single-crop embeddings, tuned with `persona eval selflearn` (README). */
+/**
+ * Defaults for dlib-resnet29 single-crop embeddings, tuned with `persona eval selflearn`
+ * (services/trainer/src/visitors/README.md).
+ */
 export const CLUSTER_DEFAULTS: ClusterOptions = { minFaces: 3, maxDistance: 0.05, maxFaces: 50_000 };
 
 export interface FaceInput {

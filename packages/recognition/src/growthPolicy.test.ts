@@ -7,7 +7,7 @@ import {
   type GrowthOptions,
   checkGrowthOptions,
   decideGrowth,
-} from "./policy.ts";
+} from "./growthPolicy.ts";
 
 const DIMS = 8;
 const HOUR = 3_600_000;
