@@ -7,8 +7,7 @@ import type { Bus, ConsumerLoop } from "@persona/bus";
 import { EnrollmentWatcher } from "@persona/library";
 import type { Logger, ReadinessCheck } from "@persona/runtime";
 import { AlertsRepository, type DocumentStore, ValidatedCollection } from "@persona/store";
-import express, { type Request } from "express";
-import multer from "multer";
+import express from "express";
 import { Server as SocketServer } from "socket.io";
 import { startAlertConsumer } from "./alerts/consumer.ts";
 import { startAlertsProjection } from "./alerts/projection.ts";
@@ -19,17 +18,14 @@ import { SESSION_COOKIE, type Session, SessionStore, cookieValue } from "./auth/
 import { Users } from "./auth/users.ts";
 import { CameraDirectory } from "./cameras.ts";
 import { type PortalContext, ResolvedUnknownDoc } from "./context.ts";
-import { Api } from "./http/api.ts";
+import type { Api } from "./http/api.ts";
 import { ApiError, errorHandler, sendError } from "./http/errors.ts";
 import { LIVE_ROOM, LivePush } from "./live/push.ts";
 import { MediaStore } from "./media.ts";
 import { openReadModels } from "./projections/readModels.ts";
 import { type RunningProjections, startProjections } from "./projections/runner.ts";
 import { HOST_TIME_ZONE } from "./projections/attendance.ts";
-import { authRoutes } from "./routes/auth.ts";
-import { otherRoutes } from "./routes/other.ts";
-import { MAX_PHOTO_BYTES, MAX_PHOTOS, peopleRoutes } from "./routes/people.ts";
-import { visitorRoutes } from "./routes/visitors.ts";
+import { apiRouter } from "./routes/index.ts";
 
 export interface PortalOptions {
   bus: Bus;
@@ -172,16 +168,7 @@ export async function startPortal(o: PortalOptions): Promise<RunningPortal> {
     };
   };
 
-  const api = new Api();
-  authRoutes(api, ctx);
-  peopleRoutes(api, ctx);
-  visitorRoutes(api, ctx);
-  otherRoutes(api, ctx);
-
-  const upload = multer({
-    storage: multer.memoryStorage(),
-    limits: { fileSize: MAX_PHOTO_BYTES, files: MAX_PHOTOS + 1, fields: 20, fieldSize: 64 * 1024 },
-  });
+  const { api, router } = apiRouter(ctx, (req) => sessionOf(req.headers.cookie));
 
   const app = express();
   app.disable("x-powered-by");
@@ -193,24 +180,6 @@ export async function startPortal(o: PortalOptions): Promise<RunningPortal> {
     res.setHeader("Referrer-Policy", "same-origin");
     next();
   });
-  const router = express.Router();
-  // API answers are per user and change: no browser or proxy keeps them (a shared machine's back button, a cache)
-  router.use((_req, res, next) => {
-    res.set("Cache-Control", "no-store");
-    next();
-  });
-  router.use(express.json({ limit: "256kb" }));
-  const openapi = api.openapi({ title: "Persona-ID portal API", version: "1" });
-  router.get("/openapi.json", (_req, res) => {
-    res.json(openapi);
-  });
-  api.mount(router, {
-    session: (req: Request) => sessionOf(req.headers.cookie),
-    upload: (files) => upload.fields(files.map((f) => ({ name: f.name, maxCount: f.maxCount }))),
-    log,
-  });
-  router.use((_req, res) => sendError(res, new ApiError(404, "not-found", "no such API route")));
-  router.use(errorHandler(log));
   app.use("/api/v1", router);
   app.use("/api", (_req, res) => sendError(res, new ApiError(404, "not-found", "no such API route")));
 

@@ -6,7 +6,7 @@ import { hashPassword, passwordProblem, verifyPassword } from "./auth/passwords.
 import { cookieValue, sessionCookie } from "./auth/sessions.ts";
 import { Api } from "./http/api.ts";
 import { cropKeyOf, isMp3, sniffImage, validMediaKey, visitorCropKeyOf } from "./media.ts";
-import { csvCell } from "./routes/other.ts";
+import { csvCell } from "./routes/attendance.ts";
 
 describe("passwords (scrypt)", () => {
   test("a hash verifies its password only, carries its parameters, and differs each time (salt)", async () => {

@@ -8,7 +8,7 @@ import type { Server } from "socket.io";
 import { MessageTypes } from "../messageTypes.ts";
 import type { ReadModels } from "../projections/readModels.ts";
 import { VISITORS_PROJECTION, currentVisitor } from "../projections/visitors.ts";
-import { visitorOf } from "../routes/visitors.ts";
+import { visitorOf } from "../views/visitors.ts";
 
 /**
  * Live push, per replica: one ordered consumer (deliver new) per stream the console follows, each emitting to every

@@ -6,39 +6,15 @@ import { type PortalContext, projected } from "../context.ts";
 import type { Api } from "../http/api.ts";
 import { ApiError, notFound } from "../http/errors.ts";
 import { Id, Published, Visitor, VisitorStatusApi, limit } from "../http/schemas.ts";
-import { visitorCropKeyOf } from "../media.ts";
 import type { VisitorDoc } from "../projections/readModels.ts";
 import { VISITORS_PROJECTION, currentVisitor } from "../projections/visitors.ts";
+import { visitorOf } from "../views/visitors.ts";
 
 /**
  * Unknown visitors (the trainer's clusters of recurring unknown faces; the visitors projection): list, detail, and
  * the operator's decisions, published as VisitorNamed / VisitorIgnored on SIGHTINGS for the trainer (which enrolls
  * a named visitor's best faces) and the alert rules (which skip an ignored visitor's faces).
  */
-
-export function visitorOf(v: VisitorDoc): z.infer<typeof Visitor> {
-  return {
-    visitorId: v.id,
-    status: v.status,
-    faces: v.faces,
-    visits: v.visits,
-    firstSeen: v.firstSeen,
-    lastSeen: v.lastSeen,
-    cameras: v.cameras,
-    bestCrops: v.bestCrops.map((c) => ({
-      detectionId: c.detectionId,
-      cameraId: c.cameraId,
-      trackId: c.trackId,
-      quality: c.quality,
-      seenAt: c.seenAt,
-      cropKey: visitorCropKeyOf(v.id, c.detectionId, c.cropId),
-    })),
-    absorbed: v.absorbed,
-    decision: v.decision,
-    clusteredAt: v.clusteredAt,
-    updatedAt: v.updatedAt,
-  };
-}
 
 const VisitorParams = z.object({ visitorId: z.uuid() });
 const ListQuery = z.object({
@@ -62,6 +38,48 @@ const IgnoreVisitor = z.strictObject({ reason: z.string().trim().max(1000).defau
 export const decisionId = (visitorId: string) => uuidFrom(`portal/visitor-decision/${visitorId}`);
 
 export function visitorRoutes(api: Api, c: PortalContext): void {
+  visitorReads(api, c);
+  visitorDecisions(api, c);
+}
+
+function visitorReads(api: Api, c: PortalContext): void {
+  api.add({
+    method: "get",
+    path: "/visitors",
+    summary: "Unknown visitors (recurring unknown faces) by status, most recently seen first",
+    tag: "visitors",
+    role: "viewer",
+    query: ListQuery,
+    responses: { 200: z.object({ items: z.array(Visitor), total: z.number().int() }) },
+    async handler({ query }) {
+      const filter: Filter = { absorbedInto: null };
+      if (query.status !== "all") filter.status = query.status;
+      const [docs, total] = await Promise.all([
+        c.models.visitors.find(filter, { sort: { lastSeen: -1 }, limit: query.limit, skip: query.offset }),
+        c.models.visitors.count(filter),
+      ]);
+      return { status: 200, body: { items: docs.map(visitorOf), total } };
+    },
+  });
+
+  api.add({
+    method: "get",
+    path: "/visitors/:visitorId",
+    summary: "One visitor (an absorbed visitor's id answers with the visitor that absorbed it)",
+    tag: "visitors",
+    role: "viewer",
+    params: VisitorParams,
+    responses: { 200: Visitor },
+    async handler({ params }) {
+      const v = await currentVisitor(c.models, params.visitorId);
+      if (!v) throw notFound(`visitor ${params.visitorId}`);
+      return { status: 200, body: visitorOf(v) };
+    },
+  });
+}
+
+/** The operator's decisions: VisitorNamed / VisitorIgnored, one per visitor (409 once decided). */
+function visitorDecisions(api: Api, c: PortalContext): void {
   const decidable = async (visitorId: string): Promise<VisitorDoc> => {
     const v = await currentVisitor(c.models, visitorId);
     if (!v) throw notFound(`visitor ${visitorId}`);
@@ -98,40 +116,6 @@ export function visitorRoutes(api: Api, c: PortalContext): void {
       visitor: v ? visitorOf(v) : null,
     };
   };
-
-  api.add({
-    method: "get",
-    path: "/visitors",
-    summary: "Unknown visitors (recurring unknown faces) by status, most recently seen first",
-    tag: "visitors",
-    role: "viewer",
-    query: ListQuery,
-    responses: { 200: z.object({ items: z.array(Visitor), total: z.number().int() }) },
-    async handler({ query }) {
-      const filter: Filter = { absorbedInto: null };
-      if (query.status !== "all") filter.status = query.status;
-      const [docs, total] = await Promise.all([
-        c.models.visitors.find(filter, { sort: { lastSeen: -1 }, limit: query.limit, skip: query.offset }),
-        c.models.visitors.count(filter),
-      ]);
-      return { status: 200, body: { items: docs.map(visitorOf), total } };
-    },
-  });
-
-  api.add({
-    method: "get",
-    path: "/visitors/:visitorId",
-    summary: "One visitor (an absorbed visitor's id answers with the visitor that absorbed it)",
-    tag: "visitors",
-    role: "viewer",
-    params: VisitorParams,
-    responses: { 200: Visitor },
-    async handler({ params }) {
-      const v = await currentVisitor(c.models, params.visitorId);
-      if (!v) throw notFound(`visitor ${params.visitorId}`);
-      return { status: 200, body: visitorOf(v) };
-    },
-  });
 
   api.add({
     method: "post",

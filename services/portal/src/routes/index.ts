@@ -1,0 +1,70 @@
+import express, { type Router } from "express";
+import multer from "multer";
+import type { PortalContext } from "../context.ts";
+import { Api, type ApiDeps } from "../http/api.ts";
+import { ApiError, errorHandler, sendError } from "../http/errors.ts";
+import { alertRoutes } from "./alerts.ts";
+import { attendanceRoutes } from "./attendance.ts";
+import { authRoutes } from "./auth.ts";
+import { cameraRoutes } from "./cameras.ts";
+import { MAX_PHOTO_BYTES, MAX_PHOTOS } from "./enroll.ts";
+import { mediaRoutes } from "./media.ts";
+import { peopleRoutes } from "./people.ts";
+import { presenceRoutes } from "./presence.ts";
+import { ruleRoutes } from "./rules.ts";
+import { sightingRoutes } from "./sightings.ts";
+import { systemRoutes } from "./system.ts";
+import { unknownRoutes } from "./unknowns.ts";
+import { userRoutes } from "./users.ts";
+import { visitorRoutes } from "./visitors.ts";
+
+/** Every resource's routes, in the order the OpenAPI document lists them. */
+export function registerRoutes(api: Api, c: PortalContext): void {
+  authRoutes(api, c);
+  peopleRoutes(api, c);
+  unknownRoutes(api, c);
+  visitorRoutes(api, c);
+  sightingRoutes(api, c);
+  presenceRoutes(api, c);
+  alertRoutes(api, c);
+  ruleRoutes(api, c);
+  cameraRoutes(api, c);
+  attendanceRoutes(api, c);
+  systemRoutes(api, c);
+  userRoutes(api, c);
+  mediaRoutes(api, c);
+}
+
+/**
+ * The router the portal mounts at /api/v1: every route (registered above), GET /openapi.json, no caching, JSON bodies
+ * up to 256 kB, multipart uploads for the routes that take files, and JSON answers for unknown routes and errors.
+ */
+export function apiRouter(c: PortalContext, session: ApiDeps["session"]): { api: Api; router: Router } {
+  const api = new Api();
+  registerRoutes(api, c);
+
+  const upload = multer({
+    storage: multer.memoryStorage(),
+    limits: { fileSize: MAX_PHOTO_BYTES, files: MAX_PHOTOS + 1, fields: 20, fieldSize: 64 * 1024 },
+  });
+
+  const router = express.Router();
+  // API answers are per user and change: no browser or proxy keeps them (a shared machine's back button, a cache)
+  router.use((_req, res, next) => {
+    res.set("Cache-Control", "no-store");
+    next();
+  });
+  router.use(express.json({ limit: "256kb" }));
+  const openapi = api.openapi({ title: "Persona-ID portal API", version: "1" });
+  router.get("/openapi.json", (_req, res) => {
+    res.json(openapi);
+  });
+  api.mount(router, {
+    session,
+    upload: (files) => upload.fields(files.map((f) => ({ name: f.name, maxCount: f.maxCount }))),
+    log: c.log,
+  });
+  router.use((_req, res) => sendError(res, new ApiError(404, "not-found", "no such API route")));
+  router.use(errorHandler(c.log));
+  return { api, router };
+}
