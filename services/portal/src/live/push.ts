@@ -1,17 +1,16 @@
 import type { CameraDirectory } from "../cameras.ts";
-import type { ConsumerMessages } from "@nats-io/jetstream";
-import { DeliverPolicy } from "@nats-io/jetstream";
-import type { Bus } from "@persona/bus";
+import type { Bus, Feed } from "@persona/bus";
 import type { Logger } from "@persona/runtime";
 import type { DocumentStore } from "@persona/store";
 import type { Server } from "socket.io";
 import { MessageTypes } from "../messageTypes.ts";
 import type { ReadModels } from "../projections/readModels.ts";
 import { VISITORS_PROJECTION, currentVisitor } from "../projections/visitors.ts";
+import { presenceItems } from "../views/presence.ts";
 import { visitorOf } from "../views/visitors.ts";
 
 /**
- * Live push, per replica: one ordered consumer (deliver new) per stream the console follows, each emitting to every
+ * Live push, per replica: one bus follow (new messages only) per stream the console follows, each emitting to every
  * authenticated socket (room "live") in stream order: event name = envelope type, payload = the whole envelope. An
  * ordered consumer has no server-side state to share, so every replica pushes every event to its own clients.
  *
@@ -28,50 +27,8 @@ import { visitorOf } from "../views/visitors.ts";
 export const LIVE_ROOM = "live";
 const STREAMS = ["SIGHTINGS", "ALERTS", "SYSTEM", "LIBRARY"] as const;
 
-export interface PresenceItem {
-  cameraId: string;
-  personId: string | null;
-  name: string | null;
-  trackId: string;
-  since: string;
-  lastSeen: string;
-}
-
-/**
- * Who is in view now. A track whose camera changed status after its last sighting (stopped, reconnected, restarted)
- * is over even if its end never arrived (the camera was killed before it could say so): the camera ends every track
- * with the picture, so such an entry is a ghost and is left out.
- */
-export async function presenceItems(
-  models: ReadModels,
-  cameraId?: string,
-  cameras?: Pick<CameraDirectory, "cameras">,
-): Promise<PresenceItem[]> {
-  const docs = await models.presence.inView(cameraId === undefined ? {} : { cameraId });
-  const names = new Map<string, string | null>();
-  const out: PresenceItem[] = [];
-  for (const d of docs) {
-    const cam = cameras?.cameras.get(d.cameraId);
-    if (cam && cam.lastChangeAt > new Date(d.lastSeenAt).toISOString()) continue;
-    let name: string | null = null;
-    if (d.personId !== null) {
-      if (!names.has(d.personId)) names.set(d.personId, (await models.people.get(d.personId))?.name ?? null);
-      name = names.get(d.personId) ?? null;
-    }
-    out.push({
-      cameraId: d.cameraId,
-      personId: d.personId,
-      name,
-      trackId: d.trackId,
-      since: d.enteredAt,
-      lastSeen: d.lastSeenAt,
-    });
-  }
-  return out;
-}
-
 export class LivePush {
-  private readonly feeds: { stream: string; messages: ConsumerMessages; loop: Promise<void>; alive: boolean }[] = [];
+  private readonly feeds: { stream: string; messages: Feed; loop: Promise<void>; alive: boolean }[] = [];
   private readonly presenceTimers = new Map<string, { seq: number; timer: NodeJS.Timeout | null; running: boolean }>();
   private stopped = false;
   /** Visitor pushes, one after the other in stream order. */
@@ -89,28 +46,23 @@ export class LivePush {
 
   async start(bus: Bus): Promise<void> {
     for (const stream of STREAMS) {
-      const consumer = await bus.js.consumers.get(stream, { deliver_policy: DeliverPolicy.New });
-      const messages = await consumer.consume({ max_messages: 512 });
+      const messages = await bus.follow({ stream, from: "new", buffer: 512 });
       const feed = { stream, messages, loop: Promise.resolve(), alive: true };
       feed.loop = (async () => {
         for await (const m of messages) {
-          let env: { type?: unknown; data?: { cameraId?: unknown; visitorId?: unknown; absorbed?: unknown } };
-          try {
-            env = JSON.parse(new TextDecoder().decode(m.data));
-          } catch {
+          const env = m.env;
+          if (env === null) continue;
+          if (MessageTypes.visitor.has(env.type) && "visitorId" in env.data) {
+            const removed = "absorbed" in env.data && Array.isArray(env.data.absorbed) ? env.data.absorbed : [];
+            this.visitorChanged(env.data.visitorId, m.seq, removed);
             continue;
           }
-          if (stream === "SIGHTINGS" && typeof env.type === "string" && MessageTypes.visitor.has(env.type)) {
-            if (typeof env.data?.visitorId === "string") {
-              const removed = Array.isArray(env.data.absorbed) ? env.data.absorbed.filter((a) => typeof a === "string") : [];
-              this.visitorChanged(env.data.visitorId, m.seq, removed);
-            }
-            continue;
-          }
-          if (typeof env.type !== "string" || !MessageTypes.pushed.has(env.type)) continue;
+          if (!MessageTypes.pushed.has(env.type)) continue;
           this.io.to(LIVE_ROOM).emit(env.type, env);
           this.emitted++;
-          if (stream === "SIGHTINGS" && typeof env.data?.cameraId === "string") this.presenceChanged(env.data.cameraId, m.seq);
+          if (stream === "SIGHTINGS" && "cameraId" in env.data && typeof env.data.cameraId === "string") {
+            this.presenceChanged(env.data.cameraId, m.seq);
+          }
         }
       })()
         .catch((err) => this.log.error({ err, stream }, "live feed failed"))

@@ -1,7 +1,7 @@
 import type { PortalContext } from "../context.ts";
 import type { Api } from "../http/api.ts";
 import { PresenceItem, items } from "../http/schemas.ts";
-import { presenceItems } from "../live/push.ts";
+import { presenceItems } from "../views/presence.ts";
 
 /** GET /presence: who is in view now (the live push sends the same items per camera). */
 export function presenceRoutes(api: Api, c: PortalContext): void {
