@@ -22,7 +22,7 @@ import type { Api } from "./http/api.ts";
 import { ApiError, errorHandler, sendError } from "./http/errors.ts";
 import { LIVE_ROOM, LivePush } from "./live/push.ts";
 import { MediaStore } from "./media.ts";
-import { openReadModels } from "./projections/readModels.ts";
+import { type ReadModels, openReadModels } from "./projections/readModels.ts";
 import { type RunningProjections, startProjections } from "./projections/runner.ts";
 import { HOST_TIME_ZONE } from "./projections/attendance.ts";
 import { apiRouter } from "./routes/index.ts";
@@ -78,77 +78,126 @@ export const DEFAULT_WEB_DIST = resolve(here, "../../../web/dist");
 /** Starts the portal: HTTP API, socket.io push, and (by default) the projections and the alert consumer. */
 export async function startPortal(o: PortalOptions): Promise<RunningPortal> {
   const { bus, store, log } = o;
-  const models = await openReadModels(store);
-  const users = await Users.open(store);
-  if (await users.ensureFirstAdmin(o.admin)) log.info({ username: o.admin?.username }, "first admin created");
-  const sessions = await SessionStore.open(store, o.sessionTtlMs ?? 12 * 60 * 60 * 1000);
-  const limiter = await LoginLimiter.open(store, o.loginLimits ?? DEFAULT_LIMITS);
-  const alerts = await AlertsRepository.open(store);
-  const resolvedUnknowns = await ValidatedCollection.open(store, { name: "portal_unknowns_resolved" }, ResolvedUnknownDoc);
+  const stores = await openStores(o);
   const rules = await RulesStore.open(bus);
   const cameras = new CameraDirectory();
   await cameras.start(bus);
   const watcher = await EnrollmentWatcher.start(bus);
+  const { models } = stores;
   const media = new MediaStore(
     bus,
     async (id) => (await models.sightings.get(id))?.cropId,
     async (visitorId, detectionId) =>
       (await models.visitors.get(visitorId))?.bestCrops.find((c) => c.detectionId === detectionId)?.cropId,
   );
-
-  let projections: RunningProjections | undefined;
-  const loops: ConsumerLoop[] = [];
-  if (o.projections !== false) {
-    projections = await startProjections({ bus, store, log, timeZone: o.timeZone ?? HOST_TIME_ZONE });
-    loops.push(await startAlertsProjection(bus, store));
-    const effectiveRules = async (): Promise<AlertRules> => {
-      const r = await rules.get();
-      // camera roles the cameras announce fill in for cameras the rules do not configure
-      const cams = { ...r.cameras };
-      for (const [id, v] of cameras.cameras) if (!cams[id] && v.role) cams[id] = { role: v.role };
-      return { ...r, cameras: cams };
-    };
-    loops.push(
-      await startAlertConsumer({
-        bus,
-        store,
-        models,
-        log: log.child({ part: "alerts" }),
-        rules: effectiveRules,
-        ignoredVisitorMinSimilarity: o.ignoredVisitorMinSimilarity ?? null,
-      }),
-    );
-  }
-
-  const pushRef: { current?: LivePush } = {};
+  const consumers = o.projections === false ? { loops: [] } : await startConsumers(o, models, rules, cameras);
   const ctx: PortalContext = {
+    ...stores,
     bus,
     store,
-    models,
     log,
-    users,
-    sessions,
-    limiter,
     media,
     rules,
     cameras,
-    alerts,
     watcher,
-    resolvedUnknowns,
     secureCookies: o.secureCookies ?? false,
     liveUrls: o.liveUrls ?? {},
     enrollTimeoutMs: o.enrollTimeoutMs ?? 60_000,
     readiness: async () => {
       const nats = await bus.readiness();
       const out = [{ name: "portal/nats", ready: nats.ok, detail: nats.detail ?? "" }];
-      for (const l of [...(projections?.loops ?? []), ...loops])
+      for (const l of [...(consumers.projections?.loops ?? []), ...consumers.loops])
         out.push({ name: `portal/${l.name}`, ready: l.running, detail: `${l.inFlight} in flight` });
       return out;
     },
   };
+  const sessionOf = sessionResolver(stores.sessions, stores.users);
+  const { api, router } = apiRouter(ctx, (req) => sessionOf(req.headers.cookie));
+  const server = createServer(httpApp(o, router));
+  const io = socketServer(server, sessionOf);
+  const push = new LivePush(io, store, models, log.child({ part: "push" }), cameras);
+  await push.start(bus);
+  const url = await listen(server, o.port ?? 8080, o.host ?? "127.0.0.1");
+  log.info({ url }, "portal listening");
+  const stopTimers = startHousekeeping(o, stores, io);
 
-  /** The session of a cookie, with the user's current role (a removed user has none). */
-  const sessionOf = async (cookieHeader: string | undefined): Promise<Session | null> => {
+  let stopped = false;
+  return {
+    url,
+    port: (server.address() as AddressInfo).port,
+    server,
+    io,
+    api,
+    checks: [
+      { name: "http", check: () => ({ ok: server.listening, detail: url }) },
+      { name: "push", check: () => push.health() },
+    ],
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      stopTimers();
+      await push.stop();
+      await new Promise<void>((r) => io.close(() => r()));
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+      for (const l of consumers.loops) await l.stop();
+      await consumers.projections?.stop();
+      await watcher.close();
+      await cameras.stop();
+    },
+  };
+}
+
+type Stores = Pick<PortalContext, "models" | "users" | "sessions" | "limiter" | "alerts" | "resolvedUnknowns">;
+
+/** The portal's collections (read models, users, sessions, login limits, alerts); the first admin is created here. */
+async function openStores(o: PortalOptions): Promise<Stores> {
+  const { store, log } = o;
+  const users = await Users.open(store);
+  if (await users.ensureFirstAdmin(o.admin)) log.info({ username: o.admin?.username }, "first admin created");
+  return {
+    models: await openReadModels(store),
+    users,
+    sessions: await SessionStore.open(store, o.sessionTtlMs ?? 12 * 60 * 60 * 1000),
+    limiter: await LoginLimiter.open(store, o.loginLimits ?? DEFAULT_LIMITS),
+    alerts: await AlertsRepository.open(store),
+    resolvedUnknowns: await ValidatedCollection.open(store, { name: "portal_unknowns_resolved" }, ResolvedUnknownDoc),
+  };
+}
+
+/** The shared projections, the alerts projection and the alert consumer (durables shared by all replicas). */
+async function startConsumers(
+  o: PortalOptions,
+  models: ReadModels,
+  rules: RulesStore,
+  cameras: CameraDirectory,
+): Promise<{ projections?: RunningProjections; loops: ConsumerLoop[] }> {
+  const { bus, store, log } = o;
+  const projections = await startProjections({ bus, store, log, timeZone: o.timeZone ?? HOST_TIME_ZONE });
+  const loops = [await startAlertsProjection(bus, store)];
+  const effectiveRules = async (): Promise<AlertRules> => {
+    const r = await rules.get();
+    // camera roles the cameras announce fill in for cameras the rules do not configure
+    const cams = { ...r.cameras };
+    for (const [id, v] of cameras.cameras) if (!cams[id] && v.role) cams[id] = { role: v.role };
+    return { ...r, cameras: cams };
+  };
+  loops.push(
+    await startAlertConsumer({
+      bus,
+      store,
+      models,
+      log: log.child({ part: "alerts" }),
+      rules: effectiveRules,
+      ignoredVisitorMinSimilarity: o.ignoredVisitorMinSimilarity ?? null,
+    }),
+  );
+  return { projections, loops };
+}
+
+/** The session of a cookie, with the user's current role (a removed user has none). */
+function sessionResolver(sessions: SessionStore, users: Users): (cookieHeader: string | undefined) => Promise<Session | null> {
+  return async (cookieHeader) => {
     const token = cookieValue(cookieHeader, SESSION_COOKIE);
     if (!token) return null;
     const doc = await sessions.find(token);
@@ -167,9 +216,10 @@ export async function startPortal(o: PortalOptions): Promise<RunningPortal> {
       expiresAt: doc.expiresAt,
     };
   };
+}
 
-  const { api, router } = apiRouter(ctx, (req) => sessionOf(req.headers.cookie));
-
+/** The express app: security headers, the API under /api/v1, and the built console (static + SPA fallback). */
+function httpApp(o: PortalOptions, router: express.Router): express.Express {
   const app = express();
   app.disable("x-powered-by");
   // behind a reverse proxy, the client address (login lockout per username+IP) comes from X-Forwarded-For
@@ -194,11 +244,14 @@ export async function startPortal(o: PortalOptions): Promise<RunningPortal> {
     app.get(/^(?!\/(api|socket\.io)(\/|$)).*/, (_req, res) => {
       res.sendFile(join(webDist, "index.html"));
     });
-    log.info({ webDist }, "serving the web app");
+    o.log.info({ webDist }, "serving the web app");
   }
-  app.use(errorHandler(log));
+  app.use(errorHandler(o.log));
+  return app;
+}
 
-  const server = createServer(app);
+/** socket.io on the HTTP server: same origin only, a valid session, each socket in the live room and its session's. */
+function socketServer(server: HttpServer, sessionOf: (cookie: string | undefined) => Promise<Session | null>): SocketServer {
   const io = new SocketServer(server, {
     path: "/socket.io",
     serveClient: false,
@@ -223,20 +276,21 @@ export async function startPortal(o: PortalOptions): Promise<RunningPortal> {
   io.on("connection", (socket) => {
     void socket.join([LIVE_ROOM, `session:${(socket.data.session as Session).id}`]);
   });
-  const push = new LivePush(io, store, models, log.child({ part: "push" }), cameras);
-  await push.start(bus);
-  pushRef.current = push;
+  return io;
+}
 
-  const port = o.port ?? 8080;
-  const host = o.host ?? "127.0.0.1";
+async function listen(server: HttpServer, port: number, host: string): Promise<string> {
   await new Promise<void>((res, rej) => {
     server.once("error", rej);
     server.listen(port, host, () => res());
   });
   const actual = (server.address() as AddressInfo).port;
-  const url = `http://${host.includes(":") ? `[${host}]` : host}:${actual}`;
-  log.info({ url }, "portal listening");
+  return `http://${host.includes(":") ? `[${host}]` : host}:${actual}`;
+}
 
+/** Purges expired sessions and login counters; drops sockets whose session ended. Returns the stop function. */
+function startHousekeeping(o: PortalOptions, stores: Stores, io: SocketServer): () => void {
+  const { sessions, limiter, users } = stores;
   const purge = setInterval(() => {
     void sessions.purgeExpired().catch(() => undefined);
     void limiter.purge().catch(() => undefined);
@@ -251,35 +305,12 @@ export async function startPortal(o: PortalOptions): Promise<RunningPortal> {
           s !== undefined && (await sessions.get(s.id)) !== undefined && (await users.repo.get(s.userId)) !== undefined;
         if (!alive) socket.disconnect(true);
       }
-    })().catch((err) => log.warn({ err }, "socket session check failed"));
+    })().catch((err) => o.log.warn({ err }, "socket session check failed"));
   }, o.socketRecheckMs ?? 30_000);
   recheck.unref();
-
-  let stopped = false;
-  return {
-    url,
-    port: actual,
-    server,
-    io,
-    api,
-    checks: [
-      { name: "http", check: () => ({ ok: server.listening, detail: url }) },
-      { name: "push", check: () => push.health() },
-    ],
-    async stop() {
-      if (stopped) return;
-      stopped = true;
-      clearInterval(purge);
-      clearInterval(recheck);
-      await push.stop();
-      await new Promise<void>((r) => io.close(() => r()));
-      server.closeAllConnections();
-      await new Promise<void>((r) => server.close(() => r()));
-      for (const l of loops) await l.stop();
-      await projections?.stop();
-      await watcher.close();
-      await cameras.stop();
-    },
+  return () => {
+    clearInterval(purge);
+    clearInterval(recheck);
   };
 }
 
