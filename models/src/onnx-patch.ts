@@ -234,6 +234,66 @@ export function readValueInfo(bytes: Uint8Array): { name: string; elemType: numb
   return { name, elemType, shape };
 }
 
+/** The payload of ModelProto.graph. */
+function graphBytes(top: readonly WireField[]): Uint8Array {
+  const graphField = top.find((f) => f.no === 7 && f.bytes);
+  if (!graphField?.bytes) throw new ModelBuildError("weights", "ONNX: ModelProto has no graph");
+  return graphField.bytes;
+}
+
+interface GraphNode {
+  field: WireField;
+  info: NodeInfo;
+}
+
+function graphNodes(gf: readonly WireField[]): GraphNode[] {
+  return gf.filter((f) => f.no === 1).map((f) => ({ field: f, info: nodeInfo(f.bytes as Uint8Array) }));
+}
+
+/** The graph's initializers by name. */
+function initializers(gf: readonly WireField[]): Map<string, TensorInfo> {
+  const inits = new Map<string, TensorInfo>();
+  for (const f of gf.filter((x) => x.no === 5)) {
+    const info = tensorInfo(f.bytes as Uint8Array);
+    inits.set(info.name, info);
+  }
+  return inits;
+}
+
+/** How many node inputs read each tensor. */
+function useCounts(nodes: readonly GraphNode[]): Map<string, number> {
+  const uses = new Map<string, number>();
+  for (const n of nodes) for (const i of n.info.inputs) uses.set(i, (uses.get(i) ?? 0) + 1);
+  return uses;
+}
+
+/** Every int64 initializer in use must have been handled by a rewrite. */
+function requireInt64Handled(
+  inits: ReadonlyMap<string, TensorInfo>,
+  handledInt64: ReadonlySet<string>,
+  uses: ReadonlyMap<string, number>,
+): void {
+  for (const [name, i] of inits) {
+    // Unused initializers (tf2onnx leaves some) do not matter.
+    if (i.dataType === 7 && !handledInt64.has(name) && (uses.get(name) ?? 0) > 0) {
+      throw new ModelBuildError("unsupported", `int64 initializer ${name} [${i.int64?.join(",")}] is not handled`);
+    }
+  }
+}
+
+/** The model with its graph's fields replaced by `graph` and `metadata` appended as metadata_props. */
+function withGraph(
+  top: readonly WireField[],
+  graph: readonly Uint8Array[],
+  metadata: Readonly<Record<string, string>> | undefined,
+): Uint8Array {
+  const meta = Object.entries(metadata ?? {}).map(([k, v]) => lenField(14, concat([lenField(1, k), lenField(2, v)])));
+  const parts: Uint8Array[] = [];
+  for (const f of top) parts.push(f.no === 7 ? lenField(7, concat(graph)) : f.raw);
+  parts.push(...meta);
+  return concat(parts);
+}
+
 export interface DynamicInputPatch {
   /** Symbolic shape of the (single) graph input, e.g. ["N", "H", "W", 3]. */
   inputShape: readonly (number | string)[];
@@ -263,31 +323,41 @@ export interface PatchReport {
  */
 export function makeDynamicInput(model: Uint8Array, patch: DynamicInputPatch): { bytes: Uint8Array; report: PatchReport } {
   const top = readFields(model);
-  const graphField = top.find((f) => f.no === 7 && f.bytes);
-  if (!graphField?.bytes) throw new ModelBuildError("weights", "ONNX: ModelProto has no graph");
-  const gf = readFields(graphField.bytes);
-
-  const nodes = gf.filter((f) => f.no === 1).map((f) => ({ field: f, info: nodeInfo(f.bytes as Uint8Array) }));
-  const inits = new Map<string, { field: WireField; info: TensorInfo }>();
-  for (const f of gf.filter((x) => x.no === 5)) {
-    const info = tensorInfo(f.bytes as Uint8Array);
-    inits.set(info.name, { field: f, info });
-  }
-  const uses = new Map<string, number>();
-  for (const n of nodes) for (const i of n.info.inputs) uses.set(i, (uses.get(i) ?? 0) + 1);
+  const gf = readFields(graphBytes(top));
+  const nodes = graphNodes(gf);
+  const inits = initializers(gf);
+  const uses = useCounts(nodes);
 
   const report: PatchReport = { reshapes: [], channelPads: [], droppedValueInfo: 0 };
-  const replacedInit = new Map<string, Uint8Array | null>(); // name -> new TensorProto, or null to drop
-  const replacedNode = new Map<WireField, Uint8Array | null>();
-  const handledInt64 = new Set<string>();
+  const edits: DynamicEdits = { replacedInit: new Map(), replacedNode: new Map(), handledInt64: new Set() };
+  flexibleHeadReshapes(nodes, inits, uses, edits, report);
+  channelPaddingsToPad(nodes, inits, uses, edits, report);
+  requireInt64Handled(inits, edits.handledInt64, uses);
 
-  // (a) Reshape targets.
+  const newGraph = rebuildDynamicGraph(gf, inits, edits, patch, report);
+  return { bytes: withGraph(top, newGraph, patch.metadata), report };
+}
+
+/** What `makeDynamicInput` changes in the graph. */
+interface DynamicEdits {
+  /** name -> new TensorProto, or null to drop */
+  replacedInit: Map<string, Uint8Array | null>;
+  replacedNode: Map<WireField, Uint8Array | null>;
+  handledInt64: Set<string>;
+}
+
+/** (a) Reshape targets: each head flattening [1, n, k] becomes [0, -1, k]. */
+function flexibleHeadReshapes(
+  nodes: readonly GraphNode[],
+  inits: ReadonlyMap<string, TensorInfo>,
+  uses: ReadonlyMap<string, number>,
+  edits: DynamicEdits,
+  report: PatchReport,
+): void {
   for (const n of nodes.filter((x) => x.info.opType === "Reshape")) {
     const shapeName = n.info.inputs[1] ?? "";
-    const init = inits.get(shapeName);
-    const v = init?.info.int64;
-    if (!init || !v)
-      throw new ModelBuildError("unsupported", `Reshape ${n.info.outputs[0]}: target shape is not an int64 initializer`);
+    const v = inits.get(shapeName)?.int64;
+    if (!v) throw new ModelBuildError("unsupported", `Reshape ${n.info.outputs[0]}: target shape is not an int64 initializer`);
     if (v.length !== 3 || v[0] !== 1n || (uses.get(shapeName) ?? 0) !== 1) {
       throw new ModelBuildError(
         "unsupported",
@@ -295,18 +365,24 @@ export function makeDynamicInput(model: Uint8Array, patch: DynamicInputPatch): {
       );
     }
     const to = [0n, -1n, v[2] as bigint];
-    replacedInit.set(shapeName, int64Tensor(shapeName, to));
-    handledInt64.add(shapeName);
+    edits.replacedInit.set(shapeName, int64Tensor(shapeName, to));
+    edits.handledInt64.add(shapeName);
     report.reshapes.push({ name: shapeName, from: v.map(Number), to: to.map(Number) });
   }
+}
 
-  // (b) Channel padding: ConstantOfShape([1, C, H, W]) -> Concat(x, zeros, axis=1).
-  const producer = new Map<string, (typeof nodes)[number]>();
-  for (const n of nodes) for (const o of n.info.outputs) producer.set(o, n);
+/** (b) Channel padding: ConstantOfShape([1, C, H, W]) -> Concat(x, zeros, axis=1). */
+function channelPaddingsToPad(
+  nodes: readonly GraphNode[],
+  inits: ReadonlyMap<string, TensorInfo>,
+  uses: ReadonlyMap<string, number>,
+  edits: DynamicEdits,
+  report: PatchReport,
+): void {
   let padCount = 0;
   for (const cos of nodes.filter((x) => x.info.opType === "ConstantOfShape")) {
     const shapeName = cos.info.inputs[0] ?? "";
-    const shape = inits.get(shapeName)?.info.int64;
+    const shape = inits.get(shapeName)?.int64;
     const zeros = cos.info.outputs[0] ?? "";
     const consumers = nodes.filter((x) => x.info.inputs.includes(zeros));
     const concat0 = consumers[0];
@@ -327,24 +403,27 @@ export function makeDynamicInput(model: Uint8Array, patch: DynamicInputPatch): {
     const channels = shape[1] as bigint; // shape is [1, C, h, w] (checked above)
     const out = concat0.info.outputs[0] ?? "";
     const padsName = `persona_dyn_pads_${padCount++}`;
-    replacedInit.set(shapeName, null);
-    handledInt64.add(shapeName);
-    replacedNode.set(cos.field, null);
-    replacedNode.set(
+    edits.replacedInit.set(shapeName, null);
+    edits.handledInt64.add(shapeName);
+    edits.replacedNode.set(cos.field, null);
+    edits.replacedNode.set(
       concat0.field,
       nodeProto({ inputs: [concat0.info.inputs[0] ?? "", padsName], outputs: [out], name: `${out}__pad`, opType: "Pad" }),
     );
-    replacedInit.set(padsName, int64Tensor(padsName, [0n, 0n, 0n, 0n, 0n, channels, 0n, 0n]));
+    edits.replacedInit.set(padsName, int64Tensor(padsName, [0n, 0n, 0n, 0n, 0n, channels, 0n, 0n]));
     report.channelPads.push({ output: out, channels: Number(channels) });
   }
-  for (const [name, i] of inits) {
-    // Unused initializers (tf2onnx leaves some) do not matter.
-    if (i.info.dataType === 7 && !handledInt64.has(name) && (uses.get(name) ?? 0) > 0) {
-      throw new ModelBuildError("unsupported", `int64 initializer ${name} [${i.info.int64?.join(",")}] is not handled`);
-    }
-  }
+}
 
-  // Rebuild the graph, field by field, in file order.
+/** Rebuild the graph, field by field, in file order. */
+function rebuildDynamicGraph(
+  gf: readonly WireField[],
+  inits: ReadonlyMap<string, TensorInfo>,
+  edits: DynamicEdits,
+  patch: DynamicInputPatch,
+  report: PatchReport,
+): Uint8Array[] {
+  const { replacedInit, replacedNode } = edits;
   const newGraph: Uint8Array[] = [];
   const inputs = gf.filter((f) => f.no === 11);
   if (inputs.length !== 1) throw new ModelBuildError("unsupported", `expected 1 graph input, found ${inputs.length}`);
@@ -387,12 +466,7 @@ export function makeDynamicInput(model: Uint8Array, patch: DynamicInputPatch): {
     }
   });
   if (lastInit < 0) throw new ModelBuildError("unsupported", "graph has no initializers");
-
-  const meta = Object.entries(patch.metadata ?? {}).map(([k, v]) => lenField(14, concat([lenField(1, k), lenField(2, v)])));
-  const parts: Uint8Array[] = [];
-  for (const f of top) parts.push(f.no === 7 ? lenField(7, concat(newGraph)) : f.raw);
-  parts.push(...meta);
-  return { bytes: concat(parts), report };
+  return newGraph;
 }
 
 /** A TensorProto of float32 values (raw_data, little-endian); `dims` [] for a scalar. */
@@ -462,19 +536,13 @@ const PRE = "persona_pre_";
  */
 export function makeNhwcImageInput(model: Uint8Array, patch: NhwcInputPatch): { bytes: Uint8Array; report: NhwcInputReport } {
   const top = readFields(model);
-  const graphField = top.find((f) => f.no === 7 && f.bytes);
-  if (!graphField?.bytes) throw new ModelBuildError("weights", "ONNX: ModelProto has no graph");
+  const graph = graphBytes(top);
   requireOpset7(top);
-  const gf = readFields(graphField.bytes);
+  const gf = readFields(graph);
 
-  const nodes = gf.filter((f) => f.no === 1).map((f) => ({ field: f, info: nodeInfo(f.bytes as Uint8Array) }));
-  const inits = new Map<string, TensorInfo>();
-  for (const f of gf.filter((x) => x.no === 5)) {
-    const info = tensorInfo(f.bytes as Uint8Array);
-    inits.set(info.name, info);
-  }
-  const uses = new Map<string, number>();
-  for (const n of nodes) for (const i of n.info.inputs) uses.set(i, (uses.get(i) ?? 0) + 1);
+  const nodes = graphNodes(gf);
+  const inits = initializers(gf);
+  const uses = useCounts(nodes);
 
   // The one real input (old IRs also list the initializers as inputs).
   const inputFields = gf.filter((f) => f.no === 11 && f.bytes);
@@ -533,12 +601,7 @@ export function makeNhwcImageInput(model: Uint8Array, patch: NhwcInputPatch): { 
   for (const [from, to] of rename) if (from !== original.name) report.outputs.push({ from, to });
 
   const newGraph = rewriteGraph(gf, { rename, original, realInput, replacedInit, frontNodes, frontInits, patch, report });
-
-  const meta = Object.entries(patch.metadata ?? {}).map(([k, v]) => lenField(14, concat([lenField(1, k), lenField(2, v)])));
-  const parts: Uint8Array[] = [];
-  for (const f of top) parts.push(f.no === 7 ? lenField(7, concat(newGraph)) : f.raw);
-  parts.push(...meta);
-  return { bytes: concat(parts), report };
+  return { bytes: withGraph(top, newGraph, patch.metadata), report };
 }
 
 /** Sub/Mul broadcasting, which the front end relies on, needs ONNX opset 7 or later. */
@@ -581,12 +644,7 @@ function batchAgnosticReshapes(
     replacedInit.set(shapeName, int64Tensor(shapeName, to));
     report.reshapes.push({ name: shapeName, from: v.map(Number), to: to.map(Number) });
   }
-  for (const [name, i] of inits) {
-    if (i.dataType === 7 && !handledInt64.has(name) && (uses.get(name) ?? 0) > 0) {
-      throw new ModelBuildError("unsupported", `int64 initializer ${name} [${i.int64?.join(",")}] is not handled`);
-    }
-  }
-
+  requireInt64Handled(inits, handledInt64, uses);
   return replacedInit;
 }
 

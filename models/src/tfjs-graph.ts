@@ -86,6 +86,20 @@ function broadcast(a: readonly number[], b: readonly number[], where: string): n
   return out;
 }
 
+/** TF binary (broadcasting) ops and the ONNX op of each. */
+const BINARY_OPS: Record<string, string> = {
+  BiasAdd: "Add",
+  Add: "Add",
+  AddV2: "Add",
+  Sub: "Sub",
+  Mul: "Mul",
+  RealDiv: "Div",
+  Div: "Div",
+  Maximum: "Max",
+  Minimum: "Min",
+  Pow: "Pow",
+};
+
 function convDim(size: number, k: number, stride: number, dilation: number, padding: string, padSum: number): number {
   if (size < 0) return -1;
   const eff = (k - 1) * dilation + 1;
@@ -295,228 +309,246 @@ class Converter {
   }
 
   private convertNode(node: TfNode): Value {
-    const g = this.g;
-    const hint = node.name;
     const fused = this.fusedPattern(node);
     if (fused) return fused;
-    switch (node.op) {
-      case "Placeholder": {
-        const dims = this.attr(node, "shape")?.shape?.dim ?? [];
-        const shape = dims.map((d) => Number(d.size ?? -1));
-        if (shape.length === 0) this.fail(node, "placeholder without a static rank");
-        const type = this.attr(node, "dtype")?.type;
-        if (type !== undefined && type !== "DT_FLOAT") this.fail(node, `placeholder of ${type}`);
-        if (this.inputShape.length > 0) this.fail(node, "a second placeholder (only single-input graphs are handled)");
-        this.inputShape = shape;
-        const name = g.input(
-          this.spec.inputName,
-          DataType.FLOAT,
-          shape.map((d) => (d < 0 ? "N" : d)),
-        );
-        return { name, type: DataType.FLOAT, shape };
-      }
-      case "Const": {
-        const cached = this.constCache.get(node.name);
-        if (cached) return cached;
-        const w = this.constValue(node);
-        const name =
-          w.dtype === "float32"
-            ? g.constant(hint, { type: "float32", dims: w.shape, data: w.data })
-            : g.constant(hint, { type: "int32", dims: w.shape, data: w.data });
-        const v = { name, type: w.dtype === "float32" ? DataType.FLOAT : DataType.INT32, shape: [...w.shape] } as Value;
-        this.constCache.set(node.name, v);
-        return v;
-      }
-      case "Identity":
-        return this.valueAt(node, 0);
-      case "Conv2D":
-      case "_FusedConv2D":
-      case "DepthwiseConv2dNative":
-      case "FusedDepthwiseConv2dNative":
-        return this.conv(node);
-      case "MaxPool":
-      case "AvgPool":
-        return this.pool(node);
-      case "BiasAdd":
-      case "Add":
-      case "AddV2":
-      case "Sub":
-      case "Mul":
-      case "RealDiv":
-      case "Div":
-      case "Maximum":
-      case "Minimum":
-      case "Pow": {
-        if (node.op === "BiasAdd") this.checkNhwc(node);
-        const a = this.valueAt(node, 0);
-        const b = this.valueAt(node, 1);
-        const onnxOp: Record<string, string> = {
-          BiasAdd: "Add",
-          Add: "Add",
-          AddV2: "Add",
-          Sub: "Sub",
-          Mul: "Mul",
-          RealDiv: "Div",
-          Div: "Div",
-          Maximum: "Max",
-          Minimum: "Min",
-          Pow: "Pow",
-        };
-        if (a.type !== b.type) this.fail(node, "operands of different element types");
-        return this.emit(onnxOp[node.op] as string, [a.name, b.name], {}, hint, a.type, broadcast(a.shape, b.shape, node.name));
-      }
-      case "SquaredDifference": {
-        const a = this.valueAt(node, 0);
-        const b = this.valueAt(node, 1);
-        const d = g.node("Sub", [a.name, b.name], {}, `${hint}/sub`);
-        return this.emit("Mul", [d, d], {}, hint, a.type, broadcast(a.shape, b.shape, node.name));
-      }
-      case "Relu":
-      case "Elu":
-      case "Sigmoid":
-      case "Tanh":
-      case "Abs":
-      case "Neg":
-      case "Exp":
-      case "Log":
-      case "Sqrt": {
-        const x = this.valueAt(node, 0);
-        return this.emit(node.op, [x.name], {}, hint, x.type, x.shape);
-      }
-      case "Relu6": {
-        const x = this.valueAt(node, 0);
-        return this.emit(
-          "Clip",
-          [x.name, g.floats(`${hint}/min`, [], [0]), g.floats(`${hint}/max`, [], [6])],
-          {},
-          hint,
-          x.type,
-          x.shape,
-        );
-      }
-      case "LeakyRelu": {
-        const x = this.valueAt(node, 0);
-        return this.emit("LeakyRelu", [x.name], { alpha: { f: this.attr(node, "alpha")?.f ?? 0.2 } }, hint, x.type, x.shape);
-      }
-      case "Prelu": {
-        const x = this.valueAt(node, 0);
-        const alpha = this.valueAt(node, 1);
-        return this.emit("PRelu", [x.name, alpha.name], {}, hint, x.type, x.shape);
-      }
-      case "Rsqrt": {
-        const x = this.valueAt(node, 0);
-        const s = g.node("Sqrt", [x.name], {}, `${hint}/sqrt`);
-        return this.emit("Reciprocal", [s], {}, hint, x.type, x.shape);
-      }
-      case "Square": {
-        const x = this.valueAt(node, 0);
-        return this.emit("Mul", [x.name, x.name], {}, hint, x.type, x.shape);
-      }
-      case "Softmax": {
-        const x = this.valueAt(node, 0);
-        return this.emit("Softmax", [x.name], { axis: -1 }, hint, x.type, x.shape);
-      }
-      case "Mean":
-      case "Sum":
-      case "Max":
-      case "Min":
-      case "Prod":
-        return this.reduce(node);
-      case "MatMul":
-      case "_FusedMatMul":
-        return this.matmul(node);
-      case "Reshape": {
-        const x = this.valueAt(node, 0);
-        const target = this.constInts(node, 1);
-        const known = x.shape.every((d) => d >= 0) ? x.shape.reduce((a, b) => a * b, 1) : -1;
-        const shape = target.map((d) => d);
-        const minus = shape.indexOf(-1);
-        if (minus >= 0 && known >= 0) shape[minus] = known / shape.reduce((a, b, i) => (i === minus ? a : a * b), 1);
-        return this.emit("Reshape", [x.name, g.int64s(`${hint}/shape`, target)], {}, hint, x.type, shape);
-      }
-      case "Squeeze": {
-        const x = this.valueAt(node, 0);
-        const axes = this.attrInts(node, "squeeze_dims", this.attrInts(node, "axis", [])).map((a) =>
-          a < 0 ? a + x.shape.length : a,
-        );
-        if (axes.length === 0) this.fail(node, "squeeze without explicit axes");
-        const shape = x.shape.filter((_, i) => !axes.includes(i));
-        return this.emit("Squeeze", [x.name, g.int64s(`${hint}/axes`, axes)], {}, hint, x.type, shape);
-      }
-      case "ExpandDims": {
-        const x = this.valueAt(node, 0);
-        const [axisRaw] = this.constInts(node, 1);
-        if (axisRaw === undefined) this.fail(node, "no axis");
-        const axis = axisRaw < 0 ? axisRaw + x.shape.length + 1 : axisRaw;
-        const shape = [...x.shape];
-        shape.splice(axis, 0, 1);
-        return this.emit("Unsqueeze", [x.name, g.int64s(`${hint}/axes`, [axis])], {}, hint, x.type, shape);
-      }
-      case "Transpose": {
-        const x = this.valueAt(node, 0);
-        const perm = this.constInts(node, 1);
-        return this.emit(
-          "Transpose",
-          [x.name],
-          { perm: { ints: perm } },
-          hint,
-          x.type,
-          perm.map((p) => x.shape[p] as number),
-        );
-      }
-      case "Pad":
-      case "PadV2":
-      case "MirrorPad": {
-        const x = this.valueAt(node, 0);
-        const p = this.constInts(node, 1);
-        const rank = x.shape.length;
-        if (p.length !== 2 * rank) this.fail(node, `paddings of ${p.length} values for rank ${rank}`);
-        const begins = Array.from({ length: rank }, (_, i) => p[2 * i] as number);
-        const ends = Array.from({ length: rank }, (_, i) => p[2 * i + 1] as number);
-        const inputs = [x.name, g.int64s(`${hint}/pads`, [...begins, ...ends])];
-        const attrs: Record<string, Attr> = {};
-        if (node.op === "PadV2") {
-          const c = this.constAt(node, 2);
-          inputs.push(g.floats(`${hint}/value`, [], [Number(c.data[0] ?? 0)]));
-        }
-        if (node.op === "MirrorPad") {
-          const mode = this.attrString(node, "mode");
-          if (mode !== "REFLECT") this.fail(node, `MirrorPad mode ${mode}`);
-          attrs.mode = { s: "reflect" };
-        }
-        const shape = x.shape.map((d, i) => (d < 0 ? -1 : d + (begins[i] as number) + (ends[i] as number)));
-        return this.emit("Pad", inputs, attrs, hint, x.type, shape);
-      }
-      case "ConcatV2": {
-        const n = this.dataInputCount(node) - 1;
-        const [axisRaw] = this.constInts(node, n);
-        const parts = Array.from({ length: n }, (_, i) => this.valueAt(node, i));
-        const first = parts[0];
-        if (!first || axisRaw === undefined) this.fail(node, "empty concat");
-        const axis = axisRaw < 0 ? axisRaw + first.shape.length : axisRaw;
-        const shape = [...first.shape];
-        shape[axis] = parts.some((p) => (p.shape[axis] as number) < 0)
-          ? -1
-          : parts.reduce((a, p) => a + (p.shape[axis] as number), 0);
-        return this.emit(
-          "Concat",
-          parts.map((p) => p.name),
-          { axis },
-          hint,
-          first.type,
-          shape,
-        );
-      }
-      case "Cast": {
-        const x = this.valueAt(node, 0);
-        const dst = this.attr(node, "DstT")?.type;
-        const to = dst === "DT_FLOAT" ? DataType.FLOAT : dst === "DT_INT32" ? DataType.INT32 : undefined;
-        if (to === undefined) this.fail(node, `cast to ${dst}`);
-        return this.emit("Cast", [x.name], { to }, hint, to, x.shape);
-      }
-      default:
-        this.fail(node, "op not handled by the converter");
+    const convert = this.converters.get(node.op);
+    if (!convert) this.fail(node, "op not handled by the converter");
+    return convert(node);
+  }
+
+  /** The converter of each handled TF op; an op missing here is an error (see the file's comment). */
+  private readonly converters = this.converterTable();
+
+  private converterTable(): Map<string, (node: TfNode) => Value> {
+    const table = new Map<string, (node: TfNode) => Value>();
+    const on = (ops: readonly string[], convert: (node: TfNode) => Value) => {
+      for (const op of ops) table.set(op, convert);
+    };
+    on(["Placeholder"], (n) => this.placeholder(n));
+    on(["Const"], (n) => this.constant(n));
+    on(["Identity"], (n) => this.valueAt(n, 0));
+    on(["Conv2D", "_FusedConv2D", "DepthwiseConv2dNative", "FusedDepthwiseConv2dNative"], (n) => this.conv(n));
+    on(["MaxPool", "AvgPool"], (n) => this.pool(n));
+    on(Object.keys(BINARY_OPS), (n) => this.binary(n));
+    on(["SquaredDifference"], (n) => this.squaredDifference(n));
+    on(["Relu", "Elu", "Sigmoid", "Tanh", "Abs", "Neg", "Exp", "Log", "Sqrt"], (n) => this.unary(n));
+    on(["Relu6"], (n) => this.relu6(n));
+    on(["LeakyRelu"], (n) => this.leakyRelu(n));
+    on(["Prelu"], (n) => this.prelu(n));
+    on(["Rsqrt"], (n) => this.rsqrt(n));
+    on(["Square"], (n) => this.square(n));
+    on(["Softmax"], (n) => this.softmax(n));
+    on(["Mean", "Sum", "Max", "Min", "Prod"], (n) => this.reduce(n));
+    on(["MatMul", "_FusedMatMul"], (n) => this.matmul(n));
+    on(["Reshape"], (n) => this.reshape(n));
+    on(["Squeeze"], (n) => this.squeeze(n));
+    on(["ExpandDims"], (n) => this.expandDims(n));
+    on(["Transpose"], (n) => this.transpose(n));
+    on(["Pad", "PadV2", "MirrorPad"], (n) => this.pad(n));
+    on(["ConcatV2"], (n) => this.concat(n));
+    on(["Cast"], (n) => this.cast(n));
+    return table;
+  }
+
+  private placeholder(node: TfNode): Value {
+    const dims = this.attr(node, "shape")?.shape?.dim ?? [];
+    const shape = dims.map((d) => Number(d.size ?? -1));
+    if (shape.length === 0) this.fail(node, "placeholder without a static rank");
+    const type = this.attr(node, "dtype")?.type;
+    if (type !== undefined && type !== "DT_FLOAT") this.fail(node, `placeholder of ${type}`);
+    if (this.inputShape.length > 0) this.fail(node, "a second placeholder (only single-input graphs are handled)");
+    this.inputShape = shape;
+    const name = this.g.input(
+      this.spec.inputName,
+      DataType.FLOAT,
+      shape.map((d) => (d < 0 ? "N" : d)),
+    );
+    return { name, type: DataType.FLOAT, shape };
+  }
+
+  private constant(node: TfNode): Value {
+    const g = this.g;
+    const hint = node.name;
+    const cached = this.constCache.get(node.name);
+    if (cached) return cached;
+    const w = this.constValue(node);
+    const name =
+      w.dtype === "float32"
+        ? g.constant(hint, { type: "float32", dims: w.shape, data: w.data })
+        : g.constant(hint, { type: "int32", dims: w.shape, data: w.data });
+    const v = { name, type: w.dtype === "float32" ? DataType.FLOAT : DataType.INT32, shape: [...w.shape] } as Value;
+    this.constCache.set(node.name, v);
+    return v;
+  }
+
+  private binary(node: TfNode): Value {
+    if (node.op === "BiasAdd") this.checkNhwc(node);
+    const a = this.valueAt(node, 0);
+    const b = this.valueAt(node, 1);
+    if (a.type !== b.type) this.fail(node, "operands of different element types");
+    return this.emit(
+      BINARY_OPS[node.op] as string,
+      [a.name, b.name],
+      {},
+      node.name,
+      a.type,
+      broadcast(a.shape, b.shape, node.name),
+    );
+  }
+
+  private squaredDifference(node: TfNode): Value {
+    const hint = node.name;
+    const a = this.valueAt(node, 0);
+    const b = this.valueAt(node, 1);
+    const d = this.g.node("Sub", [a.name, b.name], {}, `${hint}/sub`);
+    return this.emit("Mul", [d, d], {}, hint, a.type, broadcast(a.shape, b.shape, node.name));
+  }
+
+  /** An element-wise op ONNX has under the same name. */
+  private unary(node: TfNode): Value {
+    const x = this.valueAt(node, 0);
+    return this.emit(node.op, [x.name], {}, node.name, x.type, x.shape);
+  }
+
+  private relu6(node: TfNode): Value {
+    const g = this.g;
+    const hint = node.name;
+    const x = this.valueAt(node, 0);
+    return this.emit(
+      "Clip",
+      [x.name, g.floats(`${hint}/min`, [], [0]), g.floats(`${hint}/max`, [], [6])],
+      {},
+      hint,
+      x.type,
+      x.shape,
+    );
+  }
+
+  private leakyRelu(node: TfNode): Value {
+    const x = this.valueAt(node, 0);
+    return this.emit("LeakyRelu", [x.name], { alpha: { f: this.attr(node, "alpha")?.f ?? 0.2 } }, node.name, x.type, x.shape);
+  }
+
+  private prelu(node: TfNode): Value {
+    const x = this.valueAt(node, 0);
+    const alpha = this.valueAt(node, 1);
+    return this.emit("PRelu", [x.name, alpha.name], {}, node.name, x.type, x.shape);
+  }
+
+  private rsqrt(node: TfNode): Value {
+    const hint = node.name;
+    const x = this.valueAt(node, 0);
+    const s = this.g.node("Sqrt", [x.name], {}, `${hint}/sqrt`);
+    return this.emit("Reciprocal", [s], {}, hint, x.type, x.shape);
+  }
+
+  private square(node: TfNode): Value {
+    const x = this.valueAt(node, 0);
+    return this.emit("Mul", [x.name, x.name], {}, node.name, x.type, x.shape);
+  }
+
+  private softmax(node: TfNode): Value {
+    const x = this.valueAt(node, 0);
+    return this.emit("Softmax", [x.name], { axis: -1 }, node.name, x.type, x.shape);
+  }
+
+  private reshape(node: TfNode): Value {
+    const hint = node.name;
+    const x = this.valueAt(node, 0);
+    const target = this.constInts(node, 1);
+    const known = x.shape.every((d) => d >= 0) ? x.shape.reduce((a, b) => a * b, 1) : -1;
+    const shape = target.map((d) => d);
+    const minus = shape.indexOf(-1);
+    if (minus >= 0 && known >= 0) shape[minus] = known / shape.reduce((a, b, i) => (i === minus ? a : a * b), 1);
+    return this.emit("Reshape", [x.name, this.g.int64s(`${hint}/shape`, target)], {}, hint, x.type, shape);
+  }
+
+  private squeeze(node: TfNode): Value {
+    const hint = node.name;
+    const x = this.valueAt(node, 0);
+    const axes = this.attrInts(node, "squeeze_dims", this.attrInts(node, "axis", [])).map((a) =>
+      a < 0 ? a + x.shape.length : a,
+    );
+    if (axes.length === 0) this.fail(node, "squeeze without explicit axes");
+    const shape = x.shape.filter((_, i) => !axes.includes(i));
+    return this.emit("Squeeze", [x.name, this.g.int64s(`${hint}/axes`, axes)], {}, hint, x.type, shape);
+  }
+
+  private expandDims(node: TfNode): Value {
+    const hint = node.name;
+    const x = this.valueAt(node, 0);
+    const [axisRaw] = this.constInts(node, 1);
+    if (axisRaw === undefined) this.fail(node, "no axis");
+    const axis = axisRaw < 0 ? axisRaw + x.shape.length + 1 : axisRaw;
+    const shape = [...x.shape];
+    shape.splice(axis, 0, 1);
+    return this.emit("Unsqueeze", [x.name, this.g.int64s(`${hint}/axes`, [axis])], {}, hint, x.type, shape);
+  }
+
+  private transpose(node: TfNode): Value {
+    const x = this.valueAt(node, 0);
+    const perm = this.constInts(node, 1);
+    return this.emit(
+      "Transpose",
+      [x.name],
+      { perm: { ints: perm } },
+      node.name,
+      x.type,
+      perm.map((p) => x.shape[p] as number),
+    );
+  }
+
+  private pad(node: TfNode): Value {
+    const g = this.g;
+    const hint = node.name;
+    const x = this.valueAt(node, 0);
+    const p = this.constInts(node, 1);
+    const rank = x.shape.length;
+    if (p.length !== 2 * rank) this.fail(node, `paddings of ${p.length} values for rank ${rank}`);
+    const begins = Array.from({ length: rank }, (_, i) => p[2 * i] as number);
+    const ends = Array.from({ length: rank }, (_, i) => p[2 * i + 1] as number);
+    const inputs = [x.name, g.int64s(`${hint}/pads`, [...begins, ...ends])];
+    const attrs: Record<string, Attr> = {};
+    if (node.op === "PadV2") {
+      const c = this.constAt(node, 2);
+      inputs.push(g.floats(`${hint}/value`, [], [Number(c.data[0] ?? 0)]));
     }
+    if (node.op === "MirrorPad") {
+      const mode = this.attrString(node, "mode");
+      if (mode !== "REFLECT") this.fail(node, `MirrorPad mode ${mode}`);
+      attrs.mode = { s: "reflect" };
+    }
+    const shape = x.shape.map((d, i) => (d < 0 ? -1 : d + (begins[i] as number) + (ends[i] as number)));
+    return this.emit("Pad", inputs, attrs, hint, x.type, shape);
+  }
+
+  private concat(node: TfNode): Value {
+    const n = this.dataInputCount(node) - 1;
+    const [axisRaw] = this.constInts(node, n);
+    const parts = Array.from({ length: n }, (_, i) => this.valueAt(node, i));
+    const first = parts[0];
+    if (!first || axisRaw === undefined) this.fail(node, "empty concat");
+    const axis = axisRaw < 0 ? axisRaw + first.shape.length : axisRaw;
+    const shape = [...first.shape];
+    shape[axis] = parts.some((p) => (p.shape[axis] as number) < 0)
+      ? -1
+      : parts.reduce((a, p) => a + (p.shape[axis] as number), 0);
+    return this.emit(
+      "Concat",
+      parts.map((p) => p.name),
+      { axis },
+      node.name,
+      first.type,
+      shape,
+    );
+  }
+
+  private cast(node: TfNode): Value {
+    const x = this.valueAt(node, 0);
+    const dst = this.attr(node, "DstT")?.type;
+    const to = dst === "DT_FLOAT" ? DataType.FLOAT : dst === "DT_INT32" ? DataType.INT32 : undefined;
+    if (to === undefined) this.fail(node, `cast to ${dst}`);
+    return this.emit("Cast", [x.name], { to }, node.name, to, x.shape);
   }
 
   /** Activation from a fused op list, applied in NCHW layout (Prelu's alpha reshaped to [C,1,1]). */
