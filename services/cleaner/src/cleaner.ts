@@ -1,5 +1,5 @@
 import { hostname } from "node:os";
-import { type Bus, type ConsumerLoop, type Handler, ok, skipped } from "@persona/bus";
+import { type Bus, type ConsumerLoop, type Handler, Lease, ok, skipped } from "@persona/bus";
 import { CONSUMERS } from "@persona/contracts";
 import type { Logger } from "@persona/runtime";
 import type { DocumentStore } from "@persona/store";
@@ -7,7 +7,6 @@ import { openCollections } from "./collections.ts";
 import type { Config } from "./config.ts";
 import { erasePerson, removePerson } from "./erasure.ts";
 import { HealthMonitor } from "./health.ts";
-import { Lease } from "./lease.ts";
 import { type RetentionResult, runRetention } from "./retention.ts";
 import { policyFromConfig } from "./retentionPolicy.ts";
 
@@ -46,13 +45,12 @@ export async function startCleaner(d: CleanerDeps): Promise<RunningCleaner> {
   const { bus, config, log } = d;
   const collections = await openCollections(d.store);
   const leases = await bus.kv("leases");
-  const lease = new Lease(
-    leases,
-    CLEANER_LEASE_KEY,
-    d.holder ?? `${hostname()}:${process.pid}`,
-    config.CLEANER_LEASE_SECONDS * 1000,
+  const lease = new Lease(leases, {
+    key: CLEANER_LEASE_KEY,
+    holder: d.holder ?? `${hostname()}:${process.pid}`,
+    ttlMs: config.CLEANER_LEASE_SECONDS * 1000,
     now,
-  );
+  });
   const health = new HealthMonitor(
     bus,
     leases,

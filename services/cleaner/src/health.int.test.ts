@@ -6,7 +6,6 @@ import { AnyEnvelopeSchema, type EnvelopeOf } from "@persona/contracts";
 import { createLogger } from "@persona/runtime";
 import { startNatsServer, waitFor } from "@persona/testing";
 import { HealthMonitor } from "./health.ts";
-import { Lease } from "./lease.ts";
 import { concluded } from "./testing/events.ts";
 
 const log = createLogger("cleaner-health-test", process.env.LOG_LEVEL ?? "silent");
@@ -141,31 +140,4 @@ test("health: a dead letter raises one alert at once; more on the same consumer 
   await deadLetter();
   r = await restarted.check();
   assert.equal(r.raised.length, 1);
-});
-
-test("lease: one holder at a time; it passes on when the holder stops renewing or releases it", async (t) => {
-  await using server = await startNatsServer();
-  const bus = await testBus(server.url, "cleaner");
-  t.after(() => bus.close());
-  const kv = await bus.kv("leases");
-  let now = 1_000_000;
-  const a = new Lease(kv, "cleaner", "a", 60_000, () => now);
-  const b = new Lease(kv, "cleaner", "b", 60_000, () => now);
-  assert.equal(await a.acquire(), true);
-  assert.equal(await b.acquire(), false);
-  now += 30_000;
-  assert.equal(await a.acquire(), true, "the holder renews");
-  now += 59_000;
-  assert.equal(await b.acquire(), false, "renewed: still a's");
-  assert.equal(a.held, true);
-  now += 2_000;
-  assert.equal(a.held, false, "a did not renew in time: it no longer counts itself the holder");
-  assert.equal(await b.acquire(), true, "expired: b takes it");
-  assert.equal(await a.acquire(), false);
-  await b.release();
-  assert.equal(await a.acquire(), true, "released: a takes it at once");
-  // two takers racing for a free lease: exactly one wins
-  await a.release();
-  const results = await Promise.all([a.acquire(), b.acquire()]);
-  assert.equal(results.filter(Boolean).length, 1);
 });

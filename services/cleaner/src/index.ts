@@ -4,6 +4,5 @@ export { CLEANER_LEASE_KEY, type RunningCleaner, startCleaner } from "./cleaner.
 export { type CleanerCollections, openCollections } from "./collections.ts";
 export { type ErasureResult, erasePerson, removePerson } from "./erasure.ts";
 export { HEALTH_STATE_KEY, HealthMonitor } from "./health.ts";
-export { Lease } from "./lease.ts";
 export { type RetentionResult, libraryPeople, runRetention } from "./retention.ts";
 export { type RetentionPolicy, cutoffs, policyFromConfig } from "./retentionPolicy.ts";

@@ -7,7 +7,7 @@ import { createHash, randomUUID } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
-import type { Bus, Feed } from "@persona/bus";
+import { type Bus, type Feed, Lease } from "@persona/bus";
 import type { AnyEnvelope, ImageRef } from "@persona/contracts";
 import type { Logger, ReadinessCheck } from "@persona/runtime";
 import { decodeChip } from "@persona/vision";
@@ -17,7 +17,6 @@ import { MODELS_BUCKET, modelKey } from "./classifier/publish.ts";
 import { runInChild, type ChildRun } from "./classifier/runInChild.ts";
 import { NET_SIZE, SampleError, chipToSample } from "./classifier/sample.ts";
 import { type BankLimits, CropBank, PendingUnknowns } from "./cropBank.ts";
-import { Lease } from "./lease.ts";
 
 export interface TrainerSettings {
   dataDir: string;

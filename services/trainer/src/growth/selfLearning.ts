@@ -4,10 +4,9 @@
  */
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
-import type { Bus } from "@persona/bus";
+import { type Bus, Lease } from "@persona/bus";
 import type { Logger, ReadinessCheck } from "@persona/runtime";
 import { Embedder, embedderSpec, templateModelName } from "@persona/vision";
-import { Lease } from "../lease.ts";
 import { VisitorService } from "../visitors/service.ts";
 import type { VisitorOptions } from "../visitors/book.ts";
 import type { GrowthOptions } from "@persona/recognition";
