@@ -7,6 +7,7 @@ import type { Telegram } from "telegraf";
 import { MediaError, downloadCapped, imageBytes, storePhoto } from "./media.ts";
 import { type CaptionResult, type MediaMessage, chooseFile, parseCaption } from "./parse.ts";
 import { lookupPerson, severalText } from "./people.ts";
+import { safeJson } from "./util.ts";
 
 /**
  * Enrollment from a chat: a photo (or an album of photos, or an alert's face) with a name. Files are checked before
@@ -308,11 +309,3 @@ const DUPLICATE_TTL_MS = 15 * 60_000;
 /** Callback data of the button: the prefix and 16 hex digits. */
 export const DUPLICATE_CALLBACK_PREFIX = "dup:";
 export const DUPLICATE_CALLBACK = /^dup:([0-9a-f]{16})$/;
-
-function safeJson(data: Uint8Array): unknown {
-  try {
-    return JSON.parse(new TextDecoder().decode(data));
-  } catch {
-    return null;
-  }
-}

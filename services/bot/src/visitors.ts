@@ -97,6 +97,14 @@ export function findVisitor(state: VisitorsState, prefix: string): VisitorLookup
   return { kind: "several", visitors: current, merged };
 }
 
+/** The answer about a visitor that is no longer listed: merged into another one (use that one), or unknown. */
+export function goneText(state: VisitorsState, visitorId: string): string {
+  const into = survivorOf(state, visitorId);
+  return into
+    ? `Visitor ${shortId(visitorId)} was merged into visitor ${shortId(into.visitorId)} (the same face); use ${shortId(into.visitorId)}.`
+    : `Visitor ${shortId(visitorId)} is no longer listed.`;
+}
+
 /** The answer for a lookup that did not find exactly one visitor. */
 export function lookupProblemText(prefix: string, found: Exclude<VisitorLookup, { kind: "one" }>, timeZone?: string): string {
   switch (found.kind) {
