@@ -6,7 +6,7 @@ import { type NatsServerHandle, startNatsServer, waitFor } from "@persona/testin
 import { headers } from "@nats-io/transport-node";
 import type { Bus } from "./bus.ts";
 import { ok, retry } from "./outcome.ts";
-import { testBus, trackEnded } from "../test/helpers.ts";
+import { streamEnvelopes, testBus, trackEnded } from "../test/helpers.ts";
 
 const decl = (durable: string, extra: Partial<ConsumerDecl> = {}): ConsumerDecl => ({
   stream: "SYSTEM",
@@ -28,15 +28,7 @@ const cameraStatus = (cameraId: string, attempt = 0) => ({
   source: "file",
 });
 
-async function deadLetters(bus: Bus) {
-  const out = [];
-  const info = await bus.jsm.streams.info("DEADLETTER");
-  for (let seq = info.state.first_seq; seq <= info.state.last_seq && info.state.messages > 0; seq++) {
-    const m = await bus.jsm.streams.getMessage("DEADLETTER", { seq }).catch(() => null);
-    if (m) out.push(AnyEnvelopeSchema.parse(m.json()));
-  }
-  return out;
-}
+const deadLetters = (bus: Bus) => streamEnvelopes(bus, "DEADLETTER");
 
 describe("bus against a real nats-server", () => {
   let server: NatsServerHandle;

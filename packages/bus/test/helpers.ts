@@ -1,3 +1,4 @@
+import { type AnyEnvelope, AnyEnvelopeSchema, type EnvelopeOf, type MessageType } from "@persona/contracts";
 import { ServiceMetrics, createLogger } from "@persona/runtime";
 import { Bus } from "../src/bus.ts";
 
@@ -7,6 +8,23 @@ export async function testBus(url: string, service = "test"): Promise<Bus> {
   const bus = await Bus.connect({ url, service, log, metrics: new ServiceMetrics(service), publishRetryMs: 60_000 });
   await bus.applyTopology();
   return bus;
+}
+
+/**
+ * Every envelope on `stream` now, in order, read by direct get and parsed (a message that does not parse fails the
+ * test); with `types`, only the envelopes of those types.
+ */
+export async function streamEnvelopes(bus: Bus, stream: string): Promise<AnyEnvelope[]>;
+export async function streamEnvelopes<T extends MessageType>(bus: Bus, stream: string, ...types: T[]): Promise<EnvelopeOf<T>[]>;
+export async function streamEnvelopes(bus: Bus, stream: string, ...types: MessageType[]): Promise<AnyEnvelope[]> {
+  const info = await bus.jsm.streams.info(stream);
+  const out: AnyEnvelope[] = [];
+  for (let seq = info.state.first_seq; seq <= info.state.last_seq && info.state.messages > 0; seq++) {
+    const m = await bus.jsm.streams.getMessage(stream, { seq }).catch(() => null);
+    const e = m ? AnyEnvelopeSchema.parse(m.json()) : null;
+    if (e && (types.length === 0 || types.includes(e.type))) out.push(e);
+  }
+  return out;
 }
 
 export function trackEnded(cameraId: string, trackId: string) {

@@ -4,8 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import type { Bus } from "@persona/bus";
-import { testBus } from "@persona/bus/testing";
-import { type AnyEnvelope, AnyEnvelopeSchema } from "@persona/contracts";
+import { streamEnvelopes, testBus } from "@persona/bus/testing";
 import { createLogger } from "@persona/runtime";
 import { openStore } from "@persona/store";
 import { startNatsServer, waitFor } from "@persona/testing";
@@ -13,16 +12,6 @@ import { startCleaner } from "./cleaner.ts";
 import { configSchema } from "./config.ts";
 
 const log = createLogger("cleaner-test", process.env.LOG_LEVEL ?? "silent");
-
-async function all(bus: Bus, stream: string): Promise<AnyEnvelope[]> {
-  const info = await bus.jsm.streams.info(stream);
-  const out: AnyEnvelope[] = [];
-  for (let seq = info.state.first_seq; seq <= info.state.last_seq && info.state.messages > 0; seq++) {
-    const m = await bus.jsm.streams.getMessage(stream, { seq }).catch(() => null);
-    if (m) out.push(AnyEnvelopeSchema.parse(m.json()));
-  }
-  return out;
-}
 
 test("two cleaners: one is active (runs retention on its schedule), both take removal requests; a removal publishes PersonRemoved once", async (t) => {
   await using server = await startNatsServer();
@@ -49,7 +38,7 @@ test("two cleaners: one is active (runs retention on its schedule), both take re
   // the active one runs retention shortly after start and reports it
   const some = <T>(xs: T[]) => (xs.length > 0 ? xs : null);
   const completed = await waitFor(
-    async () => some((await all(bus, "SYSTEM")).filter((e) => e.type === "RetentionRunCompleted")),
+    async () => some((await streamEnvelopes(bus, "SYSTEM")).filter((e) => e.type === "RetentionRunCompleted")),
     {
       timeoutMs: 15_000,
       message: "a retention run",
@@ -79,9 +68,12 @@ test("two cleaners: one is active (runs retention on its schedule), both take re
     erase: false,
   });
   await bus.publish(cmd);
-  const removed = await waitFor(async () => some((await all(bus, "LIBRARY")).filter((e) => e.type === "PersonRemoved")), {
-    message: "PersonRemoved",
-  });
+  const removed = await waitFor(
+    async () => some((await streamEnvelopes(bus, "LIBRARY")).filter((e) => e.type === "PersonRemoved")),
+    {
+      message: "PersonRemoved",
+    },
+  );
   assert.equal(removed.length, 1);
   const r = removed[0];
   assert.ok(r?.type === "PersonRemoved");
@@ -90,5 +82,5 @@ test("two cleaners: one is active (runs retention on its schedule), both take re
   // removing again: nobody to remove, nothing published, the request is not left pending
   await bus.publish(bus.envelope("RemovePerson", { personId: "ann", reason: "again", requestedBy: "x", erase: false }));
   await waitFor(async () => (await bus.jsm.streams.info("COMMANDS")).state.messages === 0, { message: "commands handled" });
-  assert.equal((await all(bus, "LIBRARY")).filter((e) => e.type === "PersonRemoved").length, 1);
+  assert.equal((await streamEnvelopes(bus, "LIBRARY")).filter((e) => e.type === "PersonRemoved").length, 1);
 });

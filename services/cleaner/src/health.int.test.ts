@@ -1,8 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { type Bus, ok } from "@persona/bus";
-import { testBus } from "@persona/bus/testing";
-import { AnyEnvelopeSchema, type EnvelopeOf } from "@persona/contracts";
+import { streamEnvelopes, testBus } from "@persona/bus/testing";
 import { createLogger } from "@persona/runtime";
 import { startNatsServer, waitFor } from "@persona/testing";
 import { HealthMonitor } from "./health.ts";
@@ -11,16 +10,7 @@ import { concluded } from "./testing/events.ts";
 const log = createLogger("cleaner-health-test", process.env.LOG_LEVEL ?? "silent");
 const options = { pendingThreshold: 2, redeliveredThreshold: 10, consecutive: 2 };
 
-async function alertsOf(bus: Bus): Promise<(EnvelopeOf<"AlertRaised"> | EnvelopeOf<"AlertResolved">)[]> {
-  const info = await bus.jsm.streams.info("ALERTS");
-  const out: (EnvelopeOf<"AlertRaised"> | EnvelopeOf<"AlertResolved">)[] = [];
-  for (let seq = info.state.first_seq; seq <= info.state.last_seq && info.state.messages > 0; seq++) {
-    const m = await bus.jsm.streams.getMessage("ALERTS", { seq }).catch(() => null);
-    const e = m ? AnyEnvelopeSchema.parse(m.json()) : null;
-    if (e?.type === "AlertRaised" || e?.type === "AlertResolved") out.push(e);
-  }
-  return out;
-}
+const alertsOf = (bus: Bus) => streamEnvelopes(bus, "ALERTS", "AlertRaised", "AlertResolved");
 
 test("health: a stuck consumer whose backlog grows raises one system alert, resolved once it drains; a new episode alerts again", async (t) => {
   await using server = await startNatsServer();

@@ -5,8 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import type { Bus } from "@persona/bus";
-import { testBus } from "@persona/bus/testing";
-import { AnyEnvelopeSchema, type EnvelopeOf } from "@persona/contracts";
+import { streamEnvelopes, testBus } from "@persona/bus/testing";
 import { createLogger } from "@persona/runtime";
 import { startNatsServer, waitFor } from "@persona/testing";
 import { DEFAULT_SOUND } from "./config.ts";
@@ -25,16 +24,7 @@ class RecordingPlayer implements AudioPlayer {
   }
 }
 
-async function greetings(bus: Bus): Promise<EnvelopeOf<"GreetingPlayed">[]> {
-  const info = await bus.jsm.streams.info("SYSTEM");
-  const out: EnvelopeOf<"GreetingPlayed">[] = [];
-  for (let seq = info.state.first_seq; seq <= info.state.last_seq && info.state.messages > 0; seq++) {
-    const m = await bus.jsm.streams.getMessage("SYSTEM", { seq }).catch(() => null);
-    const e = m ? AnyEnvelopeSchema.parse(m.json()) : null;
-    if (e?.type === "GreetingPlayed") out.push(e);
-  }
-  return out;
-}
+const greetings = (bus: Bus) => streamEnvelopes(bus, "SYSTEM", "GreetingPlayed");
 
 test("greeter: ten recognitions in a minute greet once with the person's own sound; after leaving and the cooldown, again", async (t) => {
   await using server = await startNatsServer();

@@ -3,8 +3,8 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { after, before, describe, test } from "node:test";
 import type { Bus } from "@persona/bus";
-import { testBus } from "@persona/bus/testing";
-import { type AnyEnvelope, AnyEnvelopeSchema, type BlobRef, type EnvelopeOf } from "@persona/contracts";
+import { streamEnvelopes, testBus } from "@persona/bus/testing";
+import type { BlobRef, EnvelopeOf } from "@persona/contracts";
 import { createLogger } from "@persona/runtime";
 import { chipToSample, splitRun, trainAndExport } from "@persona/service-trainer/classifier";
 import { type NatsServerHandle, startNatsServer, waitFor, lfwSkipReason, lfwPhoto } from "@persona/testing";
@@ -24,16 +24,6 @@ import { type RunningRecognizer, startRecognizer } from "./recognizer.ts";
 
 const missing = lfwSkipReason(resolveModelPath(embedderSpec(DEFAULT_EMBEDDER_MODEL).file));
 const photo = lfwPhoto;
-
-async function collect(bus: Bus, stream: string): Promise<AnyEnvelope[]> {
-  const info = await bus.jsm.streams.info(stream);
-  const out: AnyEnvelope[] = [];
-  for (let seq = info.state.first_seq; seq <= info.state.last_seq && info.state.messages > 0; seq++) {
-    const m = await bus.jsm.streams.getMessage(stream, { seq }).catch(() => null);
-    if (m) out.push(AnyEnvelopeSchema.parse(m.json()));
-  }
-  return out;
-}
 
 describe("recognizer cascade: a published fast classifier is hot-swapped while detections flow", { skip: missing }, () => {
   let server: NatsServerHandle;
@@ -212,12 +202,12 @@ describe("recognizer cascade: a published fast classifier is hot-swapped while d
     }
     const concluded = await waitFor(
       async () => {
-        const c = (await collect(bus, "SIGHTINGS")).filter((e) => e.type === "TrackConcluded");
+        const c = (await streamEnvelopes(bus, "SIGHTINGS")).filter((e) => e.type === "TrackConcluded");
         return c.length === 2 ? c : undefined;
       },
       { timeoutMs: 120_000, message: "both tracks concluded" },
     );
-    const sightings = await collect(bus, "SIGHTINGS");
+    const sightings = await streamEnvelopes(bus, "SIGHTINGS");
     const outcomes = sightings.filter((e) => e.type === "FaceRecognized" || e.type === "UnknownFaceSeen");
     // exactly one outcome per detection: nothing dropped, nothing doubled
     const byDetection = new Map<string, number>();

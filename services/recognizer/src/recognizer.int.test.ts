@@ -4,8 +4,8 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import type { Bus } from "@persona/bus";
-import { testBus } from "@persona/bus/testing";
-import { type AnyEnvelope, AnyEnvelopeSchema, type BlobRef, type EnvelopeOf } from "@persona/contracts";
+import { streamEnvelopes, testBus } from "@persona/bus/testing";
+import type { BlobRef, EnvelopeOf } from "@persona/contracts";
 import { createLogger, datasetsDir } from "@persona/runtime";
 import { type NatsServerHandle, startNatsServer, waitFor, lfwSkipReason, lfwPhoto } from "@persona/testing";
 import {
@@ -26,17 +26,6 @@ import { type RunningRecognizer, startRecognizer } from "./recognizer.ts";
 
 const missing = lfwSkipReason(resolveModelPath(embedderSpec(DEFAULT_EMBEDDER_MODEL).file));
 const photo = lfwPhoto;
-
-/** Everything published on a stream since the test began, parsed. */
-async function collect(bus: Bus, stream: string): Promise<AnyEnvelope[]> {
-  const info = await bus.jsm.streams.info(stream);
-  const out: AnyEnvelope[] = [];
-  for (let seq = info.state.first_seq; seq <= info.state.last_seq && info.state.messages > 0; seq++) {
-    const m = await bus.jsm.streams.getMessage(stream, { seq }).catch(() => null);
-    if (m) out.push(AnyEnvelopeSchema.parse(m.json()));
-  }
-  return out;
-}
 
 describe("recognizer against a real nats-server, real models, real LFW faces", { skip: missing }, () => {
   let server: NatsServerHandle;
@@ -73,7 +62,7 @@ describe("recognizer against a real nats-server, real models, real LFW faces", {
     await bus.publish(env);
     return waitFor(
       async () => {
-        const answers = (await collect(bus, "LIBRARY")).filter((e) => e.causationId === env.id);
+        const answers = (await streamEnvelopes(bus, "LIBRARY")).filter((e) => e.causationId === env.id);
         return answers.filter((a) => a.type !== "PersonEnrolled").length === files.length ? answers : undefined;
       },
       { timeoutMs: 60_000, message: `enrollment of ${name} answered` },
@@ -206,13 +195,14 @@ describe("recognizer against a real nats-server, real models, real LFW faces", {
     for (const s of shots) await bus.publish(s);
     await bus.publish(trackEnded("gate", "t-angelina", shots.length));
     const concluded = await waitFor(
-      async () => (await collect(bus, "SIGHTINGS")).find((e) => e.type === "TrackConcluded" && e.data.trackId === "t-angelina"),
+      async () =>
+        (await streamEnvelopes(bus, "SIGHTINGS")).find((e) => e.type === "TrackConcluded" && e.data.trackId === "t-angelina"),
       { timeoutMs: 60_000 },
     );
     assert.ok(concluded.type === "TrackConcluded");
     assert.equal(concluded.data.outcome.kind, "recognized");
     assert.equal(concluded.data.outcome.kind === "recognized" && concluded.data.outcome.personId, "angelina");
-    const outcomes = (await collect(bus, "SIGHTINGS")).filter(
+    const outcomes = (await streamEnvelopes(bus, "SIGHTINGS")).filter(
       (e) => (e.type === "FaceRecognized" || e.type === "UnknownFaceSeen") && e.data.trackId === "t-angelina",
     );
     assert.equal(outcomes.length, shots.length, "exactly one outcome per detection");
@@ -229,12 +219,13 @@ describe("recognizer against a real nats-server, real models, real LFW faces", {
     for (const s of shots) await bus.publish(s);
     await bus.publish(trackEnded("gate", "t-stranger", shots.length));
     const concluded = await waitFor(
-      async () => (await collect(bus, "SIGHTINGS")).find((e) => e.type === "TrackConcluded" && e.data.trackId === "t-stranger"),
+      async () =>
+        (await streamEnvelopes(bus, "SIGHTINGS")).find((e) => e.type === "TrackConcluded" && e.data.trackId === "t-stranger"),
       { timeoutMs: 60_000 },
     );
     assert.ok(concluded.type === "TrackConcluded");
     assert.equal(concluded.data.outcome.kind, "unknown");
-    const outcomes = (await collect(bus, "SIGHTINGS")).filter(
+    const outcomes = (await streamEnvelopes(bus, "SIGHTINGS")).filter(
       (e) => e.type === "UnknownFaceSeen" && e.data.trackId === "t-stranger",
     );
     assert.equal(outcomes.length, 3);
@@ -257,7 +248,8 @@ describe("recognizer against a real nats-server, real models, real LFW faces", {
     const t0 = Date.now();
     await bus.publish(ended);
     const concluded = await waitFor(
-      async () => (await collect(bus, "SIGHTINGS")).find((e) => e.type === "TrackConcluded" && e.data.trackId === "t-lost"),
+      async () =>
+        (await streamEnvelopes(bus, "SIGHTINGS")).find((e) => e.type === "TrackConcluded" && e.data.trackId === "t-lost"),
       { timeoutMs: 30_000, message: "the track concludes without its third shot" },
     );
     assert.ok(Date.now() - t0 >= 2500, "it waited for the missing shot first");
@@ -289,7 +281,8 @@ describe("recognizer against a real nats-server, real models, real LFW faces", {
     const t0 = Date.now();
     await bus.publish(status("killed", "starting"));
     const concluded = await waitFor(
-      async () => (await collect(bus, "SIGHTINGS")).find((e) => e.type === "TrackConcluded" && e.data.trackId === "t-orphan"),
+      async () =>
+        (await streamEnvelopes(bus, "SIGHTINGS")).find((e) => e.type === "TrackConcluded" && e.data.trackId === "t-orphan"),
       { timeoutMs: 30_000, message: "the orphaned track concludes" },
     );
     assert.ok(Date.now() - t0 >= 2000, "it was left alone for the deadline first (its FaceTrackEnded could still come)");
@@ -300,7 +293,7 @@ describe("recognizer against a real nats-server, real models, real LFW faces", {
     assert.equal(concluded.data.outcome.kind, "recognized");
     // two more sweeps: the quiet camera's track (a person who sat still past the shot budget) is not ended for them
     await new Promise((r) => setTimeout(r, 2500));
-    const all = await collect(bus, "SIGHTINGS");
+    const all = await streamEnvelopes(bus, "SIGHTINGS");
     assert.equal(all.filter((e) => e.type === "TrackConcluded" && e.data.trackId === "t-quiet").length, 0);
     assert.equal(all.filter((e) => e.type === "TrackConcluded" && e.data.trackId === "t-orphan").length, 1, "concluded once");
   });

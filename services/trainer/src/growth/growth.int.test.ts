@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import type { Bus } from "@persona/bus";
-import { testBus } from "@persona/bus/testing";
-import { AnyEnvelopeSchema, type EnvelopeOf } from "@persona/contracts";
+import { streamEnvelopes, testBus } from "@persona/bus/testing";
+import type { EnvelopeOf } from "@persona/contracts";
 import { encodeEmbedding } from "@persona/library";
 import { createLogger } from "@persona/runtime";
 import { type NatsServerHandle, startNatsServer, waitFor, lfwSkipReason, lfwPhoto } from "@persona/testing";
@@ -30,16 +30,7 @@ interface Shot {
   vector: Float32Array;
 }
 
-async function templatesAdded(bus: Bus): Promise<EnvelopeOf<"FaceTemplateAdded">[]> {
-  const info = await bus.jsm.streams.info("LIBRARY");
-  const out: EnvelopeOf<"FaceTemplateAdded">[] = [];
-  for (let seq = info.state.first_seq; seq <= info.state.last_seq && info.state.messages > 0; seq++) {
-    const m = await bus.jsm.streams.getMessage("LIBRARY", { seq }).catch(() => null);
-    const e = m ? AnyEnvelopeSchema.parse(m.json()) : null;
-    if (e?.type === "FaceTemplateAdded") out.push(e);
-  }
-  return out;
-}
+const templatesAdded = (bus: Bus) => streamEnvelopes(bus, "LIBRARY", "FaceTemplateAdded");
 
 describe("gallery growth against a real nats-server, the real embedder and real LFW photos", { skip: missing }, () => {
   let server: NatsServerHandle;

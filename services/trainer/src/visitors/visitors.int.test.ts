@@ -4,8 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import type { Bus } from "@persona/bus";
-import { testBus } from "@persona/bus/testing";
-import { type AnyEnvelope, AnyEnvelopeSchema } from "@persona/contracts";
+import { streamEnvelopes, testBus } from "@persona/bus/testing";
+import type { AnyEnvelope } from "@persona/contracts";
 import { encodeEmbedding } from "@persona/library";
 import { createLogger } from "@persona/runtime";
 import { type NatsServerHandle, startNatsServer, waitFor, lfwSkipReason, lfwPhoto } from "@persona/testing";
@@ -21,16 +21,6 @@ interface Shot {
   person: string;
   jpeg: Buffer;
   vector: Float32Array;
-}
-
-async function all(bus: Bus, stream: string): Promise<AnyEnvelope[]> {
-  const info = await bus.jsm.streams.info(stream);
-  const out: AnyEnvelope[] = [];
-  for (let seq = info.state.first_seq; seq <= info.state.last_seq && info.state.messages > 0; seq++) {
-    const m = await bus.jsm.streams.getMessage(stream, { seq }).catch(() => null);
-    if (m) out.push(AnyEnvelopeSchema.parse(m.json()));
-  }
-  return out;
 }
 
 describe("unknown visitors against a real nats-server and real LFW faces", { skip: missing }, () => {
@@ -108,7 +98,9 @@ describe("unknown visitors against a real nats-server and real LFW faces", { ski
     const info = await bus.jsm.streams.info("SIGHTINGS");
     await service.waitForSeq(info.state.last_seq, 20_000);
     const visitors = () =>
-      all(bus, "SIGHTINGS").then((es) => es.filter((e) => e.type === "VisitorClustered" || e.type === "VisitorUpdated"));
+      streamEnvelopes(bus, "SIGHTINGS").then((es) =>
+        es.filter((e) => e.type === "VisitorClustered" || e.type === "VisitorUpdated"),
+      );
     await waitFor(async () => (await visitors()).length >= 2, { timeoutMs: 10_000 });
     const latest = new Map<string, Extract<AnyEnvelope, { type: "VisitorClustered" | "VisitorUpdated" }>>();
     for (const e of await visitors())
@@ -140,7 +132,7 @@ describe("unknown visitors against a real nats-server and real LFW faces", { ski
       }),
     );
     await bus.publish(bus.envelope("VisitorIgnored", { visitorId: colinVisitor.data.visitorId, by: "op", reason: "courier" }));
-    const library = async () => all(bus, "LIBRARY");
+    const library = async () => streamEnvelopes(bus, "LIBRARY");
     await waitFor(async () => (await library()).filter((e) => e.type === "FaceTemplateAdded").length === 3, {
       timeoutMs: 10_000,
     });
