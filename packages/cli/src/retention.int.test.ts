@@ -9,15 +9,12 @@ import { AnyEnvelopeSchema, type AnyEnvelope } from "@persona/contracts";
 import { createLogger } from "@persona/runtime";
 import { startProjections } from "@persona/service-portal/projections";
 import { AlertsRepository, AttendanceRepository, PresenceRepository, SightingsRepository, openStore } from "@persona/store";
+import { configSchema, openCollections, policyFromConfig, runRetention } from "@persona/service-cleaner";
+import { alert, concluded, inlineCrop, putBlob, recognized, unknown } from "@persona/service-cleaner/testing";
 import { startNatsServer, waitFor } from "@persona/testing";
-import { openCollections } from "./collections.ts";
-import { configSchema } from "./config.ts";
-import { runRetention } from "./retention.ts";
-import { policyFromConfig } from "./retentionPolicy.ts";
-// the CLI's command (its package exports no subpaths): what an operator runs
-import { retentionCommand } from "../../../packages/cli/src/commands/retention.ts";
-import { capture } from "../../../packages/cli/src/testing/capture.ts";
-import { alert, concluded, inlineCrop, putBlob, recognized, unknown } from "./testing/events.ts";
+// the CLI's command: what an operator runs
+import { retentionCommand } from "./commands/retention.ts";
+import { capture } from "./testing/capture.ts";
 
 const HOUR = 3600_000;
 const DAY = 24 * HOUR;

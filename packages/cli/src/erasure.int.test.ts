@@ -6,12 +6,10 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import type { Bus } from "@persona/bus";
 import { testBus } from "@persona/bus/testing";
-// the CLI's command (its package exports no subpaths): what an operator runs
-import { eraseCommand } from "../../../packages/cli/src/commands/erase.ts";
-import { capture } from "../../../packages/cli/src/testing/capture.ts";
 import { type AnyEnvelope, AnyEnvelopeSchema, type BlobRef, type EnvelopeOf, STREAMS } from "@persona/contracts";
 import { createLogger } from "@persona/runtime";
 import { type RunningProjections, startProjections } from "@persona/service-portal/projections";
+import { type RunningCleaner, configSchema, startCleaner } from "@persona/service-cleaner";
 import { type RunningRecognizer, configSchema as recognizerConfig, startRecognizer } from "@persona/service-recognizer";
 import { AlertsRepository, type DocumentStore, openStore } from "@persona/store";
 import { type NatsServerHandle, startNatsServer, waitFor, lfwSkipReason, lfwPhoto } from "@persona/testing";
@@ -25,8 +23,9 @@ import {
   keypointsToArray,
   resolveModelPath,
 } from "@persona/vision";
-import { type RunningCleaner, startCleaner } from "./cleaner.ts";
-import { configSchema } from "./config.ts";
+// the CLI's command: what an operator runs
+import { eraseCommand } from "./commands/erase.ts";
+import { capture } from "./testing/capture.ts";
 
 const skip = lfwSkipReason(resolveModelPath(embedderSpec(DEFAULT_EMBEDDER_MODEL).file));
 const photo = lfwPhoto;
