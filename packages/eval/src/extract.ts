@@ -507,12 +507,70 @@ export async function extractEmbeddings(paths: readonly string[], opts: ExtractO
   const unique = [...new Set(paths)];
   const total = unique.length;
   const progress = opts.onProgress ?? (() => {});
+  const run: RunState = { settings, caches, shas: new Map(), bytesOf: new Map(), out: new Map() };
 
   // 1. read + hash (cache lookups need the hash)
+  await readAndHash(run, unique, progress);
+  let fromCache = 0;
+  for (const p of unique) {
+    if (run.bytesOf.has(p)) continue;
+    const sha = run.shas.get(p) as string;
+    finish(run, p, sha, decodeRecord(caches?.embeddings.get(sha) as Uint8Array, dims));
+    fromCache++;
+  }
+
+  // 2. embed the rest
+  const todo = unique.filter((p) => run.bytesOf.has(p));
+  let done = fromCache;
+  progress({ phase: "embed", done, total });
+  let poolSize = 0;
+  let stageMs: StageTimes = { decodeMs: 0, detectMs: 0, alignMs: 0, embedMs: 0 };
+  if (todo.length) {
+    ({ poolSize, stageMs } = await embedRest(run, todo, workers, opts.intraOpNumThreads ?? 1, (n) => {
+      done += n;
+      progress({ phase: "embed", done, total });
+    }));
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  const count = (s: ExtractStatus) => [...run.out.values()].filter((e) => e.status === s).length;
+  return {
+    settings,
+    embeddings: run.out,
+    stats: {
+      images: total,
+      fromCache,
+      computed: todo.length,
+      detected: count("detected"),
+      fallback: count("fallback"),
+      noFace: count("no_face"),
+      failed: count("failed"),
+      workers: poolSize,
+      seconds,
+      imagesPerSecond: todo.length ? todo.length / seconds : 0,
+      stageMs,
+      cacheFile: caches?.embeddings.path ?? null,
+    },
+  };
+}
+
+/** What the steps of one `extractEmbeddings` call share. */
+interface RunState {
+  settings: ExtractSettings;
+  caches: Caches | null;
+  /** sha256 of each image. */
+  shas: Map<string, string>;
+  /** The bytes of each image the cache cannot serve, until it is embedded. */
+  bytesOf: Map<string, Uint8Array>;
+  out: Map<string, ImageEmbedding>;
+}
+
+/** Reads and hashes every image, keeping the bytes of those the cache has no usable record of. */
+async function readAndHash(run: RunState, unique: readonly string[], progress: (p: Progress) => void): Promise<void> {
+  const { settings, caches, shas, bytesOf } = run;
+  const dims = settings.model.dims;
+  const total = unique.length;
   // a record made without flip cannot serve a flip run (no mirrored embedding)
   const usable = (r: DecodedRecord) => !settings.flip || r.flipped !== null || r.embedding === null;
-  const shas = new Map<string, string>();
-  const bytesOf = new Map<string, Uint8Array>();
   let hashed = 0;
   const READ_CONCURRENCY = 16;
   for (let i = 0; i < unique.length; i += READ_CONCURRENCY) {
@@ -533,96 +591,78 @@ export async function extractEmbeddings(paths: readonly string[], opts: ExtractO
     hashed = Math.min(unique.length, i + READ_CONCURRENCY);
     if (hashed % 512 < READ_CONCURRENCY || hashed === total) progress({ phase: "hash", done: hashed, total });
   }
+}
 
-  const out = new Map<string, ImageEmbedding>();
-  const finish = (path: string, sha: string, r: DecodedRecord, error?: string) => {
-    const vector = r.embedding ? (settings.flip && r.flipped ? fuseEmbeddings(r.embedding, r.flipped) : r.embedding) : null;
-    out.set(path, { path, sha256: sha, status: r.status, faces: r.faces, face: r.face, vector, ...(error ? { error } : {}) });
-  };
-  let fromCache = 0;
-  for (const p of unique) {
-    if (bytesOf.has(p)) continue;
+/** Records an image's embedding (flip-fused when the run flips). */
+function finish(run: RunState, path: string, sha: string, r: DecodedRecord, error?: string): void {
+  const flip = run.settings.flip;
+  const vector = r.embedding ? (flip && r.flipped ? fuseEmbeddings(r.embedding, r.flipped) : r.embedding) : null;
+  run.out.set(path, { path, sha256: sha, status: r.status, faces: r.faces, face: r.face, vector, ...(error ? { error } : {}) });
+}
+
+/** Embeds `todo` in batches on a pool of `workers`, calling `onEmbedded` with the count of each finished batch. */
+async function embedRest(
+  run: RunState,
+  todo: readonly string[],
+  workers: number,
+  intraOpNumThreads: number,
+  onEmbedded: (images: number) => void,
+): Promise<{ poolSize: number; stageMs: StageTimes }> {
+  const { settings, caches, shas, bytesOf } = run;
+  const batch = settings.maxBatch / ((settings.flip ? 2 : 1) * (1 + settings.extraTemplates.length));
+  const jobs: ExtractItem[][] = [];
+  const jobPaths: string[][] = [];
+  for (let i = 0; i < todo.length; i += batch) {
+    const ps = todo.slice(i, i + batch);
+    jobPaths.push(ps);
+    jobs.push(
+      ps.map((p) => {
+        const det = caches?.detections.get(shas.get(p) as string);
+        return { bytes: bytesOf.get(p) as Uint8Array, ...(det ? { detection: decodeDetection(det) } : {}) };
+      }),
+    );
+  }
+  const pool = await Pool.start(settings, Math.min(workers, jobs.length), intraOpNumThreads);
+  const poolSize = pool.size;
+  try {
+    await pool.run(jobs, (j, results) => {
+      storeResults(run, jobPaths[j] as string[], results);
+      onEmbedded(results.length);
+    });
+    return { poolSize, stageMs: addTimes(pool.times) };
+  } finally {
+    await pool.close();
+  }
+}
+
+/** Records a batch's results and appends the new embeddings and detections to the caches. */
+function storeResults(run: RunState, ps: readonly string[], results: readonly ExtractResult[]): void {
+  const { caches, shas, bytesOf } = run;
+  const dims = run.settings.model.dims;
+  const embRecs: Uint8Array[] = [];
+  const detRecs: Uint8Array[] = [];
+  results.forEach((r, k) => {
+    const p = ps[k] as string;
     const sha = shas.get(p) as string;
-    finish(p, sha, decodeRecord(caches?.embeddings.get(sha) as Uint8Array, dims));
-    fromCache++;
-  }
-
-  // 2. embed the rest
-  const todo = unique.filter((p) => bytesOf.has(p));
-  let done = fromCache;
-  progress({ phase: "embed", done, total });
-  let poolSize = 0;
-  let stageMs: StageTimes = { decodeMs: 0, detectMs: 0, alignMs: 0, embedMs: 0 };
-  if (todo.length) {
-    const batch = settings.maxBatch / ((settings.flip ? 2 : 1) * (1 + settings.extraTemplates.length));
-    const jobs: ExtractItem[][] = [];
-    const jobPaths: string[][] = [];
-    for (let i = 0; i < todo.length; i += batch) {
-      const ps = todo.slice(i, i + batch);
-      jobPaths.push(ps);
-      jobs.push(
-        ps.map((p) => {
-          const det = caches?.detections.get(shas.get(p) as string);
-          return { bytes: bytesOf.get(p) as Uint8Array, ...(det ? { detection: decodeDetection(det) } : {}) };
-        }),
-      );
+    bytesOf.delete(p);
+    finish(
+      run,
+      p,
+      sha,
+      {
+        status: r.status,
+        faces: r.detection?.faces ?? 0,
+        face: r.detection?.chosen ?? null,
+        embedding: r.embedding,
+        flipped: r.flipped,
+      },
+      r.error,
+    );
+    if (caches && r.status !== "failed") {
+      embRecs.push(encodeRecord(sha, r, dims));
+      if (r.detection && !caches.detections.get(sha)) detRecs.push(encodeDetection(sha, r.detection));
     }
-    const pool = await Pool.start(settings, Math.min(workers, jobs.length), opts.intraOpNumThreads ?? 1);
-    poolSize = pool.size;
-    try {
-      await pool.run(jobs, (j, results) => {
-        const ps = jobPaths[j] as string[];
-        const embRecs: Uint8Array[] = [];
-        const detRecs: Uint8Array[] = [];
-        results.forEach((r, k) => {
-          const p = ps[k] as string;
-          const sha = shas.get(p) as string;
-          bytesOf.delete(p);
-          finish(
-            p,
-            sha,
-            {
-              status: r.status,
-              faces: r.detection?.faces ?? 0,
-              face: r.detection?.chosen ?? null,
-              embedding: r.embedding,
-              flipped: r.flipped,
-            },
-            r.error,
-          );
-          if (caches && r.status !== "failed") {
-            embRecs.push(encodeRecord(sha, r, dims));
-            if (r.detection && !caches.detections.get(sha)) detRecs.push(encodeDetection(sha, r.detection));
-          }
-        });
-        caches?.embeddings.append(embRecs);
-        caches?.detections.append(detRecs);
-        done += results.length;
-        progress({ phase: "embed", done, total });
-      });
-      stageMs = addTimes(pool.times);
-    } finally {
-      await pool.close();
-    }
-  }
-  const seconds = (performance.now() - t0) / 1000;
-  const count = (s: ExtractStatus) => [...out.values()].filter((e) => e.status === s).length;
-  return {
-    settings,
-    embeddings: out,
-    stats: {
-      images: total,
-      fromCache,
-      computed: todo.length,
-      detected: count("detected"),
-      fallback: count("fallback"),
-      noFace: count("no_face"),
-      failed: count("failed"),
-      workers: poolSize,
-      seconds,
-      imagesPerSecond: todo.length ? todo.length / seconds : 0,
-      stageMs,
-      cacheFile: caches?.embeddings.path ?? null,
-    },
-  };
+  });
+  caches?.embeddings.append(embRecs);
+  caches?.detections.append(detRecs);
 }

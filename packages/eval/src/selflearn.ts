@@ -27,6 +27,9 @@ import {
   GrowthGallery,
   IncrementalClusters,
   type Match,
+  type ShotOutcome,
+  type TrackDecision,
+  type TrackVoteState,
   VOTE_DEFAULTS,
   type VoteOptions,
   type VoteSettings,
@@ -40,7 +43,7 @@ import {
 } from "@persona/recognition";
 import { DEFAULT_CACHE_DIR, sha256Hex } from "./cache.ts";
 import { EvaluationError } from "./errors.ts";
-import { type ImageEmbedding, type Progress, extractEmbeddings } from "./extract.ts";
+import { type ExtractRun, type ImageEmbedding, type Progress, extractEmbeddings } from "./extract.ts";
 import { listPersonFolders } from "./folders.ts";
 
 export interface SelfLearnOptions {
@@ -277,127 +280,57 @@ interface ReplayResult {
   shots: ShotRecord[];
 }
 
-function replay(
-  enrolled: ReadonlyMap<string, Face>,
-  tracks: readonly Track[],
-  o: {
-    selfLearning: boolean;
-    vote: VoteOptions;
-    growth: GrowthOptions;
-    cluster: ClusterOptions;
-    minVisits: number;
-    buckets: number;
-    dims: number;
-    impostors: ReadonlySet<string>;
-  },
-): ReplayResult {
-  const g = new GrowthGallery(o.dims);
-  for (const [person, f] of enrolled) g.add(`enroll:${person}`, person, f.vector, { selfLearned: false, addedAt: 0 });
-  const clusters = new IncrementalClusters(o.cluster);
-  const labelOf = new Map<string, string>();
-  const trackOf = new Map<string, string>();
-  const match = (probe: ArrayLike<number>): Match | null => {
-    const d = g.gallery.decide(probe, { threshold: -2, minMargin: 0 });
-    const b = d.kind === "known" ? d : d.best ? { ...d.best, margin: d.margin ?? 0 } : null;
-    return b ? { personId: b.personId, name: b.personId, similarity: b.similarity, margin: b.margin } : null;
+interface ReplayOptions {
+  selfLearning: boolean;
+  vote: VoteOptions;
+  growth: GrowthOptions;
+  cluster: ClusterOptions;
+  minVisits: number;
+  buckets: number;
+  dims: number;
+  impostors: ReadonlySet<string>;
+}
+
+/** Tracks of enrolled people (named right, named wrong) and of impostors (named at all). */
+interface TrackCounts {
+  eTracks: number;
+  eHit: number;
+  eWrong: number;
+  iTracks: number;
+  iFalse: number;
+}
+
+const noTracks = (): TrackCounts => ({ eTracks: 0, eHit: 0, eWrong: 0, iTracks: 0, iFalse: 0 });
+
+/** What one replay builds up: the gallery, the unknown faces' clusters and the counts. */
+interface ReplayState {
+  g: GrowthGallery;
+  match: (probe: ArrayLike<number>) => Match | null;
+  clusters: IncrementalClusters;
+  /** Person and track of each unknown face. */
+  labelOf: Map<string, string>;
+  trackOf: Map<string, string>;
+  growth: {
+    added: number;
+    wrong: number;
+    retired: number;
+    grown: Set<string>;
+    rejected: Partial<Record<GrowthRejection, number>>;
   };
-  const rejected: Partial<Record<GrowthRejection, number>> = {};
-  let added = 0;
-  let wrong = 0;
-  let retired = 0;
-  const grown = new Set<string>();
-  const shots: ShotRecord[] = [];
-  let eTracks = 0;
-  let eHit = 0;
-  let eWrong = 0;
-  let iTracks = 0;
-  let iFalse = 0;
-  let eShots = 0;
-  let eConfirmed = 0;
-  let eShotHits = 0;
-  let iShots = 0;
-  let iShotFalse = 0;
+  shots: ShotRecord[];
+  shotCounts: { eShots: number; eConfirmed: number; eShotHits: number; iShots: number; iShotFalse: number };
+  tracks: TrackCounts;
+}
+
+function replay(enrolled: ReadonlyMap<string, Face>, tracks: readonly Track[], o: ReplayOptions): ReplayResult {
+  const r = startReplay(enrolled, o);
   const curve: RunCurvePoint[] = [];
-  let bucket = { eTracks: 0, eHit: 0, eWrong: 0, iTracks: 0, iFalse: 0 };
+  let bucket = noTracks();
   const perBucket = Math.max(1, Math.ceil(tracks.length / o.buckets));
   tracks.forEach((t, ti) => {
-    const state = newTrackState("eval", t.id);
-    for (const f of t.faces) {
-      const before = decideTrack(state, o.vote);
-      const best = match(f.vector);
-      const votes = best !== null && best.similarity >= o.vote.nameThreshold && best.margin >= o.vote.minMargin;
-      if (t.enrolled && votes && best.personId === t.person) eShotHits++;
-      if (!t.enrolled) {
-        iShots++;
-        if (votes) iShotFalse++;
-      }
-      const outcome = addShot(state, f.id, { best, embedding: f.vector }, o.vote, match);
-      const rec: ShotRecord = {
-        face: f,
-        track: t,
-        personId: outcome.kind === "recognized" ? outcome.personId : null,
-        decision: outcome.kind === "recognized" ? outcome.decision : "unknown",
-        trackPersonId: before.kind === "recognized" ? before.personId : null,
-        trackNamed: null,
-        index: shots.length,
-      };
-      shots.push(rec);
-      if (t.enrolled) {
-        eShots++;
-        if (rec.decision === "confirmed" && rec.personId === t.person) eConfirmed++;
-      }
-      if (outcome.kind === "recognized") {
-        if (o.selfLearning && outcome.decision === "confirmed") {
-          const d = decideGrowth(
-            g,
-            {
-              personId: outcome.personId,
-              decision: outcome.decision,
-              votes: { agreeing: outcome.agreeing, total: outcome.total },
-              quality: f.quality,
-              at: t.at,
-            },
-            f.vector,
-            o.growth,
-          );
-          if (d.accept) {
-            for (const id of d.retire) g.remove(id);
-            retired += d.retire.length;
-            g.add(`grown:${f.id}`, d.personId, f.vector, { selfLearned: true, addedAt: t.at });
-            added++;
-            grown.add(d.personId);
-            if (d.personId !== f.person) wrong++;
-          } else rejected[d.reason] = (rejected[d.reason] ?? 0) + 1;
-        }
-      } else {
-        labelOf.set(f.id, f.person);
-        trackOf.set(f.id, t.id);
-        clusters.add({ id: f.id, embedding: f.vector, at: t.at });
-      }
-    }
-    state.ended = { startedAt: "", endedAt: "", frames: t.faces.length, shots: t.faces.length, bestQuality: 1 };
-    const final = decideTrack(state, o.vote);
-    if (final.kind === "recognized") for (const r of shots.slice(shots.length - t.faces.length)) r.trackNamed = final.personId;
-    if (t.enrolled) {
-      eTracks++;
-      bucket.eTracks++;
-      if (final.kind === "recognized") {
-        if (final.personId === t.person) {
-          eHit++;
-          bucket.eHit++;
-        } else {
-          eWrong++;
-          bucket.eWrong++;
-        }
-      }
-    } else {
-      iTracks++;
-      bucket.iTracks++;
-      if (final.kind === "recognized") {
-        iFalse++;
-        bucket.iFalse++;
-      }
-    }
+    const final = replayTrack(r, t, o);
+    countTrack(r.tracks, t, final);
+    countTrack(bucket, t, final);
     if ((ti + 1) % perBucket === 0 || ti === tracks.length - 1) {
       curve.push({
         upTo: (ti + 1) / tracks.length,
@@ -406,14 +339,152 @@ function replay(
         misidentified: bucket.eWrong,
         impostorTracks: bucket.iTracks,
         falseAcceptRate: bucket.iTracks ? bucket.iFalse / bucket.iTracks : 0,
-        templates: g.size,
+        templates: r.g.size,
       });
-      bucket = { eTracks: 0, eHit: 0, eWrong: 0, iTracks: 0, iFalse: 0 };
+      bucket = noTracks();
     }
   });
+  const { tracks: n, shotCounts: s, growth } = r;
+  return {
+    shots: r.shots,
+    report: {
+      selfLearning: o.selfLearning,
+      recall: n.eTracks ? n.eHit / n.eTracks : 0,
+      misidentified: n.eWrong,
+      falseAcceptRate: n.iTracks ? n.iFalse / n.iTracks : 0,
+      falseAccepts: n.iFalse,
+      confirmedShotRate: s.eShots ? s.eConfirmed / s.eShots : 0,
+      shotRecall: s.eShots ? s.eShotHits / s.eShots : 0,
+      shotFalseAcceptRate: s.iShots ? s.iShotFalse / s.iShots : 0,
+      curve,
+      growth: {
+        added: growth.added,
+        wrongPerson: growth.wrong,
+        retired: growth.retired,
+        peopleGrown: growth.grown.size,
+        rejected: growth.rejected,
+      },
+      clusters: clusterReport(r, o),
+      templatesAtEnd: r.g.size,
+    },
+  };
+}
 
-  // clusters -> visitors (a cluster seen on at least minVisits distinct tracks)
-  const all = clusters.clusters();
+/** A gallery of the enrollment photos, no unknown faces, every count at zero. */
+function startReplay(enrolled: ReadonlyMap<string, Face>, o: ReplayOptions): ReplayState {
+  const g = new GrowthGallery(o.dims);
+  for (const [person, f] of enrolled) g.add(`enroll:${person}`, person, f.vector, { selfLearned: false, addedAt: 0 });
+  const match = (probe: ArrayLike<number>): Match | null => {
+    const d = g.gallery.decide(probe, { threshold: -2, minMargin: 0 });
+    const b = d.kind === "known" ? d : d.best ? { ...d.best, margin: d.margin ?? 0 } : null;
+    return b ? { personId: b.personId, name: b.personId, similarity: b.similarity, margin: b.margin } : null;
+  };
+  return {
+    g,
+    match,
+    clusters: new IncrementalClusters(o.cluster),
+    labelOf: new Map(),
+    trackOf: new Map(),
+    growth: { added: 0, wrong: 0, retired: 0, grown: new Set(), rejected: {} },
+    shots: [],
+    shotCounts: { eShots: 0, eConfirmed: 0, eShotHits: 0, iShots: 0, iShotFalse: 0 },
+    tracks: noTracks(),
+  };
+}
+
+/** Votes the track's shots one by one and returns its final decision, recorded on its shots. */
+function replayTrack(r: ReplayState, t: Track, o: ReplayOptions): TrackDecision {
+  const state = newTrackState("eval", t.id);
+  for (const f of t.faces) replayShot(r, state, t, f, o);
+  state.ended = { startedAt: "", endedAt: "", frames: t.faces.length, shots: t.faces.length, bestQuality: 1 };
+  const final = decideTrack(state, o.vote);
+  if (final.kind === "recognized") for (const s of r.shots.slice(r.shots.length - t.faces.length)) s.trackNamed = final.personId;
+  return final;
+}
+
+/** One shot through the track's vote; a confirmed one is offered to growth, an unknown one to the clusters. */
+function replayShot(r: ReplayState, state: TrackVoteState, t: Track, f: Face, o: ReplayOptions): void {
+  const c = r.shotCounts;
+  const before = decideTrack(state, o.vote);
+  const best = r.match(f.vector);
+  const votes = best !== null && best.similarity >= o.vote.nameThreshold && best.margin >= o.vote.minMargin;
+  if (t.enrolled && votes && best.personId === t.person) c.eShotHits++;
+  if (!t.enrolled) {
+    c.iShots++;
+    if (votes) c.iShotFalse++;
+  }
+  const outcome = addShot(state, f.id, { best, embedding: f.vector }, o.vote, r.match);
+  const rec: ShotRecord = {
+    face: f,
+    track: t,
+    personId: outcome.kind === "recognized" ? outcome.personId : null,
+    decision: outcome.kind === "recognized" ? outcome.decision : "unknown",
+    trackPersonId: before.kind === "recognized" ? before.personId : null,
+    trackNamed: null,
+    index: r.shots.length,
+  };
+  r.shots.push(rec);
+  if (t.enrolled) {
+    c.eShots++;
+    if (rec.decision === "confirmed" && rec.personId === t.person) c.eConfirmed++;
+  }
+  if (outcome.kind === "recognized") {
+    if (o.selfLearning && outcome.decision === "confirmed") offerGrowth(r, outcome, t, f, o.growth);
+  } else {
+    r.labelOf.set(f.id, f.person);
+    r.trackOf.set(f.id, t.id);
+    r.clusters.add({ id: f.id, embedding: f.vector, at: t.at });
+  }
+}
+
+/** The trainer's growth policy on a confirmed shot: a template added (and others retired), or why not. */
+function offerGrowth(
+  r: ReplayState,
+  outcome: Extract<ShotOutcome, { kind: "recognized" }>,
+  t: Track,
+  f: Face,
+  options: GrowthOptions,
+): void {
+  const growth = r.growth;
+  const d = decideGrowth(
+    r.g,
+    {
+      personId: outcome.personId,
+      decision: outcome.decision,
+      votes: { agreeing: outcome.agreeing, total: outcome.total },
+      quality: f.quality,
+      at: t.at,
+    },
+    f.vector,
+    options,
+  );
+  if (d.accept) {
+    for (const id of d.retire) r.g.remove(id);
+    growth.retired += d.retire.length;
+    r.g.add(`grown:${f.id}`, d.personId, f.vector, { selfLearned: true, addedAt: t.at });
+    growth.added++;
+    growth.grown.add(d.personId);
+    if (d.personId !== f.person) growth.wrong++;
+  } else growth.rejected[d.reason] = (growth.rejected[d.reason] ?? 0) + 1;
+}
+
+function countTrack(n: TrackCounts, t: Track, final: TrackDecision): void {
+  if (t.enrolled) {
+    n.eTracks++;
+    if (final.kind === "recognized") {
+      if (final.personId === t.person) n.eHit++;
+      else n.eWrong++;
+    }
+  } else {
+    n.iTracks++;
+    if (final.kind === "recognized") n.iFalse++;
+  }
+}
+
+/** clusters -> visitors (a cluster seen on at least minVisits distinct tracks), and how pure they are */
+function clusterReport(r: ReplayState, o: ReplayOptions): ClusterReport {
+  const { labelOf, trackOf } = r;
+  const all = r.clusters.clusters();
   const label = (id: string) => labelOf.get(id) as string;
   const visitors = new Map([...all].filter(([, m]) => new Set(m.map((id) => trackOf.get(id))).size >= o.minVisits));
   const p = clusterPurity(visitors, label);
@@ -432,32 +503,16 @@ function replay(
     }
   const recurring = [...tracksPerImpostor.values()].filter((s) => s.size >= o.minVisits).length;
   return {
-    shots,
-    report: {
-      selfLearning: o.selfLearning,
-      recall: eTracks ? eHit / eTracks : 0,
-      misidentified: eWrong,
-      falseAcceptRate: iTracks ? iFalse / iTracks : 0,
-      falseAccepts: iFalse,
-      confirmedShotRate: eShots ? eConfirmed / eShots : 0,
-      shotRecall: eShots ? eShotHits / eShots : 0,
-      shotFalseAcceptRate: iShots ? iShotFalse / iShots : 0,
-      curve,
-      growth: { added, wrongPerson: wrong, retired, peopleGrown: grown.size, rejected },
-      clusters: {
-        unknownFaces: labelOf.size,
-        clusteredFaces: p.clustered,
-        clusters: all.size,
-        visitors: visitors.size,
-        purity: p.purity,
-        impostorPurity: ip.purity,
-        impostorClusters: impostorClusters.size,
-        impostorsFound: found.size,
-        impostorsRecurring: recurring,
-        fragmentation: found.size ? impostorClusters.size / found.size : 0,
-      },
-      templatesAtEnd: g.size,
-    },
+    unknownFaces: labelOf.size,
+    clusteredFaces: p.clustered,
+    clusters: all.size,
+    visitors: visitors.size,
+    purity: p.purity,
+    impostorPurity: ip.purity,
+    impostorClusters: impostorClusters.size,
+    impostorsFound: found.size,
+    impostorsRecurring: recurring,
+    fragmentation: found.size ? impostorClusters.size / found.size : 0,
   };
 }
 
@@ -539,6 +594,79 @@ async function fastPath(
 /** Runs the replay benchmark. */
 export async function evalSelfLearn(opts: SelfLearnOptions): Promise<SelfLearnReport> {
   const t0 = performance.now();
+  const s = selfLearnSettings(opts);
+  const { seed, model, vote, growth, cluster, minVisits, buckets } = s;
+  const progress = opts.onProgress ?? (() => {});
+  const rand = rng(seed);
+
+  // 1. people
+  const people = await choosePeople(opts, s.minImages, rand);
+  const { byPerson, enrolledPeople, impostorPeople } = people;
+
+  // 2. embeddings (cached)
+  const paths = [...enrolledPeople, ...impostorPeople].flatMap((p) => byPerson.get(p) as string[]);
+  const faces = await embedFaces(paths, opts, s, progress);
+
+  // 3. enrollment (first usable photo) and the stream's tracks
+  const { enrolled, stream } = enrollAndStream(people, faces, opts, s.shotsPerTrack, rand);
+  const impostors = new Set(impostorPeople);
+
+  // 4. replays
+  const t1 = performance.now();
+  const common = { vote, growth, cluster, minVisits, buckets, dims: s.spec.dims, impostors };
+  const off = replay(enrolled, stream, { ...common, selfLearning: false });
+  const on = replay(enrolled, stream, { ...common, selfLearning: true });
+  const variants = (opts.growthVariants ?? []).map((v) => {
+    const g = checkGrowthOptions({ ...growth, ...v });
+    return { growth: g, on: replay(enrolled, stream, { ...common, growth: g, selfLearning: true }).report };
+  });
+  const replaySeconds = (performance.now() - t1) / 1000;
+
+  // 5. fast path
+  const fp = await fastPath(
+    { people: opts.fastPathPeople ?? 20, model, enabled: opts.fastPath !== false, load: opts.loadFastPath },
+    enrolled,
+    on.shots,
+    (phase) => progress({ phase, done: 0, total: 0 }),
+  );
+  const enrolledTracks = stream.filter((t) => t.enrolled).length;
+  const { stats } = faces.run;
+  return {
+    kind: "selflearn",
+    dataset: opts.dataDir,
+    seed,
+    model,
+    vote,
+    growthOptions: growth,
+    clusterOptions: cluster,
+    minVisits,
+    enrolledPeople: enrolled.size,
+    impostorPeople: impostorPeople.length,
+    tracks: {
+      total: stream.length,
+      enrolled: enrolledTracks,
+      impostor: stream.length - enrolledTracks,
+      shotsPerTrack: s.shotsPerTrack,
+    },
+    faces: stream.reduce((n, t) => n + t.faces.length, 0),
+    off: off.report,
+    on: on.report,
+    recallGain: on.report.recall - off.report.recall,
+    falseAcceptChange: on.report.falseAcceptRate - off.report.falseAcceptRate,
+    fastPath: fp,
+    ...(variants.length > 0 ? { variants } : {}),
+    timing: {
+      extractSeconds: stats.seconds,
+      computedImages: stats.computed,
+      cachedImages: stats.fromCache,
+      replaySeconds,
+      totalSeconds: (performance.now() - t0) / 1000,
+    },
+  };
+}
+
+/** The options with their defaults (checked), and the recognizers' and trainer's settings for the model. */
+function selfLearnSettings(opts: SelfLearnOptions) {
   const seed = opts.seed ?? 1;
   const minImages = opts.minImages ?? 10;
   const shotsPerTrack = opts.shotsPerTrack ?? 2;
@@ -563,10 +691,20 @@ export async function evalSelfLearn(opts: SelfLearnOptions): Promise<SelfLearnRe
     ...opts.cluster,
   };
   const vote = voteOptions(spec, { ...VOTE_DEFAULTS, ...settings });
-  const progress = opts.onProgress ?? (() => {});
-  const rand = rng(seed);
+  return { seed, minImages, shotsPerTrack, buckets, minVisits, settings, model, spec, growth, cluster, vote };
+}
 
-  // 1. people
+type SelfLearnSettings = ReturnType<typeof selfLearnSettings>;
+
+interface People {
+  /** Image paths of each person in the dataset. */
+  byPerson: Map<string, string[]>;
+  enrolledPeople: string[];
+  impostorPeople: string[];
+}
+
+/** People with minImages or more images to enroll, people with fewer as impostors: seeded samples of each. */
+async function choosePeople(opts: SelfLearnOptions, minImages: number, rand: () => number): Promise<People> {
   const images = await listPersonFolders(opts.dataDir);
   const byPerson = new Map<string, string[]>();
   for (const i of images) byPerson.set(i.personId, [...(byPerson.get(i.personId) ?? []), i.path]);
@@ -581,9 +719,25 @@ export async function evalSelfLearn(opts: SelfLearnOptions): Promise<SelfLearnRe
     [...byPerson].filter(([, ps]) => ps.length >= 2 && ps.length < minImages).map(([p]) => p),
     rand,
   ).slice(0, opts.impostorPeople ?? 400);
+  return { byPerson, enrolledPeople, impostorPeople };
+}
 
-  // 2. embeddings (cached)
-  const paths = [...enrolledPeople, ...impostorPeople].flatMap((p) => byPerson.get(p) as string[]);
+interface Faces {
+  run: ExtractRun;
+  /** The image's embedding when a face was detected in it. */
+  usable: (path: string) => ImageEmbedding | null;
+  /** The image as a shot of `person` (its embedding and quality), or null without a usable face. */
+  face: (person: string, path: string, id: string) => Face | null;
+}
+
+/** Embeds every image as the services would (cached) and scores the faces' quality as the cameras do. */
+async function embedFaces(
+  paths: string[],
+  opts: SelfLearnOptions,
+  s: SelfLearnSettings,
+  progress: NonNullable<SelfLearnOptions["onProgress"]>,
+): Promise<Faces> {
+  const { settings, spec } = s;
   const cacheDir = opts.cacheDir === undefined ? DEFAULT_CACHE_DIR : opts.cacheDir;
   const run = await extractEmbeddings(paths, {
     model: spec,
@@ -608,21 +762,35 @@ export async function evalSelfLearn(opts: SelfLearnOptions): Promise<SelfLearnRe
     const e = usable(path);
     return e ? { id, person, path, vector: e.vector as Float32Array, quality: q.get(e.sha256) ?? 0, emb: e } : null;
   };
+  return { run, usable, face };
+}
 
-  // 3. enrollment (first usable photo) and the stream's tracks
+/**
+ * Enrolls each person from their first usable photo and cuts everyone's other photos into tracks of shotsPerTrack
+ * shots, shuffled into a stream that sees a track every trackIntervalMinutes.
+ */
+function enrollAndStream(
+  people: People,
+  faces: Faces,
+  opts: SelfLearnOptions,
+  shotsPerTrack: number,
+  rand: () => number,
+): { enrolled: Map<string, Face>; stream: Track[] } {
+  const { byPerson, enrolledPeople, impostorPeople } = people;
+  const { usable, face } = faces;
   const enrolled = new Map<string, Face>();
   const tracks: Track[] = [];
   const toTracks = (person: string, ps: string[], isEnrolled: boolean) => {
-    const faces = shuffle(
+    const shots = shuffle(
       ps.map((p) => face(person, p, sha256Hex(`${person}/${p}`).slice(0, 16))).filter((f): f is Face => f !== null),
       rand,
     );
-    for (let i = 0; i < faces.length; i += shotsPerTrack)
+    for (let i = 0; i < shots.length; i += shotsPerTrack)
       tracks.push({
         id: `${person}#${i / shotsPerTrack}`,
         person,
         enrolled: isEnrolled,
-        faces: faces.slice(i, i + shotsPerTrack),
+        faces: shots.slice(i, i + shotsPerTrack),
         at: 0,
       });
   };
@@ -645,54 +813,7 @@ export async function evalSelfLearn(opts: SelfLearnOptions): Promise<SelfLearnRe
   stream.forEach((t, i) => {
     t.at = start + i * interval;
   });
-  const impostors = new Set(impostorPeople);
-
-  // 4. replays
-  const t1 = performance.now();
-  const common = { vote, growth, cluster, minVisits, buckets, dims: spec.dims, impostors };
-  const off = replay(enrolled, stream, { ...common, selfLearning: false });
-  const on = replay(enrolled, stream, { ...common, selfLearning: true });
-  const variants = (opts.growthVariants ?? []).map((v) => {
-    const g = checkGrowthOptions({ ...growth, ...v });
-    return { growth: g, on: replay(enrolled, stream, { ...common, growth: g, selfLearning: true }).report };
-  });
-  const replaySeconds = (performance.now() - t1) / 1000;
-
-  // 5. fast path
-  const fp = await fastPath(
-    { people: opts.fastPathPeople ?? 20, model, enabled: opts.fastPath !== false, load: opts.loadFastPath },
-    enrolled,
-    on.shots,
-    (s) => progress({ phase: s, done: 0, total: 0 }),
-  );
-  const enrolledTracks = stream.filter((t) => t.enrolled).length;
-  return {
-    kind: "selflearn",
-    dataset: opts.dataDir,
-    seed,
-    model,
-    vote,
-    growthOptions: growth,
-    clusterOptions: cluster,
-    minVisits,
-    enrolledPeople: enrolled.size,
-    impostorPeople: impostorPeople.length,
-    tracks: { total: stream.length, enrolled: enrolledTracks, impostor: stream.length - enrolledTracks, shotsPerTrack },
-    faces: stream.reduce((n, t) => n + t.faces.length, 0),
-    off: off.report,
-    on: on.report,
-    recallGain: on.report.recall - off.report.recall,
-    falseAcceptChange: on.report.falseAcceptRate - off.report.falseAcceptRate,
-    fastPath: fp,
-    ...(variants.length > 0 ? { variants } : {}),
-    timing: {
-      extractSeconds: run.stats.seconds,
-      computedImages: run.stats.computed,
-      cachedImages: run.stats.fromCache,
-      replaySeconds,
-      totalSeconds: (performance.now() - t0) / 1000,
-    },
-  };
+  return { enrolled, stream };
 }
 
 const pct = (v: number) => `${(v * 100).toFixed(2)}%`;
