@@ -25,8 +25,9 @@ test: deps models typecheck lint
 typecheck: deps
 	@npx tsc -p tsconfig.json --noEmit && npx tsc -p web/tsconfig.json --noEmit && npx tsc -p bench/peers/tsconfig.json --noEmit && echo "typecheck: ok"
 
+# biome, and web/src/api.gen.ts as the portal's OpenAPI document generates it (scripts/gen-web-types.ts)
 lint: deps
-	@npx biome check . && echo "lint: ok"
+	@npx biome check . && $(NODE) scripts/gen-web-types.ts --check && echo "lint: ok"
 
 format: deps
 	@npx biome format --write .

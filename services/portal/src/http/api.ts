@@ -131,11 +131,23 @@ export class Api {
     }
   }
 
-  /** The OpenAPI 3.1 document of every registered route. */
-  openapi(info: { title: string; version: string }): Record<string, unknown> {
+  /**
+   * The OpenAPI 3.1 document of every registered route. The answers' schemas registered in `o.components` are
+   * `components.schemas` (every one of them, used or not) and `$ref`s where used; `o.live` documents the socket.io
+   * events (name -> payload) as `x-live-events`.
+   */
+  openapi(
+    info: { title: string; version: string },
+    o: { components?: z.core.$ZodRegistry<{ id?: string }>; live?: Record<string, z.ZodType> } = {},
+  ): Record<string, unknown> {
     const paths: Record<string, Record<string, unknown>> = {};
-    const js = (s: z.ZodType, io: "input" | "output") =>
-      z.toJSONSchema(s, { io, unrepresentable: "any", target: "draft-2020-12" }) as Record<string, unknown>;
+    const registry = o.components;
+    const js = (s: z.ZodType, io: "input" | "output") => {
+      const params = { io, unrepresentable: "any", target: "draft-2020-12" } as const;
+      // inputs stay inline: a request's schema differs from the answer's where defaults and transforms apply
+      if (!registry || io === "input") return z.toJSONSchema(s, params) as Record<string, unknown>;
+      return toComponentRefs(z.toJSONSchema(s, { ...params, metadata: registry }) as Record<string, unknown>);
+    };
     for (const r of this.routes) {
       const p = `/api/v1${r.path.replace(/[:*]([A-Za-z0-9_]+)/g, "{$1}")}`;
       const op: Record<string, unknown> = {
@@ -195,11 +207,32 @@ export class Api {
       paths[p] ??= {};
       (paths[p] as Record<string, unknown>)[r.method] = op;
     }
+    const schemas: Record<string, unknown> = {};
+    if (registry) {
+      const all = z.toJSONSchema(registry, {
+        metadata: registry,
+        io: "output",
+        unrepresentable: "any",
+        target: "draft-2020-12",
+        uri: (id) => `#/components/schemas/${id}`,
+      });
+      for (const [id, s] of Object.entries(all.schemas).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+        const { $schema: _s, $id: _i, ...rest } = s as Record<string, unknown>;
+        schemas[id] = rest;
+      }
+    }
+    const live: Record<string, unknown> = {};
+    for (const [event, s] of Object.entries(o.live ?? {})) {
+      const { $schema: _s, ...payload } = js(s, "output");
+      live[event] = { payload };
+    }
     return {
       openapi: "3.1.0",
       info,
       servers: [{ url: "/" }],
+      ...(o.live ? { "x-live-events": live } : {}),
       components: {
+        ...(registry ? { schemas } : {}),
         securitySchemes: {
           session: { type: "apiKey", in: "cookie", name: "persona_sid" },
           csrf: { type: "apiKey", in: "header", name: "x-csrf-token" },
@@ -209,6 +242,21 @@ export class Api {
       paths,
     };
   }
+}
+
+/** A schema converted with the components registry: its `$defs` are the components, so they become `$ref`s to them. */
+function toComponentRefs(schema: Record<string, unknown>): Record<string, unknown> {
+  const { $defs: _defs, ...rest } = schema;
+  const rewrite = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(rewrite);
+    if (v === null || typeof v !== "object") return v;
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) {
+      out[k] = k === "$ref" && typeof x === "string" ? x.replace(/^#\/\$defs\//, "#/components/schemas/") : rewrite(x);
+    }
+    return out;
+  };
+  return rewrite(rest) as Record<string, unknown>;
 }
 
 function sameToken(given: string | undefined, expected: string): boolean {

@@ -1,150 +1,220 @@
 import { CameraRole, Severity } from "@persona/contracts";
 import { z } from "zod";
+import { AlertRules, CameraRules, Rule, Schedule } from "../alerts/rules.ts";
+import { ErrorBody } from "./errors.ts";
 
-/** The API's JSON shapes (services/portal/API.md), the source of the OpenAPI document. */
+/**
+ * The API's JSON shapes (services/portal/API.md), the source of the OpenAPI document. A shape registered in
+ * `components` with `named` is `components.schemas.<name>` there (and referenced by `$ref` wherever an answer uses
+ * it), and so one exported type of the console's `web/src/api.gen.ts` (scripts/gen-web-types.ts).
+ */
 
-export const Role = z.enum(["admin", "operator", "viewer"]);
-export const User = z.object({ username: z.string(), role: Role });
-export const UserRow = User.extend({ createdAt: z.string() });
-export const Me = z.object({ user: User, csrfToken: z.string() });
+export const components = z.registry<{ id: string; description?: string }>();
+
+/** Registers `schema` as `components.schemas.<id>`. */
+function named<T extends z.ZodType>(id: string, schema: T, description?: string): T {
+  components.add(schema, description === undefined ? { id } : { id, description });
+  return schema;
+}
+
+// shapes defined elsewhere that answers use
+named("Severity", Severity);
+named("CameraRole", CameraRole);
+named(
+  "ErrorBody",
+  ErrorBody,
+  "Every error answer: `code` is stable (e.g. validation, not-found, csrf), `message` is for people.",
+);
+named("AlertRules", AlertRules, "The alert rules (GET/PUT /rules): camera roles and schedules, and the rules.");
+named("CameraRules", CameraRules);
+named("Schedule", Schedule);
+named("AlertRule", Rule);
+
+export const Role = named("Role", z.enum(["admin", "operator", "viewer"]));
+export const User = named("User", z.object({ username: z.string(), role: Role }));
+export const UserRow = named("UserRow", User.extend({ createdAt: z.string() }));
+export const Me = named("Me", z.object({ user: User, csrfToken: z.string() }));
 
 export const Id = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "an id: letters, digits, '_' or '-'");
 
-export const Person = z.object({
-  personId: z.string(),
-  name: z.string(),
-  description: z.string(),
-  photoKeys: z.array(z.string()),
-  soundKey: z.string().nullable(),
-  templates: z.number().int(),
-  watchlist: z.object({ reason: z.string() }).nullable(),
-  createdAt: z.string(),
-  updatedAt: z.string(),
-});
-export const Template = z.object({
-  id: z.string(),
-  origin: z.string(),
-  photoKey: z.string().nullable(),
-  quality: z.number(),
-  addedAt: z.string(),
-});
-export const Sighting = z.object({
-  id: z.string(),
-  cameraId: z.string(),
-  trackId: z.string(),
-  personId: z.string().nullable(),
-  name: z.string().nullable(),
-  decision: z.enum(["recognized", "unknown"]),
-  score: z.number(),
-  at: z.string(),
-  cropKey: z.string().nullable(),
-});
-export const PhotoOutcome = z.object({
-  file: z.string(),
-  outcome: z.enum(["added", "rejected"]),
-  reason: z.object({ code: z.string(), message: z.string() }).optional(),
-  /** Object key of the stored photo (GET /api/v1/media/photos/<key>), when it was stored. */
-  photoKey: z.string().nullable().optional(),
-});
-export const EnrollResult = z.object({ personId: z.string(), enrolled: z.boolean(), photos: z.array(PhotoOutcome) });
+export const Person = named(
+  "Person",
+  z.object({
+    personId: z.string(),
+    name: z.string(),
+    description: z.string(),
+    photoKeys: z.array(z.string()),
+    soundKey: z.string().nullable(),
+    templates: z.number().int(),
+    watchlist: z.object({ reason: z.string() }).nullable(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  }),
+);
+export const Template = named(
+  "Template",
+  z.object({
+    id: z.string(),
+    origin: z.string(),
+    photoKey: z.string().nullable(),
+    quality: z.number(),
+    addedAt: z.string(),
+  }),
+);
+export const Sighting = named(
+  "Sighting",
+  z.object({
+    id: z.string(),
+    cameraId: z.string(),
+    trackId: z.string(),
+    personId: z.string().nullable(),
+    name: z.string().nullable(),
+    decision: z.enum(["recognized", "unknown"]),
+    score: z.number(),
+    at: z.string(),
+    cropKey: z.string().nullable(),
+  }),
+);
+export const PhotoOutcome = named(
+  "PhotoOutcome",
+  z.object({
+    file: z.string(),
+    outcome: z.enum(["added", "rejected"]),
+    reason: z.object({ code: z.string(), message: z.string() }).optional(),
+    /** Object key of the stored photo (GET /api/v1/media/photos/<key>), when it was stored. */
+    photoKey: z.string().nullable().optional(),
+  }),
+);
+export const EnrollResult = named(
+  "EnrollResult",
+  z.object({ personId: z.string(), enrolled: z.boolean(), photos: z.array(PhotoOutcome) }),
+);
 
-export const PresenceItem = z.object({
-  cameraId: z.string(),
-  personId: z.string().nullable(),
-  name: z.string().nullable(),
-  trackId: z.string(),
-  since: z.string(),
-  lastSeen: z.string(),
-});
+export const PresenceItem = named(
+  "PresenceItem",
+  z.object({
+    cameraId: z.string(),
+    personId: z.string().nullable(),
+    name: z.string().nullable(),
+    trackId: z.string(),
+    since: z.string(),
+    lastSeen: z.string(),
+  }),
+);
 
-export const AlertStatusApi = z.enum(["open", "acknowledged", "resolved"]);
-export const Alert = z.object({
-  alertId: z.string(),
-  kind: z.string(),
-  severity: z.union([Severity, z.string()]),
-  cameraId: z.string().nullable(),
-  personId: z.string().nullable(),
-  trackId: z.string().nullable(),
-  message: z.string(),
-  cropKey: z.string().nullable(),
-  raisedAt: z.string(),
-  status: AlertStatusApi,
-  acknowledgedBy: z.string().nullable(),
-  acknowledgedAt: z.string().nullable(),
-  resolvedAt: z.string().nullable(),
-});
+export const AlertStatusApi = named("AlertStatus", z.enum(["open", "acknowledged", "resolved"]));
+export const Alert = named(
+  "Alert",
+  z.object({
+    alertId: z.string(),
+    kind: z.string(),
+    severity: z.union([Severity, z.string()]),
+    cameraId: z.string().nullable(),
+    personId: z.string().nullable(),
+    trackId: z.string().nullable(),
+    message: z.string(),
+    cropKey: z.string().nullable(),
+    raisedAt: z.string(),
+    status: AlertStatusApi,
+    acknowledgedBy: z.string().nullable(),
+    acknowledgedAt: z.string().nullable(),
+    resolvedAt: z.string().nullable(),
+  }),
+);
 
-export const Camera = z.object({
-  cameraId: z.string(),
-  status: z.string(),
-  role: CameraRole.nullable(),
-  lastChangeAt: z.string().nullable(),
-  liveUrl: z.string().nullable(),
-});
+export const Camera = named(
+  "Camera",
+  z.object({
+    cameraId: z.string(),
+    status: z.string(),
+    role: CameraRole.nullable(),
+    lastChangeAt: z.string().nullable(),
+    liveUrl: z.string().nullable(),
+  }),
+);
 
-export const AttendanceRow = z.object({
-  personId: z.string(),
-  name: z.string(),
-  day: z.string(),
-  firstSeen: z.string(),
-  lastSeen: z.string(),
-  secondsInView: z.number(),
-});
+export const AttendanceRow = named(
+  "AttendanceRow",
+  z.object({
+    personId: z.string(),
+    name: z.string(),
+    day: z.string(),
+    firstSeen: z.string(),
+    lastSeen: z.string(),
+    secondsInView: z.number(),
+  }),
+);
 
-export const SystemStatus = z.object({
-  services: z.array(z.object({ name: z.string(), ready: z.boolean(), detail: z.string() })),
-  consumers: z.array(
-    z.object({ stream: z.string(), name: z.string(), pending: z.number(), ackPending: z.number(), redelivered: z.number() }),
-  ),
-  /** null while NATS does not answer (then `natsError` says why and `consumers` is empty). */
-  deadLetters: z.number().nullable(),
-  natsError: z.string().nullable(),
-});
+export const SystemStatus = named(
+  "SystemStatus",
+  z.object({
+    services: z.array(z.object({ name: z.string(), ready: z.boolean(), detail: z.string() })),
+    consumers: z.array(
+      z.object({ stream: z.string(), name: z.string(), pending: z.number(), ackPending: z.number(), redelivered: z.number() }),
+    ),
+    /** null while NATS does not answer (then `natsError` says why and `consumers` is empty). */
+    deadLetters: z.number().nullable(),
+    natsError: z.string().nullable(),
+  }),
+);
 
-export const VisitorStatusApi = z.enum(["open", "named", "ignored"]);
-export const Visitor = z.object({
-  visitorId: z.string(),
-  status: VisitorStatusApi,
-  faces: z.number().int(),
-  visits: z.number().int(),
-  firstSeen: z.string(),
-  lastSeen: z.string(),
-  cameras: z.array(z.string()),
-  /** The best faces by quality, best first; `cropKey` under GET /api/v1/media/crops/<key>. */
-  bestCrops: z.array(
-    z.object({
-      detectionId: z.string(),
-      cameraId: z.string(),
-      trackId: z.string(),
-      quality: z.number(),
-      seenAt: z.string(),
-      cropKey: z.string().nullable(),
-    }),
-  ),
-  /** Visitors merged into this one. */
-  absorbed: z.array(z.string()),
-  decision: z
-    .object({
-      kind: z.enum(["named", "ignored"]),
-      by: z.string(),
-      at: z.string(),
-      reason: z.string().nullable(),
-      personId: z.string().nullable(),
-      personName: z.string().nullable(),
-      existing: z.boolean().nullable(),
-      inheritedFrom: z.string().nullable(),
-    })
-    .nullable(),
-  clusteredAt: z.string(),
-  updatedAt: z.string(),
-});
+export const VisitorStatusApi = named("VisitorStatus", z.enum(["open", "named", "ignored"]));
+/** One of a visitor's best faces; `cropKey` under GET /api/v1/media/crops/<key>. */
+export const VisitorCrop = named(
+  "VisitorCrop",
+  z.object({
+    detectionId: z.string(),
+    cameraId: z.string(),
+    trackId: z.string(),
+    quality: z.number(),
+    seenAt: z.string(),
+    cropKey: z.string().nullable(),
+  }),
+);
+/** An operator's decision about a visitor (named or ignored), or the one it inherited from a visitor it absorbed. */
+export const VisitorDecision = named(
+  "VisitorDecision",
+  z.object({
+    kind: z.enum(["named", "ignored"]),
+    by: z.string(),
+    at: z.string(),
+    reason: z.string().nullable(),
+    personId: z.string().nullable(),
+    personName: z.string().nullable(),
+    existing: z.boolean().nullable(),
+    inheritedFrom: z.string().nullable(),
+  }),
+);
+/** A recurring unknown face (the trainer's cluster), as GET /api/v1/visitors shows it. */
+export const Visitor = named(
+  "Visitor",
+  z.object({
+    visitorId: z.string(),
+    status: VisitorStatusApi,
+    faces: z.number().int(),
+    visits: z.number().int(),
+    firstSeen: z.string(),
+    lastSeen: z.string(),
+    cameras: z.array(z.string()),
+    /** The best faces by quality, best first. */
+    bestCrops: z.array(VisitorCrop),
+    /** Visitors merged into this one. */
+    absorbed: z.array(z.string()),
+    decision: VisitorDecision.nullable(),
+    clusteredAt: z.string(),
+    updatedAt: z.string(),
+  }),
+);
 /** An event a request published (202 answers). */
-export const Published = z.object({
-  id: z.string(),
-  type: z.string(),
-  occurredAt: z.string(),
-  data: z.record(z.string(), z.unknown()),
-});
+export const Published = named(
+  "Published",
+  z.object({
+    id: z.string(),
+    type: z.string(),
+    occurredAt: z.string(),
+    data: z.record(z.string(), z.unknown()),
+  }),
+);
 
 export const items = <T extends z.ZodType>(t: T) => z.object({ items: z.array(t) });
 

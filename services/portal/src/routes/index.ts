@@ -3,6 +3,7 @@ import multer from "multer";
 import type { PortalContext } from "../context.ts";
 import { Api, type ApiDeps } from "../http/api.ts";
 import { ApiError, errorHandler, sendError } from "../http/errors.ts";
+import { components } from "../http/schemas.ts";
 import { alertRoutes } from "./alerts.ts";
 import { attendanceRoutes } from "./attendance.ts";
 import { authRoutes } from "./auth.ts";
@@ -35,6 +36,26 @@ export function registerRoutes(api: Api, c: PortalContext): void {
   mediaRoutes(api, c);
 }
 
+/** The OpenAPI document of `api`'s routes, with the named schemas (GET /openapi.json). */
+export function openapiDocument(api: Api): Record<string, unknown> {
+  return api.openapi({ title: "Persona-ID portal API", version: "1" }, { components });
+}
+
+/**
+ * The portal's OpenAPI document without a running portal (scripts/gen-web-types.ts): the routes are registered
+ * with a context no handler ever runs against (registering only declares them; any use of it throws).
+ */
+export function portalOpenApi(): Record<string, unknown> {
+  const unused = new Proxy({} as PortalContext, {
+    get(_t, key) {
+      throw new Error(`portalOpenApi: route registration used the context (${String(key)}); it must only declare routes`);
+    },
+  });
+  const api = new Api();
+  registerRoutes(api, unused);
+  return openapiDocument(api);
+}
+
 /**
  * The router the portal mounts at /api/v1: every route (registered above), GET /openapi.json, no caching, JSON bodies
  * up to 256 kB, multipart uploads for the routes that take files, and JSON answers for unknown routes and errors.
@@ -55,7 +76,7 @@ export function apiRouter(c: PortalContext, session: ApiDeps["session"]): { api:
     next();
   });
   router.use(express.json({ limit: "256kb" }));
-  const openapi = api.openapi({ title: "Persona-ID portal API", version: "1" });
+  const openapi = openapiDocument(api);
   router.get("/openapi.json", (_req, res) => {
     res.json(openapi);
   });
