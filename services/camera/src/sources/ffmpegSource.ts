@@ -72,6 +72,28 @@ const BLOCK_QUEUE_FRAMES = 2;
 /** stdout bytes kept while waiting for ffmpeg to print the frame size. */
 const MAX_PENDING_BYTES = 64 * 1024 * 1024;
 
+/** One ffmpeg run's state. */
+interface Session {
+  attempt: number;
+  /** The frame number of the run's first frame. */
+  startNo: number;
+  log: FfmpegLog;
+  /** Made once ffmpeg has printed the frame size; until then stdout is kept in `pending`. */
+  assembler: FrameAssembler | null;
+  pending: Buffer[];
+  pendingBytes: number;
+  /** Frames completed in this run. */
+  frames: number;
+  lastDataAt: number;
+  gotData: boolean;
+  watchdogFailure: SessionOutcome["failure"] | null;
+  width: number;
+  height: number;
+  mediaStart: number | null;
+  spawnError: string | null;
+  settled: boolean;
+}
+
 export class FfmpegFrameSource implements FrameSource {
   readonly cameraId: string;
   readonly #o: Required<Omit<FfmpegSourceOptions, "backoff" | "maxWidth">> & {
@@ -234,17 +256,23 @@ export class FfmpegFrameSource implements FrameSource {
       ioTimeoutMs: o.ioTimeoutMs,
       detectFps: o.detectFps,
     });
-    const log = new FfmpegLog();
-    let assembler: FrameAssembler | null = null;
-    let pending: Buffer[] = [];
-    let pendingBytes = 0;
-    let frames = 0;
-    let lastDataAt = o.clock.now();
-    let gotData = false;
-    let watchdogFailure: SessionOutcome["failure"] | null = null;
-    let width = 0;
-    let height = 0;
-    const sessionStartNo = this.#frameNo;
+    const s: Session = {
+      attempt,
+      startNo: this.#frameNo,
+      log: new FfmpegLog(),
+      assembler: null,
+      pending: [],
+      pendingBytes: 0,
+      frames: 0,
+      lastDataAt: o.clock.now(),
+      gotData: false,
+      watchdogFailure: null,
+      width: 0,
+      height: 0,
+      mediaStart: null,
+      spawnError: null,
+      settled: false,
+    };
 
     return new Promise<SessionOutcome>((resolve) => {
       let child: ChildProcessByStdio<null, Readable, Readable>;
@@ -261,121 +289,134 @@ export class FfmpegFrameSource implements FrameSource {
       }
       this.#child = child;
       this.#paused = false;
-      let spawnError: string | null = null;
-      let settled = false;
-
-      const fail = (message: string) => {
-        if (watchdogFailure === null) watchdogFailure = { kind: "unknown", message };
-        this.#kill();
-      };
-
-      let mediaStart: number | null = null;
-      const makeAssembler = (): void => {
-        const size = log.outputSize;
-        if (size === null || assembler !== null) return;
-        width = size.width;
-        height = size.height;
-        const bytes = width * height * 3;
-        if (width <= 0 || height <= 0 || bytes > o.maxFrameBytes) {
-          fail(`frame size ${width}x${height} is beyond the limit of ${o.maxFrameBytes} bytes (set maxWidth)`);
-          return;
-        }
-        const p = new BufferPool(bytes, o.sharedMemory);
-        const fps = log.inputFps;
-        assembler = new FrameAssembler(bytes, {
-          begin: () => {
-            this.#counters.decoded++;
-            return p.acquire();
-          },
-          complete: (buffer, index) => {
-            frames++;
-            const frameNo = sessionStartNo + index;
-            // a file read faster than real time is timed by its media clock (frame index at the detection rate),
-            // so tracking and best-shot intervals see the clip's own time, whatever the processing speed
-            const mediaClock = o.kind === "file" && !o.realtime && o.detectFps > 0;
-            if (mediaStart === null) mediaStart = o.clock.now();
-            const capturedAt = mediaClock ? mediaStart + (index * 1000) / o.detectFps : o.clock.now();
-            const replay = frames === 1 && this.#replaying;
-            if (replay) this.#replaying = false;
-            const frame: Frame = { data: buffer, width, height, frameNo, capturedAt, ...(replay ? { replay } : {}) };
-            if (frames === 1 && !replay) {
-              const rate = fps !== null && o.kind !== "http" ? `, ${fps} fps source` : "";
-              this.#emit("live", `${width}x${height}${rate}, detecting at up to ${o.detectFps || "every"} fps`, attempt);
-            }
-            this.#pushFrame(frame, p);
-          },
-        });
-        const queued = pending;
-        pending = [];
-        pendingBytes = 0;
-        for (const chunk of queued) this.#feed(assembler, chunk, fail);
-      };
 
       child.stderr.setEncoding("utf8");
       child.stderr.on("data", (text: string) => {
-        log.push(text);
-        if (assembler === null) makeAssembler();
+        s.log.push(text);
+        if (s.assembler === null) this.#makeAssembler(s);
       });
-      child.stdout.on("data", (chunk: Buffer) => {
-        lastDataAt = o.clock.now();
-        gotData = true;
-        if (this.#stopping || settled) return;
-        if (assembler === null) makeAssembler();
-        if (assembler === null) {
-          pending.push(chunk);
-          pendingBytes += chunk.length;
-          if (pendingBytes > MAX_PENDING_BYTES) fail("ffmpeg wrote frames but never printed their size");
-          return;
-        }
-        this.#feed(assembler, chunk, fail);
-      });
-
-      const watchdog = setInterval(
-        () => {
-          if (this.#paused) {
-            lastDataAt = o.clock.now();
-            return;
-          }
-          const limit = gotData ? o.stallTimeoutMs : o.startupTimeoutMs;
-          if (o.clock.now() - lastDataAt > limit) {
-            const secs = Number((limit / 1000).toFixed(1));
-            watchdogFailure = {
-              kind: "stalled",
-              message: gotData
-                ? `no data from the source for ${secs} s`
-                : `no frame from the source within ${secs} s of starting`,
-            };
-            this.#kill();
-          }
-        },
-        Math.max(50, Math.min(1000, Math.min(o.stallTimeoutMs, o.startupTimeoutMs) / 4)),
-      );
+      child.stdout.on("data", (chunk: Buffer) => this.#onStdout(s, chunk));
+      const watchdog = this.#startWatchdog(s);
 
       const finish = (code: number | null) => {
-        if (settled) return;
-        settled = true;
+        if (s.settled) return;
+        s.settled = true;
         clearInterval(watchdog);
-        log.end();
+        s.log.end();
         if (this.#child === child) this.#child = null;
         // frame numbers go on where this run stopped (a truncated last frame is simply not delivered)
-        this.#frameNo = sessionStartNo + ((assembler as FrameAssembler | null)?.framesStarted ?? 0);
-        const failure = watchdogFailure ?? log.failure();
-        resolve({ exitCode: code, spawnError, frames, failure });
+        this.#frameNo = s.startNo + (s.assembler?.framesStarted ?? 0);
+        const failure = s.watchdogFailure ?? s.log.failure();
+        resolve({ exitCode: code, spawnError: s.spawnError, frames: s.frames, failure });
       };
       child.once("error", (err) => {
         // spawn failures (ENOENT, EACCES) arrive here, without a process
-        spawnError = err.message;
+        s.spawnError = err.message;
         if (child.pid === undefined) finish(null);
       });
       child.once("close", (code) => finish(code));
     });
   }
 
-  #feed(assembler: FrameAssembler, chunk: Buffer, fail: (m: string) => void): void {
+  /** Ends the session with this failure (unless the watchdog saw one first). */
+  #fail(s: Session, message: string): void {
+    if (s.watchdogFailure === null) s.watchdogFailure = { kind: "unknown", message };
+    this.#kill();
+  }
+
+  #onStdout(s: Session, chunk: Buffer): void {
+    s.lastDataAt = this.#o.clock.now();
+    s.gotData = true;
+    if (this.#stopping || s.settled) return;
+    if (s.assembler === null) this.#makeAssembler(s);
+    if (s.assembler === null) {
+      s.pending.push(chunk);
+      s.pendingBytes += chunk.length;
+      if (s.pendingBytes > MAX_PENDING_BYTES) this.#fail(s, "ffmpeg wrote frames but never printed their size");
+      return;
+    }
+    this.#feed(s, s.assembler, chunk);
+  }
+
+  /** Once ffmpeg has printed the frame size: the session's frame assembler, fed what stdout gave before. */
+  #makeAssembler(s: Session): void {
+    const o = this.#o;
+    const size = s.log.outputSize;
+    if (size === null || s.assembler !== null) return;
+    s.width = size.width;
+    s.height = size.height;
+    const bytes = s.width * s.height * 3;
+    if (s.width <= 0 || s.height <= 0 || bytes > o.maxFrameBytes) {
+      this.#fail(s, `frame size ${s.width}x${s.height} is beyond the limit of ${o.maxFrameBytes} bytes (set maxWidth)`);
+      return;
+    }
+    const p = new BufferPool(bytes, o.sharedMemory);
+    const fps = s.log.inputFps;
+    const assembler = new FrameAssembler(bytes, {
+      begin: () => {
+        this.#counters.decoded++;
+        return p.acquire();
+      },
+      complete: (buffer, index) => this.#frameComplete(s, buffer, index, p, fps),
+    });
+    s.assembler = assembler;
+    const queued = s.pending;
+    s.pending = [];
+    s.pendingBytes = 0;
+    for (const chunk of queued) this.#feed(s, assembler, chunk);
+  }
+
+  /** A whole frame: timed, marked when a looped clip starts over, and queued ("live" before the first). */
+  #frameComplete(s: Session, buffer: Uint8Array, index: number, p: BufferPool, fps: number | null): void {
+    const o = this.#o;
+    s.frames++;
+    const frameNo = s.startNo + index;
+    // a file read faster than real time is timed by its media clock (frame index at the detection rate),
+    // so tracking and best-shot intervals see the clip's own time, whatever the processing speed
+    const mediaClock = o.kind === "file" && !o.realtime && o.detectFps > 0;
+    if (s.mediaStart === null) s.mediaStart = o.clock.now();
+    const capturedAt = mediaClock ? s.mediaStart + (index * 1000) / o.detectFps : o.clock.now();
+    const replay = s.frames === 1 && this.#replaying;
+    if (replay) this.#replaying = false;
+    const { width, height } = s;
+    const frame: Frame = { data: buffer, width, height, frameNo, capturedAt, ...(replay ? { replay } : {}) };
+    if (s.frames === 1 && !replay) {
+      const rate = fps !== null && o.kind !== "http" ? `, ${fps} fps source` : "";
+      this.#emit("live", `${width}x${height}${rate}, detecting at up to ${o.detectFps || "every"} fps`, s.attempt);
+    }
+    this.#pushFrame(frame, p);
+  }
+
+  /** Kills ffmpeg when no byte came for too long (startup or stall), except while reading is paused. */
+  #startWatchdog(s: Session): NodeJS.Timeout {
+    const o = this.#o;
+    return setInterval(
+      () => {
+        if (this.#paused) {
+          s.lastDataAt = o.clock.now();
+          return;
+        }
+        const limit = s.gotData ? o.stallTimeoutMs : o.startupTimeoutMs;
+        if (o.clock.now() - s.lastDataAt > limit) {
+          const secs = Number((limit / 1000).toFixed(1));
+          s.watchdogFailure = {
+            kind: "stalled",
+            message: s.gotData
+              ? `no data from the source for ${secs} s`
+              : `no frame from the source within ${secs} s of starting`,
+          };
+          this.#kill();
+        }
+      },
+      Math.max(50, Math.min(1000, Math.min(o.stallTimeoutMs, o.startupTimeoutMs) / 4)),
+    );
+  }
+
+  #feed(s: Session, assembler: FrameAssembler, chunk: Buffer): void {
     try {
       assembler.push(chunk);
     } catch (err) {
-      fail(`cannot assemble frames: ${err instanceof Error ? err.message : String(err)}`);
+      this.#fail(s, `cannot assemble frames: ${err instanceof Error ? err.message : String(err)}`);
     }
   }
 
