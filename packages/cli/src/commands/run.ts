@@ -59,40 +59,11 @@ export async function runCommand(args: { services?: string }): Promise<number> {
   const tty = process.stdout.isTTY === true;
   const say = (msg: string) => process.stdout.write(`${tty ? "\x1b[1m" : ""}persona   |${tty ? "\x1b[0m" : ""} ${msg}\n`);
 
-  const wanted = (args.services ?? process.env.PERSONA_SERVICES ?? SERVICE_NAMES.join(","))
-    .split(",")
-    .map((s) => s.trim())
-    .filter(Boolean);
-  for (const w of wanted) {
-    if (!(SERVICE_NAMES as string[]).includes(w)) {
-      process.stderr.write(`unknown service ${JSON.stringify(w)}; known: ${SERVICE_NAMES.join(", ")}\n`);
-      return 2;
-    }
-  }
-
-  let nats: NatsServerHandle | undefined;
-  let natsUrl = process.env.NATS_URL;
-  if (!natsUrl) {
-    const port = Number(process.env.PERSONA_NATS_PORT ?? 4333);
-    const natsDir = join(data, "nats");
-    say(`starting nats-server with JetStream on 127.0.0.1:${port}, store ${natsDir}`);
-    try {
-      nats = await NatsServerHandle.start({
-        port,
-        storeDir: join(natsDir, "jetstream"),
-        workDir: natsDir,
-        serverName: "persona-local",
-        // out of the terminal's process group: Ctrl-C reaches the supervisor, which stops it after the services
-        ownProcessGroup: true,
-      });
-    } catch (err) {
-      process.stderr.write(`cannot start nats-server: ${(err as Error).message}\n`);
-      return 1;
-    }
-    natsUrl = nats.url;
-  } else {
-    say(`using NATS at ${natsUrl}`);
-  }
+  const wanted = wantedServices(args.services);
+  if (!wanted) return 2;
+  const local = await natsToUse(data, say);
+  if (!local) return 1;
+  const { nats, natsUrl } = local;
   const storeUrl = process.env.STORE_URL ?? `sqlite:${join(data, "persona.db")}`;
   const demo = demoCamera();
   if (demo) say(`no CAMERAS configured: demo camera "demo" loops ${demo} (PERSONA_DEMO_CAMERA=off to disable)`);
@@ -100,50 +71,16 @@ export async function runCommand(args: { services?: string }): Promise<number> {
   let stopping = false;
   if (nats) superviseNats(nats, say, () => stopping);
   const services: Supervised[] = wanted.map((name) => ({ name: name as ServiceName, restarts: 0, startedAt: 0 }));
-
-  const start = (s: Supervised, color: number) => {
-    s.startedAt = Date.now();
-    const proc = spawn(process.execPath, ["--import", "tsx", join(root, "services", s.name, "src", "main.ts")], {
-      cwd: root,
-      env: {
-        ...process.env,
-        NATS_URL: natsUrl,
-        STORE_URL: storeUrl,
-        HEALTH_PORT: String(healthPort(s.name)),
-        PERSONA_DATA_DIR: data,
-        ...(demo && s.name === "camera"
-          ? {
-              CAMERAS: JSON.stringify([
-                { id: "demo", name: "Demo clip", source: demo, role: "desk", loop: true, realtime: true },
-              ]),
-            }
-          : {}),
-      },
-      stdio: ["ignore", "pipe", "pipe"],
-      // its own process group: a terminal's Ctrl-C reaches only the supervisor, which stops children in order
-      detached: true,
-    });
-    s.proc = proc;
-    for (const stream of [proc.stdout, proc.stderr]) {
-      if (stream)
-        createInterface({ input: stream }).on("line", (line) =>
-          process.stdout.write(`${renderLine(s.name, color, line, tty)}\n`),
-        );
-    }
-    proc.on("exit", (code, signal) => {
-      s.proc = undefined;
-      if (stopping) return;
-      // a service that ran for a minute has recovered: start the backoff again from the beginning
-      if (Date.now() - s.startedAt > 60_000) s.restarts = 0;
-      const delay = Math.min(1000 * 2 ** s.restarts, 30_000);
-      s.restarts++;
-      say(`${s.name} exited (${signal ?? `code ${code}`}); restarting in ${delay / 1000} s (restart #${s.restarts})`);
-      s.timer = setTimeout(() => start(s, color), delay);
-    });
+  const launch: Launch = {
+    root,
+    env: (name) => serviceEnv(name, { natsUrl, storeUrl, data, demo }),
+    tty,
+    say,
+    stopping: () => stopping,
   };
 
   const began = Date.now();
-  for (const [i, s] of services.entries()) start(s, COLORS[i % COLORS.length] ?? 37);
+  for (const [i, s] of services.entries()) startService(s, COLORS[i % COLORS.length] ?? 37, launch);
   say(`started ${services.map((s) => s.name).join(", ")}; Ctrl-C stops everything`);
 
   // report once when everything is ready (the portal prints its URL itself)
@@ -158,49 +95,155 @@ export async function runCommand(args: { services?: string }): Promise<number> {
     }
   })();
 
-  const stopAll = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    say(`${signal}: stopping services`);
-    for (const s of services) clearTimeout(s.timer);
-    const exits = services
-      .filter((s) => s.proc?.pid !== undefined)
-      .map((s) => {
-        const proc = s.proc as ChildProcess;
-        const pid = proc.pid as number;
-        const exited = new Promise<void>((res) => proc.once("exit", () => res()));
-        try {
-          process.kill(-pid, "SIGTERM");
-        } catch {
-          /* already gone */
-        }
-        const kill = setTimeout(() => {
-          say(`${s.name} did not stop in 15 s: killing it`);
-          try {
-            process.kill(-pid, "SIGKILL");
-          } catch {
-            /* already gone */
-          }
-        }, 15_000);
-        return exited.finally(() => clearTimeout(kill));
-      });
-    await Promise.all(exits);
-    if (nats) {
-      say("stopping nats-server");
-      await nats.stop();
-    }
-    say("stopped");
-  };
-
   return await new Promise<number>((resolve) => {
     const onSignal = (sig: NodeJS.Signals) => {
       if (stopping) return;
-      void stopAll(sig).then(() => resolve(0));
+      stopping = true;
+      void stopAll(sig, services, nats, say).then(() => resolve(0));
     };
     process.on("SIGINT", onSignal);
     process.on("SIGTERM", onSignal);
     process.on("SIGHUP", onSignal);
   });
+}
+
+/** The services to run (--services, PERSONA_SERVICES, default all), or null after naming an unknown one. */
+function wantedServices(services: string | undefined): string[] | null {
+  const wanted = (services ?? process.env.PERSONA_SERVICES ?? SERVICE_NAMES.join(","))
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+  for (const w of wanted) {
+    if (!(SERVICE_NAMES as string[]).includes(w)) {
+      process.stderr.write(`unknown service ${JSON.stringify(w)}; known: ${SERVICE_NAMES.join(", ")}\n`);
+      return null;
+    }
+  }
+  return wanted;
+}
+
+/** NATS_URL, or a local nats-server with JetStream under <data>/nats (null after saying why it cannot start). */
+async function natsToUse(
+  data: string,
+  say: (msg: string) => void,
+): Promise<{ nats: NatsServerHandle | undefined; natsUrl: string } | null> {
+  const url = process.env.NATS_URL;
+  if (url) {
+    say(`using NATS at ${url}`);
+    return { nats: undefined, natsUrl: url };
+  }
+  const port = Number(process.env.PERSONA_NATS_PORT ?? 4333);
+  const natsDir = join(data, "nats");
+  say(`starting nats-server with JetStream on 127.0.0.1:${port}, store ${natsDir}`);
+  try {
+    const nats = await NatsServerHandle.start({
+      port,
+      storeDir: join(natsDir, "jetstream"),
+      workDir: natsDir,
+      serverName: "persona-local",
+      // out of the terminal's process group: Ctrl-C reaches the supervisor, which stops it after the services
+      ownProcessGroup: true,
+    });
+    return { nats, natsUrl: nats.url };
+  } catch (err) {
+    process.stderr.write(`cannot start nats-server: ${(err as Error).message}\n`);
+    return null;
+  }
+}
+
+/** The environment of a service's process: the supervisor's, with the system's NATS, store and data folder. */
+function serviceEnv(
+  name: ServiceName,
+  c: { natsUrl: string; storeUrl: string; data: string; demo: string | null },
+): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    NATS_URL: c.natsUrl,
+    STORE_URL: c.storeUrl,
+    HEALTH_PORT: String(healthPort(name)),
+    PERSONA_DATA_DIR: c.data,
+    ...(c.demo && name === "camera"
+      ? {
+          CAMERAS: JSON.stringify([{ id: "demo", name: "Demo clip", source: c.demo, role: "desk", loop: true, realtime: true }]),
+        }
+      : {}),
+  };
+}
+
+/** What starting (and restarting) a service needs. */
+interface Launch {
+  root: string;
+  env: (name: ServiceName) => NodeJS.ProcessEnv;
+  tty: boolean;
+  say: (msg: string) => void;
+  stopping: () => boolean;
+}
+
+/** Starts a service as a child process with its log lines rendered, restarted with backoff when it exits. */
+function startService(s: Supervised, color: number, l: Launch): void {
+  s.startedAt = Date.now();
+  const proc = spawn(process.execPath, ["--import", "tsx", join(l.root, "services", s.name, "src", "main.ts")], {
+    cwd: l.root,
+    env: l.env(s.name),
+    stdio: ["ignore", "pipe", "pipe"],
+    // its own process group: a terminal's Ctrl-C reaches only the supervisor, which stops children in order
+    detached: true,
+  });
+  s.proc = proc;
+  for (const stream of [proc.stdout, proc.stderr]) {
+    if (stream)
+      createInterface({ input: stream }).on("line", (line) =>
+        process.stdout.write(`${renderLine(s.name, color, line, l.tty)}\n`),
+      );
+  }
+  proc.on("exit", (code, signal) => {
+    s.proc = undefined;
+    if (l.stopping()) return;
+    // a service that ran for a minute has recovered: start the backoff again from the beginning
+    if (Date.now() - s.startedAt > 60_000) s.restarts = 0;
+    const delay = Math.min(1000 * 2 ** s.restarts, 30_000);
+    s.restarts++;
+    l.say(`${s.name} exited (${signal ?? `code ${code}`}); restarting in ${delay / 1000} s (restart #${s.restarts})`);
+    s.timer = setTimeout(() => startService(s, color, l), delay);
+  });
+}
+
+/** Stops every service (SIGTERM to its process group, SIGKILL after 15 s), then the local nats-server. */
+async function stopAll(
+  signal: string,
+  services: readonly Supervised[],
+  nats: NatsServerHandle | undefined,
+  say: (msg: string) => void,
+): Promise<void> {
+  say(`${signal}: stopping services`);
+  for (const s of services) clearTimeout(s.timer);
+  const exits = services
+    .filter((s) => s.proc?.pid !== undefined)
+    .map((s) => {
+      const proc = s.proc as ChildProcess;
+      const pid = proc.pid as number;
+      const exited = new Promise<void>((res) => proc.once("exit", () => res()));
+      try {
+        process.kill(-pid, "SIGTERM");
+      } catch {
+        /* already gone */
+      }
+      const kill = setTimeout(() => {
+        say(`${s.name} did not stop in 15 s: killing it`);
+        try {
+          process.kill(-pid, "SIGKILL");
+        } catch {
+          /* already gone */
+        }
+      }, 15_000);
+      return exited.finally(() => clearTimeout(kill));
+    });
+  await Promise.all(exits);
+  if (nats) {
+    say("stopping nats-server");
+    await nats.stop();
+  }
+  say("stopped");
 }
 
 /**

@@ -1,6 +1,6 @@
 import { Bus } from "@persona/bus";
 import { AnyEnvelopeSchema, type EnvelopeOf, Token } from "@persona/contracts";
-import { NatsServerHandle, ServiceMetrics, createLogger } from "@persona/runtime";
+import { type Logger, NatsServerHandle, ServiceMetrics, createLogger } from "@persona/runtime";
 import { startCameraService } from "@persona/service-camera";
 import { configSchema as cameraConfigSchema } from "@persona/service-camera";
 import { configSchema as recognizerConfigSchema, startRecognizer } from "@persona/service-recognizer";
@@ -71,79 +71,18 @@ export async function watchCommand(args: WatchArgs, out: Output = stdio()): Prom
     throw new UsageError(`--camera-id ${JSON.stringify(cameraId)}: letters, digits, '_' and '-' only`);
   const env = args.env ?? process.env;
   const quiet = createLogger("watch", env.LOG_LEVEL ?? "warn");
-  const cleanups: (() => Promise<void>)[] = [];
+  const cleanups: Cleanups = [];
   const cleanup = async () => {
     for (const c of cleanups.reverse()) await c().catch(() => undefined);
   };
 
   try {
-    let bus: Bus;
-    let standalone = args.standalone;
-    if (!standalone) {
-      try {
-        bus = await connectCli({ env });
-        await ensureTopology(bus);
-        cleanups.push(() => bus.close());
-      } catch (err) {
-        if (!(err instanceof NatsUnavailableError)) throw err;
-        out.stderr(`${err.message}\nno running system: watching stand-alone with a private NATS and recognizer\n`);
-        standalone = true;
-      }
-    }
-    if (standalone) {
-      const server = await NatsServerHandle.start();
-      cleanups.push(() => server.dispose());
-      bus = await Bus.connect({ url: server.url, service: "watch", log: quiet, metrics: new ServiceMetrics("watch") });
-      cleanups.push(() => bus.close());
-      await bus.applyTopology();
-      const recognizerSettings = recognizerConfigSchema.parse(
-        Object.fromEntries(
-          Object.entries(env).filter(([k]) => k.startsWith("RECOGNIZER_") || k.startsWith("ENROLL_") || k === "ALIGN_LANDMARKS"),
-        ),
-      );
-      const recognizer = await startRecognizer(bus, recognizerSettings, quiet);
-      cleanups.push(() => recognizer.stop());
-      if (args.enroll) {
-        const code = await importCommand(
-          { dir: args.enroll, json: false, dryRun: false, retryRejected: false, env: { ...env, NATS_URL: server.url } },
-          { ...out, stdout: (t) => out.stderr(t) },
-        );
-        if (code === 2) return 2;
-      } else {
-        out.stderr("stand-alone with an empty library: every track will be unknown (use --enroll DIR)\n");
-      }
-    }
-    const b = bus!;
+    const b = await watchBus(args, env, quiet, out, cleanups);
+    if (!b) return 2;
 
     // follow the conclusions (and count the tracks the camera ends) before the camera starts
-    let ended = 0;
-    let concluded = 0;
-    const seen = new Set<string>();
-    let allConcluded: (() => void) | null = null;
-    const check = () => {
-      if (allConcluded && concluded >= ended) allConcluded();
-    };
-    const endedSub = b.nc.subscribe(`detections.${cameraId}.track-ended`, {
-      callback: () => {
-        ended++;
-        check();
-      },
-    });
-    const concludedSub = b.nc.subscribe(`sightings.${cameraId}.concluded`, {
-      callback: (_err, msg) => {
-        const parsed = AnyEnvelopeSchema.safeParse(msg.json());
-        if (!parsed.success || parsed.data.type !== "TrackConcluded" || seen.has(parsed.data.id)) return;
-        seen.add(parsed.data.id);
-        concluded++;
-        const r = watchRecord(parsed.data);
-        out.stdout(args.json ? `${JSON.stringify(r)}\n` : renderLine(r));
-        check();
-      },
-    });
-    cleanups.push(async () => {
-      endedSub.unsubscribe();
-      concludedSub.unsubscribe();
-    });
+    const tracks = followConclusions(b, cameraId, args.json, out);
+    cleanups.push(async () => tracks.stop());
 
     const isFile = !/^[a-z]+:\/\//i.test(args.source) && !args.source.startsWith("/dev/");
     const config = cameraConfigSchema.parse({
@@ -171,26 +110,124 @@ export async function watchCommand(args: WatchArgs, out: Output = stdio()): Prom
     if (finished === "ended") {
       // the source ended: wait for the recognizer to conclude every track the camera ended
       // every track that published a shot ends with FaceTrackEnded; its message may still be on the way
-      ended = Math.max(ended, runner.stats.tracksPublished);
+      tracks.ended = Math.max(tracks.ended, runner.stats.tracksPublished);
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([
-        new Promise<void>((resolve) => {
-          allConcluded = resolve;
-          check();
-        }),
+        tracks.allConcluded(),
         new Promise<void>((resolve) => {
           timer = setTimeout(resolve, args.timeoutMs ?? 60_000);
         }),
       ]);
       clearTimeout(timer);
-      if (concluded < ended) {
-        out.stderr(`${ended - concluded} track(s) not concluded within the timeout: is a recognizer running?\n`);
+      if (tracks.concluded < tracks.ended) {
+        out.stderr(`${tracks.ended - tracks.concluded} track(s) not concluded within the timeout: is a recognizer running?\n`);
         return 1;
       }
     }
-    out.stderr(`${concluded} track(s) concluded\n`);
+    out.stderr(`${tracks.concluded} track(s) concluded\n`);
     return 0;
   } finally {
     await cleanup();
   }
+}
+
+/** What to undo when the command ends, in reverse order. */
+type Cleanups = (() => Promise<void>)[];
+
+/**
+ * The running system's bus or, with --standalone or when no system answers, a private one with its own recognizer;
+ * null when --enroll's import failed on a usage error.
+ */
+async function watchBus(
+  args: WatchArgs,
+  env: NodeJS.ProcessEnv,
+  quiet: Logger,
+  out: Output,
+  cleanups: Cleanups,
+): Promise<Bus | null> {
+  if (!args.standalone) {
+    try {
+      const bus = await connectCli({ env });
+      await ensureTopology(bus);
+      cleanups.push(() => bus.close());
+      return bus;
+    } catch (err) {
+      if (!(err instanceof NatsUnavailableError)) throw err;
+      out.stderr(`${err.message}\nno running system: watching stand-alone with a private NATS and recognizer\n`);
+    }
+  }
+  return await standaloneBus(args, env, quiet, out, cleanups);
+}
+
+/** A private nats-server and recognizer in this process, its library enrolled from --enroll DIR when given. */
+async function standaloneBus(
+  args: WatchArgs,
+  env: NodeJS.ProcessEnv,
+  quiet: Logger,
+  out: Output,
+  cleanups: Cleanups,
+): Promise<Bus | null> {
+  const server = await NatsServerHandle.start();
+  cleanups.push(() => server.dispose());
+  const bus = await Bus.connect({ url: server.url, service: "watch", log: quiet, metrics: new ServiceMetrics("watch") });
+  cleanups.push(() => bus.close());
+  await bus.applyTopology();
+  const recognizerSettings = recognizerConfigSchema.parse(
+    Object.fromEntries(
+      Object.entries(env).filter(([k]) => k.startsWith("RECOGNIZER_") || k.startsWith("ENROLL_") || k === "ALIGN_LANDMARKS"),
+    ),
+  );
+  const recognizer = await startRecognizer(bus, recognizerSettings, quiet);
+  cleanups.push(() => recognizer.stop());
+  if (args.enroll) {
+    const code = await importCommand(
+      { dir: args.enroll, json: false, dryRun: false, retryRejected: false, env: { ...env, NATS_URL: server.url } },
+      { ...out, stdout: (t) => out.stderr(t) },
+    );
+    if (code === 2) return null;
+  } else {
+    out.stderr("stand-alone with an empty library: every track will be unknown (use --enroll DIR)\n");
+  }
+  return bus;
+}
+
+/**
+ * Counts the tracks the camera ends and prints each track's conclusion once as it comes; `allConcluded` resolves
+ * when every ended track is concluded.
+ */
+function followConclusions(b: Bus, cameraId: string, json: boolean, out: Output) {
+  const tracks = { ended: 0, concluded: 0 };
+  const seen = new Set<string>();
+  let allConcluded: (() => void) | null = null;
+  const check = () => {
+    if (allConcluded && tracks.concluded >= tracks.ended) allConcluded();
+  };
+  const endedSub = b.nc.subscribe(`detections.${cameraId}.track-ended`, {
+    callback: () => {
+      tracks.ended++;
+      check();
+    },
+  });
+  const concludedSub = b.nc.subscribe(`sightings.${cameraId}.concluded`, {
+    callback: (_err, msg) => {
+      const parsed = AnyEnvelopeSchema.safeParse(msg.json());
+      if (!parsed.success || parsed.data.type !== "TrackConcluded" || seen.has(parsed.data.id)) return;
+      seen.add(parsed.data.id);
+      tracks.concluded++;
+      const r = watchRecord(parsed.data);
+      out.stdout(json ? `${JSON.stringify(r)}\n` : renderLine(r));
+      check();
+    },
+  });
+  return Object.assign(tracks, {
+    allConcluded: () =>
+      new Promise<void>((resolve) => {
+        allConcluded = resolve;
+        check();
+      }),
+    stop: () => {
+      endedSub.unsubscribe();
+      concludedSub.unsubscribe();
+    },
+  });
 }
