@@ -4,13 +4,6 @@ import { replayLibrary } from "../client/libraryReplay.ts";
 import { CliError, UsageError } from "../errors.ts";
 import { type Output, stdio } from "../output.ts";
 
-export const eraseHelp = `persona erase PERSON_ID [--yes] [--json] [--reason R] [--timeout SECONDS]
-  Erases a person for good (a privacy request): their library events, photos, sounds, templates, sightings, crops,
-  alerts and read-model rows. The cleaner service does it and leaves an audit record (PersonErased: the id, who
-  asked, when, how much was removed; no name, photo or embedding). Asks first unless --yes. Waits for the audit
-  record (--timeout, default 120 s). Erasing someone already erased is harmless.
-  Exit code 0 when erased, 1 when not confirmed (declined, or no cleaner answered), 2 on usage errors.`;
-
 export interface EraseArgs {
   personId: string;
   yes: boolean;

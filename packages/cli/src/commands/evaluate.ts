@@ -16,28 +16,6 @@ import { EMBEDDER_MODELS, embedderSpec } from "@persona/vision";
 import { CliError, UsageError } from "../errors.ts";
 import { type Output, stdio } from "../output.ts";
 
-export const evalHelp = `persona eval lfw [--data DIR] [--json] [--out DIR] [--model M] [--flip] [--ensemble] [--landmarks]
-persona eval lfw-identify [--data DIR] [--json] [--out DIR] [--landmarks]
-persona eval pairs FILE.tsv [--json] [--out DIR] [--model M] [--landmarks]
-persona eval identify --gallery DIR --probes DIR [--impostors DIR] [--json] [--out DIR] [--model M] [--landmarks]
-  [--enhance]
-persona eval selflearn [--data DIR] [--json] [--out DIR] [--max-people N] [--limit TRACKS] [--seed N] [--shots N]
-  [--impostor-people N] [--no-fast-path]
-  The honest yardstick. lfw: the standard 10-fold LFW verification (pairs.txt; threshold chosen on nine folds, tested
-  on the tenth): mean accuracy and std, TAR at FAR 1e-3, ROC AUC, images without a detected face. lfw-identify: open-set
-  1:N on LFW (gallery: one image of each person with >= 5; probes: their other images; impostors: everybody else).
-  pairs: the same as lfw for any TSV with columns img1, img2, same (0/1) and optional fold, paths relative to the file.
-  identify: folder-per-person gallery and probes (+ impostors): rank-1, FNIR at FPIR 1%, false accepts.
-  selflearn: replay of self-learning (LFW by default): people with >= 10 images enrolled from one photo, the rest
-  streamed as tracks of --shots photos (default 2) mixed with never-enrolled impostors; recall and false accepts over
-  time with gallery growth off and on, templates added to a wrong person, purity of the unknown clusters, fast path.
-  Writes report.json and roc.svg to --out (default data/eval); --json prints the report. By default it measures what
-  the recognizers run (RECOGNIZER_MODEL, default fr_feature; RECOGNIZER_FLIP, default on; ALIGN_LANDMARKS for dlib;
-  the detector the services load: YuNet when present, PERSONA_DETECTOR): --model, --flip / --no-flip, --ensemble,
-  --landmarks / --no-landmarks override it (see packages/eval/README.md). --enhance enhances every chip before
-  embedding (gamma, equalisation, sharpening as measured on it; the services do not: see the eval README).
-  Embeddings are cached in data/cache (keyed by image, model and settings).`;
-
 export interface EvalArgs {
   sub: string;
   positionals: string[];

@@ -16,13 +16,6 @@ import { replayLibrary } from "../client/libraryReplay.ts";
 import { NatsUnavailableError, UsageError } from "../errors.ts";
 import { type Output, stdio } from "../output.ts";
 
-export const identifyHelp = `persona identify IMAGE... [--json] [--offline]
-  Every face in each image: its box, quality, and the best matching person or "unknown" with the score, against the
-  current library (the LIBRARY stream of the running system, NATS_URL or the local 'persona run' NATS).
-  --offline    do not ask the system: match against an empty library (every face unknown)
-  Uses the recognizer's model and thresholds (RECOGNIZER_MODEL, RECOGNIZER_NAME_THRESHOLD, RECOGNIZER_MIN_MARGIN).
-  Exit code 0 when every image was read, 1 when one could not be (its error is in the output).`;
-
 export interface IdentifyArgs {
   images: string[];
   json: boolean;

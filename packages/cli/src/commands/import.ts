@@ -19,23 +19,6 @@ import {
 } from "../library/report.ts";
 import { type Output, progress, stdio } from "../output.ts";
 
-export const importHelp = `persona import DIR [--json] [--dry-run] [--retry-rejected] [--allow-duplicate] [--timeout SECONDS]
-  [--concurrency N]
-  Imports people from folders in the paper's format: one sub-folder per person with a data.txt (line 1 the name,
-  line 2 the position or description, line 3 the photo's file name, optional line 4 the greeting sound's file name)
-  and the photo (and sound). Other images in a folder become extra photos. Importing the same folders again changes
-  only what changed. Reports each person as imported, updated, unchanged, rejected (with the reason) or failed.
-  --dry-run            plan against the current library, send nothing
-  --json               print the report as JSON (see README, "JSON output")
-  --retry-rejected     send photos the recognizer rejected in an earlier import again
-  --allow-duplicate    enroll a photo even when it is another person's: the same file (in the library or in an
-                       earlier folder of this import) or a face the recognizer names as them; without it such a photo
-                       is rejected "duplicate-of <person>"
-  --timeout SECONDS    how long to wait for the recognizer's answer per person (default 60)
-  --concurrency N      people enrolled at the same time (default 4)
-  Exit code 0 when nothing was rejected, 1 when a folder or photo was rejected or failed, 2 on usage errors.
-  Environment: NATS_URL (default: the local 'persona run' NATS, nats://127.0.0.1:4333).`;
-
 export interface ImportArgs {
   dir: string;
   json: boolean;

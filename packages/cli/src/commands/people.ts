@@ -12,24 +12,7 @@ import { DEFAULT_MAX_PHOTO_BYTES, type LocalFile, inspectPhoto } from "../librar
 import { clip, findPerson, pad, personDetail, personRow, sortPeople } from "../library/people.ts";
 import { type PhotoReport, photoOf } from "../library/report.ts";
 import { type Output, stdio } from "../output.ts";
-import { revertHelp, revertTemplates } from "./revert.ts";
-
-export const peopleHelp = `persona people list|show|remove|add-photo|revert|reembed [--json]
-  The people library, as the LIBRARY stream says it is now (NATS_URL, default the local 'persona run' NATS).
-  people list [--json]                          everyone: id, name, description, templates, watchlist
-  people show ID|NAME [--json]                  one person: photos, sound, templates with origin and time
-  people remove ID|NAME [--reason R] [--yes]    publishes PersonRemoved (asks first unless --yes)
-  people add-photo ID|NAME FILE... [--timeout SECONDS] [--allow-duplicate]
-                                                enrolls more photos; reports each photo's outcome (a photo that is
-                                                another person's is rejected duplicate-of unless --allow-duplicate)
-${revertHelp}
-  people reembed [ID|NAME...] [--model M] [--dry-run] [--timeout SECONDS]
-                                                after a model change: every enrollment photo with a template of
-                                                another model only is enrolled again, so the recognizers running M
-                                                (default RECOGNIZER_MODEL, +flip with RECOGNIZER_FLIP) know the person;
-                                                everyone, or the people named; old templates stay until removed
-  A NAME matches exactly, then ignoring case; several people with that name is an error listing their ids.
-  Exit code 0 on success, 1 on failure (unknown person, rejected photo, no answer), 2 on usage errors.`;
+import { revertTemplates } from "./revert.ts";
 
 export interface PeopleArgs {
   sub: string | undefined;

@@ -5,16 +5,6 @@ import { CliError, UsageError } from "../errors.ts";
 import { type Output, stdio } from "../output.ts";
 import { redactStoreUrl } from "@persona/store";
 
-export const projectionsHelp = `persona projections rebuild [--json] [--settle-ms MS] [--timeout SECONDS]
-  Rebuilds the portal's read models (people, sightings, presence, attendance, visitors) from the LIBRARY and SIGHTINGS
-  streams: stops their shared durable consumers, resets the projections' checkpoints and clears their collections,
-  creates the consumers again from the start of the streams and replays them (running portals join in; each event
-  is applied once), then prints the document counts. The portal's views are incomplete while it runs.
-  --settle-ms MS       wait after stopping deliveries for an event still being applied (default 2000)
-  --timeout SECONDS    give up waiting for the replay (default 600)
-  Environment: NATS_URL, STORE_URL (default sqlite:<PERSONA_DATA_DIR or ./data>/persona.db, as 'persona run'),
-  ATTENDANCE_TIME_ZONE (default the host's; must be the portal's).`;
-
 export interface ProjectionsArgs {
   sub: string | undefined;
   json: boolean;

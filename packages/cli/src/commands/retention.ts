@@ -4,14 +4,6 @@ import { connectCli, ensureTopology, openCliStore } from "../client/connect.ts";
 import { UsageError } from "../errors.ts";
 import { type Output, stdio } from "../output.ts";
 
-export const retentionHelp = `persona retention run [--json]
-  One retention run now, as the cleaner service runs it every CLEANER_INTERVAL_MINUTES: removes what is older than
-  its kind's retention (RETENTION_UNKNOWN_CROPS_HOURS 8, RETENTION_SIGHTINGS_DAYS 30, RETENTION_ALERTS_DAYS 90,
-  RETENTION_ATTENDANCE_DAYS 0 = keep, RETENTION_PRESENCE_HOURS 24, RETENTION_APPLIED_DAYS 7) from the store
-  (STORE_URL), the streams and the Object Store (NATS_URL), and orphaned photos and sounds; publishes
-  RetentionRunCompleted and prints the counts.
-  Safe while a cleaner runs (every step deletes only what has expired).`;
-
 export interface RetentionArgs {
   sub: string | undefined;
   json: boolean;

@@ -5,11 +5,6 @@ import { CliError, UsageError } from "../errors.ts";
 import { findPerson } from "../library/people.ts";
 import type { Output } from "../output.ts";
 
-export const revertHelp = `  people revert ID|NAME --template TEMPLATE_ID [--reason R]
-  people revert ID|NAME --since ISO_TIME [--reason R] [--yes]
-                                                takes templates out of a person's gallery (FaceTemplateReverted):
-                                                one template (any origin), or every self-learned one added since a time`;
-
 export interface RevertArgs {
   who: string;
   template?: string;

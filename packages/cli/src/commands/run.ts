@@ -6,14 +6,6 @@ import type { ServiceName } from "@persona/bus";
 import { NatsServerHandle, dataDir, datasetsDir, repoRoot } from "@persona/runtime";
 import { SERVICE_NAMES, healthPort, readinessOf } from "../services.ts";
 
-export const runHelp = `persona run [--services a,b,...]
-  Starts the whole system on one machine: a local nats-server with JetStream under <data>/nats (unless NATS_URL
-  is set), the SQLite store under <data> (unless STORE_URL is set; <data> is PERSONA_DATA_DIR, default <repo>/data), and every service as its own child process,
-  restarted with backoff if it crashes (nats-server too). Ctrl-C stops the services (each drains), then nats-server.
-  With no CAMERAS configured, a demo camera loops a clip from the shared data sets (PERSONA_DEMO_CAMERA=off disables).
-  Environment: NATS_URL, PERSONA_NATS_PORT (default 4333), STORE_URL, PERSONA_DATA_DIR, PERSONA_SERVICES,
-  <SERVICE>_HEALTH_PORT, PERSONA_DEMO_CAMERA, PERSONA_DEMO_VIDEO.`;
-
 interface Supervised {
   name: ServiceName;
   proc?: ChildProcess;

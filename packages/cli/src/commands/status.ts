@@ -1,9 +1,5 @@
 import { SERVICE_NAMES, healthPort, readinessOf } from "../services.ts";
 
-export const statusHelp = `persona status [--json]
-  Asks every service's /readyz (ports: <SERVICE>_HEALTH_PORT or the defaults 9101-9107) and prints
-  their readiness. Exit code 0 when all are ready, 1 otherwise.`;
-
 export async function statusCommand(args: { json: boolean }): Promise<number> {
   const results = await Promise.all(SERVICE_NAMES.map((s) => readinessOf(s, healthPort(s))));
   const allReady = results.every((r) => r.ready);

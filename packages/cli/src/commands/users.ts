@@ -8,17 +8,6 @@ import { CliError, UsageError } from "../errors.ts";
 import { type Output, stdio } from "../output.ts";
 import { pad } from "../library/people.ts";
 
-export const usersHelp = `persona users add|list|remove|passwd
-  Console (portal) users in the store (STORE_URL, default the 'persona run' SQLite file).
-  users add NAME --role admin|operator|viewer [--password-file FILE]
-                                      the password is read from FILE, or from stdin (first line; on a terminal
-                                      it is asked for without echo); never give it on the command line
-  users list [--json]                 usernames and roles
-  users remove NAME [--yes]           removes the user and ends their sessions (not the last admin)
-  users passwd NAME [--password-file FILE]
-                                      sets a new password and ends the user's sessions
-  Exit code 0 on success, 1 on failure (exists, not found, weak password), 2 on usage errors.`;
-
 export interface UsersArgs {
   sub: string | undefined;
   positionals: string[];

@@ -9,18 +9,6 @@ import { NatsUnavailableError, UsageError } from "../errors.ts";
 import { type Output, stdio } from "../output.ts";
 import { importCommand } from "./import.ts";
 
-export const watchHelp = `persona watch SOURCE [--once] [--json] [--camera-id ID] [--realtime] [--standalone] [--enroll DIR] [--timeout SECONDS]
-  Runs a clip or a stream (file, rtsp://, http://, /dev/videoN) through the camera and recognizer pipeline and
-  prints one line per finished track: camera, track, start and end, frames, best quality, and the decision
-  (person and name, unknown, or undecided) with its score.
-  Against the running system (NATS_URL, default the local 'persona run' NATS) its recognizers and library are used;
-  with --standalone, or when no system answers, it starts a private nats-server and recognizer in-process
-  (--enroll DIR imports a folder of people into that private library first).
-  --once        play a file once and exit when every track is concluded (default for files: loop)
-  --realtime    pace a file at its own frame rate (default: as fast as it can be processed)
-  --json        one JSON object per finished track (see README, "JSON output")
-  --timeout S   with --once: how long to wait for the last conclusions after the source ends (default 60)`;
-
 export interface WatchArgs {
   source: string;
   once: boolean;
