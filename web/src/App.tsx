@@ -1,6 +1,7 @@
 /** The console shell: session check, login, the navigation and the pages. */
 import { useCallback, useEffect, useState } from "react";
-import { ApiError, type User, get, post, setCsrfToken, setUnauthorizedHandler } from "./api.ts";
+import { ApiError, get, post, setCsrfToken, setUnauthorizedHandler } from "./api.ts";
+import type { Me, User } from "./api.gen.ts";
 import { Layout } from "./Layout.tsx";
 import { LiveProvider } from "./live.tsx";
 import { Login } from "./pages/Login.tsx";
@@ -24,7 +25,7 @@ export function App() {
       setCsrfToken(null);
       setState({ kind: "anonymous", reason: "Your session ended. Please log in again." });
     });
-    get<{ user: User; csrfToken: string }>("/api/v1/auth/me").then(
+    get<Me>("/api/v1/auth/me").then(
       (r) => signedIn(r.user, r.csrfToken),
       () => setState({ kind: "anonymous" }),
     );
@@ -44,7 +45,7 @@ export function App() {
   /** The socket was refused or dropped: is the session still valid? If not, back to the login page. */
   const checkSession = useCallback(async () => {
     try {
-      const r = await get<{ user: User; csrfToken: string }>("/api/v1/auth/me");
+      const r = await get<Me>("/api/v1/auth/me");
       setCsrfToken(r.csrfToken);
       return true;
     } catch (err) {

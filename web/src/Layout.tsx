@@ -1,11 +1,11 @@
 /**
  * The frame around every page: navigation (links the role may use), connection state, the user, the alert
- * notifications (sound + banner on AlertRaised, wherever the operator is) and the greeting player.
+ * notifications (sound + banner on a raised alert, wherever the operator is) and the greeting player.
  */
 import { useEffect, useRef, useState } from "react";
 import { soundUrl } from "./api.ts";
 import { beep } from "./beep.ts";
-import { type Envelope, useLive, useLiveEvent } from "./live.tsx";
+import { useLive, useLiveEvent } from "./live.tsx";
 import { Alerts } from "./pages/Alerts.tsx";
 import { Attendance } from "./pages/Attendance.tsx";
 import { Dashboard } from "./pages/Dashboard.tsx";
@@ -33,12 +33,6 @@ const NAV = [
   { to: "/settings", label: "Settings", min: "viewer" },
 ] as const;
 
-interface AlertRaisedData {
-  alertId: string;
-  severity: string;
-  message: string;
-  cameraId: string | null;
-}
 interface Toast {
   id: string;
   severity: string;
@@ -96,26 +90,23 @@ export function Layout() {
     mainRef.current?.focus({ preventScroll: true });
   }, [path]);
 
-  useLiveEvent<Envelope<AlertRaisedData>>("AlertRaised", (e) => {
-    if (prefs.alertSound) beep(e.data.severity);
-    const id = e.data.alertId;
-    setToasts((t) => [{ id, severity: e.data.severity, message: e.data.message }, ...t].slice(0, 5));
+  useLiveEvent("alert", ({ change, alert }) => {
+    const id = alert.alertId;
+    if (change === "acknowledged") setToasts((t) => t.filter((x) => x.id !== id));
+    if (change !== "raised") return;
+    if (prefs.alertSound) beep(alert.severity);
+    setToasts((t) => [{ id, severity: alert.severity, message: alert.message }, ...t].slice(0, 5));
     // low and medium banners go after a minute; high and critical stay until dismissed or acknowledged
-    if (e.data.severity === "low" || e.data.severity === "medium") {
+    if (alert.severity === "low" || alert.severity === "medium") {
       setTimeout(() => setToasts((t) => t.filter((x) => x.id !== id)), 60_000);
     }
   });
-  useLiveEvent<Envelope<{ alertId: string }>>("AlertAcknowledged", (e) =>
-    setToasts((t) => t.filter((x) => x.id !== e.data.alertId)),
-  );
-  useLiveEvent<Envelope<{ personId: string }>>("PersonUpdated", (e) => invalidatePerson(e.data.personId));
-  useLiveEvent<Envelope<{ personId: string }>>("PersonEnrolled", (e) => invalidatePerson(e.data.personId));
-  useLiveEvent<Envelope<{ personId: string }>>("PersonRemoved", (e) => invalidatePerson(e.data.personId));
-  useLiveEvent<Envelope<{ sound: { key: string } | null; personName: string }>>("GreetingPlayed", (e) => {
+  useLiveEvent("person", (p) => invalidatePerson(p.personId));
+  useLiveEvent("greeting", (g) => {
     const audio = audioRef.current;
-    if (!prefs.greetings || !audio || !e.data.sound) return;
-    audio.src = soundUrl(e.data.sound.key);
-    audio.dataset.person = e.data.personName;
+    if (!prefs.greetings || !audio || !g.soundKey) return;
+    audio.src = soundUrl(g.soundKey);
+    audio.dataset.person = g.name;
     void audio.play().catch(() => undefined);
   });
 

@@ -97,6 +97,68 @@ export interface ErrorBody {
   };
 }
 
+/** `alert`: an alert was raised, acknowledged or resolved; `alert` as GET /alerts shows it once the alerts projection applied the change. */
+export interface LiveAlert {
+  change: "raised" | "acknowledged" | "resolved";
+  alert: Alert;
+}
+
+/** `attendance`: a person's attendance rows (as GET /attendance?personId= lists them) on the days a concluded track touched, sent once the attendance projection applied it. */
+export interface LiveAttendance {
+  personId: string;
+  items: AttendanceRow[];
+}
+
+/** `camera`: a camera's status changed; the fields of GET /cameras that change with it (`role` is the one the camera announces). */
+export interface LiveCamera {
+  cameraId: string;
+  status: string;
+  role: CameraRole | null;
+  lastChangeAt: string | null;
+}
+
+/** `greeting`: a greeter played a person's greeting. */
+export interface LiveGreeting {
+  personId: string;
+  name: string;
+  cameraId: string;
+  soundKey: string | null;
+}
+
+/** `person`: a person of the library was enrolled, changed or removed, sent once the people projection applied it. */
+export interface LivePerson {
+  personId: string;
+  change: "enrolled" | "updated" | "removed";
+  person: Person | null;
+}
+
+/** `presence`: who is in view at one camera now, as GET /presence lists them, sent once the presence projection applied a sighting there. */
+export interface LivePresence {
+  cameraId: string;
+  items: PresenceItem[];
+}
+
+/** `sighting`: a recognized or unknown face as GET /sightings lists it (`name` is the name the recognizer gave), sent once the sightings projection holds it (so `cropKey` resolves). */
+export interface LiveSighting {
+  id: string;
+  cameraId: string;
+  trackId: string;
+  personId: string | null;
+  name: string | null;
+  decision: "recognized" | "unknown";
+  score: number;
+  at: string;
+  cropKey: string | null;
+  probable: boolean;
+}
+
+/** `visitor`: a visitor changed (clustered, updated, named, ignored), sent once the visitors projection applied it. */
+export interface LiveVisitor {
+  visitorId: string;
+  visitor: Visitor | null;
+  removed: string[];
+}
+
 export interface Me {
   user: User;
   csrfToken: string;
@@ -303,3 +365,17 @@ export interface GetAttendanceResponse {
 export interface GetUsersResponse {
   items: UserRow[];
 }
+
+/** socket.io: event name -> payload (the portal validates every payload against its schema before pushing it). */
+export interface LiveEvents {
+  sighting: LiveSighting;
+  presence: LivePresence;
+  visitor: LiveVisitor;
+  alert: LiveAlert;
+  person: LivePerson;
+  camera: LiveCamera;
+  greeting: LiveGreeting;
+  attendance: LiveAttendance;
+}
+
+export type LiveEventName = keyof LiveEvents;

@@ -1,33 +1,9 @@
 /**
- * The dashboard's recognition feed, pure: sightings (REST) and FaceRecognized envelopes (push) as one card model,
- * merged newest first without duplicates (a card is keyed by the detection id, which is also the sighting id).
+ * The dashboard's recognition feed, pure: sightings, listed (GET /sightings) or pushed (`sighting`, the same view), as
+ * one card model, merged newest first without duplicates (a card is keyed by the sighting id, the detection's).
  */
-import { type Sighting, cropUrl } from "./api.ts";
-
-/** An image on an event: inline JPEG (base64) or a stored object. */
-export type ImageRef =
-  | { kind: "inline"; contentType: string; base64: string }
-  | { kind: "stored"; ref: { bucket: string; key: string; contentType: string } };
-
-/** An <img> source for an event's image, or null. */
-export function imageSrc(img: ImageRef | null | undefined, urlOfKey: (key: string) => string = cropUrl): string | null {
-  if (!img) return null;
-  if (img.kind === "inline") return `data:${img.contentType};base64,${img.base64}`;
-  return urlOfKey(img.ref.key);
-}
-
-export interface FaceRecognizedData {
-  cameraId: string;
-  trackId: string;
-  detectionId: string;
-  personId: string;
-  personName: string;
-  similarity: number;
-  decision: "confirmed" | "probable";
-  frameAt: string;
-  crop?: ImageRef | null;
-  cropKey?: string | null;
-}
+import { cropUrl } from "./api.ts";
+import type { LiveSighting, Sighting } from "./api.gen.ts";
 
 export interface Recognition {
   id: string;
@@ -36,12 +12,12 @@ export interface Recognition {
   name: string;
   score: number;
   at: string;
-  decision: string;
+  decision: "confirmed" | "probable";
   cropSrc: string | null;
 }
 
-/** A recognized sighting as a card; null for unknown sightings. */
-export function fromSighting(s: Sighting): Recognition | null {
+/** A recognized sighting as a card (a pushed one may be "probable"); null for unknown sightings. */
+export function fromSighting(s: Sighting | LiveSighting): Recognition | null {
   if (s.decision !== "recognized" || !s.personId) return null;
   return {
     id: s.id,
@@ -50,22 +26,8 @@ export function fromSighting(s: Sighting): Recognition | null {
     name: s.name ?? s.personId,
     score: s.score,
     at: s.at,
-    decision: "confirmed",
+    decision: "probable" in s && s.probable ? "probable" : "confirmed",
     cropSrc: s.cropKey ? cropUrl(s.cropKey) : null,
-  };
-}
-
-export function fromEvent(e: { occurredAt: string; data: FaceRecognizedData }): Recognition {
-  const d = e.data;
-  return {
-    id: d.detectionId,
-    cameraId: d.cameraId,
-    personId: d.personId,
-    name: d.personName,
-    score: d.similarity,
-    at: d.frameAt ?? e.occurredAt,
-    decision: d.decision,
-    cropSrc: d.cropKey ? cropUrl(d.cropKey) : imageSrc(d.crop),
   };
 }
 

@@ -1,20 +1,11 @@
 /**
  * Live push: one socket.io connection per logged-in tab (same origin, session cookie). Pages subscribe to event
- * names (the envelope type, or "presence"); `generation` grows on every reconnect so pages refetch once. No polling.
+ * names (`LiveEvents` of api.gen.ts: each payload is a view the REST API also answers, e.g. `sighting` is a sighting
+ * as GET /sightings lists it); `generation` grows on every reconnect so pages refetch once. No polling.
  */
 import { type ReactNode, createContext, useCallback, useContext, useEffect, useMemo, useRef, useState } from "react";
 import { type Socket, io } from "socket.io-client";
-
-export { type FaceRecognizedData, type ImageRef, imageSrc } from "./feed.ts";
-
-/** An event envelope as pushed by the portal. */
-export interface Envelope<D = Record<string, unknown>> {
-  id: string;
-  type: string;
-  occurredAt: string;
-  source?: string;
-  data: D;
-}
+import type { LiveEventName, LiveEvents } from "./api.gen.ts";
 
 type Handler = (payload: unknown) => void;
 
@@ -94,9 +85,9 @@ export function useLive(): LiveApi {
 }
 
 /** Subscribes `handler` (latest closure) to `event` while mounted. */
-export function useLiveEvent<T = Envelope>(event: string, handler: (payload: T) => void): void {
+export function useLiveEvent<E extends LiveEventName>(event: E, handler: (payload: LiveEvents[E]) => void): void {
   const { subscribe } = useLive();
   const ref = useRef(handler);
   ref.current = handler;
-  useEffect(() => subscribe(event, (p) => ref.current(p as T)), [subscribe, event]);
+  useEffect(() => subscribe(event, (p) => ref.current(p as LiveEvents[E])), [subscribe, event]);
 }

@@ -1,4 +1,4 @@
-import type { Role } from "./api.ts";
+import type { Role } from "./api.gen.ts";
 
 const rank: Record<Role, number> = { viewer: 0, operator: 1, admin: 2 };
 

@@ -1,6 +1,6 @@
 /** Who is logged in, and what their role may do (the portal enforces the same; the console only hides). */
 import { createContext, useContext } from "react";
-import type { Role, User } from "./api.ts";
+import type { Role, User } from "./api.gen.ts";
 import { roleAtLeast } from "./roles.ts";
 
 export { roleAtLeast };

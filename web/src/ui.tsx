@@ -1,6 +1,7 @@
 /** Small shared pieces: error and empty states, times, a loading hook, the people cache. */
 import { type ReactNode, useCallback, useEffect, useState } from "react";
-import { type Person, errorText, get, qs } from "./api.ts";
+import { errorText, get, qs } from "./api.ts";
+import type { GetPeoplePersonIdResponse, GetPeopleResponse, Person } from "./api.gen.ts";
 import { useLive } from "./live.tsx";
 
 export { formatDuration } from "./format.ts";
@@ -84,7 +85,7 @@ export function invalidatePerson(personId?: string): void {
 function loadPerson(personId: string): Promise<Person | null> {
   let p = people.get(personId);
   if (!p) {
-    p = get<{ person: Person }>(`/api/v1/people/${encodeURIComponent(personId)}`).then(
+    p = get<Pick<GetPeoplePersonIdResponse, "person">>(`/api/v1/people/${encodeURIComponent(personId)}`).then(
       (r) => r.person,
       () => {
         people.delete(personId);
@@ -129,7 +130,7 @@ export function usePersonSearch(active: boolean, query: string): Person[] {
     if (!active) return;
     let live = true;
     const t = setTimeout(() => {
-      get<{ items: Person[] }>(`/api/v1/people${qs({ q: query.trim(), limit: 20 })}`).then(
+      get<GetPeopleResponse>(`/api/v1/people${qs({ q: query.trim(), limit: 20 })}`).then(
         (r) => live && setMatches(r.items),
         () => undefined,
       );

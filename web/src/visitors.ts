@@ -1,12 +1,5 @@
 /** The Visitors page's list, pure: REST pages and pushed `visitor` changes as one list, most recently seen first. */
-import type { Visitor, VisitorStatus } from "./api.ts";
-
-/** The portal's `visitor` push: the visitor as the API shows it now (null when no longer listed), and the absorbed. */
-export interface VisitorPush {
-  visitorId: string;
-  visitor: Visitor | null;
-  removed: string[];
-}
+import type { LiveVisitor, Visitor, VisitorStatus } from "./api.gen.ts";
 
 /** Most recently seen first; ties by id (the portal's order). */
 export function sortVisitors(list: Visitor[]): Visitor[] {
@@ -19,7 +12,7 @@ export function sortVisitors(list: Visitor[]): Visitor[] {
  * The list after a push, showing visitors of `status`: absorbed visitors go, a visitor whose status is no longer
  * `status` goes, one that has it is added or replaced. Also says how the total changed.
  */
-export function applyVisitorPush(list: Visitor[], push: VisitorPush, status: VisitorStatus): { list: Visitor[]; delta: number } {
+export function applyVisitorPush(list: Visitor[], push: LiveVisitor, status: VisitorStatus): { list: Visitor[]; delta: number } {
   const gone = new Set([...push.removed, push.visitorId]);
   const kept = list.filter((v) => !gone.has(v.visitorId));
   const next = push.visitor && push.visitor.status === status ? sortVisitors([push.visitor, ...kept]) : kept;

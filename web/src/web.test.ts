@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { ApiError, type Visitor, cropUrl, errorText, qs } from "./api.ts";
-import { type Recognition, fromEvent, fromSighting, imageSrc, mergeRecognitions, presenceByCamera } from "./feed.ts";
+import { ApiError, cropUrl, errorText, qs } from "./api.ts";
+import type { AttendanceRow, LiveSighting, Visitor } from "./api.gen.ts";
+import { mergeAttendance } from "./attendance.ts";
+import { type Recognition, fromSighting, mergeRecognitions, presenceByCamera } from "./feed.ts";
 import { formatDuration } from "./format.ts";
 import { roleAtLeast } from "./roles.ts";
 import { applyVisitorPush, sortVisitors } from "./visitors.ts";
@@ -31,23 +33,31 @@ describe("the recognition feed", () => {
     assert.deepEqual(ids(list), ["r10", "r9", "r8", "r7", "r6", "r5", "r4", "r3", "r2", "r1", "old"]);
   });
 
-  test("an event's inline crop is a data URL, a stored one a media URL, a sighting's crop key a media URL", () => {
-    const base = { cameraId: "c", trackId: "t", detectionId: "d", personId: "p", personName: "Ann", similarity: 0.91 };
-    const inline = fromEvent({
-      occurredAt: "2026-01-01T00:00:01.000Z",
-      data: {
-        ...base,
-        decision: "confirmed",
-        frameAt: "2026-01-01T00:00:00.000Z",
-        crop: { kind: "inline", contentType: "image/jpeg", base64: "AAAA" },
-      },
-    });
-    assert.equal(inline.cropSrc, "data:image/jpeg;base64,AAAA");
-    assert.equal(inline.id, "d");
-    assert.equal(inline.at, "2026-01-01T00:00:00.000Z");
+  test("a pushed sighting's crop key and a listed one's are media URLs (keys encoded per segment); a pushed one may be probable", () => {
+    // what the portal pushes for a FaceRecognized with an inline crop: the sighting, its crop under /media/crops
+    const pushed: LiveSighting = {
+      id: "d",
+      cameraId: "c",
+      trackId: "t",
+      personId: "p",
+      name: "Ann",
+      decision: "recognized",
+      score: 0.91,
+      at: "2026-01-01T00:00:00.000Z",
+      cropKey: "inline/d.jpg",
+      probable: false,
+    };
+    const card = fromSighting(pushed);
+    assert.equal(card?.cropSrc, "/api/v1/media/crops/inline/d.jpg");
+    assert.equal(card?.id, "d");
+    assert.equal(card?.at, "2026-01-01T00:00:00.000Z");
+    assert.equal(card?.decision, "confirmed");
+    assert.equal(fromSighting({ ...pushed, probable: true })?.decision, "probable");
+    assert.equal(fromSighting({ ...pushed, cropKey: "cam 1/x.jpg" })?.cropSrc, "/api/v1/media/crops/cam%201/x.jpg");
     assert.equal(
-      imageSrc({ kind: "stored", ref: { bucket: "crops", key: "cam 1/x.jpg", contentType: "image/jpeg" } }),
-      "/api/v1/media/crops/cam%201/x.jpg",
+      fromSighting({ ...pushed, decision: "unknown", personId: null, name: null }),
+      null,
+      "unknown faces are no cards",
     );
     const s = { id: "s1", cameraId: "c", trackId: "t", score: 0.9, at: "2026-01-01T00:00:00.000Z" };
     assert.equal(
@@ -115,6 +125,39 @@ describe("the visitors list", () => {
     const merged = applyVisitorPush(list, { visitorId: "b", visitor: visitor("b", t(12)), removed: ["a"] }, "open");
     assert.deepEqual([vids(merged.list), merged.delta], [["b"], -1]);
     assert.deepEqual(vids(applyVisitorPush(list, { visitorId: "a", visitor: null, removed: [] }, "open").list), ["b"]);
+  });
+});
+
+describe("the attendance table", () => {
+  const row = (
+    personId: string,
+    firstSeen: string,
+    lastSeen: string,
+    secondsInView: number,
+    day = "2026-01-01",
+  ): AttendanceRow => ({
+    personId,
+    name: personId.toUpperCase(),
+    day,
+    firstSeen: `${day}T${firstSeen}:00.000Z`,
+    lastSeen: `${day}T${lastSeen}:00.000Z`,
+    secondsInView,
+  });
+  const loaded = [row("a", "08:00", "09:00", 600), row("b", "09:00", "09:30", 300)];
+  const people = (l: AttendanceRow[]) => l.map((r) => `${r.personId}:${r.secondsInView}`);
+
+  test("a pushed row replaces the person's older row or is added, first seen first; other days' rows are not shown", () => {
+    assert.deepEqual(people(mergeAttendance(loaded, [row("b", "09:00", "10:00", 900)], "2026-01-01")), ["a:600", "b:900"]);
+    assert.deepEqual(people(mergeAttendance(loaded, [row("c", "07:00", "07:10", 60)], "2026-01-01")), ["c:60", "a:600", "b:300"]);
+    assert.deepEqual(people(mergeAttendance(loaded, [row("c", "07:00", "07:10", 60, "2026-01-02")], "2026-01-01")), [
+      "a:600",
+      "b:300",
+    ]);
+  });
+
+  test("a pushed row older than the loaded one (pushed before the load answered) does not undo it", () => {
+    assert.deepEqual(people(mergeAttendance(loaded, [row("a", "08:00", "08:30", 300)], "2026-01-01")), ["a:600", "b:300"]);
+    assert.deepEqual(people(mergeAttendance([], loaded, "2026-01-01")), ["a:600", "b:300"]);
   });
 });
 

@@ -1,10 +1,11 @@
 /**
- * The alerts console: open, acknowledged and resolved alerts; new ones pushed (AlertRaised, highlighted; the layout
- * beeps and shows a banner), acknowledged and resolved with who and when.
+ * The alerts console: open, acknowledged and resolved alerts; new ones pushed (`alert`, raised: highlighted; the
+ * layout beeps and shows a banner), acknowledged and resolved with who and when.
  */
 import { useEffect, useState } from "react";
-import { type Alert, type AlertStatus, cropUrl, errorText, get, post, qs } from "../api.ts";
-import { type Envelope, type ImageRef, imageSrc, useLiveEvent } from "../live.tsx";
+import { cropUrl, errorText, get, post, qs } from "../api.ts";
+import type { Alert, AlertStatus, GetAlertsResponse } from "../api.gen.ts";
+import { useLiveEvent } from "../live.tsx";
 import { useCan } from "../session.tsx";
 import { Empty, ErrorBox, Loading, formatDateTime, useLoad } from "../ui.tsx";
 
@@ -13,21 +14,7 @@ interface Row extends Alert {
   fresh?: boolean;
 }
 
-interface RaisedData {
-  alertId: string;
-  kind: string;
-  severity: Alert["severity"];
-  message: string;
-  cameraId: string | null;
-  personId: string | null;
-  trackId: string | null;
-  crop?: ImageRef | null;
-  cropKey?: string | null;
-}
-interface StatusData {
-  alertId: string;
-  by: string;
-}
+const rowOf = (a: Alert, fresh: boolean): Row => ({ ...a, src: a.cropKey ? cropUrl(a.cropKey) : null, fresh });
 
 const TABS: { status: AlertStatus | "all"; label: string }[] = [
   { status: "open", label: "Open" },
@@ -40,46 +27,27 @@ export function Alerts() {
   const canAct = useCan("operator");
   const [tab, setTab] = useState<AlertStatus | "all">("open");
   const { data, error } = useLoad(
-    () => get<{ items: Alert[] }>(`/api/v1/alerts${qs({ status: tab === "all" ? undefined : tab, limit: 200 })}`),
+    () => get<GetAlertsResponse>(`/api/v1/alerts${qs({ status: tab === "all" ? undefined : tab, limit: 200 })}`),
     [tab],
   );
   const [rows, setRows] = useState<Row[]>([]);
   const [actionError, setActionError] = useState<string | null>(null);
   const [busy, setBusy] = useState<string | null>(null);
   useEffect(() => {
-    if (data) setRows(data.items.map((a) => ({ ...a, src: a.cropKey ? cropUrl(a.cropKey) : null })));
+    if (data) setRows(data.items.map((a) => rowOf(a, false)));
   }, [data]);
 
   const update = (alertId: string, patch: Partial<Row>) =>
     setRows((list) => list.map((r) => (r.alertId === alertId ? { ...r, ...patch } : r)));
 
-  useLiveEvent<Envelope<RaisedData>>("AlertRaised", (e) => {
-    const d = e.data;
-    const row: Row = {
-      alertId: d.alertId,
-      kind: d.kind,
-      severity: d.severity,
-      cameraId: d.cameraId,
-      personId: d.personId,
-      trackId: d.trackId,
-      message: d.message,
-      cropKey: d.cropKey ?? null,
-      raisedAt: e.occurredAt,
-      status: "open",
-      acknowledgedBy: null,
-      acknowledgedAt: null,
-      resolvedAt: null,
-      src: d.cropKey ? cropUrl(d.cropKey) : imageSrc(d.crop, cropUrl),
-      fresh: true,
-    };
-    if (tab === "open" || tab === "all") setRows((list) => (list.some((r) => r.alertId === row.alertId) ? list : [row, ...list]));
+  // a raised alert is added (highlighted) where the tab shows open ones; an acknowledged or resolved one is updated
+  useLiveEvent("alert", ({ change, alert }) => {
+    if (change !== "raised") update(alert.alertId, { ...alert, fresh: false });
+    else if (tab === "open" || tab === "all") {
+      const row = rowOf(alert, true);
+      setRows((list) => (list.some((r) => r.alertId === row.alertId) ? list : [row, ...list]));
+    }
   });
-  useLiveEvent<Envelope<StatusData>>("AlertAcknowledged", (e) =>
-    update(e.data.alertId, { status: "acknowledged", acknowledgedBy: e.data.by, acknowledgedAt: e.occurredAt, fresh: false }),
-  );
-  useLiveEvent<Envelope<StatusData>>("AlertResolved", (e) =>
-    update(e.data.alertId, { status: "resolved", resolvedAt: e.occurredAt, fresh: false }),
-  );
 
   const act = async (alertId: string, action: "ack" | "resolve") => {
     setBusy(alertId);

@@ -1,6 +1,8 @@
 /** Attendance per day: a table, a bar chart of time in view per person (SVG), CSV export. */
-import { useEffect, useRef, useState } from "react";
-import { type AttendanceRow, get, qs } from "../api.ts";
+import { useState } from "react";
+import { get, qs } from "../api.ts";
+import type { AttendanceRow, GetAttendanceResponse } from "../api.gen.ts";
+import { mergeAttendance } from "../attendance.ts";
 import { useLiveEvent } from "../live.tsx";
 import { Empty, ErrorBox, Loading, formatDuration, formatTime, useLoad } from "../ui.tsx";
 
@@ -48,17 +50,15 @@ export function Chart({ rows }: { rows: AttendanceRow[] }) {
 
 export function Attendance() {
   const [day, setDay] = useState(today);
-  const { data, error, reload } = useLoad(() => get<{ items: AttendanceRow[] }>(`/api/v1/attendance${qs({ day })}`), [day]);
-  // a concluded track may change today's numbers: refetch once, a second after the last one (no polling)
-  const timer = useRef<ReturnType<typeof setTimeout>>(undefined);
-  useLiveEvent("TrackConcluded", () => {
-    if (day !== today()) return;
-    clearTimeout(timer.current);
-    timer.current = setTimeout(reload, 1000);
-  });
-  useEffect(() => () => clearTimeout(timer.current), []);
+  const { data, error } = useLoad(() => get<GetAttendanceResponse>(`/api/v1/attendance${qs({ day })}`), [day]);
+  // a concluded track changes its person's rows: pushed (`attendance`), the latest per person and day kept, and shown
+  // over what was loaded when newer (no refetch, no polling)
+  const [pushed, setPushed] = useState<AttendanceRow[]>([]);
+  useLiveEvent("attendance", (p) =>
+    setPushed((cur) => [...cur.filter((r) => !p.items.some((n) => n.personId === r.personId && n.day === r.day)), ...p.items]),
+  );
 
-  const rows = data?.items ?? [];
+  const rows = data ? mergeAttendance(data.items, pushed, day) : [];
   return (
     <section>
       <h1>Attendance</h1>

@@ -1,19 +1,13 @@
 /**
  * The registration desk: who is in view per camera (pushed `presence`), and a stream of recognitions, newest first,
  * each with the enrolled photo beside the captured crop, the name large and the position below. Loaded once, then
- * only pushed FaceRecognized events; after a reconnection the list is fetched once again.
+ * only pushed sightings (`sighting`, `presence`, `camera`); after a reconnection the list is fetched once again.
  */
 import { useEffect, useRef, useState } from "react";
-import { type Camera, type PresenceItem, type Sighting, get, photoUrl, qs } from "../api.ts";
-import {
-  type FaceRecognizedData,
-  type Recognition,
-  fromEvent,
-  fromSighting,
-  mergeRecognitions,
-  presenceByCamera,
-} from "../feed.ts";
-import { type Envelope, useLive, useLiveEvent } from "../live.tsx";
+import { get, photoUrl, qs } from "../api.ts";
+import type { Camera, GetCamerasResponse, GetPresenceResponse, GetSightingsResponse, PresenceItem } from "../api.gen.ts";
+import { type Recognition, fromSighting, mergeRecognitions, presenceByCamera } from "../feed.ts";
+import { useLive, useLiveEvent } from "../live.tsx";
 import { Link } from "../router.tsx";
 import { Empty, ErrorBox, formatTime, usePerson } from "../ui.tsx";
 
@@ -64,9 +58,9 @@ export function Dashboard() {
     pushed.current = [];
     Promise.all([
       // unknown sightings come in the same list: read enough to fill the desk with recognitions
-      get<{ items: Sighting[] }>(`/api/v1/sightings${qs({ limit: 4 * MAX_ITEMS })}`),
-      get<{ items: PresenceItem[] }>("/api/v1/presence"),
-      get<{ items: Camera[] }>("/api/v1/cameras"),
+      get<GetSightingsResponse>(`/api/v1/sightings${qs({ limit: 4 * MAX_ITEMS })}`),
+      get<GetPresenceResponse>("/api/v1/presence"),
+      get<GetCamerasResponse>("/api/v1/cameras"),
     ]).then(
       ([s, p, c]) => {
         if (!live) return;
@@ -84,26 +78,21 @@ export function Dashboard() {
     };
   }, [generation]);
 
-  useLiveEvent<Envelope<FaceRecognizedData>>("FaceRecognized", (e) => {
-    const r = fromEvent(e);
+  useLiveEvent("sighting", (s) => {
+    const r = fromSighting(s);
+    if (!r) return; // an unknown face: the Unknowns page's
     pushed.current = [r, ...pushed.current].slice(0, MAX_ITEMS);
     setItems((list) => mergeRecognitions(MAX_ITEMS, [r], list));
   });
-  useLiveEvent<{ cameraId: string; items: PresenceItem[] }>("presence", (p) =>
-    setPresence((cur) => ({ ...cur, [p.cameraId]: p.items })),
-  );
-  useLiveEvent<Envelope<{ cameraId: string; status: string; role: string }>>("CameraStatusChanged", (e) =>
-    setCameras((list) => {
-      const at = new Date().toISOString();
-      const known = list.some((c) => c.cameraId === e.data.cameraId);
-      const next = { status: e.data.status, role: e.data.role, lastChangeAt: e.occurredAt ?? at };
-      return known
-        ? list.map((c) => (c.cameraId === e.data.cameraId ? { ...c, ...next } : c))
-        : [...list, { cameraId: e.data.cameraId, liveUrl: null, ...next }];
-    }),
+  useLiveEvent("presence", (p) => setPresence((cur) => ({ ...cur, [p.cameraId]: p.items })));
+  useLiveEvent("camera", (cam) =>
+    setCameras((list) =>
+      list.some((c) => c.cameraId === cam.cameraId)
+        ? list.map((c) => (c.cameraId === cam.cameraId ? { ...c, ...cam } : c))
+        : [...list, { ...cam, liveUrl: null }],
+    ),
   );
 
-  const cameraName = (id: string) => cameras.find((c) => c.cameraId === id)?.name ?? id;
   const cameraIds = [...new Set([...cameras.map((c) => c.cameraId), ...Object.keys(presence)])].sort();
 
   return (
@@ -121,7 +110,7 @@ export function Dashboard() {
               return (
                 <li key={id} className="camera-presence" data-testid="camera-presence" data-camera-id={id}>
                   <div className="camera-head">
-                    <strong>{cameraName(id)}</strong>
+                    <strong>{id}</strong>
                     {cam?.role && <span className="tag">{cam.role}</span>}
                     {cam?.status && <span className={`status status-${cam.status}`}>{cam.status}</span>}
                   </div>
@@ -148,7 +137,7 @@ export function Dashboard() {
           {loaded && items.length === 0 && <Empty testId="recognitions-empty">Nobody recognised yet today.</Empty>}
           <ol className="plain recognition-list" data-testid="recognitions" aria-live="polite">
             {items.map((r) => (
-              <RecognitionCard key={r.id} r={r} cameraName={cameraName(r.cameraId)} />
+              <RecognitionCard key={r.id} r={r} cameraName={r.cameraId} />
             ))}
           </ol>
         </section>

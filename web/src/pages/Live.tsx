@@ -1,20 +1,21 @@
 /** Camera views: the camera service's annotated MJPEG stream (liveUrl) with the camera's name, role and status. */
 import { useState } from "react";
-import { type Camera, get } from "../api.ts";
-import { type Envelope, useLiveEvent } from "../live.tsx";
+import { get } from "../api.ts";
+import type { GetCamerasResponse } from "../api.gen.ts";
+import { useLiveEvent } from "../live.tsx";
 import { Empty, ErrorBox, Loading, formatTime, useLoad } from "../ui.tsx";
 
 export function Live() {
-  const { data, error } = useLoad(() => get<{ items: Camera[] }>("/api/v1/cameras"), []);
+  const { data, error } = useLoad(() => get<GetCamerasResponse>("/api/v1/cameras"), []);
   const [status, setStatus] = useState<Record<string, { status: string; at: string }>>({});
   const [paused, setPaused] = useState<Record<string, boolean>>({});
   /** Views whose stream failed (camera service down, source ended): a retry bumps the key and reconnects. */
   const [failed, setFailed] = useState<Record<string, number>>({});
   const [attempt, setAttempt] = useState<Record<string, number>>({});
-  useLiveEvent<Envelope<{ cameraId: string; status: string }>>("CameraStatusChanged", (e) => {
-    const id = e.data.cameraId;
-    setStatus((s) => ({ ...s, [id]: { status: e.data.status, at: e.occurredAt } }));
-    if (e.data.status === "live" || e.data.status === "starting") {
+  useLiveEvent("camera", (cam) => {
+    const id = cam.cameraId;
+    setStatus((s) => ({ ...s, [id]: { status: cam.status, at: cam.lastChangeAt ?? new Date().toISOString() } }));
+    if (cam.status === "live" || cam.status === "starting") {
       // the camera is back: reconnect a view that had failed
       setFailed(({ [id]: _gone, ...rest }) => rest);
       setAttempt((a) => ({ ...a, [id]: (a[id] ?? 0) + 1 }));
@@ -37,7 +38,7 @@ export function Live() {
                 <img
                   key={attempt[c.cameraId] ?? 0}
                   src={c.liveUrl}
-                  alt={`Live view of ${c.name ?? c.cameraId}`}
+                  alt={`Live view of ${c.cameraId}`}
                   onError={() => setFailed((f) => ({ ...f, [c.cameraId]: Date.now() }))}
                 />
               ) : (
@@ -46,7 +47,7 @@ export function Live() {
                 </div>
               )}
               <figcaption>
-                <strong>{c.name ?? c.cameraId}</strong>
+                <strong>{c.cameraId}</strong>
                 {c.role && <span className="tag">{c.role}</span>}
                 <span className={`status status-${st}`}>{st}</span>
                 {(status[c.cameraId]?.at ?? c.lastChangeAt) && (

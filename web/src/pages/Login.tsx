@@ -1,5 +1,6 @@
 import { type FormEvent, useEffect, useRef, useState } from "react";
-import { ApiError, type User, errorText, post } from "../api.ts";
+import { ApiError, errorText, post } from "../api.ts";
+import type { Me, User } from "../api.gen.ts";
 
 export function Login({ onLoggedIn, notice }: { onLoggedIn: (u: User, csrf: string) => void; notice?: string }) {
   const [username, setUsername] = useState("");
@@ -14,7 +15,7 @@ export function Login({ onLoggedIn, notice }: { onLoggedIn: (u: User, csrf: stri
     setBusy(true);
     setError(null);
     try {
-      const r = await post<{ user: User; csrfToken: string }>("/api/v1/auth/login", { username, password });
+      const r = await post<Me>("/api/v1/auth/login", { username, password });
       onLoggedIn(r.user, r.csrfToken);
     } catch (err) {
       setError(

@@ -1,6 +1,7 @@
 /** People: search, the list, and enrollment by photo upload (operator+), with the outcome per photo. */
 import { type FormEvent, useEffect, useState } from "react";
-import { type EnrollResult, type Person, errorText, get, photoUrl, qs, upload } from "../api.ts";
+import { errorText, get, photoUrl, qs, upload } from "../api.ts";
+import type { EnrollResult, GetPeopleResponse } from "../api.gen.ts";
 import { useLiveEvent } from "../live.tsx";
 import { Link, navigate } from "../router.tsx";
 import { useCan } from "../session.tsx";
@@ -178,12 +179,10 @@ export function People() {
     return () => clearTimeout(t);
   }, [query]);
   const { data, error, reload } = useLoad(
-    () => get<{ items: Person[]; total: number }>(`/api/v1/people${qs({ q, limit: PAGE, offset })}`),
+    () => get<GetPeopleResponse>(`/api/v1/people${qs({ q, limit: PAGE, offset })}`),
     [q, offset],
   );
-  useLiveEvent("PersonEnrolled", reload);
-  useLiveEvent("PersonUpdated", reload);
-  useLiveEvent("PersonRemoved", reload);
+  useLiveEvent("person", reload);
 
   return (
     <section>

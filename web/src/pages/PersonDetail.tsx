@@ -1,30 +1,12 @@
 /** One person: photos, templates, recent sightings; edit, add photos, greeting sound, watchlist (admin), remove (admin). */
 import { type FormEvent, useEffect, useState } from "react";
-import {
-  type EnrollResult,
-  type Person,
-  type Sighting,
-  type Template,
-  cropUrl,
-  del,
-  errorText,
-  get,
-  patch,
-  photoUrl,
-  soundUrl,
-  upload,
-} from "../api.ts";
+import type { EnrollResult, GetPeoplePersonIdResponse, Person } from "../api.gen.ts";
+import { cropUrl, del, errorText, get, patch, photoUrl, soundUrl, upload } from "../api.ts";
 import { useLiveEvent } from "../live.tsx";
 import { Link, navigate } from "../router.tsx";
 import { useCan } from "../session.tsx";
 import { ErrorBox, Loading, formatDateTime, useLoad } from "../ui.tsx";
 import { EnrollAnyway, hasDuplicates, PhotoResults, Progress } from "./People.tsx";
-
-interface Detail {
-  person: Person;
-  templates: Template[];
-  recentSightings: Sighting[];
-}
 
 function EditForm({ person, onSaved }: { person: Person; onSaved: () => void }) {
   const [name, setName] = useState(person.name);
@@ -232,12 +214,12 @@ function SoundForm({ person, onDone }: { person: Person; onDone: () => void }) {
 export function PersonDetail({ personId }: { personId: string }) {
   const canEdit = useCan("operator");
   const isAdmin = useCan("admin");
-  const { data, error, reload } = useLoad(() => get<Detail>(`/api/v1/people/${encodeURIComponent(personId)}`), [personId]);
+  const { data, error, reload } = useLoad(
+    () => get<GetPeoplePersonIdResponse>(`/api/v1/people/${encodeURIComponent(personId)}`),
+    [personId],
+  );
   const [removeError, setRemoveError] = useState<string | null>(null);
-  const mine = (e: { data: { personId: string } }) => e.data.personId === personId && reload();
-  useLiveEvent("PersonUpdated", mine);
-  useLiveEvent("FaceTemplateAdded", mine);
-  useLiveEvent("PersonRemoved", mine);
+  useLiveEvent("person", (p) => p.personId === personId && reload());
 
   const remove = async () => {
     if (!data || !window.confirm(`Remove ${data.person.name} and all their templates? This cannot be undone.`)) return;

@@ -3,22 +3,14 @@
  * the portal, issues shown), and the system status.
  */
 import { useEffect, useState } from "react";
-import { type Camera, type SystemStatus, errorText, get, put } from "../api.ts";
+import { errorText, get, put } from "../api.ts";
+import type { AlertRules as Rules, Camera, CameraRole, CameraRules, GetCamerasResponse, SystemStatus } from "../api.gen.ts";
 import { beep } from "../beep.ts";
 import { usePrefs } from "../prefs.ts";
 import { useCan } from "../session.tsx";
 import { ErrorBox, Loading, useLoad } from "../ui.tsx";
 
-const CAMERA_ROLES = ["perimeter", "entrance", "classroom", "exam-room", "desk"] as const;
-
-interface CameraRules {
-  role: string;
-  schedule?: { days: number[]; from: string; to: string; utcOffsetMinutes: number };
-}
-interface Rules {
-  cameras: Record<string, CameraRules>;
-  rules: Record<string, unknown>[];
-}
+const CAMERA_ROLES: CameraRole[] = ["perimeter", "entrance", "classroom", "exam-room", "desk"];
 
 function Preferences() {
   const [prefs, setPrefs] = usePrefs();
@@ -92,7 +84,7 @@ function CameraRoles({
                   <select
                     disabled={!editable}
                     value={c?.role ?? ""}
-                    onChange={(e) => setCamera(id, e.target.value ? { ...c, role: e.target.value } : null)}
+                    onChange={(e) => setCamera(id, e.target.value ? { ...c, role: e.target.value as CameraRole } : null)}
                     data-testid={`camera-role-${id}`}
                   >
                     <option value="">as the camera reports{reported ? ` (${reported})` : ""}</option>
@@ -152,7 +144,7 @@ function CameraRoles({
 function RulesEditor() {
   const isAdmin = useCan("admin");
   const rulesLoad = useLoad(() => get<Rules>("/api/v1/rules"), []);
-  const camerasLoad = useLoad(() => get<{ items: Camera[] }>("/api/v1/cameras"), []);
+  const camerasLoad = useLoad(() => get<GetCamerasResponse>("/api/v1/cameras"), []);
   const [rules, setRules] = useState<Rules | null>(null);
   const [text, setText] = useState("");
   const [parseError, setParseError] = useState<string | null>(null);

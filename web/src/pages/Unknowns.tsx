@@ -1,7 +1,8 @@
 /** The review queue of unknown faces: enroll as a new person, or say who it is (adds the crop as a template). */
 import { type FormEvent, useEffect, useState } from "react";
-import { type EnrollResult, type Sighting, cropUrl, errorText, get, post } from "../api.ts";
-import { type Envelope, type ImageRef, imageSrc, useLiveEvent } from "../live.tsx";
+import { cropUrl, errorText, get, post } from "../api.ts";
+import type { EnrollResult, GetUnknownsResponse, Sighting } from "../api.gen.ts";
+import { useLiveEvent } from "../live.tsx";
 import { useCan } from "../session.tsx";
 import { Empty, ErrorBox, Loading, formatDateTime, useLoad, usePersonSearch } from "../ui.tsx";
 
@@ -9,15 +10,7 @@ interface Item extends Sighting {
   src: string | null;
 }
 
-interface UnknownData {
-  cameraId: string;
-  trackId: string;
-  detectionId: string;
-  bestSimilarity: number;
-  frameAt: string;
-  crop?: ImageRef | null;
-  cropKey?: string | null;
-}
+const itemOf = (s: Sighting): Item => ({ ...s, src: s.cropKey ? cropUrl(s.cropKey) : null });
 
 function Review({ item, onResolved }: { item: Item; onResolved: (id: string) => void }) {
   const [mode, setMode] = useState<"none" | "new" | "assign">("none");
@@ -114,26 +107,15 @@ function Review({ item, onResolved }: { item: Item; onResolved: (id: string) => 
 
 export function Unknowns() {
   const canReview = useCan("operator");
-  const { data, error } = useLoad(() => get<{ items: Sighting[] }>("/api/v1/unknowns?limit=60"), []);
+  const { data, error } = useLoad(() => get<GetUnknownsResponse>("/api/v1/unknowns?limit=60"), []);
   const [items, setItems] = useState<Item[]>([]);
   const [resolved, setResolved] = useState<string[]>([]);
   useEffect(() => {
-    if (data) setItems(data.items.map((s) => ({ ...s, src: s.cropKey ? cropUrl(s.cropKey) : null })));
+    if (data) setItems(data.items.map(itemOf));
   }, [data]);
-  useLiveEvent<Envelope<UnknownData>>("UnknownFaceSeen", (e) => {
-    const d = e.data;
-    const item: Item = {
-      id: d.detectionId,
-      cameraId: d.cameraId,
-      trackId: d.trackId,
-      personId: null,
-      name: null,
-      decision: "unknown",
-      score: d.bestSimilarity,
-      at: d.frameAt ?? e.occurredAt,
-      cropKey: d.cropKey ?? null,
-      src: d.cropKey ? cropUrl(d.cropKey) : imageSrc(d.crop, cropUrl),
-    };
+  useLiveEvent("sighting", ({ probable: _, ...s }) => {
+    if (s.decision !== "unknown") return; // a recognition: the dashboard's
+    const item = itemOf(s);
     setItems((list) => (list.some((x) => x.id === item.id) ? list : [item, ...list].slice(0, 200)));
   });
   const visible = items.filter((i) => !resolved.includes(i.id));

@@ -1,6 +1,7 @@
 /** Users (admin): list, add, change role, reset password, delete. */
 import { type FormEvent, useState } from "react";
-import { type Role, type User, del, errorText, get, patch, post } from "../api.ts";
+import { del, errorText, get, patch, post } from "../api.ts";
+import type { GetUsersResponse, Role, User } from "../api.gen.ts";
 import { useCan, useSession } from "../session.tsx";
 import { Empty, ErrorBox, Loading, useLoad } from "../ui.tsx";
 
@@ -92,7 +93,7 @@ export function Users() {
   const isAdmin = useCan("admin");
   const { user } = useSession();
   const { data, error, reload } = useLoad(
-    () => (isAdmin ? get<{ items: User[] }>("/api/v1/users") : Promise.resolve({ items: [] as User[] })),
+    () => (isAdmin ? get<GetUsersResponse>("/api/v1/users") : Promise.resolve<GetUsersResponse>({ items: [] })),
     [isAdmin],
   );
   const [username, setUsername] = useState("");

@@ -3,11 +3,19 @@
  * person, or an existing one: its faces become their templates) or ignore it (no more unknown-face alerts for it).
  */
 import { type FormEvent, useEffect, useState } from "react";
-import { type Visitor, type VisitorStatus, cropUrl, errorText, get, post, qs } from "../api.ts";
+import { cropUrl, errorText, get, post, qs } from "../api.ts";
+import type {
+  GetVisitorsResponse,
+  LiveVisitor,
+  PostVisitorsVisitorIdIgnoreResponse,
+  PostVisitorsVisitorIdNameResponse,
+  Visitor,
+  VisitorStatus,
+} from "../api.gen.ts";
 import { useLiveEvent } from "../live.tsx";
 import { Link } from "../router.tsx";
 import { useCan } from "../session.tsx";
-import { type VisitorPush, applyVisitorPush } from "../visitors.ts";
+import { applyVisitorPush } from "../visitors.ts";
 import { Empty, ErrorBox, Loading, formatDateTime, useLoad, usePersonSearch } from "../ui.tsx";
 
 const PAGE = 24;
@@ -16,10 +24,6 @@ const TABS: { status: VisitorStatus; label: string }[] = [
   { status: "named", label: "Named" },
   { status: "ignored", label: "Ignored" },
 ];
-
-interface Decided {
-  visitor: Visitor | null;
-}
 
 function NameForm({ visitor, onDone }: { visitor: Visitor; onDone: (v: Visitor | null) => void }) {
   const [mode, setMode] = useState<"new" | "existing">("new");
@@ -39,7 +43,10 @@ function NameForm({ visitor, onDone }: { visitor: Visitor; onDone: (v: Visitor |
     try {
       const body =
         mode === "new" ? { name: name.trim(), ...(description.trim() ? { description: description.trim() } : {}) } : { personId };
-      const r = await post<Decided>(`/api/v1/visitors/${encodeURIComponent(visitor.visitorId)}/name`, body);
+      const r = await post<PostVisitorsVisitorIdNameResponse>(
+        `/api/v1/visitors/${encodeURIComponent(visitor.visitorId)}/name`,
+        body,
+      );
       onDone(r.visitor);
     } catch (err) {
       setError(errorText(err));
@@ -124,9 +131,12 @@ function IgnoreForm({ visitor, onDone }: { visitor: Visitor; onDone: (v: Visitor
     setBusy(true);
     setError(null);
     try {
-      const r = await post<Decided>(`/api/v1/visitors/${encodeURIComponent(visitor.visitorId)}/ignore`, {
-        reason: reason.trim(),
-      });
+      const r = await post<PostVisitorsVisitorIdIgnoreResponse>(
+        `/api/v1/visitors/${encodeURIComponent(visitor.visitorId)}/ignore`,
+        {
+          reason: reason.trim(),
+        },
+      );
       onDone(r.visitor);
     } catch (err) {
       setError(errorText(err));
@@ -250,7 +260,7 @@ export function Visitors() {
   const [status, setStatus] = useState<VisitorStatus>("open");
   const [offset, setOffset] = useState(0);
   const { data, error } = useLoad(
-    () => get<{ items: Visitor[]; total: number }>(`/api/v1/visitors${qs({ status, limit: PAGE, offset })}`),
+    () => get<GetVisitorsResponse>(`/api/v1/visitors${qs({ status, limit: PAGE, offset })}`),
     [status, offset],
   );
   // what the page loaded, plus pushes
@@ -260,12 +270,12 @@ export function Visitors() {
   }, [data]);
   const { items, total } = view;
 
-  const apply = (push: VisitorPush) =>
+  const apply = (push: LiveVisitor) =>
     setView((cur) => {
       const r = applyVisitorPush(cur.items, push, status);
       return { items: r.list, total: Math.max(0, cur.total + r.delta) };
     });
-  useLiveEvent<VisitorPush>("visitor", apply);
+  useLiveEvent("visitor", apply);
   // the answer to our own decision, before its push arrives
   const decided = (visitorId: string) => (v: Visitor | null) => apply({ visitorId, visitor: v, removed: [] });
 

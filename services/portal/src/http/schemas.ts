@@ -216,6 +216,88 @@ export const Published = named(
   }),
 );
 
+// ---------------------------------------------------------------- live push (socket.io, src/live/push.ts)
+
+/*
+ * What socket.io pushes: per event name, a view the REST API also answers (never a bus envelope: no embeddings, no
+ * inline crops, no internal fields). The live push validates every payload against its schema before emitting it.
+ */
+
+export const LiveSighting = named(
+  "LiveSighting",
+  Sighting.extend({
+    /** A recognition that passed only the looser naming threshold (shown as "probable"; GET /sightings does not keep it). */
+    probable: z.boolean(),
+  }),
+  "`sighting`: a recognized or unknown face as GET /sightings lists it (`name` is the name the recognizer gave), sent once the sightings projection holds it (so `cropKey` resolves).",
+);
+export const LivePresence = named(
+  "LivePresence",
+  z.object({ cameraId: z.string(), items: z.array(PresenceItem) }),
+  "`presence`: who is in view at one camera now, as GET /presence lists them, sent once the presence projection applied a sighting there.",
+);
+export const LiveVisitor = named(
+  "LiveVisitor",
+  z.object({
+    visitorId: z.string(),
+    /** The visitor as GET /visitors/:visitorId shows it now (for an absorbed visitor: its survivor); null when unknown. */
+    visitor: Visitor.nullable(),
+    /** Visitors no longer listed: a merge absorbed them. */
+    removed: z.array(z.string()),
+  }),
+  "`visitor`: a visitor changed (clustered, updated, named, ignored), sent once the visitors projection applied it.",
+);
+export const LiveAlert = named(
+  "LiveAlert",
+  z.object({ change: z.enum(["raised", "acknowledged", "resolved"]), alert: Alert }),
+  "`alert`: an alert was raised, acknowledged or resolved; `alert` as GET /alerts shows it once the alerts projection applied the change.",
+);
+export const LivePerson = named(
+  "LivePerson",
+  z.object({
+    personId: z.string(),
+    change: z.enum(["enrolled", "updated", "removed"]),
+    /** The person as GET /people/:personId shows it; null once removed. */
+    person: Person.nullable(),
+  }),
+  "`person`: a person of the library was enrolled, changed or removed, sent once the people projection applied it.",
+);
+export const LiveCamera = named(
+  "LiveCamera",
+  Camera.pick({ cameraId: true, status: true, role: true, lastChangeAt: true }),
+  "`camera`: a camera's status changed; the fields of GET /cameras that change with it (`role` is the one the camera announces).",
+);
+export const LiveGreeting = named(
+  "LiveGreeting",
+  z.object({
+    personId: z.string(),
+    name: z.string(),
+    cameraId: z.string(),
+    /** The greeting sound, as Person.soundKey (GET /api/v1/media/sounds/<key>); null when the default was played. */
+    soundKey: z.string().nullable(),
+  }),
+  "`greeting`: a greeter played a person's greeting.",
+);
+export const LiveAttendance = named(
+  "LiveAttendance",
+  z.object({ personId: z.string(), items: z.array(AttendanceRow) }),
+  "`attendance`: a person's attendance rows (as GET /attendance?personId= lists them) on the days a concluded track touched, sent once the attendance projection applied it.",
+);
+
+/** socket.io event name -> payload (the `x-live-events` of the OpenAPI document). */
+export const LIVE_EVENTS = {
+  sighting: LiveSighting,
+  presence: LivePresence,
+  visitor: LiveVisitor,
+  alert: LiveAlert,
+  person: LivePerson,
+  camera: LiveCamera,
+  greeting: LiveGreeting,
+  attendance: LiveAttendance,
+} as const;
+export type LiveEventName = keyof typeof LIVE_EVENTS;
+export type LivePayload<E extends LiveEventName> = z.output<(typeof LIVE_EVENTS)[E]>;
+
 export const items = <T extends z.ZodType>(t: T) => z.object({ items: z.array(t) });
 
 /** Query numbers arrive as strings. */

@@ -1,28 +1,10 @@
-import type { AlertDoc } from "@persona/store";
 import { z } from "zod";
 import { ALERTS_PROJECTION } from "../alerts/projection.ts";
 import { type PortalContext, projected } from "../context.ts";
 import type { Api } from "../http/api.ts";
 import { ApiError, notFound } from "../http/errors.ts";
 import { Alert, AlertStatusApi, items, limit } from "../http/schemas.ts";
-
-export function alertOf(a: AlertDoc): z.infer<typeof Alert> {
-  return {
-    alertId: a.id,
-    kind: a.kind ?? a.rule,
-    severity: a.severity,
-    cameraId: a.cameraId,
-    personId: a.personId,
-    trackId: a.trackId,
-    message: a.message,
-    cropKey: a.cropKey,
-    raisedAt: a.at,
-    status: a.status === "raised" ? "open" : a.status,
-    acknowledgedBy: a.acknowledgedBy,
-    acknowledgedAt: a.acknowledgedAt,
-    resolvedAt: a.resolvedAt,
-  };
-}
+import { alertOf } from "../views/alerts.ts";
 
 const AlertParams = z.object({ alertId: z.uuid() });
 

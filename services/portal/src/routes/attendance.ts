@@ -2,6 +2,7 @@ import { z } from "zod";
 import type { PortalContext } from "../context.ts";
 import type { Api } from "../http/api.ts";
 import { AttendanceRow, Id, items } from "../http/schemas.ts";
+import { attendanceRowsOf } from "../views/attendance.ts";
 
 const DayStr = z.iso.date();
 
@@ -14,24 +15,7 @@ export function csvCell(v: string | number): string {
 
 /** GET /attendance (per day and person) and GET /attendance.csv (days from..to). */
 export function attendanceRoutes(api: Api, c: PortalContext): void {
-  const attendanceRows = async (
-    docs: { personId: string; day: string; firstSeen: string; lastSeen: string; secondsInView: number }[],
-  ) => {
-    const names = new Map<string, string>();
-    const out: z.infer<typeof AttendanceRow>[] = [];
-    for (const d of docs) {
-      if (!names.has(d.personId)) names.set(d.personId, (await c.models.people.get(d.personId))?.name ?? d.personId);
-      out.push({
-        personId: d.personId,
-        name: names.get(d.personId) as string,
-        day: d.day,
-        firstSeen: d.firstSeen,
-        lastSeen: d.lastSeen,
-        secondsInView: d.secondsInView,
-      });
-    }
-    return out;
-  };
+  const attendanceRows = (docs: Parameters<typeof attendanceRowsOf>[1]) => attendanceRowsOf(c.models, docs);
 
   api.add({
     method: "get",

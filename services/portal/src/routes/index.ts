@@ -3,7 +3,7 @@ import multer from "multer";
 import type { PortalContext } from "../context.ts";
 import { Api, type ApiDeps } from "../http/api.ts";
 import { ApiError, errorHandler, sendError } from "../http/errors.ts";
-import { components } from "../http/schemas.ts";
+import { LIVE_EVENTS, components } from "../http/schemas.ts";
 import { alertRoutes } from "./alerts.ts";
 import { attendanceRoutes } from "./attendance.ts";
 import { authRoutes } from "./auth.ts";
@@ -36,9 +36,9 @@ export function registerRoutes(api: Api, c: PortalContext): void {
   mediaRoutes(api, c);
 }
 
-/** The OpenAPI document of `api`'s routes, with the named schemas (GET /openapi.json). */
+/** The OpenAPI document of `api`'s routes, with the named schemas and the socket.io events (GET /openapi.json). */
 export function openapiDocument(api: Api): Record<string, unknown> {
-  return api.openapi({ title: "Persona-ID portal API", version: "1" }, { components });
+  return api.openapi({ title: "Persona-ID portal API", version: "1" }, { components, live: LIVE_EVENTS });
 }
 
 /**

@@ -1,27 +1,13 @@
 import { type BlobRef, PersonName } from "@persona/contracts";
-import type { PersonDoc } from "@persona/store";
 import { z } from "zod";
 import { type PortalContext, projected } from "../context.ts";
 import type { Api, Upload } from "../http/api.ts";
 import { ApiError, forbidden } from "../http/errors.ts";
 import { EnrollResult, Id, Person, Sighting, Template, limit } from "../http/schemas.ts";
 import { isMp3 } from "../media.ts";
+import { personOf } from "../views/people.ts";
 import { sightingsOf } from "../views/sightings.ts";
 import { MAX_PHOTOS, NewPerson, type Photo, activePerson, enroll, newPersonId } from "./enroll.ts";
-
-export function personOf(p: PersonDoc) {
-  return {
-    personId: p.id,
-    name: p.name,
-    description: p.description,
-    photoKeys: p.photoIds,
-    soundKey: p.soundId,
-    templates: p.templates,
-    watchlist: p.watchlist,
-    createdAt: p.createdAt,
-    updatedAt: p.updatedAt,
-  };
-}
 
 function photosOf(files: Upload[]): Photo[] {
   return files.filter((f) => f.fieldname === "photo").map((f) => ({ file: f.originalname || "photo", bytes: f.buffer }));
