@@ -198,3 +198,32 @@ describe("bus against a real nats-server", () => {
     assert.equal(child.causationId, parent.id);
   });
 });
+
+test("replay and follow: a filter with nothing on it returns at once, a feed closes unread, a replay stops at the last message", async (t) => {
+  await using server = await startNatsServer();
+  const bus = await testBus(server.url, "follow-test");
+  t.after(() => bus.close());
+  await bus.applyTopology();
+  for (const d of ["a", "b"]) {
+    await bus.publish(bus.envelope("PersonUpdated", { personId: "ann", by: "test", description: d }));
+  }
+  await bus.publish(bus.envelope("PersonUpdated", { personId: "bob", by: "test", description: "c" }));
+  const seen: string[] = [];
+  const r = await bus.replay({ stream: "LIBRARY", filter: "library.ann.>", timeoutMs: 5000 }, (d) => {
+    if (d.env?.type === "PersonUpdated") seen.push(d.env.data.description ?? "");
+  });
+  assert.deepEqual(seen, ["a", "b"]);
+  assert.deepEqual(r, { last: 2, count: 2 });
+  // nothing on this filter although the stream holds messages: the replay must not wait (it used to hang)
+  const empty = await Promise.race([
+    bus.replay({ stream: "LIBRARY", filter: "library.nobody.>" }, () => assert.fail("nothing to visit")),
+    new Promise((resolve) => setTimeout(() => resolve("hung"), 5000)),
+  ]);
+  assert.deepEqual(empty, { last: 0, count: 0 });
+  const feed = await bus.follow({ stream: "LIBRARY", from: "new" });
+  assert.equal(feed.pendingAtStart, 0);
+  const closed = await Promise.race([feed.close().then(() => "closed"), new Promise((r) => setTimeout(() => r("hung"), 5000))]);
+  assert.equal(closed, "closed");
+  assert.equal((await bus.first({ stream: "LIBRARY", filter: "library.bob.>" }))?.seq, 3);
+  assert.equal(await bus.first({ stream: "LIBRARY", filter: "library.nobody.>" }), null);
+});

@@ -129,8 +129,10 @@ function feedOf(consumer: Consumer, messages: ConsumerMessages, pendingAtStart: 
       for await (const m of messages) yield deliveryOf(m);
     },
     close() {
+      // stop, not close: close() resolves only once a reader has iterated up to the end, and a feed may be closed
+      // without ever being read (a replay that found nothing on its filter waited for ever)
       closed ??= (async () => {
-        await messages.close().catch(() => undefined);
+        messages.stop();
         await consumer.delete().catch(() => undefined);
       })();
       return closed;
@@ -235,11 +237,14 @@ async function replayBySeq(
   return out;
 }
 
-/** The first message at or after the start point on the filter, or null when there is none within `waitMs`. */
+/**
+ * The first message at or after the start point on the filter, or null when there is none within `waitMs` (at least
+ * 1 s: the server's shortest pull expiry).
+ */
 export async function first(js: JetStreamClient, o: FollowOptions, waitMs = 1000): Promise<Delivery | null> {
   const consumer = await js.consumers.get(o.stream, orderedOptions(o));
   try {
-    const m = await consumer.next({ expires: waitMs });
+    const m = await consumer.next({ expires: Math.max(1000, waitMs) });
     return m === null ? null : deliveryOf(m);
   } finally {
     await consumer.delete().catch(() => undefined);
