@@ -1,10 +1,11 @@
 import { type Bus, type ConsumerLoop, type Handler, ok, retry } from "@persona/bus";
-import { AnyEnvelopeSchema, type ConsumerDecl, type EnvelopeOf } from "@persona/contracts";
+import { AnyEnvelopeSchema, type ConsumerDecl, type EnvelopeOf, consumerDecl } from "@persona/contracts";
 import type { Logger } from "@persona/runtime";
 import type { Telegram } from "telegraf";
 import type { ChatRegistry } from "./chats.ts";
 import { imageBytes } from "./media.ts";
 import type { QuietPeriod } from "./quiet.ts";
+import { telegramErrorCode } from "./util.ts";
 
 /**
  * Alerts to subscribed admin chats: the face crop, the camera, the time, and the buttons "Enroll as ..." (for an
@@ -12,17 +13,7 @@ import type { QuietPeriod } from "./quiet.ts";
  * holds back a burst on top of that.
  */
 
-export const BOT_ALERTS_CONSUMER: ConsumerDecl = {
-  stream: "ALERTS",
-  durable: "bot-alerts",
-  filterSubject: "alerts.*.raised",
-  ackWaitMs: 60_000,
-  maxDeliver: 5,
-  maxAckPending: 16,
-  // a bot starting for the first time must not send last month's alerts
-  deliverPolicy: "new",
-  description: "Sends raised alerts to subscribed Telegram chats",
-};
+export const BOT_ALERTS_CONSUMER: ConsumerDecl = consumerDecl("bot-alerts");
 
 /** Callback data of the alert buttons: "al:e:<alertId>" (enroll) and "al:i:<alertId>" (ignore); under 64 bytes. */
 export const ALERT_CALLBACK = /^al:([ei]):([0-9a-f-]{36})$/;
@@ -77,7 +68,7 @@ export function alertKeyboard(env: EnvelopeOf<"AlertRaised">) {
 
 /** Telegram errors that will not heal by sending again (the chat blocked the bot, does not exist, ...). */
 function permanent(err: unknown): boolean {
-  const code = (err as { code?: unknown }).code ?? (err as { response?: { error_code?: unknown } }).response?.error_code;
+  const code = telegramErrorCode(err);
   return code === 400 || code === 403;
 }
 

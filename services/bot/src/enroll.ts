@@ -1,13 +1,12 @@
 import { randomBytes } from "node:crypto";
 import type { Bus } from "@persona/bus";
-import { AnyEnvelopeSchema, type BlobRef } from "@persona/contracts";
+import type { BlobRef } from "@persona/contracts";
 import { EnrollmentTimeoutError, type EnrollmentWatcher, type LibraryState, type PhotoResult } from "@persona/library";
 import type { Logger } from "@persona/runtime";
 import type { Telegram } from "telegraf";
 import { MediaError, downloadCapped, imageBytes, storePhoto } from "./media.ts";
 import { type CaptionResult, type MediaMessage, chooseFile, parseCaption } from "./parse.ts";
 import { lookupPerson, severalText } from "./people.ts";
-import { safeJson } from "./util.ts";
 
 /**
  * Enrollment from a chat: a photo (or an album of photos, or an alert's face) with a name. Files are checked before
@@ -231,29 +230,15 @@ export class Enroller {
   ): Promise<Map<string, { crop: Buffer | null; quality: number }>> {
     const out = new Map<string, { crop: Buffer | null; quality: number }>();
     const subject = `library.${personId}.template-added`;
-    try {
-      await this.bus.jsm.streams.getMessage("LIBRARY", { last_by_subj: subject });
-    } catch {
-      return out;
-    }
-    const consumer = await this.bus.js.consumers.get("LIBRARY", { filter_subjects: subject, deliver_policy: "all" });
-    const messages = await consumer.consume({ max_messages: 256 });
-    const timer = setTimeout(() => void messages.close(), 10_000);
-    try {
-      for await (const m of messages) {
-        const parsed = AnyEnvelopeSchema.safeParse(safeJson(m.data));
-        if (parsed.success && parsed.data.type === "FaceTemplateAdded" && templateIds.has(parsed.data.data.templateId)) {
-          const d = parsed.data.data;
-          const crop = d.crop ? await imageBytes(this.bus, d.crop).catch(() => null) : null;
-          out.set(d.templateId, { crop, quality: d.quality.score });
-        }
-        if (out.size === templateIds.size || m.info.pending === 0) break;
-      }
-    } finally {
-      clearTimeout(timer);
-      await messages.close().catch(() => undefined);
-      await consumer.delete().catch(() => undefined);
-    }
+    // the crops only illustrate the answer: whatever could be read within 10 s is shown
+    await this.bus
+      .replay({ stream: "LIBRARY", filter: subject, timeoutMs: 10_000 }, async (d) => {
+        if (d.env?.type !== "FaceTemplateAdded" || !templateIds.has(d.env.data.templateId)) return;
+        const t = d.env.data;
+        const crop = t.crop ? await imageBytes(this.bus, t.crop).catch(() => null) : null;
+        out.set(t.templateId, { crop, quality: t.quality.score });
+      })
+      .catch((err: unknown) => this.log.warn({ err }, "cannot read the template crops; answering without them"));
     return out;
   }
 

@@ -1,5 +1,5 @@
 import type { Bus, ServiceName } from "@persona/bus";
-import { AnyEnvelopeSchema, type DataOf, STREAMS } from "@persona/contracts";
+import { type DataOf, STREAMS } from "@persona/contracts";
 
 /** /status: each service's /readyz (like `persona status`), the cameras' last status, and consumer lag. */
 
@@ -39,11 +39,8 @@ export async function cameraStatuses(bus: Bus): Promise<CameraStatus[]> {
   const subjects = Object.keys(info.state.subjects ?? {});
   const out: CameraStatus[] = [];
   for (const s of subjects) {
-    const m = await bus.jsm.streams.getMessage("SYSTEM", { last_by_subj: s }).catch(() => null);
-    if (!m) continue;
-    const parsed = AnyEnvelopeSchema.safeParse(safeJson(m.data));
-    if (parsed.success && parsed.data.type === "CameraStatusChanged")
-      out.push({ ...parsed.data.data, at: parsed.data.occurredAt });
+    const env = await bus.last("CameraStatusChanged", s).catch(() => null);
+    if (env !== null) out.push({ ...env.data, at: env.occurredAt });
     if (out.length > 200) break;
   }
   return out.sort((a, b) => (a.cameraId < b.cameraId ? -1 : 1));
@@ -118,12 +115,4 @@ export async function gatherStatus(bus: Bus, ports: Record<ServiceName, number>,
     consumerLag(bus),
   ]);
   return statusText(services, cameras, lag);
-}
-
-function safeJson(data: Uint8Array): unknown {
-  try {
-    return JSON.parse(new TextDecoder().decode(data));
-  } catch {
-    return null;
-  }
 }

@@ -8,9 +8,7 @@
  * Models are hot-swapped: a new one is loaded beside the old, the reference is swapped in one step, and the old
  * session is released once the calls that acquired it have finished.
  */
-import type { ConsumerMessages } from "@nats-io/jetstream";
-import type { Bus } from "@persona/bus";
-import { AnyEnvelopeSchema } from "@persona/contracts";
+import type { Bus, Feed } from "@persona/bus";
 import type { Logger } from "@persona/runtime";
 import type { RgbImage } from "@persona/vision";
 import { ClassifierModel, type ClassifierInfo, type FastAnswer, baseModelName } from "./classifierModel.ts";
@@ -145,7 +143,7 @@ export interface CascadeStats {
 export class Cascade {
   readonly holder = new ClassifierHolder();
   readonly stats: CascadeStats = { modelId: null, fast: 0, fallback: {}, fastMs: 0 };
-  private feed: ConsumerMessages | undefined;
+  private feed: Feed | undefined;
 
   constructor(
     private readonly tracks: TrackStore,
@@ -193,17 +191,16 @@ export class Cascade {
 
   /** Follows MODELS: the last published classifier at start, then every new one, each loaded and swapped in. */
   async start(bus: Bus): Promise<void> {
-    const consumer = await bus.js.consumers.get("MODELS", {
-      filter_subjects: "models.classifier.published",
-      deliver_policy: "last_per_subject",
+    const feed = await bus.follow({
+      stream: "MODELS",
+      filter: "models.classifier.published",
+      from: "last-per-subject",
     });
-    this.feed = await consumer.consume();
-    const feed = this.feed;
+    this.feed = feed;
     void (async () => {
-      for await (const m of feed) {
-        const parsed = AnyEnvelopeSchema.safeParse(m.json());
-        if (!parsed.success || parsed.data.type !== "ClassifierPublished") continue;
-        await this.load(bus, parsed.data.data);
+      for await (const d of feed) {
+        if (d.env?.type !== "ClassifierPublished") continue;
+        await this.load(bus, d.env.data);
       }
     })();
   }

@@ -6,7 +6,7 @@
  * so a redelivered recognition re-publishes the same events, which the stream drops as duplicates.
  */
 import { type Bus, type ConsumerLoop, type Handler, ok, retry } from "@persona/bus";
-import { type ConsumerDecl, uuidFrom } from "@persona/contracts";
+import { type ConsumerDecl, consumerDecl, uuidFrom } from "@persona/contracts";
 import { type LibraryChange, LibraryFollower, type LibraryState, decodeEmbedding, encodeEmbedding } from "@persona/library";
 import type { Logger } from "@persona/runtime";
 import { type Embedder, ImageDecodeError, decodeChip, templateModelName } from "@persona/vision";
@@ -19,17 +19,7 @@ import {
   precheckGrowth,
 } from "@persona/recognition";
 
-export const GROWTH_CONSUMER: ConsumerDecl = {
-  stream: "SIGHTINGS",
-  durable: "gallery-growth",
-  filterSubject: "sightings.*.recognized",
-  ackWaitMs: 60_000,
-  maxDeliver: 5,
-  maxAckPending: 16,
-  // a trainer starting for the first time learns from what it sees from now on, not from last month's backlog
-  deliverPolicy: "new",
-  description: "Gallery growth: confirmed recognitions that may add a self-learned template",
-};
+export const GROWTH_CONSUMER: ConsumerDecl = consumerDecl("gallery-growth");
 
 export const templateIdOf = (detectionId: string) => uuidFrom(`self-learned-template/${detectionId}`);
 
