@@ -3,16 +3,13 @@
 // speed-up over one replica, and what each face costs in CPU (recognizer processes and nats-server, from
 // /proc/<pid>/stat), which deploy/k8s/README.md turns into a sizing model.
 // Usage: node --import tsx services/recognizer/bench/scaleout.bench.ts [--faces 400] [--replicas 1,2,4] [--cluster] [--json]
-import { type ChildProcess, spawn } from "node:child_process";
-import { readFileSync, readdirSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { availableParallelism, loadavg } from "node:os";
-import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { Bus } from "@persona/bus";
-import type { EnvelopeOf } from "@persona/contracts";
-import { ServiceMetrics, createLogger, datasetsDir, repoRoot } from "@persona/runtime";
+import { ServiceMetrics, createLogger } from "@persona/runtime";
 import { type NatsServerHandle, startNatsCluster, startNatsServer, waitFor } from "@persona/testing";
-import { FaceDetector, decodeImage, detectAndAlign, embedderSpec, encodeJpeg } from "@persona/vision";
+import { detections, lfwChips, startRecognizers, stopAll } from "./common.ts";
 
 const { values } = parseArgs({
   options: {
@@ -40,25 +37,7 @@ function cpuSeconds(pid: number | undefined): number {
 }
 
 // 1. aligned chips from LFW, one per person (the camera's chips: the embedder's template)
-const lfw = join(datasetsDir(), "lfw");
-const detector = await FaceDetector.create();
-const chips: { jpeg: Buffer; quality: number }[] = [];
-for (const person of readdirSync(lfw).sort()) {
-  if (chips.length >= 100) break;
-  let files: string[];
-  try {
-    files = readdirSync(join(lfw, person)).filter((f) => f.endsWith(".jpg"));
-  } catch {
-    continue;
-  }
-  if (!files[0]) continue;
-  const [face] = await detectAndAlign(await decodeImage(join(lfw, person, files[0])), {
-    detector,
-    template: embedderSpec("dlib-resnet29").template,
-  });
-  if (face) chips.push({ jpeg: await encodeJpeg(face.chip, 90), quality: face.quality.score });
-}
-await detector.dispose();
+const chips = await lfwChips();
 say(`prepared ${chips.length} aligned chips; ${availableParallelism()} cores, load ${loadavg()[0]?.toFixed(2)}`);
 
 interface Result {
@@ -82,49 +61,13 @@ for (const replicas of replicaCounts) {
   const url = cluster ? cluster.url : (single as NatsServerHandle).url;
   const bus = await Bus.connect({ url, service: "bench", log, metrics: new ServiceMetrics("bench"), replicas: cluster ? 3 : 1 });
   await bus.applyTopology();
-  const procs: ChildProcess[] = [];
-  for (let i = 0; i < replicas; i++) {
-    procs.push(
-      spawn(process.execPath, ["--import", "tsx", join(repoRoot(), "services/recognizer/src/main.ts")], {
-        env: {
-          ...process.env,
-          NATS_URL: url,
-          NATS_REPLICAS: cluster ? "3" : "1",
-          HEALTH_PORT: "0",
-          LOG_LEVEL: "warn",
-          RECOGNIZER_CONCURRENCY: values.concurrency,
-        },
-        stdio: ["ignore", "ignore", "inherit"],
-      }),
-    );
-  }
-  await waitFor(async () => (await bus.jsm.consumers.info("DETECTIONS", "recognizers")).num_waiting >= replicas, {
-    timeoutMs: 120_000,
-    message: "recognizers pulling",
-  });
-  const envelopes: EnvelopeOf<"FaceDetected">[] = [];
-  for (let i = 0; i < faces; i++) {
-    const c = chips[i % chips.length];
-    if (!c) break;
-    envelopes.push(
-      bus.envelope("FaceDetected", {
-        cameraId: "bench",
-        trackId: `t${i}`,
-        shot: 1,
-        frameNo: i,
-        frameAt: new Date().toISOString(),
-        frameSize: { width: 250, height: 250 },
-        box: { x: 70, y: 70, width: 110, height: 110 },
-        keypoints: [
-          [100, 110],
-          [150, 110],
-        ],
-        detectorScore: 0.9,
-        quality: { score: c.quality, faceSize: 110, eyeDistance: 50, sharpness: 100, yaw: 0, pitch: 0, roll: 0 },
-        crop: { kind: "inline", contentType: "image/jpeg", base64: c.jpeg.toString("base64") },
-      }),
-    );
-  }
+  const procs = await startRecognizers(
+    bus,
+    replicas,
+    { NATS_URL: url, NATS_REPLICAS: cluster ? "3" : "1", RECOGNIZER_CONCURRENCY: values.concurrency },
+    120_000,
+  );
+  const envelopes = detections(bus, chips, faces);
   const cpu0 = procs.map((p) => cpuSeconds(p.pid));
   const nats0 = servers.map((s) => cpuSeconds(s.pid));
   const started = performance.now();
@@ -156,8 +99,7 @@ for (const replicas of replicaCounts) {
       `recognizer CPU ${((recCpu * 1000) / faces).toFixed(1)} ms/face, nats-server ${((natsCpu * 1000) / faces).toFixed(2)} ms/face; ` +
       `${(sightings.state.bytes / faces).toFixed(0)} bytes/face on SIGHTINGS`,
   );
-  for (const p of procs) p.kill("SIGTERM");
-  await Promise.all(procs.map((p) => new Promise((r) => (p.exitCode !== null ? r(null) : p.once("exit", r)))));
+  await stopAll(procs);
   await bus.close();
   await (cluster ? cluster.dispose() : single?.dispose());
 }
