@@ -1,16 +1,16 @@
 import assert from "node:assert/strict";
-import { createHash } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import type { Bus } from "@persona/bus";
 import { testBus } from "@persona/bus/testing";
-import { type AnyEnvelope, AnyEnvelopeSchema, type BlobRef, type EnvelopeOf, STREAMS } from "@persona/contracts";
+import { type AnyEnvelope, AnyEnvelopeSchema, type EnvelopeOf, STREAMS } from "@persona/contracts";
 import { createLogger } from "@persona/runtime";
 import { type RunningProjections, startProjections } from "@persona/service-portal/projections";
 import { type RunningCleaner, configSchema, startCleaner } from "@persona/service-cleaner";
 import { type RunningRecognizer, configSchema as recognizerConfig, startRecognizer } from "@persona/service-recognizer";
+import { enrollPerson, faceDetected, faceTrackEnded, uploadPhoto } from "@persona/service-recognizer/testing";
 import { AlertsRepository, type DocumentStore, openStore } from "@persona/store";
 import { type NatsServerHandle, startNatsServer, waitFor, lfwSkipReason, lfwPhoto } from "@persona/testing";
 import {
@@ -19,8 +19,6 @@ import {
   detectAndAlign,
   DEFAULT_EMBEDDER_MODEL,
   embedderSpec,
-  encodeJpeg,
-  keypointsToArray,
   resolveModelPath,
 } from "@persona/vision";
 // the CLI's command: what an operator runs
@@ -61,28 +59,9 @@ describe("erasing a person: nothing of them is left anywhere, and the recognizer
   let cleaner: RunningCleaner;
   let env: NodeJS.ProcessEnv;
 
-  const upload = async (file: string, personId: string): Promise<BlobRef> => {
-    const bytes = readFileSync(file);
-    const sha256 = createHash("sha256").update(bytes).digest("hex");
-    const key = `${personId}/${sha256}.jpg`;
-    await (await bus.objectStore("photos")).putBlob({ name: key }, bytes);
-    return { bucket: "photos", key, contentType: "image/jpeg", size: bytes.length, sha256 };
-  };
-
   const enroll = async (personId: string, name: string, files: string[]) => {
-    const photos = await Promise.all(files.map((f) => upload(f, personId)));
-    const cmd = bus.envelope("EnrollPerson", {
-      requestId: crypto.randomUUID(),
-      personId,
-      existing: false,
-      name,
-      description: "enrolled by the erasure test",
-      photos,
-      sound: null,
-      source: "cli",
-      importKey: null,
-      requestedBy: "test",
-    });
+    const photos = await Promise.all(files.map((f) => uploadPhoto(bus, personId, f)));
+    const cmd = enrollPerson(bus, { personId, name, photos, description: "enrolled by the erasure test" });
     await bus.publish(cmd);
     await waitFor(
       async () =>
@@ -98,43 +77,9 @@ describe("erasing a person: nothing of them is left anywhere, and the recognizer
       const img = await decodeImage(f);
       const [face] = await detectAndAlign(img, { detector, template: embedderSpec(DEFAULT_EMBEDDER_MODEL).template });
       assert.ok(face, `a face in ${f}`);
-      const jpeg = await encodeJpeg(face.chip, 90);
-      await bus.publish(
-        bus.envelope("FaceDetected", {
-          cameraId,
-          trackId,
-          shot: i + 1,
-          frameNo: i * 10,
-          frameAt: new Date().toISOString(),
-          frameSize: { width: img.width, height: img.height },
-          box: face.box,
-          keypoints: keypointsToArray(face.keypoints).map((p) => [p.x, p.y] as [number, number]),
-          detectorScore: face.score,
-          quality: {
-            score: face.quality.score,
-            faceSize: face.quality.faceSize,
-            eyeDistance: face.quality.eyeDistance,
-            sharpness: face.quality.sharpness,
-            yaw: 0,
-            pitch: 0,
-            roll: 0,
-          },
-          crop: { kind: "inline", contentType: "image/jpeg", base64: jpeg.toString("base64") },
-        }),
-      );
+      await bus.publish(await faceDetected(bus, { cameraId, trackId, shot: i + 1, frameNo: i * 10, frame: img, face }));
     }
-    await bus.publish(
-      bus.envelope("FaceTrackEnded", {
-        cameraId,
-        trackId,
-        startedAt: new Date(Date.now() - 5000).toISOString(),
-        endedAt: new Date().toISOString(),
-        frames: files.length * 10,
-        shots: files.length,
-        bestQuality: 0.8,
-        reason: "left-view",
-      }),
-    );
+    await bus.publish(faceTrackEnded(bus, cameraId, trackId, files.length));
     const done = await waitFor(
       async () =>
         (await messages(bus, "SIGHTINGS")).find((m) => m.env?.type === "TrackConcluded" && m.env.data.trackId === trackId)?.env,

@@ -1,12 +1,12 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
 import { after, before, describe, test } from "node:test";
 import type { Bus } from "@persona/bus";
 import { streamEnvelopes, testBus } from "@persona/bus/testing";
-import type { BlobRef, EnvelopeOf } from "@persona/contracts";
+import type { EnvelopeOf } from "@persona/contracts";
 import { createLogger } from "@persona/runtime";
 import { chipToSample, splitRun, trainAndExport } from "@persona/service-trainer/classifier";
+import { enrollPerson, faceDetected, faceTrackEnded, uploadPhoto } from "@persona/service-recognizer/testing";
 import { type NatsServerHandle, startNatsServer, waitFor, lfwSkipReason, lfwPhoto } from "@persona/testing";
 import {
   FaceDetector,
@@ -15,8 +15,6 @@ import {
   detectAndAlign,
   DEFAULT_EMBEDDER_MODEL,
   embedderSpec,
-  encodeJpeg,
-  keypointsToArray,
   resolveModelPath,
 } from "@persona/vision";
 import { configSchema } from "./config.ts";
@@ -41,25 +39,7 @@ describe("recognizer cascade: a published fast classifier is hot-swapped while d
   };
 
   const enroll = async (personId: string, name: string, file: string) => {
-    const bytes = readFileSync(file);
-    const sha256 = createHash("sha256").update(bytes).digest("hex");
-    const key = `${personId}/${sha256}.jpg`;
-    await (await bus.objectStore("photos")).putBlob({ name: key }, bytes);
-    const ref: BlobRef = { bucket: "photos", key, contentType: "image/jpeg", size: bytes.length, sha256 };
-    await bus.publish(
-      bus.envelope("EnrollPerson", {
-        requestId: crypto.randomUUID(),
-        personId,
-        existing: false,
-        name,
-        description: "",
-        photos: [ref],
-        sound: null,
-        source: "cli",
-        importKey: null,
-        requestedBy: "test",
-      }),
-    );
+    await bus.publish(enrollPerson(bus, { personId, name, photos: [await uploadPhoto(bus, personId, file)] }));
   };
 
   const publishModel = async (modelId: string, onnx: Uint8Array, classes: { personId: string | null; name: string }[]) => {
@@ -86,29 +66,7 @@ describe("recognizer cascade: a published fast classifier is hot-swapped while d
 
   const detection = async (cameraId: string, trackId: string, shot: number, file: string) => {
     const r = await chipOf(file);
-    if (!r) return null;
-    const { img, face } = r;
-    return bus.envelope("FaceDetected", {
-      cameraId,
-      trackId,
-      shot,
-      frameNo: shot * 10,
-      frameAt: new Date().toISOString(),
-      frameSize: { width: img.width, height: img.height },
-      box: face.box,
-      keypoints: keypointsToArray(face.keypoints).map((p) => [p.x, p.y] as [number, number]),
-      detectorScore: face.score,
-      quality: {
-        score: face.quality.score,
-        faceSize: face.quality.faceSize,
-        eyeDistance: face.quality.eyeDistance,
-        sharpness: face.quality.sharpness,
-        yaw: 0,
-        pitch: 0,
-        roll: 0,
-      },
-      crop: { kind: "inline", contentType: "image/jpeg", base64: (await encodeJpeg(face.chip, 90)).toString("base64") },
-    } satisfies EnvelopeOf<"FaceDetected">["data"]);
+    return r ? faceDetected(bus, { cameraId, trackId, shot, frameNo: shot * 10, frame: r.img, face: r.face }) : null;
   };
 
   before(async () => {
@@ -187,18 +145,7 @@ describe("recognizer cascade: a published fast classifier is hot-swapped while d
       ["gate", "t-powell", powell.length],
       ["door", "t-bush", stranger.length],
     ] as const) {
-      await bus.publish(
-        bus.envelope("FaceTrackEnded", {
-          cameraId: cam,
-          trackId: t,
-          startedAt: new Date(Date.now() - 5000).toISOString(),
-          endedAt: new Date().toISOString(),
-          frames: n * 10,
-          shots: n,
-          bestQuality: 0.8,
-          reason: "left-view",
-        }),
-      );
+      await bus.publish(faceTrackEnded(bus, cam, t, n));
     }
     const concluded = await waitFor(
       async () => {

@@ -1,12 +1,11 @@
 import assert from "node:assert/strict";
-import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import type { Bus } from "@persona/bus";
 import { streamEnvelopes, testBus } from "@persona/bus/testing";
-import type { BlobRef, EnvelopeOf } from "@persona/contracts";
+import type { EnvelopeOf } from "@persona/contracts";
 import { createLogger, datasetsDir } from "@persona/runtime";
+import { enrollPerson, faceDetected, faceTrackEnded, uploadPhoto } from "@persona/service-recognizer/testing";
 import { type NatsServerHandle, startNatsServer, waitFor, lfwSkipReason, lfwPhoto } from "@persona/testing";
 import {
   FaceDetector,
@@ -15,9 +14,7 @@ import {
   DEFAULT_EMBEDDER_MODEL,
   detectorChoice,
   embedderSpec,
-  encodeJpeg,
   keypointAlignment,
-  keypointsToArray,
   resolveModelPath,
 } from "@persona/vision";
 import { configSchema } from "./config.ts";
@@ -35,30 +32,11 @@ describe("recognizer against a real nats-server, real models, real LFW faces", {
   let gallery: LibraryGallery;
   const log = createLogger("recognizer-test", process.env.LOG_LEVEL ?? "silent");
 
-  const upload = async (file: string, personId: string): Promise<BlobRef> => {
-    const bytes = readFileSync(file);
-    const sha256 = createHash("sha256").update(bytes).digest("hex");
-    const key = `${personId}/${sha256}.jpg`;
-    const os = await bus.objectStore("photos");
-    await os.putBlob({ name: key }, bytes);
-    return { bucket: "photos", key, contentType: "image/jpeg", size: bytes.length, sha256 };
-  };
+  const upload = (file: string, personId: string) => uploadPhoto(bus, personId, file);
 
   const enroll = async (personId: string, name: string, files: string[], existing = false, allowDuplicate = false) => {
     const photos = await Promise.all(files.map((f) => upload(f, personId)));
-    const env = bus.envelope("EnrollPerson", {
-      requestId: crypto.randomUUID(),
-      personId,
-      existing,
-      name,
-      description: "",
-      photos,
-      sound: null,
-      source: "cli",
-      importKey: null,
-      requestedBy: "test",
-      ...(allowDuplicate ? { allowDuplicate } : {}),
-    });
+    const env = enrollPerson(bus, { personId, name, photos, existing, allowDuplicate });
     await bus.publish(env);
     return waitFor(
       async () => {
@@ -76,47 +54,14 @@ describe("recognizer against a real nats-server, real models, real LFW faces", {
       const img = await decodeImage(f);
       const [face] = await detectAndAlign(img, { detector, template: embedderSpec(DEFAULT_EMBEDDER_MODEL).template });
       assert.ok(face, `a face in ${f}`);
-      const jpeg = await encodeJpeg(face.chip, 90);
-      out.push(
-        bus.envelope("FaceDetected", {
-          cameraId,
-          trackId,
-          shot: i + 1,
-          frameNo: i * 10,
-          frameAt: new Date().toISOString(),
-          frameSize: { width: img.width, height: img.height },
-          box: face.box,
-          keypoints: keypointsToArray(face.keypoints).map((p) => [p.x, p.y] as [number, number]),
-          detectorScore: face.score,
-          quality: {
-            score: face.quality.score,
-            faceSize: face.quality.faceSize,
-            eyeDistance: face.quality.eyeDistance,
-            sharpness: face.quality.sharpness,
-            yaw: 0,
-            pitch: 0,
-            roll: 0,
-          },
-          crop: { kind: "inline", contentType: "image/jpeg", base64: jpeg.toString("base64") },
-          // aligned from the detector's keypoints above, as the recognizer aligns (it counts chips aligned otherwise)
-          alignment: keypointAlignment(face.keypoints, embedderSpec(DEFAULT_EMBEDDER_MODEL).template),
-        }),
-      );
+      // aligned from the detector's keypoints, as the recognizer aligns (it counts chips aligned otherwise)
+      const alignment = keypointAlignment(face.keypoints, embedderSpec(DEFAULT_EMBEDDER_MODEL).template);
+      out.push(await faceDetected(bus, { cameraId, trackId, shot: i + 1, frameNo: i * 10, frame: img, face, alignment }));
     }
     return out;
   };
 
-  const trackEnded = (cameraId: string, trackId: string, shots: number) =>
-    bus.envelope("FaceTrackEnded", {
-      cameraId,
-      trackId,
-      startedAt: new Date(Date.now() - 5000).toISOString(),
-      endedAt: new Date().toISOString(),
-      frames: shots * 10,
-      shots,
-      bestQuality: 0.8,
-      reason: "left-view",
-    });
+  const trackEnded = (cameraId: string, trackId: string, shots: number) => faceTrackEnded(bus, cameraId, trackId, shots);
 
   before(async () => {
     server = await startNatsServer();
