@@ -4,8 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { test } from "node:test";
-import { testBus } from "@persona/bus/testing";
-import { AnyEnvelopeSchema, type AnyEnvelope } from "@persona/contracts";
+import { streamEnvelopes, testBus } from "@persona/bus/testing";
+import type { AnyEnvelope } from "@persona/contracts";
 import { createLogger } from "@persona/runtime";
 import { startProjections } from "@persona/service-portal/projections";
 import { AlertsRepository, AttendanceRepository, PresenceRepository, SightingsRepository, openStore } from "@persona/store";
@@ -19,16 +19,6 @@ import { capture } from "./testing/capture.ts";
 const HOUR = 3600_000;
 const DAY = 24 * HOUR;
 const log = createLogger("cleaner-test", process.env.LOG_LEVEL ?? "silent");
-
-async function messages(bus: Awaited<ReturnType<typeof testBus>>, stream: string): Promise<AnyEnvelope[]> {
-  const info = await bus.jsm.streams.info(stream);
-  const out: AnyEnvelope[] = [];
-  for (let seq = info.state.first_seq; seq <= info.state.last_seq && info.state.messages > 0; seq++) {
-    const m = await bus.jsm.streams.getMessage(stream, { seq }).catch(() => null);
-    if (m) out.push(AnyEnvelopeSchema.parse(m.json()));
-  }
-  return out;
-}
 
 const tracksOf = (envs: AnyEnvelope[], type: AnyEnvelope["type"]) =>
   envs
@@ -111,7 +101,7 @@ test("retention with an injected clock removes exactly what expired from the rea
   assert.deepEqual(r1.removed, { unknownFaceMessages: 2, unknownCrops: 2, cropObjects: 1 });
   assert.equal(r1.objectsRemoved, 1);
   assert.equal(r1.orphansRemoved, 0, "the orphan photo is still inside its grace period");
-  let s = await messages(bus, "SIGHTINGS");
+  let s = await streamEnvelopes(bus, "SIGHTINGS");
   assert.deepEqual(tracksOf(s, "UnknownFaceSeen"), ["b2", "b3"]);
   assert.deepEqual(tracksOf(s, "FaceRecognized"), ["a1", "b1"]);
   assert.deepEqual(tracksOf(s, "TrackConcluded"), ["a1", "b1"]);
@@ -123,7 +113,7 @@ test("retention with an injected clock removes exactly what expired from the rea
     else assert.notEqual(r.cropId, null, `${r.trackId} keeps its crop`);
   }
   // the event says the same
-  const completed = (await messages(bus, "SYSTEM")).filter((e) => e.type === "RetentionRunCompleted");
+  const completed = (await streamEnvelopes(bus, "SYSTEM")).filter((e) => e.type === "RetentionRunCompleted");
   assert.equal(completed.length, 1);
   assert.deepEqual(completed[0]?.type === "RetentionRunCompleted" && completed[0].data.removed, r1.removed);
 
@@ -143,7 +133,7 @@ test("retention with an injected clock removes exactly what expired from the rea
     presence: 4,
     orphans: 1,
   });
-  s = await messages(bus, "SIGHTINGS");
+  s = await streamEnvelopes(bus, "SIGHTINGS");
   assert.deepEqual(s.map((e) => `${e.type}:${(e.data as { trackId: string }).trackId}`).sort(), [
     "FaceRecognized:b1",
     "TrackConcluded:b1",
@@ -159,7 +149,7 @@ test("retention with an injected clock removes exactly what expired from the rea
   const r3 = await run(T + 90 * DAY);
   assert.deepEqual(r3.removed, { sightingMessages: 2, sightings: 3, alertMessages: 1, alerts: 1 });
   assert.deepEqual(
-    (await messages(bus, "ALERTS")).map((e) => (e.data as { trackId: string }).trackId),
+    (await streamEnvelopes(bus, "ALERTS")).map((e) => (e.data as { trackId: string }).trackId),
     ["b2"],
   );
   assert.deepEqual((await alerts.list()).map((a) => a.trackId ?? a.id).length, 1);
