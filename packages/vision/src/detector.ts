@@ -270,14 +270,50 @@ export class BlazeFaceDetector implements FaceDetector {
   async detectDetailed(image: RgbImage, options: DetectOptions = {}): Promise<DetectionReport> {
     const o = resolveDetectOptions(image, this.defaults, options);
     const t0 = performance.now();
-    let resampleMs = 0;
-    let inferenceMs = 0;
-    let decodeMs = 0;
     const size = BLAZEFACE_INPUT_SIZE;
     const { width: W, height: H } = image;
     if (o.tiling === "level" && !this.dynamicInput) {
       throw new RangeError(`invalid detect option tiling: "level" needs a size-agnostic model, ${this.modelPath} is not`);
     }
+    const { levelPlan, plan } = this.#plan(W, H, o);
+    // A plan whose single tile covers the frame is just a whole-frame pass.
+    const tiled = plan !== null && plan.tiles.length > 1;
+    const input = this.#buffers.take(size * size * 3);
+    const pass = new Passes(this.#session, this.#inputName, this.#heads, o.scoreThreshold, (w, h) => this.#anchors(w, h));
+    const tensor = new ort.Tensor("float32", input, [1, size, size, 3]);
+    let level: Mat | null = null;
+    if (levelPlan) await this.#levelPasses(image, levelPlan, pass);
+    if (tiled && plan) level = await this.#tilePasses(image, plan, input, tensor, pass);
+    // Whole-frame (letterboxed, centred) pass: always in "off"/"auto" without tiles; for large faces when tiled.
+    if (!levelPlan) await this.#wholePass(image, level, tiled && plan ? plan.overlap * 0.75 : 0, input, tensor, pass);
+    this.#buffers.give(input);
+    level?.release();
+    const td = performance.now();
+    const merged = o.nms === "hard" ? hardNms(pass.candidates, o.iouThreshold) : weightedNms(pass.candidates, o.iouThreshold);
+    const detections = merged
+      .filter((d) => Math.max(d.box.width, d.box.height) >= MIN_FACE_SLACK * o.minFaceSize)
+      .sort((a, b) => b.score - a.score)
+      .slice(0, o.maxFaces);
+    pass.decodeMs += performance.now() - td;
+    return {
+      detections,
+      mode: levelPlan ? "level" : tiled ? "tiles" : "whole",
+      plan: tiled ? plan : null,
+      level: levelPlan,
+      runs: pass.runs,
+      candidates: pass.candidates.length,
+      timings: {
+        resampleMs: pass.resampleMs,
+        inferenceMs: pass.inferenceMs,
+        decodeMs: pass.decodeMs,
+        totalMs: performance.now() - t0,
+      },
+    };
+  }
+
+  /** Which passes a frame needs: a level (size-agnostic model) or tiles for faces the whole frame would lose. */
+  #plan(W: number, H: number, o: ResolvedDetectOptions): { levelPlan: LevelPlan | null; plan: TilePlan | null } {
+    const size = BLAZEFACE_INPUT_SIZE;
     const needsFine = o.tiling === "auto" && !wholeFrameSuffices(W, H, o.minFaceSize, size, o.modelMinFacePx);
     const useLevel = o.tiling === "level" || (needsFine && this.dynamicInput);
     const useTiles = o.tiling === "on" || (needsFine && !this.dynamicInput);
@@ -304,128 +340,104 @@ export class BlazeFaceDetector implements FaceDetector {
           ...(o.tileSize !== undefined ? { tileSize: o.tileSize } : {}),
         })
       : null;
-    // A plan whose single tile covers the frame is just a whole-frame pass.
-    const tiled = plan !== null && plan.tiles.length > 1;
-    const input = this.#buffers.take(size * size * 3);
-    const tensor = new ort.Tensor("float32", input, [1, size, size, 3]);
-    const candidates: Detection[] = [];
-    let runs = 0;
+    return { levelPlan, plan };
+  }
 
-    const run = async (t: ort.Tensor = tensor): Promise<Detection[]> => {
-      const ti = performance.now();
-      const out = await this.#session.run({ [this.#inputName]: t });
-      const td = performance.now();
-      inferenceMs += td - ti;
-      runs++;
-      const dets: Detection[] = [];
-      const [, h, w] = t.dims as number[];
-      const anchors = h === size && w === size ? this.#heads.map((x) => x.anchors) : this.#anchors(w ?? 0, h ?? 0);
-      this.#heads.forEach((head, i) => {
-        const s = out[head.scoresName]?.data as Float32Array;
-        const b = out[head.boxesName]?.data as Float32Array;
-        decodeHead(s, b, anchors[i] as Float32Array, o.scoreThreshold, dets);
-      });
-      decodeMs += performance.now() - td;
-      return dets;
-    };
+  /**
+   * Level mode: small faces from one pass over the frame at the level's size; faces at least LEVEL_MAX_FACE_PX there
+   * (frame px) from the frame letterboxed into a 256-wide (or -high) input padded to multiples of 32 only.
+   */
+  async #levelPasses(image: RgbImage, levelPlan: LevelPlan, pass: Passes): Promise<void> {
+    const size = BLAZEFACE_INPUT_SIZE;
+    const { width: W, height: H } = image;
+    const { levelWidth: lw, levelHeight: lh, inputWidth: iw, inputHeight: ih } = levelPlan;
+    let tr = performance.now();
+    const level = resizeMat(image, lw, lh);
+    const buf = this.#buffers.take(iw * ih * 3);
+    fillTensorRect(level, 0, 0, iw, ih, buf);
+    pass.resampleMs += performance.now() - tr;
+    const sx = W / lw;
+    const sy = H / lh;
+    const maxLevelFace = LEVEL_MAX_FACE_PX * Math.max(sx, sy);
+    for (const d of await pass.run(new ort.Tensor("float32", buf, [1, ih, iw, 3]))) {
+      const f = transformDetection(d, sx, sy, 0, 0);
+      if (Math.max(f.box.width, f.box.height) < maxLevelFace) pass.candidates.push(f);
+    }
+    this.#buffers.give(buf);
+    const s = wholeFrameScale(W, H, size);
+    const ww = Math.max(1, Math.min(size, Math.round(W * s)));
+    const wh = Math.max(1, Math.min(size, Math.round(H * s)));
+    const pw = Math.ceil(ww / BLAZEFACE_SIZE_MULTIPLE) * BLAZEFACE_SIZE_MULTIPLE;
+    const ph = Math.ceil(wh / BLAZEFACE_SIZE_MULTIPLE) * BLAZEFACE_SIZE_MULTIPLE;
+    tr = performance.now();
+    const whole = resizeMat(level, ww, wh);
+    level.release();
+    const ox = Math.floor((pw - ww) / 2);
+    const oy = Math.floor((ph - wh) / 2);
+    const wbuf = this.#buffers.take(pw * ph * 3);
+    fillTensorRect(whole, -ox, -oy, pw, ph, wbuf);
+    whole.release(); // native pixels: freed now, not whenever V8 collects the small wrapper
+    pass.resampleMs += performance.now() - tr;
+    const wsx = W / ww;
+    const wsy = H / wh;
+    for (const d of await pass.run(new ort.Tensor("float32", wbuf, [1, ph, pw, 3]))) {
+      const f = transformDetection(d, wsx, wsy, -ox * wsx, -oy * wsy);
+      if (Math.max(f.box.width, f.box.height) >= maxLevelFace) pass.candidates.push(f);
+    }
+    this.#buffers.give(wbuf);
+  }
 
-    let level: Mat | null = null;
-    // Faces at least this large (frame px) come from the whole-frame pass only; smaller ones from tiles / level.
-    let minWhole = 0;
-    if (levelPlan) {
-      const { levelWidth: lw, levelHeight: lh, inputWidth: iw, inputHeight: ih } = levelPlan;
-      let tr = performance.now();
-      level = resizeMat(image, lw, lh);
-      const buf = this.#buffers.take(iw * ih * 3);
-      fillTensorRect(level, 0, 0, iw, ih, buf);
-      resampleMs += performance.now() - tr;
-      const sx = W / lw;
-      const sy = H / lh;
-      const maxLevelFace = LEVEL_MAX_FACE_PX * Math.max(sx, sy);
-      for (const d of await run(new ort.Tensor("float32", buf, [1, ih, iw, 3]))) {
-        const f = transformDetection(d, sx, sy, 0, 0);
-        if (Math.max(f.box.width, f.box.height) < maxLevelFace) candidates.push(f);
-      }
-      this.#buffers.give(buf);
-      minWhole = maxLevelFace;
-      // Large faces: the frame letterboxed into a 256-wide (or -high) input padded to multiples of 32 only.
-      const s = wholeFrameScale(W, H, size);
-      const ww = Math.max(1, Math.min(size, Math.round(W * s)));
-      const wh = Math.max(1, Math.min(size, Math.round(H * s)));
-      const pw = Math.ceil(ww / BLAZEFACE_SIZE_MULTIPLE) * BLAZEFACE_SIZE_MULTIPLE;
-      const ph = Math.ceil(wh / BLAZEFACE_SIZE_MULTIPLE) * BLAZEFACE_SIZE_MULTIPLE;
+  /** Tiles of the frame resampled to the plan's level; each keeps the faces it owns. Returns the level (released by the caller). */
+  async #tilePasses(image: RgbImage, plan: TilePlan, input: Float32Array, tensor: ort.Tensor, pass: Passes): Promise<Mat> {
+    const size = BLAZEFACE_INPUT_SIZE;
+    const { width: W, height: H } = image;
+    let tr = performance.now();
+    const level = resizeMat(image, plan.levelWidth, plan.levelHeight);
+    pass.resampleMs += performance.now() - tr;
+    const sx = W / plan.levelWidth;
+    const sy = H / plan.levelHeight;
+    for (const tile of plan.tiles) {
       tr = performance.now();
-      const whole = resizeMat(level, ww, wh);
-      const ox = Math.floor((pw - ww) / 2);
-      const oy = Math.floor((ph - wh) / 2);
-      const wbuf = this.#buffers.take(pw * ph * 3);
-      fillTensorRect(whole, -ox, -oy, pw, ph, wbuf);
-      whole.release(); // native pixels: freed now, not whenever V8 collects the small wrapper
-      resampleMs += performance.now() - tr;
-      const wsx = W / ww;
-      const wsy = H / wh;
-      for (const d of await run(new ort.Tensor("float32", wbuf, [1, ph, pw, 3]))) {
-        const f = transformDetection(d, wsx, wsy, -ox * wsx, -oy * wsy);
-        if (Math.max(f.box.width, f.box.height) >= minWhole) candidates.push(f);
-      }
-      this.#buffers.give(wbuf);
-    }
-    if (tiled && plan) {
-      let tr = performance.now();
-      level = resizeMat(image, plan.levelWidth, plan.levelHeight);
-      resampleMs += performance.now() - tr;
-      const sx = W / plan.levelWidth;
-      const sy = H / plan.levelHeight;
-      for (const tile of plan.tiles) {
-        tr = performance.now();
-        fillTensorWindow(level, tile.levelX, tile.levelY, size, input);
-        resampleMs += performance.now() - tr;
-        for (const d of await run()) {
-          const f = transformDetection(d, sx, sy, tile.levelX * sx, tile.levelY * sy);
-          if (ownedByTile(f, tile, W, H)) candidates.push(f);
-        }
+      fillTensorWindow(level, tile.levelX, tile.levelY, size, input);
+      pass.resampleMs += performance.now() - tr;
+      for (const d of await pass.run(tensor)) {
+        const f = transformDetection(d, sx, sy, tile.levelX * sx, tile.levelY * sy);
+        if (ownedByTile(f, tile, W, H)) pass.candidates.push(f);
       }
     }
+    return level;
+  }
 
-    // Whole-frame (letterboxed, centred) pass: always in "off"/"auto" without tiles; for large faces when tiled.
-    if (!levelPlan) {
-      const s = wholeFrameScale(W, H, size);
-      const lw = Math.max(1, Math.min(size, Math.round(W * s)));
-      const lh = Math.max(1, Math.min(size, Math.round(H * s)));
-      const tr = performance.now();
-      const small = resizeMat(level ?? image, lw, lh);
-      const ox = Math.floor((size - lw) / 2);
-      const oy = Math.floor((size - lh) / 2);
-      fillTensorWindow(small, -ox, -oy, size, input);
-      small.release();
-      resampleMs += performance.now() - tr;
-      const sx = W / lw;
-      const sy = H / lh;
-      minWhole = tiled && plan ? plan.overlap * 0.75 : 0;
-      for (const d of await run()) {
-        const f = transformDetection(d, sx, sy, -ox * sx, -oy * sy);
-        if (Math.max(f.box.width, f.box.height) >= minWhole) candidates.push(f);
-      }
+  /**
+   * The frame (or the tiles' level) letterboxed, centred, into the fixed input; keeps faces of at least `minWhole`
+   * frame px (when tiled, smaller ones are the tiles').
+   */
+  async #wholePass(
+    image: RgbImage,
+    level: Mat | null,
+    minWhole: number,
+    input: Float32Array,
+    tensor: ort.Tensor,
+    pass: Passes,
+  ): Promise<void> {
+    const size = BLAZEFACE_INPUT_SIZE;
+    const { width: W, height: H } = image;
+    const s = wholeFrameScale(W, H, size);
+    const lw = Math.max(1, Math.min(size, Math.round(W * s)));
+    const lh = Math.max(1, Math.min(size, Math.round(H * s)));
+    const tr = performance.now();
+    const small = resizeMat(level ?? image, lw, lh);
+    const ox = Math.floor((size - lw) / 2);
+    const oy = Math.floor((size - lh) / 2);
+    fillTensorWindow(small, -ox, -oy, size, input);
+    small.release();
+    pass.resampleMs += performance.now() - tr;
+    const sx = W / lw;
+    const sy = H / lh;
+    for (const d of await pass.run(tensor)) {
+      const f = transformDetection(d, sx, sy, -ox * sx, -oy * sy);
+      if (Math.max(f.box.width, f.box.height) >= minWhole) pass.candidates.push(f);
     }
-
-    this.#buffers.give(input);
-    level?.release();
-    const td = performance.now();
-    const merged = o.nms === "hard" ? hardNms(candidates, o.iouThreshold) : weightedNms(candidates, o.iouThreshold);
-    const detections = merged
-      .filter((d) => Math.max(d.box.width, d.box.height) >= MIN_FACE_SLACK * o.minFaceSize)
-      .sort((a, b) => b.score - a.score)
-      .slice(0, o.maxFaces);
-    decodeMs += performance.now() - td;
-    return {
-      detections,
-      mode: levelPlan ? "level" : tiled ? "tiles" : "whole",
-      plan: tiled ? plan : null,
-      level: levelPlan,
-      runs,
-      candidates: candidates.length,
-      timings: { resampleMs, inferenceMs, decodeMs, totalMs: performance.now() - t0 },
-    };
   }
 
   async dispose(): Promise<void> {
@@ -549,4 +561,41 @@ function bindHeads(out: ort.InferenceSession.OnnxValueMapType, modelPath: string
     throw new Error(`${modelPath} does not look like BlazeFace back-256 (outputs ${shapes})`);
   }
   return heads;
+}
+
+/** One detection's model runs: the candidates they found and where the time went. */
+class Passes {
+  readonly candidates: Detection[] = [];
+  runs = 0;
+  resampleMs = 0;
+  inferenceMs = 0;
+  decodeMs = 0;
+
+  constructor(
+    private readonly session: ModelSession,
+    private readonly inputName: string,
+    private readonly heads: readonly HeadBinding[],
+    private readonly scoreThreshold: number,
+    private readonly anchorsFor: (width: number, height: number) => Float32Array[],
+  ) {}
+
+  /** Runs the model on one input tensor and decodes its heads (boxes in the tensor's pixels). */
+  async run(t: ort.Tensor): Promise<Detection[]> {
+    const ti = performance.now();
+    const out = await this.session.run({ [this.inputName]: t });
+    const td = performance.now();
+    this.inferenceMs += td - ti;
+    this.runs++;
+    const dets: Detection[] = [];
+    const [, h, w] = t.dims as number[];
+    const size = BLAZEFACE_INPUT_SIZE;
+    const anchors = h === size && w === size ? this.heads.map((x) => x.anchors) : this.anchorsFor(w ?? 0, h ?? 0);
+    this.heads.forEach((head, i) => {
+      const s = out[head.scoresName]?.data as Float32Array;
+      const b = out[head.boxesName]?.data as Float32Array;
+      decodeHead(s, b, anchors[i] as Float32Array, this.scoreThreshold, dets);
+    });
+    this.decodeMs += performance.now() - td;
+    return dets;
+  }
 }
