@@ -91,57 +91,68 @@ export function Alerts() {
       {data && shown.length === 0 && <Empty testId="alerts-empty">No {tab === "all" ? "" : tab} alerts.</Empty>}
       <ul className="plain alert-list" data-testid="alerts">
         {shown.map((a) => (
-          <li
-            key={a.alertId}
-            className={`alert card sev-${a.severity}${a.fresh ? " fresh" : ""}`}
-            data-testid="alert"
-            data-alert-id={a.alertId}
-            data-severity={a.severity}
-            data-kind={a.kind}
-            data-status={a.status}
-          >
-            {a.src ? <img src={a.src} alt="Face that raised the alert" /> : <div className="noimg">no image</div>}
-            <div className="alert-body">
-              <div>
-                <span className={`sev sev-${a.severity}`}>{a.severity}</span> <span className="tag">{a.kind}</span>{" "}
-                <span className="status">{a.status}</span>
-              </div>
-              <p className="alert-message" data-testid="alert-message">
-                {a.message}
-              </p>
-              <div className="small muted">
-                raised {formatDateTime(a.raisedAt)}
-                {a.cameraId && ` at ${a.cameraId}`}
-                {a.acknowledgedBy && ` · acknowledged by ${a.acknowledgedBy} ${formatDateTime(a.acknowledgedAt)}`}
-                {a.resolvedAt && ` · resolved ${formatDateTime(a.resolvedAt)}`}
-              </div>
-            </div>
-            {canAct && a.status !== "resolved" && (
-              <div className="alert-actions">
-                {a.status === "open" && (
-                  <button
-                    type="button"
-                    className="primary"
-                    disabled={busy === a.alertId}
-                    onClick={() => void act(a.alertId, "ack")}
-                    data-testid="alert-ack"
-                  >
-                    Acknowledge
-                  </button>
-                )}
-                <button
-                  type="button"
-                  disabled={busy === a.alertId}
-                  onClick={() => void act(a.alertId, "resolve")}
-                  data-testid="alert-resolve"
-                >
-                  Resolve
-                </button>
-              </div>
-            )}
-          </li>
+          <AlertItem key={a.alertId} a={a} canAct={canAct} busy={busy === a.alertId} act={act} />
         ))}
       </ul>
     </section>
+  );
+}
+
+/** One alert: its crop, severity, kind, status, message, when and where; the operator's acknowledge and resolve. */
+function AlertItem({
+  a,
+  canAct,
+  busy,
+  act,
+}: {
+  a: Row;
+  canAct: boolean;
+  busy: boolean;
+  act: (alertId: string, action: "ack" | "resolve") => Promise<void>;
+}) {
+  return (
+    <li
+      className={`alert card sev-${a.severity}${a.fresh ? " fresh" : ""}`}
+      data-testid="alert"
+      data-alert-id={a.alertId}
+      data-severity={a.severity}
+      data-kind={a.kind}
+      data-status={a.status}
+    >
+      {a.src ? <img src={a.src} alt="Face that raised the alert" /> : <div className="noimg">no image</div>}
+      <div className="alert-body">
+        <div>
+          <span className={`sev sev-${a.severity}`}>{a.severity}</span> <span className="tag">{a.kind}</span>{" "}
+          <span className="status">{a.status}</span>
+        </div>
+        <p className="alert-message" data-testid="alert-message">
+          {a.message}
+        </p>
+        <div className="small muted">
+          raised {formatDateTime(a.raisedAt)}
+          {a.cameraId && ` at ${a.cameraId}`}
+          {a.acknowledgedBy && ` · acknowledged by ${a.acknowledgedBy} ${formatDateTime(a.acknowledgedAt)}`}
+          {a.resolvedAt && ` · resolved ${formatDateTime(a.resolvedAt)}`}
+        </div>
+      </div>
+      {canAct && a.status !== "resolved" && (
+        <div className="alert-actions">
+          {a.status === "open" && (
+            <button
+              type="button"
+              className="primary"
+              disabled={busy}
+              onClick={() => void act(a.alertId, "ack")}
+              data-testid="alert-ack"
+            >
+              Acknowledge
+            </button>
+          )}
+          <button type="button" disabled={busy} onClick={() => void act(a.alertId, "resolve")} data-testid="alert-resolve">
+            Resolve
+          </button>
+        </div>
+      )}
+    </li>
   );
 }

@@ -266,60 +266,8 @@ export function PersonDetail({ personId }: { personId: string }) {
               </div>
             )}
           </section>
-          <section aria-labelledby="templates-title">
-            <h2 id="templates-title">Templates ({templates.length})</h2>
-            {templates.length === 0 ? (
-              <p className="empty">No templates: this person cannot be recognised until a photo is added.</p>
-            ) : (
-              <table data-testid="templates">
-                <thead>
-                  <tr>
-                    <th scope="col">Face</th>
-                    <th scope="col">Origin</th>
-                    <th scope="col">Quality</th>
-                    <th scope="col">Added</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {templates.map((t) => (
-                    <tr key={t.id}>
-                      <td>{t.photoKey ? <img className="mini" src={photoUrl(t.photoKey)} alt="" /> : "-"}</td>
-                      <td>{t.origin}</td>
-                      <td>{t.quality.toFixed(2)}</td>
-                      <td>{formatDateTime(t.addedAt)}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            )}
-          </section>
-          <section aria-labelledby="sightings-title">
-            <h2 id="sightings-title">Recent sightings</h2>
-            {recentSightings.length === 0 ? (
-              <p className="empty">Not seen yet.</p>
-            ) : (
-              <table data-testid="recent-sightings">
-                <thead>
-                  <tr>
-                    <th scope="col">Face</th>
-                    <th scope="col">Camera</th>
-                    <th scope="col">When</th>
-                    <th scope="col">Score</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {recentSightings.map((s) => (
-                    <tr key={s.id}>
-                      <td>{s.cropKey ? <img className="mini" src={cropUrl(s.cropKey)} alt="" /> : "-"}</td>
-                      <td>{s.cameraId}</td>
-                      <td>{formatDateTime(s.at)}</td>
-                      <td>{s.score.toFixed(2)}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            )}
-          </section>
+          <TemplatesTable templates={templates} />
+          <SightingsTable sightings={recentSightings} />
         </div>
         <div className="side">
           {canEdit && <EditForm person={person} onSaved={reload} />}
@@ -342,6 +290,74 @@ export function PersonDetail({ personId }: { personId: string }) {
           {!canEdit && <p className="muted">Your role can view people but not change them.</p>}
         </div>
       </div>
+    </section>
+  );
+}
+
+type PersonView = GetPeoplePersonIdResponse;
+
+/** The person's templates: the face each came from, its origin, quality and when it was added. */
+function TemplatesTable({ templates }: { templates: PersonView["templates"] }) {
+  return (
+    <section aria-labelledby="templates-title">
+      <h2 id="templates-title">Templates ({templates.length})</h2>
+      {templates.length === 0 ? (
+        <p className="empty">No templates: this person cannot be recognised until a photo is added.</p>
+      ) : (
+        <table data-testid="templates">
+          <thead>
+            <tr>
+              <th scope="col">Face</th>
+              <th scope="col">Origin</th>
+              <th scope="col">Quality</th>
+              <th scope="col">Added</th>
+            </tr>
+          </thead>
+          <tbody>
+            {templates.map((t) => (
+              <tr key={t.id}>
+                <td>{t.photoKey ? <img className="mini" src={photoUrl(t.photoKey)} alt="" /> : "-"}</td>
+                <td>{t.origin}</td>
+                <td>{t.quality.toFixed(2)}</td>
+                <td>{formatDateTime(t.addedAt)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}
+
+/** Where and when the person was last seen, with the crop and the score. */
+function SightingsTable({ sightings: recentSightings }: { sightings: PersonView["recentSightings"] }) {
+  return (
+    <section aria-labelledby="sightings-title">
+      <h2 id="sightings-title">Recent sightings</h2>
+      {recentSightings.length === 0 ? (
+        <p className="empty">Not seen yet.</p>
+      ) : (
+        <table data-testid="recent-sightings">
+          <thead>
+            <tr>
+              <th scope="col">Face</th>
+              <th scope="col">Camera</th>
+              <th scope="col">When</th>
+              <th scope="col">Score</th>
+            </tr>
+          </thead>
+          <tbody>
+            {recentSightings.map((s) => (
+              <tr key={s.id}>
+                <td>{s.cropKey ? <img className="mini" src={cropUrl(s.cropKey)} alt="" /> : "-"}</td>
+                <td>{s.cameraId}</td>
+                <td>{formatDateTime(s.at)}</td>
+                <td>{s.score.toFixed(2)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
     </section>
   );
 }
