@@ -261,6 +261,12 @@ export const KV_BUCKETS: readonly KvDecl[] = [
     ttlMs: 6 * 60 * 60 * 1000,
     description: "Per-track vote state shared by recognizer replicas (compare-and-set), kept 6 hours",
   },
+  {
+    bucket: "library-locks",
+    history: 1,
+    ttlMs: 30 * 1000,
+    description: "Per-person write locks of the library writer (create fails while held); a lost lock expires in 30 s",
+  },
 ];
 
 export const OBJECT_BUCKETS: readonly ObjectBucketDecl[] = [

@@ -3,3 +3,5 @@ export * from "./library.ts";
 export * from "./follower.ts";
 export * from "./enrollment.ts";
 export * from "./visitors.ts";
+export * from "./decide.ts";
+export * from "./writer.ts";
