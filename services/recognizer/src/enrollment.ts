@@ -1,7 +1,14 @@
 import { createHash } from "node:crypto";
 import { type Bus, type ConsumerLoop, type Handler, ok } from "@persona/bus";
-import { type BlobRef, CONSUMERS, type DataOf, type EnvelopeOf, type RejectionReason, uuidFrom } from "@persona/contracts";
-import { encodeEmbedding } from "@persona/library";
+import { type BlobRef, CONSUMERS, type DataOf, type RejectionReason, uuidFrom } from "@persona/contracts";
+import {
+  type DuplicateOf,
+  LibraryWriter,
+  type PhotoOutcome,
+  encodeEmbedding,
+  photoRefusal,
+  samePhotoOwner as samePhotoOwnerIn,
+} from "@persona/library";
 import {
   type AlignedDetection,
   type Embedder,
@@ -35,25 +42,15 @@ export interface EnrollmentDeps {
    * only the same photo file counts.
    */
   duplicateThreshold?: number;
+  /** Appends the answers to LIBRARY; default a LibraryWriter over `bus` that knows other people from `gallery`. */
+  writer?: LibraryWriter;
 }
 
-/** Whose photo or face this is, when it is another person's (see `EnrollmentDeps.duplicateThreshold`). */
-export interface DuplicateOf {
-  personId: string;
-  name: string;
-  samePhoto: boolean;
-  similarity: number | null;
-}
+export type { DuplicateOf };
 
 /** Another person holding a template made from the photo with this sha256 (any model), or null. */
 export function samePhotoOwner(gallery: LibraryGallery, personId: string, sha256: string): DuplicateOf | null {
-  for (const p of gallery.library.people.values()) {
-    if (p.personId === personId) continue;
-    if ([...p.templates.values()].some((t) => t.photoSha256 === sha256)) {
-      return { personId: p.personId, name: p.name, samePhoto: true, similarity: null };
-    }
-  }
-  return null;
+  return samePhotoOwnerIn(gallery.library, personId, sha256);
 }
 
 /** Another person whose closest template is at least `threshold` similar to `embedding`, or null. */
@@ -189,41 +186,17 @@ function overlap(a: AlignedDetection["box"], b: AlignedDetection["box"]): number
   return (w * h) / Math.min(a.width * a.height, b.width * b.height);
 }
 
-/** What one enrollment photo gives: a template, or the reason it was refused. */
-type PhotoVerdict =
-  | { kind: "added"; embedding: Float32Array; pick: EnrollmentPick }
-  | { kind: "rejected"; reason: Reason; message: string; duplicateOf?: DuplicateOf };
+const refused = (reason: Reason, message: string): PhotoOutcome => ({ kind: "refused", reason, message });
 
-const refused = (reason: Reason, message: string, duplicateOf?: DuplicateOf): PhotoVerdict => ({
-  kind: "rejected",
-  reason,
-  message,
-  ...(duplicateOf ? { duplicateOf } : {}),
-});
-
-/** The "duplicate-of" refusal, naming whose photo or face it is. */
-function duplicateOf(o: DuplicateOf, threshold: number | undefined): PhotoVerdict {
-  const why = o.samePhoto
-    ? "this photo is already one of their templates"
-    : `the face matches their template at ${(o.similarity ?? 0).toFixed(3)}, where this recognizer names them from ${(threshold ?? 1).toFixed(3)}`;
-  return refused(
-    "duplicate-of",
-    `duplicate-of ${o.personId} (${o.name}): ${why}; send it again with allow-duplicate to enroll it anyway`,
-    o,
-  );
-}
-
-/** Checks, detects, picks and embeds one photo of an EnrollPerson command. */
-async function enrollPhoto(d: EnrollmentDeps, c: DataOf<"EnrollPerson">, photo: BlobRef, model: string): Promise<PhotoVerdict> {
-  const person = d.gallery.library.people.get(c.personId);
-  if (c.existing && !person) return refused("unknown-person", `person ${c.personId} is not in the library (removed?)`);
-  // a template of this photo made by another model does not count: that is how a library moves to a new model
-  // (`persona people reembed`), the old model's templates staying for the recognizers that still run it
-  if (person && [...person.templates.values()].some((t) => t.photoSha256 === photo.sha256 && t.model === model)) {
-    return refused("duplicate", `this photo is already one of the person's templates (model ${model})`);
-  }
-  const samePhoto = c.allowDuplicate ? null : samePhotoOwner(d.gallery, c.personId, photo.sha256);
-  if (samePhoto) return duplicateOf(samePhoto, d.duplicateThreshold);
+/**
+ * Checks, detects, picks and embeds one photo of an EnrollPerson command. What the library alone decides (unknown
+ * person, the person's own photo, another person's photo) is asked first (`photoRefusal`, the decider's rule) to spare
+ * the work; the decider asks again under the person's lock. A face matching another person's template at the
+ * naming threshold comes back as `sameFace`: the decider refuses it unless duplicates are allowed.
+ */
+async function enrollPhoto(d: EnrollmentDeps, c: DataOf<"EnrollPerson">, photo: BlobRef, model: string): Promise<PhotoOutcome> {
+  const early = photoRefusal(d.gallery.library, { ...c, allowDuplicate: c.allowDuplicate === true, model }, photo);
+  if (early) return refused(early.reason, early.message);
   let bytes: Uint8Array;
   try {
     bytes = await d.loadPhoto(photo);
@@ -243,12 +216,18 @@ async function enrollPhoto(d: EnrollmentDeps, c: DataOf<"EnrollPerson">, photo: 
     const pick = pickEnrollmentFace(faces, image, d.backgroundFaceRatio ?? 0.4);
     const [embedding] = await d.embedder.embed([pick.face.chip]);
     if (!embedding) throw new Error("embedder returned nothing");
+    const threshold = d.duplicateThreshold;
     const sameFace =
-      c.allowDuplicate || d.duplicateThreshold === undefined
-        ? null
-        : sameFaceOwner(d.gallery, c.personId, embedding, d.duplicateThreshold);
-    if (sameFace) return duplicateOf(sameFace, d.duplicateThreshold);
-    return { kind: "added", embedding, pick };
+      c.allowDuplicate || threshold === undefined ? null : sameFaceOwner(d.gallery, c.personId, embedding, threshold);
+    const jpeg = await encodeJpeg(pick.face.chip, 85);
+    return {
+      kind: "face",
+      embedding: { model, dims: embedding.length, base64: encodeEmbedding(embedding) },
+      quality: qualitySummary(pick.face.quality),
+      crop: { kind: "inline", contentType: "image/jpeg", base64: jpeg.toString("base64") },
+      face: { box: roundBox(pick.face.box), faces: pick.faces, why: pick.why },
+      ...(sameFace && threshold !== undefined ? { sameFace: { ...sameFace, threshold } } : {}),
+    };
   } catch (err) {
     if (err instanceof PhotoRejected) return refused(err.reason, err.message);
     if (err instanceof ImageDecodeError) return refused("bad-image", `not a usable image: ${err.message}`);
@@ -257,82 +236,46 @@ async function enrollPhoto(d: EnrollmentDeps, c: DataOf<"EnrollPerson">, photo: 
 }
 
 /**
- * Handles EnrollPerson: for each photo, detect exactly one good face, embed it and answer with FaceTemplateAdded
- * (preceded by PersonEnrolled for a new person with at least one accepted photo) or EnrollmentRejected. Every
- * answer names the command as its cause and has an id derived from it, so a redelivered command changes nothing.
+ * Handles EnrollPerson: for each photo, detect exactly one good face and embed it; the library writer decides the
+ * answers (FaceTemplateAdded, preceded by PersonEnrolled for a new person with at least one accepted photo, or
+ * EnrollmentRejected) and appends them. Every answer names the command as its cause and has an id derived from it,
+ * so a redelivered command changes nothing.
  */
 export function enrollmentHandler(d: EnrollmentDeps): Handler<"EnrollPerson"> {
   const model = templateModelName(d.embedder);
+  const writer = d.writer ?? new LibraryWriter({ bus: d.bus, library: () => d.gallery.library });
   return async (env, ctx) => {
     const c = env.data;
-    const meta = (key: string) => ({
-      id: uuidFrom(`enroll/${env.id}/${key}`),
-      correlationId: env.correlationId,
-      causationId: env.id,
-    });
-    const isNew = !c.existing && !d.gallery.library.people.has(c.personId);
-    const answers: EnvelopeOf<"FaceTemplateAdded" | "EnrollmentRejected">[] = [];
-    const accepted: BlobRef[] = [];
+    const photos: { photo: BlobRef; outcome: PhotoOutcome }[] = [];
     for (const photo of c.photos) {
       ctx.working();
-      const v = await enrollPhoto(d, c, photo, model);
-      if (v.kind === "rejected") {
-        answers.push(
-          d.bus.envelope(
-            "EnrollmentRejected",
-            {
-              requestId: c.requestId,
-              personId: c.personId,
-              name: c.name,
-              reason: v.reason,
-              message: `${photo.key}: ${v.message}`,
-              ...(v.duplicateOf ? { duplicateOf: v.duplicateOf } : {}),
-            },
-            meta(`rejected/${photo.sha256}`),
-          ),
-        );
-        continue;
-      }
-      const { face, faces, why } = v.pick;
-      const jpeg = await encodeJpeg(face.chip, 85);
-      accepted.push(photo);
-      answers.push(
-        d.bus.envelope(
-          "FaceTemplateAdded",
-          {
-            personId: c.personId,
-            templateId: uuidFrom(`template/${c.personId}/${photo.sha256}/${model}`),
-            embedding: { model, dims: v.embedding.length, base64: encodeEmbedding(v.embedding) },
-            quality: qualitySummary(face.quality),
-            crop: { kind: "inline", contentType: "image/jpeg", base64: jpeg.toString("base64") },
-            origin: { kind: "enrollment", photo, face: { box: roundBox(face.box), faces, why } },
-          },
-          meta(`template/${photo.sha256}`),
-        ),
-      );
+      photos.push({ photo, outcome: await enrollPhoto(d, c, photo, model) });
     }
-    if (isNew && accepted.length > 0) {
-      await d.bus.publish(
-        d.bus.envelope(
-          "PersonEnrolled",
-          {
-            personId: c.personId,
-            name: c.name,
-            description: c.description,
-            photos: accepted,
-            sound: c.sound,
-            source: c.source,
-            importKey: c.importKey,
-          },
-          meta("enrolled"),
-        ),
-      );
-    }
-    for (const a of answers) await d.bus.publish(a);
-    ctx.log.info(
-      { personId: c.personId, accepted: accepted.length, rejected: answers.length - accepted.length },
-      "enrollment handled",
+    ctx.working();
+    const out = await writer.execute(
+      {
+        kind: "enroll",
+        requestId: c.requestId,
+        personId: c.personId,
+        existing: c.existing,
+        person: {
+          name: c.name,
+          description: c.description,
+          photos: [],
+          sound: c.sound,
+          source: c.source,
+          importKey: c.importKey,
+        },
+        allowDuplicate: c.allowDuplicate === true,
+        model,
+        photos,
+      },
+      { id: (e) => uuidFrom(`enroll/${env.id}/${e.key}`), correlationId: env.correlationId, causationId: env.id },
     );
+    const events = "events" in out ? out.events : [];
+    const accepted = events.filter((e) => e.env.type === "FaceTemplateAdded").length;
+    const rejected = events.filter((e) => e.env.type === "EnrollmentRejected").length;
+    ctx.log.info({ personId: c.personId, accepted, rejected }, "enrollment handled");
     return ok();
   };
 }
