@@ -1,13 +1,20 @@
 /**
  * Gallery growth, the I/O side: a durable consumer of SIGHTINGS' FaceRecognized. For each confirmed recognition it
  * embeds the crop with the recognizer's model, asks the pure policy (@persona/recognition) against its own copy of the library
- * (followed from LIBRARY), and publishes FaceTemplateAdded (origin self-learning, with its provenance) and, when
- * the person is over the bound, FaceTemplateReverted for the retired template. Ids are derived from the detection,
- * so a redelivered recognition re-publishes the same events, which the stream drops as duplicates.
+ * (followed from LIBRARY), and has the library writer append FaceTemplateAdded (origin self-learning, with its
+ * provenance) and, when the person is over the bound, FaceTemplateReverted for the retired template. Ids are derived
+ * from the detection, so a redelivered recognition re-publishes the same events, which the stream drops as duplicates.
  */
 import { type Bus, type ConsumerLoop, type Handler, ok, retry } from "@persona/bus";
 import { type ConsumerDecl, consumerDecl, uuidFrom } from "@persona/contracts";
-import { type LibraryChange, LibraryFollower, type LibraryState, decodeEmbedding, encodeEmbedding } from "@persona/library";
+import {
+  type LibraryChange,
+  LibraryFollower,
+  type LibraryState,
+  LibraryWriter,
+  decodeEmbedding,
+  encodeEmbedding,
+} from "@persona/library";
 import type { Logger } from "@persona/runtime";
 import { type Embedder, ImageDecodeError, decodeChip, templateModelName } from "@persona/vision";
 import {
@@ -46,6 +53,7 @@ export class GalleryGrowth {
   readonly gallery: GrowthGallery;
   readonly stats: GrowthStats = { seen: 0, added: 0, retired: 0, rejected: {}, templates: 0, libraryReady: false };
   private readonly follower: LibraryFollower;
+  private readonly writer: LibraryWriter;
   private readonly model: string;
   private loop: ConsumerLoop | undefined;
 
@@ -53,6 +61,7 @@ export class GalleryGrowth {
     this.model = templateModelName(d.embedder);
     this.gallery = new GrowthGallery(d.embedder.dims);
     this.follower = new LibraryFollower(d.log, (change, state) => this.apply(change, state));
+    this.writer = new LibraryWriter({ bus: d.bus });
   }
 
   get library(): LibraryState {
@@ -160,45 +169,51 @@ export class GalleryGrowth {
       return ok();
     }
     const templateId = templateIdOf(r.detectionId);
-    const meta = { correlationId: env.correlationId, causationId: env.id };
-    await this.d.bus.publish(
-      this.d.bus.envelope(
-        "FaceTemplateAdded",
-        {
-          personId: r.personId,
-          templateId,
-          embedding: { model: this.model, dims: embedding.length, base64: encodeEmbedding(embedding) },
-          quality: r.quality,
-          crop: r.crop,
-          origin: {
-            kind: "self-learning",
-            cameraId: r.cameraId,
-            trackId: r.trackId,
-            similarity: decision.similarity,
-            margin: decision.margin,
-            seenAt: r.frameAt,
-            detectionId: r.detectionId,
+    const out = await this.writer.execute(
+      {
+        kind: "add-templates",
+        personId: r.personId,
+        templates: [
+          {
+            templateId,
+            embedding: { model: this.model, dims: embedding.length, base64: encodeEmbedding(embedding) },
+            quality: r.quality,
+            crop: r.crop,
+            origin: {
+              kind: "self-learning",
+              cameraId: r.cameraId,
+              trackId: r.trackId,
+              similarity: decision.similarity,
+              margin: decision.margin,
+              seenAt: r.frameAt,
+              detectionId: r.detectionId,
+            },
           },
-        },
-        { id: uuidFrom(`template-added/${templateId}`), ...meta },
-      ),
+        ],
+        retire: decision.retire.map((old) => ({
+          templateId: old,
+          by: "trainer",
+          reason: `retired for ${templateId}: over the self-learned bound`,
+        })),
+      },
+      {
+        id: (e) =>
+          e.type === "FaceTemplateReverted"
+            ? uuidFrom(`template-retired/${e.data.templateId}`)
+            : uuidFrom(`template-added/${templateId}`),
+        correlationId: env.correlationId,
+        causationId: env.id,
+      },
     );
+    if ("rejected" in out) {
+      // removed meanwhile: the library echo will take them out of the gallery
+      ctx.log.info({ personId: r.personId, reason: out.rejected.message }, "not learned: the writer refused it");
+      return ok();
+    }
     // at once, not when the library echoes it back: the next recognition must see it (near-duplicates, rate)
     this.gallery.add(templateId, r.personId, embedding, { selfLearned: true, addedAt: candidate.at });
     this.stats.added++;
     for (const old of decision.retire) {
-      await this.d.bus.publish(
-        this.d.bus.envelope(
-          "FaceTemplateReverted",
-          {
-            personId: r.personId,
-            templateId: old,
-            by: "trainer",
-            reason: `retired for ${templateId}: over the self-learned bound`,
-          },
-          { id: uuidFrom(`template-retired/${old}`), ...meta },
-        ),
-      );
       this.gallery.remove(old);
       this.stats.retired++;
     }

@@ -11,7 +11,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "
 import { join } from "node:path";
 import type { Bus, Feed } from "@persona/bus";
 import { type AnyEnvelope, AnyEnvelopeSchema, type BlobRef, type EnvelopeOf, type ImageRef, uuidFrom } from "@persona/contracts";
-import { decodeEmbedding } from "@persona/library";
+import { type AddTemplatesCommand, LibraryWriter, decodeEmbedding } from "@persona/library";
 import type { Logger } from "@persona/runtime";
 import { type BookSnapshot, type FaceMeta, VisitorBook, type VisitorOptions, type VisitorSummary } from "./book.ts";
 
@@ -39,6 +39,7 @@ export class VisitorService {
   private readonly file: string;
   private caughtUpSeq = 0;
   private readonly crops = new Map<string, ImageRef>();
+  private readonly writer: LibraryWriter;
   /** Resolves when everything published before `start` has been applied. */
   private caughtUp: Promise<void> = Promise.resolve();
   stats = { faces: 0, published: 0, named: 0, ignored: 0, skippedOtherModel: 0, expiredVisitors: 0, expiredFaces: 0 };
@@ -46,6 +47,7 @@ export class VisitorService {
   constructor(private readonly d: VisitorDeps) {
     this.file = join(d.dataDir, "visitors.json");
     this.book = new VisitorBook(d.options, this.decode);
+    this.writer = new LibraryWriter({ bus: d.bus });
   }
 
   private readonly decode = (b64: string) => decodeEmbedding(b64, this.d.dims);
@@ -231,7 +233,10 @@ export class VisitorService {
     this.d.log.info({ visitorId: s.visitorId, faces: s.faces, visits: s.visits, kind }, `visitor ${kind}`);
   }
 
-  /** Naming: the visitor's best faces become the person's templates (exact embeddings); a new person is enrolled. */
+  /**
+   * Naming: the visitor's best faces become the person's templates (exact embeddings); a new person is enrolled. The
+   * library writer appends them (templates for a person no longer in the library are refused).
+   */
   private async enroll(env: EnvelopeOf<"VisitorNamed">): Promise<void> {
     const n = env.data;
     // a visitor merged into another one: its survivor's faces are the same person's
@@ -240,9 +245,9 @@ export class VisitorService {
       this.d.log.warn({ visitorId: n.visitorId }, "a visitor was named that this trainer does not know (expired or merged)");
       return;
     }
-    const meta = { correlationId: env.correlationId, causationId: env.id };
     const faces: { f: FaceMeta; crop: ImageRef | null }[] = [];
     for (const f of s.best) faces.push({ f, crop: await this.cropOf(f) });
+    let enrollIfAbsent: AddTemplatesCommand["enrollIfAbsent"];
     if (!n.existing) {
       const photos: BlobRef[] = [];
       const store = await this.d.bus.objectStore("photos");
@@ -254,38 +259,40 @@ export class VisitorService {
         await store.putBlob({ name: key }, bytes);
         photos.push({ bucket: "photos", key, contentType: crop.contentType, size: bytes.length, sha256 });
       }
-      await this.d.bus.publish(
-        this.d.bus.envelope(
-          "PersonEnrolled",
-          {
-            personId: n.personId,
-            name: n.name,
-            description: n.description || `named from visitor ${n.visitorId} by ${n.by}`,
-            photos,
-            sound: null,
-            source: "visitor",
-            importKey: null,
-          },
-          { id: uuidFrom(`visitor-enrolled/${n.visitorId}/${n.personId}`), ...meta },
-        ),
-      );
+      enrollIfAbsent = {
+        name: n.name,
+        description: n.description || `named from visitor ${n.visitorId} by ${n.by}`,
+        photos,
+        sound: null,
+        source: "visitor",
+        importKey: null,
+      };
     }
-    for (const { f, crop } of faces) {
-      const templateId = uuidFrom(`visitor-template/${n.personId}/${f.detectionId}`);
-      await this.d.bus.publish(
-        this.d.bus.envelope(
-          "FaceTemplateAdded",
-          {
-            personId: n.personId,
-            templateId,
-            embedding: { model: this.d.model, dims: this.d.dims, base64: f.embedding },
-            quality: f.detail ?? { score: f.quality, faceSize: 0, eyeDistance: 0, sharpness: 0, yaw: 0, pitch: 0, roll: 0 },
-            crop,
-            origin: { kind: "operator", by: n.by, sightingId: f.detectionId },
-          },
-          { id: uuidFrom(`template-added/${templateId}`), ...meta },
-        ),
-      );
+    const out = await this.writer.execute(
+      {
+        kind: "add-templates",
+        personId: n.personId,
+        ...(enrollIfAbsent ? { enrollIfAbsent } : {}),
+        templates: faces.map(({ f, crop }) => ({
+          templateId: uuidFrom(`visitor-template/${n.personId}/${f.detectionId}`),
+          embedding: { model: this.d.model, dims: this.d.dims, base64: f.embedding },
+          quality: f.detail ?? { score: f.quality, faceSize: 0, eyeDistance: 0, sharpness: 0, yaw: 0, pitch: 0, roll: 0 },
+          crop,
+          origin: { kind: "operator" as const, by: n.by, sightingId: f.detectionId },
+        })),
+      },
+      {
+        id: (e) =>
+          e.type === "PersonEnrolled"
+            ? uuidFrom(`visitor-enrolled/${n.visitorId}/${n.personId}`)
+            : uuidFrom(`template-added/${e.type === "FaceTemplateAdded" ? e.data.templateId : e.key}`),
+        correlationId: env.correlationId,
+        causationId: env.id,
+      },
+    );
+    if ("rejected" in out) {
+      this.d.log.warn({ visitorId: n.visitorId, personId: n.personId, reason: out.rejected.message }, "visitor not named");
+      return;
     }
     this.d.log.info(
       { visitorId: n.visitorId, personId: n.personId, templates: faces.length, existing: n.existing },
