@@ -16,12 +16,12 @@ import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
+import { cosineSimilarity } from "@persona/vision";
 import * as ort from "onnxruntime-node";
 import { CACHE_DIR, DIST_DIR, FR_FEATURE_FILE, MANIFEST_PATH, SOURCES_PATH, TFJS_GRAPH_OUTPUTS } from "./build.ts";
 import {
   ARCFACE_112_POINTS,
   alignedChip,
-  cosine,
   faceCrop,
   fivePointsFrom68,
   LFW_SAMPLES,
@@ -34,7 +34,7 @@ import { faceApiLandmarks, faceApiRecognition, type ReferenceModel, tfjsGraphMod
 import { extractDir, readSources } from "./src/sources.ts";
 
 const LFW = lfwDir();
-const SKIP = LFW ? false : "LFW data set not found (set PERSONA_DATASETS_DIR)";
+const SKIP = LFW ? false : "LFW data set not found (set PERSONA_DATASETS)";
 const EMBEDDERS = ["dlib-resnet29", "faceres", "faceres-deep", "mobileface", "fr_feature"] as const;
 type Embedder = (typeof EMBEDDERS)[number] | "face-landmark68";
 /** Models expected to separate all 4 people of LFW_SAMPLES perfectly (mobileface is weaker: mean check only). */
@@ -355,7 +355,7 @@ for (const id of EMBEDDERS) {
             assert.ok(b, `${id}: reference lacks ${o.name}`);
             assert.equal(a.length, b.length, `${id} ${o.name}: length`);
             const { diff, mag } = maxAbsDiff(a, b);
-            const cos = a.length > 1 ? cosine(a, b) : 1;
+            const cos = a.length > 1 ? cosineSimilarity(a, b) : 1;
             const w = worst[o.name] ?? { diff: 0, rel: 0, cos: 1 };
             worst[o.name] = w;
             w.diff = Math.max(w.diff, diff);
@@ -387,7 +387,7 @@ for (const id of EMBEDDERS) {
       const diff: number[] = [];
       for (let i = 0; i < embs.length; i++) {
         for (let j = i + 1; j < embs.length; j++) {
-          const c = cosine(embs[i] as Float32Array, embs[j] as Float32Array);
+          const c = cosineSimilarity(embs[i] as Float32Array, embs[j] as Float32Array);
           ((LFW_SAMPLES[i] as { person: string }).person === (LFW_SAMPLES[j] as { person: string }).person ? same : diff).push(c);
         }
       }

@@ -5,6 +5,7 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { findDatasetsDir } from "@persona/runtime";
 
 export const REPO_DIR = fileURLToPath(new URL("../../", import.meta.url));
 export const NODE_MODULES = join(REPO_DIR, "node_modules");
@@ -18,16 +19,9 @@ export function packageVersion(name: string): string | null {
   }
 }
 
-/** The shared data sets: env PERSONA_DATASETS_DIR / PERSONA_DATASETS, `<repo>/../shared/datasets`, /work/shared/datasets. */
+/** The shared data sets (`findDatasetsDir` of @persona/runtime) holding LFW with pairs.txt and the crowd photos, or null. */
 export function datasetsDir(): string | null {
-  const candidates = [
-    process.env.PERSONA_DATASETS_DIR,
-    process.env.PERSONA_DATASETS,
-    join(REPO_DIR, "../shared/datasets"),
-    "/work/shared/datasets",
-  ];
-  for (const c of candidates) if (c && existsSync(join(c, "lfw", "pairs.txt")) && existsSync(join(c, "crowd"))) return c;
-  return null;
+  return findDatasetsDir((d) => existsSync(join(d, "lfw", "pairs.txt")) && existsSync(join(d, "crowd")));
 }
 
 /** The crowd photos, sorted by name. */

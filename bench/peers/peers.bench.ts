@@ -73,7 +73,7 @@ const HERE = fileURLToPath(new URL(".", import.meta.url));
 
 const root = datasetsDir();
 if (!root) {
-  console.error("bench-peers: the shared data sets were not found (PERSONA_DATASETS_DIR, or ../shared/datasets)");
+  console.error("bench-peers: the shared data sets were not found (PERSONA_DATASETS, or ../shared/datasets)");
   process.exit(1);
 }
 

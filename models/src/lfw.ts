@@ -1,22 +1,12 @@
 /** LFW face crops for the model checks (models.int.test.ts, bench-models.ts). */
-import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { findDatasetsDir } from "@persona/runtime";
 import sharp from "sharp";
 
-/**
- * The LFW folder: env `PERSONA_DATASETS_DIR` or `PERSONA_DATASETS` (+ /lfw), else `<repo>/../shared/datasets/lfw`
- * (CI lays shared/ beside the clone), else `/work/shared/datasets/lfw`. Null when none exists.
- */
+/** The LFW folder of the shared data sets (`findDatasetsDir` of @persona/runtime), or null. */
 export function lfwDir(): string | null {
-  const candidates = [
-    process.env.PERSONA_DATASETS_DIR,
-    process.env.PERSONA_DATASETS,
-    fileURLToPath(new URL("../../../shared/datasets/", import.meta.url)),
-    "/work/shared/datasets",
-  ];
-  for (const c of candidates) if (c && existsSync(join(c, "lfw"))) return join(c, "lfw");
-  return null;
+  const root = findDatasetsDir();
+  return root === null ? null : join(root, "lfw");
 }
 
 /** Two photos each of four people: enough for same-person vs different-person comparisons. */
@@ -149,18 +139,4 @@ export function toFloat(pixels: Uint8Array, range: readonly [number, number]): F
   const [lo, hi] = range;
   const scale = (hi - lo) / 255;
   return Float32Array.from(pixels, (v) => v * scale + lo);
-}
-
-export function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let dot = 0;
-  let na = 0;
-  let nb = 0;
-  for (let i = 0; i < a.length; i++) {
-    const x = a[i] as number;
-    const y = b[i] as number;
-    dot += x * y;
-    na += x * x;
-    nb += y * y;
-  }
-  return dot / Math.sqrt(na * nb);
 }

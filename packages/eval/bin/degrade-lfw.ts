@@ -46,7 +46,7 @@ const perFold = Number(values["per-fold"]);
 const kinds = (values.kinds ?? "").split(",") as Kind[];
 const out = values.out ?? join(process.env.PERSONA_DATA_DIR ?? "data", "degraded-lfw");
 if (!existsSync(join(lfw, "pairs.txt"))) {
-  console.error(`no LFW at ${lfw} (pairs.txt missing; --data DIR or PERSONA_DATASETS_DIR)`);
+  console.error(`no LFW at ${lfw} (pairs.txt missing; --data DIR or PERSONA_DATASETS)`);
   process.exit(1);
 }
 if (!Number.isInteger(perFold) || perFold < 1 || perFold > 300) {

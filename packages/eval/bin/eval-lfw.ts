@@ -5,7 +5,7 @@
  *   node --import tsx packages/eval/bin/eval-lfw.ts [options]
  *
  * Options (defaults in brackets):
- *   --data DIR            LFW directory [$PERSONA_DATASETS_DIR/lfw, else ../shared/datasets/lfw, else /work/shared/datasets/lfw]
+ *   --data DIR            LFW directory [$PERSONA_DATASETS/lfw, else ../shared/datasets/lfw, else /work/shared/datasets/lfw]
  *   --models LIST         comma-separated model names, or "all" [the default model]
  *   --flip off|on|both    flip test-time augmentation [on]
  *   --enhance off|on|both chip enhancement before embedding (enhanceChip; the degrade-lfw.ts study) [off]
@@ -54,6 +54,7 @@ import {
   parseDetectorChoice,
   resolveDetectorKind,
 } from "@persona/vision";
+import { findDatasetsDir } from "@persona/runtime";
 import {
   DEFAULT_CACHE_DIR,
   type ExtractOptions,
@@ -122,15 +123,10 @@ if (a.help) {
 }
 
 function findLfw(): string {
-  const c = [
-    process.env.PERSONA_DATASETS_DIR && join(process.env.PERSONA_DATASETS_DIR, "lfw"),
-    process.env.PERSONA_DATASETS && join(process.env.PERSONA_DATASETS, "lfw"),
-    join(REPO, "../shared/datasets/lfw"),
-    "/work/shared/datasets/lfw",
-  ].filter((x): x is string => !!x);
-  const found = c.find((d) => existsSync(join(d, "pairs.txt")));
-  if (!found) die(`LFW not found (tried ${c.join(", ")}); pass --data DIR`);
-  return found;
+  const root = findDatasetsDir((d) => existsSync(join(d, "lfw", "pairs.txt")));
+  if (!root)
+    die("LFW not found (PERSONA_DATASETS, ../shared/datasets beside the repository, /work/shared/datasets); pass --data DIR");
+  return join(root, "lfw");
 }
 
 const numList = (s: string, what: string): number[] =>

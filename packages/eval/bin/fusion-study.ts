@@ -35,7 +35,7 @@ const { values: a } = parseArgs({
 });
 const dir = a.data ?? findLfwDir();
 if (!dir) {
-  console.error("fusion-study: LFW not found (set PERSONA_DATASETS_DIR or pass --data DIR)");
+  console.error("fusion-study: LFW not found (set PERSONA_DATASETS or pass --data DIR)");
   process.exit(2);
 }
 const choice = chooseCohort(await readLfwPeople(dir, "devTrain"), 5, Number(a["cohort-size"]), Number(a["cohort-seed"]));

@@ -6,10 +6,11 @@
  *
  *   node --import tsx packages/vision/bench/image-ops.bench.ts [iterations=200]
  *
- * Needs the shared data sets (PERSONA_DATASETS_DIR) for a real frame: an LFW composite on a crowd photo.
+ * Needs the shared data sets (PERSONA_DATASETS) for a real frame: an LFW composite on a crowd photo.
  */
 import { join } from "node:path";
 import sharp from "sharp";
+import { findDatasetsDir } from "@persona/runtime";
 import { ARCFACE_112 } from "../src/templates.ts";
 import { alignFace } from "../src/alignment.ts";
 import { matOf, opencv } from "../src/cv.ts";
@@ -18,13 +19,13 @@ import { encodeJpeg } from "../src/jpeg.ts";
 import { fillBgrPlanar, fillTensorRect, resizeArea, resizeMat } from "../src/resample.ts";
 import { laplacianVariance } from "../src/sharpness.ts";
 import { composeFaceFrame } from "../src/test-support/composite-frame.ts";
-import { datasetsDir, lfwFirstImages } from "../src/test-support/datasets.ts";
+import { lfwFirstImages } from "../src/test-support/datasets.ts";
 import type { FaceKeypoints } from "../src/types.ts";
 
 const iterations = Number(process.argv[2] ?? 200);
-const root = datasetsDir();
+const root = findDatasetsDir();
 if (!root) {
-  console.error("missing the shared data sets (PERSONA_DATASETS_DIR)");
+  console.error("missing the shared data sets (PERSONA_DATASETS)");
   process.exit(1);
 }
 const cv = opencv();

@@ -5,17 +5,18 @@
  *
  *   node --import tsx packages/vision/bench/recognition.bench.ts [iterations=20] [--models a,b] [--skip-embed] [--skip-match]
  *
- * Chips are real aligned LFW faces when the shared data sets are found (PERSONA_DATASETS_DIR), else noise.
+ * Chips are real aligned LFW faces when the shared data sets are found (PERSONA_DATASETS), else noise.
  * Needs models/dist (or PERSONA_MODELS_DIR). Figures on the shared 2-core machines are rough: compare ratios.
  */
 import { availableParallelism } from "node:os";
 import { parseArgs } from "node:util";
+import { findDatasetsDir } from "@persona/runtime";
 import { alignFace } from "../src/alignment.ts";
 import { FaceDetector } from "../src/detector.ts";
 import { EMBEDDER_MODELS, Embedder, type EmbedderModelName } from "../src/embedder.ts";
 import { decodeImage } from "../src/image.ts";
 import { Gallery } from "../src/matcher.ts";
-import { blazefacePath, datasetsDir, lfwFirstImages } from "../src/test-support/datasets.ts";
+import { blazefacePath, lfwFirstImages } from "../src/test-support/datasets.ts";
 import type { RgbImage } from "../src/types.ts";
 
 const { values, positionals } = parseArgs({
@@ -48,7 +49,7 @@ async function time(n: number, f: () => Promise<unknown> | unknown): Promise<num
 
 /** Up to 8 detected LFW faces (whole images, aligned per model later), or null without data. */
 async function lfwFaces(): Promise<{ image: RgbImage; keypoints: Parameters<typeof alignFace>[1] }[] | null> {
-  const root = datasetsDir();
+  const root = findDatasetsDir();
   const model = blazefacePath();
   if (!root || !model) return null;
   const det = await FaceDetector.create({ modelPath: model });

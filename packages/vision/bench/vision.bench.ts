@@ -7,7 +7,7 @@
  *   node --import tsx packages/vision/bench/vision.bench.ts [iterations=30]
  *
  * The frame: 22 LFW faces of 28-110 px (known positions) on a blurred crowd photo, so recall is printed too.
- * Needs the BlazeFace model (models/dist or PERSONA_MODELS_DIR) and the shared data sets (PERSONA_DATASETS_DIR).
+ * Needs the BlazeFace model (models/dist or PERSONA_MODELS_DIR) and the shared data sets (PERSONA_DATASETS).
  */
 import { cpus } from "node:os";
 import { join } from "node:path";
@@ -15,6 +15,7 @@ import { alignFace } from "../src/alignment.ts";
 import { existsSync, mkdirSync, readdirSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
+import { findDatasetsDir } from "@persona/runtime";
 import { type DetectionReport, FaceDetector, type DetectOptions } from "../src/detector.ts";
 import { decodeImage } from "../src/image.ts";
 import { encodeJpeg } from "../src/jpeg.ts";
@@ -26,15 +27,15 @@ import { composeFaceFrame, matchFaces } from "../src/test-support/composite-fram
 import { MODEL_FILES, resolveModelPath } from "../src/models.ts";
 import { resolveYuNet } from "../src/yunet.ts";
 import { drawDetections } from "../src/draw.ts";
-import { blazefacePath, datasetsDir, lfwFirstImages } from "../src/test-support/datasets.ts";
+import { blazefacePath, lfwFirstImages } from "../src/test-support/datasets.ts";
 import type { RgbImage } from "../src/types.ts";
 
 const iterations = Number(process.argv[2] ?? 30);
-const root = datasetsDir();
+const root = findDatasetsDir();
 const model = blazefacePath();
 const dynModel = resolveModelPath(MODEL_FILES.blazefaceDynamic);
 if (!root || !model || !existsSync(dynModel)) {
-  console.error(`missing ${!root ? "datasets (PERSONA_DATASETS_DIR)" : "BlazeFace models (make models, or PERSONA_MODELS_DIR)"}`);
+  console.error(`missing ${!root ? "datasets (PERSONA_DATASETS)" : "BlazeFace models (make models, or PERSONA_MODELS_DIR)"}`);
   process.exit(1);
 }
 

@@ -5,16 +5,17 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import sharp from "sharp";
 import { after, before, test } from "node:test";
+import { findDatasetsDir } from "@persona/runtime";
 import { FaceDetector } from "./detector.ts";
 import { MODEL_FILES, resolveModelPath } from "./models.ts";
 import { ModelLoadError } from "./errors.ts";
 import { decodeImage } from "./image.ts";
 import { composeFaceFrame, matchFaces } from "./test-support/composite-frame.ts";
 import { assertSameDetections } from "./test-support/same-detections.ts";
-import { blazefacePath, datasetsDir, lfwFirstImages } from "./test-support/datasets.ts";
+import { blazefacePath, lfwFirstImages } from "./test-support/datasets.ts";
 import type { Detection } from "./types.ts";
 
-const root = datasetsDir();
+const root = findDatasetsDir();
 const model = blazefacePath();
 const skip =
   model === null

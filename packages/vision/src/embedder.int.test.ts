@@ -2,15 +2,16 @@
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { after, before, describe, test } from "node:test";
+import { findDatasetsDir } from "@persona/runtime";
 import { alignFace } from "./alignment.ts";
 import { FaceDetector } from "./detector.ts";
 import { DEFAULT_EMBEDDER_MODEL, dot, EMBEDDER_MODELS, Embedder, EmbedderError, embedderSpec, flipChip } from "./embedder.ts";
 import { decodeImage } from "./image.ts";
 import { resolveModelPath } from "./models.ts";
-import { blazefacePath, datasetsDir } from "./test-support/datasets.ts";
+import { blazefacePath } from "./test-support/datasets.ts";
 import type { Detection, RgbImage } from "./types.ts";
 
-const root = datasetsDir();
+const root = findDatasetsDir();
 const detectorPath = blazefacePath();
 const missing = Object.values(EMBEDDER_MODELS).filter((s) => !existsSync(resolveModelPath(s.file)));
 const skip =

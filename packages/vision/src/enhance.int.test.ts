@@ -4,18 +4,18 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { findDatasetsDir } from "@persona/runtime";
 import { alignFace } from "./alignment.ts";
 import { matOf, opencv, imageOf } from "./cv.ts";
 import { FaceDetector } from "./detector.ts";
 import { enhanceChip, enhanceSteps, measureChip } from "./enhance.ts";
 import { decodeImage } from "./image.ts";
 import { ARCFACE_112 } from "./templates.ts";
-import { blazefacePath, datasetsDir, lfwFirstImages } from "./test-support/datasets.ts";
+import { blazefacePath, lfwFirstImages } from "./test-support/datasets.ts";
 import type { RgbImage } from "./types.ts";
 
-const root = datasetsDir();
-const skip =
-  root === null ? "shared datasets not found (set PERSONA_DATASETS_DIR)" : blazefacePath() ? false : "no BlazeFace model";
+const root = findDatasetsDir();
+const skip = root === null ? "shared datasets not found (set PERSONA_DATASETS)" : blazefacePath() ? false : "no BlazeFace model";
 
 async function chips(n: number): Promise<RgbImage[]> {
   const detector = await FaceDetector.create({ detector: "blazeface" });

@@ -5,14 +5,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import sharp from "sharp";
+import { findDatasetsDir } from "@persona/runtime";
 import { ImageDecodeError } from "./errors.ts";
 import { decodeImage } from "./image.ts";
 import { decodeChip, encodeJpeg } from "./jpeg.ts";
-import { datasetsDir } from "./test-support/datasets.ts";
 import type { RgbImage } from "./types.ts";
 
-const root = datasetsDir();
-const skip = root === null ? "shared datasets not found (set PERSONA_DATASETS_DIR)" : false;
+const root = findDatasetsDir();
+const skip = root === null ? "shared datasets not found (set PERSONA_DATASETS)" : false;
 const LFW = root ? join(root, "lfw/AJ_Cook/AJ_Cook_0001.jpg") : "";
 let dir = "";
 

@@ -6,19 +6,19 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { test } from "node:test";
+import { findDatasetsDir } from "@persona/runtime";
 import { FaceDetector } from "./detector.ts";
 import { ModelLoadError } from "./errors.ts";
 import { decodeImage } from "./image.ts";
 import { InferencePool } from "./inferencePool.ts";
 import { MODEL_FILES, resolveModelPath } from "./models.ts";
 import { composeFaceFrame } from "./test-support/composite-frame.ts";
-import { blazefacePath, datasetsDir, lfwFirstImages } from "./test-support/datasets.ts";
+import { blazefacePath, lfwFirstImages } from "./test-support/datasets.ts";
 import type { Detection } from "./types.ts";
 import { resolveYuNet } from "./yunet.ts";
 
-const root = datasetsDir();
-const skip =
-  root === null ? "shared datasets not found (set PERSONA_DATASETS_DIR)" : blazefacePath() ? false : "no BlazeFace model";
+const root = findDatasetsDir();
+const skip = root === null ? "shared datasets not found (set PERSONA_DATASETS)" : blazefacePath() ? false : "no BlazeFace model";
 
 function same(a: readonly Detection[], b: readonly Detection[], what: string): void {
   assert.equal(a.length, b.length, `${what}: face count`);

@@ -2,6 +2,7 @@
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { after, before, test } from "node:test";
+import { findDatasetsDir } from "@persona/runtime";
 import { alignFace } from "./alignment.ts";
 import { FaceDetector } from "./detector.ts";
 import { Embedder } from "./embedder.ts";
@@ -10,10 +11,10 @@ import { alignFace68, alignmentTransform68, LandmarkDetector } from "./landmarks
 import { MODEL_FILES, resolveModelPath } from "./models.ts";
 import { applyAffine } from "./similarity.ts";
 import { ARCFACE_112, dlibTemplate } from "./templates.ts";
-import { blazefacePath, datasetsDir, lfwFirstImages } from "./test-support/datasets.ts";
+import { blazefacePath, lfwFirstImages } from "./test-support/datasets.ts";
 import type { Point } from "./types.ts";
 
-const root = datasetsDir();
+const root = findDatasetsDir();
 const models = [MODEL_FILES.landmark68, MODEL_FILES.dlibResnet].map((f) => resolveModelPath(f));
 const skip =
   blazefacePath() === null || models.some((m) => !existsSync(m))

@@ -3,13 +3,14 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import sharp from "sharp";
+import { findDatasetsDir } from "@persona/runtime";
 import { FaceDetector } from "./detector.ts";
 import { decodeImage } from "./image.ts";
 import { detectAndAlign } from "./pipeline.ts";
 import { DLIB_150 } from "./templates.ts";
-import { blazefacePath, datasetsDir, lfwFirstImages } from "./test-support/datasets.ts";
+import { blazefacePath, lfwFirstImages } from "./test-support/datasets.ts";
 
-const root = datasetsDir();
+const root = findDatasetsDir();
 const model = blazefacePath();
 const skip =
   model === null

@@ -9,15 +9,16 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import sharp from "sharp";
+import { findDatasetsDir } from "@persona/runtime";
 import { FaceDetector } from "./detector.ts";
 import { ModelLoadError } from "./errors.ts";
 import { decodeImage } from "./image.ts";
 import { composeFaceFrame, matchFaces } from "./test-support/composite-frame.ts";
-import { datasetsDir, lfwFirstImages } from "./test-support/datasets.ts";
+import { lfwFirstImages } from "./test-support/datasets.ts";
 import type { Detection } from "./types.ts";
 import { resolveYuNet, YUNET_FILE } from "./yunet.ts";
 
-const root = datasetsDir();
+const root = findDatasetsDir();
 const yunet = resolveYuNet();
 const skip = yunet.path === null ? `YuNet unavailable: ${yunet.reason}` : root === null ? "shared datasets not found" : false;
 

@@ -9,7 +9,7 @@ import { datasetsDir, repoRoot } from "@persona/runtime";
 const clips = ["ytc_0294_02_004_angelina_jolie.avi", "ytc_1804_03_006_sylvester_stallone.avi"].map((f) =>
   join(datasetsDir(), "videos", f),
 );
-const skip = clips.every((c) => existsSync(c)) ? false : "shared video clips not found (set PERSONA_DATASETS_DIR)";
+const skip = clips.every((c) => existsSync(c)) ? false : "shared video clips not found (set PERSONA_DATASETS)";
 
 // The soak's short version (make soak runs the long one): 2 minutes, a kill every 15-25 s and the Ctrl-C half way.
 // Recovery is allowed 45 s here, not the 15 s of the long run: the rest of the suite shares the 2 cores meanwhile.
