@@ -7,6 +7,7 @@
  * people, and they are removed from the non-mated probes of every protocol (`withoutPeople`), so no evaluated face
  * is ever in the cohort. Tuning (DevTrain) and reporting (DevTest, all LFW) use the same cohort.
  */
+import { seededRandom } from "@persona/runtime";
 import type { IdentificationProtocol, LfwPerson } from "./lfw.ts";
 
 export interface LfwCohortOptions {
@@ -24,18 +25,6 @@ export interface CohortChoice {
   readonly people: ReadonlySet<string>;
   /** The cohort images: person and 1-based image index. */
   readonly images: readonly { readonly personId: string; readonly index: number }[];
-}
-
-/** Deterministic pseudo-random numbers (mulberry32). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function shuffled<T>(xs: readonly T[], rand: () => number): T[] {

@@ -108,4 +108,4 @@ export {
   verificationReport,
 } from "./evaluate.ts";
 export { parseTemplateSpec } from "./template-spec.ts";
-export { type CohortChoice, chooseCohort, type LfwCohortOptions, seededRandom, withoutPeople } from "./cohort.ts";
+export { type CohortChoice, chooseCohort, type LfwCohortOptions, withoutPeople } from "./cohort.ts";

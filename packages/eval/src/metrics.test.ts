@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
+import { seededRandom } from "@persona/runtime";
 import {
   accuracyAt,
   bestThreshold,
@@ -13,18 +14,6 @@ import {
 } from "./metrics.ts";
 
 const close = (a: number, b: number, eps = 1e-9) => assert.ok(Math.abs(a - b) <= eps, `${a} != ${b}`);
-
-/** Deterministic pseudo-random numbers (mulberry32). */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe("ROC", () => {
   test("perfect separation: AUC 1, TAR 1 at FAR 0", () => {
@@ -46,7 +35,7 @@ describe("ROC", () => {
   });
 
   test("AUC equals the Mann-Whitney probability on random scores", () => {
-    const r = rng(7);
+    const r = seededRandom(7);
     const scores: number[] = [];
     const labels: boolean[] = [];
     for (let i = 0; i < 300; i++) {
@@ -143,7 +132,7 @@ describe("thresholds and folds", () => {
   });
 
   test("10-fold on synthetic LFW-like scores: accuracy near the Bayes rate, small std", () => {
-    const r = rng(42);
+    const r = seededRandom(42);
     const gauss = () => Math.sqrt(-2 * Math.log(r() + 1e-12)) * Math.cos(2 * Math.PI * r());
     const scores: number[] = [];
     const labels: boolean[] = [];

@@ -17,6 +17,7 @@
 import { existsSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { seededRandom } from "@persona/runtime";
 import { DEFAULT_EMBEDDER_MODEL, type RgbImage, alignFace, assessQuality, decodeImage, embedderSpec } from "@persona/vision";
 import {
   CLUSTER_DEFAULTS,
@@ -202,18 +203,6 @@ export interface SelfLearnReport {
   /** The `growthVariants` replays, when asked for. */
   variants?: { growth: GrowthOptions; on: ModeReport }[];
   timing: { extractSeconds: number; computedImages: number; cachedImages: number; replaySeconds: number; totalSeconds: number };
-}
-
-/** Deterministic pseudo-random numbers (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function shuffle<T>(xs: T[], rand: () => number): T[] {
@@ -597,7 +586,7 @@ export async function evalSelfLearn(opts: SelfLearnOptions): Promise<SelfLearnRe
   const s = selfLearnSettings(opts);
   const { seed, model, vote, growth, cluster, minVisits, buckets } = s;
   const progress = opts.onProgress ?? (() => {});
-  const rand = rng(seed);
+  const rand = seededRandom(seed);
 
   // 1. people
   const people = await choosePeople(opts, s.minImages, rand);

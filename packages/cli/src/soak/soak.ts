@@ -37,7 +37,7 @@ import { jetstreamManager } from "@nats-io/jetstream";
 import { Kvm } from "@nats-io/kv";
 import { type NatsConnection, connect } from "@nats-io/transport-node";
 import type { ServiceName } from "@persona/bus";
-import { datasetsDir, repoRoot } from "@persona/runtime";
+import { datasetsDir, repoRoot, seededRandom } from "@persona/runtime";
 import { freePort } from "@persona/testing";
 import { SERVICE_NAMES, healthPort, readinessOf } from "../services.ts";
 
@@ -75,17 +75,10 @@ const recoveryLimitS = Number(a["recovery-limit"]);
 if (!(recoveryLimitS > 0)) usage("--recovery-limit must be seconds");
 const memoryLimitMb = Number(a["memory-limit"]);
 if (!(memoryLimitMb > 0)) usage("--memory-limit must be megabytes");
-let seed = a.seed === undefined ? Date.now() % 1_000_000 : Number(a.seed);
-if (!Number.isInteger(seed)) usage("--seed must be an integer");
-const firstSeed = seed;
-/** mulberry32: the kills' order and timing are reproducible from the printed seed. */
-function random(): number {
-  seed = (seed + 0x6d2b79f5) | 0;
-  let t = seed;
-  t = Math.imul(t ^ (t >>> 15), t | 1);
-  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-}
+const firstSeed = a.seed === undefined ? Date.now() % 1_000_000 : Number(a.seed);
+if (!Number.isInteger(firstSeed)) usage("--seed must be an integer");
+/** The kills' order and timing are reproducible from the printed seed. */
+const random = seededRandom(firstSeed);
 
 const datasets = datasetsDir();
 const clips = {
@@ -94,7 +87,7 @@ const clips = {
 };
 const lfw = join(datasets, "lfw");
 for (const f of [...Object.values(clips), lfw]) {
-  if (!existsSync(f)) usage(`${f} is missing: the soak needs the shared data sets (PERSONA_DATASETS_DIR)`);
+  if (!existsSync(f)) usage(`${f} is missing: the soak needs the shared data sets (PERSONA_DATASETS)`);
 }
 
 /** A cold start of every service (after the Ctrl-C): models load again, so it gets longer than a kill's recovery. */

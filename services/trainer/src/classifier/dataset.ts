@@ -4,6 +4,7 @@
  * and augmented, shuffled batches.
  */
 import { createHash } from "node:crypto";
+import { seededRandom } from "@persona/runtime";
 import { NET_SIZE, SAMPLE_SIZE, WINDOW, sampleWindow } from "./sample.ts";
 
 export interface LabelledSample {
@@ -81,18 +82,6 @@ export function splitRun(
   return { classes, train, val, skipped };
 }
 
-/** A small seeded generator (mulberry32), so runs are reproducible. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * Shuffled batches of augmented windows (random offset within the sample, random mirror). Classes are balanced by
  * repeating the crops of small classes up to `balanceTo` of the largest class's count.
@@ -107,7 +96,7 @@ export function batchesFor(
   for (const t of train) counts.set(t.cls, (counts.get(t.cls) ?? 0) + 1);
   const largest = Math.max(0, ...counts.values());
   return function* (epoch: number) {
-    const rand = rng(seed * 1000 + epoch);
+    const rand = seededRandom(seed * 1000 + epoch);
     const order: number[] = [];
     for (const [i, t] of train.entries()) {
       const n = counts.get(t.cls) ?? 1;
