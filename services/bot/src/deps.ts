@@ -1,5 +1,5 @@
 import type { Bus, ServiceName } from "@persona/bus";
-import { EnrollmentWatcher, LibraryFollower, VisitorFollower } from "@persona/library";
+import { EnrollmentWatcher, LibraryFollower, LibraryWriter, VisitorFollower } from "@persona/library";
 import type { Logger } from "@persona/runtime";
 import { BotChatsRepository, type DocumentStore } from "@persona/store";
 import type { Telegram } from "telegraf";
@@ -69,6 +69,8 @@ export interface HandlerDeps {
   telegram: Telegram;
   /** The library, followed in memory (LIBRARY). */
   library: LibraryFollower;
+  /** Appends library changes (the one writer of LIBRARY). */
+  writer: LibraryWriter;
   libraryWaits: LibraryWaits;
   /** The visitors the trainer published, with the operators' decisions. */
   visitors: VisitorFollower;
@@ -116,6 +118,7 @@ export async function createDeps(b: BotDeps, telegram: Telegram, help: string): 
     options: o,
     telegram,
     library,
+    writer: new LibraryWriter({ bus }),
     libraryWaits,
     visitors,
     watcher,

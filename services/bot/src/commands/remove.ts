@@ -4,7 +4,7 @@ import type { Confirmation } from "../pending.ts";
 import { lookupPerson, noneText, severalText } from "../people.ts";
 import type { CommandHandler } from "./types.ts";
 
-/** /remove <name or id>: asks with Yes/No buttons (bound to this chat), then publishes PersonRemoved. */
+/** /remove <name or id>: asks with Yes/No buttons (bound to this chat), then removes through the library writer. */
 export const remove: CommandHandler = async ({ chatId, args }, d) => {
   if (!args) return d.say(chatId, "Usage: /remove <name or id>");
   const found = lookupPerson(d.library.state, args);
@@ -21,9 +21,13 @@ export const remove: CommandHandler = async ({ chatId, args }, d) => {
 export async function confirmRemove(c: Extract<Confirmation, { kind: "remove" }>, r: ConfirmReply, d: HandlerDeps) {
   if (!r.yes) return r.edit(`Kept ${c.name}.`);
   if (!d.library.state.people.has(c.personId)) return r.edit(`${c.name} is no longer in the library.`);
-  await d.bus.publish(
-    d.bus.envelope("PersonRemoved", { personId: c.personId, reason: "removed in Telegram", by: `telegram:${r.chatId}` }),
-  );
+  const out = await d.writer.execute({
+    kind: "remove-person",
+    personId: c.personId,
+    reason: "removed in Telegram",
+    by: `telegram:${r.chatId}`,
+  });
+  if ("rejected" in out) return r.edit(`${c.name} is no longer in the library.`);
   d.log.info({ chatId: r.chatId, personId: c.personId }, "person removed from Telegram");
   return r.edit(`Removed ${c.name} (id ${c.personId}).`);
 }

@@ -1,8 +1,9 @@
 import { type BlobRef, PersonName } from "@persona/contracts";
+import { type LibraryCommand, LibraryWriter } from "@persona/library";
 import { z } from "zod";
 import { type PortalContext, projected } from "../context.ts";
 import type { Api, Upload } from "../http/api.ts";
-import { ApiError, forbidden } from "../http/errors.ts";
+import { ApiError, forbidden, notFound } from "../http/errors.ts";
 import { EnrollResult, Id, Person, Sighting, Template, limit } from "../http/schemas.ts";
 import { isMp3 } from "../media.ts";
 import { personOf } from "../views/people.ts";
@@ -44,7 +45,10 @@ const PersonPatch = z
   })
   .refine((v) => Object.keys(v).length > 0, "nothing to change");
 
-/** /people: the library (people read model); enrollment by upload, changes published as PersonUpdated/PersonRemoved. */
+/**
+ * /people: the library (people read model); enrollment by upload, changes made through the library writer
+ * (PersonUpdated/PersonRemoved).
+ */
 export function peopleRoutes(api: Api, c: PortalContext): void {
   peopleReads(api, c);
   peopleEnrollment(api, c);
@@ -156,7 +160,19 @@ function peopleEnrollment(api: Api, c: PortalContext): void {
   });
 }
 
+/**
+ * Has the library writer decide and append a change, then waits (briefly) for the people projection to show it. A
+ * person the writer no longer finds (removed meanwhile) is a 404; a change that changes nothing appends nothing.
+ */
+async function write(c: PortalContext, writer: LibraryWriter, command: LibraryCommand, personId: string): Promise<void> {
+  const out = await writer.execute(command);
+  if ("rejected" in out) throw notFound(`person ${personId}`);
+  const last = out.events.at(-1);
+  if (last) await projected(c.store, "people", last.seq);
+}
+
 function peopleChanges(api: Api, c: PortalContext): void {
+  const writer = new LibraryWriter({ bus: c.bus });
   api.add({
     method: "patch",
     path: "/people/:personId",
@@ -170,9 +186,8 @@ function peopleChanges(api: Api, c: PortalContext): void {
       const s = session as NonNullable<typeof session>;
       if (body.watchlist !== undefined && s.role !== "admin") throw forbidden("only an admin changes the watchlist");
       await activePerson(c, params.personId);
-      const env = c.bus.envelope("PersonUpdated", { personId: params.personId, ...body, by: s.username });
-      const ack = await c.bus.publish(env);
-      await projected(c.store, "people", ack.seq);
+      const change = { personId: params.personId, ...body, by: s.username };
+      await write(c, writer, { kind: "update-person", change }, params.personId);
       return { status: 200, body: personOf(await activePerson(c, params.personId)) };
     },
   });
@@ -190,10 +205,8 @@ function peopleChanges(api: Api, c: PortalContext): void {
       await activePerson(c, params.personId);
       const sound = await soundOf(c, params.personId, files);
       if (sound === null) throw new ApiError(400, "validation", "a file in field 'sound'");
-      const ack = await c.bus.publish(
-        c.bus.envelope("PersonUpdated", { personId: params.personId, sound, by: session?.username ?? "?" }),
-      );
-      await projected(c.store, "people", ack.seq);
+      const change = { personId: params.personId, sound, by: session?.username ?? "?" };
+      await write(c, writer, { kind: "update-person", change }, params.personId);
       return { status: 200, body: personOf(await activePerson(c, params.personId)) };
     },
   });
@@ -208,14 +221,13 @@ function peopleChanges(api: Api, c: PortalContext): void {
     responses: { 204: { contentType: "text/plain", description: "removed" } },
     async handler({ params, session }) {
       await activePerson(c, params.personId);
-      const ack = await c.bus.publish(
-        c.bus.envelope("PersonRemoved", {
-          personId: params.personId,
-          reason: "removed in the console",
-          by: session?.username ?? "?",
-        }),
+      const by = session?.username ?? "?";
+      await write(
+        c,
+        writer,
+        { kind: "remove-person", personId: params.personId, reason: "removed in the console", by },
+        params.personId,
       );
-      await projected(c.store, "people", ack.seq);
       return { status: 204 };
     },
   });
