@@ -27,7 +27,7 @@ typecheck: deps
 
 # biome, and web/src/api.gen.ts as the portal's OpenAPI document generates it (scripts/gen-web-types.ts)
 lint: deps
-	@npx biome check . && $(NODE) scripts/gen-web-types.ts --check && $(NODE) scripts/house/check.ts && echo "lint: ok"
+	@npx biome check . && $(NODE) scripts/gen-web-types.ts --check && $(NODE) scripts/house/check.ts && $(NODE) scripts/config-docs.ts --check && echo "lint: ok"
 
 format: deps
 	@npx biome format --write .
