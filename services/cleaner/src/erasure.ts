@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Bus } from "@persona/bus";
 import { type AnyEnvelope, type BlobRef, type EnvelopeOf, uuidFrom } from "@persona/contracts";
-import { LIBRARY_EVENT_TYPES, type LibraryEvent, emptyLibrary, evolve } from "@persona/library";
+import { LIBRARY_EVENT_TYPES, type LibraryEvent, LibraryWriter, emptyLibrary, evolve } from "@persona/library";
 import type { Logger } from "@persona/runtime";
 import type { CleanerCollections } from "./collections.ts";
 import {
@@ -68,22 +68,18 @@ async function personEvents(bus: Bus, personId: string) {
   return { exists: state.people.has(personId), seqs, blobs };
 }
 
-/** Publishes PersonRemoved (when the person is in the library) so running recognizers forget them now. */
+/** Removes the person through the library writer (when they are in the library) so running recognizers forget them now. */
 export async function removePerson(
   bus: Bus,
   req: { personId: string; by: string; reason: string; cause?: { id: string; correlationId: string } },
 ): Promise<{ existed: boolean; seq: number | null }> {
-  const { exists } = await personEvents(bus, req.personId);
-  if (!exists) return { existed: false, seq: null };
-  const env = bus.envelope(
-    "PersonRemoved",
-    { personId: req.personId, reason: req.reason, by: req.by },
-    req.cause
-      ? { id: uuidFrom(`removed/${req.cause.id}`), correlationId: req.cause.correlationId, causationId: req.cause.id }
-      : {},
+  const cause = req.cause;
+  const out = await new LibraryWriter({ bus }).execute(
+    { kind: "remove-person", personId: req.personId, reason: req.reason, by: req.by },
+    cause ? { id: () => uuidFrom(`removed/${cause.id}`), correlationId: cause.correlationId, causationId: cause.id } : {},
   );
-  const ack = await bus.publish(env);
-  return { existed: true, seq: ack.seq };
+  if ("rejected" in out) return { existed: false, seq: null };
+  return { existed: true, seq: out.events[0]?.seq ?? null };
 }
 
 /** Waits (bounded) until every active durable consumer of LIBRARY has acknowledged `seq`. */

@@ -3,7 +3,7 @@ import type { Bus } from "@persona/bus";
 import type { BlobRef, DataOf } from "@persona/contracts";
 import { uploadFile } from "../client/blobs.ts";
 import { connectCli, ensureTopology } from "../client/connect.ts";
-import { type EnrollmentResult, EnrollmentTimeoutError, EnrollmentWatcher } from "@persona/library";
+import { type EnrollmentResult, EnrollmentTimeoutError, EnrollmentWatcher, LibraryWriter } from "@persona/library";
 import { replayLibrary } from "../client/libraryReplay.ts";
 import { UsageError } from "../errors.ts";
 import { type FolderScan, ImportDirError, type LocalFile, listPersonFolders, scanPersonFolder } from "../library/folder.ts";
@@ -190,7 +190,8 @@ async function executeOne(
       sound = scan.sound === null ? null : await uploadFile(bus, "sounds", personId, scan.sound);
       data.sound = sound;
     }
-    await bus.publish(bus.envelope("PersonUpdated", data));
+    // a person removed meanwhile is refused here, and their photos by the recognizer (unknown-person) below
+    await new LibraryWriter({ bus }).execute({ kind: "update-person", change: data });
   }
   if (item.newPhotos.length === 0) return planned;
   const photos = await upload(item.newPhotos);

@@ -1,6 +1,6 @@
 import type { Bus } from "@persona/bus";
 import type { BlobRef } from "@persona/contracts";
-import type { PersonState } from "@persona/library";
+import { LibraryWriter, type PersonState } from "@persona/library";
 import { configSchema as recognizerConfig } from "@persona/service-recognizer";
 import { DEFAULT_EMBEDDER_MODEL, EMBEDDER_MODELS, templateModelName } from "@persona/vision";
 import { uploadFile } from "../client/blobs.ts";
@@ -160,9 +160,16 @@ async function remove(bus: Bus, who: string, args: PeopleArgs, out: Output): Pro
       return 1;
     }
   }
-  const env = bus.envelope("PersonRemoved", { personId: person.personId, reason, by: "cli" });
-  const ack = await bus.publish(env);
-  if (args.json) out.stdout(`${JSON.stringify(removal(person, reason, true, { eventId: env.id, seq: ack.seq }), null, 2)}\n`);
+  const written = await new LibraryWriter({ bus }).execute({
+    kind: "remove-person",
+    personId: person.personId,
+    reason,
+    by: "cli",
+  });
+  if ("rejected" in written) throw new CliError(`${person.name} (${person.personId}) is no longer in the library`);
+  const event = written.events[0];
+  const done = event ? { eventId: event.env.id, seq: event.seq } : null;
+  if (args.json) out.stdout(`${JSON.stringify(removal(person, reason, true, done), null, 2)}\n`);
   else out.stdout(`removed ${person.name} (${person.personId})\n`);
   return 0;
 }

@@ -1,5 +1,5 @@
 import type { Bus } from "@persona/bus";
-import type { PersonState, TemplateState } from "@persona/library";
+import { LibraryWriter, type PersonState, type TemplateState } from "@persona/library";
 import { replayLibrary } from "../client/libraryReplay.ts";
 import { CliError, UsageError } from "../errors.ts";
 import { findPerson } from "../library/people.ts";
@@ -55,10 +55,17 @@ export async function revertTemplates(bus: Bus, a: RevertArgs, out: Output): Pro
       return 1;
     }
   }
-  for (const t of list)
-    await bus.publish(
-      bus.envelope("FaceTemplateReverted", { personId: person.personId, templateId: t.templateId, by: "cli", reason }),
-    );
+  const writer = new LibraryWriter({ bus });
+  for (const t of list) {
+    const written = await writer.execute({
+      kind: "revert-template",
+      personId: person.personId,
+      templateId: t.templateId,
+      by: "cli",
+      reason,
+    });
+    if ("rejected" in written) throw new CliError(written.rejected.message);
+  }
   if (a.json) out.stdout(`${JSON.stringify(report(true), null, 2)}\n`);
   else {
     for (const t of list) out.stdout(`reverted ${t.templateId}  ${t.addedAt}  ${t.origin.kind}\n`);
