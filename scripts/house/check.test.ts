@@ -24,6 +24,7 @@ const rules = (files: SourceFile[], baseline = {}) => checkHouse(files, WORKSPAC
 // built, so that this file does not plant violations in the repository it checks
 const DOOR = ["consumers", "get"].join(".");
 const NOT_EXPORTED = ["@persona/service-portal", "src", "x.ts"].join("/");
+const REMOVED = ["Person", "Removed"].join("");
 
 test("a clean tree passes: libraries below services below the CLI, declared, through exports", () => {
   const files = [
@@ -95,6 +96,20 @@ test("planted violation: a JetStream consumer opened outside packages/bus", () =
     v.map((x) => [x.rule, x.line]),
     [["jetstream-door", 3]],
   );
+});
+
+test("planted violation: a LIBRARY event built outside packages/library/src/writer.ts", () => {
+  const build = (fn: string, type: string) => `const e = bus.${fn}(\n  "${type}",\n  { personId: "p" },\n);`;
+  const v = checkHouse([{ path: "services/bot/src/a.ts", text: `\n${build("envelope", REMOVED)}` }], WORKSPACES, {});
+  assert.deepEqual(
+    v.map((x) => [x.rule, x.line]),
+    [["library-writer", 2]],
+  );
+  const made = `${["make", "Envelope"].join("")}("${["FaceTemplate", "Reverted"].join("")}", d, m)`;
+  assert.deepEqual(rules([{ path: "packages/cli/src/commands/revert.ts", text: made }]), ["library-writer"]);
+  assert.deepEqual(rules([{ path: "packages/library/src/writer.ts", text: build("envelope", REMOVED) }]), [], "the writer may");
+  assert.deepEqual(rules([{ path: "services/bot/src/a.int.test.ts", text: build("envelope", REMOVED) }]), [], "tests may");
+  assert.deepEqual(rules([{ path: "services/bot/src/a.ts", text: build("envelope", "VisitorNamed") }]), [], "other events");
 });
 
 test("planted violation: a production function over 120 lines, unless it is known debt that did not grow", () => {

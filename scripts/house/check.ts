@@ -8,6 +8,10 @@
  * - **no deep imports**: a relative import never leaves its workspace; `@persona/x/sub` only through `x`'s exports.
  * - **declared**: a workspace imports another only when its package.json lists it.
  * - **one door to JetStream**: consumers are opened only in packages/bus (`bus.follow`, `bus.replay`, `bus.consume`).
+ * - **one writer for the library**: production code builds the LIBRARY events (PersonEnrolled, PersonUpdated,
+ *   PersonRemoved, FaceTemplateAdded, FaceTemplateReverted, EnrollmentRejected) only in
+ *   packages/library/src/writer.ts; every other writer calls its `LibraryWriter`, so `decide` alone says what may
+ *   change a person.
  * - **no god functions**: no production function longer than 120 lines, except those listed in
  *   `scripts/house/baseline.json` (known debt), which may not grow.
  *
@@ -40,7 +44,7 @@ export interface SourceFile {
 }
 
 export interface Violation {
-  rule: "floors" | "deep-import" | "declared" | "jetstream-door" | "function-length";
+  rule: "floors" | "deep-import" | "declared" | "jetstream-door" | "library-writer" | "function-length";
   file: string;
   line: number;
   message: string;
@@ -142,6 +146,30 @@ function checkJetStreamDoor(f: SourceFile, out: Violation[]): void {
   }
 }
 
+/** The one production file that builds LIBRARY events. */
+export const LIBRARY_WRITER = "packages/library/src/writer.ts";
+const LIBRARY_EVENTS = [
+  "PersonEnrolled",
+  "PersonUpdated",
+  "PersonRemoved",
+  "FaceTemplateAdded",
+  "FaceTemplateReverted",
+  "EnrollmentRejected",
+];
+
+function checkLibraryWriter(f: SourceFile, out: Violation[]): void {
+  if (f.path === LIBRARY_WRITER || !isProduction(f.path)) return;
+  const re = new RegExp(`(\\.envelope|\\bmakeEnvelope)\\s*(?:<[^>]*>)?\\(\\s*["'\`](${LIBRARY_EVENTS.join("|")})["'\`]`, "g");
+  for (const m of f.text.matchAll(re)) {
+    out.push({
+      rule: "library-writer",
+      file: f.path,
+      line: f.text.slice(0, m.index).split("\n").length,
+      message: `builds ${m[2]} outside ${LIBRARY_WRITER}: use LibraryWriter.execute (@persona/library)`,
+    });
+  }
+}
+
 export interface FunctionSize {
   file: string;
   name: string;
@@ -211,6 +239,7 @@ export function checkHouse(files: readonly SourceFile[], workspaces: readonly Wo
   for (const f of files) {
     checkImports(f, workspaces, out);
     checkJetStreamDoor(f, out);
+    checkLibraryWriter(f, out);
     checkFunctionLengths(f, baseline, out);
   }
   return out;
