@@ -1,5 +1,6 @@
 export * from "./common.ts";
 export * from "./envelope.ts";
+export * from "./media.ts";
 export * from "./messages.ts";
 export * from "./topology.ts";
 export * from "./build.ts";

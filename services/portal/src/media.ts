@@ -158,21 +158,6 @@ export class MediaStore {
   }
 }
 
-/** Sniffs an image's format from its first bytes (the declared type is not trusted). */
-export function sniffImage(b: Uint8Array): { ext: string; contentType: string } | null {
-  if (b.length >= 3 && b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff) return { ext: "jpg", contentType: "image/jpeg" };
-  if (b.length >= 8 && b[0] === 0x89 && b[1] === 0x50 && b[2] === 0x4e && b[3] === 0x47)
-    return { ext: "png", contentType: "image/png" };
-  if (
-    b.length >= 12 &&
-    String.fromCharCode(...b.subarray(0, 4)) === "RIFF" &&
-    String.fromCharCode(...b.subarray(8, 12)) === "WEBP"
-  )
-    return { ext: "webp", contentType: "image/webp" };
-  if (b.length >= 2 && b[0] === 0x42 && b[1] === 0x4d) return { ext: "bmp", contentType: "image/bmp" };
-  return null;
-}
-
 /** True for an MP3 (ID3 tag or an MPEG audio frame sync). */
 export function isMp3(b: Uint8Array): boolean {
   if (b.length >= 3 && b[0] === 0x49 && b[1] === 0x44 && b[2] === 0x33) return true;

@@ -1,11 +1,12 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
+import { sniffImage } from "@persona/contracts";
 import { z } from "zod";
 import { alertCropKey } from "./alerts/projection.ts";
 import { hashPassword, passwordProblem, verifyPassword } from "./auth/passwords.ts";
 import { cookieValue, sessionCookie } from "./auth/sessions.ts";
 import { Api } from "./http/api.ts";
-import { cropKeyOf, isMp3, sniffImage, validMediaKey, visitorCropKeyOf } from "./media.ts";
+import { cropKeyOf, isMp3, validMediaKey, visitorCropKeyOf } from "./media.ts";
 import { csvCell } from "./routes/attendance.ts";
 
 describe("passwords (scrypt)", () => {

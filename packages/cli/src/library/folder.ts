@@ -1,8 +1,9 @@
 import { createHash } from "node:crypto";
 import { open, readFile, readdir, stat } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
+import { sniffImage } from "@persona/contracts";
 import { parseDataTxt, resolveFileName } from "./dataTxt.ts";
-import { IMAGE_EXTENSIONS, type MediaType, SOUND_EXTENSIONS, sniffImage, sniffSound } from "./media.ts";
+import { IMAGE_EXTENSIONS, type MediaType, SOUND_EXTENSIONS, sniffSound } from "./media.ts";
 import type { TextEncodingName } from "./text.ts";
 
 /**

@@ -1,6 +1,6 @@
 /**
  * What a file is, from its first bytes (never from its name): the import uploads photos and sounds as they are;
- * decoding and face checks happen in the recognizer.
+ * decoding and face checks happen in the recognizer. Photos: `sniffImage` of @persona/contracts.
  */
 
 export interface MediaType {
@@ -11,15 +11,6 @@ export interface MediaType {
 
 export const IMAGE_EXTENSIONS = ["jpg", "jpeg", "jpe", "jfif", "png", "webp", "bmp"] as const;
 export const SOUND_EXTENSIONS = ["mp3", "wav", "ogg", "oga"] as const;
-
-export function sniffImage(head: Uint8Array): MediaType | null {
-  const b = head;
-  if (b.length >= 3 && b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff) return { contentType: "image/jpeg", ext: "jpg" };
-  if (b.length >= 8 && ascii(b, 0, 8) === "\x89PNG\r\n\x1a\n") return { contentType: "image/png", ext: "png" };
-  if (b.length >= 12 && ascii(b, 0, 4) === "RIFF" && ascii(b, 8, 4) === "WEBP") return { contentType: "image/webp", ext: "webp" };
-  if (b.length >= 14 && ascii(b, 0, 2) === "BM") return { contentType: "image/bmp", ext: "bmp" };
-  return null;
-}
 
 export function sniffSound(head: Uint8Array): MediaType | null {
   const b = head;

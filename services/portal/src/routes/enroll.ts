@@ -1,12 +1,11 @@
 import { randomBytes } from "node:crypto";
-import { type BlobRef, PersonName } from "@persona/contracts";
+import { type BlobRef, PersonName, sniffImage } from "@persona/contracts";
 import { EnrollmentTimeoutError } from "@persona/library";
 import type { PersonDoc } from "@persona/store";
 import { z } from "zod";
 import type { PortalContext } from "../context.ts";
 import { ApiError, notFound, unavailable } from "../http/errors.ts";
 import type { EnrollResult } from "../http/schemas.ts";
-import { sniffImage } from "../media.ts";
 
 /**
  * Not a resource: the enrollment protocol the people and unknowns routes share (a photo upload or an unknown
