@@ -35,12 +35,10 @@ export {
   resolveModelsDir,
   type SessionOptions,
 } from "./models.ts";
+export { DETECT_DEFAULTS, type DetectionReport, type DetectOptions } from "./detect-options.ts";
 export {
   BlazeFaceDetector,
   createFaceDetector,
-  DETECT_DEFAULTS,
-  type DetectionReport,
-  type DetectOptions,
   type DetectorChoice,
   type DetectorKind,
   detectDefaultsFor,

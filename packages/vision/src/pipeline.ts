@@ -1,6 +1,7 @@
 /** Detection -> alignment -> quality for one frame. */
 import { alignFace, type AlignOptions } from "./alignment.ts";
-import type { DetectOptions, FaceDetector } from "./detector.ts";
+import type { DetectOptions } from "./detect-options.ts";
+import type { FaceDetector } from "./detector.ts";
 import { alignFace68, type LandmarkDetector } from "./landmarks.ts";
 import {
   assessQuality,

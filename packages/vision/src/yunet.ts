@@ -20,14 +20,17 @@ import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as ort from "onnxruntime-node";
 import {
+  DETECT_DEFAULTS,
   type DetectionReport,
   type DetectOptions,
-  type FaceDetector,
+  finalDetections,
+  mergeCandidates,
   type ResolvedDetectOptions,
   resolveDetectOptions,
-} from "./detector.ts";
+} from "./detect-options.ts";
+import type { FaceDetector } from "./detector.ts";
 import { createSession, type ModelSession, type SessionOptions } from "./models.ts";
-import { hardNms, iou, weightedNms } from "./nms.ts";
+import { iou } from "./nms.ts";
 import { fillBgrPlanar, type ImageSource, resizeMat, TensorBuffers } from "./resample.ts";
 import type { LevelPlan } from "./tiling.ts";
 import type { Detection, RgbImage } from "./types.ts";
@@ -40,22 +43,11 @@ export const YUNET_SHA256 = "daede24002cc8590f457998cc5e6c9e8b82f45f6bd969506a89
 
 /** Defaults of a YuNet detector: OpenCV Zoo's demo threshold is 0.9; 0.6 keeps small and half-profile faces
  * (shared/models/README.md) and the quality gate judges them afterwards. */
-export const YUNET_DETECT_DEFAULTS = {
-  minFaceSize: 32,
-  scoreThreshold: 0.6,
-  iouThreshold: 0.3,
-  tiling: "auto",
-  tileOverlap: 0.25,
-  maxTiles: 24,
-  modelMinFacePx: 16,
-  nms: "weighted",
-  maxFaces: 1000,
-} as const satisfies Required<Omit<DetectOptions, "tileSize">>;
+export const YUNET_DETECT_DEFAULTS: Required<Omit<DetectOptions, "tileSize">> = { ...DETECT_DEFAULTS, scoreThreshold: 0.6 };
 
 /** The large-face pass: the padded frame's long side in input pixels, and the padding (fraction of the long side). */
 const LARGE_SIDE = 320;
 const LARGE_PAD = 0.2;
-const MIN_FACE_SLACK = 0.8;
 /** The main pass's long side is at least this (or the frame's own, when smaller). */
 const MIN_LONG_SIDE = 640;
 
@@ -181,7 +173,7 @@ export class YuNetDetector implements FaceDetector {
       const sx = W / w;
       const sy = H / h;
       const mapped = raw.map((d) => transformDetection(d, sx, sy, -ox * sx, -oy * sy));
-      const merged = o.nms === "hard" ? hardNms(mapped, o.iouThreshold) : weightedNms(mapped, o.iouThreshold);
+      const merged = mergeCandidates(mapped, o);
       timings.decodeMs += performance.now() - td;
       return merged;
     };
@@ -208,10 +200,7 @@ export class YuNetDetector implements FaceDetector {
       timings.decodeMs += performance.now() - td;
     }
     level.release(); // native pixels (a view of the frame's own memory is not freed, only let go)
-    dets = dets
-      .filter((d) => Math.max(d.box.width, d.box.height) >= MIN_FACE_SLACK * o.minFaceSize)
-      .sort((a, b) => b.score - a.score)
-      .slice(0, o.maxFaces);
+    dets = finalDetections(dets, o);
     const plan: LevelPlan = { scale, levelWidth: lw, levelHeight: lh, inputWidth: iw, inputHeight: ih };
     return {
       detections: dets,
