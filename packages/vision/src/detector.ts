@@ -20,15 +20,8 @@ import {
   headAnchors,
   transformDetection,
 } from "./blazeface-decode.ts";
-import {
-  DETECT_DEFAULTS,
-  type DetectionReport,
-  type DetectOptions,
-  finalDetections,
-  mergeCandidates,
-  type ResolvedDetectOptions,
-  resolveDetectOptions,
-} from "./detect-options.ts";
+import type { DetectionReport, DetectOptions, ResolvedDetectOptions } from "./detect-options.ts";
+import { DETECT_DEFAULTS, finalDetections, mergeCandidates, resolveDetectOptions } from "./detect-options.ts";
 import { ModelLoadError } from "./errors.ts";
 import { MODEL_FILES, createSession, type ModelSession, resolveModelPath, type SessionOptions } from "./models.ts";
 import type { Mat } from "./cv.ts";

@@ -19,15 +19,8 @@ import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as ort from "onnxruntime-node";
-import {
-  DETECT_DEFAULTS,
-  type DetectionReport,
-  type DetectOptions,
-  finalDetections,
-  mergeCandidates,
-  type ResolvedDetectOptions,
-  resolveDetectOptions,
-} from "./detect-options.ts";
+import type { DetectionReport, DetectOptions, ResolvedDetectOptions } from "./detect-options.ts";
+import { DETECT_DEFAULTS, finalDetections, mergeCandidates, resolveDetectOptions } from "./detect-options.ts";
 import type { FaceDetector } from "./detector.ts";
 import { createSession, type ModelSession, type SessionOptions } from "./models.ts";
 import { iou } from "./nms.ts";
