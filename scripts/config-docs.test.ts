@@ -7,7 +7,17 @@ import { describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { env } from "@persona/runtime";
 import { z } from "zod";
-import { END, START, configBlock, keyComments, keyFacts, prose, showDefault, spliceBlock } from "./config-docs.ts";
+import {
+  END,
+  START,
+  configBlock,
+  formatMarkdown,
+  keyComments,
+  keyFacts,
+  prose,
+  showDefault,
+  spliceBlock,
+} from "./config-docs.ts";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const SERVICES = ["bot", "camera", "cleaner", "greeter", "portal", "recognizer", "trainer"];
@@ -110,6 +120,15 @@ describe("the table of a schema", () => {
     assert.equal(showDefault("Pacific/Chatham", places), "the host's time zone");
     assert.equal(showDefault("", places), "empty");
     assert.equal(prose("under <repo>, `<kept>` in code"), "under &lt;repo>, `<kept>` in code");
+  });
+
+  test("the block is formatted as biome formats READMEs: padded to display width (an emoji is two columns)", () => {
+    const facts = keyFacts(env.int(1), places);
+    const block = configBlock("x.ts", [{ key: "A", facts, description: "✅ wide" }], "");
+    const formatted = formatMarkdown(block);
+    assert.notEqual(formatted, block, "padEnd counts the emoji as one column, biome as two");
+    assert.equal(formatMarkdown(formatted), formatted);
+    assert.ok(formatted.startsWith(START) && formatted.endsWith(END));
   });
 
   test("the block replaces what is between the markers, or comes as a Configuration section, the rest kept", () => {

@@ -4,7 +4,8 @@
  * the config source, read with the TypeScript compiler API), written as a Markdown table into the service's README
  * between `<!-- config:start -->` and `<!-- config:end -->` (a "## Configuration" section is appended where missing;
  * the rest of the README is kept). The common settings every service reads through `runService` are named once per
- * README with a pointer to packages/bus/README.md.
+ * README with a pointer to packages/bus/README.md. The block is formatted with the repository's biome, as `biome check`
+ * wants READMEs.
  *
  *   node --import tsx scripts/config-docs.ts            writes the READMEs; warns about keys without a comment
  *   node --import tsx scripts/config-docs.ts --check    fails (exit 1) naming each README that differs (make lint)
@@ -12,6 +13,7 @@
  *
  * A key without a JSDoc comment gets "—" and a warning: describe it in the schema, not in the README.
  */
+import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -369,10 +371,22 @@ export async function targets(): Promise<Target[]> {
   return out;
 }
 
+/** `markdown` as the repository's biome formats it (`make lint` runs `biome check`, which formats READMEs too). */
+export function formatMarkdown(markdown: string): string {
+  const biome = join(ROOT, "node_modules/@biomejs/biome/bin/biome");
+  const r = spawnSync(process.execPath, [biome, "format", "--stdin-file-path=README.md"], {
+    cwd: ROOT,
+    input: markdown,
+    encoding: "utf8",
+  });
+  if (r.status !== 0) throw new Error(`biome format failed: ${r.stderr || r.stdout}`);
+  return r.stdout.replace(/\n+$/, "");
+}
+
 /** The README text a target should have, given the current one (null: missing). */
 export function expectedReadme(current: string | null, t: Target): string {
   const title = `# ${t.readme.split("/").at(-2) ?? "README"}\n`;
-  return spliceBlock(current ?? title, configBlock(t.source, t.rows, t.note));
+  return spliceBlock(current ?? title, formatMarkdown(configBlock(t.source, t.rows, t.note)));
 }
 
 function undocumented(t: Target): string[] {
