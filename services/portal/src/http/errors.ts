@@ -1,3 +1,4 @@
+import { LibraryBusyError } from "@persona/library";
 import type { NextFunction, Request, Response } from "express";
 import { z } from "zod";
 
@@ -38,6 +39,8 @@ export function errorHandler(log: { error: (o: object, m: string) => void }) {
   return (err: unknown, _req: Request, res: Response, _next: NextFunction) => {
     if (res.headersSent) return;
     if (err instanceof ApiError) return sendError(res, err);
+    // another writer held the person for the whole wait: a conflict the client can retry, not a server failure
+    if (err instanceof LibraryBusyError) return sendError(res, new ApiError(409, "busy", `${err.message}; try again`));
     const e = err as { type?: string; status?: number; code?: string; message?: string; name?: string };
     if (e.type === "entity.too.large") return sendError(res, new ApiError(413, "too-large", "request body too large"));
     if (e.type === "entity.parse.failed") return sendError(res, badRequest("the body is not valid JSON"));

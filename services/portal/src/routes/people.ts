@@ -172,7 +172,8 @@ async function write(c: PortalContext, writer: LibraryWriter, command: LibraryCo
 }
 
 function peopleChanges(api: Api, c: PortalContext): void {
-  const writer = new LibraryWriter({ bus: c.bus });
+  // a request waits at most 10 s for a person another writer is changing, then answers 409 (see http/errors.ts)
+  const writer = new LibraryWriter({ bus: c.bus, lock: { waitMs: 10_000 } });
   api.add({
     method: "patch",
     path: "/people/:personId",
