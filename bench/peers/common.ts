@@ -1,11 +1,13 @@
 /**
  * Shared by the peer benchmark's orchestrator (peers.bench.ts) and its peer runners (*.peer.ts): data set paths, the
- * fixed LFW pair subset, timing, verification accuracy, and the JSON report a peer runner writes.
+ * fixed LFW pair subset, timing, a detector's and an embedder's measurements, verification accuracy, and the JSON report
+ * a peer runner writes.
  */
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { findDatasetsDir } from "@persona/runtime";
+import { decodeImage, type RgbImage } from "@persona/vision";
 
 export const REPO_DIR = fileURLToPath(new URL("../../", import.meta.url));
 export const NODE_MODULES = join(REPO_DIR, "node_modules");
@@ -211,6 +213,88 @@ export interface PeerJob {
   readonly runs: number;
   /** Where to write the PeerReport. */
   readonly out: string;
+}
+
+/** A library's input made from decoded pixels (a tensor), released with `dispose`. */
+export interface PeerInput {
+  dispose(): void;
+}
+
+/**
+ * A detector's share of the table: the median time of `count` per benchmark frame (`job.warmup` + `job.runs` runs
+ * each), the faces it finds on each frame, and on the crowd photos (summed).
+ */
+export async function detectorCounts<I extends PeerInput>(
+  job: PeerJob,
+  frames: readonly RgbImage[],
+  toInput: (img: RgbImage) => I,
+  count: (input: I) => Promise<number>,
+): Promise<Pick<DetectorRow, "frameMs" | "frameFaces" | "crowdFaces">> {
+  const times: number[] = [];
+  const frameFaces: number[] = [];
+  for (const frame of frames) {
+    const t = toInput(frame);
+    let n = 0;
+    times.push(
+      ...(await timeRuns(job.warmup, job.runs, async () => {
+        n = await count(t);
+      })),
+    );
+    frameFaces.push(n);
+    t.dispose();
+  }
+  let crowdFaces = 0;
+  for (const f of job.crowd) {
+    const t = toInput(await decodeImage(f));
+    crowdFaces += await count(t);
+    t.dispose();
+  }
+  return { frameMs: median(times), frameFaces, crowdFaces };
+}
+
+/**
+ * An embedder's LFW share of the table: every image of the job's pairs once through `embedFaces` (its `ms`: from the
+ * library's input to every face's embedding), the face nearest the centre taken; a pair scores -distance (no face:
+ * -Infinity, always "different").
+ */
+export async function lfwVerification<E>(
+  job: PeerJob,
+  embedFaces: (
+    img: RgbImage,
+  ) => Promise<{ ms: number; faces: { box: { x: number; y: number; width: number; height: number }; embedding: E }[] }>,
+  distance: (a: E, b: E) => number,
+): Promise<Pick<EmbedRow, "imageMs" | "pairs" | "noFace" | "verification">> {
+  const pairs = lfwPairs(job.datasets, job.pairsPerSide);
+  const embs = new Map<string, E | null>();
+  const imageMs: number[] = [];
+  for (const p of pairs) {
+    for (const f of [p.a, p.b]) {
+      if (embs.has(f)) continue;
+      const img = await decodeImage(f);
+      const { ms, faces } = await embedFaces(img);
+      imageMs.push(ms);
+      const i = centralBox(
+        faces.map((r) => r.box),
+        img.width,
+        img.height,
+      );
+      embs.set(f, i >= 0 ? (faces[i] as (typeof faces)[number]).embedding : null);
+    }
+  }
+  const scores = pairs.map((p) => {
+    const a = embs.get(p.a);
+    const b = embs.get(p.b);
+    return a && b ? -distance(a, b) : Number.NEGATIVE_INFINITY;
+  });
+  return {
+    imageMs: median(imageMs),
+    pairs: pairs.length,
+    noFace: [...embs.values()].filter((e) => e === null).length,
+    verification: verification(
+      scores,
+      pairs.map((p) => p.same),
+    ),
+  };
 }
 
 /**

@@ -10,16 +10,15 @@ import { createRequire } from "node:module";
 import { join } from "node:path";
 import { decodeImage, type RgbImage } from "@persona/vision";
 import {
-  centralBox,
   type DetectorRow,
+  detectorCounts,
   type EmbedRow,
-  lfwPairs,
+  lfwVerification,
   median,
   NODE_MODULES,
   packageVersion,
   peerRunner,
   timeRuns,
-  verification,
 } from "./common.ts";
 
 type FaceApi = typeof import("@vladmandic/face-api");
@@ -60,26 +59,8 @@ try {
   ];
   const detectorRows: DetectorRow[] = [];
   for (const [model, options] of detectors) {
-    const times: number[] = [];
-    const frameFaces: number[] = [];
-    for (const frame of frames) {
-      const t = toTensor(frame);
-      let n = 0;
-      times.push(
-        ...(await timeRuns(job.warmup, job.runs, async () => {
-          n = (await faceapi.detectAllFaces(t, options())).length;
-        })),
-      );
-      frameFaces.push(n);
-      t.dispose();
-    }
-    let crowdFaces = 0;
-    for (const f of job.crowd) {
-      const t = toTensor(await decodeImage(f));
-      crowdFaces += (await faceapi.detectAllFaces(t, options())).length;
-      t.dispose();
-    }
-    detectorRows.push({ lib: "face-api", model, frameMs: median(times), frameFaces, crowdFaces });
+    const counts = await detectorCounts(job, frames, toTensor, async (t) => (await faceapi.detectAllFaces(t, options())).length);
+    detectorRows.push({ lib: "face-api", model, ...counts });
   }
 
   // Embedding cost: the recognition net (dlib ResNet-29 port) on one 150x150 face; the 68-landmark net that aligns it
@@ -103,32 +84,19 @@ try {
 
   // LFW: SSD -> 68 landmarks -> descriptor for every face (face-api's usual call), the face nearest the centre taken;
   // score = -euclidean distance (face-api's metric).
-  const pairs = lfwPairs(job.datasets, job.pairsPerSide);
-  const embs = new Map<string, Float32Array | null>();
-  const imageMs: number[] = [];
   const ssd = new faceapi.SsdMobilenetv1Options({ minConfidence: 0.5, maxResults: 100 });
-  for (const p of pairs) {
-    for (const f of [p.a, p.b]) {
-      if (embs.has(f)) continue;
-      const img = await decodeImage(f);
+  const lfw = await lfwVerification(
+    job,
+    async (img) => {
       const t = toTensor(img);
       const t0 = performance.now();
       const faces = await faceapi.detectAllFaces(t, ssd).withFaceLandmarks().withFaceDescriptors();
-      imageMs.push(performance.now() - t0);
+      const ms = performance.now() - t0;
       t.dispose();
-      const i = centralBox(
-        faces.map((r) => r.detection.box),
-        img.width,
-        img.height,
-      );
-      embs.set(f, i >= 0 ? (faces[i] as (typeof faces)[number]).descriptor : null);
-    }
-  }
-  const scores = pairs.map((p) => {
-    const a = embs.get(p.a);
-    const b = embs.get(p.b);
-    return a && b ? -faceapi.euclideanDistance(a, b) : Number.NEGATIVE_INFINITY;
-  });
+      return { ms, faces: faces.map((r) => ({ box: r.detection.box, embedding: r.descriptor })) };
+    },
+    (a, b) => faceapi.euclideanDistance(a, b),
+  );
   const embedRows: EmbedRow[] = [
     {
       lib: "face-api",
@@ -136,13 +104,7 @@ try {
       dims: 128,
       embedMs,
       embedNote: `ResNet-29 on a 150x150 chip, 1 run; + ${landmarkMs.toFixed(1)} ms 68-landmark net`,
-      imageMs: median(imageMs),
-      pairs: pairs.length,
-      noFace: [...embs.values()].filter((e) => e === null).length,
-      verification: verification(
-        scores,
-        pairs.map((p) => p.same),
-      ),
+      ...lfw,
       note: "LFW: every face of an image is embedded (detectAllFaces().withFaceLandmarks().withFaceDescriptors(), SSD at its default minConfidence 0.5); the central one is used",
     },
   ];

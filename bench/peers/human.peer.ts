@@ -14,16 +14,15 @@ import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { decodeImage, type RgbImage } from "@persona/vision";
 import {
-  centralBox,
   type DetectorRow,
+  detectorCounts,
   type EmbedRow,
-  lfwPairs,
+  lfwVerification,
   median,
   NODE_MODULES,
   packageVersion,
   peerRunner,
   timeRuns,
-  verification,
 } from "./common.ts";
 
 type HumanModule = typeof import("@vladmandic/human");
@@ -101,32 +100,12 @@ try {
   const toTensor = (img: RgbImage) => tfjs.tensor3d(img.data, [img.height, img.width, 3], "int32");
 
   const frames = await Promise.all(job.frames.map((f) => decodeImage(f)));
-  const times: number[] = [];
-  const frameFaces: number[] = [];
-  for (const frame of frames) {
-    const t = toTensor(frame);
-    let n = 0;
-    times.push(
-      ...(await timeRuns(job.warmup, job.runs, async () => {
-        n = (await human.detect(t, detectOnly)).face.length;
-      })),
-    );
-    frameFaces.push(n);
-    t.dispose();
-  }
-  let crowdFaces = 0;
-  for (const f of job.crowd) {
-    const t = toTensor(await decodeImage(f));
-    crowdFaces += (await human.detect(t, detectOnly)).face.length;
-    t.dispose();
-  }
+  const counts = await detectorCounts(job, frames, toTensor, async (t) => (await human.detect(t, detectOnly)).face.length);
   const detectors: DetectorRow[] = [
     {
       lib: "human",
       model: "BlazeFace back 256 on the whole image, minConfidence 0.2, maxDetected 100",
-      frameMs: median(times),
-      frameFaces,
-      crowdFaces,
+      ...counts,
       note: "detector only: facemesh and faceres off",
     },
   ];
@@ -147,31 +126,19 @@ try {
 
   // LFW: detector + facemesh + faceres for every face (Human's pipeline), the face nearest the centre taken;
   // score = -euclidean distance (human.match.distance).
-  const pairs = lfwPairs(job.datasets, job.pairsPerSide);
-  const embs = new Map<string, number[] | null>();
-  const imageMs: number[] = [];
-  for (const p of pairs) {
-    for (const f of [p.a, p.b]) {
-      if (embs.has(f)) continue;
-      const img = await decodeImage(f);
+  const lfw = await lfwVerification(
+    job,
+    async (img) => {
       const t = toTensor(img);
       const t0 = performance.now();
       const faces = (await human.detect(t, full)).face.filter((r) => (r.embedding?.length ?? 0) > 0);
-      imageMs.push(performance.now() - t0);
+      const ms = performance.now() - t0;
       t.dispose();
-      const i = centralBox(
-        faces.map((r) => ({ x: r.box[0], y: r.box[1], width: r.box[2], height: r.box[3] })),
-        img.width,
-        img.height,
-      );
-      embs.set(f, i >= 0 ? ((faces[i] as (typeof faces)[number]).embedding as number[]) : null);
-    }
-  }
-  const scores = pairs.map((p) => {
-    const a = embs.get(p.a);
-    const b = embs.get(p.b);
-    return a && b ? -human.match.distance(a, b) : Number.NEGATIVE_INFINITY;
-  });
+      const box = (r: (typeof faces)[number]) => ({ x: r.box[0], y: r.box[1], width: r.box[2], height: r.box[3] });
+      return { ms, faces: faces.map((r) => ({ box: box(r), embedding: r.embedding as number[] })) };
+    },
+    (a, b) => human.match.distance(a, b),
+  );
   const embedders: EmbedRow[] = [
     {
       lib: "human",
@@ -179,13 +146,7 @@ try {
       dims: 1024,
       embedMs,
       embedNote: `faceres on a ${inW}x${inH} crop, 1 run; facemesh runs before it`,
-      imageMs: median(imageMs),
-      pairs: pairs.length,
-      noFace: [...embs.values()].filter((e) => e === null).length,
-      verification: verification(
-        scores,
-        pairs.map((p) => p.same),
-      ),
+      ...lfw,
       note: "LFW: every face of an image goes through facemesh + faceres (human.detect, maxDetected 100); the central one is used",
     },
   ];
