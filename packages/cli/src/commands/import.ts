@@ -190,8 +190,14 @@ async function executeOne(
       sound = scan.sound === null ? null : await uploadFile(bus, "sounds", personId, scan.sound);
       data.sound = sound;
     }
-    // a person removed meanwhile is refused here, and their photos by the recognizer (unknown-person) below
-    await new LibraryWriter({ bus }).execute({ kind: "update-person", change: data });
+    // a person removed since the plan was made is refused: the folder is reported rejected, its photos not sent
+    const out = await new LibraryWriter({ bus }).execute({ kind: "update-person", change: data });
+    if ("rejected" in out) {
+      const notSent = planned.photos.map((p) =>
+        p.outcome === "planned" ? { ...p, outcome: "failed" as const, reason: out.rejected } : p,
+      );
+      return { ...planned, status: "rejected", photos: notSent, reason: out.rejected };
+    }
   }
   if (item.newPhotos.length === 0) return planned;
   const photos = await upload(item.newPhotos);
