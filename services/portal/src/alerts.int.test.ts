@@ -1,17 +1,18 @@
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { after, before, describe, test } from "node:test";
-import { createLogger } from "@persona/runtime";
-import { startPortal, type RunningPortal } from "./app.ts";
+import type { RunningPortal } from "./app.ts";
 import {
   ADMIN,
   CROP_BYTES,
   type Client,
   type Harness,
+  addUser,
   call,
   login,
   recognizedData,
   startHarness,
+  startReplica,
   unknownData,
   until,
 } from "./testSupport.ts";
@@ -40,16 +41,7 @@ const alerts = async (q = "") => (await call<{ items: AlertBody[] }>(base(), "GE
 before(async () => {
   h = await startHarness();
   admin = await login(base(), ADMIN.username, ADMIN.password);
-  assert.equal(
-    (
-      await call(base(), "POST", "/users", {
-        client: admin,
-        json: { username: "olga", role: "operator", password: "olga-password-1" },
-      })
-    ).status,
-    201,
-  );
-  operator = await login(base(), "olga", "olga-password-1");
+  operator = await addUser(base(), admin, "olga", "operator");
   const rules = {
     cameras: { gate: { role: "perimeter" }, hall: { role: "entrance" } },
     rules: [
@@ -151,14 +143,7 @@ describe("alerts", () => {
   });
 
   test("with two portal replicas, a sighting is evaluated once (shared durable)", async () => {
-    const second: RunningPortal = await startPortal({
-      bus: h.bus,
-      store: h.store,
-      log: createLogger("portal2", "silent"),
-      port: 0,
-      webDist: null,
-      timeZone: "UTC",
-    });
+    const second: RunningPortal = await startReplica(h);
     try {
       const before = (await alerts()).length;
       for (const t of ["r1", "r2", "r3", "r4"]) {

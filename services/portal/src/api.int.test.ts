@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { request } from "node:http";
 import { after, before, describe, test } from "node:test";
-import { ADMIN, type Client, type Harness, call, login, startHarness } from "./testSupport.ts";
+import { ADMIN, type Client, type Harness, addUser, call, login, startHarness } from "./testSupport.ts";
 
 let h: Harness;
 const base = () => h.portal.url;
@@ -12,15 +12,8 @@ let viewer: Client;
 before(async () => {
   h = await startHarness();
   admin = await login(base(), ADMIN.username, ADMIN.password);
-  for (const [u, role] of [
-    ["olga", "operator"],
-    ["victor", "viewer"],
-  ] as const) {
-    const r = await call(base(), "POST", "/users", { client: admin, json: { username: u, role, password: `${u}-password-1` } });
-    assert.equal(r.status, 201, JSON.stringify(r.body));
-  }
-  operator = await login(base(), "olga", "olga-password-1");
-  viewer = await login(base(), "victor", "victor-password-1");
+  operator = await addUser(base(), admin, "olga", "operator");
+  viewer = await addUser(base(), admin, "victor", "viewer");
 });
 after(async () => {
   await h?.dispose();

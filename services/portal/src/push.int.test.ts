@@ -1,20 +1,20 @@
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { after, before, describe, test } from "node:test";
-import { createLogger } from "@persona/runtime";
 import { type Socket, io } from "socket.io-client";
-import { type RunningPortal, startPortal } from "./app.ts";
+import type { RunningPortal } from "./app.ts";
 import { LIVE_EVENTS, LiveSighting } from "./http/schemas.ts";
 import {
   ADMIN,
   CROP_BYTES,
-  type Harness,
   QUALITY,
+  type Harness,
   call,
   inlineCrop,
   login,
   recognizedData,
   startHarness,
+  startReplica,
   unknownData,
   until,
 } from "./testSupport.ts";
@@ -36,14 +36,7 @@ async function connect(url: string, cookie: string): Promise<Socket> {
 before(async () => {
   h = await startHarness({ socketRecheckMs: 200 });
   // a second replica on the same NATS and store: its clients get the same events
-  replica = await startPortal({
-    bus: h.bus,
-    store: h.store,
-    log: createLogger("portal2", "silent"),
-    port: 0,
-    webDist: null,
-    timeZone: "UTC",
-  });
+  replica = await startReplica(h);
 });
 after(async () => {
   for (const s of sockets) s.close();

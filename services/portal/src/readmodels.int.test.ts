@@ -5,6 +5,7 @@ import {
   ADMIN,
   type Client,
   type Harness,
+  addUser,
   call,
   login,
   recognizedData,
@@ -25,11 +26,7 @@ describe("read APIs over the projections: sightings, presence, attendance, camer
   before(async () => {
     h = await startHarness({ liveUrls: { gate: "http://127.0.0.1:8090/live/gate" } });
     const admin = await login(base(), ADMIN.username, ADMIN.password);
-    await call(base(), "POST", "/users", {
-      client: admin,
-      json: { username: "vic", role: "viewer", password: "vic-password-1" },
-    });
-    viewer = await login(base(), "vic", "vic-password-1");
+    viewer = await addUser(base(), admin, "vic", "viewer");
     await h.bus.publish(
       h.bus.envelope("PersonEnrolled", {
         personId: "p-anna",

@@ -100,6 +100,32 @@ export async function login(base: string, username: string, password: string): P
 
 // ------------------------------------------------------------------ events
 
+/** A user made by `admin` (password `<username>-password-1`; anything but 201 throws), logged in. */
+export async function addUser(
+  base: string,
+  admin: Client,
+  username: string,
+  role: "admin" | "operator" | "viewer",
+): Promise<Client> {
+  const password = `${username}-password-1`;
+  const r = await call(base, "POST", "/users", { client: admin, json: { username, role, password } });
+  if (r.status !== 201) throw new Error(`creating ${username}: ${r.status} ${JSON.stringify(r.body)}`);
+  return login(base, username, password);
+}
+
+/** Another portal replica on the harness's NATS and store (its own port, no admin seeding). */
+export function startReplica(h: Harness, extra: Partial<PortalOptions> = {}): Promise<RunningPortal> {
+  return startPortal({
+    bus: h.bus,
+    store: h.store,
+    log: createLogger("portal2", "silent"),
+    port: 0,
+    webDist: null,
+    timeZone: "UTC",
+    ...extra,
+  });
+}
+
 export const QUALITY = { score: 0.8, faceSize: 160, eyeDistance: 52, sharpness: 90, yaw: 0, pitch: 0, roll: 0 };
 export const CROP_BYTES = Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46, 0x00, 0xff, 0xd9]);
 export const inlineCrop = () => ({

@@ -16,10 +16,20 @@ import {
 } from "@persona/vision";
 import { type Socket, io } from "socket.io-client";
 import { openSetThreshold } from "./alerts/ignoredVisitors.ts";
-import { startPortal } from "./app.ts";
 import { rebuildProjections } from "./projections/rebuild.ts";
 import { decisionId } from "./routes/visitors.ts";
-import { ADMIN, type Client, type Harness, QUALITY, call, login, startHarness, until } from "./testSupport.ts";
+import {
+  ADMIN,
+  QUALITY,
+  type Client,
+  type Harness,
+  addUser,
+  call,
+  login,
+  startHarness,
+  startReplica,
+  until,
+} from "./testSupport.ts";
 import { lfwSkipReason, lfwPhoto } from "@persona/testing";
 
 // Visitors in the portal against a real nats-server, a real SQLite store and real faces: LFW photos detected,
@@ -187,15 +197,8 @@ describe("unknown visitors in the portal", { skip }, () => {
 
     h = await startHarness();
     admin = await login(base(), ADMIN.username, ADMIN.password);
-    for (const [u, role] of [
-      ["olga", "operator"],
-      ["victor", "viewer"],
-    ] as const) {
-      const r = await call(base(), "POST", "/users", { client: admin, json: { username: u, role, password: `${u}-password-1` } });
-      assert.equal(r.status, 201);
-    }
-    operator = await login(base(), "olga", "olga-password-1");
-    viewer = await login(base(), "victor", "victor-password-1");
+    operator = await addUser(base(), admin, "olga", "operator");
+    viewer = await addUser(base(), admin, "victor", "viewer");
     const rules = {
       cameras: { gate: { role: "perimeter" } },
       rules: [
@@ -419,15 +422,7 @@ describe("unknown visitors in the portal", { skip }, () => {
     await until("listed", async () => (await call(base(), "GET", `/visitors/${id}`, { client: viewer })).status === 200);
     // a replica without the projections: its read model does not move while the other replica's decision is on the bus
     await h.portal.stop();
-    const replica = await startPortal({
-      bus: h.bus,
-      store: h.store,
-      log: createLogger("portal2", "silent"),
-      port: 0,
-      webDist: null,
-      timeZone: "UTC",
-      projections: false,
-    });
+    const replica = await startReplica(h, { projections: false });
     try {
       const other = h.bus.envelope("VisitorIgnored", { visitorId: id, by: "admin", reason: "" }, { id: decisionId(id) });
       await h.bus.publish(other);
