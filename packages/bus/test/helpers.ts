@@ -1,4 +1,4 @@
-import { type AnyEnvelope, AnyEnvelopeSchema, type EnvelopeOf, type MessageType } from "@persona/contracts";
+import { type AnyEnvelope, AnyEnvelopeSchema, type DataOf, type EnvelopeOf, type MessageType } from "@persona/contracts";
 import { ServiceMetrics, createLogger } from "@persona/runtime";
 import { Bus } from "../src/bus.ts";
 
@@ -25,6 +25,15 @@ export async function streamEnvelopes(bus: Bus, stream: string, ...types: Messag
     if (e && (types.length === 0 || types.includes(e.type))) out.push(e);
   }
   return out;
+}
+
+/** A `PersonEnrolled` payload: no description, photos or sound, enrolled from the CLI, unless `more` says otherwise. */
+export function personEnrolled(
+  personId: string,
+  name: string,
+  more: Partial<DataOf<"PersonEnrolled">> = {},
+): DataOf<"PersonEnrolled"> {
+  return { personId, name, description: "", photos: [], sound: null, source: "cli", importKey: null, ...more };
 }
 
 export function trackEnded(cameraId: string, trackId: string) {

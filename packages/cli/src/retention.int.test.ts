@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { test } from "node:test";
-import { streamEnvelopes, testBus } from "@persona/bus/testing";
+import { personEnrolled, streamEnvelopes, testBus } from "@persona/bus/testing";
 import type { AnyEnvelope } from "@persona/contracts";
 import { createLogger } from "@persona/runtime";
 import { startProjections } from "@persona/service-portal/projections";
@@ -41,17 +41,7 @@ test("retention with an injected clock removes exactly what expired from the rea
   // a person in the library with a photo; a photo of nobody (an orphan)
   const annPhoto = await putBlob(bus, "photos", "ann/aaaa.jpg", Buffer.from("ann's photo"));
   await putBlob(bus, "photos", "ghost/bbbb.jpg", Buffer.from("nobody's photo"));
-  await bus.publish(
-    bus.envelope("PersonEnrolled", {
-      personId: "ann",
-      name: "Ann Example",
-      description: "",
-      photos: [annPhoto],
-      sound: null,
-      source: "cli",
-      importKey: null,
-    }),
-  );
+  await bus.publish(bus.envelope("PersonEnrolled", personEnrolled("ann", "Ann Example", { photos: [annPhoto] })));
 
   // generation A (old), then generation B (new), split at T
   const publishGeneration = async (g: "a" | "b") => {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { testBus } from "@persona/bus/testing";
+import { personEnrolled, testBus } from "@persona/bus/testing";
 import { AnyEnvelopeSchema } from "@persona/contracts";
 import { startNatsServer } from "@persona/testing";
 import { peopleCommand } from "./commands/people.ts";
@@ -14,17 +14,7 @@ test("persona people revert: one template by id, or every self-learned one since
   const bus = await testBus(server.url, "cli-test");
   t.after(() => bus.close());
   const env = { NATS_URL: server.url };
-  await bus.publish(
-    bus.envelope("PersonEnrolled", {
-      personId: "ann",
-      name: "Ann",
-      description: "",
-      photos: [],
-      sound: null,
-      source: "cli",
-      importKey: null,
-    }),
-  );
+  await bus.publish(bus.envelope("PersonEnrolled", personEnrolled("ann", "Ann")));
   const photo = { bucket: "photos", key: "ann/1.jpg", contentType: "image/jpeg", size: 1, sha256: "0".repeat(64) };
   const enrolled = crypto.randomUUID();
   await bus.publish(

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import type { Bus } from "@persona/bus";
-import { streamEnvelopes, testBus } from "@persona/bus/testing";
+import { personEnrolled, streamEnvelopes, testBus } from "@persona/bus/testing";
 import { createLogger } from "@persona/runtime";
 import { openStore } from "@persona/store";
 import { startNatsServer, waitFor } from "@persona/testing";
@@ -50,17 +50,7 @@ test("two cleaners: one is active (runs retention on its schedule), both take re
   assert.equal(cleaners.find((c) => !c.lease.held)?.lastRetention, null, "the standby did not");
 
   // a removal request (not an erasure)
-  await bus.publish(
-    bus.envelope("PersonEnrolled", {
-      personId: "ann",
-      name: "Ann",
-      description: "",
-      photos: [],
-      sound: null,
-      source: "cli",
-      importKey: null,
-    }),
-  );
+  await bus.publish(bus.envelope("PersonEnrolled", personEnrolled("ann", "Ann")));
   const cmd = bus.envelope("RemovePerson", {
     personId: "ann",
     reason: "left the company",

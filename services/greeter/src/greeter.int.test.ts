@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import type { Bus } from "@persona/bus";
-import { streamEnvelopes, testBus } from "@persona/bus/testing";
+import { personEnrolled, streamEnvelopes, testBus } from "@persona/bus/testing";
 import { createLogger } from "@persona/runtime";
 import { startNatsServer, waitFor } from "@persona/testing";
 import { DEFAULT_SOUND } from "./config.ts";
@@ -38,17 +38,7 @@ test("greeter: ten recognitions in a minute greet once with the person's own sou
   const sha256 = createHash("sha256").update(soundBytes).digest("hex");
   await (await bus.objectStore("sounds")).putBlob({ name: `ann/${sha256}.mp3` }, soundBytes);
   const sound = { bucket: "sounds", key: `ann/${sha256}.mp3`, contentType: "audio/mpeg", size: soundBytes.length, sha256 };
-  await bus.publish(
-    bus.envelope("PersonEnrolled", {
-      personId: "ann",
-      name: "Ann",
-      description: "",
-      photos: [],
-      sound,
-      source: "cli",
-      importKey: null,
-    }),
-  );
+  await bus.publish(bus.envelope("PersonEnrolled", personEnrolled("ann", "Ann", { sound })));
 
   let now = Date.parse("2026-03-01T09:00:00Z");
   const player = new RecordingPlayer();

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { after, before, describe, test } from "node:test";
+import { personEnrolled } from "@persona/bus/testing";
 import type { RunningPortal } from "./app.ts";
 import {
   ADMIN,
@@ -87,17 +88,7 @@ describe("alerts", () => {
   });
 
   test("a watchlisted person raises a high alert anywhere", async () => {
-    await h.bus.publish(
-      h.bus.envelope("PersonEnrolled", {
-        personId: "p-wanted",
-        name: "Wanted Person",
-        description: "",
-        photos: [],
-        sound: null,
-        source: "portal",
-        importKey: null,
-      }),
-    );
+    await h.bus.publish(h.bus.envelope("PersonEnrolled", personEnrolled("p-wanted", "Wanted Person", { source: "portal" })));
     await until("the person", async () => (await call(base(), "GET", "/people/p-wanted", { client: admin })).status === 200);
     const patched = await call<{ watchlist: { reason: string } | null }>(base(), "PATCH", "/people/p-wanted", {
       client: admin,

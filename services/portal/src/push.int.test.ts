@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { after, before, describe, test } from "node:test";
+import { personEnrolled } from "@persona/bus/testing";
 import { type Socket, io } from "socket.io-client";
 import type { RunningPortal } from "./app.ts";
 import { LIVE_EVENTS, LiveSighting } from "./http/schemas.ts";
@@ -108,17 +109,7 @@ describe("socket.io push", () => {
 
     // the library: a person enrolled (LIBRARY), a camera (SYSTEM)
     const personId = "p-live";
-    await h.bus.publish(
-      h.bus.envelope("PersonEnrolled", {
-        personId,
-        name: "Live Person",
-        description: "",
-        photos: [],
-        sound: null,
-        source: "portal",
-        importKey: null,
-      }),
-    );
+    await h.bus.publish(h.bus.envelope("PersonEnrolled", personEnrolled(personId, "Live Person", { source: "portal" })));
     const enrolled = await pushed("person", (p) => p.personId === personId);
     assert.deepEqual(enrolled.payload, {
       personId,

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { after, before, describe, test } from "node:test";
+import { personEnrolled } from "@persona/bus/testing";
 import {
   ADMIN,
   type Client,
@@ -27,17 +28,7 @@ describe("read APIs over the projections: sightings, presence, attendance, camer
     h = await startHarness({ liveUrls: { gate: "http://127.0.0.1:8090/live/gate" } });
     const admin = await login(base(), ADMIN.username, ADMIN.password);
     viewer = await addUser(base(), admin, "vic", "viewer");
-    await h.bus.publish(
-      h.bus.envelope("PersonEnrolled", {
-        personId: "p-anna",
-        name: 'Анна, "=1+1"',
-        description: "",
-        photos: [],
-        sound: null,
-        source: "portal",
-        importKey: null,
-      }),
-    );
+    await h.bus.publish(h.bus.envelope("PersonEnrolled", personEnrolled("p-anna", 'Анна, "=1+1"', { source: "portal" })));
     await h.bus.publish(
       h.bus.envelope(
         "CameraStatusChanged",

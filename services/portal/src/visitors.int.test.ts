@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
 import { after, before, describe, test } from "node:test";
+import { personEnrolled } from "@persona/bus/testing";
 import { encodeEmbedding } from "@persona/library";
 import { createLogger } from "@persona/runtime";
 import {
@@ -331,15 +332,10 @@ describe("unknown visitors in the portal", { skip }, () => {
 
       // the trainer enrolls the person (PersonEnrolled, source visitor) with the description it was given
       await h.bus.publish(
-        h.bus.envelope("PersonEnrolled", {
-          personId,
-          name: "George W. Bush",
-          description: "Former president",
-          photos: [],
-          sound: null,
-          source: "visitor",
-          importKey: null,
-        }),
+        h.bus.envelope(
+          "PersonEnrolled",
+          personEnrolled(personId, "George W. Bush", { description: "Former president", source: "visitor" }),
+        ),
       );
       await until("the person listed", async () => {
         const p = await call<{ person: { description: string } }>(base(), "GET", `/people/${personId}`, { client: viewer });

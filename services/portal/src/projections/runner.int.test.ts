@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import type { Bus } from "@persona/bus";
-import { testBus } from "@persona/bus/testing";
+import { personEnrolled, testBus } from "@persona/bus/testing";
 import { createLogger } from "@persona/runtime";
 import { type DocumentStore, openStore } from "@persona/store";
 import { startNatsServer, waitFor } from "@persona/testing";
@@ -27,17 +27,7 @@ const VISITORS = [randomUUID(), randomUUID(), randomUUID()];
 async function publishWorld(bus: Bus): Promise<void> {
   for (let i = 0; i < PEOPLE; i++) {
     const personId = `p${i}`;
-    await bus.publish(
-      bus.envelope("PersonEnrolled", {
-        personId,
-        name: i === 0 ? "Анна Каренина" : `Person ${i}`,
-        description: "",
-        photos: [],
-        sound: null,
-        source: "cli",
-        importKey: null,
-      }),
-    );
+    await bus.publish(bus.envelope("PersonEnrolled", personEnrolled(personId, i === 0 ? "Анна Каренина" : `Person ${i}`)));
     await bus.publish(
       bus.envelope("FaceTemplateAdded", {
         personId,

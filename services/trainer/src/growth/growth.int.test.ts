@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import type { Bus } from "@persona/bus";
-import { streamEnvelopes, testBus } from "@persona/bus/testing";
+import { personEnrolled, streamEnvelopes, testBus } from "@persona/bus/testing";
 import type { EnvelopeOf } from "@persona/contracts";
 import { encodeEmbedding } from "@persona/library";
 import { createLogger } from "@persona/runtime";
@@ -49,17 +49,7 @@ describe("gallery growth against a real nats-server, the real embedder and real 
   };
 
   const enroll = async (personId: string, name: string, s: Shot) => {
-    await bus.publish(
-      bus.envelope("PersonEnrolled", {
-        personId,
-        name,
-        description: "",
-        photos: [],
-        sound: null,
-        source: "cli",
-        importKey: null,
-      }),
-    );
+    await bus.publish(bus.envelope("PersonEnrolled", personEnrolled(personId, name)));
     const ack = await bus.publish(
       bus.envelope("FaceTemplateAdded", {
         personId,
