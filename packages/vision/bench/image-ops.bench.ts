@@ -1,14 +1,3 @@
-/**
- * The image path op by op, on one thread of this machine: what each OpenCV call costs on a 1280x720 frame and on a
- * 112x112 chip, beside the alternatives the code chose between (sharp's libvips for JPEG decode and encode). The
- * choices in `image.ts` and the camera follow from these rows; the pure TypeScript loops OpenCV replaced are gone
- * from the code, their last figures are in packages/vision/README.md (measured with `vision.bench.ts` at 1e07247).
- *
- *   node --import tsx packages/vision/bench/image-ops.bench.ts [iterations=200]
- *
- * Needs the shared data sets (PERSONA_DATASETS) for a real frame: an LFW composite on a crowd photo.
- */
-import { join } from "node:path";
 import sharp from "sharp";
 import { findDatasetsDir } from "@persona/runtime";
 import { ARCFACE_112 } from "../src/templates.ts";
@@ -18,8 +7,7 @@ import { decodeImage } from "../src/image.ts";
 import { encodeJpeg } from "../src/jpeg.ts";
 import { fillBgrPlanar, fillTensorRect, resizeArea, resizeMat } from "../src/resample.ts";
 import { laplacianVariance } from "../src/sharpness.ts";
-import { composeFaceFrame } from "../src/test-support/composite-frame.ts";
-import { lfwFirstImages } from "../src/test-support/datasets.ts";
+import { lfwCrowdFrame } from "../src/test-support/composite-frame.ts";
 import type { FaceKeypoints } from "../src/types.ts";
 
 const iterations = Number(process.argv[2] ?? 200);
@@ -48,13 +36,7 @@ async function time(f: () => unknown): Promise<number[]> {
   return out;
 }
 
-const { frame, faces } = await composeFaceFrame({
-  width: 1280,
-  height: 720,
-  faceSizes: [110, 90, 70, 56, 44, 36, 30],
-  sources: lfwFirstImages(root, 10, 200),
-  background: join(root, "crowd/ulfd_imgs_26.jpg"),
-});
+const { frame, faces } = await lfwCrowdFrame(root, [110, 90, 70, 56, 44, 36, 30]);
 console.log(`1280x720 frame, ${iterations} iterations, OpenCV ${cv.version.major}.${cv.version.minor} on 1 thread\n`);
 
 console.log("resampling (detector inputs)");

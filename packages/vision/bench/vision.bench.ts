@@ -24,11 +24,11 @@ import { alignFace68, LandmarkDetector } from "../src/landmarks.ts";
 import { detectAndAlign } from "../src/pipeline.ts";
 import { assessQuality } from "../src/quality.ts";
 import { ARCFACE_112, DLIB_150 } from "../src/templates.ts";
-import { composeFaceFrame, matchFaces } from "../src/test-support/composite-frame.ts";
+import { lfwCrowdFrame, matchFaces } from "../src/test-support/composite-frame.ts";
 import { MODEL_FILES, resolveModelPath } from "../src/models.ts";
 import { resolveYuNet } from "../src/yunet.ts";
 import { drawDetections } from "../src/draw.ts";
-import { blazefacePath, lfwFirstImages } from "../src/test-support/datasets.ts";
+import { blazefacePath } from "../src/test-support/datasets.ts";
 import type { RgbImage } from "../src/types.ts";
 
 const iterations = Number(process.argv[2] ?? 30);
@@ -69,13 +69,7 @@ function timeSync(n: number, f: () => unknown): number[] {
 }
 
 const sizes = [110, 100, 95, 90, 85, 80, 75, 70, 65, 60, 56, 52, 48, 44, 40, 38, 36, 34, 32, 30, 30, 28];
-const { frame, faces } = await composeFaceFrame({
-  width: 1280,
-  height: 720,
-  faceSizes: sizes,
-  sources: lfwFirstImages(root, 40, 200),
-  background: join(root, "crowd/ulfd_imgs_26.jpg"),
-});
+const { frame, faces } = await lfwCrowdFrame(root, sizes);
 console.log(`frame 1280x720 with ${faces.length} faces of 28-110 px; ${cpus().length} CPUs; ${iterations} iterations\n`);
 
 const jpeg = await encodeJpeg(frame, 90);

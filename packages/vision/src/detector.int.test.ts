@@ -10,19 +10,14 @@ import { FaceDetector } from "./detector.ts";
 import { MODEL_FILES, resolveModelPath } from "./models.ts";
 import { ModelLoadError } from "./errors.ts";
 import { decodeImage } from "./image.ts";
-import { composeFaceFrame, matchFaces } from "./test-support/composite-frame.ts";
+import { lfwCrowdFrame, matchFaces } from "./test-support/composite-frame.ts";
 import { assertSameDetections } from "./test-support/same-detections.ts";
-import { blazefacePath, lfwFirstImages } from "./test-support/datasets.ts";
+import { blazefacePath, blazefaceSkipReason, lfwFirstImages } from "./test-support/datasets.ts";
 import type { Detection } from "./types.ts";
 
 const root = findDatasetsDir();
 const model = blazefacePath();
-const skip =
-  model === null
-    ? "BlazeFace model not found (models/dist or PERSONA_MODELS_DIR)"
-    : root === null
-      ? "shared datasets not found"
-      : false;
+const skip = blazefaceSkipReason(root);
 
 /** LFW first images checked by eye to contain exactly one face. */
 const SINGLE_FACE = [
@@ -166,13 +161,7 @@ test("1280x720 composite of 22 LFW faces (28-110 px): tiling finds the small one
   timeout: 60_000,
 }, async () => {
   const sizes = [110, 100, 95, 90, 85, 80, 75, 70, 65, 60, 56, 52, 48, 44, 40, 38, 36, 34, 32, 30, 30, 28];
-  const { frame, faces } = await composeFaceFrame({
-    width: 1280,
-    height: 720,
-    faceSizes: sizes,
-    sources: lfwFirstImages(root ?? "", 40, 200),
-    background: join(root ?? "", "crowd/ulfd_imgs_26.jpg"),
-  });
+  const { frame, faces } = await lfwCrowdFrame(root ?? "", sizes);
   const tiled = await detector.detectDetailed(frame, { tiling: "on" });
   assert.equal(tiled.runs, 7);
   const mt = matchFaces(faces, tiled.detections);

@@ -11,11 +11,11 @@ import { FaceDetector } from "./detector.ts";
 import { enhanceChip, enhanceSteps, measureChip } from "./enhance.ts";
 import { decodeImage } from "./image.ts";
 import { ARCFACE_112 } from "./templates.ts";
-import { blazefacePath, lfwFirstImages } from "./test-support/datasets.ts";
+import { blazefaceSkipReason, lfwFirstImages } from "./test-support/datasets.ts";
 import type { RgbImage } from "./types.ts";
 
 const root = findDatasetsDir();
-const skip = root === null ? "shared datasets not found (set PERSONA_DATASETS)" : blazefacePath() ? false : "no BlazeFace model";
+const skip = blazefaceSkipReason(root);
 
 async function chips(n: number): Promise<RgbImage[]> {
   const detector = await FaceDetector.create({ detector: "blazeface" });

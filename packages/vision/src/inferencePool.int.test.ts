@@ -4,7 +4,6 @@
  * here and nowhere else: a second thread loading it would crash the process).
  */
 import assert from "node:assert/strict";
-import { join } from "node:path";
 import { test } from "node:test";
 import { findDatasetsDir } from "@persona/runtime";
 import { FaceDetector } from "./detector.ts";
@@ -12,13 +11,13 @@ import { ModelLoadError } from "./errors.ts";
 import { decodeImage } from "./image.ts";
 import { InferencePool } from "./inferencePool.ts";
 import { MODEL_FILES, resolveModelPath } from "./models.ts";
-import { composeFaceFrame } from "./test-support/composite-frame.ts";
-import { blazefacePath, lfwFirstImages } from "./test-support/datasets.ts";
+import { lfwCrowdFrame } from "./test-support/composite-frame.ts";
+import { blazefaceSkipReason, lfwFirstImages } from "./test-support/datasets.ts";
 import type { Detection } from "./types.ts";
 import { resolveYuNet } from "./yunet.ts";
 
 const root = findDatasetsDir();
-const skip = root === null ? "shared datasets not found (set PERSONA_DATASETS)" : blazefacePath() ? false : "no BlazeFace model";
+const skip = blazefaceSkipReason(root);
 
 function same(a: readonly Detection[], b: readonly Detection[], what: string): void {
   assert.equal(a.length, b.length, `${what}: face count`);
@@ -33,13 +32,7 @@ function same(a: readonly Detection[], b: readonly Detection[], what: string): v
 test("detectors on a 2-thread pool find what local sessions find, 8 frames at once", { skip }, async (t) => {
   const pool = await InferencePool.create(2);
   t.after(() => pool.close());
-  const { frame } = await composeFaceFrame({
-    width: 1280,
-    height: 720,
-    faceSizes: [100, 70, 50, 36],
-    sources: lfwFirstImages(root as string, 4, 200),
-    background: join(root as string, "crowd/ulfd_imgs_26.jpg"),
-  });
+  const { frame } = await lfwCrowdFrame(root as string, [100, 70, 50, 36]);
   const kinds = resolveYuNet().path ? (["blazeface", "yunet"] as const) : (["blazeface"] as const);
   for (const detector of kinds) {
     const local = await FaceDetector.create({ detector });

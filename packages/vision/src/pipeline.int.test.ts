@@ -8,16 +8,11 @@ import { FaceDetector } from "./detector.ts";
 import { decodeImage } from "./image.ts";
 import { detectAndAlign } from "./pipeline.ts";
 import { DLIB_150 } from "./templates.ts";
-import { blazefacePath, lfwFirstImages } from "./test-support/datasets.ts";
+import { blazefacePath, blazefaceSkipReason, lfwFirstImages } from "./test-support/datasets.ts";
 
 const root = findDatasetsDir();
 const model = blazefacePath();
-const skip =
-  model === null
-    ? "BlazeFace model not found (models/dist or PERSONA_MODELS_DIR)"
-    : root === null
-      ? "shared datasets not found"
-      : false;
+const skip = blazefaceSkipReason(root);
 
 let detector: FaceDetector;
 before(async () => {

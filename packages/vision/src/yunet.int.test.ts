@@ -13,7 +13,7 @@ import { findDatasetsDir } from "@persona/runtime";
 import { FaceDetector } from "./detector.ts";
 import { ModelLoadError } from "./errors.ts";
 import { decodeImage } from "./image.ts";
-import { composeFaceFrame, matchFaces } from "./test-support/composite-frame.ts";
+import { lfwCrowdFrame, matchFaces } from "./test-support/composite-frame.ts";
 import { lfwFirstImages } from "./test-support/datasets.ts";
 import type { Detection } from "./types.ts";
 import { resolveYuNet, YUNET_FILE } from "./yunet.ts";
@@ -150,13 +150,7 @@ test("1280x720 composite: 16 px faces and up with minFaceSize 16; a blank frame 
   const sizes = [
     110, 100, 95, 90, 85, 80, 75, 70, 65, 60, 56, 52, 48, 44, 40, 38, 36, 34, 32, 30, 30, 28, 24, 22, 20, 18, 16, 16,
   ];
-  const { frame, faces } = await composeFaceFrame({
-    width: 1280,
-    height: 720,
-    faceSizes: sizes,
-    sources: lfwFirstImages(root ?? "", 40, 200),
-    background: join(root ?? "", "crowd/ulfd_imgs_26.jpg"),
-  });
+  const { frame, faces } = await lfwCrowdFrame(root ?? "", sizes);
   const r = await detector.detectDetailed(frame, { minFaceSize: 16 });
   assert.equal(r.mode, "level");
   assert.deepEqual([r.level?.inputWidth, r.level?.inputHeight], [1280, 736]);

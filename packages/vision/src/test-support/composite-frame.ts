@@ -3,8 +3,10 @@
  * cropped to their central 150x150 and scaled, pasted onto a heavily blurred crowd photo (no detectable faces left).
  * Used by the detector integration test and the benchmark, as ground truth for recall on small faces.
  */
+import { join } from "node:path";
 import sharp, { type OverlayOptions } from "sharp";
 import type { RgbImage } from "../types.ts";
+import { lfwFirstImages } from "./datasets.ts";
 
 /** Face size in an LFW 250x250 image (box side of BlazeFace's detection, median over LFW) and its crop. */
 const LFW_FACE = 105;
@@ -74,6 +76,20 @@ export async function composeFaceFrame(o: CompositeOptions): Promise<{ frame: Rg
     frame: { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width: info.width, height: info.height },
     faces,
   };
+}
+
+/**
+ * The tests' and benchmarks' 1280x720 frame: faces of `faceSizes` px cut from the first photos of LFW's people from
+ * the 200th on, on the blurred crowd photo ulfd_imgs_26 of the shared data sets at `root`.
+ */
+export function lfwCrowdFrame(root: string, faceSizes: readonly number[]): Promise<{ frame: RgbImage; faces: PlacedFace[] }> {
+  return composeFaceFrame({
+    width: 1280,
+    height: 720,
+    faceSizes,
+    sources: lfwFirstImages(root, faceSizes.length, 200),
+    background: join(root, "crowd/ulfd_imgs_26.jpg"),
+  });
 }
 
 /** Matches detections to placed faces (centre within 40% of the size, size within x0.6..x1.6); returns counts. */

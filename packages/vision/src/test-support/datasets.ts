@@ -9,6 +9,12 @@ export function blazefacePath(): string | null {
   return existsSync(p) ? p : null;
 }
 
+/** Why a test needing the BlazeFace model and the shared data sets (`root`, null when not found) cannot run, or false. */
+export function blazefaceSkipReason(root: string | null): string | false {
+  if (blazefacePath() === null) return "BlazeFace model not found (models/dist or PERSONA_MODELS_DIR)";
+  return root === null ? "shared datasets not found (set PERSONA_DATASETS)" : false;
+}
+
 /** First image of the first `count` LFW people (alphabetical, skipping `skip`), as paths. */
 export function lfwFirstImages(root: string, count: number, skip = 0): string[] {
   const lfw = join(root, "lfw");
