@@ -7,3 +7,4 @@ export * from "./lease.ts";
 export * from "./outcome.ts";
 export * from "./topology.ts";
 export * from "./service.ts";
+export * from "./trial.ts";

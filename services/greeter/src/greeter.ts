@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Bus, ConsumerLoop, Handler } from "@persona/bus";
-import { ok } from "@persona/bus";
+import { ok, skipTrialEvents } from "@persona/bus";
 import { type BlobRef, type ConsumerDecl, consumerDecl, uuidFrom } from "@persona/contracts";
 import { LibraryFollower } from "@persona/library";
 import type { Logger } from "@persona/runtime";
@@ -96,7 +96,8 @@ export async function startGreeter(
   const loop = await d.bus.consume({
     consumer: GREETER_CONSUMER,
     concurrency: 1,
-    handlers: { FaceRecognized: recognized, TrackConcluded: concluded },
+    // a trial camera (persona watch) greets no one
+    handlers: skipTrialEvents({ FaceRecognized: recognized, TrackConcluded: concluded }),
   });
   return {
     library,

@@ -1,5 +1,5 @@
 import type { Bus, Feed } from "@persona/bus";
-import { type CameraRole, type EnvelopeOf, Messages } from "@persona/contracts";
+import { type CameraRole, type EnvelopeOf, Messages, isTrialCamera } from "@persona/contracts";
 
 /**
  * The cameras this replica knows, from the last CameraStatusChanged of each camera on SYSTEM (a bus follow,
@@ -13,6 +13,9 @@ export interface CameraView {
   lastChangeAt: string;
   message: string;
 }
+
+/** The statuses after which a trial camera runs no more. */
+const TRIAL_GONE: ReadonlySet<string> = new Set(["ended", "stopped", "failed"]);
 
 export class CameraDirectory {
   readonly cameras = new Map<string, CameraView>();
@@ -35,6 +38,12 @@ export class CameraDirectory {
     const d = env.data;
     const prev = this.cameras.get(d.cameraId);
     if (prev && prev.lastChangeAt > env.occurredAt) return;
+    // a trial camera (persona watch) is listed while it runs and forgotten once it ends (its last status says so,
+    // which a replica starting later reads as well)
+    if (isTrialCamera(d.cameraId) && TRIAL_GONE.has(d.status)) {
+      this.cameras.delete(d.cameraId);
+      return;
+    }
     this.cameras.set(d.cameraId, {
       cameraId: d.cameraId,
       status: d.status,

@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { type Bus, type Feed, Lease } from "@persona/bus";
-import type { AnyEnvelope, ImageRef } from "@persona/contracts";
+import { type AnyEnvelope, type ImageRef, isTrialEvent } from "@persona/contracts";
 import type { Logger, ReadinessCheck } from "@persona/runtime";
 import { decodeChip } from "@persona/vision";
 import { type ClassInfo, splitRun } from "./classifier/dataset.ts";
@@ -175,6 +175,8 @@ export class FastClassifierTrainer {
 
   /** Folds one event into the bank. */
   async apply(env: AnyEnvelope): Promise<void> {
+    // a trial camera's sightings (persona watch) never enter the bank
+    if (isTrialEvent(env)) return;
     switch (env.type) {
       case "PersonEnrolled":
         this.bank.removed.delete(env.data.personId);

@@ -268,7 +268,15 @@ const watch = defineCommand({
   options: [
     { name: "once", help: "play a file once and exit when every track is concluded (default for files: loop)" },
     { name: "json", help: `one JSON object per finished track (see README, "JSON output")` },
-    { name: "camera-id", value: "ID", help: "the camera's id in the events (default watch-<random>)" },
+    {
+      name: "camera-id",
+      value: "ID",
+      help: "the camera's id in the events (default watch-<random>; without --record prefixed _watch-)",
+    },
+    {
+      name: "record",
+      help: "let the running system record what the camera sees (sightings, presence, attendance, self-learning, alerts)",
+    },
     { name: "realtime", help: "pace a file at its own frame rate (default: as fast as it can be processed)" },
     { name: "standalone", help: "do not use the running system: a private nats-server and recognizer in-process" },
     { name: "enroll", value: "DIR", help: "with a private system: import this folder of people into its library first" },
@@ -285,6 +293,9 @@ const watch = defineCommand({
      and name, unknown, or undecided) with its score.`,
     `Against the running system (NATS_URL, default the local 'persona run' NATS) its recognizers and library are used;
      with --standalone, or when no system answers, it starts a private nats-server and recognizer in-process.`,
+    `Without --record the camera is a trial camera (id _watch-...): the recognizer answers it, but nothing records it
+     (no sighting, presence, attendance, visitor, self-learned template, crop for the classifier, alert or greeting)
+     and the console forgets the camera when watch ends. With --record it is an ordinary camera.`,
   ],
   run: (v, [source]) =>
     watchCommand({
@@ -293,6 +304,7 @@ const watch = defineCommand({
       json: v.json,
       realtime: v.realtime,
       standalone: v.standalone,
+      record: v.record,
       ...given("cameraId", v["camera-id"]),
       ...given("enroll", v.enroll),
       timeoutMs: seconds("timeout", v.timeout),

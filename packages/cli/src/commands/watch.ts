@@ -1,5 +1,5 @@
 import { Bus } from "@persona/bus";
-import { AnyEnvelopeSchema, type EnvelopeOf, Token } from "@persona/contracts";
+import { AnyEnvelopeSchema, type EnvelopeOf, TRIAL_CAMERA_PREFIX, Token, isTrialCamera, trialCameraId } from "@persona/contracts";
 import { type Logger, NatsServerHandle, ServiceMetrics, createLogger } from "@persona/runtime";
 import { startCameraService } from "@persona/service-camera";
 import { configSchema as cameraConfigSchema } from "@persona/service-camera";
@@ -16,6 +16,11 @@ export interface WatchArgs {
   cameraId?: string;
   realtime: boolean;
   standalone: boolean;
+  /**
+   * Let the running system record the camera's sightings as any camera's. Default false: a trial camera (its id with
+   * the reserved prefix, @persona/contracts' trial.ts) that nothing records and the console forgets when it ends.
+   */
+  record?: boolean;
   enroll?: string;
   timeoutMs?: number;
   env?: NodeJS.ProcessEnv;
@@ -54,9 +59,13 @@ function renderLine(r: ReturnType<typeof watchRecord>): string {
 }
 
 export async function watchCommand(args: WatchArgs, out: Output = stdio()): Promise<number> {
-  const cameraId = args.cameraId ?? `watch-${Math.random().toString(36).slice(2, 6)}`;
-  if (!Token.safeParse(cameraId).success)
-    throw new UsageError(`--camera-id ${JSON.stringify(cameraId)}: letters, digits, '_' and '-' only`);
+  const given = args.cameraId ?? `watch-${Math.random().toString(36).slice(2, 6)}`;
+  if (!Token.safeParse(given).success)
+    throw new UsageError(`--camera-id ${JSON.stringify(given)}: letters, digits, '_' and '-' only`);
+  if (args.record && isTrialCamera(given))
+    throw new UsageError(`--camera-id ${given}: "${TRIAL_CAMERA_PREFIX}" is reserved for cameras that are not recorded`);
+  // not recorded: the trial prefix marks every event of the camera, and the recording consumers skip them
+  const cameraId = args.record ? given : trialId(given);
   const env = args.env ?? process.env;
   const quiet = createLogger("watch", env.LOG_LEVEL ?? "warn");
   const cleanups: Cleanups = [];
@@ -116,6 +125,15 @@ export async function watchCommand(args: WatchArgs, out: Output = stdio()): Prom
     return 0;
   } finally {
     await cleanup();
+  }
+}
+
+/** The trial camera id of a watch camera id (`watch-ab12` -> `_watch-ab12`, `desk` -> `_watch-desk`). */
+function trialId(given: string): string {
+  try {
+    return trialCameraId(given.replace(/^watch-/, ""));
+  } catch {
+    throw new UsageError(`--camera-id ${given}: too long with the "${TRIAL_CAMERA_PREFIX}" prefix of a trial camera`);
   }
 }
 

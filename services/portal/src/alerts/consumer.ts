@@ -1,4 +1,4 @@
-import { type Bus, type ConsumerLoop, type HandlerContext, ok } from "@persona/bus";
+import { type Bus, type ConsumerLoop, type HandlerContext, ok, skipTrialEvents } from "@persona/bus";
 import { type ConsumerDecl, type EnvelopeOf, causedBy, consumerDecl, uuidFrom } from "@persona/contracts";
 import type { Logger } from "@persona/runtime";
 import { type DocumentStore, ValidatedCollection } from "@persona/store";
@@ -210,6 +210,7 @@ export async function startAlertConsumer(o: AlertConsumerOptions): Promise<Consu
   return o.bus.consume({
     consumer: ALERTS_CONSUMER,
     concurrency: 1,
-    handlers: { FaceRecognized: handle, UnknownFaceSeen: handle, TrackConcluded: handle },
+    // a trial camera's sightings (persona watch) raise no alert
+    handlers: skipTrialEvents({ FaceRecognized: handle, UnknownFaceSeen: handle, TrackConcluded: handle }),
   });
 }

@@ -1,4 +1,4 @@
-import { type Bus, type ConsumerLoop, type HandlerContext, type HandlerMap, ok } from "@persona/bus";
+import { type Bus, type ConsumerLoop, type HandlerContext, type HandlerMap, ok, skipTrialEvents } from "@persona/bus";
 import { type ConsumerDecl, type EnvelopeOf, type MessageType, consumerDecl } from "@persona/contracts";
 import type { Logger } from "@persona/runtime";
 import type { DocumentStore } from "@persona/store";
@@ -78,7 +78,8 @@ export async function startProjections(o: ProjectionsOptions): Promise<RunningPr
     };
     const types = [...new Set(projections.flatMap((p) => Object.keys(p.handlers) as MessageType[]))];
     const handlers: Partial<HandlerMap> = Object.fromEntries(types.map((t) => [t, handle]));
-    loops.push(await o.bus.consume({ consumer: group.consumer, handlers, concurrency: 1 }));
+    // a trial camera's sightings (persona watch) are never projected: no sighting, presence, attendance or visitor
+    loops.push(await o.bus.consume({ consumer: group.consumer, handlers: skipTrialEvents(handlers), concurrency: 1 }));
   }
   o.log.info(
     { projections: ALL_PROJECTIONS.map((p) => p.name), consumers: PROJECTION_GROUPS.map((g) => g.consumer.durable) },

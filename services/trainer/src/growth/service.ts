@@ -5,7 +5,7 @@
  * provenance) and, when the person is over the bound, FaceTemplateReverted for the retired template. Ids are derived
  * from the detection, so a redelivered recognition re-publishes the same events, which the stream drops as duplicates.
  */
-import { type Bus, type ConsumerLoop, type Handler, ok, retry } from "@persona/bus";
+import { type Bus, type ConsumerLoop, type Handler, ok, retry, skipTrialEvents } from "@persona/bus";
 import { type ConsumerDecl, consumerDecl, uuidFrom } from "@persona/contracts";
 import {
   type LibraryChange,
@@ -75,7 +75,8 @@ export class GalleryGrowth {
     this.loop = await this.d.bus.consume({
       consumer: GROWTH_CONSUMER,
       concurrency: 1,
-      handlers: { FaceRecognized: this.recognized },
+      // a trial camera's recognitions (persona watch) never grow a gallery
+      handlers: skipTrialEvents({ FaceRecognized: this.recognized }),
     });
   }
 

@@ -10,7 +10,15 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Bus, Feed } from "@persona/bus";
-import { type AnyEnvelope, AnyEnvelopeSchema, type BlobRef, type EnvelopeOf, type ImageRef, uuidFrom } from "@persona/contracts";
+import {
+  type AnyEnvelope,
+  AnyEnvelopeSchema,
+  type BlobRef,
+  type EnvelopeOf,
+  type ImageRef,
+  isTrialEvent,
+  uuidFrom,
+} from "@persona/contracts";
 import { type AddTemplatesCommand, LibraryWriter, decodeEmbedding } from "@persona/library";
 import type { Logger } from "@persona/runtime";
 import { type BookSnapshot, type FaceMeta, VisitorBook, type VisitorOptions, type VisitorSummary } from "./book.ts";
@@ -130,6 +138,8 @@ export class VisitorService {
   }
 
   async apply(env: AnyEnvelope, seq: number, live: boolean): Promise<void> {
+    // a trial camera's unknown faces (persona watch) never join the book
+    if (isTrialEvent(env)) return;
     switch (env.type) {
       case "UnknownFaceSeen": {
         const d = env.data;
