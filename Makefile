@@ -49,6 +49,7 @@ bench: deps models
 	@$(NODE) services/recognizer/bench/recognizer.bench.ts
 	@$(NODE) services/recognizer/bench/scaleout.bench.ts && $(NODE) deploy/bench/camera-cost.bench.ts
 	@$(NODE) services/camera/bench/camera.bench.ts
+	@$(NODE) services/portal/bench/identify.bench.ts
 	@$(NODE) services/camera/bench/decode.bench.ts
 	@$(NODE) services/camera/bench/pipeline.bench.ts
 	@$(NODE) services/camera/bench/scene-cut.bench.ts

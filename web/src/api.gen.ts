@@ -97,6 +97,56 @@ export interface ErrorBody {
   };
 }
 
+export interface IdentifiedFace {
+  box: {
+    x: number;
+    y: number;
+    width: number;
+    height: number;
+  };
+  score: number;
+  quality: {
+    score: number;
+    gate: string | null;
+  };
+  matches: IdentifyMatch[];
+  decision: IdentifyDecision;
+  personId: string | null;
+  name: string | null;
+  similarity: number | null;
+  margin: number | null;
+}
+
+/** What the recognizers would decide for the face seen once (a track of one shot): named at the single-shot threshold, probable at the verification threshold (both with the margin over the next person), else unknown. */
+export type IdentifyDecision = "named" | "probable" | "unknown";
+
+/** One enrolled person for a searched face: their best template's cosine similarity. */
+export interface IdentifyMatch {
+  personId: string;
+  name: string;
+  similarity: number;
+}
+
+/** POST /identify: every face of the photo with its best matches and the recognizers' decision. */
+export interface IdentifyResult {
+  width: number;
+  height: number;
+  faces: IdentifiedFace[];
+  detector: string;
+  model: string;
+  thresholds: {
+    name: number;
+    probable: number;
+    singleShot: number;
+    minMargin: number;
+  };
+  gallery: {
+    people: number;
+    templates: number;
+  };
+  ms: number;
+}
+
 /** `alert`: an alert was raised, acknowledged or resolved; `alert` as GET /alerts shows it once the alerts projection applied the change. */
 export interface LiveAlert {
   change: "raised" | "acknowledged" | "resolved";

@@ -10,6 +10,7 @@ import type { Users } from "./auth/users.ts";
 import type { CameraDirectory } from "./cameras.ts";
 import type { MediaStore } from "./media.ts";
 import type { ReadModels } from "./projections/readModels.ts";
+import type { PhotoSearch } from "./search/photoSearch.ts";
 
 /** Unknown sightings an operator has dealt with (enrolled as a new person or assigned to one). */
 export const ResolvedUnknownDoc = z.object({
@@ -36,6 +37,8 @@ export interface PortalContext {
   secureCookies: boolean;
   liveUrls: Record<string, string>;
   enrollTimeoutMs: number;
+  /** Search by photo (POST /identify): models and gallery loaded on first use. */
+  search: PhotoSearch;
   /** Naming a visitor as a new person with a description: how long the description waits for the person. */
   /** Work a request leaves running after its answer (stopped with the portal). */
   /** Health of this process's parts, for GET /system. */

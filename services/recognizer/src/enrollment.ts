@@ -23,7 +23,7 @@ import {
 } from "@persona/vision";
 import type { z } from "zod";
 
-import type { LibraryGallery } from "./libraryGallery.ts";
+import type { LibraryGallery } from "@persona/library/gallery";
 
 export interface EnrollmentDeps {
   bus: Bus;

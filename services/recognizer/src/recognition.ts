@@ -5,7 +5,7 @@ import { encodeEmbedding } from "@persona/library";
 import { type Embedder, ImageDecodeError, decodeChip } from "@persona/vision";
 import type { AlignmentWatch } from "./alignmentWatch.ts";
 import type { Cascade } from "./cascade.ts";
-import type { LibraryGallery } from "./libraryGallery.ts";
+import type { LibraryGallery } from "@persona/library/gallery";
 import { type StoredTrack, TrackContentionError, type TrackStore } from "./trackStore.ts";
 import type { SweepVerdict } from "./trackSweeper.ts";
 import {
@@ -139,11 +139,7 @@ async function voteByEmbedding(
 
 /** The best person for a probe (a shot or a track's fused embedding) and its margin, whatever the thresholds. */
 function bestMatcher(d: RecognitionDeps): FusedMatcher {
-  return (probe) => {
-    const f = d.gallery.gallery.decide(probe, { threshold: -2, minMargin: 0 });
-    const b = f.kind === "known" ? f : f.best ? { ...f.best, margin: f.margin ?? 0 } : null;
-    return b ? { personId: b.personId, name: d.gallery.nameOf(b.personId), similarity: b.similarity, margin: b.margin } : null;
-  };
+  return (probe) => d.gallery.bestMatch(probe);
 }
 
 /** The detection's outcome message: its id derived from the detection's. */

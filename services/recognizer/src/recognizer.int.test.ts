@@ -18,7 +18,7 @@ import {
   resolveModelPath,
 } from "@persona/vision";
 import { configSchema } from "./config.ts";
-import type { LibraryGallery } from "./libraryGallery.ts";
+import type { LibraryGallery } from "@persona/library/gallery";
 import { type RunningRecognizer, startRecognizer } from "./recognizer.ts";
 
 const missing = lfwSkipReason(resolveModelPath(embedderSpec(DEFAULT_EMBEDDER_MODEL).file));

@@ -284,6 +284,54 @@ export const LiveAttendance = named(
   "`attendance`: a person's attendance rows (as GET /attendance?personId= lists them) on the days a concluded track touched, sent once the attendance projection applied it.",
 );
 
+export const IdentifyMatch = named(
+  "IdentifyMatch",
+  z.object({ personId: z.string(), name: z.string(), similarity: z.number() }),
+  "One enrolled person for a searched face: their best template's cosine similarity.",
+);
+export const IdentifyDecision = named(
+  "IdentifyDecision",
+  z.enum(["named", "probable", "unknown"]),
+  "What the recognizers would decide for the face seen once (a track of one shot): named at the single-shot threshold, probable at the verification threshold (both with the margin over the next person), else unknown.",
+);
+export const IdentifiedFace = named(
+  "IdentifiedFace",
+  z.object({
+    box: z.object({ x: z.number(), y: z.number(), width: z.number(), height: z.number() }),
+    /** Detector confidence. */
+    score: z.number(),
+    /** Face quality; `gate` says why a camera would not send the face to the recognizers (null: it would). */
+    quality: z.object({ score: z.number(), gate: z.string().nullable() }),
+    /** The best people, most similar first. */
+    matches: z.array(IdentifyMatch),
+    decision: IdentifyDecision,
+    /** The decided person (named or probable), else null. */
+    personId: z.string().nullable(),
+    name: z.string().nullable(),
+    /** The best person's similarity and lead over the next (null with an empty library). */
+    similarity: z.number().nullable(),
+    margin: z.number().nullable(),
+  }),
+);
+export const IdentifyResult = named(
+  "IdentifyResult",
+  z.object({
+    /** The decoded photo's size (EXIF-rotated), the boxes' coordinate space. */
+    width: z.number().int(),
+    height: z.number().int(),
+    faces: z.array(IdentifiedFace),
+    /** "yunet" or "blazeface". */
+    detector: z.string(),
+    /** The templates' model, as the library records it ("fr_feature+flip"). */
+    model: z.string(),
+    thresholds: z.object({ name: z.number(), probable: z.number(), singleShot: z.number(), minMargin: z.number() }),
+    gallery: z.object({ people: z.number().int(), templates: z.number().int() }),
+    /** Decoding, detection, embedding and matching time. */
+    ms: z.number(),
+  }),
+  "POST /identify: every face of the photo with its best matches and the recognizers' decision.",
+);
+
 /** socket.io event name -> payload (the `x-live-events` of the OpenAPI document). */
 export const LIVE_EVENTS = {
   sighting: LiveSighting,

@@ -8,6 +8,7 @@ import { alertRoutes } from "./alerts.ts";
 import { attendanceRoutes } from "./attendance.ts";
 import { authRoutes } from "./auth.ts";
 import { cameraRoutes } from "./cameras.ts";
+import { identifyRoutes } from "./identify.ts";
 import { MAX_PHOTO_BYTES, MAX_PHOTOS } from "./enroll.ts";
 import { mediaRoutes } from "./media.ts";
 import { peopleRoutes } from "./people.ts";
@@ -25,6 +26,7 @@ export function registerRoutes(api: Api, c: PortalContext): void {
   peopleRoutes(api, c);
   unknownRoutes(api, c);
   visitorRoutes(api, c);
+  identifyRoutes(api, c);
   sightingRoutes(api, c);
   presenceRoutes(api, c);
   alertRoutes(api, c);

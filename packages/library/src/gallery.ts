@@ -1,11 +1,28 @@
 import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream";
-import { type LibraryChange, LibraryFollower, type LibraryState, decodeEmbedding } from "@persona/library";
-import type { Logger } from "@persona/runtime";
 import { Gallery } from "@persona/vision";
+import { LibraryFollower } from "./follower.ts";
+import { type LibraryChange, type LibraryState, decodeEmbedding } from "./library.ts";
+import type { FollowerLog } from "./streamFold.ts";
+
+/** Logs of the gallery (a pino Logger fits). */
+export interface GalleryLog extends FollowerLog {
+  info(o: object, msg: string): void;
+  warn(o: object, msg: string): void;
+}
+
+/** A probe's best person and its lead over the best other person (the shape @persona/recognition's votes take). */
+export interface GalleryMatch {
+  personId: string;
+  name: string;
+  similarity: number;
+  /** similarity - the best other person's (similarity + 1 when nobody else is enrolled). */
+  margin: number;
+}
 
 /**
- * The recognizer's in-memory gallery: the library followed from the LIBRARY stream, its templates made by `model`
- * kept searchable. No database on the hot path.
+ * The recognizers' in-memory gallery: the library followed from the LIBRARY stream, its templates made by `model`
+ * kept searchable. No database on the hot path. A subpath export (`@persona/library/gallery`) because it loads
+ * @persona/vision (onnxruntime, OpenCV): the recognizer holds one, and the portal's search by photo one once asked.
  */
 export class LibraryGallery {
   readonly gallery: Gallery;
@@ -15,7 +32,7 @@ export class LibraryGallery {
   constructor(
     private readonly model: string,
     dims: number,
-    private readonly log: Logger,
+    private readonly log: GalleryLog,
   ) {
     this.gallery = new Gallery({ dims });
     this.follower = new LibraryFollower(log, (change, state) => this.apply(change, state));
@@ -92,6 +109,13 @@ export class LibraryGallery {
 
   waitForSeq(seq: number, timeoutMs?: number): Promise<void> {
     return this.follower.waitForSeq(seq, timeoutMs);
+  }
+
+  /** The best person for a probe (a shot, a track's fused embedding, a searched photo's face), whatever the thresholds. */
+  bestMatch(probe: Float32Array): GalleryMatch | null {
+    const f = this.gallery.decide(probe, { threshold: -2, minMargin: 0 });
+    const b = f.kind === "known" ? f : f.best ? { ...f.best, margin: f.margin ?? 0 } : null;
+    return b ? { personId: b.personId, name: this.nameOf(b.personId), similarity: b.similarity, margin: b.margin } : null;
   }
 
   nameOf(personId: string): string {
