@@ -5,3 +5,5 @@ export { configSchema } from "./config.ts";
 export { DEFAULT_RULES, AlertRules } from "./alerts/rules.ts";
 export { SessionStore } from "./auth/sessions.ts";
 export { hashPassword, verifyPassword } from "./auth/passwords.ts";
+export { startAlertConsumer } from "./alerts/consumer.ts";
+export { CameraDirectory } from "./cameras.ts";
