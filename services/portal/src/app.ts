@@ -21,12 +21,12 @@ import { type PortalContext, ResolvedUnknownDoc } from "./context.ts";
 import type { Api } from "./http/api.ts";
 import { ApiError, errorHandler, sendError } from "./http/errors.ts";
 import { LIVE_ROOM, LivePush } from "./live/push.ts";
+import { LiveSources } from "./liveProxy.ts";
 import { MediaStore } from "./media.ts";
 import { type ReadModels, openReadModels } from "./projections/readModels.ts";
 import { type RunningProjections, startProjections } from "./projections/runner.ts";
 import { HOST_TIME_ZONE } from "./projections/attendance.ts";
 import { apiRouter } from "./routes/index.ts";
-import { PhotoSearch, type SearchSettings } from "./search/photoSearch.ts";
 
 export interface PortalOptions {
   bus: Bus;
@@ -43,8 +43,10 @@ export interface PortalOptions {
   timeZone?: string;
   /** Run the shared projections, the alerts projection and the alert consumer in this process. Default true. */
   projections?: boolean;
-  /** Camera id -> live view URL (MJPEG), shown by GET /cameras. */
+  /** Camera id -> live view URL (MJPEG), proxied by GET /cameras/:cameraId/live; overrides `cameraLiveUrl`. */
   liveUrls?: Record<string, string>;
+  /** The camera service's live view root (http://host:LIVE_PORT): camera X's view is <root>/cameras/X/live.mjpeg. */
+  cameraLiveUrl?: string | null;
   /** Session lifetime. Default 12 h. */
   sessionTtlMs?: number;
   /** Mark cookies Secure (behind HTTPS). Default false. */
@@ -61,8 +63,6 @@ export interface PortalOptions {
    * the embedding model's open-set naming threshold (ALERTS_IGNORED_VISITOR_MIN_SIMILARITY).
    */
   ignoredVisitorMinSimilarity?: number | null;
-  /** Search by photo (POST /identify): model, mode and thresholds; default the recognizers' defaults. */
-  search?: SearchSettings;
 }
 
 export interface RunningPortal {
@@ -93,7 +93,6 @@ export async function startPortal(o: PortalOptions): Promise<RunningPortal> {
     async (visitorId, detectionId) =>
       (await models.visitors.get(visitorId))?.bestCrops.find((c) => c.detectionId === detectionId)?.cropId,
   );
-  const search = new PhotoSearch(bus, o.search ?? {}, log.child({ part: "search" }));
   const consumers = o.projections === false ? { loops: [] } : await startConsumers(o, models, rules, cameras);
   const ctx: PortalContext = {
     ...stores,
@@ -105,9 +104,8 @@ export async function startPortal(o: PortalOptions): Promise<RunningPortal> {
     cameras,
     watcher,
     secureCookies: o.secureCookies ?? false,
-    liveUrls: o.liveUrls ?? {},
+    live: new LiveSources({ liveUrls: o.liveUrls, cameraLiveUrl: o.cameraLiveUrl }),
     enrollTimeoutMs: o.enrollTimeoutMs ?? 60_000,
-    search,
     readiness: async () => {
       const nats = await bus.readiness();
       const out = [{ name: "portal/nats", ready: nats.ok, detail: nats.detail ?? "" }];
@@ -147,7 +145,6 @@ export async function startPortal(o: PortalOptions): Promise<RunningPortal> {
       await new Promise<void>((r) => server.close(() => r()));
       for (const l of consumers.loops) await l.stop();
       await consumers.projections?.stop();
-      await search.stop();
       await watcher.close();
       await cameras.stop();
     },

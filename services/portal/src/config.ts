@@ -14,7 +14,10 @@ export const configSchema = z.strictObject({
   PORTAL_SESSION_HOURS: env.num(12, 0.1, 24 * 30),
   /** Mark the session cookie Secure (set when the portal is served over HTTPS). */
   PORTAL_SECURE_COOKIES: env.bool(false),
-  /** Live view URLs of cameras: "cam1=http://host:8090/live,cam2=..." (shown by GET /api/v1/cameras). */
+  /**
+   * Live view URLs of cameras, each overriding PORTAL_CAMERA_LIVE_URL: "cam1=http://user:pw@host:8090/cameras/cam1/live.mjpeg,cam2=..."
+   * (MJPEG; proxied by GET /api/v1/cameras/<id>/live; credentials are never shown).
+   */
   PORTAL_LIVE_URLS: z
     .string()
     .default("")
@@ -33,6 +36,14 @@ export const configSchema = z.strictObject({
       }
       return out;
     }),
+  /**
+   * The camera service's live view (http://host:LIVE_PORT; `persona run` sets it): camera X is proxied from
+   * <url>/cameras/X/live.mjpeg and /snapshot.jpg.
+   */
+  PORTAL_CAMERA_LIVE_URL: z
+    .string()
+    .regex(/^https?:\/\/[^/]+\/?$/, "expected http(s)://host:port")
+    .optional(),
   /** Express "trust proxy" behind an ingress: "false" (default), a hop count, or addresses/subnets. */
   PORTAL_TRUST_PROXY: z
     .string()
@@ -46,23 +57,6 @@ export const configSchema = z.strictObject({
    * naming threshold (the recognizer's default naming threshold; 0.9406 for dlib-resnet29).
    */
   ALERTS_IGNORED_VISITOR_MIN_SIMILARITY: z.coerce.number().min(-1).max(1).optional(),
-  /**
-   * Search by photo (POST /identify): the recognizers' embedding model (their RECOGNIZER_MODEL): only the library's
-   * templates of this model and mode are searched. Default: theirs (@persona/vision's default model, fr_feature).
-   */
-  SEARCH_MODEL: z.string().min(1).optional(),
-  /** Search by photo: the recognizers' RECOGNIZER_FLIP (templates record it, "fr_feature+flip"); the same default. */
-  SEARCH_FLIP: env.bool(true),
-  /** Search by photo: the recognizers' RECOGNIZER_NAME_THRESHOLD. Default: the model's open-set threshold for its mode. */
-  SEARCH_NAME_THRESHOLD: z.coerce.number().min(-1).max(1).optional(),
-  /** Search by photo: the recognizers' RECOGNIZER_PROBABLE_THRESHOLD. Default: the model's verification threshold. */
-  SEARCH_PROBABLE_THRESHOLD: z.coerce.number().min(-1).max(1).optional(),
-  /** Search by photo: the recognizers' RECOGNIZER_MIN_MARGIN. Default: the model's tuned open-set margin. */
-  SEARCH_MIN_MARGIN: z.coerce.number().min(0).max(2).optional(),
-  /** Search by photo: the recognizers' RECOGNIZER_SINGLE_SHOT_THRESHOLD. Default: the naming threshold + 0.01. */
-  SEARCH_SINGLE_SHOT_THRESHOLD: z.coerce.number().min(-1).max(1).optional(),
-  /** Search by photo: onnxruntime threads (the models load on the first search; photos are searched one at a time). */
-  SEARCH_THREADS: env.int(1, 0, 64),
   /** IANA time zone in which attendance days are counted. Default: the host's. */
   ATTENDANCE_TIME_ZONE: z
     .string()

@@ -8,9 +8,9 @@ import type { LoginLimiter } from "./auth/loginLimiter.ts";
 import type { SessionStore } from "./auth/sessions.ts";
 import type { Users } from "./auth/users.ts";
 import type { CameraDirectory } from "./cameras.ts";
+import type { LiveSources } from "./liveProxy.ts";
 import type { MediaStore } from "./media.ts";
 import type { ReadModels } from "./projections/readModels.ts";
-import type { PhotoSearch } from "./search/photoSearch.ts";
 
 /** Unknown sightings an operator has dealt with (enrolled as a new person or assigned to one). */
 export const ResolvedUnknownDoc = z.object({
@@ -35,10 +35,9 @@ export interface PortalContext {
   watcher: EnrollmentWatcher;
   resolvedUnknowns: ValidatedCollection<typeof ResolvedUnknownDoc>;
   secureCookies: boolean;
-  liveUrls: Record<string, string>;
+  /** Where each camera's live view is (PORTAL_LIVE_URLS, PORTAL_CAMERA_LIVE_URL): the portal proxies it. */
+  live: LiveSources;
   enrollTimeoutMs: number;
-  /** Search by photo (POST /identify): models and gallery loaded on first use. */
-  search: PhotoSearch;
   /** Naming a visitor as a new person with a description: how long the description waits for the person. */
   /** Work a request leaves running after its answer (stopped with the portal). */
   /** Health of this process's parts, for GET /system. */

@@ -25,20 +25,12 @@ await runService({
           : undefined,
       timeZone: config.ATTENDANCE_TIME_ZONE,
       liveUrls: config.PORTAL_LIVE_URLS,
+      cameraLiveUrl: config.PORTAL_CAMERA_LIVE_URL ?? null,
       sessionTtlMs: config.PORTAL_SESSION_HOURS * 3600_000,
       secureCookies: config.PORTAL_SECURE_COOKIES,
       webDist: config.PORTAL_WEB_DIST,
       trustProxy: config.PORTAL_TRUST_PROXY,
       ignoredVisitorMinSimilarity: config.ALERTS_IGNORED_VISITOR_MIN_SIMILARITY ?? null,
-      search: {
-        model: config.SEARCH_MODEL,
-        flip: config.SEARCH_FLIP,
-        nameThreshold: config.SEARCH_NAME_THRESHOLD,
-        probableThreshold: config.SEARCH_PROBABLE_THRESHOLD,
-        minMargin: config.SEARCH_MIN_MARGIN,
-        singleShotThreshold: config.SEARCH_SINGLE_SHOT_THRESHOLD,
-        threads: config.SEARCH_THREADS,
-      },
     });
     return {
       checks: portal.checks,
