@@ -27,6 +27,7 @@ import { type ReadModels, openReadModels } from "./projections/readModels.ts";
 import { type RunningProjections, startProjections } from "./projections/runner.ts";
 import { HOST_TIME_ZONE } from "./projections/attendance.ts";
 import { apiRouter } from "./routes/index.ts";
+import { PhotoSearch, type SearchSettings } from "./search/photoSearch.ts";
 
 export interface PortalOptions {
   bus: Bus;
@@ -63,6 +64,8 @@ export interface PortalOptions {
    * the embedding model's open-set naming threshold (ALERTS_IGNORED_VISITOR_MIN_SIMILARITY).
    */
   ignoredVisitorMinSimilarity?: number | null;
+  /** Search by photo (POST /identify): model, mode and thresholds; default the recognizers' defaults. */
+  search?: SearchSettings;
 }
 
 export interface RunningPortal {
@@ -93,6 +96,7 @@ export async function startPortal(o: PortalOptions): Promise<RunningPortal> {
     async (visitorId, detectionId) =>
       (await models.visitors.get(visitorId))?.bestCrops.find((c) => c.detectionId === detectionId)?.cropId,
   );
+  const search = new PhotoSearch(bus, o.search ?? {}, log.child({ part: "search" }));
   const consumers = o.projections === false ? { loops: [] } : await startConsumers(o, models, rules, cameras);
   const ctx: PortalContext = {
     ...stores,
@@ -106,6 +110,7 @@ export async function startPortal(o: PortalOptions): Promise<RunningPortal> {
     secureCookies: o.secureCookies ?? false,
     live: new LiveSources({ liveUrls: o.liveUrls, cameraLiveUrl: o.cameraLiveUrl }),
     enrollTimeoutMs: o.enrollTimeoutMs ?? 60_000,
+    search,
     readiness: async () => {
       const nats = await bus.readiness();
       const out = [{ name: "portal/nats", ready: nats.ok, detail: nats.detail ?? "" }];
@@ -145,6 +150,7 @@ export async function startPortal(o: PortalOptions): Promise<RunningPortal> {
       await new Promise<void>((r) => server.close(() => r()));
       for (const l of consumers.loops) await l.stop();
       await consumers.projections?.stop();
+      await search.stop();
       await watcher.close();
       await cameras.stop();
     },

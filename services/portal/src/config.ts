@@ -57,6 +57,23 @@ export const configSchema = z.strictObject({
    * naming threshold (the recognizer's default naming threshold; 0.9406 for dlib-resnet29).
    */
   ALERTS_IGNORED_VISITOR_MIN_SIMILARITY: z.coerce.number().min(-1).max(1).optional(),
+  /**
+   * Search by photo (POST /identify): the recognizers' embedding model (their RECOGNIZER_MODEL): only the library's
+   * templates of this model and mode are searched. Default: theirs (@persona/vision's default model, fr_feature).
+   */
+  SEARCH_MODEL: z.string().min(1).optional(),
+  /** Search by photo: the recognizers' RECOGNIZER_FLIP (templates record it, "fr_feature+flip"); the same default. */
+  SEARCH_FLIP: env.bool(true),
+  /** Search by photo: the recognizers' RECOGNIZER_NAME_THRESHOLD. Default: the model's open-set threshold for its mode. */
+  SEARCH_NAME_THRESHOLD: z.coerce.number().min(-1).max(1).optional(),
+  /** Search by photo: the recognizers' RECOGNIZER_PROBABLE_THRESHOLD. Default: the model's verification threshold. */
+  SEARCH_PROBABLE_THRESHOLD: z.coerce.number().min(-1).max(1).optional(),
+  /** Search by photo: the recognizers' RECOGNIZER_MIN_MARGIN. Default: the model's tuned open-set margin. */
+  SEARCH_MIN_MARGIN: z.coerce.number().min(0).max(2).optional(),
+  /** Search by photo: the recognizers' RECOGNIZER_SINGLE_SHOT_THRESHOLD. Default: the naming threshold + 0.01. */
+  SEARCH_SINGLE_SHOT_THRESHOLD: z.coerce.number().min(-1).max(1).optional(),
+  /** Search by photo: onnxruntime threads (the models load on the first search; photos are searched one at a time). */
+  SEARCH_THREADS: env.int(1, 0, 64),
   /** IANA time zone in which attendance days are counted. Default: the host's. */
   ATTENDANCE_TIME_ZONE: z
     .string()

@@ -11,6 +11,7 @@ import type { CameraDirectory } from "./cameras.ts";
 import type { LiveSources } from "./liveProxy.ts";
 import type { MediaStore } from "./media.ts";
 import type { ReadModels } from "./projections/readModels.ts";
+import type { PhotoSearch } from "./search/photoSearch.ts";
 
 /** Unknown sightings an operator has dealt with (enrolled as a new person or assigned to one). */
 export const ResolvedUnknownDoc = z.object({
@@ -38,6 +39,8 @@ export interface PortalContext {
   /** Where each camera's live view is (PORTAL_LIVE_URLS, PORTAL_CAMERA_LIVE_URL): the portal proxies it. */
   live: LiveSources;
   enrollTimeoutMs: number;
+  /** Search by photo (POST /identify): models and gallery loaded on first use. */
+  search: PhotoSearch;
   /** Naming a visitor as a new person with a description: how long the description waits for the person. */
   /** Work a request leaves running after its answer (stopped with the portal). */
   /** Health of this process's parts, for GET /system. */

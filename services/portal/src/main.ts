@@ -31,6 +31,15 @@ await runService({
       webDist: config.PORTAL_WEB_DIST,
       trustProxy: config.PORTAL_TRUST_PROXY,
       ignoredVisitorMinSimilarity: config.ALERTS_IGNORED_VISITOR_MIN_SIMILARITY ?? null,
+      search: {
+        model: config.SEARCH_MODEL,
+        flip: config.SEARCH_FLIP,
+        nameThreshold: config.SEARCH_NAME_THRESHOLD,
+        probableThreshold: config.SEARCH_PROBABLE_THRESHOLD,
+        minMargin: config.SEARCH_MIN_MARGIN,
+        singleShotThreshold: config.SEARCH_SINGLE_SHOT_THRESHOLD,
+        threads: config.SEARCH_THREADS,
+      },
     });
     return {
       checks: portal.checks,
