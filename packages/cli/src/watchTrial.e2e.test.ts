@@ -135,7 +135,7 @@ describe("persona watch against a running system records nothing unless --record
     assert.deepEqual(await models.presence.inView(), [], "no one present");
     assert.deepEqual(await models.attendance.listByDay(today()), [], "no attendance");
     assert.deepEqual(await models.attendance.listByPerson(personId), [], "no attendance of the person");
-    assert.deepEqual(await models.trackConclusions.find({}), [], "no track conclusion");
+    assert.deepEqual(await models.concludedTracks.find({}), [], "no concluded track in presence");
     assert.deepEqual(await models.visitors.find({}), [], "no visitor");
     assert.equal(await alertsRaised(), 0, "no alert");
     await waitFor(async () => ![...cameras.cameras.keys()].some(isTrialCamera), { timeoutMs: 10_000 });
