@@ -5,6 +5,7 @@
  */
 import { stat } from "node:fs/promises";
 import { join } from "node:path";
+import { quantile, timeRuns } from "@persona/testing";
 import * as ort from "onnxruntime-node";
 import { DIST_DIR, MANIFEST_PATH } from "./build.ts";
 import { faceCrop, LFW_SAMPLES, lfwDir, toFloat, wholeImage } from "./src/lfw.ts";
@@ -58,16 +59,9 @@ async function bench(id: string, e: ModelEntry, runs: number): Promise<BenchResu
   });
   const loadMs = performance.now() - t0;
   const feeds = { [e.input.name]: new ort.Tensor("float32", await inputFor(e, size), [1, size, size, 3]) };
-  for (let i = 0; i < 10; i++) await session.run(feeds);
-  const times: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const t = performance.now();
-    await session.run(feeds);
-    times.push(performance.now() - t);
-  }
+  const times = await timeRuns(10, runs, () => session.run(feeds));
   await session.release();
-  times.sort((a, b) => a - b);
-  const at = (q: number) => times[Math.min(times.length - 1, Math.floor(q * times.length))] as number;
+  const at = (q: number) => quantile(times, q);
   return {
     model: id,
     file: e.file,

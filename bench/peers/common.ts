@@ -7,6 +7,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { findDatasetsDir } from "@persona/runtime";
+import { timeRuns } from "@persona/testing";
 import { decodeImage, type RgbImage } from "@persona/vision";
 
 export const REPO_DIR = fileURLToPath(new URL("../../", import.meta.url));
@@ -74,18 +75,6 @@ export function median(xs: readonly number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
   return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
-}
-
-/** `warmup` untimed calls, then `runs` timed ones (ms). */
-export async function timeRuns(warmup: number, runs: number, f: () => Promise<unknown>): Promise<number[]> {
-  for (let i = 0; i < warmup; i++) await f();
-  const out: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const t = performance.now();
-    await f();
-    out.push(performance.now() - t);
-  }
-  return out;
 }
 
 /** Accuracy at threshold t (same when score >= t). */

@@ -9,6 +9,7 @@
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { decodeImage, type RgbImage } from "@persona/vision";
+import { timeRuns } from "@persona/testing";
 import {
   type DetectorRow,
   detectorCounts,
@@ -18,7 +19,6 @@ import {
   NODE_MODULES,
   packageVersion,
   peerRunner,
-  timeRuns,
 } from "./common.ts";
 
 type FaceApi = typeof import("@vladmandic/face-api");

@@ -13,6 +13,7 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { decodeImage, type RgbImage } from "@persona/vision";
+import { timeRuns } from "@persona/testing";
 import {
   type DetectorRow,
   detectorCounts,
@@ -22,7 +23,6 @@ import {
   NODE_MODULES,
   packageVersion,
   peerRunner,
-  timeRuns,
 } from "./common.ts";
 
 type HumanModule = typeof import("@vladmandic/human");

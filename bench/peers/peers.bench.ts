@@ -36,6 +36,7 @@ import {
   resolveYuNet,
   sharedModelsDir,
 } from "@persona/vision";
+import { timeRuns } from "@persona/testing";
 import {
   centralBox,
   crowdImages,
@@ -48,7 +49,6 @@ import {
   type PeerJob,
   type PeerReport,
   REPO_DIR,
-  timeRuns,
   verification,
 } from "./common.ts";
 

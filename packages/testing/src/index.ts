@@ -2,3 +2,4 @@ export * from "@persona/runtime/nats-server";
 export * from "./wait.ts";
 export * from "./natsCluster.ts";
 export * from "./lfw.ts";
+export * from "./timing.ts";

@@ -1,5 +1,6 @@
 import sharp from "sharp";
 import { findDatasetsDir } from "@persona/runtime";
+import { quantile, timeRuns } from "@persona/testing";
 import { ARCFACE_112 } from "../src/templates.ts";
 import { alignFace } from "../src/alignment.ts";
 import { matOf, opencv } from "../src/cv.ts";
@@ -20,21 +21,11 @@ const cv = opencv();
 cv.setNumThreads(1);
 
 function row(name: string, xs: number[]): void {
-  const s = [...xs].sort((a, b) => a - b);
-  const q = (p: number) => (s[Math.min(s.length - 1, Math.floor(p * s.length))] as number).toFixed(3);
+  const q = (p: number) => quantile(xs, p).toFixed(3);
   console.log(`${name.padEnd(52)} median ${q(0.5)} ms  p90 ${q(0.9)}`);
 }
 
-async function time(f: () => unknown): Promise<number[]> {
-  for (let i = 0; i < Math.min(20, iterations); i++) await f();
-  const out: number[] = [];
-  for (let i = 0; i < iterations; i++) {
-    const t = performance.now();
-    await f();
-    out.push(performance.now() - t);
-  }
-  return out;
-}
+const time = (f: () => unknown) => timeRuns(Math.min(20, iterations), iterations, f);
 
 const { frame, faces } = await lfwCrowdFrame(root, [110, 90, 70, 56, 44, 36, 30]);
 console.log(`1280x720 frame, ${iterations} iterations, OpenCV ${cv.version.major}.${cv.version.minor} on 1 thread\n`);

@@ -11,6 +11,7 @@
 import { availableParallelism } from "node:os";
 import { parseArgs } from "node:util";
 import { findDatasetsDir } from "@persona/runtime";
+import { quantile, timeRuns } from "@persona/testing";
 import { alignFace } from "../src/alignment.ts";
 import { FaceDetector } from "../src/detector.ts";
 import { EMBEDDER_MODELS, Embedder, type EmbedderModelName } from "../src/embedder.ts";
@@ -31,21 +32,10 @@ const iterations = Number(positionals[0] ?? 20);
 const models = (values.models?.split(",") ?? Object.keys(EMBEDDER_MODELS)) as EmbedderModelName[];
 
 function stats(xs: number[]): { median: number; p90: number; min: number } {
-  const s = [...xs].sort((a, b) => a - b);
-  const q = (p: number) => s[Math.min(s.length - 1, Math.floor(p * s.length))] as number;
-  return { median: q(0.5), p90: q(0.9), min: s[0] as number };
+  return { median: quantile(xs, 0.5), p90: quantile(xs, 0.9), min: quantile(xs, 0) };
 }
 
-async function time(n: number, f: () => Promise<unknown> | unknown): Promise<number[]> {
-  for (let i = 0; i < Math.min(3, n); i++) await f();
-  const out: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const t = performance.now();
-    await f();
-    out.push(performance.now() - t);
-  }
-  return out;
-}
+const time = (n: number, f: () => unknown) => timeRuns(Math.min(3, n), n, f);
 
 /** Up to 8 detected LFW faces (whole images, aligned per model later), or null without data. */
 async function lfwFaces(): Promise<{ image: RgbImage; keypoints: Parameters<typeof alignFace>[1] }[] | null> {

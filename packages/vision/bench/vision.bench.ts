@@ -16,6 +16,7 @@ import { existsSync, mkdirSync, readdirSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { findDatasetsDir } from "@persona/runtime";
+import { quantile, timeRuns, timeRunsSync } from "@persona/testing";
 import type { DetectionReport, DetectOptions } from "../src/detect-options.ts";
 import { FaceDetector } from "../src/detector.ts";
 import { decodeImage } from "../src/image.ts";
@@ -41,32 +42,12 @@ if (!root || !model || !existsSync(dynModel)) {
 }
 
 function stats(xs: number[]): string {
-  const s = [...xs].sort((a, b) => a - b);
-  const q = (p: number) => s[Math.min(s.length - 1, Math.floor(p * s.length))] as number;
-  return `median ${q(0.5).toFixed(2)} ms  p90 ${q(0.9).toFixed(2)}  min ${(s[0] as number).toFixed(2)}`;
+  const q = (p: number) => quantile(xs, p).toFixed(2);
+  return `median ${q(0.5)} ms  p90 ${q(0.9)}  min ${q(0)}`;
 }
 
-async function timeAsync(n: number, f: () => Promise<unknown>): Promise<number[]> {
-  for (let i = 0; i < Math.min(5, n); i++) await f();
-  const out: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const t = performance.now();
-    await f();
-    out.push(performance.now() - t);
-  }
-  return out;
-}
-
-function timeSync(n: number, f: () => unknown): number[] {
-  for (let i = 0; i < Math.min(20, n); i++) f();
-  const out: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const t = performance.now();
-    f();
-    out.push(performance.now() - t);
-  }
-  return out;
-}
+const timeAsync = (n: number, f: () => Promise<unknown>) => timeRuns(Math.min(5, n), n, f);
+const timeSync = (n: number, f: () => unknown) => timeRunsSync(Math.min(20, n), n, f);
 
 const sizes = [110, 100, 95, 90, 85, 80, 75, 70, 65, 60, 56, 52, 48, 44, 40, 38, 36, 34, 32, 30, 30, 28];
 const { frame, faces } = await lfwCrowdFrame(root, sizes);
