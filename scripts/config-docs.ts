@@ -4,8 +4,10 @@
  * the config source, read with the TypeScript compiler API), written as a Markdown table into the service's README
  * between `<!-- config:start -->` and `<!-- config:end -->` (a "## Configuration" section is appended where missing;
  * the rest of the README is kept). The common settings every service reads through `runService` are named once per
- * README with a pointer to packages/bus/README.md. The block is formatted with the repository's biome, as `biome check`
- * wants READMEs.
+ * README with a pointer to packages/bus/README.md, whose own table is generated the same way from `commonConfigShape`
+ * (packages/bus/src/service.ts; a default that differs between services is listed per service). That README is
+ * hand-written around its table, so it is only updated, never created: where it is missing (a `--root` without it) it
+ * is skipped. The block is formatted with the repository's biome, as `biome check` wants READMEs.
  *
  *   node --import tsx scripts/config-docs.ts            writes the READMEs; warns about keys without a comment
  *   node --import tsx scripts/config-docs.ts --check    fails (exit 1) naming each README that differs (make lint)
@@ -324,6 +326,8 @@ export interface Target {
   source: string;
   rows: Row[];
   note: string;
+  /** Write the README when it is missing (a service's); false: only update an existing one (the bus's). */
+  create: boolean;
 }
 
 interface CommonKeys {
@@ -366,8 +370,29 @@ export async function targets(): Promise<Target[]> {
       facts: keyFacts(schema, places),
       description: comments.get(key) ?? null,
     }));
-    out.push({ readme: `services/${service}/README.md`, source, rows, note: commonNote(service, common) });
+    out.push({ readme: `services/${service}/README.md`, source, rows, note: commonNote(service, common), create: true });
   }
+  const busSource = "packages/bus/src/service.ts";
+  const busComments = keyComments(join(ROOT, busSource), "commonConfigShape");
+  const perService = (key: string) =>
+    SERVICES.map((s) => ({ s, facts: keyFacts(shapes[s]?.[key], places) }))
+      .sort((a, b) => (a.facts.raw as number) - (b.facts.raw as number) || a.s.localeCompare(b.s))
+      .map(({ s, facts }) => `${s} ${facts.default}`)
+      .join(", ");
+  out.push({
+    readme: "packages/bus/README.md",
+    source: busSource,
+    rows: Object.entries(first).map(([key, schema]) => {
+      const facts = keyFacts(schema, places);
+      return {
+        key,
+        facts: varying.includes(key) ? { ...facts, default: perService(key) } : facts,
+        description: busComments.get(key) ?? null,
+      };
+    }),
+    note: "",
+    create: false,
+  });
   return out;
 }
 
@@ -402,6 +427,7 @@ async function main(argv: string[]): Promise<number> {
   for (const t of await targets()) {
     const file = join(root, t.readme);
     const current = existsSync(file) ? readFileSync(file, "utf8") : null;
+    if (current === null && !t.create) continue;
     const expected = expectedReadme(current, t);
     const missing = undocumented(t);
     if (missing.length > 0 && !check)
@@ -420,7 +446,7 @@ async function main(argv: string[]): Promise<number> {
   if (!check) return 0;
   if (stale.length === 0) {
     const note = undocumentedCount > 0 ? ` (${undocumentedCount} keys have no comment: run without --check to list them)` : "";
-    console.log(`config-docs: every service README's configuration table is up to date${note}`);
+    console.log(`config-docs: every configuration table (service READMEs, packages/bus) is up to date${note}`);
     return 0;
   }
   for (const f of stale)

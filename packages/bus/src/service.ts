@@ -28,10 +28,19 @@ export type ServiceName = keyof typeof DEFAULT_HEALTH_PORTS;
 /** Settings every service reads from the environment. */
 export function commonConfigShape(service: ServiceName) {
   return {
+    /** The NATS server, or several comma-separated (a cluster). The first connection is retried for 30 s (NATS may start
+     * later), then reconnects never give up. */
     NATS_URL: env.url("nats://127.0.0.1:4222"),
+    /** Replicas of the streams, KV and Object Store buckets when this service applies the topology at start (3 in a
+     * cluster). Every service applies it: one started with another value changes every stream's replicas in place. */
     NATS_REPLICAS: env.int(1, 1, 5),
+    /** Where /healthz, /readyz and /metrics listen: 0.0.0.0 for probes or a Prometheus scraper on another host or outside
+     * a container. */
     HEALTH_HOST: env.str("127.0.0.1"),
+    /** The port of /healthz, /readyz and /metrics (0 = any free port, logged). `persona run` sets it from
+     * `<SERVICE>_HEALTH_PORT`, which `persona status` and the bot's /status read too. */
     HEALTH_PORT: env.port(DEFAULT_HEALTH_PORTS[service]),
+    /** The lowest level logged (JSON lines on stdout): "debug" or "trace" to troubleshoot, "warn" for quieter logs. */
     LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal"]).default("info"),
   };
 }

@@ -152,6 +152,7 @@ export function chipTemplate(name: ChipTemplateName): AlignmentTemplate {
 /** The camera service's own settings (the common ones, NATS_URL, HEALTH_PORT, LOG_LEVEL..., are read by runService). */
 export const configSchema = z
   .strictObject({
+    /** Not read by the camera (it keeps nothing in the document store); only accepted and logged at start. */
     STORE_URL: z.string().default(() => defaultStoreUrl()),
     /** Cameras as JSON: [{"id":"gate-1","source":"rtsp://...","role":"entrance"}]. */
     CAMERAS: z
@@ -176,9 +177,12 @@ export const configSchema = z
 
     /** The live view (MJPEG per camera, snapshots, camera list). */
     LIVE_HOST: env.str("127.0.0.1"),
+    /** The live view's HTTP port (0 = any free port, logged at start): one per camera process on a host. */
     LIVE_PORT: env.port(8090),
     /** Live view frames per second at most (it never exceeds the detection rate). */
     LIVE_MAX_FPS: env.num(10, 0.1, 30),
+    /** JPEG quality of the live view's MJPEG frames and snapshots: lower it to save bandwidth and CPU. The chips sent to
+     * the recognizers use CROP_JPEG_QUALITY. */
     LIVE_JPEG_QUALITY: env.int(75, 10, 100),
 
     /** Detector worker threads: "auto" = min(cameras, max(2, cores - 1)); 0 = on the main thread. */
@@ -191,8 +195,13 @@ export const configSchema = z
     DETECT_MIN_FACE_SIZE: env.int(32, 8, 2048),
     /** Detector confidence; default the detector's own (YuNet 0.6, BlazeFace 0.5). */
     DETECT_SCORE_THRESHOLD: z.coerce.number().min(0.05).max(0.99).optional(),
+    /** BlazeFace only (YuNet, used when its model is present, ignores it and always scales the frame for
+     * DETECT_MIN_FACE_SIZE). "auto": a finer pass (level image or tiles) when the frame is too large for such faces; "on":
+     * always tiles; "off": one whole-frame pass (small faces in large frames are lost). */
     DETECT_TILING: z.enum(["auto", "on", "off"]).default("auto"),
 
+    /** Box overlap (IoU with the track's last or predicted box) at which a detection may continue a track; one whose
+     * keypoints are within 1.5 face sizes (fixed) may too, whatever the overlap. Higher: more new tracks. */
     TRACK_IOU_THRESHOLD: env.num(0.2, 0, 1),
     /** Detection frames a face may go unseen before its track ends. Default: one second's worth (round(detectFps),
      * at least 2) per camera. */
@@ -203,8 +212,14 @@ export const configSchema = z
      * ("scene-cut"), so no track carries on onto the next scene's faces. 0 = off. See sceneCut.ts. */
     SCENE_CUT_THRESHOLD: env.num(0.25, 0, 1),
 
+    /** After a track's first shot, at most one shot (the best face since the last) per this many ms goes to the
+     * recognizers: lower it for more votes per track, raise it to cut their load. 0 = every detection frame. */
     BEST_SHOT_INTERVAL_MS: env.int(1000, 0, 3_600_000),
+    /** A face is a shot candidate only at or above this quality score (size, sharpness, pose and detector confidence,
+     * 0..1), on top of the quality gate: raise it to send fewer, better faces. */
     BEST_SHOT_MIN_QUALITY: env.num(0.3, 0, 1),
+    /** After this many shots a track sends only faces better than every earlier shot (someone staying long does not
+     * flood the recognizers). */
     BEST_SHOT_MAX_PER_TRACK: env.int(20, 1, 100_000),
     /** Must be the template of the recognizers' RECOGNIZER_MODEL (arcface112 for the default fr_feature). */
     CHIP_TEMPLATE: z.enum(CHIP_TEMPLATES).default("arcface112"),
@@ -214,8 +229,13 @@ export const configSchema = z
     /** Chips are 112-224 px: at 90 a JPEG is ~5-20 KB, far below the 96 KiB inline limit. */
     CROP_JPEG_QUALITY: env.int(90, 30, 100),
 
+    /** The ffmpeg (>= 5.1) run for each camera; when it cannot be started the camera is reported failed at once, without
+     * retries. */
     FFMPEG_PATH: env.str("ffmpeg"),
+    /** First delay before reconnecting a live source (or a looped file) that stopped or could not be opened; doubled
+     * per failure up to SOURCE_RETRY_MAX_MS, +-20% jitter. The count restarts after 30 s of frames. */
     SOURCE_RETRY_INITIAL_MS: env.int(1000, 10, 600_000),
+    /** Longest reconnect delay (the doubling stops there); at least SOURCE_RETRY_INITIAL_MS. */
     SOURCE_RETRY_MAX_MS: env.int(30_000, 10, 3_600_000),
     /** Failed reconnects in a row before a camera is reported failed; 0 = retry forever. */
     SOURCE_MAX_ATTEMPTS: env.int(0, 0, 1_000_000),
@@ -223,6 +243,8 @@ export const configSchema = z
     SOURCE_STALL_TIMEOUT_MS: env.int(15_000, 500, 600_000),
     /** A source must send its first frame within this long after ffmpeg started (connection, probing). */
     SOURCE_STARTUP_TIMEOUT_MS: env.int(30_000, 1000, 600_000),
+    /** Socket I/O timeout given to ffmpeg for RTSP (`-timeout`), HTTP streams and http(s) video files (`-rw_timeout`), so
+     * a silent peer fails and is retried instead of hanging; not used for local files and webcams. */
     SOURCE_IO_TIMEOUT_MS: env.int(10_000, 500, 600_000),
     /** Events waiting to be published per camera before frames are dropped instead. */
     PUBLISH_MAX_PENDING: env.int(64, 1, 100_000),

@@ -3,6 +3,8 @@ import { z } from "zod";
 
 /** The cleaner service's own settings (the common ones, NATS_URL, HEALTH_PORT, LOG_LEVEL..., are read by runService). */
 export const configSchema = z.strictObject({
+  /** The document store holding the read models (the portal's) that retention prunes and erasure purges: the same as
+   * the portal's STORE_URL. */
   STORE_URL: z.string().default(() => defaultStoreUrl()),
   /** How often the retention run (and the orphan sweep) runs. */
   CLEANER_INTERVAL_MINUTES: env.int(10, 1, 10080),

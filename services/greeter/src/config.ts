@@ -5,6 +5,7 @@ export const DEFAULT_SOUND = new URL("../assets/default-greeting.mp3", import.me
 
 /** The greeter's own settings (the common ones, NATS_URL, HEALTH_PORT, LOG_LEVEL..., are read by runService). */
 export const configSchema = z.strictObject({
+  /** Not read by the greeter (it keeps nothing in the document store); only accepted and logged at start. */
   STORE_URL: z.string().default(() => defaultStoreUrl()),
   /** No second greeting of a person within this time (the paper: about 45 s). */
   GREETER_COOLDOWN_SECONDS: env.int(45, 0, 86400),
@@ -14,7 +15,11 @@ export const configSchema = z.strictObject({
   GREETER_MAX_AGE_SECONDS: env.int(30, 1, 86400),
   /** auto (ffplay, mpg123, ffmpeg+aplay), one of those names, ffmpeg-null (decode without a device), or none. */
   GREETER_PLAYER: z.enum(["auto", "ffplay", "mpg123", "ffmpeg+aplay", "ffmpeg-null", "none"]).default("auto"),
+  /** The sound played for a person without a greeting sound of their own (or when theirs cannot be fetched); the
+   * greeter does not start when the file is missing. */
   GREETER_DEFAULT_SOUND: z.string().default(DEFAULT_SOUND),
+  /** The data folder: people's greeting sounds are cached in its greeter-sounds/ (never pruned: the files of removed
+   * or erased people stay). */
   PERSONA_DATA_DIR: z.string().default(() => dataDir()),
 });
 export type Config = z.infer<typeof configSchema>;

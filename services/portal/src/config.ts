@@ -4,11 +4,17 @@ import { HOST_TIME_ZONE, checkTimeZone } from "./projections/attendance.ts";
 
 /** The portal service's own settings (the common ones, NATS_URL, HEALTH_PORT, LOG_LEVEL..., are read by runService). */
 export const configSchema = z.strictObject({
+  /** The document store: read models, console users, sessions and login attempts (`sqlite:<file>` or `mongodb://...`);
+   * the cleaner must use the same one. */
   STORE_URL: z.string().default(() => defaultStoreUrl()),
+  /** The port of the console, its HTTP API and WebSocket (0 = any free port, logged at start). */
   PORTAL_PORT: env.port(8080),
+  /** The address the portal listens on: 127.0.0.1 keeps it to this machine; 0.0.0.0 for other machines or a container. */
   PORTAL_HOST: env.str("127.0.0.1"),
   /** The first admin, created at start only when no user exists (or use `persona users add NAME --role admin`). */
   PORTAL_ADMIN_USER: z.string().min(1).max(64).optional(),
+  /** The first admin's password (with PORTAL_ADMIN_USER), used only when no user exists yet: changing it later changes
+   * nothing (`persona users passwd` does). Stored hashed, never logged. */
   PORTAL_ADMIN_PASSWORD: z.string().min(8).max(1024).optional(),
   /** Session lifetime in hours. */
   PORTAL_SESSION_HOURS: env.num(12, 0.1, 24 * 30),

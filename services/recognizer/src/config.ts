@@ -9,12 +9,19 @@ import { z } from "zod";
  * model (fr_feature) and come from the LFW measurements in packages/eval/README.md.
  */
 export const configSchema = z.strictObject({
+  /** Not read by the recognizer (it keeps nothing in the document store); only accepted and logged at start. */
   STORE_URL: z.string().default(() => defaultStoreUrl()),
+  /** Shots (FaceDetected) and track ends handled at once by this replica; enrollment requests have their own loop.
+   * Raise it when detections queue up and cores are idle. */
   RECOGNIZER_CONCURRENCY: env.int(2, 1, 64),
+  /** The embedding model: fr_feature, dlib-resnet29, faceres, faceres-deep or mobileface (another name fails at start).
+   * Only templates of this model are searched; the cameras' CHIP_TEMPLATE must be its chip. */
   RECOGNIZER_MODEL: z.string().default(DEFAULT_EMBEDDER_MODEL),
   /** Embed each chip and its mirror image and fuse the two (2 model runs per face): with fr_feature the open-set
    * DIR at FPIR 1% on LFW rises from 96.8% to 97.1% (packages/eval/README.md). Templates record it ("+flip"). */
   RECOGNIZER_FLIP: env.bool(VOTE_DEFAULTS.flip),
+  /** onnxruntime threads per model run (the embedder; for enrollments also the detector and the landmark net); 0 =
+   * one per physical core. 1 suits several replicas or services sharing the cores. */
   RECOGNIZER_THREADS: env.int(1, 0, 64),
   /**
    * "auto": enrollment photos are aligned from the 68-point landmark net when the model's template has 68-point
@@ -33,9 +40,13 @@ export const configSchema = z.strictObject({
   RECOGNIZER_MIN_MARGIN: z.coerce.number().min(0).max(2).optional(),
   /** Agreeing shots a track needs before a name is confirmed. */
   RECOGNIZER_VOTE_MIN_AGREEING: env.int(VOTE_DEFAULTS.minAgreeing, 1, 100),
+  /** Share of a track's naming votes the leading person needs to be confirmed; shots that matched nobody do not count
+   * in it, and a tie is never named. */
   RECOGNIZER_VOTE_MIN_SHARE: env.num(VOTE_DEFAULTS.minShare, 0.5, 1),
   /** A track with only one shot is named only at or above this similarity. Default: the name threshold + 0.01. */
   RECOGNIZER_SINGLE_SHOT_THRESHOLD: z.coerce.number().min(-1).max(1).optional(),
+  /** Shots that matched nobody a track needs to be concluded "unknown" rather than "undecided" (with any naming votes,
+   * also more than those); only "unknown" tracks feed the trainer's unknown class. */
   RECOGNIZER_MIN_UNKNOWN_SHOTS: env.int(VOTE_DEFAULTS.minUnknownShots, 1, 100),
   /**
    * Track fusion: the mean embedding of a track's shots names the track at the naming threshold once it has this
