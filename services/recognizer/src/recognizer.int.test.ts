@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import type { Bus } from "@persona/bus";
-import { streamEnvelopes, testBus } from "@persona/bus/testing";
+import { personEnrolled, streamEnvelopes, testBus } from "@persona/bus/testing";
 import type { EnvelopeOf } from "@persona/contracts";
 import { createLogger, datasetsDir } from "@persona/runtime";
 import { enrollPerson, faceDetected, faceTrackEnded, uploadPhoto } from "@persona/service-recognizer/testing";
@@ -247,17 +247,7 @@ describe("recognizer against a real nats-server, real models, real LFW faces", {
     // a person enrolled under another model (published as that recognizer would): not searchable here
     const file = photo("Aaron_Eckhart", 1);
     const blob = await upload(file, "eckhart");
-    await bus.publish(
-      bus.envelope("PersonEnrolled", {
-        personId: "eckhart",
-        name: "Aaron Eckhart",
-        description: "",
-        photos: [blob],
-        sound: null,
-        source: "cli",
-        importKey: null,
-      }),
-    );
+    await bus.publish(bus.envelope("PersonEnrolled", personEnrolled("eckhart", "Aaron Eckhart", { photos: [blob] })));
     const old = bus.envelope("FaceTemplateAdded", {
       personId: "eckhart",
       templateId: crypto.randomUUID(),
