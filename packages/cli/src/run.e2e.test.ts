@@ -17,6 +17,41 @@ function processesMentioning(marker: string): string[] {
     .map((l) => l.trim());
 }
 
+/** Logs in as the run's admin and reads the portal's live stream of a camera until its first JPEG (then leaves). */
+async function liveThroughPortal(portal: string, cameraId: string): Promise<Buffer> {
+  const login = await fetch(`${portal}/api/v1/auth/login`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ username: "admin", password: "run-e2e-admin-pw" }),
+  });
+  assert.equal(login.status, 200, await login.clone().text());
+  const cookie = (login.headers.get("set-cookie") ?? "").split(";")[0] as string;
+  const cams = (await (await fetch(`${portal}/api/v1/cameras`, { headers: { cookie } })).json()) as {
+    items: { cameraId: string; liveUrl: string | null }[];
+  };
+  assert.match(cams.items.find((c) => c.cameraId === cameraId)?.liveUrl ?? "", /\/cameras\/demo\/live\.mjpeg$/);
+  const abort = new AbortController();
+  const res = await fetch(`${portal}/api/v1/cameras/${cameraId}/live`, { headers: { cookie }, signal: abort.signal });
+  assert.equal(res.status, 200, res.status === 200 ? "" : await res.text());
+  assert.match(res.headers.get("content-type") ?? "", /^multipart\/x-mixed-replace/);
+  let buf = Buffer.alloc(0);
+  const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+  const deadline = Date.now() + 20_000;
+  try {
+    while (Date.now() < deadline) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      buf = Buffer.concat([buf, value]);
+      const soi = buf.indexOf(Buffer.from([0xff, 0xd8]));
+      const eoi = soi < 0 ? -1 : buf.indexOf(Buffer.from([0xff, 0xd9]), soi + 2);
+      if (eoi > 0) return buf.subarray(soi, eoi + 2);
+    }
+  } finally {
+    abort.abort();
+  }
+  throw new Error(`no JPEG through the portal within 20 s (${buf.length} bytes)`);
+}
+
 test("persona run: every service ready within 90 s; a killed nats-server comes back; the Ctrl-C a terminal sends stops the services, then nats-server, leaving no process behind", async (t) => {
   const root = repoRoot();
   const data = mkdtempSync(join(tmpdir(), "persona-run-"));
@@ -26,7 +61,12 @@ test("persona run: every service ready within 90 s; a killed nats-server comes b
     PERSONA_DATA_DIR: data,
     PERSONA_NATS_PORT: String(await freePort()),
     LIVE_PORT: String(await freePort()),
+    PORTAL_PORT: String(await freePort()),
+    PORTAL_ADMIN_USER: "admin",
+    PORTAL_ADMIN_PASSWORD: "run-e2e-admin-pw",
   };
+  delete env.PORTAL_CAMERA_LIVE_URL;
+  delete env.PORTAL_LIVE_URLS;
   delete env.CAMERAS;
   delete env.PERSONA_DEMO_CAMERA;
   delete env.NATS_URL;
@@ -77,6 +117,12 @@ test("persona run: every service ready within 90 s; a killed nats-server comes b
   if (/demo camera "demo" loops/.test(output)) {
     // the demo clip runs through the whole pipeline: its camera reports live
     await waitFor(() => /camera\s*\|.*"live"|camera\s*\|.*live/.test(output), { timeoutMs: 30_000, message: "demo camera live" });
+    // the portal was pointed at the camera service's live view: the demo's annotated MJPEG comes through the portal
+    const jpeg = await liveThroughPortal(`http://127.0.0.1:${env.PORTAL_PORT}`, "demo");
+    assert.deepEqual([...jpeg.subarray(0, 2)], [0xff, 0xd8], "a JPEG frame of the demo camera through the portal");
+    t.diagnostic(`the demo camera's live view through the portal: a ${jpeg.length}-byte frame`);
+  } else {
+    t.diagnostic("no demo clip here: the live view through the portal is not checked");
   }
 
   // kill -9 of nats-server: the supervisor restarts it on the same port and every service is ready again

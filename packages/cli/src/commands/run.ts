@@ -154,12 +154,30 @@ function serviceEnv(
     STORE_URL: c.storeUrl,
     HEALTH_PORT: String(healthPort(name)),
     PERSONA_DATA_DIR: c.data,
+    ...(name === "portal" ? portalLiveEnv(process.env) : {}),
     ...(c.demo && name === "camera"
       ? {
           CAMERAS: JSON.stringify([{ id: "demo", name: "Demo clip", source: c.demo, role: "desk", loop: true, realtime: true }]),
         }
       : {}),
   };
+}
+
+/** The camera service's live view port when LIVE_PORT is not set (services/camera/src/config.ts). */
+export const DEFAULT_LIVE_PORT = 8090;
+
+/**
+ * Where the portal finds the cameras' live views: the camera service run here listens on LIVE_HOST:LIVE_PORT, so the
+ * portal proxies http://<that>/cameras/<id>/live.mjpeg behind its login (GET /api/v1/cameras/<id>/live) and the
+ * browser never needs the camera's port. PORTAL_CAMERA_LIVE_URL, when set, wins (PORTAL_LIVE_URLS overrides single
+ * cameras in the portal).
+ */
+export function portalLiveEnv(env: NodeJS.ProcessEnv): { PORTAL_CAMERA_LIVE_URL: string } {
+  if (env.PORTAL_CAMERA_LIVE_URL) return { PORTAL_CAMERA_LIVE_URL: env.PORTAL_CAMERA_LIVE_URL };
+  const port = env.LIVE_PORT && /^\d+$/.test(env.LIVE_PORT) ? Number(env.LIVE_PORT) : DEFAULT_LIVE_PORT;
+  // a camera listening on every address is reached on loopback from the portal next to it
+  const host = !env.LIVE_HOST || env.LIVE_HOST === "0.0.0.0" || env.LIVE_HOST === "::" ? "127.0.0.1" : env.LIVE_HOST;
+  return { PORTAL_CAMERA_LIVE_URL: `http://${host.includes(":") ? `[${host}]` : host}:${port}` };
 }
 
 /** What starting (and restarting) a service needs. */
