@@ -11,6 +11,7 @@ import { Attendance } from "./pages/Attendance.tsx";
 import { Dashboard } from "./pages/Dashboard.tsx";
 import { Live } from "./pages/Live.tsx";
 import { People } from "./pages/People.tsx";
+import { Search } from "./pages/Search.tsx";
 import { PersonDetail } from "./pages/PersonDetail.tsx";
 import { Settings } from "./pages/Settings.tsx";
 import { Unknowns } from "./pages/Unknowns.tsx";
@@ -25,6 +26,7 @@ const NAV = [
   { to: "/", label: "Dashboard", min: "viewer" },
   { to: "/live", label: "Live", min: "viewer" },
   { to: "/people", label: "People", min: "viewer" },
+  { to: "/search", label: "Search", min: "operator" },
   { to: "/unknowns", label: "Unknowns", min: "viewer" },
   { to: "/visitors", label: "Visitors", min: "viewer" },
   { to: "/alerts", label: "Alerts", min: "viewer" },
@@ -49,6 +51,8 @@ function page(path: string) {
       return <Live />;
     case "/people":
       return <People />;
+    case "/search":
+      return <Search />;
     case "/unknowns":
       return <Unknowns />;
     case "/visitors":
