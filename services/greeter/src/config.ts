@@ -18,8 +18,8 @@ export const configSchema = z.strictObject({
   /** The sound played for a person without a greeting sound of their own (or when theirs cannot be fetched); the
    * greeter does not start when the file is missing. */
   GREETER_DEFAULT_SOUND: z.string().default(DEFAULT_SOUND),
-  /** The data folder: people's greeting sounds are cached in its greeter-sounds/ (never pruned: the files of removed
-   * or erased people stay). */
+  /** The data folder: people's greeting sounds are cached in its greeter-sounds/ (a removed, erased or replaced
+   * sound is deleted from there as soon as the library says so). */
   PERSONA_DATA_DIR: z.string().default(() => dataDir()),
 });
 export type Config = z.infer<typeof configSchema>;

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
@@ -121,4 +121,52 @@ test("the sound path works: a real MP3 is decoded by a real player subprocess (t
   await player.play(broken);
   await waitFor(() => finished.length === 2, { timeoutMs: 10_000 });
   assert.match(String(finished[1]?.message), /ffmpeg-null exited with/);
+});
+
+test("greeter: the cached sound of a removed person leaves the disk, and a stale one is gone at start", async (t) => {
+  await using server = await startNatsServer();
+  const bus = await testBus(server.url, "greeter");
+  t.after(() => bus.close());
+  const cache = mkdtempSync(join(tmpdir(), "greeter-"));
+  t.after(() => rmSync(cache, { recursive: true, force: true }));
+  const stale = join(cache, `${"0".repeat(64)}.mp3`);
+  writeFileSync(stale, "a sound of someone erased while the greeter was down");
+
+  const soundBytes = readFileSync(DEFAULT_SOUND);
+  const sha256 = createHash("sha256").update(soundBytes).digest("hex");
+  await (await bus.objectStore("sounds")).putBlob({ name: `ann/${sha256}.mp3` }, soundBytes);
+  const sound = { bucket: "sounds", key: `ann/${sha256}.mp3`, contentType: "audio/mpeg", size: soundBytes.length, sha256 };
+  await bus.publish(bus.envelope("PersonEnrolled", personEnrolled("ann", "Ann", { sound })));
+  const now = Date.now();
+  const greeter = await startGreeter({
+    bus,
+    player: new RecordingPlayer(),
+    now: () => now,
+    log: createLogger("greeter-test", "silent"),
+    options: { cooldownMs: 45_000, staleTrackMs: 120_000, maxAgeMs: 30_000, defaultSound: DEFAULT_SOUND, cacheDir: cache },
+  });
+  t.after(() => greeter.stop());
+  assert.equal(existsSync(stale), false, "a sound no one in the library has is deleted at start");
+
+  await bus.publish(
+    bus.envelope("FaceRecognized", {
+      cameraId: "desk",
+      trackId: "t1",
+      detectionId: crypto.randomUUID(),
+      personId: "ann",
+      personName: "Ann",
+      similarity: 0.95,
+      margin: 0.2,
+      decision: "confirmed",
+      votes: { agreeing: 2, total: 2 },
+      quality,
+      frameAt: new Date(now).toISOString(),
+      crop,
+      via: "embedding",
+    }),
+  );
+  const cached = join(cache, `${sha256}.mp3`);
+  await waitFor(() => existsSync(cached), { message: "Ann's sound cached by her greeting" });
+  await bus.publish(bus.envelope("PersonRemoved", { personId: "ann", reason: "erased", by: "test" }));
+  await waitFor(() => !existsSync(cached), { message: "Ann's cached sound deleted once she is removed" });
 });

@@ -1,9 +1,9 @@
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Bus, ConsumerLoop, Handler } from "@persona/bus";
 import { ok, skipTrialEvents } from "@persona/bus";
 import { type BlobRef, type ConsumerDecl, consumerDecl, uuidFrom } from "@persona/contracts";
-import { LibraryFollower } from "@persona/library";
+import { LibraryFollower, type LibraryState } from "@persona/library";
 import type { Logger } from "@persona/runtime";
 import { type GreetingPolicyOptions, newGreeterState, onRecognized, onTrackConcluded } from "./greetingPolicy.ts";
 import type { AudioPlayer } from "./player.ts";
@@ -32,9 +32,15 @@ export async function startGreeter(
   d: GreeterDeps,
 ): Promise<{ library: LibraryFollower; loop: ConsumerLoop; stop(): Promise<void> }> {
   const state = newGreeterState();
-  const library = new LibraryFollower(d.log);
-  await library.start(d.bus.js, d.bus.jsm);
   mkdirSync(d.options.cacheDir, { recursive: true });
+  // a removed or erased person's sound, or one replaced, leaves the cache as soon as the library says so
+  const library: LibraryFollower = new LibraryFollower(d.log, (change) => {
+    if (library.ready && (change.kind === "person-removed" || change.kind === "person-upserted")) {
+      pruneSoundCache(d.options.cacheDir, library.state, d.log);
+    }
+  });
+  await library.start(d.bus.js, d.bus.jsm);
+  pruneSoundCache(d.options.cacheDir, library.state, d.log);
 
   const soundFile = async (sound: BlobRef): Promise<string> => {
     const file = join(d.options.cacheDir, `${sound.sha256}.mp3`);
@@ -107,4 +113,21 @@ export async function startGreeter(
       await library.stop();
     },
   };
+}
+
+/** Deletes the cached sounds (`<sha256>.mp3`) that no one in the library has as their greeting sound any more. */
+export function pruneSoundCache(cacheDir: string, library: LibraryState, log: Pick<Logger, "warn">): number {
+  const wanted = new Set<string>();
+  for (const p of library.people.values()) if (p.sound) wanted.add(`${p.sound.sha256}.mp3`);
+  let removed = 0;
+  for (const name of readdirSync(cacheDir)) {
+    if (!name.endsWith(".mp3") || wanted.has(name)) continue;
+    try {
+      rmSync(join(cacheDir, name), { force: true });
+      removed++;
+    } catch (err) {
+      log.warn({ err: (err as Error).message, file: name }, "cannot delete a cached greeting sound");
+    }
+  }
+  return removed;
 }
