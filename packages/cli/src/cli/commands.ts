@@ -132,7 +132,7 @@ const people = defineCommand({
     {
       name: "remove",
       args: "ID|NAME",
-      summary: "publishes PersonRemoved (asks first unless --yes)",
+      summary: "removes through the LibraryWriter (PersonRemoved; asks first unless --yes)",
       options: ["reason", "yes", "json"],
     },
     {
