@@ -17,7 +17,7 @@ export interface TrackerOptions {
   /** Minimum IoU between a track's box (last or predicted) and a detection to match them. Default 0.2. */
   iouThreshold?: number;
   /** A detection whose keypoints are within this many face sizes (mean over eyes, nose, mouth) of a track's also
-   * matches it, whatever the overlap (fast motion at a low detection rate). Default 0.5. */
+   * matches it, whatever the overlap (fast motion at a low detection rate). Default 1.5. */
   maxKeypointDistance?: number;
   /** Weight of the keypoint distance in the cost (cost = 1 - IoU + weight * distance). Default 1. */
   keypointWeight?: number;

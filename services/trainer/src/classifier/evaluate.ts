@@ -68,9 +68,9 @@ export function toPersonPredictions(probs: Float32Array, classes: readonly Class
 }
 
 export interface AcceptOptions {
-  /** A first model needs at least this validation accuracy. */
+  /** Every model (the first and each later one) needs at least this validation accuracy... */
   minAccuracy: number;
-  /** ...and at least this unknown rejection. */
+  /** ...and at least this unknown rejection (1 when there are no unknown validation crops: then it always passes). */
   minUnknownRejection: number;
   /** How much worse than the current model (on the same validation crops) still counts as "not worse". */
   tolerance: number;
