@@ -188,7 +188,7 @@ export interface LivePresence {
   items: PresenceItem[];
 }
 
-/** `sighting`: a recognized or unknown face as GET /sightings lists it (`name` is the name the recognizer gave), sent once the sightings projection holds it (so `cropKey` resolves). */
+/** `sighting`: a recognized or unknown face as GET /sightings lists it (`name` is the name the recognizer gave), sent once the sightings projection holds it (so `cropKey` resolves); sent again for each shot of a track once the track is concluded (`concluded` set, `name` the current one). */
 export interface LiveSighting {
   id: string;
   cameraId: string;
@@ -196,6 +196,8 @@ export interface LiveSighting {
   personId: string | null;
   name: string | null;
   decision: "recognized" | "unknown";
+  recognition: "confirmed" | "probable" | "unknown";
+  concluded: TrackConclusion | null;
   score: number;
   at: string;
   cropKey: string | null;
@@ -272,6 +274,8 @@ export interface Sighting {
   personId: string | null;
   name: string | null;
   decision: "recognized" | "unknown";
+  recognition: "confirmed" | "probable" | "unknown";
+  concluded: TrackConclusion | null;
   score: number;
   at: string;
   cropKey: string | null;
@@ -300,6 +304,14 @@ export interface Template {
   photoKey: string | null;
   quality: number;
   addedAt: string;
+}
+
+export interface TrackConclusion {
+  outcome: "recognized" | "unknown" | "undecided";
+  personId: string | null;
+  name: string | null;
+  score: number | null;
+  endedAt: string;
 }
 
 export interface User {

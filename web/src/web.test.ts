@@ -16,6 +16,7 @@ const rec = (id: string): Recognition => ({
   score: 0.9,
   at: "2026-01-01T00:00:00.000Z",
   decision: "confirmed",
+  concluded: false,
   cropSrc: null,
 });
 const ids = (l: Recognition[]) => l.map((r) => r.id);
@@ -42,6 +43,8 @@ describe("the recognition feed", () => {
       personId: "p",
       name: "Ann",
       decision: "recognized",
+      recognition: "confirmed",
+      concluded: null,
       score: 0.91,
       at: "2026-01-01T00:00:00.000Z",
       cropKey: "inline/d.jpg",
@@ -59,7 +62,15 @@ describe("the recognition feed", () => {
       null,
       "unknown faces are no cards",
     );
-    const s = { id: "s1", cameraId: "c", trackId: "t", score: 0.9, at: "2026-01-01T00:00:00.000Z" };
+    const s = {
+      id: "s1",
+      cameraId: "c",
+      trackId: "t",
+      score: 0.9,
+      at: "2026-01-01T00:00:00.000Z",
+      recognition: "confirmed" as const,
+      concluded: null,
+    };
     assert.equal(
       fromSighting({ ...s, personId: "p", name: null, decision: "recognized", cropKey: "inline/s1.jpg" })?.cropSrc,
       "/api/v1/media/crops/inline/s1.jpg",

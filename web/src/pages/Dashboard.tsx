@@ -5,19 +5,78 @@
  */
 import { useEffect, useRef, useState } from "react";
 import { get, photoUrl, qs } from "../api.ts";
-import type { Camera, GetCamerasResponse, GetPresenceResponse, GetSightingsResponse, PresenceItem } from "../api.gen.ts";
-import { type Recognition, fromSighting, mergeRecognitions, presenceByCamera } from "../feed.ts";
+import type {
+  Camera,
+  GetCamerasResponse,
+  GetPeopleResponse,
+  GetPresenceResponse,
+  GetSightingsResponse,
+  PresenceItem,
+} from "../api.gen.ts";
+import {
+  type Recognition,
+  applySighting,
+  dashboardOrder,
+  fromSighting,
+  mergeRecognitions,
+  presenceByCamera,
+  scoreLabel,
+} from "../feed.ts";
 import { useLive, useLiveEvent } from "../live.tsx";
 import { Link } from "../router.tsx";
+import { useCan } from "../session.tsx";
 import { Empty, ErrorBox, formatTime, usePerson } from "../ui.tsx";
 
 const MAX_ITEMS = 50;
 
-function RecognitionCard({ r, cameraName }: { r: Recognition; cameraName: string }) {
+/** What to do first on an empty system: enroll people, start a camera (null once both are there). */
+export function FirstRunGuide({ people, cameras }: { people: number | null; cameras: number }) {
+  const canEnroll = useCan("operator");
+  if ((people === null || people > 0) && cameras > 0) return null;
+  return (
+    <section className="guide" data-testid="first-run" aria-label="Getting started">
+      {people === 0 && (
+        <p data-testid="guide-no-people">
+          <strong>Nobody is enrolled yet</strong>, so every face is unknown. Import a folder of photos (one folder per person)
+          with <code>npx persona import DIR</code>
+          {canEnroll ? (
+            <>
+              {" "}
+              or{" "}
+              <Link to="/people" className="button" data-testid="guide-add-person">
+                Add person
+              </Link>
+            </>
+          ) : (
+            " (or ask an operator to add people)"
+          )}
+          .
+        </p>
+      )}
+      {cameras === 0 && (
+        <p data-testid="guide-no-cameras">
+          <strong>No camera has reported yet.</strong> Start the system with your cameras, e.g.{" "}
+          <code>{`CAMERAS='[{"id":"gate-1","source":"rtsp://…","role":"entrance"}]' npx persona run`}</code> (or{" "}
+          <code>CAMERAS_FILE=cameras.json</code>); without any, <code>persona run</code> starts a demo camera.
+        </p>
+      )}
+    </section>
+  );
+}
+
+function RecognitionCard({ r, cameraName, headline }: { r: Recognition; cameraName: string; headline: boolean }) {
   const person = usePerson(r.personId);
   const photo = person?.photoKeys[0];
+  const score = scoreLabel(r.score);
   return (
-    <li className="recognition" data-testid="recognition" data-person-id={r.personId} data-sighting-id={r.id}>
+    <li
+      className={`recognition${headline ? " headline" : ""}${r.decision === "probable" ? " probable" : ""}`}
+      data-testid="recognition"
+      data-person-id={r.personId}
+      data-sighting-id={r.id}
+      data-decision={r.decision}
+      data-headline={headline ? "true" : undefined}
+    >
       <div className="faces">
         <figure>
           {photo ? <img src={photoUrl(photo)} alt={`${r.name} as enrolled`} /> : <div className="noimg">no photo</div>}
@@ -34,8 +93,19 @@ function RecognitionCard({ r, cameraName }: { r: Recognition; cameraName: string
         </Link>
         <div className="position">{person?.description || "\u00a0"}</div>
         <div className="meta">
-          {cameraName} · {formatTime(r.at)} · score {r.score.toFixed(2)}
-          {r.decision === "probable" && <span className="tag">probable</span>}
+          {cameraName} · {formatTime(r.at)} ·{" "}
+          <span className="score" title={score.title} data-testid="recognition-score">
+            {score.text}
+          </span>
+          {r.decision === "probable" ? (
+            <span className="tag probable" data-testid="recognition-probable" title="passed only the looser threshold">
+              probable
+            </span>
+          ) : (
+            <span className="tag" data-testid="recognition-confirmed">
+              {r.concluded ? "confirmed by the track" : "confirmed"}
+            </span>
+          )}
         </div>
       </div>
     </li>
@@ -49,6 +119,7 @@ export function Dashboard() {
   const [cameras, setCameras] = useState<Camera[]>([]);
   const [error, setError] = useState<unknown>(null);
   const [loaded, setLoaded] = useState(false);
+  const [people, setPeople] = useState<number | null>(null);
   const pushed = useRef<Recognition[]>([]);
 
   // fetched once on mount and once per reconnection; pushes arriving meanwhile are kept
@@ -61,13 +132,15 @@ export function Dashboard() {
       get<GetSightingsResponse>(`/api/v1/sightings${qs({ limit: 4 * MAX_ITEMS })}`),
       get<GetPresenceResponse>("/api/v1/presence"),
       get<GetCamerasResponse>("/api/v1/cameras"),
+      get<GetPeopleResponse>(`/api/v1/people${qs({ limit: 1 })}`),
     ]).then(
-      ([s, p, c]) => {
+      ([s, p, c, people]) => {
         if (!live) return;
         const fetched = s.items.map(fromSighting).filter((r): r is Recognition => r !== null);
         setItems(mergeRecognitions(MAX_ITEMS, pushed.current, fetched));
         setPresence(presenceByCamera(p.items));
         setCameras(c.items);
+        setPeople(people.total);
         setError(null);
         setLoaded(true);
       },
@@ -79,10 +152,16 @@ export function Dashboard() {
   }, [generation]);
 
   useLiveEvent("sighting", (s) => {
-    const r = fromSighting(s);
-    if (!r) return; // an unknown face: the Unknowns page's
-    pushed.current = [r, ...pushed.current].slice(0, MAX_ITEMS);
-    setItems((list) => mergeRecognitions(MAX_ITEMS, [r], list));
+    // a new recognition first; one pushed again with its track's conclusion is replaced (or leaves: a stranger)
+    pushed.current = applySighting(MAX_ITEMS, pushed.current, s);
+    setItems((list) => applySighting(MAX_ITEMS, list, s));
+  });
+  // the first-run guidance follows the library (how many people now)
+  useLiveEvent("person", () => {
+    get<GetPeopleResponse>(`/api/v1/people${qs({ limit: 1 })}`).then(
+      (p) => setPeople(p.total),
+      () => {},
+    );
   });
   useLiveEvent("presence", (p) => setPresence((cur) => ({ ...cur, [p.cameraId]: p.items })));
   useLiveEvent("camera", (cam) =>
@@ -99,6 +178,7 @@ export function Dashboard() {
     <section className="dashboard">
       <h1>Dashboard</h1>
       <ErrorBox error={error} />
+      {loaded && <FirstRunGuide people={people} cameras={cameras.length} />}
       <div className="dash-grid">
         <section aria-labelledby="presence-title" className="presence" data-testid="presence">
           <h2 id="presence-title">In view now</h2>
@@ -136,8 +216,8 @@ export function Dashboard() {
           </h2>
           {loaded && items.length === 0 && <Empty testId="recognitions-empty">Nobody recognised yet today.</Empty>}
           <ol className="plain recognition-list" data-testid="recognitions" aria-live="polite">
-            {items.map((r) => (
-              <RecognitionCard key={r.id} r={r} cameraName={r.cameraId} />
+            {dashboardOrder(items).map((r, i) => (
+              <RecognitionCard key={r.id} r={r} cameraName={r.cameraId} headline={i === 0 && r.decision === "confirmed"} />
             ))}
           </ol>
         </section>

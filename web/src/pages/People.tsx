@@ -200,6 +200,27 @@ export function People() {
           {data && data.items.length === 0 && (
             <Empty testId="people-empty">{q ? `Nobody matches "${q}".` : "Nobody is enrolled yet."}</Empty>
           )}
+          {data && data.total === 0 && !q && (
+            <p className="guide" data-testid="people-guide">
+              Import a folder of photos (one folder per person) with <code>npx persona import DIR</code>
+              {canEnroll ? (
+                <>
+                  , or{" "}
+                  <button
+                    type="button"
+                    className="primary"
+                    data-testid="guide-add-person"
+                    onClick={() => document.querySelector<HTMLInputElement>("[data-testid=enroll-name]")?.focus()}
+                  >
+                    Add person
+                  </button>{" "}
+                  with the form.
+                </>
+              ) : (
+                "; an operator can also add people here."
+              )}
+            </p>
+          )}
           <ul className="plain people-grid" data-testid="people-list">
             {data?.items.map((p) => (
               <li key={p.personId}>

@@ -2,6 +2,7 @@
 import { type FormEvent, useEffect, useState } from "react";
 import type { EnrollResult, GetPeoplePersonIdResponse, Person } from "../api.gen.ts";
 import { cropUrl, del, errorText, get, patch, photoUrl, soundUrl, upload } from "../api.ts";
+import { scoreLabel, verdictOf } from "../feed.ts";
 import { useLiveEvent } from "../live.tsx";
 import { Link, navigate } from "../router.tsx";
 import { useCan } from "../session.tsx";
@@ -329,7 +330,7 @@ function TemplatesTable({ templates }: { templates: PersonView["templates"] }) {
   );
 }
 
-/** Where and when the person was last seen, with the crop and the score. */
+/** Where and when the person was last seen, with the crop, the recognizer's decision and the similarity. */
 function SightingsTable({ sightings: recentSightings }: { sightings: PersonView["recentSightings"] }) {
   return (
     <section aria-labelledby="sightings-title">
@@ -343,18 +344,33 @@ function SightingsTable({ sightings: recentSightings }: { sightings: PersonView[
               <th scope="col">Face</th>
               <th scope="col">Camera</th>
               <th scope="col">When</th>
-              <th scope="col">Score</th>
+              <th scope="col">Decision</th>
+              <th scope="col" title={scoreLabel(0).title}>
+                Similarity
+              </th>
             </tr>
           </thead>
           <tbody>
-            {recentSightings.map((s) => (
-              <tr key={s.id}>
-                <td>{s.cropKey ? <img className="mini" src={cropUrl(s.cropKey)} alt="" /> : "-"}</td>
-                <td>{s.cameraId}</td>
-                <td>{formatDateTime(s.at)}</td>
-                <td>{s.score.toFixed(2)}</td>
-              </tr>
-            ))}
+            {recentSightings.map((s) => {
+              const verdict = verdictOf(s);
+              return (
+                <tr key={s.id} data-testid="recent-sighting" data-decision={verdict}>
+                  <td>{s.cropKey ? <img className="mini" src={cropUrl(s.cropKey)} alt="" /> : "-"}</td>
+                  <td>{s.cameraId}</td>
+                  <td>{formatDateTime(s.at)}</td>
+                  <td>
+                    {verdict === "unknown" ? (
+                      <span className="tag probable" title="the track was concluded as someone else or a stranger">
+                        not confirmed by the track
+                      </span>
+                    ) : (
+                      <span className={verdict === "probable" ? "tag probable" : "tag"}>{verdict}</span>
+                    )}
+                  </td>
+                  <td>{s.score.toFixed(2)}</td>
+                </tr>
+              );
+            })}
           </tbody>
         </table>
       )}

@@ -11,6 +11,12 @@ export const SightingDoc = z
     /** The recognised person; null for an unknown face. */
     personId: EntityId.nullable(),
     kind: z.enum(["recognized", "unknown"]),
+    /**
+     * The recognizer's decision on a recognized shot: "confirmed" passed the naming threshold and the track vote,
+     * "probable" only the looser threshold. null for an unknown face, and for a recognition kept before the decision
+     * was (rebuild the projections to fill it in).
+     */
+    decision: z.enum(["confirmed", "probable"]).nullable().default(null),
     /** Similarity of the best gallery match (for unknowns too: how close the nearest person came). */
     similarity: z.number().finite(),
     at: UtcTime,

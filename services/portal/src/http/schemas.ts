@@ -61,6 +61,19 @@ export const Template = named(
     addedAt: z.string(),
   }),
 );
+export const TrackConclusion = named(
+  "TrackConclusion",
+  z.object({
+    /** recognized: the track's vote named `personId`; unknown: a stranger; undecided: too little to tell. */
+    outcome: z.enum(["recognized", "unknown", "undecided"]),
+    personId: z.string().nullable(),
+    /** The person's current name (recognized). */
+    name: z.string().nullable(),
+    /** recognized: the track's similarity; unknown: how close the nearest person came; undecided: null. */
+    score: z.number().nullable(),
+    endedAt: z.string(),
+  }),
+);
 export const Sighting = named(
   "Sighting",
   z.object({
@@ -70,6 +83,14 @@ export const Sighting = named(
     personId: z.string().nullable(),
     name: z.string().nullable(),
     decision: z.enum(["recognized", "unknown"]),
+    /**
+     * The recognizer's decision on this shot: "confirmed" (passed the naming threshold and the track vote),
+     * "probable" (only the looser threshold) or "unknown" (nobody close enough).
+     */
+    recognition: z.enum(["confirmed", "probable", "unknown"]),
+    /** How the recognizer concluded the shot's track once it ended; null while the track goes on (or not yet known). */
+    concluded: TrackConclusion.nullable(),
+    /** Cosine similarity to the closest enrolled face (for an unknown face: how close the nearest person came). */
     score: z.number(),
     at: z.string(),
     cropKey: z.string().nullable(),
@@ -226,10 +247,10 @@ export const Published = named(
 export const LiveSighting = named(
   "LiveSighting",
   Sighting.extend({
-    /** A recognition that passed only the looser naming threshold (shown as "probable"; GET /sightings does not keep it). */
+    /** A recognition that passed only the looser naming threshold (`recognition` "probable"; kept for older consoles). */
     probable: z.boolean(),
   }),
-  "`sighting`: a recognized or unknown face as GET /sightings lists it (`name` is the name the recognizer gave), sent once the sightings projection holds it (so `cropKey` resolves).",
+  "`sighting`: a recognized or unknown face as GET /sightings lists it (`name` is the name the recognizer gave), sent once the sightings projection holds it (so `cropKey` resolves); sent again for each shot of a track once the track is concluded (`concluded` set, `name` the current one).",
 );
 export const LivePresence = named(
   "LivePresence",

@@ -13,7 +13,7 @@ import { attendanceRowsOf } from "../views/attendance.ts";
 import { cameraStatusOf, greetingOf } from "../views/cameras.ts";
 import { personOf } from "../views/people.ts";
 import { presenceItems } from "../views/presence.ts";
-import { sightingOfEvent } from "../views/sightings.ts";
+import { liveSightingOf, sightingOfEvent, sightingsOf } from "../views/sightings.ts";
 import { visitorOf } from "../views/visitors.ts";
 
 /**
@@ -25,6 +25,7 @@ import { visitorOf } from "../views/visitors.ts";
  *
  * - `sighting` (FaceRecognized, UnknownFaceSeen): the sighting as GET /sightings lists it, once the sightings
  *   projection holds it (its `cropKey` then resolves under /media/crops);
+ *   and again for each shot of a track once the sightings projection applied its TrackConcluded (`concluded` set);
  * - `presence` = `{ cameraId, items }` follows sightings: once the presence projection has applied the event (its
  *   checkpoint reaches the event's sequence; the projection may run on another replica), the camera's presence is
  *   read and emitted (debounced per camera, so a burst costs one read);
@@ -48,6 +49,8 @@ export const LIVE_ROOM = "live";
 const STREAMS = ["SIGHTINGS", "ALERTS", "SYSTEM", "LIBRARY"] as const;
 const PROJECTION_WAIT_MS = 5000;
 const DAY_MS = 24 * 60 * 60 * 1000;
+/** A track's shots are looked for this far around its start and end (frame times and the camera's clock). */
+const TRACK_SLACK_MS = 60_000;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -101,10 +104,11 @@ export class LivePush {
       case "FaceRecognized":
       case "UnknownFaceSeen":
         await this.projected("sightings", seq);
-        this.emit("sighting", sightingOfEvent(env, seq));
+        this.emit("sighting", await sightingOfEvent({ models: this.models }, env, seq));
         this.presenceChanged(env.data.cameraId, seq);
         return;
       case "TrackConcluded":
+        await this.trackConcluded(env, seq);
         this.presenceChanged(env.data.cameraId, seq);
         if (env.data.outcome.kind === "recognized") await this.attendanceChanged(env, env.data.outcome.personId, seq);
         return;
@@ -181,6 +185,20 @@ export class LivePush {
    * A recognized person's track concluded: their attendance rows from the day before its start to the day after its
    * end (UTC days, so every time zone's days of the track are among them).
    */
+  /** The track's shots again, with its conclusion, once the sightings projection applied it (oldest first). */
+  private async trackConcluded(env: EnvelopeOf<"TrackConcluded">, seq: number): Promise<void> {
+    await this.projected("sightings", seq);
+    const d = env.data;
+    const docs = await this.models.sightings.list({
+      cameraId: d.cameraId,
+      from: new Date(Date.parse(d.startedAt) - TRACK_SLACK_MS).toISOString(),
+      to: new Date(Date.parse(d.endedAt) + TRACK_SLACK_MS).toISOString(),
+      limit: 1000,
+    });
+    const shots = docs.filter((s) => s.trackId === d.trackId).reverse();
+    for (const s of await sightingsOf({ models: this.models }, shots)) this.emit("sighting", liveSightingOf(s));
+  }
+
   private async attendanceChanged(env: EnvelopeOf<"TrackConcluded">, personId: string, seq: number): Promise<void> {
     await this.projected("attendance", seq);
     const day = (iso: string, shift: number) => new Date(Date.parse(iso) + shift).toISOString().slice(0, 10);

@@ -42,6 +42,26 @@ export const ConcludedTrackDoc = z.object({
 export type ConcludedTrackDoc = z.infer<typeof ConcludedTrackDoc>;
 export const CONCLUDED_TRACKS_COLLECTION: CollectionDef = { name: "presence_concluded", indexes: [{ fields: ["endedAt"] }] };
 
+/**
+ * How the recognizer concluded a track (TrackConcluded), by `<cameraId>/<trackId>`: the sightings list shows each
+ * shot's own decision and, once known, the track's conclusion (a probable shot of a track concluded unknown was a
+ * stranger). Kept as long as the sightings, whatever arrives first.
+ */
+export const TrackConclusionDoc = z.object({
+  id: z.string().min(1),
+  cameraId: EntityId,
+  trackId: EntityId,
+  outcome: z.enum(["recognized", "unknown", "undecided"]),
+  /** Recognized: the person the track was concluded as. */
+  personId: EntityId.nullable(),
+  /** Recognized: the track's similarity; unknown: how close the nearest person came; undecided: null. */
+  similarity: z.number().finite().nullable(),
+  endedAt: UtcTime,
+});
+export type TrackConclusionDoc = z.infer<typeof TrackConclusionDoc>;
+export const TRACK_CONCLUSIONS_COLLECTION: CollectionDef = { name: "sighting_tracks", indexes: [{ fields: ["endedAt"] }] };
+export const trackKey = (cameraId: string, trackId: string) => `${cameraId}/${trackId}`;
+
 /** The intervals a person was in view on a day, merged, as [startMs, endMs] (for the union of overlapping tracks). */
 export const AttendanceSpansDoc = z.object({
   id: z.string().min(1),
@@ -124,6 +144,7 @@ export interface ReadModels {
   people: PeopleRepository;
   personTemplates: ValidatedCollection<typeof PersonTemplateDoc>;
   sightings: SightingsRepository;
+  trackConclusions: ValidatedCollection<typeof TrackConclusionDoc>;
   presence: PresenceRepository;
   concludedTracks: ValidatedCollection<typeof ConcludedTrackDoc>;
   attendance: AttendanceRepository;
@@ -138,6 +159,7 @@ export async function openReadModels(store: DocumentStore): Promise<ReadModels> 
     people: await PeopleRepository.open(store),
     personTemplates: await ValidatedCollection.open(store, PERSON_TEMPLATES_COLLECTION, PersonTemplateDoc),
     sightings: await SightingsRepository.open(store),
+    trackConclusions: await ValidatedCollection.open(store, TRACK_CONCLUSIONS_COLLECTION, TrackConclusionDoc),
     presence: await PresenceRepository.open(store),
     concludedTracks: await ValidatedCollection.open(store, CONCLUDED_TRACKS_COLLECTION, ConcludedTrackDoc),
     attendance: await AttendanceRepository.open(store),

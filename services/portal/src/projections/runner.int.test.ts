@@ -191,7 +191,7 @@ test("two portal replicas share the projection durables: every event applied onc
   assert.deepEqual(
     report.projections.map((p) => [p.name, p.documents]),
     [
-      ["sightings", { sightings: TRACKS * 2 }],
+      ["sightings", { sightings: TRACKS * 2, sighting_tracks: TRACKS - 5 }],
       ["presence", { presence: 5, presence_concluded: TRACKS - 5 }],
       ["attendance", { attendance: PEOPLE, attendance_spans: PEOPLE }],
       ["visitors", { visitors: 3, visitor_decisions: 1 }],

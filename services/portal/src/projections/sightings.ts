@@ -1,9 +1,11 @@
 import type { ImageRef } from "@persona/contracts";
 import type { Projection } from "./projection.ts";
+import { trackKey } from "./readModels.ts";
 
 /**
  * Sightings history (SIGHTINGS stream): exactly one record per detection outcome, keyed by `detectionId`, from
- * FaceRecognized and UnknownFaceSeen.
+ * FaceRecognized (with the recognizer's decision: confirmed or probable) and UnknownFaceSeen; and how each track was
+ * concluded (TrackConcluded, in `sighting_tracks`), which the list shows beside each shot of the track.
  *
  * The crop's bytes never go into the database. `cropId` is a locator:
  * - `obj:<bucket>/<key>` when the event refers to a crop in the Object Store;
@@ -12,7 +14,7 @@ import type { Projection } from "./projection.ts";
  *   and a rebuild gives the same locators, as stream sequences never change.
  */
 
-export type SightingsEventType = "FaceRecognized" | "UnknownFaceSeen";
+export type SightingsEventType = "FaceRecognized" | "UnknownFaceSeen" | "TrackConcluded";
 
 export function cropLocator(crop: ImageRef, seq: number): string {
   return crop.kind === "stored" ? `obj:${crop.ref.bucket}/${crop.ref.key}` : `msg:SIGHTINGS/${seq}`;
@@ -33,7 +35,7 @@ export function parseCropLocator(cropId: string): CropLocation | null {
 
 export const sightingsProjection = {
   name: "sightings",
-  collections: ["sightings"],
+  collections: ["sightings", "sighting_tracks"],
   handlers: {
     async FaceRecognized(env, { models, seq }) {
       const d = env.data;
@@ -44,6 +46,7 @@ export const sightingsProjection = {
           trackId: d.trackId,
           personId: d.personId,
           kind: "recognized",
+          decision: d.decision,
           similarity: d.similarity,
           at: d.frameAt,
           cropId: cropLocator(d.crop, seq),
@@ -62,6 +65,21 @@ export const sightingsProjection = {
           similarity: d.bestSimilarity,
           at: d.frameAt,
           cropId: cropLocator(d.crop, seq),
+        }),
+      ];
+    },
+    async TrackConcluded(env, { models }) {
+      const d = env.data;
+      const o = d.outcome;
+      return [
+        models.trackConclusions.putOp({
+          id: trackKey(d.cameraId, d.trackId),
+          cameraId: d.cameraId,
+          trackId: d.trackId,
+          outcome: o.kind,
+          personId: o.kind === "recognized" ? o.personId : null,
+          similarity: o.kind === "recognized" ? o.similarity : o.kind === "unknown" ? o.bestSimilarity : null,
+          endedAt: d.endedAt,
         }),
       ];
     },

@@ -173,7 +173,9 @@ async function write(c: PortalContext, writer: LibraryWriter, command: LibraryCo
 
 function peopleChanges(api: Api, c: PortalContext): void {
   // a request waits at most 10 s for a person another writer is changing, then answers 409 (see http/errors.ts)
-  const writer = new LibraryWriter({ bus: c.bus, lock: { waitMs: 10_000 } });
+  // made at the first change, not at registration (portalOpenApi registers the routes with a context that throws)
+  let made: LibraryWriter | undefined;
+  const writer = () => (made ??= new LibraryWriter({ bus: c.bus, lock: { waitMs: 10_000 } }));
   api.add({
     method: "patch",
     path: "/people/:personId",
@@ -188,7 +190,7 @@ function peopleChanges(api: Api, c: PortalContext): void {
       if (body.watchlist !== undefined && s.role !== "admin") throw forbidden("only an admin changes the watchlist");
       await activePerson(c, params.personId);
       const change = { personId: params.personId, ...body, by: s.username };
-      await write(c, writer, { kind: "update-person", change }, params.personId);
+      await write(c, writer(), { kind: "update-person", change }, params.personId);
       return { status: 200, body: personOf(await activePerson(c, params.personId)) };
     },
   });
@@ -207,7 +209,7 @@ function peopleChanges(api: Api, c: PortalContext): void {
       const sound = await soundOf(c, params.personId, files);
       if (sound === null) throw new ApiError(400, "validation", "a file in field 'sound'");
       const change = { personId: params.personId, sound, by: session?.username ?? "?" };
-      await write(c, writer, { kind: "update-person", change }, params.personId);
+      await write(c, writer(), { kind: "update-person", change }, params.personId);
       return { status: 200, body: personOf(await activePerson(c, params.personId)) };
     },
   });
@@ -225,7 +227,7 @@ function peopleChanges(api: Api, c: PortalContext): void {
       const by = session?.username ?? "?";
       await write(
         c,
-        writer,
+        writer(),
         { kind: "remove-person", personId: params.personId, reason: "removed in the console", by },
         params.personId,
       );
