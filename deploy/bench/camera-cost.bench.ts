@@ -4,7 +4,7 @@
 // absorb, and bytes/s NATS must store). deploy/k8s/README.md builds its sizing model from these numbers.
 // Usage: node --import tsx deploy/bench/camera-cost.bench.ts [--seconds 20] [--fps 5] [--json]
 import { spawn } from "node:child_process";
-import { existsSync, readFileSync, readdirSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { availableParallelism, loadavg } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -12,7 +12,7 @@ import { parseArgs } from "node:util";
 import { connect } from "@nats-io/transport-node";
 import { Bus } from "@persona/bus";
 import { ServiceMetrics, createLogger, datasetsDir, repoRoot } from "@persona/runtime";
-import { freePort, startNatsServer, waitFor } from "@persona/testing";
+import { freePort, processes, startNatsServer, waitFor } from "@persona/testing";
 
 const { values } = parseArgs({
   options: {
@@ -38,25 +38,13 @@ if (!clips.every((c) => existsSync(c.file))) {
 
 /** CPU seconds of a process and all its descendants (the camera's node process and its ffmpeg children). */
 function treeCpuSeconds(root: number): number {
-  const parent = new Map<number, number>();
-  const cpu = new Map<number, number>();
-  for (const d of readdirSync("/proc")) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const stat = readFileSync(`/proc/${d}/stat`, "utf8");
-      const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      parent.set(Number(d), Number(f[1]));
-      cpu.set(Number(d), (Number(f[11]) + Number(f[12])) / 100);
-    } catch {
-      // the process ended while we looked
-    }
-  }
+  const all = processes();
   const inTree = (pid: number): boolean => {
-    for (let p: number | undefined = pid; p && p > 1; p = parent.get(p)) if (p === root) return true;
+    for (let p: number | undefined = pid; p && p > 1; p = all.get(p)?.ppid) if (p === root) return true;
     return false;
   };
   let total = 0;
-  for (const [pid, s] of cpu) if (inTree(pid)) total += s;
+  for (const [pid, s] of all) if (inTree(pid)) total += s.cpuSeconds;
   return total;
 }
 

@@ -9,51 +9,17 @@
  *
  *   node --import tsx services/camera/bench/decode.bench.ts [frames=150]
  */
-import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { spawn } from "node:child_process";
 import { join } from "node:path";
-import { datasetsDir } from "@persona/runtime";
 import { imageOf, opencv } from "@persona/vision";
+import { procStat } from "@persona/testing";
 import { buildFfmpegArgs } from "../src/sources/ffmpegArgs.ts";
+import { benchTempDir, crowdClip, transcode720 } from "./common.ts";
 
 const frames = Number(process.argv[2] ?? 150);
-const original = join(datasetsDir(), "videos", "facenet_pytorch_walking_crowd.mp4");
-if (!existsSync(original)) {
-  console.error(`needs ${original} (PERSONA_DATASETS)`);
-  process.exit(1);
-}
-const tmp = mkdtempSync(join(tmpdir(), "persona-decode-bench-"));
-process.once("exit", () => rmSync(tmp, { recursive: true, force: true }));
-const clip = join(tmp, "crowd-1280x720.mp4");
-const t = spawnSync("ffmpeg", [
-  "-v",
-  "error",
-  "-stream_loop",
-  "12",
-  "-i",
-  original,
-  "-an",
-  "-vf",
-  "scale=1280:720:flags=area,fps=25",
-  "-c:v",
-  "libx264",
-  "-preset",
-  "veryfast",
-  "-crf",
-  "20",
-  clip,
-]);
-if (t.status !== 0) {
-  console.error(`could not transcode ${original}: ${t.stderr}`);
-  process.exit(1);
-}
+const tmp = benchTempDir("persona-decode-bench-");
+const clip = transcode720(crowdClip(), join(tmp, "crowd-1280x720.mp4"), { loops: 12, fps: 25 });
 
-function procCpu(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return (Number(f[11]) + Number(f[12])) / 100;
-}
 const ownCpu = () => {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1e6;
@@ -82,9 +48,8 @@ async function viaFfmpeg(): Promise<{ n: number; cpu: number; wall: number }> {
       while (buffered >= frameBytes && got < frames) {
         buffered -= frameBytes;
         got++;
-        try {
-          childCpu = procCpu(pid); // sampled per frame: /proc is gone once ffmpeg exits at the end of the file
-        } catch {}
+        // sampled per frame: /proc is gone once ffmpeg exits at the end of the file
+        childCpu = procStat(pid)?.cpuSeconds ?? childCpu;
       }
       if (got >= frames) child.kill("SIGKILL");
     });

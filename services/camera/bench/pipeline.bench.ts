@@ -12,17 +12,17 @@
  *   node --import tsx services/camera/bench/pipeline.bench.ts [--cameras 1,2,3,4] [--seconds 20] [--source 720p|1080p]
  *     [--detector-threads auto|N] [--json]
  */
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
-import { loadavg, tmpdir } from "node:os";
+import { type ChildProcess, spawn } from "node:child_process";
+import { loadavg } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { testBus } from "@persona/bus/testing";
 import { AnyEnvelopeSchema } from "@persona/contracts";
-import { createLogger, datasetsDir, repoRoot } from "@persona/runtime";
-import { startNatsServer, waitFor } from "@persona/testing";
+import { createLogger, repoRoot } from "@persona/runtime";
+import { processes, quantile, startNatsServer, waitFor, cpuSeconds } from "@persona/testing";
 import { startCameraService } from "../src/cameraService.ts";
 import { configSchema } from "../src/config.ts";
+import { benchTempDir, crowdClip, transcode720 } from "./common.ts";
 
 const { values } = parseArgs({
   options: {
@@ -35,73 +35,23 @@ const { values } = parseArgs({
 });
 const counts = (values.cameras ?? "1,2,3,4").split(",").map(Number);
 const seconds = Number(values.seconds);
-const original = join(datasetsDir(), "videos", "facenet_pytorch_walking_crowd.mp4");
-if (!existsSync(original)) {
-  console.error(`needs ${original} (PERSONA_DATASETS)`);
-  process.exit(1);
-}
+const original = crowdClip();
 if (values.source !== "720p" && values.source !== "1080p") {
   console.error(`--source must be 720p or 1080p, got ${values.source}`);
   process.exit(2);
 }
 const say = (s: string) => process.stderr.write(`${s}\n`);
-const tmp = mkdtempSync(join(tmpdir(), "persona-pipeline-bench-"));
-process.once("exit", () => rmSync(tmp, { recursive: true, force: true }));
+const tmp = benchTempDir("persona-pipeline-bench-");
 let clip = original;
 if (values.source === "720p") {
-  clip = join(tmp, "crowd-1280x720.mp4");
-  const t = spawnSync("ffmpeg", [
-    "-v",
-    "error",
-    "-i",
-    original,
-    "-an",
-    "-vf",
-    "scale=1280:720:flags=area",
-    "-c:v",
-    "libx264",
-    "-preset",
-    "veryfast",
-    "-crf",
-    "20",
-    clip,
-  ]);
-  if (t.status !== 0) {
-    console.error(`could not transcode ${original} to 1280x720: ${t.stderr}`);
-    process.exit(1);
-  }
-}
-
-/** CPU seconds (user + system) a process has used so far, from /proc (0 when it is gone). */
-function cpuSeconds(pid: number): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return (Number(f[11]) + Number(f[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100 on Linux)
-  } catch {
-    return 0;
-  }
+  clip = transcode720(original, join(tmp, "crowd-1280x720.mp4"));
 }
 
 /** Child processes of `pid` whose command is `name`. */
 function childrenNamed(pid: number, name: string): number[] {
-  const out: number[] = [];
-  for (const d of readdirSync("/proc")) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const stat = readFileSync(`/proc/${d}/stat`, "utf8");
-      const comm = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
-      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-      if (ppid === pid && comm === name) out.push(Number(d));
-    } catch {}
-  }
-  return out;
+  return [...processes()].filter(([, s]) => s.ppid === pid && s.comm === name).map(([p]) => p);
 }
-const pct = (xs: number[], p: number) => {
-  if (xs.length === 0) return Number.NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] as number;
-};
+const pct = (xs: number[], p: number) => (xs.length === 0 ? Number.NaN : quantile(xs, p / 100));
 
 interface Row {
   cameras: number;

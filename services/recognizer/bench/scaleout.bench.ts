@@ -1,14 +1,8 @@
-// Recognizer scale-out: 1, 2 and 4 real recognizer processes (services/recognizer/src/main.ts) on one work queue, on
-// one nats-server (or, with --cluster, a 3-server cluster with R3 streams as in deploy/k8s). Prints faces/s, the
-// speed-up over one replica, and what each face costs in CPU (recognizer processes and nats-server, from
-// /proc/<pid>/stat), which deploy/k8s/README.md turns into a sizing model.
-// Usage: node --import tsx services/recognizer/bench/scaleout.bench.ts [--faces 400] [--replicas 1,2,4] [--cluster] [--json]
-import { readFileSync } from "node:fs";
 import { availableParallelism, loadavg } from "node:os";
 import { parseArgs } from "node:util";
 import { Bus } from "@persona/bus";
 import { ServiceMetrics, createLogger } from "@persona/runtime";
-import { type NatsServerHandle, startNatsCluster, startNatsServer, waitFor } from "@persona/testing";
+import { cpuSeconds, type NatsServerHandle, startNatsCluster, startNatsServer, waitFor } from "@persona/testing";
 import { detections, lfwChips, startRecognizers, stopAll } from "./common.ts";
 
 const { values } = parseArgs({
@@ -23,18 +17,6 @@ const { values } = parseArgs({
 const faces = Number(values.faces);
 const replicaCounts = (values.replicas ?? "1,2,4").split(",").map(Number);
 const say = (s: string) => process.stderr.write(`${s}\n`);
-
-/** CPU seconds (user + system) a process has used so far. */
-function cpuSeconds(pid: number | undefined): number {
-  if (pid === undefined) return 0;
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
-  } catch {
-    return 0;
-  }
-}
 
 // 1. aligned chips from LFW, one per person (the camera's chips: the embedder's template)
 const chips = await lfwChips();
