@@ -242,6 +242,7 @@ describe("erasing a person: nothing of them is left anywhere, and the recognizer
       "sightings",
       "presence",
       "presence_concluded",
+      "sighting_tracks",
       "attendance",
       "attendance_spans",
       "alerts",

@@ -12,7 +12,7 @@ import {
 } from "@persona/store";
 
 /**
- * The store collections the cleaner deletes from. The first five are the store's repositories; the other three are the
+ * The store collections the cleaner deletes from. The first five are the store's repositories; the others are the
  * portal projections' own bookkeeping (declared here with the portal's names and indexes: services do not import each
  * other; the erasure test runs the real projections and checks every read model, so a rename is caught).
  */
@@ -24,6 +24,8 @@ export const VISITORS: CollectionDef = {
   indexes: [{ fields: ["status", "lastSeen"] }, { fields: ["absorbedInto"] }],
 };
 export const ATTENDANCE_SPANS: CollectionDef = { name: "attendance_spans", indexes: [{ fields: ["personId", "day"] }] };
+/** How each track was concluded, beside its sightings (the portal's sightings projection). */
+export const SIGHTING_TRACKS: CollectionDef = { name: "sighting_tracks", indexes: [{ fields: ["endedAt"] }] };
 
 export interface CleanerCollections {
   people: Collection<Doc>;
@@ -31,6 +33,7 @@ export interface CleanerCollections {
   sightings: Collection<SightingDoc>;
   presence: Collection<Doc>;
   presenceConcluded: Collection<Doc>;
+  sightingTracks: Collection<Doc & { endedAt?: string }>;
   attendance: Collection<Doc>;
   attendanceSpans: Collection<Doc>;
   alerts: Collection<Doc & { cropKey?: string | null }>;
@@ -46,6 +49,7 @@ export async function openCollections(store: DocumentStore): Promise<CleanerColl
     sightings: await store.collection<SightingDoc>(SIGHTINGS_COLLECTION),
     presence: await store.collection(PRESENCE_COLLECTION),
     presenceConcluded: await store.collection(PRESENCE_CONCLUDED),
+    sightingTracks: await store.collection(SIGHTING_TRACKS),
     attendance: await store.collection(ATTENDANCE_COLLECTION),
     attendanceSpans: await store.collection(ATTENDANCE_SPANS),
     alerts: await store.collection(ALERTS_COLLECTION),

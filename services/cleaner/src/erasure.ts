@@ -316,11 +316,13 @@ async function eraseRows(
   // crops of their sightings that live in the Object Store are gone with the objects above
   addCount(removed, "sightings", await c.sightings.deleteMany({ personId: pid }));
   addCount(removed, "presence", await c.presence.deleteMany({ personId: pid }));
+  addCount(removed, "concludedTracks", await c.sightingTracks.deleteMany({ personId: pid }));
   for (const t of tracks) {
     const [cameraId, trackId] = t.split("/") as [string, string];
     addCount(removed, "sightings", await c.sightings.deleteMany({ cameraId, trackId }));
     addCount(removed, "presence", await c.presence.deleteMany({ cameraId, trackId }));
     addCount(removed, "concludedTracks", await c.presenceConcluded.deleteMany({ cameraId, trackId }));
+    addCount(removed, "concludedTracks", await c.sightingTracks.deleteMany({ cameraId, trackId }));
   }
   addCount(removed, "attendance", await c.attendance.deleteMany({ personId: pid }));
   addCount(removed, "attendanceSpans", await c.attendanceSpans.deleteMany({ personId: pid }));

@@ -78,6 +78,8 @@ export async function runRetention(d: RetentionDeps): Promise<RetentionResult> {
       for (const row of rows) await deleteCropObject(row.cropId);
     }
     addCount(removed, "sightings", await col.sightings.deleteMany(old));
+    // the tracks' conclusions shown beside the sightings go with them
+    addCount(removed, "sightingTracks", await col.sightingTracks.deleteMany({ endedAt: { $lt: c.sightings.toISOString() } }));
     const crops = await bus.objectStore("crops");
     for (const o of await crops.list()) {
       if (o.deleted || Date.parse(o.mtime) >= c.sightings.getTime()) continue;
