@@ -2,13 +2,14 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { type AnyEnvelope, makeEnvelope } from "@persona/contracts";
 import { createLogger } from "@persona/runtime";
-import { DLIB_150, type FaceKeypoints, type RgbImage, scoreQuality } from "@persona/vision";
+import { DLIB_150, type RgbImage, scoreQuality } from "@persona/vision";
 import sharp from "sharp";
 import type { FaceAnalyzer, FaceObservation, FrameAnalysis } from "./analysis.ts";
 import { CameraRunner, trackIdGenerator } from "./cameraRunner.ts";
 import type { CameraConfig, PipelineSettings } from "./config.ts";
 import type { EventBus } from "./events.ts";
 import type { Frame, FrameSource, SourceCounters, SourceEvent, SourceState } from "./sources/types.ts";
+import { squareFace } from "./testing/faces.ts";
 
 const camera: CameraConfig = {
   id: "cam",
@@ -61,17 +62,6 @@ const frame = (frameNo: number): SourceEvent => ({
   frame: { data: new Uint8Array(64 * 48 * 3), width: 64, height: 48, frameNo, capturedAt: 10_000 + frameNo * 200 },
 });
 
-function kp(cx: number, cy: number, s: number): FaceKeypoints {
-  return {
-    rightEye: { x: cx - 0.18 * s, y: cy - 0.1 * s },
-    leftEye: { x: cx + 0.18 * s, y: cy - 0.1 * s },
-    noseTip: { x: cx, y: cy + 0.05 * s },
-    mouth: { x: cx, y: cy + 0.22 * s },
-    rightEar: { x: cx - 0.45 * s, y: cy },
-    leftEar: { x: cx + 0.45 * s, y: cy },
-  };
-}
-
 const chip: RgbImage = { data: new Uint8Array(150 * 150 * 3).fill(128), width: 150, height: 150 };
 
 function faceAt(cx: number, cy: number, q = 0.8, size = 80): FaceObservation {
@@ -80,8 +70,7 @@ function faceAt(cx: number, cy: number, q = 0.8, size = 80): FaceObservation {
     score: q,
   };
   return {
-    box: { x: cx - size / 2, y: cy - size / 2, width: size, height: size },
-    keypoints: kp(cx, cy, size),
+    ...squareFace(cx, cy, size),
     score: 0.9,
     quality,
     gate: { pass: true },

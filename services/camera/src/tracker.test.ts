@@ -1,22 +1,10 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
+import { squareFace } from "./testing/faces.ts";
 import { FaceTracker, type TrackInput, boxIou } from "./tracker.ts";
 
 /** A face of side `size` centred at (cx, cy), with keypoints where BlazeFace puts them. */
-function face(cx: number, cy: number, size = 60): TrackInput {
-  const s = size;
-  return {
-    box: { x: cx - s / 2, y: cy - s / 2, width: s, height: s },
-    keypoints: {
-      rightEye: { x: cx - 0.18 * s, y: cy - 0.1 * s },
-      leftEye: { x: cx + 0.18 * s, y: cy - 0.1 * s },
-      noseTip: { x: cx, y: cy + 0.05 * s },
-      mouth: { x: cx, y: cy + 0.22 * s },
-      rightEar: { x: cx - 0.45 * s, y: cy },
-      leftEar: { x: cx + 0.45 * s, y: cy },
-    },
-  };
-}
+const face = (cx: number, cy: number, size = 60): TrackInput => squareFace(cx, cy, size);
 
 function tracker(options = {}) {
   let n = 0;
