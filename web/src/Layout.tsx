@@ -44,6 +44,8 @@ interface Toast {
 function page(path: string) {
   const person = /^\/people\/([^/]+)$/.exec(path);
   if (person) return <PersonDetail personId={decodeURIComponent(person[1] as string)} />;
+  const camera = /^\/live\/([^/]+)$/.exec(path);
+  if (camera) return <Live cameraId={decodeURIComponent(camera[1] as string)} />;
   switch (path) {
     case "/":
       return <Dashboard />;
