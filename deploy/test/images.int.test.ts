@@ -5,22 +5,11 @@
 // cluster.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import {
-  cpSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  readdirSync,
-  readlinkSync,
-  rmSync,
-  symlinkSync,
-} from "node:fs";
-import { tmpdir } from "node:os";
+import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, readlinkSync, symlinkSync } from "node:fs";
 import { basename, dirname, join, relative } from "node:path";
 import { describe, test } from "node:test";
 import { DEFAULT_HEALTH_PORTS } from "@persona/bus";
-import { freePort, startNatsServer, waitFor } from "@persona/testing";
+import { freePort, startNatsServer, waitFor, tempDir } from "@persona/testing";
 import { resolveModelPath } from "@persona/vision";
 import { ROOT, dockerignore, parseDockerfile } from "./dockerfile.ts";
 
@@ -92,8 +81,7 @@ describe("images, assembled from their Dockerfiles and started", { skip }, () =>
       timeout: 120_000,
     }, async (t) => {
       await using server = await startNatsServer();
-      const dir = mkdtempSync(join(tmpdir(), `persona-image-${service}-`));
-      t.after(() => rmSync(dir, { recursive: true, force: true }));
+      const dir = tempDir(t, `persona-image-${service}-`);
       const app = join(dir, "app");
       mkdirSync(app);
       const { env, cmd } = assemble(service, app);

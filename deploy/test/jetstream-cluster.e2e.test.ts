@@ -4,8 +4,7 @@
 // publishes. Every detection the cluster acknowledged must end in exactly one outcome on SIGHTINGS and exactly one
 // sighting in the projections.
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -16,7 +15,7 @@ import { configSchema as cameraConfig, startCameraService } from "@persona/servi
 import { startProjections } from "@persona/service-portal/projections";
 import { configSchema as recognizerConfig, startRecognizer } from "@persona/service-recognizer";
 import { SightingsRepository, openStore } from "@persona/store";
-import { NATS_SERVER_BIN, type NatsServerHandle, startNatsCluster, waitFor } from "@persona/testing";
+import { NATS_SERVER_BIN, type NatsServerHandle, startNatsCluster, waitFor, tempDir } from "@persona/testing";
 import { resolveModelPath } from "@persona/vision";
 
 const clip = join(datasetsDir(), "videos", "clm_multi_face.avi");
@@ -76,8 +75,7 @@ test("a 3-server JetStream cluster with R3 streams loses and duplicates nothing 
   }
   for (const b of KV_BUCKETS) assert.equal((await admin.jsm.streams.info(`KV_${b.bucket}`)).config.num_replicas, 3);
 
-  const dir = mkdtempSync(join(tmpdir(), "persona-cluster-"));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = tempDir(t, "persona-cluster-");
   const store = await openStore({ url: `sqlite:${join(dir, "portal.db")}` });
   t.after(() => store.close());
   const portalBus = await connect("portal");

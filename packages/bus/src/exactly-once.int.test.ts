@@ -1,12 +1,10 @@
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { test } from "node:test";
 import { openStore } from "@persona/store";
-import { startNatsServer, waitFor } from "@persona/testing";
+import { startNatsServer, waitFor, tempDir } from "@persona/testing";
 import { testBus, trackEnded } from "../test/helpers.ts";
 
 const WORKER = new URL("../test/projection-worker.ts", import.meta.url).pathname;
@@ -37,8 +35,7 @@ function startWorker(url: string, db: string, name: string): Worker {
 
 test("10,000 events through two workers of one durable consumer reach the projection exactly once, also when a worker is killed mid-run", async (t) => {
   await using server = await startNatsServer();
-  const dir = mkdtempSync(join(tmpdir(), "persona-eo-"));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = tempDir(t, "persona-eo-");
   const db = join(dir, "projection.db");
   const bus = await testBus(server.url, "publisher");
   t.after(() => bus.close());

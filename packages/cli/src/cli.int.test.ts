@@ -1,13 +1,12 @@
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { copyFileSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import type { Bus } from "@persona/bus";
 import { testBus } from "@persona/bus/testing";
 import { datasetsDir, repoRoot } from "@persona/runtime";
-import { freePort, startNatsServer, waitFor } from "@persona/testing";
+import { freePort, startNatsServer, tempDir, waitFor } from "@persona/testing";
 import { importCommand } from "./commands/import.ts";
 import { peopleCommand } from "./commands/people.ts";
 import { projectionsCommand } from "./commands/projections.ts";
@@ -42,12 +41,6 @@ function capture(answer = "n"): Captured {
 }
 
 const json = <T>(c: Captured): T => JSON.parse(c.out) as T;
-
-function tempDir(t: { after: (fn: () => void) => void }, prefix: string): string {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
 
 function writeFolder(root: string, name: string, files: Record<string, Buffer | string>): string {
   const dir = join(root, name);

@@ -3,11 +3,10 @@
  * YuNet's keypoints where YuNet is present), and dlib aligned from keypoints or (--landmarks) from 68 landmarks.
  */
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { lfwPhoto, lfwSkipReason } from "@persona/testing";
+import { lfwPhoto, lfwSkipReason, tempDir } from "@persona/testing";
 import { DEFAULT_EMBEDDER_MODEL, detectorChoice, MODEL_FILES, resolveModelPath } from "@persona/vision";
 import { evalCommand } from "./commands/evaluate.ts";
 import { capture } from "./testing/capture.ts";
@@ -17,8 +16,7 @@ const skip = lfwSkipReason(resolveModelPath(MODEL_FILES.dlibResnet), resolveMode
 test("persona eval pairs [--landmarks]: the report says how faces were aligned; easy LFW pairs rank right", {
   skip,
 }, async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), "persona-eval-"));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = tempDir(t, "persona-eval-");
   const rows = [
     [lfwPhoto("Colin_Powell", 1), lfwPhoto("Colin_Powell", 2), 1],
     [lfwPhoto("Tony_Blair", 1), lfwPhoto("Tony_Blair", 2), 1],

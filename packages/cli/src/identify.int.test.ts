@@ -1,12 +1,11 @@
 import assert from "node:assert/strict";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cpSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { testBus } from "@persona/bus/testing";
 import { createLogger, datasetsDir } from "@persona/runtime";
 import { configSchema, startRecognizer } from "@persona/service-recognizer";
-import { startNatsServer } from "@persona/testing";
+import { startNatsServer, tempDir } from "@persona/testing";
 import { resolveModelPath } from "@persona/vision";
 import { type IdentifiedImage, identifyCommand } from "./commands/identify.ts";
 import { importCommand } from "./commands/import.ts";
@@ -29,8 +28,7 @@ test("persona identify: each face with its box and quality, named against the sy
   t.after(() => recognizer.stop());
   const env = { ...process.env, NATS_URL: server.url };
 
-  const dir = mkdtempSync(join(tmpdir(), "persona-identify-"));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = tempDir(t, "persona-identify-");
   const folder = join(dir, "people", "Angelina_Jolie");
   mkdirSync(folder, { recursive: true });
   cpSync(join(lfw, "Angelina_Jolie", "Angelina_Jolie_0001.jpg"), join(folder, "photo.jpg"));

@@ -1,6 +1,4 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { test } from "node:test";
@@ -11,7 +9,7 @@ import { startProjections } from "@persona/service-portal/projections";
 import { AlertsRepository, AttendanceRepository, PresenceRepository, SightingsRepository, openStore } from "@persona/store";
 import { configSchema, openCollections, policyFromConfig, runRetention } from "@persona/service-cleaner";
 import { alert, concluded, inlineCrop, putBlob, recognized, unknown } from "@persona/service-cleaner/testing";
-import { startNatsServer, waitFor } from "@persona/testing";
+import { startNatsServer, waitFor, tempDir } from "@persona/testing";
 // the CLI's command: what an operator runs
 import { retentionCommand } from "./commands/retention.ts";
 import { capture } from "./testing/capture.ts";
@@ -30,8 +28,7 @@ test("retention with an injected clock removes exactly what expired from the rea
   await using server = await startNatsServer();
   const bus = await testBus(server.url, "cleaner");
   t.after(() => bus.close());
-  const dir = mkdtempSync(join(tmpdir(), "cleaner-retention-"));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = tempDir(t, "cleaner-retention-");
   const store = await openStore({ url: `sqlite:${join(dir, "persona.db")}` });
   t.after(() => store.close());
   const projections = await startProjections({ bus, store, log, timeZone: "UTC" });

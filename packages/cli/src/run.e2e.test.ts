@@ -1,11 +1,9 @@
 import assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { repoRoot } from "@persona/runtime";
-import { freePort, waitFor } from "@persona/testing";
+import { freePort, waitFor, tempDir } from "@persona/testing";
 import { SERVICE_NAMES } from "./services.ts";
 
 /** Every process whose command line mentions the folder (services and nats-server get it through their args/env). */
@@ -54,8 +52,7 @@ async function liveThroughPortal(portal: string, cameraId: string): Promise<Buff
 
 test("persona run: every service ready within 90 s; a killed nats-server comes back; the Ctrl-C a terminal sends stops the services, then nats-server, leaving no process behind", async (t) => {
   const root = repoRoot();
-  const data = mkdtempSync(join(tmpdir(), "persona-run-"));
-  t.after(() => rmSync(data, { recursive: true, force: true }));
+  const data = tempDir(t, "persona-run-");
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     PERSONA_DATA_DIR: data,

@@ -1,13 +1,11 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import type { Bus } from "@persona/bus";
 import { personEnrolled, streamEnvelopes, testBus } from "@persona/bus/testing";
 import { createLogger } from "@persona/runtime";
 import { openStore } from "@persona/store";
-import { startNatsServer, waitFor } from "@persona/testing";
+import { startNatsServer, waitFor, tempDir } from "@persona/testing";
 import { startCleaner } from "./cleaner.ts";
 import { configSchema } from "./config.ts";
 
@@ -15,8 +13,7 @@ const log = createLogger("cleaner-test", process.env.LOG_LEVEL ?? "silent");
 
 test("two cleaners: one is active (runs retention on its schedule), both take removal requests; a removal publishes PersonRemoved once", async (t) => {
   await using server = await startNatsServer();
-  const dir = mkdtempSync(join(tmpdir(), "cleaner-service-"));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = tempDir(t, "cleaner-service-");
   const store = await openStore({ url: `sqlite:${join(dir, "persona.db")}` });
   t.after(() => store.close());
   const config = configSchema.parse({ CLEANER_LEASE_SECONDS: "5", CLEANER_HEALTH_INTERVAL_SECONDS: "1" });

@@ -1,13 +1,13 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import type { Bus } from "@persona/bus";
 import { personEnrolled, streamEnvelopes, testBus } from "@persona/bus/testing";
 import { createLogger } from "@persona/runtime";
-import { startNatsServer, waitFor } from "@persona/testing";
+import { startNatsServer, waitFor, tempDir } from "@persona/testing";
 import { DEFAULT_SOUND } from "./config.ts";
 import { startGreeter } from "./greeter.ts";
 import { type AudioPlayer, detectPlayer } from "./player.ts";
@@ -26,19 +26,42 @@ class RecordingPlayer implements AudioPlayer {
 
 const greetings = (bus: Bus) => streamEnvelopes(bus, "SYSTEM", "GreetingPlayed");
 
-test("greeter: ten recognitions in a minute greet once with the person's own sound; after leaving and the cooldown, again", async (t) => {
-  await using server = await startNatsServer();
-  const bus = await testBus(server.url, "greeter");
-  t.after(() => bus.close());
-  const cache = mkdtempSync(join(tmpdir(), "greeter-"));
-  t.after(() => rmSync(cache, { recursive: true, force: true }));
-
-  // a person with their own sound in the library
+/** Ann in the library with her own sound (the default sound's bytes, stored as hers); its bytes and sha256. */
+async function annWithHerSound(bus: Bus): Promise<{ soundBytes: Buffer; sha256: string }> {
   const soundBytes = readFileSync(DEFAULT_SOUND);
   const sha256 = createHash("sha256").update(soundBytes).digest("hex");
   await (await bus.objectStore("sounds")).putBlob({ name: `ann/${sha256}.mp3` }, soundBytes);
   const sound = { bucket: "sounds", key: `ann/${sha256}.mp3`, contentType: "audio/mpeg", size: soundBytes.length, sha256 };
   await bus.publish(bus.envelope("PersonEnrolled", personEnrolled("ann", "Ann", { sound })));
+  return { soundBytes, sha256 };
+}
+
+/** Ann confirmed on track `trackId` of the desk camera, in a frame taken at `at` (ms). */
+const annRecognized = (bus: Bus, trackId: string, at: number) =>
+  bus.envelope("FaceRecognized", {
+    cameraId: "desk",
+    trackId,
+    detectionId: crypto.randomUUID(),
+    personId: "ann",
+    personName: "Ann",
+    similarity: 0.95,
+    margin: 0.2,
+    decision: "confirmed",
+    votes: { agreeing: 2, total: 2 },
+    quality,
+    frameAt: new Date(at).toISOString(),
+    crop,
+    via: "embedding",
+  });
+
+test("greeter: ten recognitions in a minute greet once with the person's own sound; after leaving and the cooldown, again", async (t) => {
+  await using server = await startNatsServer();
+  const bus = await testBus(server.url, "greeter");
+  t.after(() => bus.close());
+  const cache = tempDir(t, "greeter-");
+
+  // a person with their own sound in the library
+  const { soundBytes } = await annWithHerSound(bus);
 
   let now = Date.parse("2026-03-01T09:00:00Z");
   const player = new RecordingPlayer();
@@ -51,22 +74,7 @@ test("greeter: ten recognitions in a minute greet once with the person's own sou
   });
   t.after(() => greeter.stop());
 
-  const recognized = (trackId: string) =>
-    bus.envelope("FaceRecognized", {
-      cameraId: "desk",
-      trackId,
-      detectionId: crypto.randomUUID(),
-      personId: "ann",
-      personName: "Ann",
-      similarity: 0.95,
-      margin: 0.2,
-      decision: "confirmed",
-      votes: { agreeing: 2, total: 2 },
-      quality,
-      frameAt: new Date(now).toISOString(),
-      crop,
-      via: "embedding",
-    });
+  const recognized = (trackId: string) => annRecognized(bus, trackId, now);
 
   for (let i = 0; i < 10; i++) {
     await bus.publish(recognized("t1"));
@@ -127,16 +135,11 @@ test("greeter: the cached sound of a removed person leaves the disk, and a stale
   await using server = await startNatsServer();
   const bus = await testBus(server.url, "greeter");
   t.after(() => bus.close());
-  const cache = mkdtempSync(join(tmpdir(), "greeter-"));
-  t.after(() => rmSync(cache, { recursive: true, force: true }));
+  const cache = tempDir(t, "greeter-");
   const stale = join(cache, `${"0".repeat(64)}.mp3`);
   writeFileSync(stale, "a sound of someone erased while the greeter was down");
 
-  const soundBytes = readFileSync(DEFAULT_SOUND);
-  const sha256 = createHash("sha256").update(soundBytes).digest("hex");
-  await (await bus.objectStore("sounds")).putBlob({ name: `ann/${sha256}.mp3` }, soundBytes);
-  const sound = { bucket: "sounds", key: `ann/${sha256}.mp3`, contentType: "audio/mpeg", size: soundBytes.length, sha256 };
-  await bus.publish(bus.envelope("PersonEnrolled", personEnrolled("ann", "Ann", { sound })));
+  const { sha256 } = await annWithHerSound(bus);
   const now = Date.now();
   const greeter = await startGreeter({
     bus,
@@ -148,23 +151,7 @@ test("greeter: the cached sound of a removed person leaves the disk, and a stale
   t.after(() => greeter.stop());
   assert.equal(existsSync(stale), false, "a sound no one in the library has is deleted at start");
 
-  await bus.publish(
-    bus.envelope("FaceRecognized", {
-      cameraId: "desk",
-      trackId: "t1",
-      detectionId: crypto.randomUUID(),
-      personId: "ann",
-      personName: "Ann",
-      similarity: 0.95,
-      margin: 0.2,
-      decision: "confirmed",
-      votes: { agreeing: 2, total: 2 },
-      quality,
-      frameAt: new Date(now).toISOString(),
-      crop,
-      via: "embedding",
-    }),
-  );
+  await bus.publish(annRecognized(bus, "t1", now));
   const cached = join(cache, `${sha256}.mp3`);
   await waitFor(() => existsSync(cached), { message: "Ann's sound cached by her greeting" });
   await bus.publish(bus.envelope("PersonRemoved", { personId: "ann", reason: "erased", by: "test" }));

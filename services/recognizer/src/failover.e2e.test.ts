@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { testBus } from "@persona/bus/testing";
@@ -10,7 +9,7 @@ import { createLogger, datasetsDir, repoRoot } from "@persona/runtime";
 import { configSchema as cameraConfig, startCameraService } from "@persona/service-camera";
 import { startProjections } from "@persona/service-portal/projections";
 import { SightingsRepository, openStore } from "@persona/store";
-import { startNatsServer, waitFor } from "@persona/testing";
+import { startNatsServer, waitFor, tempDir } from "@persona/testing";
 import { resolveModelPath } from "@persona/vision";
 
 const clip = join(datasetsDir(), "videos", "clm_multi_face.avi");
@@ -35,8 +34,7 @@ test("no detection is lost: a recognizer killed mid-run, every published detecti
   const bus = await testBus(server.url, "failover-test");
   t.after(() => bus.close());
   const log = createLogger("failover-test", process.env.LOG_LEVEL ?? "silent");
-  const dir = mkdtempSync(join(tmpdir(), "persona-failover-"));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = tempDir(t, "persona-failover-");
   const store = await openStore({ url: `sqlite:${join(dir, "p.db")}` });
   t.after(() => store.close());
   const projections = await startProjections({ bus, store, log, timeZone: "UTC" });

@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { datasetsDir, repoRoot } from "@persona/runtime";
+import { tempDir } from "@persona/testing";
 
 const clips = ["ytc_0294_02_004_angelina_jolie.avi", "ytc_1804_03_006_sylvester_stallone.avi"].map((f) =>
   join(datasetsDir(), "videos", f),
@@ -17,8 +17,7 @@ test("make soak, 2 minutes: kills and a Ctrl-C lose nothing, duplicate nothing, 
   skip,
   timeout: 900_000,
 }, async (t) => {
-  const out = mkdtempSync(join(tmpdir(), "persona-soak-test-"));
-  t.after(() => rmSync(out, { recursive: true, force: true }));
+  const out = tempDir(t, "persona-soak-test-");
   const report = join(out, "report.json");
   const p = spawn(
     process.execPath,

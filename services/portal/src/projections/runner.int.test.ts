@@ -1,14 +1,12 @@
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import type { Bus } from "@persona/bus";
 import { personEnrolled, testBus } from "@persona/bus/testing";
 import { createLogger } from "@persona/runtime";
 import { type DocumentStore, openStore } from "@persona/store";
-import { startNatsServer, waitFor } from "@persona/testing";
+import { startNatsServer, waitFor, tempDir } from "@persona/testing";
 import { type ReadModels, openReadModels } from "./readModels.ts";
 import { rebuildProjections } from "./rebuild.ts";
 import { PEOPLE_PROJECTION_CONSUMER, SIGHTINGS_PROJECTIONS_CONSUMER, startProjections } from "./runner.ts";
@@ -143,8 +141,7 @@ async function settled(bus: Bus): Promise<boolean> {
 
 test("two portal replicas share the projection durables: every event applied once, in order; a rebuild gives the same read models (visitors included)", async (t) => {
   await using server = await startNatsServer();
-  const dir = mkdtempSync(join(tmpdir(), "persona-projections-"));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = tempDir(t, "persona-projections-");
   const url = `sqlite:${join(dir, "portal.db")}`;
   const publisher = await testBus(server.url, "recognizer");
   const replicas: { bus: Bus; store: DocumentStore }[] = [];

@@ -1,10 +1,9 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { waitFor } from "@persona/testing";
+import { waitFor, tempDir } from "@persona/testing";
 
 const alive = (pid: number) => {
   try {
@@ -16,8 +15,7 @@ const alive = (pid: number) => {
 };
 
 test("a training run whose trainer is kill -9ed stops at once instead of training on as an orphan", async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), "persona-orphan-"));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = tempDir(t, "persona-orphan-");
   // a trainer stand-in: starts a long run in a child (3 classes of noise, 10,000 epochs) and prints the child's pid
   const parent = join(dir, "parent.ts");
   writeFileSync(
