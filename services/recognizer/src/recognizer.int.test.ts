@@ -63,6 +63,10 @@ describe("recognizer against a real nats-server, real models, real LFW faces", {
 
   const trackEnded = (cameraId: string, trackId: string, shots: number) => faceTrackEnded(bus, cameraId, trackId, shots);
 
+  /** The track's TrackConcluded, once the recognizer has published it. */
+  const conclusion = (trackId: string, o: { timeoutMs: number; message?: string }) =>
+    waitFor(async () => (await streamEnvelopes(bus, "SIGHTINGS", "TrackConcluded")).find((e) => e.data.trackId === trackId), o);
+
   before(async () => {
     server = await startNatsServer();
     bus = await testBus(server.url, "recognizer");
@@ -139,11 +143,7 @@ describe("recognizer against a real nats-server, real models, real LFW faces", {
     );
     for (const s of shots) await bus.publish(s);
     await bus.publish(trackEnded("gate", "t-angelina", shots.length));
-    const concluded = await waitFor(
-      async () =>
-        (await streamEnvelopes(bus, "SIGHTINGS")).find((e) => e.type === "TrackConcluded" && e.data.trackId === "t-angelina"),
-      { timeoutMs: 60_000 },
-    );
+    const concluded = await conclusion("t-angelina", { timeoutMs: 60_000 });
     assert.ok(concluded.type === "TrackConcluded");
     assert.equal(concluded.data.outcome.kind, "recognized");
     assert.equal(concluded.data.outcome.kind === "recognized" && concluded.data.outcome.personId, "angelina");
@@ -163,11 +163,7 @@ describe("recognizer against a real nats-server, real models, real LFW faces", {
     );
     for (const s of shots) await bus.publish(s);
     await bus.publish(trackEnded("gate", "t-stranger", shots.length));
-    const concluded = await waitFor(
-      async () =>
-        (await streamEnvelopes(bus, "SIGHTINGS")).find((e) => e.type === "TrackConcluded" && e.data.trackId === "t-stranger"),
-      { timeoutMs: 60_000 },
-    );
+    const concluded = await conclusion("t-stranger", { timeoutMs: 60_000 });
     assert.ok(concluded.type === "TrackConcluded");
     assert.equal(concluded.data.outcome.kind, "unknown");
     const outcomes = (await streamEnvelopes(bus, "SIGHTINGS")).filter(
@@ -192,11 +188,7 @@ describe("recognizer against a real nats-server, real models, real LFW faces", {
     const ended = trackEnded("gate", "t-lost", 3);
     const t0 = Date.now();
     await bus.publish(ended);
-    const concluded = await waitFor(
-      async () =>
-        (await streamEnvelopes(bus, "SIGHTINGS")).find((e) => e.type === "TrackConcluded" && e.data.trackId === "t-lost"),
-      { timeoutMs: 30_000, message: "the track concludes without its third shot" },
-    );
+    const concluded = await conclusion("t-lost", { timeoutMs: 30_000, message: "the track concludes without its third shot" });
     assert.ok(Date.now() - t0 >= 2500, "it waited for the missing shot first");
     assert.ok(concluded.type === "TrackConcluded");
     assert.equal(concluded.data.shots, 3);
@@ -225,11 +217,7 @@ describe("recognizer against a real nats-server, real models, real LFW faces", {
     await new Promise((r) => setTimeout(r, 20));
     const t0 = Date.now();
     await bus.publish(status("killed", "starting"));
-    const concluded = await waitFor(
-      async () =>
-        (await streamEnvelopes(bus, "SIGHTINGS")).find((e) => e.type === "TrackConcluded" && e.data.trackId === "t-orphan"),
-      { timeoutMs: 30_000, message: "the orphaned track concludes" },
-    );
+    const concluded = await conclusion("t-orphan", { timeoutMs: 30_000, message: "the orphaned track concludes" });
     assert.ok(Date.now() - t0 >= 2000, "it was left alone for the deadline first (its FaceTrackEnded could still come)");
     assert.ok(concluded.type === "TrackConcluded");
     assert.equal(concluded.data.shots, 2, "counted with the shots that arrived");
