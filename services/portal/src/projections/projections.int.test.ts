@@ -1,14 +1,13 @@
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
-import { afterEach, beforeEach, describe, test } from "node:test";
-import { type BlobRef, type DataOf, type EnvelopeOf, type MessageType, makeEnvelope } from "@persona/contracts";
-import { type DocumentStore, openStore } from "@persona/store";
+import { describe, test } from "node:test";
+import { type BlobRef, type DataOf, type MessageType, makeEnvelope } from "@persona/contracts";
 import { attendanceProjection, dayOf, mergeSpan, splitByDay } from "./attendance.ts";
 import { peopleProjection } from "./people.ts";
 import { CONCLUDED_TRACK_TTL_MS, presenceProjection } from "./presence.ts";
-import { type AnyProjection, applyProjection, projectionOps } from "./projection.ts";
-import { type ReadModels, openReadModels } from "./readModels.ts";
+import { applyProjection } from "./projection.ts";
 import { parseCropLocator, sightingsProjection } from "./sightings.ts";
+import { projectionBench } from "./testSupport.ts";
 
 // ------------------------------------------------------------------------------------------ events
 
@@ -90,55 +89,16 @@ const asPerson = (personId: string): Outcome => ({ kind: "recognized", personId,
 
 // ------------------------------------------------------------------------------------------ harness
 
-let store: DocumentStore;
-let models: ReadModels;
-let seq: number;
-
-beforeEach(async () => {
-  store = await openStore({ url: "sqlite::memory:" });
-  models = await openReadModels(store);
-  seq = 0;
-});
-afterEach(async () => {
-  await store.close();
-});
-
+const bench = projectionBench();
+const { given, snapshot, whenAppliedTwice } = bench;
 const UTC = "UTC";
-
-/** Given: events applied in order, each with the next stream sequence. */
-async function given(projection: AnyProjection, events: EnvelopeOf<MessageType>[], timeZone = UTC): Promise<void> {
-  for (const e of events) await applyProjection(store, projection, e, { seq: ++seq, models, timeZone });
-}
-
-async function snapshot(projection: AnyProjection): Promise<Record<string, unknown[]>> {
-  const out: Record<string, unknown[]> = {};
-  for (const c of projection.collections) out[c] = await (await store.collection({ name: c })).find({}, { sort: { id: 1 } });
-  return out;
-}
-
-/**
- * When: the event is applied; then applied twice, same result: (1) a redelivery of the same event is skipped by
- * `applyOnce`, (2) the handler's writes computed and applied once more (as if the bookkeeping were lost) change
- * nothing either. Returns the state after the first application.
- */
-async function whenAppliedTwice(projection: AnyProjection, e: EnvelopeOf<MessageType>, timeZone = UTC) {
-  const position = ++seq;
-  assert.equal(await applyProjection(store, projection, e, { seq: position, models, timeZone }), "applied");
-  const once = await snapshot(projection);
-  assert.equal(await applyProjection(store, projection, e, { seq: position, models, timeZone }), "skipped");
-  assert.deepEqual(await snapshot(projection), once, "a redelivered event changes nothing");
-  const again = await projectionOps(projection, e, { seq: position, models, timeZone });
-  await store.applyOnce("test-reapply", { eventId: randomUUID() }, again);
-  assert.deepEqual(await snapshot(projection), once, "the handler's writes applied twice give the same state");
-  return once;
-}
 
 // ------------------------------------------------------------------------------------------ people
 
 describe("people projection (LIBRARY)", () => {
   test("PersonEnrolled: given nothing, when enrolled, then the person is listed with photos, no templates, not removed", async () => {
     await whenAppliedTwice(peopleProjection, enrolled("p1", "Анна Каренина"));
-    const p = await models.people.get("p1");
+    const p = await bench.models.people.get("p1");
     assert.equal(p?.name, "Анна Каренина");
     assert.equal(p?.nameKey, "анна каренина");
     assert.deepEqual(p?.photoIds, [photo("p1").key]);
@@ -149,8 +109,8 @@ describe("people projection (LIBRARY)", () => {
     await given(peopleProjection, [enrolled("p1", "A")]);
     const t = templateAdded("p1");
     await whenAppliedTwice(peopleProjection, t);
-    assert.equal((await models.people.get("p1"))?.templates, 1);
-    const tpl = await models.personTemplates.get(t.data.templateId);
+    assert.equal((await bench.models.people.get("p1"))?.templates, 1);
+    const tpl = await bench.models.personTemplates.get(t.data.templateId);
     assert.deepEqual([tpl?.personId, tpl?.origin, tpl?.photoKey], ["p1", "enrollment", photo("p1").key]);
   });
 
@@ -170,7 +130,7 @@ describe("people projection (LIBRARY)", () => {
         at("10:00:00"),
       ),
     );
-    const p = await models.people.get("p1");
+    const p = await bench.models.people.get("p1");
     assert.deepEqual(
       [p?.name, p?.description, p?.soundId, p?.watchlist, p?.templates, p?.updatedAt],
       ["Борис", "Ректор", "p1/x.mp3", { reason: "trespass" }, 1, at("10:00:00")],
@@ -187,11 +147,11 @@ describe("people projection (LIBRARY)", () => {
   test("PersonRemoved: given a person with templates, when removed, then kept for history, marked removed, no templates", async () => {
     await given(peopleProjection, [enrolled("p1", "A"), templateAdded("p1"), templateAdded("p1")]);
     await whenAppliedTwice(peopleProjection, ev("PersonRemoved", { personId: "p1", reason: "left", by: "cli" }, at("11:00:00")));
-    const p = await models.people.get("p1");
+    const p = await bench.models.people.get("p1");
     assert.deepEqual([p?.removedAt, p?.templates], [at("11:00:00"), 0]);
-    assert.equal(await models.personTemplates.count({ personId: "p1" }), 0);
-    assert.deepEqual(await models.people.list(), []);
-    assert.equal((await models.people.list({ includeRemoved: true })).length, 1);
+    assert.equal(await bench.models.personTemplates.count({ personId: "p1" }), 0);
+    assert.deepEqual(await bench.models.people.list(), []);
+    assert.equal((await bench.models.people.list({ includeRemoved: true })).length, 1);
   });
 
   test("PersonEnrolled: given a removed person, when enrolled again under the same id, then they are back, fresh", async () => {
@@ -201,7 +161,7 @@ describe("people projection (LIBRARY)", () => {
       ev("PersonRemoved", { personId: "p1", reason: "left", by: "cli" }),
     ]);
     await whenAppliedTwice(peopleProjection, enrolled("p1", "A2", at("12:00:00")));
-    const p = await models.people.get("p1");
+    const p = await bench.models.people.get("p1");
     assert.deepEqual([p?.name, p?.removedAt, p?.templates, p?.createdAt], ["A2", null, 0, at("12:00:00")]);
   });
 
@@ -212,8 +172,8 @@ describe("people projection (LIBRARY)", () => {
       peopleProjection,
       ev("FaceTemplateReverted", { personId: "p1", templateId: t.data.templateId, by: "op", reason: "wrong" }),
     );
-    assert.equal((await models.people.get("p1"))?.templates, 1);
-    assert.equal(await models.personTemplates.get(t.data.templateId), undefined);
+    assert.equal((await bench.models.people.get("p1"))?.templates, 1);
+    assert.equal(await bench.models.personTemplates.get(t.data.templateId), undefined);
   });
 
   test("EnrollmentRejected: changes nobody", async () => {
@@ -229,8 +189,11 @@ describe("people projection (LIBRARY)", () => {
   test("an event below the projection's checkpoint is skipped (why each durable delivers one event at a time)", async () => {
     await given(peopleProjection, [enrolled("p1", "A")]);
     const late = enrolled("p2", "B");
-    assert.equal(await applyProjection(store, peopleProjection, late, { seq: 1, models, timeZone: UTC }), "skipped");
-    assert.equal(await models.people.get("p2"), undefined);
+    assert.equal(
+      await applyProjection(bench.store, peopleProjection, late, { seq: 1, models: bench.models, timeZone: UTC }),
+      "skipped",
+    );
+    assert.equal(await bench.models.people.get("p2"), undefined);
   });
 });
 
@@ -240,12 +203,12 @@ describe("sightings projection (SIGHTINGS)", () => {
   test("FaceRecognized: one record per detection, the inline crop referenced by its stream message, not copied", async () => {
     const e = recognized("gate", "t1", "p1", at("09:00:01"));
     const snap = await whenAppliedTwice(sightingsProjection, e);
-    const s = await models.sightings.get(e.data.detectionId);
+    const s = await bench.models.sightings.get(e.data.detectionId);
     assert.deepEqual(
       [s?.kind, s?.personId, s?.cameraId, s?.trackId, s?.similarity, s?.at],
       ["recognized", "p1", "gate", "t1", 0.91, at("09:00:01")],
     );
-    assert.deepEqual(parseCropLocator(s?.cropId ?? ""), { kind: "message", stream: "SIGHTINGS", seq });
+    assert.deepEqual(parseCropLocator(s?.cropId ?? ""), { kind: "message", stream: "SIGHTINGS", seq: bench.seq });
     assert.doesNotMatch(
       JSON.stringify(snap),
       new RegExp(inlineCrop.base64.replace(/[+/=]/g, "\\$&")),
@@ -256,7 +219,7 @@ describe("sightings projection (SIGHTINGS)", () => {
   test("UnknownFaceSeen: an unknown sighting with the stored crop's object key", async () => {
     const e = unknown("gate", "t2", at("09:00:02"));
     await whenAppliedTwice(sightingsProjection, e);
-    const s = await models.sightings.get(e.data.detectionId);
+    const s = await bench.models.sightings.get(e.data.detectionId);
     assert.deepEqual([s?.kind, s?.personId, s?.similarity], ["unknown", null, 0.41]);
     assert.deepEqual(parseCropLocator(s?.cropId ?? ""), { kind: "object", bucket: "crops", key: "gate/t2.jpg" });
   });
@@ -267,19 +230,19 @@ describe("sightings projection (SIGHTINGS)", () => {
 describe("presence projection (SIGHTINGS)", () => {
   test("FaceRecognized: given nothing, when a track is recognized, then the person is in view on that camera", async () => {
     await whenAppliedTwice(presenceProjection, recognized("gate", "t1", "p1", at("09:00:01")));
-    const p = await models.presence.get("gate", "t1");
+    const p = await bench.models.presence.get("gate", "t1");
     assert.deepEqual([p?.personId, p?.enteredAt, p?.lastSeenAt], ["p1", at("09:00:01"), at("09:00:01")]);
   });
 
   test("UnknownFaceSeen: given nothing, an unknown track is in view without a name", async () => {
     await whenAppliedTwice(presenceProjection, unknown("gate", "t9", at("09:00:01")));
-    assert.equal((await models.presence.get("gate", "t9"))?.personId, null);
+    assert.equal((await bench.models.presence.get("gate", "t9"))?.personId, null);
   });
 
   test("FaceRecognized: given an unknown track, when recognized, then named; entered at the first sight", async () => {
     await given(presenceProjection, [unknown("gate", "t1", at("09:00:01"))]);
     await whenAppliedTwice(presenceProjection, recognized("gate", "t1", "p1", at("09:00:03")));
-    const p = await models.presence.get("gate", "t1");
+    const p = await bench.models.presence.get("gate", "t1");
     assert.deepEqual([p?.personId, p?.enteredAt, p?.lastSeenAt], ["p1", at("09:00:01"), at("09:00:03")]);
   });
 
@@ -287,7 +250,7 @@ describe("presence projection (SIGHTINGS)", () => {
     await given(presenceProjection, [recognized("gate", "t1", "p1", at("09:00:01"))]);
     await whenAppliedTwice(presenceProjection, unknown("gate", "t1", at("09:00:04")));
     await whenAppliedTwice(presenceProjection, recognized("gate", "t1", "p2", at("09:00:05"), "probable"));
-    const p = await models.presence.get("gate", "t1");
+    const p = await bench.models.presence.get("gate", "t1");
     assert.deepEqual([p?.personId, p?.lastSeenAt], ["p1", at("09:00:05")]);
   });
 
@@ -297,10 +260,10 @@ describe("presence projection (SIGHTINGS)", () => {
       recognized("hall", "t7", "p2", at("09:00:01")),
     ]);
     await whenAppliedTwice(presenceProjection, concluded("gate", "t1", at("09:00:01"), at("09:00:09"), asPerson("p1")));
-    assert.equal(await models.presence.get("gate", "t1"), undefined);
-    assert.equal((await models.presence.inView()).length, 1, "other tracks stay");
+    assert.equal(await bench.models.presence.get("gate", "t1"), undefined);
+    assert.equal((await bench.models.presence.inView()).length, 1, "other tracks stay");
     await whenAppliedTwice(presenceProjection, recognized("gate", "t1", "p1", at("09:00:08")));
-    assert.equal(await models.presence.get("gate", "t1"), undefined);
+    assert.equal(await bench.models.presence.get("gate", "t1"), undefined);
   });
 
   test("TrackConcluded: concluded tracks are forgotten after an hour of event time", async () => {
@@ -313,7 +276,7 @@ describe("presence projection (SIGHTINGS)", () => {
       concluded("gate", "new", at("09:00:00"), later, { kind: "unknown", bestSimilarity: 0.3 }),
     );
     assert.deepEqual(
-      (await models.concludedTracks.find({})).map((d) => d.trackId),
+      (await bench.models.concludedTracks.find({})).map((d) => d.trackId),
       ["new"],
     );
   });
@@ -324,14 +287,14 @@ describe("presence projection (SIGHTINGS)", () => {
 describe("attendance projection (SIGHTINGS)", () => {
   test("TrackConcluded (recognized): given nothing, then the day has first and last seen, seconds in view, the camera", async () => {
     await whenAppliedTwice(attendanceProjection, concluded("gate", "t1", at("09:00:00"), at("09:00:30"), asPerson("p1")));
-    const a = await models.attendance.get("p1", "2026-03-02");
+    const a = await bench.models.attendance.get("p1", "2026-03-02");
     assert.deepEqual([a?.firstSeen, a?.lastSeen, a?.secondsInView, a?.cameras], [at("09:00:00"), at("09:00:30"), 30, ["gate"]]);
   });
 
   test("TrackConcluded (recognized): given a track, an overlapping one on another camera counts once (union), cameras both", async () => {
     await given(attendanceProjection, [concluded("gate", "t1", at("09:00:00"), at("09:00:30"), asPerson("p1"))]);
     await whenAppliedTwice(attendanceProjection, concluded("hall", "t2", at("09:00:20"), at("09:01:00"), asPerson("p1")));
-    const a = await models.attendance.get("p1", "2026-03-02");
+    const a = await bench.models.attendance.get("p1", "2026-03-02");
     assert.deepEqual(
       [a?.firstSeen, a?.lastSeen, a?.secondsInView, a?.cameras],
       [at("09:00:00"), at("09:01:00"), 60, ["gate", "hall"]],
@@ -347,7 +310,7 @@ describe("attendance projection (SIGHTINGS)", () => {
       attendanceProjection,
       concluded("gate", "t2", at("09:00:00"), at("09:00:30"), { kind: "undecided", reason: "tie" }),
     );
-    assert.equal(await (await store.collection({ name: "attendance" })).count(), 0);
+    assert.equal(await (await bench.store.collection({ name: "attendance" })).count(), 0);
   });
 
   test("TrackConcluded over local midnight counts on both days of the configured time zone", async () => {
@@ -357,8 +320,8 @@ describe("attendance projection (SIGHTINGS)", () => {
       concluded("gate", "t1", at("20:50:00"), at("21:10:00"), asPerson("p1")),
       "Europe/Moscow",
     );
-    const first = await models.attendance.get("p1", "2026-03-02");
-    const second = await models.attendance.get("p1", "2026-03-03");
+    const first = await bench.models.attendance.get("p1", "2026-03-02");
+    const second = await bench.models.attendance.get("p1", "2026-03-03");
     assert.deepEqual([first?.secondsInView, first?.lastSeen], [600, at("21:00:00")]);
     assert.deepEqual([second?.secondsInView, second?.firstSeen], [600, at("21:00:00")]);
   });
@@ -370,12 +333,12 @@ describe("attendance projection (SIGHTINGS)", () => {
       concluded("lab", "c", at("09:00:05"), at("09:00:20"), asPerson("p1")),
     ];
     await given(attendanceProjection, tracks);
-    const forward = await models.attendance.get("p1", "2026-03-02");
-    await store.resetProjection("attendance");
-    for (const c of attendanceProjection.collections) await (await store.collection({ name: c })).deleteMany({});
-    seq = 0;
+    const forward = await bench.models.attendance.get("p1", "2026-03-02");
+    await bench.store.resetProjection("attendance");
+    for (const c of attendanceProjection.collections) await (await bench.store.collection({ name: c })).deleteMany({});
+    bench.seq = 0;
     await given(attendanceProjection, [...tracks].reverse());
-    assert.deepEqual(await models.attendance.get("p1", "2026-03-02"), forward);
+    assert.deepEqual(await bench.models.attendance.get("p1", "2026-03-02"), forward);
     assert.equal(forward?.secondsInView, 20 + 300);
   });
 });

@@ -1,11 +1,9 @@
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
-import { afterEach, beforeEach, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import { type DataOf, type EnvelopeOf, type MessageType, makeEnvelope } from "@persona/contracts";
-import { type DocumentStore, openStore } from "@persona/store";
-import { type AnyProjection, applyProjection, projectionOps } from "./projection.ts";
-import { type ReadModels, openReadModels } from "./readModels.ts";
 import { parseCropLocator } from "./sightings.ts";
+import { projectionBench } from "./testSupport.ts";
 import { currentVisitor, visitorsProjection } from "./visitors.ts";
 
 // The visitors projection against a real SQLite store (in memory), event by event, each case applied twice.
@@ -58,49 +56,19 @@ const ignored = (visitorId: string, by = "olga", reason = "the postman", when = 
 const named = (visitorId: string, personId: string, name: string, existing = false, when = at("10:00:00")) =>
   ev("VisitorNamed", { visitorId, personId, existing, name, by: "olga" }, when);
 
-let store: DocumentStore;
-let models: ReadModels;
-let seq: number;
-
-beforeEach(async () => {
-  store = await openStore({ url: "sqlite::memory:" });
-  models = await openReadModels(store);
-  seq = 0;
-});
-afterEach(async () => {
-  await store.close();
-});
-
-async function given(events: EnvelopeOf<MessageType>[]): Promise<void> {
-  for (const e of events) await applyProjection(store, visitorsProjection, e, { seq: ++seq, models, timeZone: "UTC" });
-}
-
-async function snapshot(projection: AnyProjection): Promise<Record<string, unknown[]>> {
-  const out: Record<string, unknown[]> = {};
-  for (const c of projection.collections) out[c] = await (await store.collection({ name: c })).find({}, { sort: { id: 1 } });
-  return out;
-}
-
+const bench = projectionBench();
+const given = (events: EnvelopeOf<MessageType>[]) => bench.given(visitorsProjection, events);
 /** Applied once; a redelivery is skipped; the handler's writes computed and applied again change nothing. */
-async function whenAppliedTwice(e: EnvelopeOf<MessageType>) {
-  const position = ++seq;
-  const ctx = { seq: position, models, timeZone: "UTC" };
-  assert.equal(await applyProjection(store, visitorsProjection, e, ctx), "applied");
-  const once = await snapshot(visitorsProjection);
-  assert.equal(await applyProjection(store, visitorsProjection, e, ctx), "skipped");
-  assert.deepEqual(await snapshot(visitorsProjection), once, "a redelivered event changes nothing");
-  await store.applyOnce("test-reapply", { eventId: randomUUID() }, await projectionOps(visitorsProjection, e, ctx));
-  assert.deepEqual(await snapshot(visitorsProjection), once, "the handler's writes applied twice give the same state");
-  return once;
-}
+const whenAppliedTwice = (e: EnvelopeOf<MessageType>) => bench.whenAppliedTwice(visitorsProjection, e);
 
-const listed = async () => (await models.visitors.find({ absorbedInto: null }, { sort: { lastSeen: -1 } })).map((v) => v.id);
+const listed = async () =>
+  (await bench.models.visitors.find({ absorbedInto: null }, { sort: { lastSeen: -1 } })).map((v) => v.id);
 
 describe("visitors projection (SIGHTINGS)", () => {
   test("VisitorClustered: one open visitor with the summary, crops by locator (no bytes), embeddings kept", async () => {
     const e = clustered(randomUUID());
     const snap = await whenAppliedTwice(e);
-    const v = await models.visitors.get(e.data.visitorId);
+    const v = await bench.models.visitors.get(e.data.visitorId);
     assert.deepEqual(
       [v?.faces, v?.visits, v?.firstSeen, v?.lastSeen, v?.cameras, v?.status, v?.decision, v?.absorbedInto],
       [4, 2, at("09:00:00"), at("09:05:00"), ["gate", "hall"], "open", null, null],
@@ -108,13 +76,13 @@ describe("visitors projection (SIGHTINGS)", () => {
     assert.deepEqual(
       v?.bestCrops.map((c) => parseCropLocator(c.cropId)),
       [
-        { kind: "message", stream: "SIGHTINGS", seq },
+        { kind: "message", stream: "SIGHTINGS", seq: bench.seq },
         { kind: "object", bucket: "crops", key: "gate/t1.jpg" },
       ],
     );
     assert.deepEqual(v?.bestCrops[0]?.embedding, embedding(0));
     assert.equal(v?.bestCrops[1]?.detectionId, e.data.bestCrops[1]?.detectionId);
-    assert.equal(v?.summarySeq, seq);
+    assert.equal(v?.summarySeq, bench.seq);
     assert.doesNotMatch(JSON.stringify(snap), new RegExp(CROP_B64.replace(/[+/=]/g, "\\$&")), "no crop bytes stored");
   });
 
@@ -122,10 +90,10 @@ describe("visitors projection (SIGHTINGS)", () => {
     const id = randomUUID();
     await given([clustered(id, {}, at("09:05:00"))]);
     await whenAppliedTwice(updated(id, { faces: 9, lastSeen: at("11:00:00"), crops: 3 }, at("11:00:01")));
-    const v = await models.visitors.get(id);
+    const v = await bench.models.visitors.get(id);
     assert.deepEqual(
       [v?.faces, v?.lastSeen, v?.bestCrops.length, v?.clusteredAt, v?.updatedAt, v?.summarySeq],
-      [9, at("11:00:00"), 3, at("09:05:00"), at("11:00:01"), seq],
+      [9, at("11:00:00"), 3, at("09:05:00"), at("11:00:01"), bench.seq],
     );
   });
 
@@ -133,7 +101,7 @@ describe("visitors projection (SIGHTINGS)", () => {
     const id = randomUUID();
     await given([clustered(id)]);
     await whenAppliedTwice(ignored(id));
-    const v = await models.visitors.get(id);
+    const v = await bench.models.visitors.get(id);
     assert.equal(v?.status, "ignored");
     assert.deepEqual(v?.decision, {
       kind: "ignored",
@@ -151,13 +119,13 @@ describe("visitors projection (SIGHTINGS)", () => {
     const id = randomUUID();
     await given([clustered(id)]);
     await whenAppliedTwice(named(id, "p-anna", "Анна", true));
-    let v = await models.visitors.get(id);
+    let v = await bench.models.visitors.get(id);
     assert.deepEqual(
       [v?.status, v?.decision?.personId, v?.decision?.personName, v?.decision?.existing, v?.decision?.by],
       ["named", "p-anna", "Анна", true, "olga"],
     );
     await whenAppliedTwice(updated(id, { faces: 7 }));
-    v = await models.visitors.get(id);
+    v = await bench.models.visitors.get(id);
     assert.deepEqual([v?.faces, v?.status, v?.decision?.personId], [7, "named", "p-anna"]);
   });
 
@@ -166,7 +134,7 @@ describe("visitors projection (SIGHTINGS)", () => {
     const snap = await whenAppliedTwice(ignored(id));
     assert.deepEqual(snap.visitors, []);
     await whenAppliedTwice(clustered(id));
-    assert.equal((await models.visitors.get(id))?.status, "ignored");
+    assert.equal((await bench.models.visitors.get(id))?.status, "ignored");
   });
 
   test("a merge: the absorbed visitor points to the survivor, is not listed; its decision carries over to an open survivor", async () => {
@@ -176,8 +144,8 @@ describe("visitors projection (SIGHTINGS)", () => {
     assert.deepEqual(await listed(), [b, a]);
     await whenAppliedTwice(updated(b, { absorbed: [a], faces: 8, lastSeen: at("09:10:00") }));
     assert.deepEqual(await listed(), [b], "the absorbed visitor is gone from the list");
-    assert.equal((await models.visitors.get(a))?.absorbedInto, b);
-    const survivor = await models.visitors.get(b);
+    assert.equal((await bench.models.visitors.get(a))?.absorbedInto, b);
+    const survivor = await bench.models.visitors.get(b);
     assert.deepEqual(
       [
         survivor?.status,
@@ -188,7 +156,7 @@ describe("visitors projection (SIGHTINGS)", () => {
       ],
       ["ignored", "olga", "the postman", a, [a]],
     );
-    assert.equal((await currentVisitor(models, a))?.id, b, "the absorbed id leads to the survivor");
+    assert.equal((await currentVisitor(bench.models, a))?.id, b, "the absorbed id leads to the survivor");
   });
 
   test("a merge: a survivor with its own decision keeps it", async () => {
@@ -196,17 +164,20 @@ describe("visitors projection (SIGHTINGS)", () => {
     const b = randomUUID();
     await given([clustered(a), clustered(b), ignored(a), named(b, "p-boris", "Борис")]);
     await whenAppliedTwice(updated(b, { absorbed: [a] }));
-    const v = await models.visitors.get(b);
+    const v = await bench.models.visitors.get(b);
     assert.deepEqual([v?.status, v?.decision?.personId, v?.decision?.inheritedFrom], ["named", "p-boris", null]);
   });
 
   test("merges chain: visitors absorbed by an absorbed visitor point to the last survivor", async () => {
     const [a, b, c] = [randomUUID(), randomUUID(), randomUUID()];
     await given([clustered(a), clustered(b), clustered(c), named(a, "p-1", "One"), updated(b, { absorbed: [a] })]);
-    assert.equal((await models.visitors.get(b))?.decision?.inheritedFrom, a);
+    assert.equal((await bench.models.visitors.get(b))?.decision?.inheritedFrom, a);
     await whenAppliedTwice(updated(c, { absorbed: [b, a] }));
-    assert.deepEqual([(await models.visitors.get(a))?.absorbedInto, (await models.visitors.get(b))?.absorbedInto], [c, c]);
-    const v = await models.visitors.get(c);
+    assert.deepEqual(
+      [(await bench.models.visitors.get(a))?.absorbedInto, (await bench.models.visitors.get(b))?.absorbedInto],
+      [c, c],
+    );
+    const v = await bench.models.visitors.get(c);
     assert.deepEqual(
       [v?.status, v?.decision?.personId, v?.decision?.inheritedFrom],
       ["named", "p-1", a],
@@ -219,16 +190,16 @@ describe("visitors projection (SIGHTINGS)", () => {
     const [a, b, c] = [randomUUID(), randomUUID(), randomUUID()];
     await given([clustered(a), clustered(b), clustered(c), updated(b, { absorbed: [a] }), updated(c, { absorbed: [b, a] })]);
     await whenAppliedTwice(ignored(a, "bot-user", "courier"));
-    const survivor = await models.visitors.get(c);
+    const survivor = await bench.models.visitors.get(c);
     assert.deepEqual(
       [survivor?.status, survivor?.decision?.by, survivor?.decision?.reason, survivor?.decision?.inheritedFrom],
       ["ignored", "bot-user", "courier", a],
     );
-    assert.equal((await models.visitors.get(a))?.status, "ignored", "recorded about the absorbed visitor too");
-    assert.equal((await models.visitors.get(b))?.status, "open", "the visitor in between is not concerned");
+    assert.equal((await bench.models.visitors.get(a))?.status, "ignored", "recorded about the absorbed visitor too");
+    assert.equal((await bench.models.visitors.get(b))?.status, "open", "the visitor in between is not concerned");
     // summaries list every visitor absorbed so far: the next one lists them again and changes nothing
     await whenAppliedTwice(updated(c, { absorbed: [b, a], faces: 9 }));
-    assert.deepEqual([(await models.visitors.get(c))?.status, (await models.visitors.get(c))?.faces], ["ignored", 9]);
+    assert.deepEqual([(await bench.models.visitors.get(c))?.status, (await bench.models.visitors.get(c))?.faces], ["ignored", 9]);
   });
 
   test("an absorbed visitor published again is listed again", async () => {
@@ -236,7 +207,7 @@ describe("visitors projection (SIGHTINGS)", () => {
     const b = randomUUID();
     await given([clustered(a), clustered(b), updated(b, { absorbed: [a] })]);
     await whenAppliedTwice(updated(a, { lastSeen: at("12:00:00") }));
-    assert.equal((await models.visitors.get(a))?.absorbedInto, null);
+    assert.equal((await bench.models.visitors.get(a))?.absorbedInto, null);
     assert.deepEqual(await listed(), [a, b]);
   });
 });
