@@ -31,6 +31,7 @@ import {
   encodePng,
   FaceDetector,
   type DetectOptions,
+  dot,
   type RgbImage,
   resizeRgb,
   resolveYuNet,
@@ -255,10 +256,7 @@ const mainKind = yunet.path ? "yunet" : "blazeface";
     const scores = pairs.map((p) => {
       const a = embs.get(p.a);
       const b = embs.get(p.b);
-      let s = 0;
-      if (!a || !b) return Number.NEGATIVE_INFINITY;
-      for (let k = 0; k < a.length; k++) s += (a[k] as number) * (b[k] as number); // unit vectors: cosine similarity
-      return s;
+      return a && b ? dot(a, b) : Number.NEGATIVE_INFINITY; // unit vectors: cosine similarity
     });
     const same = pairs.map((p) => p.same);
     const row = {
