@@ -296,6 +296,39 @@ export interface SystemStatus {
   }[];
   deadLetters: number | null;
   natsError: string | null;
+  replicas: {
+    service: string;
+    url: string;
+    reachable: boolean;
+    ready: boolean;
+    checks: {
+      name: string;
+      ok: boolean;
+      detail?: string;
+    }[];
+    error: string | null;
+  }[];
+  cameras: {
+    cameraId: string;
+    status: string;
+    role: string | null;
+    lastChangeAt: string | null;
+    message: string;
+    fps: number | null;
+    framesProcessed: number | null;
+    metricsState: string | null;
+  }[];
+  recognizers: {
+    url: string;
+    reachable: boolean;
+    handled: number | null;
+    perSecond: number | null;
+  }[];
+  storage: {
+    kind: string;
+    bytes: number | null;
+    error: string | null;
+  };
 }
 
 export interface Template {

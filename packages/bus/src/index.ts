@@ -8,3 +8,4 @@ export * from "./outcome.ts";
 export * from "./topology.ts";
 export * from "./service.ts";
 export * from "./trial.ts";
+export * from "./health.ts";

@@ -319,6 +319,11 @@ class MongoDocumentStore implements DocumentStore {
     });
   }
 
+  async sizeBytes(): Promise<number> {
+    const st = (await this.#db.stats()) as { storageSize?: number; indexSize?: number };
+    return (st.storageSize ?? 0) + (st.indexSize ?? 0);
+  }
+
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;

@@ -334,6 +334,12 @@ class SqliteDocumentStore implements DocumentStore {
     );
   }
 
+  async sizeBytes(): Promise<number> {
+    const pages = Number(this.#db.pragma("page_count", { simple: true }));
+    const size = Number(this.#db.pragma("page_size", { simple: true }));
+    return pages * size;
+  }
+
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;

@@ -102,5 +102,7 @@ export interface DocumentStore {
    * RETENTION_APPLIED_DAYS, far beyond any redelivery or the streams' duplicate window.
    */
   pruneApplied(olderThan: Date): Promise<number>;
+  /** Bytes the store takes: SQLite's pages (page_count x page_size), MongoDB's storage and index sizes (dbStats). */
+  sizeBytes?(): Promise<number>;
   close(): Promise<void>;
 }

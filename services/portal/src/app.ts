@@ -3,7 +3,7 @@ import { type Server as HttpServer, createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { Bus, ConsumerLoop } from "@persona/bus";
+import type { Bus, ConsumerLoop, HealthTarget } from "@persona/bus";
 import { EnrollmentWatcher } from "@persona/library";
 import type { Logger, ReadinessCheck } from "@persona/runtime";
 import { AlertsRepository, type DocumentStore, ValidatedCollection } from "@persona/store";
@@ -66,6 +66,11 @@ export interface PortalOptions {
   ignoredVisitorMinSimilarity?: number | null;
   /** Search by photo (POST /identify): model, mode and thresholds; default the recognizers' defaults. */
   search?: SearchSettings;
+  /**
+   * The services' health endpoints (one per replica) GET /system reads /readyz and /metrics from
+   * (PORTAL_SERVICE_HEALTH_URLS, default every service on 127.0.0.1 at its health port). Default none.
+   */
+  serviceHealth?: HealthTarget[];
 }
 
 export interface RunningPortal {
@@ -111,6 +116,7 @@ export async function startPortal(o: PortalOptions): Promise<RunningPortal> {
     live: new LiveSources({ liveUrls: o.liveUrls, cameraLiveUrl: o.cameraLiveUrl }),
     enrollTimeoutMs: o.enrollTimeoutMs ?? 60_000,
     search,
+    serviceHealth: o.serviceHealth ?? [],
     readiness: async () => {
       const nats = await bus.readiness();
       const out = [{ name: "portal/nats", ready: nats.ok, detail: nats.detail ?? "" }];

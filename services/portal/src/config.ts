@@ -1,3 +1,4 @@
+import { parseHealthTargets } from "@persona/bus";
 import { env, defaultStoreUrl } from "@persona/runtime";
 import { z } from "zod";
 import { HOST_TIME_ZONE, checkTimeZone } from "./projections/attendance.ts";
@@ -50,6 +51,23 @@ export const configSchema = z.strictObject({
     .string()
     .regex(/^https?:\/\/[^/]+\/?$/, "expected http(s)://host:port")
     .optional(),
+  /**
+   * The services' health endpoints the System page (GET /api/v1/system) reads /readyz and /metrics from, one per
+   * replica (a service may repeat): "camera=http://10.0.0.5:9101,recognizer=http://10.0.0.6:9102,recognizer=http://10.0.0.7:9102".
+   * Default: every service on 127.0.0.1 at its <SERVICE>_HEALTH_PORT or default port, as `persona status` probes them.
+   */
+  PORTAL_SERVICE_HEALTH_URLS: z
+    .string()
+    .optional()
+    .transform((s, ctx) => {
+      if (s === undefined || s.trim() === "") return undefined;
+      try {
+        return parseHealthTargets(s);
+      } catch (err) {
+        ctx.addIssue({ code: "custom", message: (err as Error).message });
+        return z.NEVER;
+      }
+    }),
   /** Express "trust proxy" behind an ingress: "false" (default), a hop count, or addresses/subnets. */
   PORTAL_TRUST_PROXY: z
     .string()

@@ -1,4 +1,4 @@
-import type { Bus } from "@persona/bus";
+import type { Bus, HealthTarget } from "@persona/bus";
 import type { EnrollmentWatcher } from "@persona/library";
 import type { Logger } from "@persona/runtime";
 import type { AlertsRepository, DocumentStore, ValidatedCollection } from "@persona/store";
@@ -45,6 +45,8 @@ export interface PortalContext {
   /** Work a request leaves running after its answer (stopped with the portal). */
   /** Health of this process's parts, for GET /system. */
   readiness: () => Promise<{ name: string; ready: boolean; detail: string }[]>;
+  /** The services' health endpoints (every replica) whose /readyz and /metrics GET /system reads. */
+  serviceHealth: HealthTarget[];
 }
 
 /** Waits until a projection has applied the event at `seq` (it may run on another replica); false on timeout. */

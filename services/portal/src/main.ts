@@ -1,4 +1,4 @@
-import { runService } from "@persona/bus";
+import { defaultHealthTargets, runService } from "@persona/bus";
 import { openStore, redactStoreUrl, storeConfigFromEnv } from "@persona/store";
 import { startPortal } from "./app.ts";
 import { configSchema } from "./config.ts";
@@ -31,6 +31,10 @@ await runService({
       webDist: config.PORTAL_WEB_DIST,
       trustProxy: config.PORTAL_TRUST_PROXY,
       ignoredVisitorMinSimilarity: config.ALERTS_IGNORED_VISITOR_MIN_SIMILARITY ?? null,
+      // the portal's own HEALTH_PORT (persona run sets it from PORTAL_HEALTH_PORT) stands for PORTAL_HEALTH_PORT
+      serviceHealth:
+        config.PORTAL_SERVICE_HEALTH_URLS ??
+        defaultHealthTargets({ PORTAL_HEALTH_PORT: process.env.HEALTH_PORT, ...process.env }),
       search: {
         model: config.SEARCH_MODEL,
         flip: config.SEARCH_FLIP,

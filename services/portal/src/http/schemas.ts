@@ -176,6 +176,40 @@ export const SystemStatus = named(
     /** null while NATS does not answer (then `natsError` says why and `consumers` is empty). */
     deadLetters: z.number().nullable(),
     natsError: z.string().nullable(),
+    /** Every service replica's /readyz (PORTAL_SERVICE_HEALTH_URLS): one that does not answer is `reachable: false`. */
+    replicas: z.array(
+      z.object({
+        service: z.string(),
+        url: z.string(),
+        reachable: z.boolean(),
+        ready: z.boolean(),
+        checks: z.array(z.object({ name: z.string(), ok: z.boolean(), detail: z.string().optional() })),
+        error: z.string().nullable(),
+      }),
+    ),
+    /**
+     * The cameras: state from their last CameraStatusChanged; `fps` (frames processed per second since the previous
+     * GET /system, from the camera services' /metrics) null until two readings; `metricsState` the source state the
+     * camera service's metrics report.
+     */
+    cameras: z.array(
+      z.object({
+        cameraId: z.string(),
+        status: z.string(),
+        role: z.string().nullable(),
+        lastChangeAt: z.string().nullable(),
+        message: z.string(),
+        fps: z.number().nullable(),
+        framesProcessed: z.number().nullable(),
+        metricsState: z.string().nullable(),
+      }),
+    ),
+    /** Each recognizer replica's messages handled (its /metrics), and per second since the previous GET /system. */
+    recognizers: z.array(
+      z.object({ url: z.string(), reachable: z.boolean(), handled: z.number().nullable(), perSecond: z.number().nullable() }),
+    ),
+    /** The document store's size: the SQLite database's pages or MongoDB's storage + index sizes. */
+    storage: z.object({ kind: z.string(), bytes: z.number().nullable(), error: z.string().nullable() }),
   }),
 );
 
