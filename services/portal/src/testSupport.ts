@@ -5,7 +5,7 @@ import type { Bus } from "@persona/bus";
 import { testBus } from "@persona/bus/testing";
 import { type NatsServerHandle, createLogger } from "@persona/runtime";
 import { type DocumentStore, openStore } from "@persona/store";
-import { startNatsServer } from "@persona/testing";
+import { startNatsServer, waitFor } from "@persona/testing";
 import { type PortalOptions, type RunningPortal, startPortal } from "./app.ts";
 
 /** Test harness: a real nats-server, a SQLite store in a temp dir, the portal in-process, and an HTTP client. */
@@ -166,12 +166,7 @@ export function unknownData(cameraId: string, trackId: string, detectionId: stri
   };
 }
 
-export async function until<T>(what: string, f: () => Promise<T | undefined | null | false>, ms = 10_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await f();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+/** `f`'s first truthy value, checked every 50 ms; after `ms` it fails naming `what` (@persona/testing's waitFor). */
+export function until<T>(what: string, f: () => Promise<T | undefined | null | false>, ms = 10_000): Promise<T> {
+  return waitFor(f, { message: what, timeoutMs: ms }) as Promise<T>;
 }
