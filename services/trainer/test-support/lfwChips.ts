@@ -7,17 +7,14 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { datasetsDir } from "@persona/runtime";
+import { lfwDir, lfwSkipReason } from "@persona/testing";
 import { FaceDetector, type RgbImage, decodeImage, detectAndAlign, embedderSpec, resolveModelPath } from "@persona/vision";
 
-export const LFW_DIR = join(datasetsDir(), "lfw");
+export const LFW_DIR = lfwDir();
 
-/** Why LFW-based tests cannot run here, or undefined. */
+/** Why LFW-based tests cannot run here (no LFW, or the detector and embedder models not built), or undefined. */
 export function lfwMissing(): string | undefined {
-  if (!existsSync(LFW_DIR)) return `LFW not found at ${LFW_DIR} (set PERSONA_DATASETS)`;
-  if (!existsSync(resolveModelPath("blazeface-back-256.onnx")) || !existsSync(resolveModelPath("dlib-resnet29.onnx")))
-    return "models not built (run make models)";
-  return undefined;
+  return lfwSkipReason(resolveModelPath("blazeface-back-256.onnx"), resolveModelPath("dlib-resnet29.onnx"));
 }
 
 export interface LfwChip {
