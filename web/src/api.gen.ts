@@ -376,6 +376,58 @@ export interface Visitor {
 export interface VisitorCrop {
   detectionId: string;
   cameraId: string;
+export interface UnknownResolution {
+  kind: "enrolled" | "named" | "ignored";
+  personId: string | null;
+  name: string | null;
+  by: string;
+  at: string;
+}
+
+export interface UnknownTrack {
+  trackKey: string;
+  cameraId: string;
+  trackId: string;
+  shots: number;
+  firstSeen: string;
+  lastSeen: string;
+  best: {
+    sightingId: string;
+    quality: number;
+    at: string;
+    cropKey: string | null;
+  };
+  nearest: {
+    personId: string;
+    name: string | null;
+    score: number;
+  } | null;
+  concluded: {
+    outcome: "recognized" | "unknown" | "undecided";
+    endedAt: string;
+  } | null;
+  visitorId: string | null;
+  status: "open" | "closed";
+  resolution: UnknownResolution | null;
+}
+
+export interface UnknownVisitor {
+  visitorId: string;
+  status: "open" | "named" | "ignored" | "enrolled";
+  faces: number;
+  visits: number;
+  firstSeen: string;
+  lastSeen: string;
+  cameras: string[];
+  resolution: UnknownResolution | null;
+}
+
+export interface UnknownsPage {
+  items: UnknownTrack[];
+  visitors: UnknownVisitor[];
+  next: number | null;
+}
+
   trackId: string;
   quality: number;
   seenAt: string;
@@ -406,11 +458,6 @@ export interface GetPeoplePersonIdResponse {
   person: Person;
   templates: Template[];
   recentSightings: Sighting[];
-}
-
-/** GET /api/v1/unknowns (200) */
-export interface GetUnknownsResponse {
-  items: Sighting[];
 }
 
 /** GET /api/v1/visitors (200) */

@@ -123,9 +123,9 @@ describe("enroll by upload with the real recognizer (LFW photos)", { skip }, () 
       };
       await h.bus.publish(h.bus.envelope("UnknownFaceSeen", data));
       await until("the unknown listed", async () =>
-        (await call<{ items: { id: string }[] }>(h.portal.url, "GET", "/unknowns", { client: admin })).body.items.some(
-          (s) => s.id === id,
-        ),
+        (
+          await call<{ items: { best: { sightingId: string } }[] }>(h.portal.url, "GET", "/unknowns", { client: admin })
+        ).body.items.some((t) => t.best.sightingId === id),
       );
       return id;
     };
@@ -136,8 +136,13 @@ describe("enroll by upload with the real recognizer (LFW photos)", { skip }, () 
     });
     assert.equal(r.status, 201, JSON.stringify(r.body));
     assert.equal(r.body.photos[0]?.outcome, "added");
-    const listed = await call<{ items: { id: string }[] }>(h.portal.url, "GET", "/unknowns", { client: admin });
-    assert.ok(!listed.body.items.some((s) => s.id === first), "dealt with: no longer in the queue");
+    type Track = { best: { sightingId: string }; status: string; resolution: { kind: string; personId: string } | null };
+    const listed = await call<{ items: Track[] }>(h.portal.url, "GET", "/unknowns", { client: admin });
+    assert.ok(!listed.body.items.some((t) => t.best.sightingId === first), "dealt with: no longer in the queue");
+    const closed = await call<{ items: Track[] }>(h.portal.url, "GET", "/unknowns?status=closed", { client: admin });
+    const track = closed.body.items.find((t) => t.best.sightingId === first);
+    assert.equal(track?.status, "closed", "its track is closed");
+    assert.deepEqual([track?.resolution?.kind, track?.resolution?.personId], ["enrolled", r.body.personId]);
     assert.equal(
       (await call(h.portal.url, "POST", `/unknowns/${first}/enroll`, { client: admin, json: { name: "Again" } })).status,
       409,

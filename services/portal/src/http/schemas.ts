@@ -287,6 +287,66 @@ export const LiveSighting = named(
   "`sighting`: a recognized or unknown face as GET /sightings lists it (`name` is the name the recognizer gave), sent once the sightings projection holds it (so `cropKey` resolves); sent again for each shot of a track once the track is concluded (`concluded` set, `name` the current one).",
 );
 export const LivePresence = named(
+/** How an unknown track or visitor was closed: enrolled (its face enrolled or assigned to a person), named, ignored. */
+export const UnknownResolution = named(
+  "UnknownResolution",
+  z.object({
+    kind: z.enum(["enrolled", "named", "ignored"]),
+    /** enrolled / named: the person (null for ignored). */
+    personId: z.string().nullable(),
+    name: z.string().nullable(),
+    by: z.string(),
+    at: z.string(),
+  }),
+);
+/** One unknown track (a camera pass of one face) as GET /unknowns lists it: its best shot and how many there were. */
+export const UnknownTrack = named(
+  "UnknownTrack",
+  z.object({
+    /** `<cameraId>/<trackId>`. */
+    trackKey: z.string(),
+    cameraId: z.string(),
+    trackId: z.string(),
+    shots: z.number().int(),
+    firstSeen: z.string(),
+    lastSeen: z.string(),
+    /** The best shot by quality: enroll or assign it with POST /unknowns/<sightingId>/enroll or /assign. */
+    best: z.object({ sightingId: z.string(), quality: z.number(), at: z.string(), cropKey: z.string().nullable() }),
+    /** The nearest person any shot came to; null when there was none (e.g. an empty library). */
+    nearest: z.object({ personId: z.string(), name: z.string().nullable(), score: z.number() }).nullable(),
+    /** The recognizer's conclusion of the track, once it ended. */
+    concluded: z.object({ outcome: z.enum(["recognized", "unknown", "undecided"]), endedAt: z.string() }).nullable(),
+    /** The visitor the trainer clustered the track into (see `visitors`), or null. */
+    visitorId: z.string().nullable(),
+    status: z.enum(["open", "closed"]),
+    /** Why it is closed: its own enrollment, else its visitor's. */
+    resolution: UnknownResolution.nullable(),
+  }),
+);
+/** A visitor the listed tracks belong to; `enrolled`: open on the trainer's side, but one of its tracks was enrolled. */
+export const UnknownVisitor = named(
+  "UnknownVisitor",
+  z.object({
+    visitorId: z.string(),
+    status: z.enum(["open", "named", "ignored", "enrolled"]),
+    faces: z.number().int(),
+    visits: z.number().int(),
+    firstSeen: z.string(),
+    lastSeen: z.string(),
+    cameras: z.array(z.string()),
+    resolution: UnknownResolution.nullable(),
+  }),
+);
+export const UnknownsPage = named(
+  "UnknownsPage",
+  z.object({
+    items: z.array(UnknownTrack),
+    /** The visitors of the listed tracks (`visitorId`), each once. */
+    visitors: z.array(UnknownVisitor),
+    /** Pass as `cursor` for the next page; null at the end. */
+    next: z.number().int().nullable(),
+  }),
+);
   "LivePresence",
   z.object({ cameraId: z.string(), items: z.array(PresenceItem) }),
   "`presence`: who is in view at one camera now, as GET /presence lists them, sent once the presence projection applied a sighting there.",

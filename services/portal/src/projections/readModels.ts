@@ -62,6 +62,24 @@ export type TrackConclusionDoc = z.infer<typeof TrackConclusionDoc>;
 export const TRACK_CONCLUSIONS_COLLECTION: CollectionDef = { name: "sighting_tracks", indexes: [{ fields: ["endedAt"] }] };
 export const trackKey = (cameraId: string, trackId: string) => `${cameraId}/${trackId}`;
 
+/**
+ * One unknown track (`<cameraId>/<trackId>`) folded from its UnknownFaceSeen shots, so the Unknowns page lists one
+ * card per track without grouping every unknown shot at read time: how many shots, when first and last seen, the
+ * best shot by quality, and the nearest person any shot came to (null when none: an empty library has no nearest).
+ */
+export const UnknownTrackDoc = z.object({
+  id: z.string().min(1),
+  cameraId: EntityId,
+  trackId: EntityId,
+  shots: z.number().int().positive(),
+  firstSeen: UtcTime,
+  lastSeen: UtcTime,
+  best: z.object({ sightingId: EntityId, quality: z.number().min(0).max(1), at: UtcTime }),
+  nearest: z.object({ personId: EntityId, similarity: z.number().finite() }).nullable(),
+});
+export type UnknownTrackDoc = z.infer<typeof UnknownTrackDoc>;
+export const UNKNOWN_TRACKS_COLLECTION: CollectionDef = { name: "unknown_tracks", indexes: [{ fields: ["lastSeen"] }] };
+
 /** The intervals a person was in view on a day, merged, as [startMs, endMs] (for the union of overlapping tracks). */
 export const AttendanceSpansDoc = z.object({
   id: z.string().min(1),
@@ -135,6 +153,15 @@ export const VISITORS_COLLECTION: CollectionDef = {
   indexes: [{ fields: ["status", "lastSeen"] }, { fields: ["absorbedInto"] }],
 };
 
+/**
+ * Which visitor a track's faces went to, by `<cameraId>/<trackId>`: the tracks of the best crops of each summary
+ * (the summaries name no other tracks), kept when a later summary's best crops no longer include them. The Unknowns
+ * page groups the tracks under their visitor; follow `absorbedInto` from `visitorId` to the visitor now.
+ */
+export const VisitorTrackDoc = z.object({ id: z.string().min(1), visitorId: z.string().min(1) });
+export type VisitorTrackDoc = z.infer<typeof VisitorTrackDoc>;
+export const VISITOR_TRACKS_COLLECTION: CollectionDef = { name: "visitor_tracks", indexes: [{ fields: ["visitorId"] }] };
+
 /** Decisions by visitor id, also about visitors not (or no longer) listed: what a merge carries over. */
 export const VisitorDecisionDoc = VisitorDecision.extend({ id: z.string().min(1) });
 export type VisitorDecisionDoc = z.infer<typeof VisitorDecisionDoc>;
@@ -145,12 +172,14 @@ export interface ReadModels {
   personTemplates: ValidatedCollection<typeof PersonTemplateDoc>;
   sightings: SightingsRepository;
   trackConclusions: ValidatedCollection<typeof TrackConclusionDoc>;
+  unknownTracks: ValidatedCollection<typeof UnknownTrackDoc>;
   presence: PresenceRepository;
   concludedTracks: ValidatedCollection<typeof ConcludedTrackDoc>;
   attendance: AttendanceRepository;
   attendanceSpans: ValidatedCollection<typeof AttendanceSpansDoc>;
   visitors: ValidatedCollection<typeof VisitorDoc>;
   visitorDecisions: ValidatedCollection<typeof VisitorDecisionDoc>;
+  visitorTracks: ValidatedCollection<typeof VisitorTrackDoc>;
 }
 
 /** Declares every read model on `store` (idempotent). */
@@ -160,11 +189,13 @@ export async function openReadModels(store: DocumentStore): Promise<ReadModels> 
     personTemplates: await ValidatedCollection.open(store, PERSON_TEMPLATES_COLLECTION, PersonTemplateDoc),
     sightings: await SightingsRepository.open(store),
     trackConclusions: await ValidatedCollection.open(store, TRACK_CONCLUSIONS_COLLECTION, TrackConclusionDoc),
+    unknownTracks: await ValidatedCollection.open(store, UNKNOWN_TRACKS_COLLECTION, UnknownTrackDoc),
     presence: await PresenceRepository.open(store),
     concludedTracks: await ValidatedCollection.open(store, CONCLUDED_TRACKS_COLLECTION, ConcludedTrackDoc),
     attendance: await AttendanceRepository.open(store),
     attendanceSpans: await ValidatedCollection.open(store, ATTENDANCE_SPANS_COLLECTION, AttendanceSpansDoc),
     visitors: await ValidatedCollection.open(store, VISITORS_COLLECTION, VisitorDoc),
     visitorDecisions: await ValidatedCollection.open(store, VISITOR_DECISIONS_COLLECTION, VisitorDecisionDoc),
+    visitorTracks: await ValidatedCollection.open(store, VISITOR_TRACKS_COLLECTION, VisitorTrackDoc),
   };
 }

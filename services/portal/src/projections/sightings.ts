@@ -1,4 +1,5 @@
 import type { ImageRef } from "@persona/contracts";
+import type { WriteOp } from "@persona/store";
 import type { Projection } from "./projection.ts";
 import { trackKey } from "./readModels.ts";
 
@@ -35,7 +36,7 @@ export function parseCropLocator(cropId: string): CropLocation | null {
 
 export const sightingsProjection = {
   name: "sightings",
-  collections: ["sightings", "sighting_tracks"],
+  collections: ["sightings", "sighting_tracks", "unknown_tracks"],
   handlers: {
     async FaceRecognized(env, { models, seq }) {
       const d = env.data;
@@ -55,7 +56,30 @@ export const sightingsProjection = {
     },
     async UnknownFaceSeen(env, { models, seq }) {
       const d = env.data;
+      const key = trackKey(d.cameraId, d.trackId);
+      const ops: WriteOp[] = [];
+      // a shot already kept (the handler run again) is not counted twice
+      if (!(await models.sightings.get(d.detectionId))) {
+        const prev = await models.unknownTracks.get(key);
+        const quality = d.quality.score;
+        const at = Date.parse(d.frameAt);
+        const shot = { sightingId: d.detectionId, quality, at: d.frameAt };
+        const near = d.bestPersonId === null ? null : { personId: d.bestPersonId, similarity: d.bestSimilarity };
+        ops.push(
+          models.unknownTracks.putOp({
+            id: key,
+            cameraId: d.cameraId,
+            trackId: d.trackId,
+            shots: (prev?.shots ?? 0) + 1,
+            firstSeen: prev && Date.parse(prev.firstSeen) < at ? prev.firstSeen : d.frameAt,
+            lastSeen: prev && Date.parse(prev.lastSeen) > at ? prev.lastSeen : d.frameAt,
+            best: prev && prev.best.quality >= quality ? prev.best : shot,
+            nearest: prev?.nearest && (near === null || prev.nearest.similarity >= near.similarity) ? prev.nearest : near,
+          }),
+        );
+      }
       return [
+        ...ops,
         models.sightings.putOp({
           id: d.detectionId,
           cameraId: d.cameraId,

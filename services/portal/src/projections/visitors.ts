@@ -1,7 +1,7 @@
 import type { EnvelopeOf } from "@persona/contracts";
 import type { WriteOp } from "@persona/store";
 import type { Projection, ProjectionContext } from "./projection.ts";
-import type { VisitorDecision, VisitorDoc } from "./readModels.ts";
+import { type VisitorDecision, type VisitorDoc, trackKey } from "./readModels.ts";
 import { cropLocator } from "./sightings.ts";
 
 /**
@@ -77,6 +77,9 @@ async function summary(
     summarySeq: seq,
   };
   ops.push(models.visitors.putOp(doc));
+  for (const key of new Set(d.bestCrops.map((b) => trackKey(b.cameraId, b.trackId)))) {
+    ops.push(models.visitorTracks.putOp({ id: key, visitorId: id }));
+  }
   return ops;
 }
 
@@ -105,7 +108,7 @@ async function decided(id: string, decision: VisitorDecision, { models }: Projec
 
 export const visitorsProjection = {
   name: VISITORS_PROJECTION,
-  collections: ["visitors", "visitor_decisions"],
+  collections: ["visitors", "visitor_decisions", "visitor_tracks"],
   handlers: {
     VisitorClustered: summary,
     VisitorUpdated: summary,

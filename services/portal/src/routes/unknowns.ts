@@ -1,34 +1,165 @@
-import type { SightingDoc } from "@persona/store";
 import { z } from "zod";
 import type { PortalContext } from "../context.ts";
 import type { Api } from "../http/api.ts";
 import { ApiError, notFound } from "../http/errors.ts";
-import { EnrollResult, Id, Sighting, limit } from "../http/schemas.ts";
-import { sightingsOf } from "../views/sightings.ts";
+import {
+  EnrollResult,
+  Id,
+  type UnknownResolution,
+  type UnknownTrack,
+  type UnknownVisitor,
+  UnknownsPage,
+  limit,
+} from "../http/schemas.ts";
+import { cropKeyOf } from "../media.ts";
+import { trackKey } from "../projections/readModels.ts";
+import { currentVisitor } from "../projections/visitors.ts";
+import { conclusionsOf } from "../views/sightings.ts";
 import { NewPerson, type Photo, activePerson, enroll, newPersonId } from "./enroll.ts";
 
 const SightingParams = z.object({ sightingId: Id });
 
-/** /unknowns: unknown sightings not yet dealt with, enrolled as a new person or assigned to one. */
+type Resolution = z.infer<typeof UnknownResolution>;
+type VisitorView = z.infer<typeof UnknownVisitor>;
+const TrackStatus = z.enum(["open", "closed", "all"]);
+/** The id under which an enrolled track is kept in `resolvedUnknowns` (beside its shot's sighting id). */
+const resolvedTrackId = (key: string) => `track:${key}`;
+
+/**
+ * One page of unknown tracks, newest last seen first, from the `unknown_tracks` read model (scanned in pages of
+ * 200 by its `lastSeen` index; `cursor` is the offset in that order), each with its visitor and whether it is closed.
+ */
+async function unknownTracks(c: PortalContext, q: { limit: number; status: z.infer<typeof TrackStatus>; cursor: number }) {
+  const names = new Map<string, string | null>();
+  const nameOf = async (personId: string) => {
+    if (!names.has(personId)) names.set(personId, (await c.models.people.get(personId))?.name ?? null);
+    return names.get(personId) ?? null;
+  };
+  const enrolledOf = async (ids: string[]): Promise<Map<string, Resolution>> => {
+    const out = new Map<string, Resolution>();
+    for (let i = 0; i < ids.length; i += 500) {
+      for (const r of await c.resolvedUnknowns.find({ id: { $in: ids.slice(i, i + 500) } })) {
+        out.set(r.id, {
+          kind: "enrolled",
+          personId: r.personId,
+          name: r.personId ? await nameOf(r.personId) : null,
+          by: r.by,
+          at: r.at,
+        });
+      }
+    }
+    return out;
+  };
+  const visitors = new Map<string, VisitorView | null>();
+  const visitorOf = async (visitorId: string): Promise<VisitorView | null> => {
+    if (visitors.has(visitorId)) return visitors.get(visitorId) ?? null;
+    const v = await currentVisitor(c.models, visitorId);
+    let view: VisitorView | null = null;
+    if (v) {
+      let resolution: Resolution | null = null;
+      let status: VisitorView["status"] = v.status;
+      if (v.decision) {
+        const d = v.decision;
+        resolution = {
+          kind: d.kind,
+          personId: d.personId,
+          name: d.personId ? ((await nameOf(d.personId)) ?? d.personName) : null,
+          by: d.by,
+          at: d.at,
+        };
+      } else {
+        const tracks = await c.models.visitorTracks.find({ visitorId: { $in: [v.id, ...v.absorbed] } });
+        const enrolled = [...(await enrolledOf(tracks.map((t) => resolvedTrackId(t.id)))).values()];
+        if (enrolled[0]) {
+          status = "enrolled";
+          resolution = enrolled[0];
+        }
+      }
+      view = {
+        visitorId: v.id,
+        status,
+        faces: v.faces,
+        visits: v.visits,
+        firstSeen: v.firstSeen,
+        lastSeen: v.lastSeen,
+        cameras: v.cameras,
+        resolution,
+      };
+    }
+    visitors.set(visitorId, view);
+    if (view) visitors.set(view.visitorId, view);
+    return view;
+  };
+
+  const items: z.infer<typeof UnknownTrack>[] = [];
+  const listed = new Map<string, VisitorView>();
+  let offset = q.cursor;
+  let next: number | null = null;
+  for (;;) {
+    const batch = await c.models.unknownTracks.find({}, { sort: { lastSeen: -1 }, limit: 200, skip: offset });
+    const keys = batch.map((t) => t.id);
+    const own = await enrolledOf(keys.map(resolvedTrackId));
+    const conclusions = await conclusionsOf(c, batch);
+    const owners = new Map((await c.models.visitorTracks.find({ id: { $in: keys } })).map((t) => [t.id, t.visitorId]));
+    for (const [i, t] of batch.entries()) {
+      if (items.length === q.limit) {
+        next = offset + i;
+        break;
+      }
+      const best = await c.models.sightings.get(t.best.sightingId);
+      if (!best) continue; // its shots expired with the sightings
+      const owner = owners.get(t.id);
+      const visitor = owner === undefined ? null : await visitorOf(owner);
+      const resolution = own.get(resolvedTrackId(t.id)) ?? (visitor?.status === "open" ? null : (visitor?.resolution ?? null));
+      const status = resolution ? "closed" : "open";
+      if (q.status !== "all" && q.status !== status) continue;
+      const concluded = conclusions.get(t.id);
+      items.push({
+        trackKey: t.id,
+        cameraId: t.cameraId,
+        trackId: t.trackId,
+        shots: t.shots,
+        firstSeen: t.firstSeen,
+        lastSeen: t.lastSeen,
+        best: { sightingId: t.best.sightingId, quality: t.best.quality, at: t.best.at, cropKey: cropKeyOf(best.id, best.cropId) },
+        nearest: t.nearest && {
+          personId: t.nearest.personId,
+          name: await nameOf(t.nearest.personId),
+          score: t.nearest.similarity,
+        },
+        concluded: concluded ? { outcome: concluded.outcome, endedAt: concluded.endedAt } : null,
+        visitorId: visitor?.visitorId ?? null,
+        status,
+        resolution,
+      });
+      if (visitor) listed.set(visitor.visitorId, visitor);
+    }
+    if (next !== null || batch.length < 200) break;
+    offset += batch.length;
+  }
+  return { items, visitors: [...listed.values()], next };
+}
+
+/**
+ * /unknowns: unknown faces by track (one card per camera pass, grouped under the trainer's visitors), each enrolled
+ * as a new person or assigned to one from a shot's crop.
+ */
 export function unknownRoutes(api: Api, c: PortalContext): void {
   api.add({
     method: "get",
     path: "/unknowns",
-    summary: "Unknown sightings not yet dealt with, newest first",
+    summary: "Unknown tracks, newest last seen first, with their visitors; by default those not yet dealt with",
     tag: "unknowns",
     role: "viewer",
-    query: z.object({ limit: limit(50, 500) }),
-    responses: { 200: z.object({ items: z.array(Sighting) }) },
+    query: z.object({
+      limit: limit(50, 500),
+      /** open (default): not enrolled and their visitor neither named nor ignored; closed; all. */
+      status: TrackStatus.default("open"),
+      cursor: z.coerce.number().int().min(0).default(0),
+    }),
+    responses: { 200: UnknownsPage },
     async handler({ query }) {
-      const out: SightingDoc[] = [];
-      let skip = 0;
-      while (out.length < query.limit) {
-        const batch = await c.models.sightings.list({ kind: "unknown", limit: 200, skip });
-        if (batch.length === 0) break;
-        for (const s of batch) if (out.length < query.limit && !(await c.resolvedUnknowns.get(s.id))) out.push(s);
-        skip += batch.length;
-      }
-      return { status: 200, body: { items: await sightingsOf(c, out) } };
+      return { status: 200, body: await unknownTracks(c, query) };
     },
   });
 
@@ -40,8 +171,12 @@ export function unknownRoutes(api: Api, c: PortalContext): void {
     if (!crop) throw new ApiError(409, "no-crop", "the sighting's crop is no longer stored");
     return { file: `sighting-${sightingId}.jpg`, bytes: crop.bytes };
   };
+  /** The shot and its track are dealt with (the track's card, and its visitor unless named or ignored, close). */
   const markResolved = async (sightingId: string, by: string, personId: string) => {
-    await c.resolvedUnknowns.put({ id: sightingId, by, at: new Date().toISOString(), personId });
+    const at = new Date().toISOString();
+    const s = await c.models.sightings.get(sightingId);
+    await c.resolvedUnknowns.put({ id: sightingId, by, at, personId });
+    if (s) await c.resolvedUnknowns.put({ id: resolvedTrackId(trackKey(s.cameraId, s.trackId)), by, at, personId });
   };
 
   api.add({
