@@ -58,6 +58,29 @@ export interface AlertRules {
 
 export type AlertStatus = "open" | "acknowledged" | "resolved";
 
+/** An API key as listed (never the key itself). */
+export interface ApiKey {
+  id: string;
+  name: string;
+  prefix: string;
+  role: Role;
+  createdAt: string;
+  createdBy: string;
+  expiresAt: string | null;
+  lastUsedAt: string | null;
+  revokedAt: string | null;
+  revokedBy: string | null;
+}
+
+/** One request made with an API key (audit). */
+export interface ApiKeyUse {
+  at: string;
+  method: string;
+  path: string;
+  status: number;
+  ip: string;
+}
+
 export interface AttendanceRow {
   personId: string;
   name: string;
@@ -80,6 +103,12 @@ export type CameraRole = "perimeter" | "entrance" | "classroom" | "exam-room" | 
 export interface CameraRules {
   role: CameraRole;
   schedule?: Schedule;
+}
+
+/** A new API key: `key` is the secret, answered this once and never again (the portal keeps only its sha256). */
+export interface CreatedApiKey {
+  apiKey: ApiKey;
+  key: string;
 }
 
 export interface EnrollResult {
@@ -506,6 +535,16 @@ export interface GetAttendanceResponse {
 /** GET /api/v1/users (200) */
 export interface GetUsersResponse {
   items: UserRow[];
+}
+
+/** GET /api/v1/api-keys (200) */
+export interface GetApiKeysResponse {
+  items: ApiKey[];
+}
+
+/** GET /api/v1/api-keys/{id}/uses (200) */
+export interface GetApiKeysIdUsesResponse {
+  items: ApiKeyUse[];
 }
 
 /** socket.io: event name -> payload (the portal validates every payload against its schema before pushing it). */

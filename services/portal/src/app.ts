@@ -13,6 +13,7 @@ import { startAlertConsumer } from "./alerts/consumer.ts";
 import { startAlertsProjection } from "./alerts/projection.ts";
 import type { AlertRules } from "./alerts/rules.ts";
 import { RulesStore } from "./alerts/rulesStore.ts";
+import { ApiKeyStore } from "./auth/apiKeys.ts";
 import { DEFAULT_LIMITS, type LimiterOptions, LoginLimiter } from "./auth/loginLimiter.ts";
 import { SESSION_COOKIE, type Session, SessionStore, cookieValue } from "./auth/sessions.ts";
 import { Users } from "./auth/users.ts";
@@ -126,7 +127,8 @@ export async function startPortal(o: PortalOptions): Promise<RunningPortal> {
     },
   };
   const sessionOf = sessionResolver(stores.sessions, stores.users);
-  const { api, router } = apiRouter(ctx, (req) => sessionOf(req.headers.cookie));
+  const requestSession = bearerOrCookie(stores, sessionOf);
+  const { api, router } = apiRouter(ctx, requestSession);
   const server = createServer(httpApp(o, router));
   const io = socketServer(server, sessionOf);
   const push = new LivePush(io, store, models, log.child({ part: "push" }), cameras);
@@ -163,7 +165,7 @@ export async function startPortal(o: PortalOptions): Promise<RunningPortal> {
   };
 }
 
-type Stores = Pick<PortalContext, "models" | "users" | "sessions" | "limiter" | "alerts" | "resolvedUnknowns">;
+type Stores = Pick<PortalContext, "models" | "users" | "sessions" | "limiter" | "alerts" | "resolvedUnknowns" | "apiKeys">;
 
 /** The portal's collections (read models, users, sessions, login limits, alerts); the first admin is created here. */
 async function openStores(o: PortalOptions): Promise<Stores> {
@@ -175,6 +177,7 @@ async function openStores(o: PortalOptions): Promise<Stores> {
     users,
     sessions: await SessionStore.open(store, o.sessionTtlMs ?? 12 * 60 * 60 * 1000),
     limiter: await LoginLimiter.open(store, o.loginLimits ?? DEFAULT_LIMITS),
+    apiKeys: await ApiKeyStore.open(store),
     alerts: await AlertsRepository.open(store),
     resolvedUnknowns: await ValidatedCollection.open(store, { name: "portal_unknowns_resolved" }, ResolvedUnknownDoc),
   };
@@ -229,6 +232,59 @@ function sessionResolver(sessions: SessionStore, users: Users): (cookieHeader: s
       role: user.role,
       csrfToken: doc.csrfToken,
       expiresAt: doc.expiresAt,
+    };
+  };
+}
+
+/**
+ * A request's session: `Authorization: Bearer <API key>` when present (the key's role, no CSRF; every request with a
+ * known key audited once answered), else the cookie's. A bearer token that is no usable key is 401 with the reason
+ * and counts as a failed login of the client IP (the login limiter's per-IP lock, then 429).
+ */
+function bearerOrCookie(
+  stores: Stores,
+  sessionOf: (cookieHeader: string | undefined) => Promise<Session | null>,
+): (req: express.Request, res: express.Response) => Promise<Session | null> {
+  const { apiKeys, limiter } = stores;
+  return async (req, res) => {
+    const auth = req.get("authorization");
+    if (auth === undefined || !/^bearer\s/i.test(auth)) return sessionOf(req.headers.cookie);
+    const ip = req.ip ?? req.socket.remoteAddress ?? "?";
+    const locked = (retryAfterS: number) =>
+      new ApiError(429, "locked", `too many failed attempts from this client; try again in ${retryAfterS} s`, undefined, {
+        "Retry-After": String(retryAfterS),
+      });
+    const lockedFor = await limiter.ipLocked(ip);
+    if (lockedFor > 0) throw locked(lockedFor);
+    const check = await apiKeys.check(auth.replace(/^bearer\s+/i, "").trim());
+    if ("key" in check) {
+      const keyId = check.key.id;
+      res.on("finish", () => {
+        void apiKeys
+          .recordUse(keyId, { method: req.method, path: req.originalUrl.split("?")[0] ?? "", status: res.statusCode, ip })
+          .catch(() => undefined);
+      });
+    }
+    if (!check.ok) {
+      const lockedNow = await limiter.bearerFailed(ip);
+      if (lockedNow > 0) throw locked(lockedNow);
+      const why = {
+        malformed: ["api-key-invalid", "the bearer token is not an API key"],
+        unknown: ["api-key-invalid", "no such API key"],
+        revoked: ["api-key-revoked", "this API key was revoked"],
+        expired: ["api-key-expired", `this API key expired at ${"key" in check ? check.key.expiresAt : ""}`],
+      }[check.reason] as [string, string];
+      throw new ApiError(401, why[0], why[1]);
+    }
+    const k = check.key;
+    return {
+      id: `api-key:${k.id}`,
+      userId: `api-key:${k.id}`,
+      username: `api-key:${k.prefix}`,
+      role: k.role,
+      csrfToken: "",
+      expiresAt: k.expiresAt ?? "9999-12-31T23:59:59.999Z",
+      apiKeyId: k.id,
     };
   };
 }
@@ -305,10 +361,11 @@ async function listen(server: HttpServer, port: number, host: string): Promise<s
 
 /** Purges expired sessions and login counters; drops sockets whose session ended. Returns the stop function. */
 function startHousekeeping(o: PortalOptions, stores: Stores, io: SocketServer): () => void {
-  const { sessions, limiter, users } = stores;
+  const { sessions, limiter, users, apiKeys } = stores;
   const purge = setInterval(() => {
     void sessions.purgeExpired().catch(() => undefined);
     void limiter.purge().catch(() => undefined);
+    void apiKeys.purge().catch(() => undefined);
   }, 10 * 60_000);
   purge.unref();
   // a socket lives no longer than its session (logout on any replica, expiry, user removed): checked every 30 s

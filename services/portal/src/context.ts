@@ -4,6 +4,7 @@ import type { Logger } from "@persona/runtime";
 import type { AlertsRepository, DocumentStore, ValidatedCollection } from "@persona/store";
 import { z } from "zod";
 import type { RulesStore } from "./alerts/rulesStore.ts";
+import type { ApiKeyStore } from "./auth/apiKeys.ts";
 import type { LoginLimiter } from "./auth/loginLimiter.ts";
 import type { SessionStore } from "./auth/sessions.ts";
 import type { Users } from "./auth/users.ts";
@@ -29,6 +30,8 @@ export interface PortalContext {
   users: Users;
   sessions: SessionStore;
   limiter: LoginLimiter;
+  /** API keys (Authorization: Bearer) and their audited uses. */
+  apiKeys: ApiKeyStore;
   media: MediaStore;
   rules: RulesStore;
   cameras: CameraDirectory;

@@ -1,8 +1,9 @@
-/** Users (admin): list, add, change role, reset password, delete. */
+/** Users (admin): list, add, change role, reset password, delete; and the API keys. */
 import { type FormEvent, useState } from "react";
 import { del, errorText, get, patch, post } from "../api.ts";
 import type { GetUsersResponse, Role, User } from "../api.gen.ts";
 import { useCan, useSession } from "../session.tsx";
+import { ApiKeys } from "./ApiKeys.tsx";
 import { Empty, ErrorBox, Loading, useLoad } from "../ui.tsx";
 
 const ROLES: Role[] = ["viewer", "operator", "admin"];
@@ -173,6 +174,7 @@ export function Users() {
           </p>
         )}
       </form>
+      <ApiKeys />
     </section>
   );
 }

@@ -105,6 +105,22 @@ export class LoginLimiter {
     if (latest[0]) await this.attempts.delete(latest[0].id);
   }
 
+  /**
+   * API keys (`Authorization: Bearer`): the seconds the client IP is locked for (0: not locked). Failed bearer
+   * attempts count as failed logins of the IP (`bearerFailed`), so key guessing and password spraying share one limit.
+   */
+  async ipLocked(ip: string, now = Date.now()): Promise<number> {
+    return this.lockedFor(this.ipKey(ip), now);
+  }
+
+  /** A bearer token that is no usable key: one more failure of the IP; returns the seconds now locked (0: not yet). */
+  async bearerFailed(ip: string, now = Date.now()): Promise<number> {
+    const ipKey = this.ipKey(ip);
+    await this.attempts.put({ id: randomUUID(), key: ipKey, at: new Date(now) });
+    if ((await this.recent(ipKey, now)) >= this.o.maxFailuresPerIp) return this.lock(ipKey, now);
+    return 0;
+  }
+
   /** Forgets attempts older than the window and expired locks. */
   async purge(now = Date.now()): Promise<void> {
     await this.attempts.deleteMany({ at: { $lt: new Date(now - this.o.windowMs).toISOString() } });

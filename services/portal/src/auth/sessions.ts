@@ -25,8 +25,11 @@ export interface Session {
   userId: string;
   username: string;
   role: z.infer<typeof UserRole>;
+  /** Empty for an API key (no cookie, so no CSRF check). */
   csrfToken: string;
   expiresAt: string;
+  /** Set when the request came with `Authorization: Bearer <API key>` (then the role is the key's). */
+  apiKeyId?: string;
 }
 
 const digest = (token: string) => createHash("sha256").update(token).digest("hex");

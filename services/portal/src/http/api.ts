@@ -60,8 +60,11 @@ export interface RouteDef<P extends z.ZodType, Q extends z.ZodType, B extends z.
 type AnyRoute = RouteDef<any, any, any>;
 
 export interface ApiDeps {
-  /** Resolves the session of a request (cookie), null when not logged in. */
-  session(req: Request): Promise<Session | null>;
+  /**
+   * Resolves the session of a request (an API key's bearer token, else the cookie), null when not logged in; throws
+   * an ApiError for a bearer token that is no usable key (401) or from a locked client (429).
+   */
+  session(req: Request, res: Response): Promise<Session | null>;
   /** Multer-like middleware for a multipart route. */
   upload(files: { name: string; maxCount: number }[]): RequestHandler;
   log: { error: (o: object, m: string) => void; warn: (o: object, m: string) => void };
@@ -83,12 +86,14 @@ export class Api {
       const chain: RequestHandler[] = [];
       chain.push(async (req, res, next) => {
         try {
-          const session = await deps.session(req);
+          const session = await deps.session(req, res);
           res.locals.session = session;
           if (r.role !== "public") {
             if (session === null) throw new ApiError(401, "unauthenticated", "log in first");
             if (!hasRole(session.role, r.role)) throw forbidden(`needs the ${r.role} role (you are ${session.role})`);
-            if (STATE_CHANGING.has(r.method) && !sameToken(req.get("x-csrf-token"), session.csrfToken)) {
+            // an API key comes in a header a browser never adds by itself: no cookie, so no cross-site request to guard
+            const viaCookie = session.apiKeyId === undefined;
+            if (viaCookie && STATE_CHANGING.has(r.method) && !sameToken(req.get("x-csrf-token"), session.csrfToken)) {
               throw new ApiError(403, "csrf", "missing or wrong x-csrf-token header");
             }
           }
@@ -236,9 +241,14 @@ export class Api {
         securitySchemes: {
           session: { type: "apiKey", in: "cookie", name: "persona_sid" },
           csrf: { type: "apiKey", in: "header", name: "x-csrf-token" },
+          apiKey: {
+            type: "http",
+            scheme: "bearer",
+            description: "An API key (POST /api/v1/api-keys) with its role; no CSRF token needed.",
+          },
         },
       },
-      security: [{ session: [], csrf: [] }],
+      security: [{ session: [], csrf: [] }, { apiKey: [] }],
       paths,
     };
   }

@@ -33,6 +33,33 @@ named("AlertRule", Rule);
 export const Role = named("Role", z.enum(["admin", "operator", "viewer"]));
 export const User = named("User", z.object({ username: z.string(), role: Role }));
 export const UserRow = named("UserRow", User.extend({ createdAt: z.string() }));
+export const ApiKey = named(
+  "ApiKey",
+  z.object({
+    id: z.string(),
+    name: z.string(),
+    /** Not secret: the key's first characters, to tell keys apart. */
+    prefix: z.string(),
+    role: Role,
+    createdAt: z.string(),
+    createdBy: z.string(),
+    expiresAt: z.string().nullable(),
+    lastUsedAt: z.string().nullable(),
+    revokedAt: z.string().nullable(),
+    revokedBy: z.string().nullable(),
+  }),
+  "An API key as listed (never the key itself).",
+);
+export const CreatedApiKey = named(
+  "CreatedApiKey",
+  z.object({ apiKey: ApiKey, key: z.string() }),
+  "A new API key: `key` is the secret, answered this once and never again (the portal keeps only its sha256).",
+);
+export const ApiKeyUse = named(
+  "ApiKeyUse",
+  z.object({ at: z.string(), method: z.string(), path: z.string(), status: z.number().int(), ip: z.string() }),
+  "One request made with an API key (audit).",
+);
 export const Me = named("Me", z.object({ user: User, csrfToken: z.string() }));
 
 export const Id = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "an id: letters, digits, '_' or '-'");

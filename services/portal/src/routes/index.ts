@@ -5,6 +5,7 @@ import { Api, type ApiDeps } from "../http/api.ts";
 import { ApiError, errorHandler, sendError } from "../http/errors.ts";
 import { LIVE_EVENTS, components } from "../http/schemas.ts";
 import { alertRoutes } from "./alerts.ts";
+import { apiKeyRoutes } from "./apiKeys.ts";
 import { attendanceRoutes } from "./attendance.ts";
 import { authRoutes } from "./auth.ts";
 import { cameraRoutes } from "./cameras.ts";
@@ -35,6 +36,7 @@ export function registerRoutes(api: Api, c: PortalContext): void {
   attendanceRoutes(api, c);
   systemRoutes(api, c);
   userRoutes(api, c);
+  apiKeyRoutes(api, c);
   mediaRoutes(api, c);
 }
 
