@@ -1,22 +1,18 @@
 import assert from "node:assert/strict";
-import { cpSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { testBus } from "@persona/bus/testing";
-import { createLogger, datasetsDir } from "@persona/runtime";
+import { createLogger } from "@persona/runtime";
 import { configSchema, startRecognizer } from "@persona/service-recognizer";
-import { startNatsServer, tempDir } from "@persona/testing";
+import { lfwDir, lfwSkipReason, startNatsServer, tempDir } from "@persona/testing";
 import { resolveModelPath } from "@persona/vision";
 import { type IdentifiedImage, identifyCommand } from "./commands/identify.ts";
 import { importCommand } from "./commands/import.ts";
 import { capture } from "./testing/capture.ts";
 
-const lfw = join(datasetsDir(), "lfw");
-const skip = !existsSync(lfw)
-  ? `LFW not found at ${lfw}`
-  : !existsSync(resolveModelPath("dlib-resnet29.onnx"))
-    ? "models not built"
-    : undefined;
+const lfw = lfwDir();
+const skip = lfwSkipReason(resolveModelPath("dlib-resnet29.onnx"));
 
 test("persona identify: each face with its box and quality, named against the system's library, unknown otherwise", {
   skip,

@@ -1,24 +1,16 @@
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { test } from "node:test";
-import { datasetsDir } from "@persona/runtime";
+import { lfwDir, lfwSkipReason, tempDir } from "@persona/testing";
 import { resolveModelPath } from "@persona/vision";
 import { evalSelfLearn, selfLearnSummary } from "./selflearn.ts";
 
-const lfw = join(datasetsDir(), "lfw");
-const missing = !existsSync(lfw)
-  ? `LFW not found at ${lfw} (set PERSONA_DATASETS)`
-  : !existsSync(resolveModelPath("dlib-resnet29.onnx"))
-    ? "models not built (run make models)"
-    : undefined;
+const lfw = lfwDir();
+const missing = lfwSkipReason(resolveModelPath("dlib-resnet29.onnx"));
 
 test("selflearn replay on a few LFW people: growth adds templates, never to a wrong person; reruns use the cache", {
   skip: missing,
 }, async (t) => {
-  const cacheDir = mkdtempSync(join(tmpdir(), "selflearn-cache-"));
-  t.after(() => rmSync(cacheDir, { recursive: true, force: true }));
+  const cacheDir = tempDir(t, "selflearn-cache-");
   const opts = { dataDir: lfw, maxPeople: 6, impostorPeople: 12, seed: 7, cacheDir, workers: 0, fastPath: false };
   const r = await evalSelfLearn(opts);
   assert.equal(r.kind, "selflearn");
