@@ -561,6 +561,7 @@ describe("the web console in Chromium against the real system", { skip }, () => 
     await shot(admin, "14-attendance");
 
     await go(admin, "settings");
+    await admin.getByTestId("rules-advanced").check();
     const editor = admin.getByTestId("rules-json");
     await editor.waitFor();
     const original = await editor.inputValue();

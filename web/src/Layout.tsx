@@ -14,6 +14,7 @@ import { People } from "./pages/People.tsx";
 import { Search } from "./pages/Search.tsx";
 import { PersonDetail } from "./pages/PersonDetail.tsx";
 import { Settings } from "./pages/Settings.tsx";
+import { SystemPage } from "./pages/System.tsx";
 import { Unknowns } from "./pages/Unknowns.tsx";
 import { Users } from "./pages/Users.tsx";
 import { Visitors } from "./pages/Visitors.tsx";
@@ -32,6 +33,7 @@ const NAV = [
   { to: "/alerts", label: "Alerts", min: "viewer" },
   { to: "/attendance", label: "Attendance", min: "viewer" },
   { to: "/users", label: "Users", min: "admin" },
+  { to: "/system", label: "System", min: "operator" },
   { to: "/settings", label: "Settings", min: "viewer" },
 ] as const;
 
@@ -65,6 +67,8 @@ function page(path: string) {
       return <Attendance />;
     case "/users":
       return <Users />;
+    case "/system":
+      return <SystemPage />;
     case "/settings":
       return <Settings />;
     default:

@@ -1,10 +1,20 @@
 /**
- * Settings: this browser's preferences (alert sound, greetings), camera roles and the alert rules (admin; validated by
- * the portal, issues shown), and the system status.
+ * Settings: this browser's preferences (alert sound, greetings) and the alert rules as a form (admin): camera roles and
+ * open hours with their UTC offset, then each rule's kind, severity, cameras, roles, de-duplication window. The portal
+ * validates them; its issues' paths put each message beside its field. The JSON stays under "Edit as JSON". The system
+ * status has its own page (System).
  */
 import { useEffect, useState } from "react";
-import { errorText, get, put } from "../api.ts";
-import type { AlertRules as Rules, Camera, CameraRole, CameraRules, GetCamerasResponse, SystemStatus } from "../api.gen.ts";
+import { ApiError, errorText, get, put } from "../api.ts";
+import type {
+  AlertRule,
+  AlertRules as Rules,
+  Camera,
+  CameraRole,
+  CameraRules,
+  GetCamerasResponse,
+  Severity,
+} from "../api.gen.ts";
 import { beep } from "../beep.ts";
 import { usePrefs } from "../prefs.ts";
 import { useCan } from "../session.tsx";
@@ -43,15 +53,53 @@ function Preferences() {
   );
 }
 
+/** Field errors by path ("rules.0.severity"), from the portal's 400 issues. */
+type FieldErrors = Record<string, string>;
+
+const SEVERITIES: Severity[] = ["low", "medium", "high", "critical"];
+const KINDS: { kind: AlertRule["kind"]; label: string }[] = [
+  { kind: "unknown-at-perimeter", label: "unknown person (after N unknown shots of a visit)" },
+  { kind: "watchlisted", label: "watchlisted person recognised" },
+  { kind: "after-hours", label: "anyone outside the camera's open hours" },
+];
+const DAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+
+/** The errors at `path` or below it, joined (a rule-level error shows beside the rule). */
+function errorAt(errors: FieldErrors, path: string): string | null {
+  return errors[path] ?? null;
+}
+
+function FieldError({ errors, path }: { errors: FieldErrors; path: string }) {
+  const e = errorAt(errors, path);
+  if (!e) return null;
+  return (
+    <span className="error small field-error" role="alert" data-testid={`error-${path}`}>
+      {e}
+    </span>
+  );
+}
+
+function offsetLabel(min: number): string {
+  const sign = min < 0 ? "-" : "+";
+  const a = Math.abs(min);
+  return `UTC${sign}${String(Math.floor(a / 60)).padStart(2, "0")}:${String(a % 60).padStart(2, "0")}`;
+}
+/** UTC offsets from -12:00 to +14:00 by quarter hours that real zones use. */
+const OFFSETS = Array.from({ length: (840 + 720) / 15 + 1 }, (_, i) => -720 + i * 15).filter(
+  (m) => m % 60 === 0 || m % 30 === 0 || Math.abs(m % 60) === 45,
+);
+
 function CameraRoles({
   rules,
   cameras,
   editable,
+  errors,
   onChange,
 }: {
   rules: Rules;
   cameras: Camera[];
   editable: boolean;
+  errors: FieldErrors;
   onChange: (r: Rules) => void;
 }) {
   const ids = [...new Set([...cameras.map((c) => c.cameraId), ...Object.keys(rules.cameras)])].sort();
@@ -68,13 +116,27 @@ function CameraRoles({
         <tr>
           <th scope="col">Camera</th>
           <th scope="col">Role for the rules</th>
-          <th scope="col">Open hours (optional)</th>
+          <th scope="col">Open hours (optional, for after-hours rules)</th>
         </tr>
       </thead>
       <tbody>
         {ids.map((id) => {
           const c = rules.cameras[id];
           const reported = cameras.find((x) => x.cameraId === id)?.role;
+          const p = `cameras.${id}`;
+          const sched = c?.schedule;
+          const setSchedule = (patch: Partial<NonNullable<CameraRules["schedule"]>>) =>
+            c &&
+            setCamera(id, {
+              ...c,
+              schedule: {
+                days: sched?.days ?? [1, 2, 3, 4, 5],
+                from: sched?.from ?? "08:00",
+                to: sched?.to ?? "18:00",
+                utcOffsetMinutes: sched?.utcOffsetMinutes ?? -new Date().getTimezoneOffset(),
+                ...patch,
+              },
+            });
           return (
             <tr key={id}>
               <th scope="row">{id}</th>
@@ -93,44 +155,86 @@ function CameraRoles({
                     ))}
                   </select>
                 </label>
+                <FieldError errors={errors} path={`${p}.role`} />
               </td>
               <td>
                 {c && (
-                  <span className="row">
-                    <label className="inline">
-                      from
+                  <>
+                    <label className="check">
                       <input
-                        type="time"
+                        type="checkbox"
                         disabled={!editable}
-                        value={c.schedule?.from ?? ""}
-                        onChange={(e) =>
-                          setCamera(
-                            id,
-                            e.target.value
-                              ? {
-                                  ...c,
-                                  schedule: {
-                                    days: c.schedule?.days ?? [1, 2, 3, 4, 5],
-                                    to: c.schedule?.to ?? "18:00",
-                                    utcOffsetMinutes: c.schedule?.utcOffsetMinutes ?? -new Date().getTimezoneOffset(),
-                                    from: e.target.value,
-                                  },
+                        checked={sched !== undefined}
+                        onChange={(e) => (e.target.checked ? setSchedule({}) : setCamera(id, { role: c.role }))}
+                        data-testid={`camera-scheduled-${id}`}
+                      />
+                      has open hours
+                    </label>
+                    {sched && (
+                      <span className="row wrap">
+                        <label className="inline">
+                          from
+                          <input
+                            type="time"
+                            disabled={!editable}
+                            value={sched.from}
+                            onChange={(e) => setSchedule({ from: e.target.value })}
+                            data-testid={`camera-from-${id}`}
+                          />
+                        </label>
+                        <label className="inline">
+                          to
+                          <input
+                            type="time"
+                            disabled={!editable}
+                            value={sched.to}
+                            onChange={(e) => setSchedule({ to: e.target.value })}
+                            data-testid={`camera-to-${id}`}
+                          />
+                        </label>
+                        <label className="inline">
+                          time zone
+                          <select
+                            disabled={!editable}
+                            value={sched.utcOffsetMinutes}
+                            onChange={(e) => setSchedule({ utcOffsetMinutes: Number(e.target.value) })}
+                            data-testid={`camera-offset-${id}`}
+                          >
+                            {(OFFSETS.includes(sched.utcOffsetMinutes) ? OFFSETS : [...OFFSETS, sched.utcOffsetMinutes]).map(
+                              (m) => (
+                                <option key={m} value={m}>
+                                  {offsetLabel(m)}
+                                </option>
+                              ),
+                            )}
+                          </select>
+                        </label>
+                        <fieldset className="row plain" aria-label={`Open days of ${id}`}>
+                          {DAYS.map((d, i) => (
+                            <label key={d} className="check inline">
+                              <input
+                                type="checkbox"
+                                disabled={!editable}
+                                checked={sched.days.includes(i)}
+                                onChange={(e) =>
+                                  setSchedule({
+                                    days: e.target.checked
+                                      ? [...sched.days, i].sort((a, b) => a - b)
+                                      : sched.days.filter((x) => x !== i),
+                                  })
                                 }
-                              : { role: c.role },
-                          )
-                        }
-                      />
-                    </label>
-                    <label className="inline">
-                      to
-                      <input
-                        type="time"
-                        disabled={!editable || !c.schedule}
-                        value={c.schedule?.to ?? ""}
-                        onChange={(e) => c.schedule && setCamera(id, { ...c, schedule: { ...c.schedule, to: e.target.value } })}
-                      />
-                    </label>
-                  </span>
+                              />
+                              {d}
+                            </label>
+                          ))}
+                        </fieldset>
+                      </span>
+                    )}
+                    {["from", "to", "days", "utcOffsetMinutes"].map((f) => (
+                      <FieldError key={f} errors={errors} path={`${p}.schedule.${f}`} />
+                    ))}
+                    <FieldError errors={errors} path={`${p}.schedule`} />
+                  </>
                 )}
               </td>
             </tr>
@@ -141,13 +245,200 @@ function CameraRoles({
   );
 }
 
+function newRule(rules: Rules): AlertRule {
+  let n = rules.rules.length + 1;
+  while (rules.rules.some((r) => r.id === `rule-${n}`)) n++;
+  return { id: `rule-${n}`, kind: "watchlisted", severity: "high", cameras: [], roles: [], dedupeMinutes: 10, enabled: true };
+}
+
+/** A rule of another kind keeps the common fields; unknown-at-perimeter gets its default shots. */
+function withKind(r: AlertRule, kind: AlertRule["kind"]): AlertRule {
+  const { id, severity, cameras, roles, dedupeMinutes, enabled } = r;
+  const base = { id, severity, cameras, roles, dedupeMinutes, enabled };
+  return kind === "unknown-at-perimeter"
+    ? { ...base, kind, minUnknownShots: r.kind === "unknown-at-perimeter" ? r.minUnknownShots : 2 }
+    : { ...base, kind };
+}
+
+function RuleForm({
+  rule,
+  index,
+  cameraIds,
+  editable,
+  errors,
+  onChange,
+  onRemove,
+}: {
+  rule: AlertRule;
+  index: number;
+  cameraIds: string[];
+  editable: boolean;
+  errors: FieldErrors;
+  onChange: (r: AlertRule) => void;
+  onRemove: () => void;
+}) {
+  const p = `rules.${index}`;
+  const id = (f: string) => `rule-${index}-${f}`;
+  return (
+    <fieldset className="rule" data-testid={`rule-${index}`}>
+      <legend>
+        Rule <code>{rule.id}</code>
+      </legend>
+      <FieldError errors={errors} path={p} />
+      <div className="form-grid">
+        <label htmlFor={id("id")}>Id</label>
+        <span>
+          <input
+            id={id("id")}
+            disabled={!editable}
+            value={rule.id}
+            onChange={(e) => onChange({ ...rule, id: e.target.value })}
+            aria-invalid={errors[`${p}.id`] !== undefined}
+            data-testid={`${id("id")}`}
+          />
+          <FieldError errors={errors} path={`${p}.id`} />
+        </span>
+        <label htmlFor={id("kind")}>Raises an alert for</label>
+        <span>
+          <select
+            id={id("kind")}
+            disabled={!editable}
+            value={rule.kind}
+            onChange={(e) => onChange(withKind(rule, e.target.value as AlertRule["kind"]))}
+            data-testid={id("kind")}
+          >
+            {KINDS.map((k) => (
+              <option key={k.kind} value={k.kind}>
+                {k.label}
+              </option>
+            ))}
+          </select>
+          <FieldError errors={errors} path={`${p}.kind`} />
+        </span>
+        <label htmlFor={id("severity")}>Severity</label>
+        <span>
+          <select
+            id={id("severity")}
+            disabled={!editable}
+            value={rule.severity}
+            onChange={(e) => onChange({ ...rule, severity: e.target.value as Severity })}
+            data-testid={id("severity")}
+          >
+            {(SEVERITIES.includes(rule.severity) ? SEVERITIES : [...SEVERITIES, rule.severity]).map((s) => (
+              <option key={s}>{s}</option>
+            ))}
+          </select>
+          <FieldError errors={errors} path={`${p}.severity`} />
+        </span>
+        {rule.kind === "unknown-at-perimeter" && (
+          <>
+            <label htmlFor={id("shots")}>Unknown shots before the alert</label>
+            <span>
+              <input
+                id={id("shots")}
+                type="number"
+                disabled={!editable}
+                value={Number.isNaN(rule.minUnknownShots) ? "" : rule.minUnknownShots}
+                onChange={(e) => onChange({ ...rule, minUnknownShots: e.target.valueAsNumber })}
+                aria-invalid={errors[`${p}.minUnknownShots`] !== undefined}
+                data-testid={id("shots")}
+              />
+              <FieldError errors={errors} path={`${p}.minUnknownShots`} />
+            </span>
+          </>
+        )}
+        <label htmlFor={id("dedupe")}>Quiet for (minutes) after an alert of the same visit</label>
+        <span>
+          <input
+            id={id("dedupe")}
+            type="number"
+            disabled={!editable}
+            value={Number.isNaN(rule.dedupeMinutes) ? "" : rule.dedupeMinutes}
+            onChange={(e) => onChange({ ...rule, dedupeMinutes: e.target.valueAsNumber })}
+            aria-invalid={errors[`${p}.dedupeMinutes`] !== undefined}
+            data-testid={id("dedupe")}
+          />
+          <FieldError errors={errors} path={`${p}.dedupeMinutes`} />
+        </span>
+        <span>Camera roles (none = every role)</span>
+        <fieldset className="row wrap plain" aria-label={`Roles of rule ${rule.id}`}>
+          {CAMERA_ROLES.map((r) => (
+            <label key={r} className="check inline">
+              <input
+                type="checkbox"
+                disabled={!editable}
+                checked={rule.roles.includes(r)}
+                onChange={(e) =>
+                  onChange({ ...rule, roles: e.target.checked ? [...rule.roles, r] : rule.roles.filter((x) => x !== r) })
+                }
+                data-testid={`${id("role")}-${r}`}
+              />
+              {r}
+            </label>
+          ))}
+          <FieldError errors={errors} path={`${p}.roles`} />
+        </fieldset>
+        <span>Cameras (none = every camera)</span>
+        <fieldset className="row wrap plain" aria-label={`Cameras of rule ${rule.id}`}>
+          {[...new Set([...cameraIds, ...rule.cameras])].sort().map((c) => (
+            <label key={c} className="check inline">
+              <input
+                type="checkbox"
+                disabled={!editable}
+                checked={rule.cameras.includes(c)}
+                onChange={(e) =>
+                  onChange({ ...rule, cameras: e.target.checked ? [...rule.cameras, c] : rule.cameras.filter((x) => x !== c) })
+                }
+                data-testid={`${id("camera")}-${c}`}
+              />
+              {c}
+            </label>
+          ))}
+          <FieldError errors={errors} path={`${p}.cameras`} />
+        </fieldset>
+        <span />
+        <span className="row">
+          <label className="check inline">
+            <input
+              type="checkbox"
+              disabled={!editable}
+              checked={rule.enabled}
+              onChange={(e) => onChange({ ...rule, enabled: e.target.checked })}
+              data-testid={id("enabled")}
+            />
+            enabled
+          </label>
+          {editable && (
+            <button type="button" onClick={onRemove} data-testid={id("remove")}>
+              Remove rule
+            </button>
+          )}
+        </span>
+      </div>
+    </fieldset>
+  );
+}
+
+/** The portal's 400 issues by path ("rules.0.severity"); several at one path are joined. */
+function fieldErrorsOf(err: unknown): FieldErrors {
+  if (!(err instanceof ApiError) || !Array.isArray(err.details)) return {};
+  const out: FieldErrors = {};
+  for (const i of err.details as { path?: (string | number)[]; message?: string }[]) {
+    const k = (i.path ?? []).join(".");
+    out[k] = out[k] ? `${out[k]}; ${i.message ?? "invalid"}` : (i.message ?? "invalid");
+  }
+  return out;
+}
+
 function RulesEditor() {
   const isAdmin = useCan("admin");
   const rulesLoad = useLoad(() => get<Rules>("/api/v1/rules"), []);
   const camerasLoad = useLoad(() => get<GetCamerasResponse>("/api/v1/cameras"), []);
   const [rules, setRules] = useState<Rules | null>(null);
   const [text, setText] = useState("");
+  const [asJson, setAsJson] = useState(false);
   const [parseError, setParseError] = useState<string | null>(null);
+  const [errors, setErrors] = useState<FieldErrors>({});
   const [saveMsg, setSaveMsg] = useState<{ ok: boolean; text: string } | null>(null);
   const [busy, setBusy] = useState(false);
 
@@ -162,9 +453,11 @@ function RulesEditor() {
     setRules(r);
     setText(JSON.stringify(r, null, 2));
     setParseError(null);
+    setSaveMsg(null);
   };
   const fromText = (t: string) => {
     setText(t);
+    setSaveMsg(null);
     try {
       const parsed = JSON.parse(t) as Rules;
       if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new Error("the rules are a JSON object");
@@ -187,13 +480,18 @@ function RulesEditor() {
     try {
       const saved = await put<Rules>("/api/v1/rules", body);
       if (saved && typeof saved === "object" && "rules" in saved) fromForm(saved);
+      setErrors({});
       setSaveMsg({ ok: true, text: "Rules saved." });
     } catch (err) {
+      setErrors(fieldErrorsOf(err));
       setSaveMsg({ ok: false, text: errorText(err) });
     } finally {
       setBusy(false);
     }
   };
+  const cameraIds = [
+    ...new Set([...(camerasLoad.data?.items ?? []).map((c) => c.cameraId), ...Object.keys(rules?.cameras ?? {})]),
+  ].sort();
 
   return (
     <section className="card wide" aria-labelledby="rules-title" data-testid="rules">
@@ -202,29 +500,73 @@ function RulesEditor() {
       {!rules && !rulesLoad.error && <Loading />}
       {rules && (
         <>
-          <h3>Camera roles</h3>
-          <CameraRoles rules={rules} cameras={camerasLoad.data?.items ?? []} editable={isAdmin} onChange={fromForm} />
-          <h3>
-            <label htmlFor="rules-json">Rules (JSON)</label>
-          </h3>
-          <p className="muted small">
-            Kinds: <code>unknown-at-perimeter</code>, <code>watchlisted</code>, <code>after-hours</code>; each with id, severity
-            (low, medium, high, critical), cameras, roles, dedupeMinutes, enabled.
-          </p>
-          <textarea
-            id="rules-json"
-            rows={18}
-            spellCheck={false}
-            readOnly={!isAdmin}
-            value={text}
-            onChange={(e) => fromText(e.target.value)}
-            aria-invalid={parseError !== null}
-            aria-describedby="rules-parse"
-            data-testid="rules-json"
+          <h3>Camera roles and open hours</h3>
+          <CameraRoles
+            rules={rules}
+            cameras={camerasLoad.data?.items ?? []}
+            editable={isAdmin && !asJson}
+            errors={errors}
+            onChange={fromForm}
           />
-          <p id="rules-parse" className={parseError ? "error" : "muted small"} role={parseError ? "alert" : undefined}>
-            {parseError ? `Not valid JSON: ${parseError}` : "Valid JSON."}
+          <h3>Rules</h3>
+          <p className="muted small">
+            Who is on the watchlist is set on each person (People). Alerts go to the console; the Telegram bot follows the same
+            alerts.
           </p>
+          <FieldError errors={errors} path="rules" />
+          <FieldError errors={errors} path="" />
+          {!asJson && (
+            <div data-testid="rules-form">
+              {rules.rules.length === 0 && <p className="empty">No rules: no alerts are raised.</p>}
+              {rules.rules.map((r, i) => (
+                <RuleForm
+                  // biome-ignore lint/suspicious/noArrayIndexKey: rules are edited in place and their ids may change
+                  key={i}
+                  rule={r}
+                  index={i}
+                  cameraIds={cameraIds}
+                  editable={isAdmin}
+                  errors={errors}
+                  onChange={(nr) => fromForm({ ...rules, rules: rules.rules.map((x, j) => (j === i ? nr : x)) })}
+                  onRemove={() => fromForm({ ...rules, rules: rules.rules.filter((_, j) => j !== i) })}
+                />
+              ))}
+              {isAdmin && (
+                <button
+                  type="button"
+                  onClick={() => fromForm({ ...rules, rules: [...rules.rules, newRule(rules)] })}
+                  data-testid="rule-add"
+                >
+                  Add a rule
+                </button>
+              )}
+            </div>
+          )}
+          <label className="check">
+            <input type="checkbox" checked={asJson} onChange={(e) => setAsJson(e.target.checked)} data-testid="rules-advanced" />
+            Advanced: edit as JSON
+          </label>
+          {asJson && (
+            <>
+              <label htmlFor="rules-json" className="sr-only">
+                Rules (JSON)
+              </label>
+              <textarea
+                id="rules-json"
+                rows={18}
+                spellCheck={false}
+                readOnly={!isAdmin}
+                value={text}
+                onChange={(e) => fromText(e.target.value)}
+                aria-invalid={parseError !== null}
+                aria-describedby="rules-parse"
+                data-testid="rules-json"
+              />
+              <p id="rules-parse" className={parseError ? "error" : "muted small"} role={parseError ? "alert" : undefined}>
+                {parseError ? `Not valid JSON: ${parseError}` : "Valid JSON."}
+              </p>
+            </>
+          )}
           {isAdmin ? (
             <button
               type="button"
@@ -249,68 +591,6 @@ function RulesEditor() {
   );
 }
 
-function System() {
-  const { data, error, reload } = useLoad(() => get<SystemStatus>("/api/v1/system"), []);
-  return (
-    <section className="card wide" aria-labelledby="system-title">
-      <h2 id="system-title">System</h2>
-      <button type="button" onClick={reload}>
-        Refresh
-      </button>
-      <ErrorBox error={error} />
-      {!data && !error && <Loading />}
-      {data && (
-        <>
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Service</th>
-                <th scope="col">Ready</th>
-                <th scope="col">Detail</th>
-              </tr>
-            </thead>
-            <tbody>
-              {data.services.map((s) => (
-                <tr key={s.name}>
-                  <td>{s.name}</td>
-                  <td className={s.ready ? "ok" : "bad"}>{s.ready ? "ready" : "not ready"}</td>
-                  <td>{s.detail}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Stream</th>
-                <th scope="col">Consumer</th>
-                <th scope="col">Pending</th>
-                <th scope="col">Unacknowledged</th>
-                <th scope="col">Redelivered</th>
-              </tr>
-            </thead>
-            <tbody>
-              {data.consumers.map((c) => (
-                <tr key={`${c.stream}/${c.name}`}>
-                  <td>{c.stream}</td>
-                  <td>{c.name}</td>
-                  <td>{c.pending}</td>
-                  <td>{c.ackPending}</td>
-                  <td>{c.redelivered}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-          {data.natsError ? <p className="bad">{data.natsError}</p> : null}
-          <p>
-            Dead letters: <strong>{data.deadLetters ?? "unknown"}</strong>
-          </p>
-        </>
-      )}
-    </section>
-  );
-}
-
 export function Settings() {
   return (
     <section>
@@ -318,7 +598,6 @@ export function Settings() {
       <div className="settings-grid">
         <Preferences />
         <RulesEditor />
-        <System />
       </div>
     </section>
   );
