@@ -483,8 +483,8 @@ describe("unknown visitors in the portal", { skip }, () => {
     });
     assert.deepEqual(
       report.projections.find((p) => p.name === "visitors")?.documents,
-      { visitors: 7, visitor_decisions: 7 },
-      "seven visitors (one absorbed), seven decisions (one inherited)",
+      { visitors: 7, visitor_decisions: 7, visitor_tracks: 6 },
+      "seven visitors (one absorbed), seven decisions (one inherited), the tracks of their best faces",
     );
     await h.restart();
     const after = await call<{ items: VisitorBody[] }>(base(), "GET", "/visitors?status=all&limit=500", { client: admin });

@@ -188,10 +188,10 @@ test("two portal replicas share the projection durables: every event applied onc
   assert.deepEqual(
     report.projections.map((p) => [p.name, p.documents]),
     [
-      ["sightings", { sightings: TRACKS * 2, sighting_tracks: TRACKS - 5 }],
+      ["sightings", { sightings: TRACKS * 2, sighting_tracks: TRACKS - 5, unknown_tracks: 0 }],
       ["presence", { presence: 5, presence_concluded: TRACKS - 5 }],
       ["attendance", { attendance: PEOPLE, attendance_spans: PEOPLE }],
-      ["visitors", { visitors: 3, visitor_decisions: 1 }],
+      ["visitors", { visitors: 3, visitor_decisions: 1, visitor_tracks: 1 }],
       ["people", { people: PEOPLE, person_templates: PEOPLE }],
     ],
   );
