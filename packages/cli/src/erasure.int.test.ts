@@ -243,6 +243,8 @@ describe("erasing a person: nothing of them is left anywhere, and the recognizer
       "presence",
       "presence_concluded",
       "sighting_tracks",
+      "unknown_tracks",
+      "visitor_tracks",
       "attendance",
       "attendance_spans",
       "alerts",

@@ -119,6 +119,8 @@ test("retention with an injected clock removes exactly what expired from the rea
     sightings: 3,
     // generation A's one concluded track, shown beside its sightings
     sightingTracks: 1,
+    // generation A's two unknown tracks (the Unknowns page's cards), their shots gone
+    unknownTracks: 2,
     presence: 4,
     orphans: 1,
   });
@@ -136,7 +138,14 @@ test("retention with an injected clock removes exactly what expired from the rea
 
   // --- 90 days after T: generation A's alert goes (record and message); B's sightings go; attendance stays
   const r3 = await run(T + 90 * DAY);
-  assert.deepEqual(r3.removed, { sightingMessages: 2, sightings: 3, sightingTracks: 1, alertMessages: 1, alerts: 1 });
+  assert.deepEqual(r3.removed, {
+    sightingMessages: 2,
+    sightings: 3,
+    sightingTracks: 1,
+    unknownTracks: 2,
+    alertMessages: 1,
+    alerts: 1,
+  });
   assert.deepEqual(
     (await streamEnvelopes(bus, "ALERTS")).map((e) => (e.data as { trackId: string }).trackId),
     ["b2"],

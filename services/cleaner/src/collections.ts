@@ -26,6 +26,10 @@ export const VISITORS: CollectionDef = {
 export const ATTENDANCE_SPANS: CollectionDef = { name: "attendance_spans", indexes: [{ fields: ["personId", "day"] }] };
 /** How each track was concluded, beside its sightings (the portal's sightings projection). */
 export const SIGHTING_TRACKS: CollectionDef = { name: "sighting_tracks", indexes: [{ fields: ["endedAt"] }] };
+/** Each unknown track folded from its shots (the portal's sightings projection), for the Unknowns page. */
+export const UNKNOWN_TRACKS: CollectionDef = { name: "unknown_tracks", indexes: [{ fields: ["lastSeen"] }] };
+/** Which visitor a track's faces went to (the portal's visitors projection). */
+export const VISITOR_TRACKS: CollectionDef = { name: "visitor_tracks", indexes: [{ fields: ["visitorId"] }] };
 
 export interface CleanerCollections {
   people: Collection<Doc>;
@@ -34,6 +38,8 @@ export interface CleanerCollections {
   presence: Collection<Doc>;
   presenceConcluded: Collection<Doc>;
   sightingTracks: Collection<Doc & { endedAt?: string }>;
+  unknownTracks: Collection<Doc & { lastSeen?: string; nearest?: { personId: string } | null }>;
+  visitorTracks: Collection<Doc>;
   attendance: Collection<Doc>;
   attendanceSpans: Collection<Doc>;
   alerts: Collection<Doc & { cropKey?: string | null }>;
@@ -50,6 +56,8 @@ export async function openCollections(store: DocumentStore): Promise<CleanerColl
     presence: await store.collection(PRESENCE_COLLECTION),
     presenceConcluded: await store.collection(PRESENCE_CONCLUDED),
     sightingTracks: await store.collection(SIGHTING_TRACKS),
+    unknownTracks: await store.collection(UNKNOWN_TRACKS),
+    visitorTracks: await store.collection(VISITOR_TRACKS),
     attendance: await store.collection(ATTENDANCE_COLLECTION),
     attendanceSpans: await store.collection(ATTENDANCE_SPANS),
     alerts: await store.collection(ALERTS_COLLECTION),

@@ -323,7 +323,11 @@ async function eraseRows(
     addCount(removed, "presence", await c.presence.deleteMany({ cameraId, trackId }));
     addCount(removed, "concludedTracks", await c.presenceConcluded.deleteMany({ cameraId, trackId }));
     addCount(removed, "concludedTracks", await c.sightingTracks.deleteMany({ cameraId, trackId }));
+    addCount(removed, "unknownTracks", await c.unknownTracks.deleteMany({ cameraId, trackId }));
+    await c.visitorTracks.deleteMany({ id: t });
   }
+  // unknown faces whose nearest enrolled person was them: the track stays, without them
+  for (const u of await c.unknownTracks.find({ "nearest.personId": pid })) await c.unknownTracks.put({ ...u, nearest: null });
   addCount(removed, "attendance", await c.attendance.deleteMany({ personId: pid }));
   addCount(removed, "attendanceSpans", await c.attendanceSpans.deleteMany({ personId: pid }));
   addCount(removed, "alerts", await c.alerts.deleteMany({ personId: pid }));

@@ -80,6 +80,14 @@ export async function runRetention(d: RetentionDeps): Promise<RetentionResult> {
     addCount(removed, "sightings", await col.sightings.deleteMany(old));
     // the tracks' conclusions shown beside the sightings go with them
     addCount(removed, "sightingTracks", await col.sightingTracks.deleteMany({ endedAt: { $lt: c.sightings.toISOString() } }));
+    // the unknown tracks whose shots all went, and which visitor they belonged to
+    for (;;) {
+      const gone = await col.unknownTracks.find({ lastSeen: { $lt: c.sightings.toISOString() } }, { limit: PAGE });
+      if (gone.length === 0) break;
+      const ids = gone.map((t) => t.id);
+      await col.visitorTracks.deleteMany({ id: { $in: ids } });
+      addCount(removed, "unknownTracks", await col.unknownTracks.deleteMany({ id: { $in: ids } }));
+    }
     const crops = await bus.objectStore("crops");
     for (const o of await crops.list()) {
       if (o.deleted || Date.parse(o.mtime) >= c.sightings.getTime()) continue;
