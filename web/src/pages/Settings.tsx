@@ -64,13 +64,8 @@ const KINDS: { kind: AlertRule["kind"]; label: string }[] = [
 ];
 const DAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
 
-/** The errors at `path` or below it, joined (a rule-level error shows beside the rule). */
-function errorAt(errors: FieldErrors, path: string): string | null {
-  return errors[path] ?? null;
-}
-
 function FieldError({ errors, path }: { errors: FieldErrors; path: string }) {
-  const e = errorAt(errors, path);
+  const e = errors[path];
   if (!e) return null;
   return (
     <span className="error small field-error" role="alert" data-testid={`error-${path}`}>
@@ -88,6 +83,77 @@ function offsetLabel(min: number): string {
 const OFFSETS = Array.from({ length: (840 + 720) / 15 + 1 }, (_, i) => -720 + i * 15).filter(
   (m) => m % 60 === 0 || m % 30 === 0 || Math.abs(m % 60) === 45,
 );
+
+type Schedule = NonNullable<CameraRules["schedule"]>;
+
+function ScheduleEditor({
+  id,
+  schedule: sched,
+  editable,
+  onChange: setSchedule,
+}: {
+  id: string;
+  schedule: Schedule;
+  editable: boolean;
+  onChange: (patch: Partial<Schedule>) => void;
+}) {
+  return (
+    <span className="row wrap">
+      <label className="inline">
+        from
+        <input
+          type="time"
+          disabled={!editable}
+          value={sched.from}
+          onChange={(e) => setSchedule({ from: e.target.value })}
+          data-testid={`camera-from-${id}`}
+        />
+      </label>
+      <label className="inline">
+        to
+        <input
+          type="time"
+          disabled={!editable}
+          value={sched.to}
+          onChange={(e) => setSchedule({ to: e.target.value })}
+          data-testid={`camera-to-${id}`}
+        />
+      </label>
+      <label className="inline">
+        time zone
+        <select
+          disabled={!editable}
+          value={sched.utcOffsetMinutes}
+          onChange={(e) => setSchedule({ utcOffsetMinutes: Number(e.target.value) })}
+          data-testid={`camera-offset-${id}`}
+        >
+          {(OFFSETS.includes(sched.utcOffsetMinutes) ? OFFSETS : [...OFFSETS, sched.utcOffsetMinutes]).map((m) => (
+            <option key={m} value={m}>
+              {offsetLabel(m)}
+            </option>
+          ))}
+        </select>
+      </label>
+      <fieldset className="row plain" aria-label={`Open days of ${id}`}>
+        {DAYS.map((d, i) => (
+          <label key={d} className="check inline">
+            <input
+              type="checkbox"
+              disabled={!editable}
+              checked={sched.days.includes(i)}
+              onChange={(e) =>
+                setSchedule({
+                  days: e.target.checked ? [...sched.days, i].sort((a, b) => a - b) : sched.days.filter((x) => x !== i),
+                })
+              }
+            />
+            {d}
+          </label>
+        ))}
+      </fieldset>
+    </span>
+  );
+}
 
 function CameraRoles({
   rules,
@@ -170,66 +236,7 @@ function CameraRoles({
                       />
                       has open hours
                     </label>
-                    {sched && (
-                      <span className="row wrap">
-                        <label className="inline">
-                          from
-                          <input
-                            type="time"
-                            disabled={!editable}
-                            value={sched.from}
-                            onChange={(e) => setSchedule({ from: e.target.value })}
-                            data-testid={`camera-from-${id}`}
-                          />
-                        </label>
-                        <label className="inline">
-                          to
-                          <input
-                            type="time"
-                            disabled={!editable}
-                            value={sched.to}
-                            onChange={(e) => setSchedule({ to: e.target.value })}
-                            data-testid={`camera-to-${id}`}
-                          />
-                        </label>
-                        <label className="inline">
-                          time zone
-                          <select
-                            disabled={!editable}
-                            value={sched.utcOffsetMinutes}
-                            onChange={(e) => setSchedule({ utcOffsetMinutes: Number(e.target.value) })}
-                            data-testid={`camera-offset-${id}`}
-                          >
-                            {(OFFSETS.includes(sched.utcOffsetMinutes) ? OFFSETS : [...OFFSETS, sched.utcOffsetMinutes]).map(
-                              (m) => (
-                                <option key={m} value={m}>
-                                  {offsetLabel(m)}
-                                </option>
-                              ),
-                            )}
-                          </select>
-                        </label>
-                        <fieldset className="row plain" aria-label={`Open days of ${id}`}>
-                          {DAYS.map((d, i) => (
-                            <label key={d} className="check inline">
-                              <input
-                                type="checkbox"
-                                disabled={!editable}
-                                checked={sched.days.includes(i)}
-                                onChange={(e) =>
-                                  setSchedule({
-                                    days: e.target.checked
-                                      ? [...sched.days, i].sort((a, b) => a - b)
-                                      : sched.days.filter((x) => x !== i),
-                                  })
-                                }
-                              />
-                              {d}
-                            </label>
-                          ))}
-                        </fieldset>
-                      </span>
-                    )}
+                    {sched && <ScheduleEditor id={id} schedule={sched} editable={editable} onChange={setSchedule} />}
                     {["from", "to", "days", "utcOffsetMinutes"].map((f) => (
                       <FieldError key={f} errors={errors} path={`${p}.schedule.${f}`} />
                     ))}
@@ -260,6 +267,182 @@ function withKind(r: AlertRule, kind: AlertRule["kind"]): AlertRule {
     : { ...base, kind };
 }
 
+/** Checkboxes choosing some of `options` (none chosen = all, for the rules). */
+function CheckGroup({
+  label,
+  options,
+  selected,
+  editable,
+  testId,
+  onChange,
+}: {
+  label: string;
+  options: readonly string[];
+  selected: readonly string[];
+  editable: boolean;
+  testId: string;
+  onChange: (next: string[]) => void;
+}) {
+  return (
+    <fieldset className="row wrap plain" aria-label={label}>
+      {options.map((o) => (
+        <label key={o} className="check inline">
+          <input
+            type="checkbox"
+            disabled={!editable}
+            checked={selected.includes(o)}
+            onChange={(e) => onChange(e.target.checked ? [...selected, o] : selected.filter((x) => x !== o))}
+            data-testid={`${testId}-${o}`}
+          />
+          {o}
+        </label>
+      ))}
+    </fieldset>
+  );
+}
+
+function JsonEditor({
+  text,
+  editable,
+  parseError,
+  onChange,
+}: {
+  text: string;
+  editable: boolean;
+  parseError: string | null;
+  onChange: (t: string) => void;
+}) {
+  return (
+    <>
+      <label htmlFor="rules-json" className="sr-only">
+        Rules (JSON)
+      </label>
+      <textarea
+        id="rules-json"
+        rows={18}
+        spellCheck={false}
+        readOnly={!editable}
+        value={text}
+        onChange={(e) => onChange(e.target.value)}
+        aria-invalid={parseError !== null}
+        aria-describedby="rules-parse"
+        data-testid="rules-json"
+      />
+      <p id="rules-parse" className={parseError ? "error" : "muted small"} role={parseError ? "alert" : undefined}>
+        {parseError ? `Not valid JSON: ${parseError}` : "Valid JSON."}
+      </p>
+    </>
+  );
+}
+
+/** A number input in the form's grid with its error (an empty field is sent as null: the portal names it). */
+function NumberField({
+  label,
+  id,
+  path,
+  value,
+  editable,
+  errors,
+  onChange,
+}: {
+  label: string;
+  id: string;
+  path: string;
+  value: number;
+  editable: boolean;
+  errors: FieldErrors;
+  onChange: (v: number) => void;
+}) {
+  return (
+    <>
+      <label htmlFor={id}>{label}</label>
+      <span>
+        <input
+          id={id}
+          type="number"
+          disabled={!editable}
+          value={Number.isNaN(value) ? "" : value}
+          onChange={(e) => onChange(e.target.valueAsNumber)}
+          aria-invalid={errors[path] !== undefined}
+          data-testid={id}
+        />
+        <FieldError errors={errors} path={path} />
+      </span>
+    </>
+  );
+}
+
+function TextField({
+  label,
+  id,
+  path,
+  value,
+  editable,
+  errors,
+  onChange,
+}: {
+  label: string;
+  id: string;
+  path: string;
+  value: string;
+  editable: boolean;
+  errors: FieldErrors;
+  onChange: (v: string) => void;
+}) {
+  return (
+    <>
+      <label htmlFor={id}>{label}</label>
+      <span>
+        <input
+          id={id}
+          disabled={!editable}
+          value={value}
+          onChange={(e) => onChange(e.target.value)}
+          aria-invalid={errors[path] !== undefined}
+          data-testid={id}
+        />
+        <FieldError errors={errors} path={path} />
+      </span>
+    </>
+  );
+}
+
+function SelectField({
+  label,
+  id,
+  path,
+  value,
+  options,
+  editable,
+  errors,
+  onChange,
+}: {
+  label: string;
+  id: string;
+  path: string;
+  value: string;
+  options: { value: string; label: string }[];
+  editable: boolean;
+  errors: FieldErrors;
+  onChange: (v: string) => void;
+}) {
+  return (
+    <>
+      <label htmlFor={id}>{label}</label>
+      <span>
+        <select id={id} disabled={!editable} value={value} onChange={(e) => onChange(e.target.value)} data-testid={id}>
+          {options.map((o) => (
+            <option key={o.value} value={o.value}>
+              {o.label}
+            </option>
+          ))}
+        </select>
+        <FieldError errors={errors} path={path} />
+      </span>
+    </>
+  );
+}
+
 function RuleForm({
   rule,
   index,
@@ -286,116 +469,78 @@ function RuleForm({
       </legend>
       <FieldError errors={errors} path={p} />
       <div className="form-grid">
-        <label htmlFor={id("id")}>Id</label>
-        <span>
-          <input
-            id={id("id")}
-            disabled={!editable}
-            value={rule.id}
-            onChange={(e) => onChange({ ...rule, id: e.target.value })}
-            aria-invalid={errors[`${p}.id`] !== undefined}
-            data-testid={`${id("id")}`}
-          />
-          <FieldError errors={errors} path={`${p}.id`} />
-        </span>
-        <label htmlFor={id("kind")}>Raises an alert for</label>
-        <span>
-          <select
-            id={id("kind")}
-            disabled={!editable}
-            value={rule.kind}
-            onChange={(e) => onChange(withKind(rule, e.target.value as AlertRule["kind"]))}
-            data-testid={id("kind")}
-          >
-            {KINDS.map((k) => (
-              <option key={k.kind} value={k.kind}>
-                {k.label}
-              </option>
-            ))}
-          </select>
-          <FieldError errors={errors} path={`${p}.kind`} />
-        </span>
-        <label htmlFor={id("severity")}>Severity</label>
-        <span>
-          <select
-            id={id("severity")}
-            disabled={!editable}
-            value={rule.severity}
-            onChange={(e) => onChange({ ...rule, severity: e.target.value as Severity })}
-            data-testid={id("severity")}
-          >
-            {(SEVERITIES.includes(rule.severity) ? SEVERITIES : [...SEVERITIES, rule.severity]).map((s) => (
-              <option key={s}>{s}</option>
-            ))}
-          </select>
-          <FieldError errors={errors} path={`${p}.severity`} />
-        </span>
+        <TextField
+          label="Id"
+          id={id("id")}
+          path={`${p}.id`}
+          value={rule.id}
+          editable={editable}
+          errors={errors}
+          onChange={(v) => onChange({ ...rule, id: v })}
+        />
+        <SelectField
+          label="Raises an alert for"
+          id={id("kind")}
+          path={`${p}.kind`}
+          value={rule.kind}
+          options={KINDS.map((k) => ({ value: k.kind, label: k.label }))}
+          editable={editable}
+          errors={errors}
+          onChange={(v) => onChange(withKind(rule, v as AlertRule["kind"]))}
+        />
+        <SelectField
+          label="Severity"
+          id={id("severity")}
+          path={`${p}.severity`}
+          value={rule.severity}
+          options={(SEVERITIES.includes(rule.severity) ? SEVERITIES : [...SEVERITIES, rule.severity]).map((v) => ({
+            value: v,
+            label: v,
+          }))}
+          editable={editable}
+          errors={errors}
+          onChange={(v) => onChange({ ...rule, severity: v as Severity })}
+        />
         {rule.kind === "unknown-at-perimeter" && (
-          <>
-            <label htmlFor={id("shots")}>Unknown shots before the alert</label>
-            <span>
-              <input
-                id={id("shots")}
-                type="number"
-                disabled={!editable}
-                value={Number.isNaN(rule.minUnknownShots) ? "" : rule.minUnknownShots}
-                onChange={(e) => onChange({ ...rule, minUnknownShots: e.target.valueAsNumber })}
-                aria-invalid={errors[`${p}.minUnknownShots`] !== undefined}
-                data-testid={id("shots")}
-              />
-              <FieldError errors={errors} path={`${p}.minUnknownShots`} />
-            </span>
-          </>
-        )}
-        <label htmlFor={id("dedupe")}>Quiet for (minutes) after an alert of the same visit</label>
-        <span>
-          <input
-            id={id("dedupe")}
-            type="number"
-            disabled={!editable}
-            value={Number.isNaN(rule.dedupeMinutes) ? "" : rule.dedupeMinutes}
-            onChange={(e) => onChange({ ...rule, dedupeMinutes: e.target.valueAsNumber })}
-            aria-invalid={errors[`${p}.dedupeMinutes`] !== undefined}
-            data-testid={id("dedupe")}
+          <NumberField
+            label="Unknown shots before the alert"
+            id={id("shots")}
+            path={`${p}.minUnknownShots`}
+            value={rule.minUnknownShots}
+            editable={editable}
+            errors={errors}
+            onChange={(v) => onChange({ ...rule, minUnknownShots: v })}
           />
-          <FieldError errors={errors} path={`${p}.dedupeMinutes`} />
-        </span>
+        )}
+        <NumberField
+          label="Quiet for (minutes) after an alert of the same visit"
+          id={id("dedupe")}
+          path={`${p}.dedupeMinutes`}
+          value={rule.dedupeMinutes}
+          editable={editable}
+          errors={errors}
+          onChange={(v) => onChange({ ...rule, dedupeMinutes: v })}
+        />
         <span>Camera roles (none = every role)</span>
-        <fieldset className="row wrap plain" aria-label={`Roles of rule ${rule.id}`}>
-          {CAMERA_ROLES.map((r) => (
-            <label key={r} className="check inline">
-              <input
-                type="checkbox"
-                disabled={!editable}
-                checked={rule.roles.includes(r)}
-                onChange={(e) =>
-                  onChange({ ...rule, roles: e.target.checked ? [...rule.roles, r] : rule.roles.filter((x) => x !== r) })
-                }
-                data-testid={`${id("role")}-${r}`}
-              />
-              {r}
-            </label>
-          ))}
-          <FieldError errors={errors} path={`${p}.roles`} />
-        </fieldset>
+        <CheckGroup
+          label={`Roles of rule ${rule.id}`}
+          options={CAMERA_ROLES}
+          selected={rule.roles}
+          editable={editable}
+          testId={id("role")}
+          onChange={(roles) => onChange({ ...rule, roles: roles as CameraRole[] })}
+        />
+        <FieldError errors={errors} path={`${p}.roles`} />
         <span>Cameras (none = every camera)</span>
-        <fieldset className="row wrap plain" aria-label={`Cameras of rule ${rule.id}`}>
-          {[...new Set([...cameraIds, ...rule.cameras])].sort().map((c) => (
-            <label key={c} className="check inline">
-              <input
-                type="checkbox"
-                disabled={!editable}
-                checked={rule.cameras.includes(c)}
-                onChange={(e) =>
-                  onChange({ ...rule, cameras: e.target.checked ? [...rule.cameras, c] : rule.cameras.filter((x) => x !== c) })
-                }
-                data-testid={`${id("camera")}-${c}`}
-              />
-              {c}
-            </label>
-          ))}
-          <FieldError errors={errors} path={`${p}.cameras`} />
-        </fieldset>
+        <CheckGroup
+          label={`Cameras of rule ${rule.id}`}
+          options={[...new Set([...cameraIds, ...rule.cameras])].sort()}
+          selected={rule.cameras}
+          editable={editable}
+          testId={id("camera")}
+          onChange={(cameras) => onChange({ ...rule, cameras })}
+        />
+        <FieldError errors={errors} path={`${p}.cameras`} />
         <span />
         <span className="row">
           <label className="check inline">
@@ -428,6 +573,48 @@ function fieldErrorsOf(err: unknown): FieldErrors {
     out[k] = out[k] ? `${out[k]}; ${i.message ?? "invalid"}` : (i.message ?? "invalid");
   }
   return out;
+}
+
+function RulesList({
+  rules,
+  cameraIds,
+  editable,
+  errors,
+  onChange,
+}: {
+  rules: Rules;
+  cameraIds: string[];
+  editable: boolean;
+  errors: FieldErrors;
+  onChange: (r: Rules) => void;
+}) {
+  return (
+    <div data-testid="rules-form">
+      {rules.rules.length === 0 && <p className="empty">No rules: no alerts are raised.</p>}
+      {rules.rules.map((r, i) => (
+        <RuleForm
+          // biome-ignore lint/suspicious/noArrayIndexKey: rules are edited in place and their ids may change
+          key={i}
+          rule={r}
+          index={i}
+          cameraIds={cameraIds}
+          editable={editable}
+          errors={errors}
+          onChange={(nr) => onChange({ ...rules, rules: rules.rules.map((x, j) => (j === i ? nr : x)) })}
+          onRemove={() => onChange({ ...rules, rules: rules.rules.filter((_, j) => j !== i) })}
+        />
+      ))}
+      {editable && (
+        <button
+          type="button"
+          onClick={() => onChange({ ...rules, rules: [...rules.rules, newRule(rules)] })}
+          data-testid="rule-add"
+        >
+          Add a rule
+        </button>
+      )}
+    </div>
+  );
 }
 
 function RulesEditor() {
@@ -515,58 +702,12 @@ function RulesEditor() {
           </p>
           <FieldError errors={errors} path="rules" />
           <FieldError errors={errors} path="" />
-          {!asJson && (
-            <div data-testid="rules-form">
-              {rules.rules.length === 0 && <p className="empty">No rules: no alerts are raised.</p>}
-              {rules.rules.map((r, i) => (
-                <RuleForm
-                  // biome-ignore lint/suspicious/noArrayIndexKey: rules are edited in place and their ids may change
-                  key={i}
-                  rule={r}
-                  index={i}
-                  cameraIds={cameraIds}
-                  editable={isAdmin}
-                  errors={errors}
-                  onChange={(nr) => fromForm({ ...rules, rules: rules.rules.map((x, j) => (j === i ? nr : x)) })}
-                  onRemove={() => fromForm({ ...rules, rules: rules.rules.filter((_, j) => j !== i) })}
-                />
-              ))}
-              {isAdmin && (
-                <button
-                  type="button"
-                  onClick={() => fromForm({ ...rules, rules: [...rules.rules, newRule(rules)] })}
-                  data-testid="rule-add"
-                >
-                  Add a rule
-                </button>
-              )}
-            </div>
-          )}
+          {!asJson && <RulesList rules={rules} cameraIds={cameraIds} editable={isAdmin} errors={errors} onChange={fromForm} />}
           <label className="check">
             <input type="checkbox" checked={asJson} onChange={(e) => setAsJson(e.target.checked)} data-testid="rules-advanced" />
             Advanced: edit as JSON
           </label>
-          {asJson && (
-            <>
-              <label htmlFor="rules-json" className="sr-only">
-                Rules (JSON)
-              </label>
-              <textarea
-                id="rules-json"
-                rows={18}
-                spellCheck={false}
-                readOnly={!isAdmin}
-                value={text}
-                onChange={(e) => fromText(e.target.value)}
-                aria-invalid={parseError !== null}
-                aria-describedby="rules-parse"
-                data-testid="rules-json"
-              />
-              <p id="rules-parse" className={parseError ? "error" : "muted small"} role={parseError ? "alert" : undefined}>
-                {parseError ? `Not valid JSON: ${parseError}` : "Valid JSON."}
-              </p>
-            </>
-          )}
+          {asJson && <JsonEditor text={text} editable={isAdmin} parseError={parseError} onChange={fromText} />}
           {isAdmin ? (
             <button
               type="button"

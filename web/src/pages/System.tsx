@@ -21,6 +21,164 @@ function bytes(n: number | null): string {
 
 const rate = (n: number | null) => (n === null ? "–" : n.toFixed(1));
 
+function Replicas({ data }: { data: SystemStatus }) {
+  return (
+    <section className="card wide" aria-labelledby="replicas-title">
+      <h2 id="replicas-title">Services</h2>
+      <table data-testid="system-replicas">
+        <thead>
+          <tr>
+            <th scope="col">Service</th>
+            <th scope="col">Replica</th>
+            <th scope="col">State</th>
+            <th scope="col">Checks</th>
+          </tr>
+        </thead>
+        <tbody>
+          {data.replicas.length === 0 && (
+            <tr>
+              <td colSpan={4} className="muted">
+                No service health endpoints configured (PORTAL_SERVICE_HEALTH_URLS).
+              </td>
+            </tr>
+          )}
+          {data.replicas.map((r) => {
+            const state = r.ready ? "ready" : r.reachable ? "not ready" : "down";
+            return (
+              <tr key={`${r.service}|${r.url}`} data-testid={`replica-${r.service}`} data-state={state}>
+                <th scope="row">{r.service}</th>
+                <td>{r.url}</td>
+                <td className={r.ready ? "ok" : "bad"}>{state}</td>
+                <td className="small">
+                  {r.error ??
+                    r.checks.map((c) => `${c.name}: ${c.ok ? "ok" : "failing"}${c.detail ? ` (${c.detail})` : ""}`).join("; ")}
+                </td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+      <h3>This portal</h3>
+      <table data-testid="system-portal">
+        <tbody>
+          {data.services.map((s) => (
+            <tr key={s.name}>
+              <th scope="row">{s.name}</th>
+              <td className={s.ready ? "ok" : "bad"}>{s.ready ? "ready" : "not ready"}</td>
+              <td>{s.detail}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
+  );
+}
+
+function Consumers({ data }: { data: SystemStatus }) {
+  return (
+    <section className="card wide" aria-labelledby="consumers-title">
+      <h2 id="consumers-title">Consumers</h2>
+      {data.natsError ? <p className="bad">{data.natsError}</p> : null}
+      <table data-testid="system-consumers">
+        <thead>
+          <tr>
+            <th scope="col">Stream</th>
+            <th scope="col">Consumer</th>
+            <th scope="col">Pending (lag)</th>
+            <th scope="col">Unacknowledged</th>
+            <th scope="col">Redelivered</th>
+          </tr>
+        </thead>
+        <tbody>
+          {data.consumers.map((c) => (
+            <tr key={`${c.stream}/${c.name}`}>
+              <td>{c.stream}</td>
+              <td>{c.name}</td>
+              <td className={c.pending > 100 ? "bad" : undefined}>{c.pending}</td>
+              <td>{c.ackPending}</td>
+              <td>{c.redelivered}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <p>
+        Dead letters: <strong data-testid="system-dead-letters">{data.deadLetters ?? "unknown"}</strong>
+      </p>
+    </section>
+  );
+}
+
+function Cameras({ data }: { data: SystemStatus }) {
+  return (
+    <section className="card" aria-labelledby="cameras-title">
+      <h2 id="cameras-title">Cameras</h2>
+      {data.cameras.length === 0 ? (
+        <p className="empty">No cameras known yet.</p>
+      ) : (
+        <table data-testid="system-cameras">
+          <thead>
+            <tr>
+              <th scope="col">Camera</th>
+              <th scope="col">State</th>
+              <th scope="col">Role</th>
+              <th scope="col">fps</th>
+              <th scope="col">Frames processed</th>
+            </tr>
+          </thead>
+          <tbody>
+            {data.cameras.map((c) => (
+              <tr key={c.cameraId} data-testid={`system-camera-${c.cameraId}`}>
+                <th scope="row">{c.cameraId}</th>
+                <td className={c.status === "live" ? "ok" : "bad"} title={c.message}>
+                  {c.status}
+                </td>
+                <td>{c.role ?? "–"}</td>
+                <td>{rate(c.fps)}</td>
+                <td>{c.framesProcessed ?? "–"}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}
+
+function Throughput({ data }: { data: SystemStatus }) {
+  return (
+    <section className="card" aria-labelledby="throughput-title">
+      <h2 id="throughput-title">Recognizers</h2>
+      {data.recognizers.length === 0 ? (
+        <p className="empty">No recognizer endpoint configured.</p>
+      ) : (
+        <table data-testid="system-recognizers">
+          <thead>
+            <tr>
+              <th scope="col">Replica</th>
+              <th scope="col">Messages handled</th>
+              <th scope="col">per second</th>
+            </tr>
+          </thead>
+          <tbody>
+            {data.recognizers.map((r) => (
+              <tr key={r.url}>
+                <th scope="row">{r.url}</th>
+                <td className={r.reachable ? undefined : "bad"}>{r.reachable ? r.handled : "down"}</td>
+                <td>{rate(r.perSecond)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      <h2>Store</h2>
+      <p data-testid="system-storage">
+        {data.storage.kind}: <strong>{bytes(data.storage.bytes)}</strong>
+        {data.storage.error ? <span className="bad"> ({data.storage.error})</span> : null}
+      </p>
+    </section>
+  );
+}
+
 export function SystemPage() {
   const { data, error, reload } = useLoad(() => get<SystemStatus>("/api/v1/system"), []);
   return (
@@ -34,146 +192,10 @@ export function SystemPage() {
       {!data && !error && <Loading />}
       {data && (
         <div>
-          <section className="card wide" aria-labelledby="replicas-title">
-            <h2 id="replicas-title">Services</h2>
-            <table data-testid="system-replicas">
-              <thead>
-                <tr>
-                  <th scope="col">Service</th>
-                  <th scope="col">Replica</th>
-                  <th scope="col">State</th>
-                  <th scope="col">Checks</th>
-                </tr>
-              </thead>
-              <tbody>
-                {data.replicas.length === 0 && (
-                  <tr>
-                    <td colSpan={4} className="muted">
-                      No service health endpoints configured (PORTAL_SERVICE_HEALTH_URLS).
-                    </td>
-                  </tr>
-                )}
-                {data.replicas.map((r) => {
-                  const state = r.ready ? "ready" : r.reachable ? "not ready" : "down";
-                  return (
-                    <tr key={`${r.service}|${r.url}`} data-testid={`replica-${r.service}`} data-state={state}>
-                      <th scope="row">{r.service}</th>
-                      <td>{r.url}</td>
-                      <td className={r.ready ? "ok" : "bad"}>{state}</td>
-                      <td className="small">
-                        {r.error ??
-                          r.checks
-                            .map((c) => `${c.name}: ${c.ok ? "ok" : "failing"}${c.detail ? ` (${c.detail})` : ""}`)
-                            .join("; ")}
-                      </td>
-                    </tr>
-                  );
-                })}
-              </tbody>
-            </table>
-            <h3>This portal</h3>
-            <table data-testid="system-portal">
-              <tbody>
-                {data.services.map((s) => (
-                  <tr key={s.name}>
-                    <th scope="row">{s.name}</th>
-                    <td className={s.ready ? "ok" : "bad"}>{s.ready ? "ready" : "not ready"}</td>
-                    <td>{s.detail}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </section>
-          <section className="card wide" aria-labelledby="consumers-title">
-            <h2 id="consumers-title">Consumers</h2>
-            {data.natsError ? <p className="bad">{data.natsError}</p> : null}
-            <table data-testid="system-consumers">
-              <thead>
-                <tr>
-                  <th scope="col">Stream</th>
-                  <th scope="col">Consumer</th>
-                  <th scope="col">Pending (lag)</th>
-                  <th scope="col">Unacknowledged</th>
-                  <th scope="col">Redelivered</th>
-                </tr>
-              </thead>
-              <tbody>
-                {data.consumers.map((c) => (
-                  <tr key={`${c.stream}/${c.name}`}>
-                    <td>{c.stream}</td>
-                    <td>{c.name}</td>
-                    <td className={c.pending > 100 ? "bad" : undefined}>{c.pending}</td>
-                    <td>{c.ackPending}</td>
-                    <td>{c.redelivered}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-            <p>
-              Dead letters: <strong data-testid="system-dead-letters">{data.deadLetters ?? "unknown"}</strong>
-            </p>
-          </section>
-          <section className="card" aria-labelledby="cameras-title">
-            <h2 id="cameras-title">Cameras</h2>
-            {data.cameras.length === 0 ? (
-              <p className="empty">No cameras known yet.</p>
-            ) : (
-              <table data-testid="system-cameras">
-                <thead>
-                  <tr>
-                    <th scope="col">Camera</th>
-                    <th scope="col">State</th>
-                    <th scope="col">Role</th>
-                    <th scope="col">fps</th>
-                    <th scope="col">Frames processed</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {data.cameras.map((c) => (
-                    <tr key={c.cameraId} data-testid={`system-camera-${c.cameraId}`}>
-                      <th scope="row">{c.cameraId}</th>
-                      <td className={c.status === "live" ? "ok" : "bad"} title={c.message}>
-                        {c.status}
-                      </td>
-                      <td>{c.role ?? "–"}</td>
-                      <td>{rate(c.fps)}</td>
-                      <td>{c.framesProcessed ?? "–"}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            )}
-          </section>
-          <section className="card" aria-labelledby="throughput-title">
-            <h2 id="throughput-title">Recognizers</h2>
-            {data.recognizers.length === 0 ? (
-              <p className="empty">No recognizer endpoint configured.</p>
-            ) : (
-              <table data-testid="system-recognizers">
-                <thead>
-                  <tr>
-                    <th scope="col">Replica</th>
-                    <th scope="col">Messages handled</th>
-                    <th scope="col">per second</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {data.recognizers.map((r) => (
-                    <tr key={r.url}>
-                      <th scope="row">{r.url}</th>
-                      <td className={r.reachable ? undefined : "bad"}>{r.reachable ? r.handled : "down"}</td>
-                      <td>{rate(r.perSecond)}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            )}
-            <h2>Store</h2>
-            <p data-testid="system-storage">
-              {data.storage.kind}: <strong>{bytes(data.storage.bytes)}</strong>
-              {data.storage.error ? <span className="bad"> ({data.storage.error})</span> : null}
-            </p>
-          </section>
+          <Replicas data={data} />
+          <Consumers data={data} />
+          <Cameras data={data} />
+          <Throughput data={data} />
         </div>
       )}
     </section>
