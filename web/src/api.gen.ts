@@ -376,35 +376,6 @@ export interface TrackConclusion {
   endedAt: string;
 }
 
-export interface User {
-  username: string;
-  role: Role;
-}
-
-export interface UserRow {
-  username: string;
-  role: Role;
-  createdAt: string;
-}
-
-export interface Visitor {
-  visitorId: string;
-  status: VisitorStatus;
-  faces: number;
-  visits: number;
-  firstSeen: string;
-  lastSeen: string;
-  cameras: string[];
-  bestCrops: VisitorCrop[];
-  absorbed: string[];
-  decision: VisitorDecision | null;
-  clusteredAt: string;
-  updatedAt: string;
-}
-
-export interface VisitorCrop {
-  detectionId: string;
-  cameraId: string;
 export interface UnknownResolution {
   kind: "enrolled" | "named" | "ignored";
   personId: string | null;
@@ -457,6 +428,35 @@ export interface UnknownsPage {
   next: number | null;
 }
 
+export interface User {
+  username: string;
+  role: Role;
+}
+
+export interface UserRow {
+  username: string;
+  role: Role;
+  createdAt: string;
+}
+
+export interface Visitor {
+  visitorId: string;
+  status: VisitorStatus;
+  faces: number;
+  visits: number;
+  firstSeen: string;
+  lastSeen: string;
+  cameras: string[];
+  bestCrops: VisitorCrop[];
+  absorbed: string[];
+  decision: VisitorDecision | null;
+  clusteredAt: string;
+  updatedAt: string;
+}
+
+export interface VisitorCrop {
+  detectionId: string;
+  cameraId: string;
   trackId: string;
   quality: number;
   seenAt: string;

@@ -287,33 +287,6 @@ export const Visitor = named(
     updatedAt: z.string(),
   }),
 );
-/** An event a request published (202 answers). */
-export const Published = named(
-  "Published",
-  z.object({
-    id: z.string(),
-    type: z.string(),
-    occurredAt: z.string(),
-    data: z.record(z.string(), z.unknown()),
-  }),
-);
-
-// ---------------------------------------------------------------- live push (socket.io, src/live/push.ts)
-
-/*
- * What socket.io pushes: per event name, a view the REST API also answers (never a bus envelope: no embeddings, no
- * inline crops, no internal fields). The live push validates every payload against its schema before emitting it.
- */
-
-export const LiveSighting = named(
-  "LiveSighting",
-  Sighting.extend({
-    /** A recognition that passed only the looser naming threshold (`recognition` "probable"; kept for older consoles). */
-    probable: z.boolean(),
-  }),
-  "`sighting`: a recognized or unknown face as GET /sightings lists it (`name` is the name the recognizer gave), sent once the sightings projection holds it (so `cropKey` resolves); sent again for each shot of a track once the track is concluded (`concluded` set, `name` the current one).",
-);
-export const LivePresence = named(
 /** How an unknown track or visitor was closed: enrolled (its face enrolled or assigned to a person), named, ignored. */
 export const UnknownResolution = named(
   "UnknownResolution",
@@ -374,6 +347,33 @@ export const UnknownsPage = named(
     next: z.number().int().nullable(),
   }),
 );
+/** An event a request published (202 answers). */
+export const Published = named(
+  "Published",
+  z.object({
+    id: z.string(),
+    type: z.string(),
+    occurredAt: z.string(),
+    data: z.record(z.string(), z.unknown()),
+  }),
+);
+
+// ---------------------------------------------------------------- live push (socket.io, src/live/push.ts)
+
+/*
+ * What socket.io pushes: per event name, a view the REST API also answers (never a bus envelope: no embeddings, no
+ * inline crops, no internal fields). The live push validates every payload against its schema before emitting it.
+ */
+
+export const LiveSighting = named(
+  "LiveSighting",
+  Sighting.extend({
+    /** A recognition that passed only the looser naming threshold (`recognition` "probable"; kept for older consoles). */
+    probable: z.boolean(),
+  }),
+  "`sighting`: a recognized or unknown face as GET /sightings lists it (`name` is the name the recognizer gave), sent once the sightings projection holds it (so `cropKey` resolves); sent again for each shot of a track once the track is concluded (`concluded` set, `name` the current one).",
+);
+export const LivePresence = named(
   "LivePresence",
   z.object({ cameraId: z.string(), items: z.array(PresenceItem) }),
   "`presence`: who is in view at one camera now, as GET /presence lists them, sent once the presence projection applied a sighting there.",
