@@ -6,10 +6,12 @@
 # --- dependencies: production node_modules of this service's workspace (native addons built here) ---
 FROM node:20.20.2-bookworm-slim AS deps
 WORKDIR /app
-ENV ONNXRUNTIME_NODE_INSTALL=skip npm_config_fund=false npm_config_audit=false npm_config_update_notifier=false
-# compilers only for a native addon without a prebuilt binary for this platform (better-sqlite3); not in the runtime image
+ENV ONNXRUNTIME_NODE_INSTALL=skip npm_config_fund=false npm_config_audit=false npm_config_update_notifier=false \
+    OPENCV4NODEJS_DISABLE_AUTOBUILD=1 JOBS=max
+# compilers and OpenCV's headers only for the native addons without a prebuilt binary for this platform
+# (better-sqlite3; @u4/opencv4nodejs against Debian's OpenCV 4.6, for search by photo); not in the runtime image
 RUN apt-get update \
- && apt-get install -y --no-install-recommends python3 make g++ ca-certificates \
+ && apt-get install -y --no-install-recommends python3 make g++ ca-certificates libopencv-dev libopencv-contrib-dev \
  && rm -rf /var/lib/apt/lists/*
 # every workspace's package.json: npm ci checks the whole lockfile
 COPY package.json package-lock.json ./
@@ -66,12 +68,16 @@ COPY tsconfig.base.json ./
 COPY web ./web
 RUN npm run build --workspace=web
 
-# --- runtime: node, the sources this service imports, its node_modules; non-root ---
+# --- runtime: node, the sources this service imports, its node_modules, the models search by photo uses; non-root ---
 FROM node:20.20.2-bookworm-slim AS runtime
+# OpenCV's shared libraries, the ones the @u4/opencv4nodejs binding links (ldd), without the headers
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends libopencv-contrib406 libopencv-core406 libopencv-dnn406 libopencv-flann406 libopencv-highgui406 libopencv-imgcodecs406 libopencv-imgproc406 libopencv-ml406 libopencv-objdetect406 libopencv-photo406 libopencv-video406 libopencv-videoio406 \
+ && rm -rf /var/lib/apt/lists/*
 RUN groupadd --system --gid 10001 persona \
  && useradd --system --uid 10001 --gid persona --home-dir /app --shell /usr/sbin/nologin persona
 WORKDIR /app
-ENV NODE_ENV=production HEALTH_HOST=0.0.0.0 HEALTH_PORT=9106 PORTAL_HOST=0.0.0.0
+ENV NODE_ENV=production HEALTH_HOST=0.0.0.0 HEALTH_PORT=9106 PORTAL_HOST=0.0.0.0 PERSONA_MODELS_DIR=/app/models/dist PERSONA_SHARED_MODELS_DIR=/app/shared-models
 COPY --from=deps /opt/tsx /opt/tsx
 # node_modules (and any nested workspace node_modules) with every workspace package.json, then the sources
 COPY --from=deps /app ./
@@ -79,8 +85,12 @@ COPY contracts ./contracts
 COPY packages/runtime ./packages/runtime
 COPY packages/bus ./packages/bus
 COPY packages/library ./packages/library
+COPY packages/recognition ./packages/recognition
 COPY packages/store ./packages/store
+COPY packages/vision ./packages/vision
 COPY services/portal ./services/portal
+# search by photo (POST /api/v1/identify) detects and embeds as the recognizers do: their default models, baked in
+COPY models/dist/blazeface-back-256.onnx models/dist/blazeface-back-dyn.onnx models/dist/fr_feature.onnx ./models/dist/
 COPY --from=web /app/web/dist ./web/dist
 USER 10001:10001
 EXPOSE 9106 8080

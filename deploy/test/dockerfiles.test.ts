@@ -19,6 +19,8 @@ const MODELS: Partial<Record<(typeof SERVICES)[number], string[]>> = {
   camera: [MODEL_FILES.blazeface, MODEL_FILES.blazefaceDynamic],
   recognizer: [MODEL_FILES.blazeface, MODEL_FILES.blazefaceDynamic, embedderSpec(DEFAULT_EMBEDDER_MODEL).file],
   trainer: [MODEL_FILES.blazeface, MODEL_FILES.blazefaceDynamic, embedderSpec(DEFAULT_EMBEDDER_MODEL).file],
+  // search by photo detects and embeds as the recognizers do
+  portal: [MODEL_FILES.blazeface, MODEL_FILES.blazefaceDynamic, embedderSpec(DEFAULT_EMBEDDER_MODEL).file],
 };
 
 const ignored = dockerignore();

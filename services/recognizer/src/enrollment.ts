@@ -23,7 +23,7 @@ import {
 } from "@persona/vision";
 import type { z } from "zod";
 
-import type { LibraryGallery } from "@persona/library/gallery";
+import type { LibraryGallery } from "@persona/recognition/gallery";
 
 export interface EnrollmentDeps {
   bus: Bus;

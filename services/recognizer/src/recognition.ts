@@ -5,7 +5,7 @@ import { encodeEmbedding } from "@persona/library";
 import { type Embedder, ImageDecodeError, decodeChip } from "@persona/vision";
 import type { AlignmentWatch } from "./alignmentWatch.ts";
 import type { Cascade } from "./cascade.ts";
-import type { LibraryGallery } from "@persona/library/gallery";
+import type { LibraryGallery } from "@persona/recognition/gallery";
 import { type StoredTrack, TrackContentionError, type TrackStore } from "./trackStore.ts";
 import type { SweepVerdict } from "./trackSweeper.ts";
 import {

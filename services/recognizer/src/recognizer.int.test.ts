@@ -18,7 +18,7 @@ import {
   resolveModelPath,
 } from "@persona/vision";
 import { configSchema } from "./config.ts";
-import type { LibraryGallery } from "@persona/library/gallery";
+import type { LibraryGallery } from "@persona/recognition/gallery";
 import { type RunningRecognizer, startRecognizer } from "./recognizer.ts";
 
 const missing = lfwSkipReason(resolveModelPath(embedderSpec(DEFAULT_EMBEDDER_MODEL).file));

@@ -8,7 +8,7 @@ import { AlignmentWatch } from "./alignmentWatch.ts";
 import { Cascade } from "./cascade.ts";
 import { startEnrollmentHandler } from "./enrollment.ts";
 
-import { LibraryGallery } from "@persona/library/gallery";
+import { LibraryGallery } from "@persona/recognition/gallery";
 import { loadBlob } from "./media.ts";
 import { recognitionHandlers } from "./recognition.ts";
 import { TrackStore } from "./trackStore.ts";

@@ -1,5 +1,5 @@
 import type { Bus } from "@persona/bus";
-import type { LibraryGallery } from "@persona/library/gallery";
+import type { LibraryGallery } from "@persona/recognition/gallery";
 import type { VoteOptions } from "@persona/recognition";
 import type { Logger } from "@persona/runtime";
 import type { Embedder, FaceDetector, LandmarkDetector } from "@persona/vision";
@@ -9,7 +9,7 @@ import type { Embedder, FaceDetector, LandmarkDetector } from "@persona/vision";
  * the recognizers would take for it.
  *
  * - **Same templates as the recognizers**: the library is followed from the LIBRARY stream with the recognizers' own
- *   `LibraryGallery` (@persona/library/gallery), keeping the templates of the recognizers' model and mode
+ *   `LibraryGallery` (@persona/recognition/gallery), keeping the templates of the recognizers' model and mode
  *   ("fr_feature+flip" by default). The people read model has no embeddings (person_templates counts templates).
  * - **Same decision**: @persona/recognition's `voteOptions` (the model's tuned thresholds unless set, as RECOGNIZER_*)
  *   and `decideOneShot` (the photo is a track of one shot that ended: named at the single-shot threshold, else
@@ -142,7 +142,7 @@ export class PhotoSearch {
   async #load(): Promise<Loaded> {
     const vision = await import("@persona/vision");
     const recognition = await import("@persona/recognition");
-    const { LibraryGallery } = await import("@persona/library/gallery");
+    const { LibraryGallery } = await import("@persona/recognition/gallery");
     const s = this.settings;
     const spec = vision.embedderSpec(s.model ?? vision.DEFAULT_EMBEDDER_MODEL);
     const flip = s.flip ?? recognition.VOTE_DEFAULTS.flip;

@@ -1,8 +1,6 @@
 import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream";
 import { Gallery } from "@persona/vision";
-import { LibraryFollower } from "./follower.ts";
-import { type LibraryChange, type LibraryState, decodeEmbedding } from "./library.ts";
-import type { FollowerLog } from "./streamFold.ts";
+import { type FollowerLog, type LibraryChange, LibraryFollower, type LibraryState, decodeEmbedding } from "@persona/library";
 
 /** Logs of the gallery (a pino Logger fits). */
 export interface GalleryLog extends FollowerLog {
@@ -21,8 +19,9 @@ export interface GalleryMatch {
 
 /**
  * The recognizers' in-memory gallery: the library followed from the LIBRARY stream, its templates made by `model`
- * kept searchable. No database on the hot path. A subpath export (`@persona/library/gallery`) because it loads
- * @persona/vision (onnxruntime, OpenCV): the recognizer holds one, and the portal's search by photo one once asked.
+ * kept searchable. No database on the hot path. A subpath export (`@persona/recognition/gallery`) because it follows
+ * NATS (@persona/library) where the policies are pure: the recognizer holds one, and the portal's search by photo one
+ * once asked.
  */
 export class LibraryGallery {
   readonly gallery: Gallery;
