@@ -93,11 +93,15 @@ export function Layout() {
   const mainRef = useRef<HTMLElement>(null);
   const audioRef = useRef<HTMLAudioElement>(null);
 
-  // move focus to the page on navigation (keyboard and screen-reader users land on the new content)
+  // move focus to the page on navigation (keyboard and screen-reader users land on the new content); not when the
+  // console first opens, where the first Tab must reach the skip link (focus in the page skipped past it to whatever
+  // the page's first link was)
+  const navigated = useRef(false);
   // biome-ignore lint/correctness/useExhaustiveDependencies: runs on path changes
   useEffect(() => {
     setMenuOpen(false);
-    mainRef.current?.focus({ preventScroll: true });
+    if (navigated.current) mainRef.current?.focus({ preventScroll: true });
+    navigated.current = true;
   }, [path]);
 
   useLiveEvent("alert", ({ change, alert }) => {
