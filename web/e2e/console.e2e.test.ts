@@ -137,8 +137,13 @@ describe("the web console in Chromium against the real system", { skip }, () => 
       assert.equal(await admin.getByTestId(`nav-${n}`).count(), 1, `nav ${n}`);
     }
     await shot(admin, "02-dashboard-empty");
-    // keyboard only: the skip link first, then the navigation; Enter follows a link and focus moves to the page
+    // keyboard only, from the top of the page (wherever the login left focus; the first-run guide in the content now
+    // has a link): the skip link first, then the navigation; Enter follows a link and focus moves to the page
+    await admin.evaluate(
+      "(() => { const top = document.createElement('span'); top.tabIndex = -1; top.id = 'e2e-top'; document.body.prepend(top); top.focus(); })()",
+    );
     await admin.keyboard.press("Tab");
+    await admin.evaluate("document.getElementById('e2e-top')?.remove()");
     assert.equal(await admin.evaluate("document.activeElement.textContent"), "Skip to content");
     let focused = "";
     for (let i = 0; i < 6 && focused !== "nav-people"; i++) {
@@ -477,7 +482,8 @@ describe("the web console in Chromium against the real system", { skip }, () => 
         ["A", a.page],
         ["B", b.page],
       ] as const) {
-        await p.locator(`[data-testid=recognition][data-sighting-id="${ids[0]}"]`).waitFor();
+        // pushes follow the sightings projection now (the view the REST API answers), so wait for every one of them
+        for (const id of ids) await p.locator(`[data-testid=recognition][data-sighting-id="${id}"]`).waitFor();
         const shown = await p
           .getByTestId("recognition")
           .evaluateAll((els) => els.slice(0, 10).map((e) => (e as HTMLElement).dataset.sightingId));

@@ -1,5 +1,6 @@
-// Shared by the recognizer benchmarks (recognizer.bench.ts, scaleout.bench.ts): aligned LFW chips, the FaceDetected
-// events made of them, and real recognizer processes (services/recognizer/src/main.ts) pulling from one work queue.
+// Shared by the recognizer benchmarks (recognizer.bench.ts, scaleout.bench.ts): LFW chips aligned for the default
+// model (the recognizers refuse chips of another model's size), the FaceDetected events made of them, and real
+// recognizer processes (services/recognizer/src/main.ts) pulling from one work queue.
 import { type ChildProcess, spawn } from "node:child_process";
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
@@ -7,7 +8,7 @@ import type { Bus } from "@persona/bus";
 import type { EnvelopeOf } from "@persona/contracts";
 import { datasetsDir, repoRoot } from "@persona/runtime";
 import { waitFor } from "@persona/testing";
-import { FaceDetector, decodeImage, detectAndAlign, embedderSpec, encodeJpeg } from "@persona/vision";
+import { DEFAULT_EMBEDDER_MODEL, FaceDetector, decodeImage, detectAndAlign, embedderSpec, encodeJpeg } from "@persona/vision";
 
 export interface Chip {
   jpeg: Buffer;
@@ -30,7 +31,7 @@ export async function lfwChips(count = 100): Promise<Chip[]> {
     if (!files[0]) continue;
     const [face] = await detectAndAlign(await decodeImage(join(lfw, person, files[0])), {
       detector,
-      template: embedderSpec("dlib-resnet29").template,
+      template: embedderSpec(DEFAULT_EMBEDDER_MODEL).template,
     });
     if (face) chips.push({ jpeg: await encodeJpeg(face.chip, 90), quality: face.quality.score });
   }
