@@ -65,10 +65,7 @@ export function floorOf(dir: string): Floor {
 const isTest = (p: string) => /\.test\.tsx?$/.test(p);
 /** Production code: not a test, a bench, a test helper folder or tooling. */
 export const isProduction = (p: string) =>
-  !isTest(p) &&
-  !/(^|\/)(bench|bin|testing|test|e2e)\//.test(p) &&
-  !/(testSupport|\.contract)\.ts$/.test(p) &&
-  /(^|\/)src\//.test(p);
+  !isTest(p) && !/(^|\/)(bench|bin|testing|test|e2e)\//.test(p) && !/testSupport\.ts$/.test(p) && /(^|\/)src\//.test(p);
 
 function importsOf(text: string): { spec: string; line: number }[] {
   const out: { spec: string; line: number }[] = [];

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { after, test } from "node:test";
 import { MongoClient } from "mongodb";
 import { openMongoStore } from "./mongo.ts";
-import { runStoreContract } from "./store.contract.ts";
+import { runStoreContract } from "../test/contract.ts";
 
 /**
  * The same contract against a real MongoDB. It needs a server this test does not start (MONGODB_URL, ideally a

@@ -12,7 +12,7 @@ import { StoreError } from "./errors.ts";
 import { parseFindPlan } from "./query.ts";
 import { openSqliteStore } from "./sqlite.ts";
 import { compileFind } from "./sqliteQuery.ts";
-import { runStoreContract } from "./store.contract.ts";
+import { runStoreContract } from "../test/contract.ts";
 import type { Doc } from "./types.ts";
 
 const here = dirname(fileURLToPath(import.meta.url));

@@ -1,14 +1,14 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { StoreConflictError, StoreError, StoreValidationError } from "./errors.ts";
-import { AlertsRepository } from "./repositories/alertsRepository.ts";
-import { AttendanceRepository, attendanceId } from "./repositories/attendanceRepository.ts";
-import { BotChatsRepository } from "./repositories/botChatsRepository.ts";
-import { PeopleRepository } from "./repositories/peopleRepository.ts";
-import { PresenceRepository, presenceId } from "./repositories/presenceRepository.ts";
-import { SightingsRepository } from "./repositories/sightingsRepository.ts";
-import { UsersRepository } from "./repositories/usersRepository.ts";
-import type { Collection, Doc, DocumentStore, Filter, FindOptions, WriteOp } from "./types.ts";
+import { StoreConflictError, StoreError, StoreValidationError } from "../src/errors.ts";
+import { AlertsRepository } from "../src/repositories/alertsRepository.ts";
+import { AttendanceRepository, attendanceId } from "../src/repositories/attendanceRepository.ts";
+import { BotChatsRepository } from "../src/repositories/botChatsRepository.ts";
+import { PeopleRepository } from "../src/repositories/peopleRepository.ts";
+import { PresenceRepository, presenceId } from "../src/repositories/presenceRepository.ts";
+import { SightingsRepository } from "../src/repositories/sightingsRepository.ts";
+import { UsersRepository } from "../src/repositories/usersRepository.ts";
+import type { Collection, Doc, DocumentStore, Filter, FindOptions, WriteOp } from "../src/types.ts";
 
 /**
  * The behaviour every DocumentStore adapter must share. `open` must return a fresh, empty store each call; every test
