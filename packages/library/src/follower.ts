@@ -1,4 +1,3 @@
-import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream";
 import {
   LIBRARY_EVENT_TYPES,
   type LibraryChange,
@@ -17,39 +16,15 @@ export type { FollowerLog };
  * Follows the LIBRARY stream from its start and folds it into a LibraryState, calling `onChange` for every change.
  * `start` resolves once everything published before it has been applied.
  */
-export class LibraryFollower {
-  readonly state: LibraryState = emptyLibrary();
-  private readonly fold: StreamFold;
-
+export class LibraryFollower extends StreamFold<LibraryState> {
   constructor(log: FollowerLog, onChange: (change: LibraryChange, state: LibraryState) => void = () => {}) {
-    this.fold = new StreamFold({
+    super({
       what: "library",
       stream: "LIBRARY",
       types: LIBRARY_TYPES,
-      apply: (env, seq) => onChange(evolve(this.state, env as LibraryEvent, seq), this.state),
-      seq: () => this.state.seq,
-      skip: (seq) => {
-        this.state.seq = Math.max(this.state.seq, seq);
-      },
+      state: emptyLibrary(),
+      apply: (state, env, seq) => onChange(evolve(state, env as LibraryEvent, seq), state),
       log,
     });
-  }
-
-  get ready(): boolean {
-    return this.fold.ready;
-  }
-
-  /** `_jsm` is unused (kept for callers of the earlier signature). */
-  async start(js: JetStreamClient, _jsm?: JetStreamManager): Promise<void> {
-    await this.fold.start(js);
-  }
-
-  /** Resolves when at least `seq` has been applied (after publishing a library event, for example). */
-  async waitForSeq(seq: number, timeoutMs = 10_000): Promise<void> {
-    await this.fold.waitForSeq(seq, timeoutMs);
-  }
-
-  async stop(): Promise<void> {
-    await this.fold.stop();
   }
 }

@@ -1,4 +1,4 @@
-import type { JetStreamClient } from "@nats-io/jetstream";
+import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream";
 import { type Feed, follow } from "@persona/bus";
 import type { AnyEnvelope } from "@persona/contracts";
 import { SeqWaiters } from "./seqWaiters.ts";
@@ -8,19 +8,17 @@ export interface FollowerLog {
   error(obj: object, msg: string): void;
 }
 
-export interface StreamFoldOptions {
+export interface StreamFoldOptions<S extends { seq: number }> {
   /** Names the fold in logs and timeout errors ("library", "visitors"). */
   what: string;
   stream: string;
   filter?: string;
-  /** The envelope types the fold applies; any other message is skipped with a warning. */
+  /** The envelope types the fold applies; any other message is skipped with a warning (the state's seq moves on). */
   types: ReadonlySet<string>;
+  /** The state, folded in place. */
+  state: S;
   /** Folds one event at its stream sequence into the state. */
-  apply(env: AnyEnvelope, seq: number): void;
-  /** The sequence the state has reached. */
-  seq(): number;
-  /** Moves the state's sequence past a message it did not apply. */
-  skip(seq: number): void;
+  apply(state: S, env: AnyEnvelope, seq: number): void;
   log: FollowerLog;
 }
 
@@ -29,13 +27,15 @@ export interface StreamFoldOptions {
  * ordered follow. `start` resolves once everything on the filter when it was called has been applied; `waitForSeq`
  * resolves once a given sequence has (after publishing an event, for example), without polling.
  */
-export class StreamFold {
+export class StreamFold<S extends { seq: number }> {
+  readonly state: S;
   private feed: Feed | undefined;
   private caughtUp = false;
   private readonly startWaiters: (() => void)[] = [];
   private readonly seqWaiters: SeqWaiters;
 
-  constructor(private readonly o: StreamFoldOptions) {
+  constructor(private readonly o: StreamFoldOptions<S>) {
+    this.state = o.state;
     this.seqWaiters = new SeqWaiters(o.what);
   }
 
@@ -43,7 +43,8 @@ export class StreamFold {
     return this.caughtUp;
   }
 
-  async start(js: JetStreamClient): Promise<void> {
+  /** `_jsm` is unused (kept for callers of the earlier signature). */
+  async start(js: JetStreamClient, _jsm?: JetStreamManager): Promise<void> {
     const feed = await follow(js, { stream: this.o.stream, filter: this.o.filter, from: "all" });
     this.feed = feed;
     const started = new Promise<void>((resolve) => this.startWaiters.push(resolve));
@@ -54,20 +55,24 @@ export class StreamFold {
       for await (const d of feed) {
         delivered++;
         try {
-          if (d.env !== null && this.o.types.has(d.env.type)) this.o.apply(d.env, d.seq);
+          if (d.env !== null && this.o.types.has(d.env.type)) this.o.apply(this.state, d.env, d.seq);
           else {
-            this.o.skip(d.seq);
+            this.skip(d.seq);
             this.o.log.warn({ seq: d.seq, subject: d.subject }, `ignoring a message that is not a ${this.o.what} event`);
           }
         } catch (err) {
-          this.o.skip(d.seq);
+          this.skip(d.seq);
           this.o.log.error({ err, seq: d.seq }, `cannot apply a ${this.o.what} event; skipped`);
         }
         if (!this.caughtUp && (delivered >= feed.pendingAtStart || d.pending === 0)) this.markCaughtUp();
-        this.seqWaiters.notify(this.o.seq());
+        this.seqWaiters.notify(this.state.seq);
       }
     })();
     await started;
+  }
+
+  private skip(seq: number): void {
+    this.state.seq = Math.max(this.state.seq, seq);
   }
 
   private markCaughtUp(): void {
@@ -77,7 +82,7 @@ export class StreamFold {
 
   /** Resolves when at least `seq` has been applied. */
   async waitForSeq(seq: number, timeoutMs = 10_000): Promise<void> {
-    await this.seqWaiters.wait(seq, () => this.o.seq(), timeoutMs);
+    await this.seqWaiters.wait(seq, () => this.state.seq, timeoutMs);
   }
 
   async stop(): Promise<void> {

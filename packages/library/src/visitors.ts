@@ -1,5 +1,4 @@
 import { createHash } from "node:crypto";
-import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream";
 import type { EnvelopeOf } from "@persona/contracts";
 import { type FollowerLog, StreamFold } from "./streamFold.ts";
 
@@ -199,40 +198,16 @@ const VISITOR_TYPES = new Set<string>(VISITOR_EVENT_TYPES);
  * VisitorsState, calling `onChange` for every change. `start` resolves once every visitor event published before it
  * has been applied.
  */
-export class VisitorFollower {
-  readonly state: VisitorsState = emptyVisitors();
-  private readonly fold: StreamFold;
-
+export class VisitorFollower extends StreamFold<VisitorsState> {
   constructor(log: FollowerLog, onChange: (change: VisitorChange, state: VisitorsState) => void = () => {}) {
-    this.fold = new StreamFold({
+    super({
       what: "visitors",
       stream: "SIGHTINGS",
       filter: VISITOR_SUBJECTS,
       types: VISITOR_TYPES,
-      apply: (env, seq) => onChange(applyVisitorEvent(this.state, env as VisitorEvent, seq), this.state),
-      seq: () => this.state.seq,
-      skip: (seq) => {
-        this.state.seq = Math.max(this.state.seq, seq);
-      },
+      state: emptyVisitors(),
+      apply: (state, env, seq) => onChange(applyVisitorEvent(state, env as VisitorEvent, seq), state),
       log,
     });
-  }
-
-  get ready(): boolean {
-    return this.fold.ready;
-  }
-
-  /** `_jsm` is unused (kept for callers of the earlier signature). */
-  async start(js: JetStreamClient, _jsm?: JetStreamManager): Promise<void> {
-    await this.fold.start(js);
-  }
-
-  /** Resolves when at least `seq` has been applied (after publishing a visitor event, for example). */
-  async waitForSeq(seq: number, timeoutMs = 10_000): Promise<void> {
-    await this.fold.waitForSeq(seq, timeoutMs);
-  }
-
-  async stop(): Promise<void> {
-    await this.fold.stop();
   }
 }
