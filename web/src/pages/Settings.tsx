@@ -335,8 +335,11 @@ function JsonEditor({
   );
 }
 
-/** A number input in the form's grid with its error (an empty field is sent as null: the portal names it). */
-function NumberField({
+/**
+ * A text or number input in the form's grid with its error (a number field left empty is sent as null: the portal
+ * names it).
+ */
+function InputField<T extends number | string>({
   label,
   id,
   path,
@@ -348,56 +351,22 @@ function NumberField({
   label: string;
   id: string;
   path: string;
-  value: number;
+  value: T;
   editable: boolean;
   errors: FieldErrors;
-  onChange: (v: number) => void;
+  onChange: (v: T) => void;
 }) {
+  const numeric = typeof value === "number";
   return (
     <>
       <label htmlFor={id}>{label}</label>
       <span>
         <input
           id={id}
-          type="number"
+          type={numeric ? "number" : "text"}
           disabled={!editable}
-          value={Number.isNaN(value) ? "" : value}
-          onChange={(e) => onChange(e.target.valueAsNumber)}
-          aria-invalid={errors[path] !== undefined}
-          data-testid={id}
-        />
-        <FieldError errors={errors} path={path} />
-      </span>
-    </>
-  );
-}
-
-function TextField({
-  label,
-  id,
-  path,
-  value,
-  editable,
-  errors,
-  onChange,
-}: {
-  label: string;
-  id: string;
-  path: string;
-  value: string;
-  editable: boolean;
-  errors: FieldErrors;
-  onChange: (v: string) => void;
-}) {
-  return (
-    <>
-      <label htmlFor={id}>{label}</label>
-      <span>
-        <input
-          id={id}
-          disabled={!editable}
-          value={value}
-          onChange={(e) => onChange(e.target.value)}
+          value={numeric && Number.isNaN(value) ? "" : value}
+          onChange={(e) => onChange((numeric ? e.target.valueAsNumber : e.target.value) as T)}
           aria-invalid={errors[path] !== undefined}
           data-testid={id}
         />
@@ -469,7 +438,7 @@ function RuleForm({
       </legend>
       <FieldError errors={errors} path={p} />
       <div className="form-grid">
-        <TextField
+        <InputField
           label="Id"
           id={id("id")}
           path={`${p}.id`}
@@ -502,7 +471,7 @@ function RuleForm({
           onChange={(v) => onChange({ ...rule, severity: v as Severity })}
         />
         {rule.kind === "unknown-at-perimeter" && (
-          <NumberField
+          <InputField
             label="Unknown shots before the alert"
             id={id("shots")}
             path={`${p}.minUnknownShots`}
@@ -512,7 +481,7 @@ function RuleForm({
             onChange={(v) => onChange({ ...rule, minUnknownShots: v })}
           />
         )}
-        <NumberField
+        <InputField
           label="Quiet for (minutes) after an alert of the same visit"
           id={id("dedupe")}
           path={`${p}.dedupeMinutes`}
