@@ -1,3 +1,4 @@
+export * from "./cameras.ts";
 export * from "./common.ts";
 export * from "./envelope.ts";
 export * from "./media.ts";

@@ -253,8 +253,14 @@ export function consumerDecl(durable: string): ConsumerDecl {
 }
 
 export const KV_BUCKETS: readonly KvDecl[] = [
-  { bucket: "config", history: 5, ttlMs: 0, description: "Runtime configuration (alert rules, camera roles)" },
+  { bucket: "config", history: 5, ttlMs: 0, description: "Runtime configuration (alert rules, managed cameras `cameras.<id>`)" },
   { bucket: "leases", history: 1, ttlMs: 0, description: "Leader leases (one active trainer)" },
+  {
+    bucket: "camera-health",
+    history: 1,
+    ttlMs: 0,
+    description: "What each camera service reports about the cameras it runs (state, fps, last error), every few seconds",
+  },
   {
     bucket: "tracks",
     history: 1,

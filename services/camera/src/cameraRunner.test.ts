@@ -21,6 +21,10 @@ const camera: CameraConfig = {
   realtime: true,
   detectFps: 5,
   maxWidth: null,
+  zone: null,
+  origin: "bootstrap",
+  group: "default",
+  enabled: true,
 };
 const settings: PipelineSettings = {
   tracker: { maxMissed: 2, minHits: 2 },

@@ -230,7 +230,8 @@ export class CameraRunner {
       // another picture: whoever was followed is not the face now at the same place
       await this.#endAll("scene-cut");
     }
-    const update = this.#tracker.update(analysis.faces, frame.capturedAt, frame.frameNo);
+    const faces = inZone(analysis.faces, this.camera.zone, frame);
+    const update = this.#tracker.update(faces, frame.capturedAt, frame.frameNo);
     s.tracksStarted += update.started.length;
     s.tracksConfirmed += update.confirmed.length;
     if (update.started.length) metrics?.tracks.inc({ camera: cam, event: "started" }, update.started.length);
@@ -243,7 +244,7 @@ export class CameraRunner {
     };
 
     const shots: { track: Track; shot: Shot<Candidate> }[] = [];
-    analysis.faces.forEach((face, i) => {
+    faces.forEach((face, i) => {
       const track = update.assigned[i] as Track;
       const candidate: Candidate = {
         quality: face.quality.score,
@@ -332,6 +333,20 @@ export class CameraRunner {
     }
     return c;
   }
+}
+
+/** The faces whose box centre lies inside the zone (fractions of the frame); all of them without a zone. */
+export function inZone<T extends { box: { x: number; y: number; width: number; height: number } }>(
+  faces: readonly T[],
+  zone: CameraConfig["zone"],
+  frame: { width: number; height: number },
+): readonly T[] {
+  if (!zone) return faces;
+  return faces.filter((f) => {
+    const cx = (f.box.x + f.box.width / 2) / frame.width;
+    const cy = (f.box.y + f.box.height / 2) / frame.height;
+    return cx >= zone.x && cx <= zone.x + zone.width && cy >= zone.y && cy <= zone.y + zone.height;
+  });
 }
 
 /** The chip as JPEG, lowering the quality in the (unexpected) case it does not fit an event. */

@@ -10,7 +10,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { Bus } from "@persona/bus";
-import { type AnyEnvelope, AnyEnvelopeSchema, type EnvelopeOf, makeEnvelope } from "@persona/contracts";
+import {
+  type AnyEnvelope,
+  AnyEnvelopeSchema,
+  CameraHealth,
+  type EnvelopeOf,
+  makeEnvelope,
+  managedCameraKey,
+} from "@persona/contracts";
 import { NATS_SERVER_BIN, ServiceMetrics, createLogger, datasetsDir, loadConfig } from "@persona/runtime";
 import { type NatsServerHandle, startNatsServer, waitFor } from "@persona/testing";
 import { detectorChoice, MODEL_FILES, resolveModelPath } from "@persona/vision";
@@ -311,6 +318,95 @@ describe("camera service", { skip }, () => {
     assert.equal(statuses(rec.events, "desk").at(-1)?.status, "stopped");
     assert.equal(statuses(rec.events, "gone").at(-1)?.status, "stopped");
     assert.equal(statuses(rec.events, "bad").at(-1)?.status, "failed");
+  });
+});
+
+describe("cameras managed at run time (KV config)", { skip }, () => {
+  const health = async (id: string): Promise<CameraHealth | null> => {
+    const e = await (await bus.kv("camera-health")).get(id);
+    return e && e.operation === "PUT" && e.length > 0 ? CameraHealth.parse(e.json()) : null;
+  };
+
+  test("added, disabled, re-enabled with a zone, and removed without a restart; CAMERA_GROUP=off ignores them", async (t) => {
+    const config = await bus.kv("config");
+    const rec = record();
+    const env = { MANAGED_FILES_DIR: videos, HEALTH_REPORT_MS: "300" };
+    const service = await start(env);
+    const outsider = await start({ ...env, CAMERA_GROUP: "off" });
+    try {
+      assert.equal(service.runners.length, 0, "no cameras yet");
+      const t0 = performance.now();
+      const entry = { id: "added", name: "Added in the console", source: "clm_multi_face.avi", role: "desk", loop: true };
+      await config.put(managedCameraKey("added"), JSON.stringify(entry));
+      await waitFor(() => faces(rec.events, "added").length > 0, { timeoutMs: 10_000, message: "a first shot within 10 s" });
+      t.diagnostic(`managed camera: first shot ${(performance.now() - t0).toFixed(0)} ms after the KV put`);
+      assert.deepEqual(
+        service.runners.map((r) => r.camera.id),
+        ["added"],
+      );
+      assert.equal(outsider.runners.length, 0, "a service with CAMERA_GROUP=off does not run managed cameras");
+      await waitFor(async () => (await health("added"))?.state === "live" && ((await health("added"))?.fps ?? 0) > 0, {
+        message: "health says live with an fps",
+      });
+      const h = (await health("added")) as CameraHealth;
+      assert.equal(h.origin, "managed");
+      assert.equal(h.name, "Added in the console");
+      assert.ok(h.lastFrameAt !== null);
+
+      // disabled: the camera stops (its tracks end), the report says so
+      await config.put(managedCameraKey("added"), JSON.stringify({ ...entry, enabled: false }));
+      await waitFor(() => statuses(rec.events, "added").at(-1)?.status === "stopped", { message: "stopped when disabled" });
+      await waitFor(async () => (await health("added"))?.state === "disabled", { message: "health says disabled" });
+      assert.equal(service.runners.length, 0);
+
+      // enabled again with a zone nobody stands in: it runs, publishes no face
+      const before = faces(rec.events, "added").length;
+      const zone = { x: 0, y: 0.95, width: 0.05, height: 0.05 };
+      await config.put(managedCameraKey("added"), JSON.stringify({ ...entry, zone }));
+      await waitFor(async () => ((await health("added"))?.framesProcessed ?? 0) > 20 && service.runners.length === 1, {
+        message: "runs again",
+      });
+      assert.equal(faces(rec.events, "added").length, before, "no face outside the zone");
+      assert.deepEqual((await health("added"))?.zone, zone);
+
+      // removed: stopped, no longer reported
+      await config.delete(managedCameraKey("added"));
+      await waitFor(async () => service.runners.length === 0 && (await health("added")) === null, {
+        message: "removed: not run, not reported",
+      });
+    } finally {
+      await outsider.stop();
+      await service.stop();
+      await config.delete(managedCameraKey("added")).catch(() => undefined);
+      rec.stop();
+    }
+  });
+
+  test("an override disables a bootstrap camera before it starts; a stopped service removes its bootstrap reports", async () => {
+    const config = await bus.kv("config");
+    await config.put(managedCameraKey("boot"), JSON.stringify({ id: "boot", enabled: false, name: "Boot (off)" }));
+    const rec = record();
+    const service = await start({
+      HEALTH_REPORT_MS: "300",
+      CAMERAS: JSON.stringify([
+        { id: "boot", source: YTC, role: "desk", loop: true },
+        { id: "other", source: YTC, role: "desk", loop: true },
+      ]),
+    });
+    try {
+      assert.deepEqual(
+        service.runners.map((r) => r.camera.id),
+        ["other"],
+      );
+      assert.equal(statuses(rec.events, "boot").length, 0, "the disabled camera never started");
+      await waitFor(async () => (await health("boot"))?.state === "disabled", { message: "reported disabled" });
+      assert.equal((await health("boot"))?.name, "Boot (off)");
+    } finally {
+      await service.stop();
+      await config.delete(managedCameraKey("boot"));
+      rec.stop();
+    }
+    assert.equal(await health("other"), null, "a bootstrap camera leaves with its service");
   });
 });
 

@@ -1,27 +1,30 @@
 /**
  * The camera service assembled from its config: the live view, the recognition feed for its labels, the detector
- * (worker threads shared by every camera) and one runner per camera. `main.ts` calls this inside `runService`; tests
- * call it with a bus of their own.
+ * (worker threads shared by every camera, started with the first camera) and the fleet of cameras (its bootstrap
+ * list plus the managed cameras of its group, followed at run time; fleet.ts). `main.ts` calls this inside
+ * `runService`; tests call it with a bus of their own.
  */
 import { availableParallelism } from "node:os";
 import type { Bus } from "@persona/bus";
+import type { KV } from "@nats-io/kv";
 import type { Logger, ReadinessCheck } from "@persona/runtime";
 import { detectorChoice } from "@persona/vision";
 import { type AnalysisOptions, type FaceAnalyzer, InlineAnalyzer } from "./analysis.ts";
 import { CameraRunner } from "./cameraRunner.ts";
-import { type Config, camerasOf, detectorThreads, pipelineSettings } from "./config.ts";
+import { CameraFleet } from "./fleet.ts";
+import { type Config, camerasOf, chipTemplate, detectorThreads, pipelineSettings } from "./config.ts";
 import { DetectorPool } from "./detectorPool.ts";
 import type { EventBus } from "./events.ts";
 import { LiveView } from "./liveView.ts";
 import type { CameraMetrics } from "./metrics.ts";
 import { followRecognitions } from "./recognitionFeed.ts";
-import { redactSecrets } from "./sources/ffmpegArgs.ts";
 import { FfmpegFrameSource, type FfmpegSourceOptions } from "./sources/ffmpegSource.ts";
 import { TrackNames } from "./trackNames.ts";
 
 export interface CameraServiceOptions {
   config: Config;
-  bus: EventBus & { nc: Pick<Bus["nc"], "subscribe"> };
+  /** With `kv` (a real Bus), managed cameras and health reports; without, the bootstrap cameras only. */
+  bus: EventBus & { nc: Pick<Bus["nc"], "subscribe">; kv?: (bucket: string) => Promise<KV> };
   log: Logger;
   metrics?: CameraMetrics;
   /** CPU cores for the "auto" thread count. Default: os.availableParallelism(). */
@@ -31,7 +34,9 @@ export interface CameraServiceOptions {
 }
 
 export interface CameraService {
+  /** The cameras running now. */
   readonly runners: readonly CameraRunner[];
+  readonly fleet: CameraFleet;
   readonly live: LiveView;
   /** The live view's port. */
   readonly livePort: number;
@@ -41,19 +46,63 @@ export interface CameraService {
   stop(): Promise<void>;
 }
 
+/** The detector, shared by every camera, created when the first camera starts. */
+function analyzerFactory(o: CameraServiceOptions, bootstrapCount: number) {
+  const { config, log } = o;
+  let analyzer: Promise<FaceAnalyzer> | null = null;
+  let created: FaceAnalyzer | null = null;
+  return {
+    get current() {
+      return created;
+    },
+    get(): Promise<FaceAnalyzer> {
+      analyzer ??= (async () => {
+        const analysis: AnalysisOptions = {
+          detect: {
+            minFaceSize: config.DETECT_MIN_FACE_SIZE,
+            ...(config.DETECT_SCORE_THRESHOLD !== undefined ? { scoreThreshold: config.DETECT_SCORE_THRESHOLD } : {}),
+            tiling: config.DETECT_TILING,
+          },
+          template: chipTemplate(config.CHIP_TEMPLATE),
+          landmarks: config.ALIGN_LANDMARKS === "auto",
+        };
+        // managed cameras may come later: size "auto" for at least two
+        const planned = config.CAMERA_GROUP === "off" ? bootstrapCount : Math.max(2, bootstrapCount);
+        const threads = detectorThreads(config.DETECTOR_THREADS, Math.max(1, planned), o.cores ?? availableParallelism());
+        const a = threads === 0 ? await InlineAnalyzer.create({}, analysis) : await DetectorPool.create(threads, {}, analysis);
+        const detector = detectorChoice();
+        if (detector.note) log.warn({ detector: detector.kind }, detector.note);
+        log.info(
+          {
+            detector: detector.kind,
+            threads,
+            template: analysis.template.name,
+            chip: `${analysis.template.width}x${analysis.template.height}`,
+            alignment: analysis.landmarks && analysis.template.landmarks68 ? "68 landmarks" : "4 keypoints",
+          },
+          threads === 0 ? "detector on the main thread" : "detector worker threads ready",
+        );
+        created = a;
+        return a;
+      })();
+      return analyzer;
+    },
+  };
+}
+
 export async function startCameraService(o: CameraServiceOptions): Promise<CameraService> {
   const { config, bus, log, metrics } = o;
-  const cameras = camerasOf(config);
+  const bootstrap = camerasOf(config);
   const names = new TrackNames();
-  const runners: CameraRunner[] = [];
+  let fleet: CameraFleet | null = null;
   const live = new LiveView({
-    cameras: cameras.map((c) => ({ id: c.id, name: c.name, role: c.role, kind: c.kind, source: redactSecrets(c.source) })),
+    cameras: [],
     names,
     maxFps: config.LIVE_MAX_FPS,
     jpegQuality: config.LIVE_JPEG_QUALITY,
     log: log.child({ component: "live" }),
     stats: (id) => {
-      const r = runners.find((x) => x.camera.id === id);
+      const r = fleet?.runners.find((x) => x.camera.id === id);
       return r ? { ...r.stats, pendingEvents: r.pendingEvents } : {};
     },
     ...(metrics ? { metrics } : {}),
@@ -61,98 +110,100 @@ export async function startCameraService(o: CameraServiceOptions): Promise<Camer
   await live.probeText();
   const livePort = await live.listen(config.LIVE_PORT, config.LIVE_HOST);
   log.info({ port: livePort, host: config.LIVE_HOST, labels: live.textEnabled }, "live view at /cameras");
-  const feed = followRecognitions(bus.nc, new Set(cameras.map((c) => c.id)), names, log);
+  const labelled = new Set<string>();
+  const feed = followRecognitions(bus.nc, labelled, names, log);
+  const analyzers = analyzerFactory(o, bootstrap.length);
+  const managed = config.CAMERA_GROUP !== "off" || bootstrap.length > 0;
 
-  let analyzer: FaceAnalyzer | null = null;
   try {
-    if (cameras.length === 0) {
-      log.info("no cameras configured (CAMERAS or CAMERAS_FILE): the service idles");
-    } else {
-      const analysis: AnalysisOptions = {
-        detect: {
-          minFaceSize: config.DETECT_MIN_FACE_SIZE,
-          ...(config.DETECT_SCORE_THRESHOLD !== undefined ? { scoreThreshold: config.DETECT_SCORE_THRESHOLD } : {}),
-          tiling: config.DETECT_TILING,
-        },
-        template: pipelineSettings(config, cameras[0] as (typeof cameras)[number]).template,
-        landmarks: config.ALIGN_LANDMARKS === "auto",
-      };
-      const threads = detectorThreads(config.DETECTOR_THREADS, cameras.length, o.cores ?? availableParallelism());
-      analyzer = threads === 0 ? await InlineAnalyzer.create({}, analysis) : await DetectorPool.create(threads, {}, analysis);
-      const detector = detectorChoice();
-      if (detector.note) log.warn({ detector: detector.kind }, detector.note);
-      log.info(
-        {
-          detector: detector.kind,
-          threads,
-          template: analysis.template.name,
-          chip: `${analysis.template.width}x${analysis.template.height}`,
-          alignment: analysis.landmarks && analysis.template.landmarks68 ? "68 landmarks" : "4 keypoints",
-        },
-        threads === 0 ? "detector on the main thread" : "detector worker threads ready",
-      );
+    fleet = new CameraFleet({
+      bootstrap,
+      group: config.CAMERA_GROUP,
+      filesDir: config.MANAGED_FILES_DIR,
+      config: managed && bus.kv ? await bus.kv("config") : null,
+      health: bus.kv ? await bus.kv("camera-health") : null,
+      healthEveryMs: config.HEALTH_REPORT_MS,
+      analyzer: () => analyzers.get(),
+      live: {
+        frame: (id, frame, tracks) => live.frame(id, frame, tracks),
+        status: (id, status) => live.status(id, status),
+        addCamera: (c) => live.addCamera(c),
+        removeCamera: (id) => live.removeCamera(id),
+      },
+      labelled,
+      log,
+      newRunner: (camera, analyzer, sink) =>
+        new CameraRunner({
+          camera,
+          source: new FfmpegFrameSource({
+            cameraId: camera.id,
+            kind: camera.kind,
+            source: camera.source,
+            loop: camera.loop,
+            realtime: camera.realtime,
+            maxWidth: camera.maxWidth,
+            detectFps: camera.detectFps,
+            ffmpegPath: config.FFMPEG_PATH,
+            backoff: { initialMs: config.SOURCE_RETRY_INITIAL_MS, maxMs: config.SOURCE_RETRY_MAX_MS },
+            maxAttempts: config.SOURCE_MAX_ATTEMPTS,
+            stallTimeoutMs: config.SOURCE_STALL_TIMEOUT_MS,
+            startupTimeoutMs: config.SOURCE_STARTUP_TIMEOUT_MS,
+            ioTimeoutMs: config.SOURCE_IO_TIMEOUT_MS,
+            ...o.sourceOptions,
+          }),
+          analyzer,
+          bus,
+          settings: pipelineSettings(config, camera),
+          log: log.child({ camera: camera.id }),
+          live: sink,
+          ...(metrics ? { metrics } : {}),
+        }),
+    });
+    if (bootstrap.length === 0 && config.CAMERA_GROUP === "off") {
+      log.info("no cameras configured (CAMERAS or CAMERAS_FILE) and CAMERA_GROUP=off: the service idles");
+    } else if (bootstrap.length === 0) {
+      log.info({ group: config.CAMERA_GROUP }, "no bootstrap cameras: running the managed cameras of this group");
     }
+    await fleet.start();
   } catch (err) {
+    await fleet?.stop().catch(() => undefined);
+    await analyzers.current?.close();
     feed.stop();
     await live.close();
     throw err;
   }
-
-  for (const camera of cameras) {
-    const source = new FfmpegFrameSource({
-      cameraId: camera.id,
-      kind: camera.kind,
-      source: camera.source,
-      loop: camera.loop,
-      realtime: camera.realtime,
-      maxWidth: camera.maxWidth,
-      detectFps: camera.detectFps,
-      ffmpegPath: config.FFMPEG_PATH,
-      backoff: { initialMs: config.SOURCE_RETRY_INITIAL_MS, maxMs: config.SOURCE_RETRY_MAX_MS },
-      maxAttempts: config.SOURCE_MAX_ATTEMPTS,
-      stallTimeoutMs: config.SOURCE_STALL_TIMEOUT_MS,
-      startupTimeoutMs: config.SOURCE_STARTUP_TIMEOUT_MS,
-      ioTimeoutMs: config.SOURCE_IO_TIMEOUT_MS,
-      ...o.sourceOptions,
-    });
-    const runner = new CameraRunner({
-      camera,
-      source,
-      analyzer: analyzer as FaceAnalyzer,
-      bus,
-      settings: pipelineSettings(config, camera),
-      log: log.child({ camera: camera.id }),
-      live,
-      ...(metrics ? { metrics } : {}),
-    });
-    runners.push(runner);
-    runner.start().catch((err: unknown) => log.error({ err, camera: camera.id }, "camera runner failed"));
-  }
+  const running = fleet;
 
   const checks: ReadinessCheck[] = [
     {
       name: "cameras",
       check: () => {
+        const runners = running.runners;
         const states = runners.map((r) => `${r.camera.id}: ${r.lastStatus?.state ?? "starting"}`);
         const allFailed = runners.length > 0 && runners.every((r) => r.lastStatus?.state === "failed");
-        return { ok: !allFailed, detail: runners.length === 0 ? "no cameras configured" : states.join(", ") };
+        return { ok: !allFailed, detail: runners.length === 0 ? "no cameras running" : states.join(", ") };
       },
     },
   ];
 
   let stopping: Promise<void> | null = null;
   return {
-    runners,
+    get runners() {
+      return running.runners;
+    },
+    fleet: running,
     live,
     livePort,
-    analyzer,
+    get analyzer() {
+      return analyzers.current;
+    },
     names,
     checks,
     stop() {
       stopping ??= (async () => {
         // sources stop first: open tracks end ("camera-stopped") and every event is published before the bus drains
-        await Promise.all(runners.map((r) => r.stop()));
-        await analyzer?.close();
+        await running.stop();
+        await analyzers.current?.close();
         feed.stop();
         await live.close();
       })();

@@ -1,19 +1,18 @@
 import { readFileSync } from "node:fs";
-import { CameraRole, Token } from "@persona/contracts";
-import { env, defaultStoreUrl } from "@persona/runtime";
+import { CameraIdInput, CameraRole, DEFAULT_CAMERA_GROUP, DetectionZone, MAX_CAMERA_ID_LENGTH, Token } from "@persona/contracts";
+import { datasetsDir, env, defaultStoreUrl } from "@persona/runtime";
 import { type AlignmentTemplate, embedderSpec } from "@persona/vision";
 import { z } from "zod";
 import type { BestShotOptions } from "./bestShot.ts";
 import { SOURCE_KINDS, type SourceKind, inferSourceKind, redactSecrets, sourceFitsKind } from "./sources/ffmpegArgs.ts";
 import type { TrackerOptions } from "./tracker.ts";
 
-/** Camera ids end up in track ids (`<camera>-<run>-<n>`, at most 64 characters), hence the shorter limit. */
-export const MAX_CAMERA_ID_LENGTH = 40;
+export { MAX_CAMERA_ID_LENGTH };
 
 /** One camera as written in CAMERAS / CAMERAS_FILE. Unknown keys are refused (a typo must not pass silently). */
 export const CameraEntry = z.strictObject({
   /** Letters, digits, '_' and '-': it becomes part of NATS subjects and track ids. */
-  id: Token.max(MAX_CAMERA_ID_LENGTH),
+  id: CameraIdInput,
   /** Display name (live view, console). Default: the id. */
   name: z.string().min(1).max(100).optional(),
   /** A file path or file:// URL, rtsp(s)://, http(s):// (MJPEG or a video file), or /dev/videoN. */
@@ -29,6 +28,8 @@ export const CameraEntry = z.strictObject({
   detectFps: z.number().positive().max(60).optional(),
   /** Downscale frames wider than this (aspect kept) before detection. Default: source size. */
   maxWidth: z.number().int().min(64).max(7680).optional(),
+  /** Faces whose box centre lies outside this rectangle (fractions of the frame) are ignored. Default: whole frame. */
+  zone: DetectionZone.optional(),
 });
 export type CameraEntry = z.infer<typeof CameraEntry>;
 
@@ -43,6 +44,14 @@ export interface CameraConfig {
   realtime: boolean;
   detectFps: number;
   maxWidth: number | null;
+  /** Faces whose box centre is outside it are ignored; null = the whole frame. */
+  zone: DetectionZone | null;
+  /** "bootstrap": CAMERAS / CAMERAS_FILE as given; "managed": from (or overridden by) the KV config. */
+  origin: "bootstrap" | "managed";
+  /** The managed-camera group it belongs to (bootstrap cameras: the service's CAMERA_GROUP). */
+  group: string;
+  /** false: configured but not run (a managed entry disabled it). */
+  enabled: boolean;
 }
 
 export const CAMERA_DEFAULTS = { loop: false, realtime: true, detectFps: 5 } as const;
@@ -100,6 +109,10 @@ export const CameraListSchema = z
         realtime: c.realtime ?? CAMERA_DEFAULTS.realtime,
         detectFps: c.detectFps ?? CAMERA_DEFAULTS.detectFps,
         maxWidth: c.maxWidth ?? null,
+        zone: c.zone ?? null,
+        origin: "bootstrap" as const,
+        group: DEFAULT_CAMERA_GROUP,
+        enabled: true,
       })),
     ),
   );
@@ -174,6 +187,19 @@ export const configSchema = z
         }
         return parseCameraJson(text, path, ctx);
       }),
+
+    /** Which managed cameras (added in the console, stored in the KV config) this service runs: those of this group.
+     * "off": none, only CAMERAS / CAMERAS_FILE. Run one camera service per group: two in one group run its cameras
+     * twice. */
+    CAMERA_GROUP: z.union([z.literal("off"), Token.max(40)]).default(DEFAULT_CAMERA_GROUP),
+    /** The folder that file sources of managed cameras are relative to (a request never names a file outside it).
+     * Default: the shared data sets' videos folder. */
+    MANAGED_FILES_DIR: z
+      .string()
+      .min(1)
+      .default(() => `${datasetsDir()}/videos`),
+    /** How often the state, fps and last error of each camera are written to the KV `camera-health` bucket (ms). */
+    HEALTH_REPORT_MS: env.int(2000, 200, 60_000),
 
     /** The live view (MJPEG per camera, snapshots, camera list). */
     LIVE_HOST: env.str("127.0.0.1"),

@@ -14,6 +14,7 @@
  */
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from "node:http";
 import type { AddressInfo } from "node:net";
+import { redactSecrets } from "@persona/contracts";
 import type { Logger } from "@persona/runtime";
 import { type Box, encodeJpeg } from "@persona/vision";
 import sharp from "sharp";
@@ -83,19 +84,37 @@ export class LiveView {
       clock: systemClock,
       ...options,
     };
-    for (const info of options.cameras) {
-      this.#cams.set(info.id, {
-        info,
-        clients: new Set(),
-        latest: null,
-        status: null,
-        encoding: false,
-        timer: null,
-        lastEncodedAt: Number.NEGATIVE_INFINITY,
-        lastSentFrameNo: -1,
-        lastJpeg: null,
-      });
+    for (const info of options.cameras) this.addCamera(info);
+  }
+
+  /** Shows a camera (again, with new details when it changed); its watchers stay connected. */
+  addCamera(info: LiveCameraInfo): void {
+    const shown = { id: info.id, name: info.name, role: info.role, kind: info.kind, source: redactSecrets(info.source) };
+    const cam = this.#cams.get(info.id);
+    if (cam) {
+      cam.info = shown;
+      return;
     }
+    this.#cams.set(info.id, {
+      info: shown,
+      clients: new Set(),
+      latest: null,
+      status: null,
+      encoding: false,
+      timer: null,
+      lastEncodedAt: Number.NEGATIVE_INFINITY,
+      lastSentFrameNo: -1,
+      lastJpeg: null,
+    });
+  }
+
+  /** Stops showing a camera: its watchers' streams end. */
+  removeCamera(id: string): void {
+    const cam = this.#cams.get(id);
+    if (!cam) return;
+    if (cam.timer) clearTimeout(cam.timer);
+    for (const res of cam.clients) res.end();
+    this.#cams.delete(id);
   }
 
   /** Whether labels are drawn (false when no font could render text here). */

@@ -87,6 +87,8 @@ export async function watchCommand(args: WatchArgs, out: Output = stdio()): Prom
         { id: cameraId, source: args.source, role: "desk", loop: isFile && !args.once, realtime: args.realtime },
       ]),
       LIVE_PORT: "0",
+      // the site's managed cameras belong to its camera services, not to this one-off
+      CAMERA_GROUP: "off",
       ...(env.ALIGN_LANDMARKS ? { ALIGN_LANDMARKS: env.ALIGN_LANDMARKS } : {}),
     });
     const camera = await startCameraService({ config, bus: b, log: quiet });

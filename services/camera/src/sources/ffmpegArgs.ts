@@ -2,49 +2,8 @@
 import { isAbsolute, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
-export const SOURCE_KINDS = ["file", "rtsp", "http", "webcam"] as const;
-export type SourceKind = (typeof SOURCE_KINDS)[number];
-
-/**
- * The kind a source string implies: `rtsp://`/`rtsps://` -> rtsp, `http://`/`https://` -> http, `/dev/video<N>` ->
- * webcam, `file://` URLs and plain paths -> file. Any other URL scheme (rtmp:, udp:, pipe:, concat:...) -> null: such
- * sources are refused rather than handed to ffmpeg, whose protocols can read arbitrary files or open listeners.
- */
-export function inferSourceKind(source: string): SourceKind | null {
-  const s = source.trim();
-  if (/^rtsps?:\/\//i.test(s)) return "rtsp";
-  if (/^https?:\/\//i.test(s)) return "http";
-  if (/^\/dev\/video\d+$/.test(s)) return "webcam";
-  if (/^file:\/\//i.test(s)) return "file";
-  if (/^[a-z][a-z0-9+.-]*:/i.test(s)) return null;
-  return s.length > 0 ? "file" : null;
-}
-
-/** Whether `source` is a URL with a scheme that fits `kind` (or a path, for local kinds). */
-export function sourceFitsKind(source: string, kind: SourceKind): boolean {
-  const inferred = inferSourceKind(source);
-  switch (kind) {
-    case "rtsp":
-      return inferred === "rtsp";
-    case "http":
-      return inferred === "http";
-    case "webcam":
-      // any local device path (v4l2 devices can be symlinks such as /dev/v4l/by-id/...)
-      return inferred === "webcam" || inferred === "file";
-    case "file":
-      // a local file, or a video file served over HTTP(S)
-      return inferred === "file" || inferred === "http" || inferred === "webcam";
-    default: {
-      const never: never = kind;
-      throw new Error(`unknown source kind ${String(never)}`);
-    }
-  }
-}
-
-/** Replaces `user:password@` in any URL inside `text` (sources, ffmpeg messages) with `user:***@`. */
-export function redactSecrets(text: string): string {
-  return text.replace(/([a-z][a-z0-9+.-]*:\/\/)([^/@\s:]*):[^/@\s]*@/gi, "$1$2:***@");
-}
+export { SOURCE_KINDS, type SourceKind, inferSourceKind, redactSecrets, sourceFitsKind } from "@persona/contracts";
+import { type SourceKind, inferSourceKind } from "@persona/contracts";
 
 export interface FfmpegInputSpec {
   kind: SourceKind;
