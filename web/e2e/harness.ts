@@ -100,10 +100,19 @@ export class System {
 
   constructor(readonly plans: CameraPlan[]) {}
 
-  static async start(cameraIds: { id: string; role: CameraPlan["role"] }[]): Promise<System> {
+  /** The live port of the camera service that runs the managed cameras (`startCameraFleet`); 0 when none. */
+  fleetLivePort = 0;
+
+  /** `managedCameras`: the portal takes live views of cameras outside the plan from the camera service that
+   * `startCameraFleet` starts (PORTAL_CAMERA_LIVE_URL). */
+  static async start(
+    cameraIds: { id: string; role: CameraPlan["role"] }[],
+    o: { managedCameras?: boolean } = {},
+  ): Promise<System> {
     const plans: CameraPlan[] = [];
     for (const c of cameraIds) plans.push({ ...c, livePort: await freePort() });
     const s = new System(plans);
+    if (o.managedCameras) s.fleetLivePort = await freePort();
     try {
       await s.#start();
     } catch (err) {
@@ -133,6 +142,7 @@ export class System {
       webDist: dist,
       timeZone: "UTC",
       liveUrls: Object.fromEntries(this.plans.map((p) => [p.id, `http://127.0.0.1:${p.livePort}/cameras/${p.id}/live.mjpeg`])),
+      ...(this.fleetLivePort ? { cameraLiveUrl: `http://127.0.0.1:${this.fleetLivePort}` } : {}),
     };
     this.portal = await startPortal(this.portalOptions);
     // a restart keeps the address (the browser reconnects to the same origin)
@@ -165,6 +175,21 @@ export class System {
     const config = cameraConfigSchema.parse({
       CAMERAS: JSON.stringify([{ id: plan.id, source: join(VIDEOS, clip), role: plan.role, loop: false, realtime: true }]),
       LIVE_PORT: String(plan.livePort),
+      // a clip's one-off camera service: the managed cameras belong to startCameraFleet's
+      CAMERA_GROUP: "off",
+    });
+    const camera = await startCameraService({ config, bus: this.bus, log: this.log });
+    this.cameras.push(camera);
+    return camera;
+  }
+
+  /** A camera service with no bootstrap cameras that runs the managed ones (added in the console), files from VIDEOS. */
+  async startCameraFleet(): Promise<CameraService> {
+    if (!this.fleetLivePort) throw new Error("System.start(..., { managedCameras: true }) first");
+    const config = cameraConfigSchema.parse({
+      LIVE_PORT: String(this.fleetLivePort),
+      MANAGED_FILES_DIR: VIDEOS,
+      HEALTH_REPORT_MS: "500",
     });
     const camera = await startCameraService({ config, bus: this.bus, log: this.log });
     this.cameras.push(camera);

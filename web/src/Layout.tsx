@@ -9,6 +9,7 @@ import { useLive, useLiveEvent } from "./live.tsx";
 import { Alerts } from "./pages/Alerts.tsx";
 import { Attendance } from "./pages/Attendance.tsx";
 import { Dashboard } from "./pages/Dashboard.tsx";
+import { Cameras } from "./pages/Cameras.tsx";
 import { Live } from "./pages/Live.tsx";
 import { People } from "./pages/People.tsx";
 import { Search } from "./pages/Search.tsx";
@@ -26,6 +27,7 @@ import { invalidatePerson } from "./ui.tsx";
 const NAV = [
   { to: "/", label: "Dashboard", min: "viewer" },
   { to: "/live", label: "Live", min: "viewer" },
+  { to: "/cameras", label: "Cameras", min: "viewer" },
   { to: "/people", label: "People", min: "viewer" },
   { to: "/search", label: "Search", min: "operator" },
   { to: "/unknowns", label: "Unknowns", min: "viewer" },
@@ -53,6 +55,8 @@ function page(path: string) {
       return <Dashboard />;
     case "/live":
       return <Live />;
+    case "/cameras":
+      return <Cameras />;
     case "/people":
       return <People />;
     case "/search":

@@ -92,10 +92,56 @@ export interface AttendanceRow {
 
 export interface Camera {
   cameraId: string;
+  name: string;
   status: string;
   role: CameraRole | null;
   lastChangeAt: string | null;
-  liveUrl: string | null;
+  origin: "bootstrap" | "managed" | null;
+  managed: boolean;
+  enabled: boolean;
+  kind: "file" | "rtsp" | "http" | "webcam" | null;
+  source: string | null;
+  group: string | null;
+  detectFps: number | null;
+  zone: {
+    x: number;
+    y: number;
+    width: number;
+    height: number;
+  } | null;
+  loop: boolean | null;
+  hasLiveView: boolean;
+  health: {
+    fps: number;
+    framesProcessed: number;
+    lastFrameAt: string | null;
+    lastError: string | null;
+    lastErrorAt: string | null;
+    reconnects: number;
+    message: string;
+    reporter: string;
+    updatedAt: string;
+    stale: boolean;
+  } | null;
+}
+
+export interface CameraChange {
+  name?: string;
+  role?: CameraRole;
+  detectFps?: number;
+  maxWidth?: number;
+  zone?: {
+    x: number;
+    y: number;
+    width: number;
+    height: number;
+  } | null;
+  enabled?: boolean;
+  source?: string;
+  kind?: "file" | "rtsp" | "http" | "webcam";
+  loop?: boolean;
+  realtime?: boolean;
+  group?: string;
 }
 
 export type CameraRole = "perimeter" | "entrance" | "classroom" | "exam-room" | "desk";
@@ -243,6 +289,26 @@ export interface LiveVisitor {
 export interface Me {
   user: User;
   csrfToken: string;
+}
+
+export interface NewCamera {
+  name?: string;
+  role: CameraRole;
+  detectFps?: number;
+  maxWidth?: number;
+  zone?: {
+    x: number;
+    y: number;
+    width: number;
+    height: number;
+  } | null;
+  enabled?: boolean;
+  id: string;
+  source: string;
+  kind?: "file" | "rtsp" | "http" | "webcam";
+  loop?: boolean;
+  realtime?: boolean;
+  group?: string;
 }
 
 export interface Person {

@@ -151,7 +151,8 @@ function safeJson(text: string): unknown {
   }
 }
 
-function isWrongRevision(err: unknown): boolean {
+/** Whether a KV create/update/delete failed because the entry's revision was not the one expected (compare-and-set). */
+export function isWrongRevision(err: unknown): boolean {
   const msg = err instanceof Error ? `${err.message} ${String((err as { cause?: unknown }).cause ?? "")}` : String(err);
   return /wrong last sequence|key exists|10071|10164/i.test(msg);
 }

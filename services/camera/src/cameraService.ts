@@ -11,7 +11,7 @@ import type { Logger, ReadinessCheck } from "@persona/runtime";
 import { detectorChoice } from "@persona/vision";
 import { type AnalysisOptions, type FaceAnalyzer, InlineAnalyzer } from "./analysis.ts";
 import { CameraRunner } from "./cameraRunner.ts";
-import { CameraFleet } from "./fleet.ts";
+import { CameraFleet, type RunnerFactory } from "./fleet.ts";
 import { type Config, camerasOf, chipTemplate, detectorThreads, pipelineSettings } from "./config.ts";
 import { DetectorPool } from "./detectorPool.ts";
 import type { EventBus } from "./events.ts";
@@ -90,6 +90,37 @@ function analyzerFactory(o: CameraServiceOptions, bootstrapCount: number) {
   };
 }
 
+/** Builds a camera's runner: its ffmpeg source with the service's source settings and the pipeline settings. */
+function runnerFactory(o: CameraServiceOptions): RunnerFactory {
+  const { config, bus, log, metrics } = o;
+  return (camera, analyzer, sink) =>
+    new CameraRunner({
+      camera,
+      source: new FfmpegFrameSource({
+        cameraId: camera.id,
+        kind: camera.kind,
+        source: camera.source,
+        loop: camera.loop,
+        realtime: camera.realtime,
+        maxWidth: camera.maxWidth,
+        detectFps: camera.detectFps,
+        ffmpegPath: config.FFMPEG_PATH,
+        backoff: { initialMs: config.SOURCE_RETRY_INITIAL_MS, maxMs: config.SOURCE_RETRY_MAX_MS },
+        maxAttempts: config.SOURCE_MAX_ATTEMPTS,
+        stallTimeoutMs: config.SOURCE_STALL_TIMEOUT_MS,
+        startupTimeoutMs: config.SOURCE_STARTUP_TIMEOUT_MS,
+        ioTimeoutMs: config.SOURCE_IO_TIMEOUT_MS,
+        ...o.sourceOptions,
+      }),
+      analyzer,
+      bus,
+      settings: pipelineSettings(config, camera),
+      log: log.child({ camera: camera.id }),
+      live: sink,
+      ...(metrics ? { metrics } : {}),
+    });
+}
+
 export async function startCameraService(o: CameraServiceOptions): Promise<CameraService> {
   const { config, bus, log, metrics } = o;
   const bootstrap = camerasOf(config);
@@ -132,32 +163,7 @@ export async function startCameraService(o: CameraServiceOptions): Promise<Camer
       },
       labelled,
       log,
-      newRunner: (camera, analyzer, sink) =>
-        new CameraRunner({
-          camera,
-          source: new FfmpegFrameSource({
-            cameraId: camera.id,
-            kind: camera.kind,
-            source: camera.source,
-            loop: camera.loop,
-            realtime: camera.realtime,
-            maxWidth: camera.maxWidth,
-            detectFps: camera.detectFps,
-            ffmpegPath: config.FFMPEG_PATH,
-            backoff: { initialMs: config.SOURCE_RETRY_INITIAL_MS, maxMs: config.SOURCE_RETRY_MAX_MS },
-            maxAttempts: config.SOURCE_MAX_ATTEMPTS,
-            stallTimeoutMs: config.SOURCE_STALL_TIMEOUT_MS,
-            startupTimeoutMs: config.SOURCE_STARTUP_TIMEOUT_MS,
-            ioTimeoutMs: config.SOURCE_IO_TIMEOUT_MS,
-            ...o.sourceOptions,
-          }),
-          analyzer,
-          bus,
-          settings: pipelineSettings(config, camera),
-          log: log.child({ camera: camera.id }),
-          live: sink,
-          ...(metrics ? { metrics } : {}),
-        }),
+      newRunner: runnerFactory(o),
     });
     if (bootstrap.length === 0 && config.CAMERA_GROUP === "off") {
       log.info("no cameras configured (CAMERAS or CAMERAS_FILE) and CAMERA_GROUP=off: the service idles");

@@ -170,7 +170,7 @@ export class CameraFleet {
     const gone = [...this.#known.keys()].filter((id) => !wanted.has(id));
     for (const [id, run] of this.#running) {
       const next = wanted.get(id);
-      const unchanged = next !== undefined && next.enabled && sameCamera(run.config, next);
+      const unchanged = next?.enabled && sameCamera(run.config, next);
       if (!unchanged) {
         this.#o.log.info(
           { camera: id },

@@ -13,6 +13,7 @@ import { startAlertConsumer } from "./alerts/consumer.ts";
 import { startAlertsProjection } from "./alerts/projection.ts";
 import type { AlertRules } from "./alerts/rules.ts";
 import { RulesStore } from "./alerts/rulesStore.ts";
+import { CameraConfigStore } from "./cameraConfig.ts";
 import { ApiKeyStore } from "./auth/apiKeys.ts";
 import { DEFAULT_LIMITS, type LimiterOptions, LoginLimiter } from "./auth/loginLimiter.ts";
 import { SESSION_COOKIE, type Session, SessionStore, cookieValue } from "./auth/sessions.ts";
@@ -112,6 +113,7 @@ export async function startPortal(o: PortalOptions): Promise<RunningPortal> {
     media,
     rules,
     cameras,
+    cameraConfig: await CameraConfigStore.open(bus),
     watcher,
     secureCookies: o.secureCookies ?? false,
     live: new LiveSources({ liveUrls: o.liveUrls, cameraLiveUrl: o.cameraLiveUrl }),
@@ -306,7 +308,7 @@ function httpApp(o: PortalOptions, router: express.Router): express.Express {
 
   const webDist = o.webDist === undefined ? (existsSync(DEFAULT_WEB_DIST) ? DEFAULT_WEB_DIST : null) : o.webDist;
   if (webDist !== null && existsSync(join(webDist, "index.html"))) {
-    const csp = contentSecurityPolicy(Object.values(o.liveUrls ?? {}));
+    const csp = contentSecurityPolicy();
     app.use((_req, res, next) => {
       res.setHeader("Content-Security-Policy", csp);
       next();
@@ -386,24 +388,14 @@ function startHousekeeping(o: PortalOptions, stores: Stores, io: SocketServer): 
   };
 }
 
-/** The web app's CSP: its own scripts only; images also from data:/blob: (inline crops) and the cameras' live views. */
-export function contentSecurityPolicy(liveUrls: string[]): string {
-  const origins = [
-    ...new Set(
-      liveUrls.flatMap((u) => {
-        try {
-          return [new URL(u).origin];
-        } catch {
-          return [];
-        }
-      }),
-    ),
-  ];
+/** The web app's CSP: its own scripts and images only (plus data:/blob: for inline crops); live views come through
+ * the portal's own /cameras/{id}/live, so no camera origin is allowed. */
+export function contentSecurityPolicy(): string {
   return [
     "default-src 'self'",
     "script-src 'self'",
     "style-src 'self' 'unsafe-inline'",
-    `img-src 'self' data: blob:${origins.map((o) => ` ${o}`).join("")}`,
+    "img-src 'self' data: blob:",
     "media-src 'self' data: blob:",
     "connect-src 'self'",
     "object-src 'none'",

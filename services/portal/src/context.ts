@@ -8,6 +8,7 @@ import type { ApiKeyStore } from "./auth/apiKeys.ts";
 import type { LoginLimiter } from "./auth/loginLimiter.ts";
 import type { SessionStore } from "./auth/sessions.ts";
 import type { Users } from "./auth/users.ts";
+import type { CameraConfigStore } from "./cameraConfig.ts";
 import type { CameraDirectory } from "./cameras.ts";
 import type { LiveSources } from "./liveProxy.ts";
 import type { MediaStore } from "./media.ts";
@@ -35,6 +36,8 @@ export interface PortalContext {
   media: MediaStore;
   rules: RulesStore;
   cameras: CameraDirectory;
+  /** Cameras managed in the console (KV config) and the camera services' health reports. */
+  cameraConfig: CameraConfigStore;
   alerts: AlertsRepository;
   watcher: EnrollmentWatcher;
   resolvedUnknowns: ValidatedCollection<typeof ResolvedUnknownDoc>;

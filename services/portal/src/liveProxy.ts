@@ -5,7 +5,7 @@
  * Where each camera's view is: `PORTAL_LIVE_URLS` (camera id -> MJPEG URL, an override per camera), else
  * `PORTAL_CAMERA_LIVE_URL` (the camera service's live view root; `persona run` sets it from LIVE_PORT): camera X is
  * `<root>/cameras/X/live.mjpeg` and `<root>/cameras/X/snapshot.jpg`. The URLs may carry credentials: they are sent
- * upstream only, never shown (`redactUrl`) nor logged.
+ * upstream only, never shown (the browser learns only `hasLiveView`) nor logged.
  */
 import { type ClientRequest, type IncomingMessage, request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";
@@ -50,20 +50,6 @@ export class LiveSources {
     if (this.#root === null) return null;
     const base = `${this.#root}/cameras/${encodeURIComponent(cameraId)}`;
     return { live: new URL(`${base}/live.mjpeg`), snapshot: new URL(`${base}/snapshot.jpg`) };
-  }
-}
-
-/** A URL without its credentials, query and fragment (tokens ride there too): safe to show a viewer. */
-export function redactUrl(u: string | URL): string {
-  try {
-    const url = new URL(u);
-    url.username = "";
-    url.password = "";
-    url.search = "";
-    url.hash = "";
-    return url.href;
-  } catch {
-    return "(invalid URL)";
   }
 }
 

@@ -143,19 +143,15 @@ describe("read APIs over the projections: sightings, presence, attendance, camer
   test("cameras: status and role from CameraStatusChanged, live URL from the settings", async () => {
     const cams = await until("the camera", async () => {
       const r = await call<
-        Items<{ cameraId: string; status: string; role: string | null; lastChangeAt: string | null; liveUrl: string | null }>
+        Items<{ cameraId: string; status: string; role: string | null; lastChangeAt: string | null; hasLiveView: boolean }>
       >(base(), "GET", "/cameras", { client: viewer });
       return r.body.items.some((c) => c.status === "live") && r.body.items;
     });
-    assert.deepEqual(cams, [
-      {
-        cameraId: "gate",
-        status: "live",
-        role: "perimeter",
-        lastChangeAt: cams[0]?.lastChangeAt,
-        liveUrl: "http://127.0.0.1:8090/live/gate",
-      },
-    ]);
+    assert.deepEqual(
+      cams.map((c) => ({ cameraId: c.cameraId, status: c.status, role: c.role, hasLiveView: c.hasLiveView })),
+      [{ cameraId: "gate", status: "live", role: "perimeter", hasLiveView: true }],
+    );
+    assert.ok(cams[0]?.lastChangeAt);
   });
 
   test("system: readiness, the portal's durable consumers with their lag, dead letters", async () => {

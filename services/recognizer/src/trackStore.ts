@@ -1,4 +1,5 @@
 import type { KV } from "@nats-io/kv";
+import { isWrongRevision } from "@persona/bus";
 import { z } from "zod";
 import { type TrackVoteState, newTrackState } from "@persona/recognition";
 
@@ -107,9 +108,4 @@ export class TrackStore {
 export interface StoredTrack {
   state: TrackVoteState;
   writtenAt: Date;
-}
-
-function isWrongRevision(err: unknown): boolean {
-  const msg = err instanceof Error ? `${err.message} ${String((err as { cause?: unknown }).cause ?? "")}` : String(err);
-  return /wrong last sequence|key exists|10071|10164/i.test(msg);
 }

@@ -30,6 +30,25 @@ import { Empty, ErrorBox, formatTime, usePerson } from "../ui.tsx";
 const MAX_ITEMS = 50;
 
 /** What to do first on an empty system: enroll people, start a camera (null once both are there). */
+/** A camera first heard of from a pushed status: what the list shows until it is loaded again. */
+function cameraFromPush(cam: Pick<Camera, "cameraId" | "status" | "role" | "lastChangeAt">): Camera {
+  return {
+    ...cam,
+    name: cam.cameraId,
+    origin: null,
+    managed: false,
+    enabled: true,
+    kind: null,
+    source: null,
+    group: null,
+    detectFps: null,
+    zone: null,
+    loop: null,
+    hasLiveView: false,
+    health: null,
+  };
+}
+
 export function FirstRunGuide({ people, cameras }: { people: number | null; cameras: number }) {
   const canEnroll = useCan("operator");
   if ((people === null || people > 0) && cameras > 0) return null;
@@ -55,7 +74,8 @@ export function FirstRunGuide({ people, cameras }: { people: number | null; came
       )}
       {cameras === 0 && (
         <p data-testid="guide-no-cameras">
-          <strong>No camera has reported yet.</strong> Start the system with your cameras, e.g.{" "}
+          <strong>No camera has reported yet.</strong> An admin adds one on the <Link to="/cameras">Cameras</Link> page, or start
+          the system with your cameras, e.g.{" "}
           <code>{`CAMERAS='[{"id":"gate-1","source":"rtsp://…","role":"entrance"}]' npx persona run`}</code> (or{" "}
           <code>CAMERAS_FILE=cameras.json</code>); without any, <code>persona run</code> starts a demo camera.
         </p>
@@ -168,7 +188,7 @@ export function Dashboard() {
     setCameras((list) =>
       list.some((c) => c.cameraId === cam.cameraId)
         ? list.map((c) => (c.cameraId === cam.cameraId ? { ...c, ...cam } : c))
-        : [...list, { ...cam, liveUrl: null }],
+        : [...list, cameraFromPush(cam)],
     ),
   );
 

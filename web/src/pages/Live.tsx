@@ -128,7 +128,7 @@ function CameraView({
   large?: boolean;
 }) {
   const id = cam.cameraId;
-  const hasView = cam.liveUrl !== null;
+  const hasView = cam.hasLiveView;
   const [paused, setPaused] = useState(false);
   /** The view failed (camera service down, source ended): Retry or the camera coming back reconnects it. */
   const [failed, setFailed] = useState(false);

@@ -1,4 +1,4 @@
-import { CameraRole, Severity } from "@persona/contracts";
+import { CameraRole, DetectionZone, ManagedCamera, SOURCE_KINDS, Severity } from "@persona/contracts";
 import { z } from "zod";
 import { AlertRules, CameraRules, Rule, Schedule } from "../alerts/rules.ts";
 import { ErrorBody } from "./errors.ts";
@@ -174,11 +174,60 @@ export const Camera = named(
   "Camera",
   z.object({
     cameraId: z.string(),
+    name: z.string(),
+    /** The camera's state: from its camera service's fresh report, else its last status event; "not reporting" when
+     * the report is stale (its camera service is gone), "disabled" when switched off in the console. */
     status: z.string(),
     role: CameraRole.nullable(),
     lastChangeAt: z.string().nullable(),
-    liveUrl: z.string().nullable(),
+    /** "bootstrap": from a camera service's CAMERAS; "managed": added or changed in the console; null: only seen on the
+     * bus (its service reports no health). */
+    origin: z.enum(["bootstrap", "managed"]).nullable(),
+    /** Stored in the console (editable, removable). A bootstrap camera can be edited (an override) but not removed. */
+    managed: z.boolean(),
+    enabled: z.boolean(),
+    kind: z.enum(SOURCE_KINDS).nullable(),
+    /** Admins only, credentials replaced by ***; null for others. */
+    source: z.string().nullable(),
+    group: z.string().nullable(),
+    detectFps: z.number().nullable(),
+    zone: DetectionZone.nullable(),
+    loop: z.boolean().nullable(),
+    /** Whether the portal can show its live view (GET /cameras/{cameraId}/live). */
+    hasLiveView: z.boolean(),
+    health: z
+      .object({
+        fps: z.number(),
+        framesProcessed: z.number(),
+        lastFrameAt: z.string().nullable(),
+        lastError: z.string().nullable(),
+        lastErrorAt: z.string().nullable(),
+        reconnects: z.number(),
+        message: z.string(),
+        reporter: z.string(),
+        updatedAt: z.string(),
+        stale: z.boolean(),
+      })
+      .nullable(),
   }),
+);
+
+/** A camera as an admin adds it (POST /cameras). */
+export const NewCamera = named(
+  "NewCamera",
+  ManagedCamera.omit({ updatedAt: true, updatedBy: true }).extend({
+    source: z.string().trim().min(1).max(2048),
+    role: CameraRole,
+  }),
+);
+
+/** What an admin may change (PATCH /cameras/{cameraId}); `zone: null` clears the zone. The source of a bootstrap
+ * camera is its camera service's (CAMERAS): only managed cameras take source, kind, loop, realtime and group. */
+export const CameraChange = named(
+  "CameraChange",
+  ManagedCamera.omit({ id: true, updatedAt: true, updatedBy: true })
+    .partial()
+    .refine((c) => Object.keys(c).length > 0, "nothing to change"),
 );
 
 export const AttendanceRow = named(

@@ -8,7 +8,7 @@ import { alertRoutes } from "./alerts.ts";
 import { apiKeyRoutes } from "./apiKeys.ts";
 import { attendanceRoutes } from "./attendance.ts";
 import { authRoutes } from "./auth.ts";
-import { cameraRoutes } from "./cameras.ts";
+import { cameraAdminRoutes, cameraRoutes } from "./cameras.ts";
 import { identifyRoutes } from "./identify.ts";
 import { MAX_PHOTO_BYTES, MAX_PHOTOS } from "./enroll.ts";
 import { mediaRoutes } from "./media.ts";
@@ -33,6 +33,7 @@ export function registerRoutes(api: Api, c: PortalContext): void {
   alertRoutes(api, c);
   ruleRoutes(api, c);
   cameraRoutes(api, c);
+  cameraAdminRoutes(api, c);
   attendanceRoutes(api, c);
   systemRoutes(api, c);
   userRoutes(api, c);
