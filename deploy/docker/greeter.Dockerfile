@@ -18,6 +18,7 @@ COPY packages/bus/package.json packages/bus/
 COPY packages/cli/package.json packages/cli/
 COPY packages/eval/package.json packages/eval/
 COPY packages/library/package.json packages/library/
+COPY packages/sessions/package.json packages/sessions/
 COPY packages/onnx/package.json packages/onnx/
 COPY packages/recognition/package.json packages/recognition/
 COPY packages/runtime/package.json packages/runtime/

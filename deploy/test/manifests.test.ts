@@ -210,6 +210,10 @@ for (const variant of VARIANTS) {
         const env: Record<string, string> = {};
         for (const ef of list(c?.envFrom)) Object.assign(env, cm(String(m(ef.configMapRef).name)));
         for (const e of list(c?.env)) env[String(e.name)] = e.value !== undefined ? String(e.value) : "from-secret";
+        // dependent variables as the kubelet expands them (POD_NAME: a StatefulSet pod's name)
+        const sample: Record<string, string> = { POD_NAME: `${svc}-0` };
+        for (const [k, v] of Object.entries(env))
+          env[k] = v.replace(/\$\(([A-Z_]+)\)/g, (ref, name: string) => sample[name] ?? env[name] ?? ref);
         const own = SERVICES[svc] as unknown as z.ZodObject;
         const known = new Set([
           ...Object.keys(own.shape),
