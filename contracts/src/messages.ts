@@ -15,6 +15,20 @@ import {
   TrackId,
 } from "./common.ts";
 import { envelopeOf } from "./envelope.ts";
+import {
+  AttendanceCorrectedData,
+  ExamCheckRecordedData,
+  GroupCreatedData,
+  GroupDeletedData,
+  GroupMembersChangedData,
+  GroupRenamedData,
+  OccurrenceEndedData,
+  OccurrenceStartedData,
+  RecognitionRejectedData,
+  SessionCancelledData,
+  SessionChangedData,
+  SessionScheduledData,
+} from "./sessions.ts";
 
 /**
  * Every message type: its name (past tense for events, imperative for commands), version, data schema,
@@ -32,7 +46,16 @@ export interface MessageDef<TType extends string, TVersion extends number, TData
   filter: string;
 }
 
-export type StreamName = "DETECTIONS" | "SIGHTINGS" | "LIBRARY" | "COMMANDS" | "ALERTS" | "MODELS" | "SYSTEM" | "DEADLETTER";
+export type StreamName =
+  | "DETECTIONS"
+  | "SIGHTINGS"
+  | "LIBRARY"
+  | "SESSIONS"
+  | "COMMANDS"
+  | "ALERTS"
+  | "MODELS"
+  | "SYSTEM"
+  | "DEADLETTER";
 
 function define<TType extends string, TVersion extends number, TData extends z.ZodType>(def: {
   type: TType;
@@ -399,6 +422,113 @@ export const EnrollmentRejected = define({
   filter: "library.rejections.*",
 });
 
+// ---------------------------------------------------------------- sessions (groups, sessions, attendance; issue #17)
+// One subject per aggregate (a group, a session, an occurrence's corrections, an occurrence's start and end), so a
+// writer appends with the expected last sequence of that one subject (optimistic concurrency on NATS 2.9).
+
+const groupSubject = (d: { groupId: string }) => `sessions.group.${d.groupId}`;
+const sessionSubject = (d: { sessionId: string }) => `sessions.session.${d.sessionId}`;
+const attendanceSubject = (d: { sessionId: string; date: string }) => `sessions.attendance.${d.sessionId}.${d.date}`;
+
+export const GroupCreated = define({
+  type: "GroupCreated",
+  version: 1,
+  stream: "SESSIONS",
+  data: GroupCreatedData,
+  subject: groupSubject,
+  filter: "sessions.group.*",
+});
+export const GroupRenamed = define({
+  type: "GroupRenamed",
+  version: 1,
+  stream: "SESSIONS",
+  data: GroupRenamedData,
+  subject: groupSubject,
+  filter: "sessions.group.*",
+});
+export const GroupDeleted = define({
+  type: "GroupDeleted",
+  version: 1,
+  stream: "SESSIONS",
+  data: GroupDeletedData,
+  subject: groupSubject,
+  filter: "sessions.group.*",
+});
+export const GroupMembersChanged = define({
+  type: "GroupMembersChanged",
+  version: 1,
+  stream: "SESSIONS",
+  data: GroupMembersChangedData,
+  subject: groupSubject,
+  filter: "sessions.group.*",
+});
+export const SessionScheduled = define({
+  type: "SessionScheduled",
+  version: 1,
+  stream: "SESSIONS",
+  data: SessionScheduledData,
+  subject: sessionSubject,
+  filter: "sessions.session.*",
+});
+export const SessionChanged = define({
+  type: "SessionChanged",
+  version: 1,
+  stream: "SESSIONS",
+  data: SessionChangedData,
+  subject: sessionSubject,
+  filter: "sessions.session.*",
+});
+export const SessionCancelled = define({
+  type: "SessionCancelled",
+  version: 1,
+  stream: "SESSIONS",
+  data: SessionCancelledData,
+  subject: sessionSubject,
+  filter: "sessions.session.*",
+});
+export const AttendanceCorrected = define({
+  type: "AttendanceCorrected",
+  version: 1,
+  stream: "SESSIONS",
+  data: AttendanceCorrectedData,
+  subject: attendanceSubject,
+  filter: "sessions.attendance.*.*",
+});
+export const ExamCheckRecorded = define({
+  type: "ExamCheckRecorded",
+  version: 1,
+  stream: "SESSIONS",
+  data: ExamCheckRecordedData,
+  subject: attendanceSubject,
+  filter: "sessions.attendance.*.*",
+});
+/** Once per occurrence (the writer appends it only to an empty subject): the roster and times fixed at its opening. */
+export const OccurrenceStarted = define({
+  type: "OccurrenceStarted",
+  version: 1,
+  stream: "SESSIONS",
+  data: OccurrenceStartedData,
+  subject: (d) => `sessions.occurrence.${d.sessionId}.${d.date}.started`,
+  filter: "sessions.occurrence.*.*.started",
+});
+export const OccurrenceEnded = define({
+  type: "OccurrenceEnded",
+  version: 1,
+  stream: "SESSIONS",
+  data: OccurrenceEndedData,
+  subject: (d) => `sessions.occurrence.${d.sessionId}.${d.date}.ended`,
+  filter: "sessions.occurrence.*.*.ended",
+});
+/** A negative for self-learning: a person rejected (or, undone, reinstated) a recognition of this track. */
+export const RecognitionRejected = define({
+  type: "RecognitionRejected",
+  version: 1,
+  stream: "SESSIONS",
+  data: RecognitionRejectedData,
+  subject: (d) => `sessions.negative.${d.personId}.${d.trackId}`,
+  filter: "sessions.negative.*.*",
+});
+
 // ---------------------------------------------------------------- commands
 
 export const EnrollPerson = define({
@@ -441,7 +571,8 @@ export const RemovePerson = define({
 
 // ---------------------------------------------------------------- alerts
 
-export const AlertKind = z.enum(["unknown-at-perimeter", "watchlisted", "after-hours", "system"]);
+/** "exam": an unknown face or a person not on the roster at an exam camera, or one person in two exam rooms at once. */
+export const AlertKind = z.enum(["unknown-at-perimeter", "watchlisted", "after-hours", "system", "exam"]);
 
 export const AlertRaised = define({
   type: "AlertRaised",
@@ -607,6 +738,18 @@ export const Messages = {
   FaceTemplateAdded,
   FaceTemplateReverted,
   EnrollmentRejected,
+  GroupCreated,
+  GroupRenamed,
+  GroupDeleted,
+  GroupMembersChanged,
+  SessionScheduled,
+  SessionChanged,
+  SessionCancelled,
+  AttendanceCorrected,
+  ExamCheckRecorded,
+  OccurrenceStarted,
+  OccurrenceEnded,
+  RecognitionRejected,
   EnrollPerson,
   RemovePerson,
   AlertRaised,

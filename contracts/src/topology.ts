@@ -81,6 +81,16 @@ export const STREAMS: readonly StreamDecl[] = [
     description: "The people library, event-sourced; kept until a person is erased",
   },
   {
+    name: "SESSIONS",
+    subjects: ["sessions.>"],
+    retention: "limits",
+    maxAgeNs: 0,
+    maxBytes: -1,
+    maxMsgSize: 256 * 1024,
+    duplicateWindowNs: 10 * MINUTE_NS,
+    description: "Groups, sessions, attendance corrections, exam verdicts, occurrences' start and end, negatives; kept forever",
+  },
+  {
     name: "COMMANDS",
     subjects: ["commands.>"],
     retention: "workqueue",

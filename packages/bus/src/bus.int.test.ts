@@ -5,6 +5,7 @@ import { AnyEnvelopeSchema, CONSUMERS, type ConsumerDecl, STREAMS, makeEnvelope 
 import { type NatsServerHandle, startNatsServer, waitFor } from "@persona/testing";
 import { headers } from "@nats-io/transport-node";
 import type { Bus } from "./bus.ts";
+import { WrongLastSequenceError } from "./errors.ts";
 import { ok, retry } from "./outcome.ts";
 import { streamEnvelopes, testBus, trackEnded } from "../test/helpers.ts";
 
@@ -40,6 +41,19 @@ describe("bus against a real nats-server", () => {
   after(async () => {
     await bus.close();
     await server.dispose();
+  });
+
+  test("a publish with an expected last subject sequence: 0 on an empty subject, then the last one; a stale one is refused, not retried", async () => {
+    await bus.applyTopology();
+    const group = (name: string) =>
+      bus.envelope("GroupCreated", { groupId: "occ-test", name, by: "t" }) as ReturnType<typeof bus.envelope<"GroupCreated">>;
+    const first = await bus.publish(group("A"), { expectLastSubjectSeq: 0 });
+    await assert.rejects(bus.publish(group("B"), { expectLastSubjectSeq: 0 }), WrongLastSequenceError);
+    const second = await bus.publish(group("C"), { expectLastSubjectSeq: first.seq });
+    assert.ok(second.seq > first.seq);
+    const started = Date.now();
+    await assert.rejects(bus.publish(group("D"), { expectLastSubjectSeq: first.seq }), WrongLastSequenceError);
+    assert.ok(Date.now() - started < 2000, "a conflict is not retried through the publish deadline");
   });
 
   test("topology is applied idempotently with the declared limits", async () => {

@@ -17,7 +17,7 @@ import type { Logger, ServiceMetrics } from "@persona/runtime";
 import type { z } from "zod";
 import { connectNats } from "./connection.ts";
 import { type ConsumerLoop, type ConsumerLoopOptions, startConsumerLoop } from "./consumer.ts";
-import { PublishError } from "./errors.ts";
+import { PublishError, WrongLastSequenceError } from "./errors.ts";
 import {
   type Delivery,
   type Feed,
@@ -43,6 +43,18 @@ export interface BusOptions {
   /** How long the first connection is retried before failing (ms). Default 30000 (a service may start before NATS). */
   connectTimeoutMs?: number;
 }
+
+export interface PublishOptions {
+  /**
+   * Optimistic concurrency: the sequence of the last message on the envelope's subject this write was decided on
+   * (0: none). The server refuses the message when the subject has moved on: `WrongLastSequenceError`, not retried.
+   */
+  expectLastSubjectSeq?: number;
+}
+
+const isWrongLastSequence = (err: unknown) =>
+  /wrong last sequence|10071/i.test(String((err as { message?: unknown })?.message ?? err)) ||
+  (err as { api_error?: { err_code?: number } })?.api_error?.err_code === 10071;
 
 export interface PublishResult {
   seq: number;
@@ -108,7 +120,7 @@ export class Bus {
    * Publishes an envelope with `msgID = envelope.id` (the server drops duplicates within the stream's window),
    * retrying through short disconnections: a retry of the same envelope is safe.
    */
-  async publish(env: AnyEnvelope): Promise<PublishResult> {
+  async publish(env: AnyEnvelope, options: PublishOptions = {}): Promise<PublishResult> {
     const subject = subjectOf(env as EnvelopeOf<MessageType>);
     const payload = new TextEncoder().encode(JSON.stringify(env));
     const h = natsHeaders();
@@ -119,10 +131,18 @@ export class Bus {
     for (;;) {
       attempt++;
       try {
-        const ack = await this.js.publish(subject, payload, { msgID: env.id, headers: h, timeout: 5000 });
+        const expect =
+          options.expectLastSubjectSeq === undefined ? {} : { expect: { lastSubjectSequence: options.expectLastSubjectSeq } };
+        const ack = await this.js.publish(subject, payload, { msgID: env.id, headers: h, timeout: 5000, ...expect });
         this.options.metrics.published.inc({ type: env.type });
         return { seq: ack.seq, duplicate: ack.duplicate, stream: ack.stream };
       } catch (err) {
+        if (isWrongLastSequence(err)) {
+          throw new WrongLastSequenceError(
+            `${subject} moved past sequence ${options.expectLastSubjectSeq}: another writer appended first`,
+            { cause: err },
+          );
+        }
         if (this.closed || Date.now() > deadline) {
           throw new PublishError(`cannot publish ${env.type} ${env.id} to ${subject} after ${attempt} attempts`, { cause: err });
         }

@@ -12,3 +12,11 @@ export class PublishError extends BusError {
 export class TopologyError extends BusError {
   override name = "TopologyError";
 }
+
+/**
+ * A publish with an expected last subject sequence found another message on the subject since (another writer got
+ * there first): read the subject again, decide again.
+ */
+export class WrongLastSequenceError extends BusError {
+  override name = "WrongLastSequenceError";
+}

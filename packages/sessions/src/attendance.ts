@@ -177,7 +177,8 @@ const hasConfirmed = (tracks: Record<string, TrackEvidence> | undefined, state: 
 
 /**
  * Folds one observation. Outside the occurrence's cameras or its window [start - early, end] it changes nothing and
- * returns null. A track refuted for that person (reject-recognition) gathers no more evidence for them.
+ * returns null. A track refuted for that person (reject-recognition) keeps its evidence, unused while refuted, and
+ * its news say nothing new (no alert, no arrival).
  */
 export function observe(state: AttendanceState, o: Observation): ObservationNews | null {
   const occ = state.occurrence;
@@ -185,16 +186,17 @@ export function observe(state: AttendanceState, o: Observation): ObservationNews
   state.observations++;
   if (o.personId === null || o.decision === "unknown") return observeUnknown(state, o);
   state.namedTracks[o.trackId] = true;
-  if (state.rejected[evidenceKey(o.personId, o.trackId)]) {
-    return { newUnknownTrack: false, newConfirmation: false, firstConfirmedForPerson: false };
-  }
+  // a refuted track still gathers its evidence (unused while the rejection stands, as it was for an undo), so the
+  // fold does not depend on whether a correction came before or after the frames: a rebuild that reads the
+  // corrections first ends where the live fold ended
+  const refuted = state.rejected[evidenceKey(o.personId, o.trackId)] === true;
   const confirmed = o.decision === "confirmed";
   let tracks = state.people[o.personId];
   if (tracks === undefined) {
     tracks = {};
     state.people[o.personId] = tracks;
   }
-  const firstForPerson = confirmed && !hasConfirmed(tracks, state, o.personId);
+  const firstForPerson = confirmed && !refuted && !hasConfirmed(tracks, state, o.personId);
   const t = tracks[o.trackId];
   if (t === undefined) {
     tracks[o.trackId] = {
@@ -206,9 +208,9 @@ export function observe(state: AttendanceState, o: Observation): ObservationNews
       bestScore: o.score,
       bestCrop: o.crop ?? null,
     };
-    return { newUnknownTrack: false, newConfirmation: confirmed, firstConfirmedForPerson: firstForPerson };
+    return { newUnknownTrack: false, newConfirmation: confirmed && !refuted, firstConfirmedForPerson: firstForPerson };
   }
-  const newConfirmation = confirmed && !t.confirmed;
+  const newConfirmation = confirmed && !t.confirmed && !refuted;
   t.confirmed ||= confirmed;
   t.firstAt = Math.min(t.firstAt, o.at);
   t.lastAt = Math.max(t.lastAt, o.at);

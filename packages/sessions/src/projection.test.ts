@@ -155,3 +155,66 @@ test("a cancelled occurrence routes nothing; a rescheduled session routes at its
   assert.deepEqual(ingest(p, obs("ann", "r1", "2025-09-15T09:00:00Z")), []);
   assert.equal(ingest(p, obs("ann", "r1", "2025-09-15T14:00:00Z")).length, 1);
 });
+
+test("OccurrenceStarted fixes the roster and times: later group changes and an occurrence opened early take the record", () => {
+  const p = setup();
+  // an early sighting opens Math on 2025-09-01 with the roster resolved then (ann, bob)
+  ingest(p, obs("ann", "r1", "2025-09-01T08:50:00Z", "t1"));
+  applyEvent(p, sessionsEvent("GroupMembersChanged", { groupId: "g1", added: ["zed"], removed: ["bob"], by: "t" }));
+  const occ = p.occurrences["math@2025-09-01"];
+  assert.ok(occ);
+  const record = {
+    ...occ.occurrence,
+    roster: ["ann", "zed"],
+    openedAt: "2025-09-01T08:50:00.000Z",
+  };
+  const { occurrenceId: _, ...data } = record;
+  applyEvent(p, sessionsEvent("OccurrenceStarted", data));
+  const view = attendanceView(p.occurrences["math@2025-09-01"] as NonNullable<typeof occ>, Z("2025-09-01T10:00:00Z"));
+  assert.deepEqual(view.expected, ["ann", "zed"]);
+  assert.deepEqual(
+    view.present.map((r) => r.personId),
+    ["ann"],
+    "the evidence gathered before the record stays",
+  );
+  assert.deepEqual(
+    view.absent.map((r) => r.personId),
+    ["zed"],
+  );
+  // a rebuild that reads the record first expects the same people
+  const q = setup();
+  applyEvent(q, sessionsEvent("OccurrenceStarted", data));
+  ingest(q, obs("ann", "r1", "2025-09-01T08:50:00Z", "t1"));
+  assert.deepEqual(attendanceView(q.occurrences["math@2025-09-01"] as NonNullable<typeof occ>, Z("2025-09-01T10:00:00Z")), view);
+});
+
+test("a rejected recognition then undone ends the same whether the correction came before or after the frames", () => {
+  const correction = (action: "reject-recognition" | "undo", at: string) =>
+    sessionsEvent("AttendanceCorrected", {
+      sessionId: "math",
+      date: "2025-09-01",
+      personId: "ann",
+      action,
+      trackId: "t1",
+      by: "t",
+      at,
+    });
+  const frames = [obs("ann", "r1", "2025-09-01T08:58:00Z", "t1"), obs("ann", "r1", "2025-09-01T09:20:00Z", "t1")];
+  const live = setup();
+  ingest(live, frames[0] as never);
+  applyEvent(live, correction("reject-recognition", "2025-09-01T09:10:00Z"));
+  ingest(live, frames[1] as never);
+  applyEvent(live, correction("undo", "2025-09-01T09:30:00Z"));
+  const rebuilt = setup();
+  applyEvent(rebuilt, correction("reject-recognition", "2025-09-01T09:10:00Z"));
+  applyEvent(rebuilt, correction("undo", "2025-09-01T09:30:00Z"));
+  for (const f of frames) ingest(rebuilt, f as never);
+  const at = Z("2025-09-01T10:00:00Z");
+  const a = attendanceView(live.occurrences["math@2025-09-01"] as never, at);
+  const b = attendanceView(rebuilt.occurrences["math@2025-09-01"] as never, at);
+  assert.deepEqual(
+    a.present.map((r) => [r.personId, r.firstSeenAt]),
+    [["ann", Z("2025-09-01T08:58:00Z")]],
+  );
+  assert.deepEqual(a, b);
+});

@@ -8,7 +8,7 @@ import {
   observe,
   openAttendance,
 } from "./attendance.ts";
-import type { SessionsEvent } from "./events.ts";
+import type { SessionsDataOf, SessionsEvent } from "./events.ts";
 import {
   type ExamOverlapIndex,
   type OverlapFlag,
@@ -18,7 +18,7 @@ import {
   recordVerdict,
 } from "./exam.ts";
 import { type OccurrenceRouter, buildRouter, covers, route } from "./router.ts";
-import type { Occurrence } from "./schedule.ts";
+import { type Occurrence, occurrenceIdOf } from "./schedule.ts";
 import { type PeopleFact, type SessionsState, emptySessions, evolve, findOccurrence, resolveRoster } from "./state.ts";
 
 /**
@@ -103,19 +103,58 @@ export function applyEvent(p: SessionsProjection, event: SessionsEvent | PeopleF
       if (s !== null) recordVerdict(s, { ...d, at: Date.parse(d.at) });
       return [];
     }
+    case "OccurrenceStarted":
+      fixOccurrence(p, event.data);
+      return [];
     default:
       return [];
   }
 }
 
-/** Routes an observation to its occurrences and folds it into each; returns what it caused. */
-export function ingest(p: SessionsProjection, o: Observation): ProjectionEffect[] {
+/**
+ * An occurrence as its OccurrenceStarted recorded it: its times, cameras, kind, grace and roster are the record's from
+ * now on (an occurrence opened before, by an early sighting or a correction, takes them; its evidence stays), so a
+ * rebuild expects the people the occurrence expected when it opened, whatever happened to the groups since.
+ */
+export function fixOccurrence(p: SessionsProjection, r: SessionsDataOf<"OccurrenceStarted">): AttendanceState {
+  const occurrence: Occurrence = {
+    occurrenceId: occurrenceIdOf(r.sessionId, r.date),
+    sessionId: r.sessionId,
+    name: r.name,
+    date: r.date,
+    kind: r.kind,
+    cameras: [...r.cameras],
+    startAt: r.startAt,
+    endAt: r.endAt,
+    graceMinutes: r.graceMinutes,
+    shifted: r.shifted,
+  };
+  const open = p.occurrences[occurrence.occurrenceId];
+  if (open === undefined) {
+    const s = openAttendance(occurrence, r.roster, p.earlyMinutes);
+    p.occurrences[occurrence.occurrenceId] = s;
+    return s;
+  }
+  const roster = [...new Set(r.roster)].sort();
+  open.occurrence = occurrence;
+  open.roster = roster;
+  open.onRoster = Object.fromEntries(roster.map((id) => [id, true as const]));
+  return open;
+}
+
+/** The occurrences an observation counts for (the router is built, or built again, for its instant). */
+export function routeObservation(p: SessionsProjection, o: Pick<Observation, "cameraId" | "at">): Occurrence[] {
   if (p.router === null || !covers(p.router, o.at)) {
     const from = Math.floor(o.at / DAY) * DAY - DAY;
     p.router = buildRouter(p.sessions.sessions.values(), from, from + (p.routerDays + 1) * DAY, p.earlyMinutes);
   }
+  return route(p.router, o.cameraId, o.at);
+}
+
+/** Routes an observation to its occurrences and folds it into each; returns what it caused. */
+export function ingest(p: SessionsProjection, o: Observation): ProjectionEffect[] {
   const effects: ProjectionEffect[] = [];
-  for (const occ of route(p.router, o.cameraId, o.at)) {
+  for (const occ of routeObservation(p, o)) {
     const s = occurrenceState(p, occ);
     const news = observe(s, o);
     if (news === null) continue;

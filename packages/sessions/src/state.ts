@@ -142,6 +142,7 @@ export function evolve(state: SessionsState, event: SessionsEvent | PeopleFact):
       applyCorrection(state, event.data);
       break;
     case "ExamCheckRecorded":
+    case "OccurrenceStarted":
       break;
     default: {
       const never: never = event;
