@@ -7,7 +7,7 @@
  */
 import { hostname } from "node:os";
 import type { KV } from "@nats-io/kv";
-import { type CameraHealth, type ManagedCamera, MANAGED_CAMERA_PREFIX, isTrialCamera, redactSecrets } from "@persona/contracts";
+import { type CameraHealth, type ManagedCamera, MANAGED_CAMERA_PREFIX, redactSecrets } from "@persona/contracts";
 import type { Logger } from "@persona/runtime";
 import type { FaceAnalyzer } from "./analysis.ts";
 import type { CameraRunner, LiveSink } from "./cameraRunner.ts";
@@ -289,11 +289,8 @@ export class CameraFleet {
   async #report(): Promise<void> {
     const kv = this.#o.health;
     if (!kv) return;
-    for (const c of this.#known.values()) {
-      // a trial camera (persona watch) leaves no trace in the running site
-      if (isTrialCamera(c.id)) continue;
-      await kv.put(c.id, JSON.stringify(this.#healthOf(c)));
-    }
+    // trial cameras (persona watch) too: the console lists them while they report, and forgets them after
+    for (const c of this.#known.values()) await kv.put(c.id, JSON.stringify(this.#healthOf(c)));
   }
 
   /** At the end: bootstrap cameras go with this process; managed ones stay listed, stopped. */
@@ -301,7 +298,6 @@ export class CameraFleet {
     const kv = this.#o.health;
     if (!kv) return;
     for (const c of this.#known.values()) {
-      if (isTrialCamera(c.id)) continue;
       if (c.origin === "bootstrap") await kv.delete(c.id);
       else await kv.put(c.id, JSON.stringify(this.#healthOf(c, "stopped")));
     }
