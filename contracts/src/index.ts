@@ -1,5 +1,6 @@
 export * from "./cameras.ts";
 export * from "./common.ts";
+export * from "./thresholds.ts";
 export * from "./envelope.ts";
 export * from "./media.ts";
 export * from "./messages.ts";

@@ -124,6 +124,36 @@ describe("settings: alert rules as a form; the System page", { skip }, () => {
     }
   });
 
+  test("recognition thresholds: the measured rates beside each value; an admin applies a stricter one and resets it", async () => {
+    const { context, page } = await sys.newPage();
+    try {
+      await login(page, ADMIN.username, ADMIN.password);
+      await go(page, "settings");
+      const card = page.getByTestId("thresholds");
+      const row = card.locator("tr", { hasText: "default" });
+      await row.waitFor();
+      assert.match(await row.innerText(), /strangers named [\d.]+%/);
+      const id = ((await row.getAttribute("data-testid")) ?? "").replace(/^threshold-/, "");
+      const before = Number(await page.getByTestId(`threshold-value-${id}`).innerText());
+      const select = page.getByTestId(`threshold-select-${id}`);
+      const options = await select.locator("option").evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value));
+      const stricter = options.find((v) => Number(v) > before + 0.02) ?? assert.fail("no stricter measured value");
+      await select.selectOption(stricter);
+      await page.getByTestId(`threshold-save-${id}`).click();
+      await page.getByTestId(`threshold-value-${id}`).filter({ hasText: Number(stricter).toFixed(3) }).waitFor();
+      assert.match(await card.locator("tr", { hasText: "default" }).innerText(), /set by admin/);
+      await shot(page, "settings-thresholds");
+      const listed = (await apiFromPage(page, "GET", "/api/v1/thresholds")).body as {
+        items: { recognizerDefault: boolean; effective: { threshold: number } }[];
+      };
+      assert.equal(listed.items.find((t) => t.recognizerDefault)?.effective.threshold, Number(stricter));
+      await page.getByTestId(`threshold-reset-${id}`).click();
+      await page.getByTestId(`threshold-value-${id}`).filter({ hasText: before.toFixed(3) }).waitFor();
+    } finally {
+      await context.close();
+    }
+  });
+
   test("the System page: replicas ready and down, consumers, cameras with fps, recognizer throughput, store size", async () => {
     const { context, page } = await sys.newPage();
     try {

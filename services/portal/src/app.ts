@@ -14,6 +14,7 @@ import { startAlertsProjection } from "./alerts/projection.ts";
 import type { AlertRules } from "./alerts/rules.ts";
 import { RulesStore } from "./alerts/rulesStore.ts";
 import { CameraConfigStore } from "./cameraConfig.ts";
+import { ThresholdStore } from "./thresholdStore.ts";
 import { ApiKeyStore } from "./auth/apiKeys.ts";
 import { DEFAULT_LIMITS, type LimiterOptions, LoginLimiter } from "./auth/loginLimiter.ts";
 import { SESSION_COOKIE, type Session, SessionStore, cookieValue } from "./auth/sessions.ts";
@@ -103,7 +104,10 @@ export async function startPortal(o: PortalOptions): Promise<RunningPortal> {
     async (visitorId, detectionId) =>
       (await models.visitors.get(visitorId))?.bestCrops.find((c) => c.detectionId === detectionId)?.cropId,
   );
-  const search = new PhotoSearch(bus, o.search ?? {}, log.child({ part: "search" }));
+  const thresholds = await ThresholdStore.open(bus);
+  const search = new PhotoSearch(bus, o.search ?? {}, log.child({ part: "search" }), (model, mode) =>
+    thresholds.get(model, mode).catch(() => null),
+  );
   const consumers = o.projections === false ? { loops: [] } : await startConsumers(o, models, rules, cameras);
   const ctx: PortalContext = {
     ...stores,
@@ -114,6 +118,7 @@ export async function startPortal(o: PortalOptions): Promise<RunningPortal> {
     rules,
     cameras,
     cameraConfig: await CameraConfigStore.open(bus),
+    thresholds,
     watcher,
     secureCookies: o.secureCookies ?? false,
     live: new LiveSources({ liveUrls: o.liveUrls, cameraLiveUrl: o.cameraLiveUrl }),

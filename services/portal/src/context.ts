@@ -9,6 +9,7 @@ import type { LoginLimiter } from "./auth/loginLimiter.ts";
 import type { SessionStore } from "./auth/sessions.ts";
 import type { Users } from "./auth/users.ts";
 import type { CameraConfigStore } from "./cameraConfig.ts";
+import type { ThresholdStore } from "./thresholdStore.ts";
 import type { CameraDirectory } from "./cameras.ts";
 import type { LiveSources } from "./liveProxy.ts";
 import type { MediaStore } from "./media.ts";
@@ -36,6 +37,8 @@ export interface PortalContext {
   media: MediaStore;
   rules: RulesStore;
   cameras: CameraDirectory;
+  /** Naming thresholds set by an admin per model and mode (KV config). */
+  thresholds: ThresholdStore;
   /** Cameras managed in the console (KV config) and the camera services' health reports. */
   cameraConfig: CameraConfigStore;
   alerts: AlertsRepository;

@@ -11,6 +11,7 @@ import { startEnrollmentHandler } from "./enrollment.ts";
 import { LibraryGallery } from "@persona/recognition/gallery";
 import { loadBlob } from "./media.ts";
 import { recognitionHandlers } from "./recognition.ts";
+import { watchThresholds } from "./thresholdWatch.ts";
 import { TrackStore } from "./trackStore.ts";
 import { startTrackSweeper } from "./trackSweeper.ts";
 
@@ -28,6 +29,26 @@ export function voteOptions(s: RecognizerSettings, spec: EmbedderSpec): VoteOpti
     singleShotThreshold: s.RECOGNIZER_SINGLE_SHOT_THRESHOLD,
     minUnknownShots: s.RECOGNIZER_MIN_UNKNOWN_SHOTS,
     fusedMinShots: s.RECOGNIZER_FUSED_MIN_SHOTS,
+  });
+}
+
+/** An admin's threshold for this model and mode (console) replaces the settings' in `vote`, in place. */
+async function followAdminThresholds(bus: Bus, s: RecognizerSettings, spec: EmbedderSpec, vote: VoteOptions, log: Logger) {
+  return watchThresholds({
+    kv: await bus.kv("config"),
+    model: spec.name,
+    mode: s.RECOGNIZER_FLIP ? "flip" : "single",
+    vote,
+    optionsFor: (override) =>
+      voteOptions(
+        {
+          ...s,
+          RECOGNIZER_NAME_THRESHOLD: override?.nameThreshold ?? s.RECOGNIZER_NAME_THRESHOLD,
+          RECOGNIZER_MIN_MARGIN: override?.minMargin ?? s.RECOGNIZER_MIN_MARGIN,
+        },
+        spec,
+      ),
+    log: log.child({ part: "thresholds" }),
   });
 }
 
@@ -64,6 +85,7 @@ export async function startRecognizer(bus: Bus, s: RecognizerSettings, log: Logg
       : "keypoints";
   const alignment = new AlignmentWatch(own, log.child({ part: "alignment" }));
   const vote = voteOptions(s, embedder.spec);
+  const thresholds = await followAdminThresholds(bus, s, embedder.spec, vote, log);
   const gallery = new LibraryGallery(modelName, embedder.dims, log.child({ part: "gallery" }));
   await gallery.start(bus.js, bus.jsm);
   const detections = CONSUMERS.find((c) => c.durable === "recognizers");
@@ -148,6 +170,7 @@ export async function startRecognizer(bus: Bus, s: RecognizerSettings, log: Logg
       ...(cascade ? [{ name: "cascade", check: () => ({ ok: true, detail: JSON.stringify(cascade.stats) }) }] : []),
     ],
     async stop() {
+      thresholds.stop();
       for (const l of loops) await l.stop();
       await sweeper.stop();
       await cascade?.stop();

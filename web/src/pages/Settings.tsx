@@ -18,6 +18,7 @@ import type {
 import { beep } from "../beep.ts";
 import { usePrefs } from "../prefs.ts";
 import { useCan } from "../session.tsx";
+import { Thresholds } from "./Thresholds.tsx";
 import { ErrorBox, Loading, useLoad } from "../ui.tsx";
 
 const CAMERA_ROLES: CameraRole[] = ["perimeter", "entrance", "classroom", "exam-room", "desk"];
@@ -702,12 +703,14 @@ function RulesEditor() {
 }
 
 export function Settings() {
+  const operator = useCan("operator");
   return (
     <section>
       <h1>Settings</h1>
       <div className="settings-grid">
         <Preferences />
         <RulesEditor />
+        {operator && <Thresholds />}
       </div>
     </section>
   );

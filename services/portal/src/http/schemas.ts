@@ -212,6 +212,43 @@ export const Camera = named(
   }),
 );
 
+const Rates = z
+  .object({
+    /** Enrolled people's photos named correctly. */
+    dir: z.number(),
+    /** Enrolled people's photos named as someone else. */
+    wrong: z.number(),
+    /** Strangers named as someone (false positive identification rate). */
+    fpir: z.number(),
+  })
+  .nullable();
+
+/** A model's naming threshold in one embedding mode: tuned, set by an admin, and the measured rates of each. */
+export const ModelThreshold = named(
+  "ModelThreshold",
+  z.object({
+    model: z.string(),
+    mode: z.enum(["single", "flip"]),
+    /** The model and mode recognizers run when RECOGNIZER_MODEL / RECOGNIZER_FLIP are not set. */
+    recognizerDefault: z.boolean(),
+    tuned: z.object({ threshold: z.number(), minMargin: z.number(), rates: Rates }),
+    override: z
+      .object({ nameThreshold: z.number(), minMargin: z.number().optional(), updatedAt: z.string(), updatedBy: z.string() })
+      .nullable(),
+    /** What the recognizers use now (the override, else the tuned value); rates null when outside the measured range
+     * or with another margin than the measured one. */
+    effective: z.object({ threshold: z.number(), minMargin: z.number(), rates: Rates }),
+    calibration: z.object({
+      protocol: z.string(),
+      command: z.string(),
+      detector: z.string(),
+      measuredAt: z.string(),
+      minMargin: z.number(),
+      points: z.array(z.object({ threshold: z.number(), dir: z.number(), wrong: z.number(), fpir: z.number() })),
+    }),
+  }),
+);
+
 /** A camera as an admin adds it (POST /cameras). */
 export const NewCamera = named(
   "NewCamera",

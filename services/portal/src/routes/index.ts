@@ -9,6 +9,7 @@ import { apiKeyRoutes } from "./apiKeys.ts";
 import { attendanceRoutes } from "./attendance.ts";
 import { authRoutes } from "./auth.ts";
 import { cameraAdminRoutes, cameraRoutes } from "./cameras.ts";
+import { thresholdRoutes } from "./thresholds.ts";
 import { identifyRoutes } from "./identify.ts";
 import { MAX_PHOTO_BYTES, MAX_PHOTOS } from "./enroll.ts";
 import { mediaRoutes } from "./media.ts";
@@ -34,6 +35,7 @@ export function registerRoutes(api: Api, c: PortalContext): void {
   ruleRoutes(api, c);
   cameraRoutes(api, c);
   cameraAdminRoutes(api, c);
+  thresholdRoutes(api, c);
   attendanceRoutes(api, c);
   systemRoutes(api, c);
   userRoutes(api, c);

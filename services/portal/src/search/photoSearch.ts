@@ -1,5 +1,6 @@
 import type { Bus } from "@persona/bus";
 import type { LibraryGallery } from "@persona/recognition/gallery";
+import type { ThresholdMode, ThresholdOverride } from "@persona/contracts";
 import type { VoteOptions } from "@persona/recognition";
 import type { Logger } from "@persona/runtime";
 import type { Embedder, FaceDetector, LandmarkDetector } from "@persona/vision";
@@ -87,6 +88,10 @@ interface Loaded {
   landmarks: LandmarkDetector | null;
   gallery: LibraryGallery;
   vote: VoteOptions;
+  /** The vote with an admin's threshold in place of the settings'. */
+  voteFor: (o: ThresholdOverride | null) => VoteOptions;
+  spec: string;
+  mode: ThresholdMode;
   model: string;
 }
 
@@ -99,6 +104,8 @@ export class PhotoSearch {
     private readonly bus: Bus,
     private readonly settings: SearchSettings,
     private readonly log: Logger,
+    /** The admin's naming threshold for a model and mode (console), which replaces the settings' at each search. */
+    private readonly overrideOf: (model: string, mode: ThresholdMode) => Promise<ThresholdOverride | null> = async () => null,
   ) {}
 
   /** Faces, matches and decisions of one photo (its bytes); one photo at a time. */
@@ -146,14 +153,16 @@ export class PhotoSearch {
     const s = this.settings;
     const spec = vision.embedderSpec(s.model ?? vision.DEFAULT_EMBEDDER_MODEL);
     const flip = s.flip ?? recognition.VOTE_DEFAULTS.flip;
-    const vote = recognition.voteOptions(spec, {
-      ...recognition.VOTE_DEFAULTS,
-      flip,
-      nameThreshold: s.nameThreshold,
-      probableThreshold: s.probableThreshold,
-      minMargin: s.minMargin,
-      singleShotThreshold: s.singleShotThreshold,
-    });
+    const voteFor = (o: ThresholdOverride | null) =>
+      recognition.voteOptions(spec, {
+        ...recognition.VOTE_DEFAULTS,
+        flip,
+        nameThreshold: o?.nameThreshold ?? s.nameThreshold,
+        probableThreshold: s.probableThreshold,
+        minMargin: o?.minMargin ?? s.minMargin,
+        singleShotThreshold: s.singleShotThreshold,
+      });
+    const vote = voteFor(null);
     const threads = s.threads ?? 1;
     const opened: { dispose(): Promise<void> }[] = [];
     try {
@@ -170,7 +179,20 @@ export class PhotoSearch {
       await gallery.start(this.bus.js, this.bus.jsm);
       if (detector.note) this.log.warn({ detector: detector.kind }, detector.note);
       this.log.info({ model, detector: detector.kind, vote, ...gallery.stats }, "search by photo ready");
-      return { vision, decideOneShot: recognition.decideOneShot, embedder, detector, landmarks, gallery, vote, model };
+      const mode: ThresholdMode = flip ? "flip" : "single";
+      return {
+        vision,
+        decideOneShot: recognition.decideOneShot,
+        embedder,
+        detector,
+        landmarks,
+        gallery,
+        vote,
+        voteFor,
+        spec: spec.name,
+        mode,
+        model,
+      };
     } catch (err) {
       for (const o of opened) await o.dispose().catch(() => {});
       if (err instanceof vision.ModelLoadError) {
@@ -204,9 +226,11 @@ export class PhotoSearch {
     const faces = await vision.detectAndAlign(img, { detector: m.detector, template: embedder.template, landmarks: m.landmarks });
     const embeddings = faces.length > 0 ? await embedder.embed(faces.map((f) => f.chip)) : [];
     const topK = this.settings.topK ?? 5;
+    const override = await this.overrideOf(m.spec, m.mode);
+    const vote = override ? m.voteFor(override) : m.vote;
     const out: SearchedFace[] = faces.map((f, i) => {
       const probe = embeddings[i] as Float32Array;
-      const d = m.decideOneShot(gallery.bestMatch(probe), m.vote);
+      const d = m.decideOneShot(gallery.bestMatch(probe), vote);
       return {
         box: { x: f.box.x, y: f.box.y, width: f.box.width, height: f.box.height },
         score: f.score,
@@ -228,10 +252,10 @@ export class PhotoSearch {
       detector: m.detector.kind,
       model: m.model,
       thresholds: {
-        name: m.vote.nameThreshold,
-        probable: m.vote.probableThreshold,
-        singleShot: m.vote.singleShotThreshold,
-        minMargin: m.vote.minMargin,
+        name: vote.nameThreshold,
+        probable: vote.probableThreshold,
+        singleShot: vote.singleShotThreshold,
+        minMargin: vote.minMargin,
       },
       gallery: { people: gallery.gallery.personCount, templates: gallery.gallery.size },
       ms: Math.round((performance.now() - t0) * 10) / 10,
