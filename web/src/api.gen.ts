@@ -291,6 +291,49 @@ export interface Me {
   csrfToken: string;
 }
 
+export interface ModelThreshold {
+  model: string;
+  mode: "single" | "flip";
+  recognizerDefault: boolean;
+  tuned: {
+    threshold: number;
+    minMargin: number;
+    rates: {
+      dir: number;
+      wrong: number;
+      fpir: number;
+    } | null;
+  };
+  override: {
+    nameThreshold: number;
+    minMargin?: number;
+    updatedAt: string;
+    updatedBy: string;
+  } | null;
+  effective: {
+    threshold: number;
+    minMargin: number;
+    rates: {
+      dir: number;
+      wrong: number;
+      fpir: number;
+    } | null;
+  };
+  calibration: {
+    protocol: string;
+    command: string;
+    detector: string;
+    measuredAt: string;
+    minMargin: number;
+    points: {
+      threshold: number;
+      dir: number;
+      wrong: number;
+      fpir: number;
+    }[];
+  };
+}
+
 export interface NewCamera {
   name?: string;
   role: CameraRole;
@@ -591,6 +634,11 @@ export interface GetAlertsResponse {
 /** GET /api/v1/cameras (200) */
 export interface GetCamerasResponse {
   items: Camera[];
+}
+
+/** GET /api/v1/thresholds (200) */
+export interface GetThresholdsResponse {
+  items: ModelThreshold[];
 }
 
 /** GET /api/v1/attendance (200) */
