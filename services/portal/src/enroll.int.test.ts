@@ -5,7 +5,7 @@ import { createLogger } from "@persona/runtime";
 import { type RunningRecognizer, configSchema, startRecognizer } from "@persona/service-recognizer";
 import { decodeImage, encodeJpeg, resolveModelPath } from "@persona/vision";
 import { randomUUID } from "node:crypto";
-import { ADMIN, type Client, type Harness, call, login, startHarness, unknownData, until } from "./testSupport.ts";
+import { ADMIN, type Client, type Harness, call, login, startHarness, inlineCrop, unknownData, until } from "./testSupport.ts";
 import { lfwSkipReason, lfwPhoto } from "@persona/testing";
 
 const skip = lfwSkipReason(resolveModelPath("dlib-resnet29.onnx"));
@@ -114,7 +114,8 @@ describe("enroll by upload with the real recognizer (LFW photos)", { skip }, () 
     assert.equal((await call(h.portal.url, "GET", `/people/${personId}`, { client: admin })).status, 404);
   });
 
-  test("unknowns: enroll a sighting's crop as a new person, then assign another sighting to them", async () => {
+  test("unknowns: enroll a sighting's crop as a new person (its visitor closes), then assign another sighting to them", async () => {
+    const tracks = new Map<string, string>();
     const unknownWith = async (bytes: Buffer) => {
       const id = randomUUID();
       const data = {
@@ -122,6 +123,7 @@ describe("enroll by upload with the real recognizer (LFW photos)", { skip }, () 
         crop: { kind: "inline" as const, contentType: "image/jpeg" as const, base64: bytes.toString("base64") },
       };
       await h.bus.publish(h.bus.envelope("UnknownFaceSeen", data));
+      tracks.set(id, data.trackId);
       await until("the unknown listed", async () =>
         (
           await call<{ items: { best: { sightingId: string } }[] }>(h.portal.url, "GET", "/unknowns", { client: admin })
@@ -130,6 +132,40 @@ describe("enroll by upload with the real recognizer (LFW photos)", { skip }, () 
       return id;
     };
     const first = await unknownWith(photo("Al_Pacino", 1));
+    // the trainer clustered the track into a visitor
+    const visitorId = randomUUID();
+    const seen = new Date().toISOString();
+    await h.bus.publish(
+      h.bus.envelope("VisitorClustered", {
+        visitorId,
+        faces: 3,
+        visits: 1,
+        firstSeen: seen,
+        lastSeen: seen,
+        cameras: ["gate"],
+        bestCrops: [
+          {
+            detectionId: first,
+            cameraId: "gate",
+            trackId: tracks.get(first) as string,
+            quality: 0.8,
+            seenAt: seen,
+            crop: inlineCrop(),
+          },
+        ],
+        absorbed: [],
+      }),
+    );
+    const visitor = async () =>
+      (
+        await call<{ status: string; decision: { personId: string | null } | null }>(
+          h.portal.url,
+          "GET",
+          `/visitors/${visitorId}`,
+          { client: admin },
+        )
+      ).body;
+    await until("the visitor listed", async () => (await visitor()).status === "open");
     const r = await call<Enrolled>(h.portal.url, "POST", `/unknowns/${first}/enroll`, {
       client: admin,
       json: { name: "Al Pacino" },
@@ -143,6 +179,11 @@ describe("enroll by upload with the real recognizer (LFW photos)", { skip }, () 
     const track = closed.body.items.find((t) => t.best.sightingId === first);
     assert.equal(track?.status, "closed", "its track is closed");
     assert.deepEqual([track?.resolution?.kind, track?.resolution?.personId], ["enrolled", r.body.personId]);
+    const named = await until("enrolling its track names the visitor", async () => {
+      const v = await visitor();
+      return v.status === "named" && v;
+    });
+    assert.equal(named.decision?.personId, r.body.personId);
     assert.equal(
       (await call(h.portal.url, "POST", `/unknowns/${first}/enroll`, { client: admin, json: { name: "Again" } })).status,
       409,

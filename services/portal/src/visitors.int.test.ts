@@ -18,7 +18,7 @@ import {
 import { type Socket, io } from "socket.io-client";
 import { openSetThreshold } from "./alerts/ignoredVisitors.ts";
 import { rebuildProjections } from "./projections/rebuild.ts";
-import { decisionId } from "./routes/visitors.ts";
+import { decisionId } from "./projections/visitors.ts";
 import {
   ADMIN,
   QUALITY,

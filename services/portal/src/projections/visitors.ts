@@ -1,4 +1,4 @@
-import type { EnvelopeOf } from "@persona/contracts";
+import { type EnvelopeOf, uuidFrom } from "@persona/contracts";
 import type { WriteOp } from "@persona/store";
 import type { Projection, ProjectionContext } from "./projection.ts";
 import { type VisitorDecision, type VisitorDoc, trackKey } from "./readModels.ts";
@@ -150,6 +150,9 @@ export const visitorsProjection = {
 } satisfies Projection<VisitorsEventType>;
 
 /** Follows merges from a visitor id to the visitor that holds its faces now (itself when not absorbed). */
+/** The id of the one decision about a visitor (VisitorNamed or VisitorIgnored): a second one is a duplicate. */
+export const decisionId = (visitorId: string) => uuidFrom(`portal/visitor-decision/${visitorId}`);
+
 export async function currentVisitor(models: ProjectionContext["models"], visitorId: string): Promise<VisitorDoc | undefined> {
   let v = await models.visitors.get(visitorId);
   for (let hops = 0; v?.absorbedInto != null && hops < 64; hops++) v = await models.visitors.get(v.absorbedInto);

@@ -13,7 +13,7 @@ import {
 } from "../http/schemas.ts";
 import { cropKeyOf } from "../media.ts";
 import { trackKey } from "../projections/readModels.ts";
-import { currentVisitor } from "../projections/visitors.ts";
+import { currentVisitor, decisionId } from "../projections/visitors.ts";
 import { conclusionsOf } from "../views/sightings.ts";
 import { NewPerson, type Photo, activePerson, enroll, newPersonId } from "./enroll.ts";
 
@@ -172,11 +172,28 @@ export function unknownRoutes(api: Api, c: PortalContext): void {
     return { file: `sighting-${sightingId}.jpg`, bytes: crop.bytes };
   };
   /** The shot and its track are dealt with (the track's card, and its visitor unless named or ignored, close). */
-  const markResolved = async (sightingId: string, by: string, personId: string) => {
+  const markResolved = async (sightingId: string, by: string, person: { id: string; name: string }) => {
     const at = new Date().toISOString();
     const s = await c.models.sightings.get(sightingId);
-    await c.resolvedUnknowns.put({ id: sightingId, by, at, personId });
-    if (s) await c.resolvedUnknowns.put({ id: resolvedTrackId(trackKey(s.cameraId, s.trackId)), by, at, personId });
+    await c.resolvedUnknowns.put({ id: sightingId, by, at, personId: person.id });
+    if (!s) return;
+    const key = trackKey(s.cameraId, s.trackId);
+    await c.resolvedUnknowns.put({ id: resolvedTrackId(key), by, at, personId: person.id });
+    await nameVisitorOf(key, by, person);
+  };
+  /** The visitor the trainer clustered this track into is this person now: VisitorNamed closes it (and the trainer
+   * adds its best faces to the person, as when the visitor is named on the Visitors page). */
+  const nameVisitorOf = async (key: string, by: string, person: { id: string; name: string }) => {
+    const owner = await c.models.visitorTracks.get(key);
+    const v = owner ? await currentVisitor(c.models, owner.visitorId) : undefined;
+    if (v?.status !== "open") return;
+    const env = c.bus.envelope(
+      "VisitorNamed",
+      { visitorId: v.id, personId: person.id, existing: true, name: person.name, by },
+      { id: decisionId(v.id) },
+    );
+    await c.bus.publish(env);
+    c.log.info({ visitorId: v.id, personId: person.id, by }, "visitor closed: its track was enrolled");
   };
 
   api.add({
@@ -197,7 +214,7 @@ export function unknownRoutes(api: Api, c: PortalContext): void {
         { personId: newPersonId(), existing: false, name: body.name, description: body.description, sound: null },
         [photo],
       );
-      if (r.body.enrolled) await markResolved(params.sightingId, by, r.body.personId);
+      if (r.body.enrolled) await markResolved(params.sightingId, by, { id: r.body.personId, name: body.name });
       return r;
     },
   });
@@ -218,7 +235,7 @@ export function unknownRoutes(api: Api, c: PortalContext): void {
       const r = await enroll(c, by, { personId: p.id, existing: true, name: p.name, description: p.description, sound: null }, [
         photo,
       ]);
-      if (r.body.enrolled) await markResolved(params.sightingId, by, p.id);
+      if (r.body.enrolled) await markResolved(params.sightingId, by, { id: p.id, name: p.name });
       return r;
     },
   });

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { type AnyEnvelope, uuidFrom, PersonName } from "@persona/contracts";
+import { type AnyEnvelope, PersonName } from "@persona/contracts";
 import type { Filter } from "@persona/store";
 import { z } from "zod";
 import { type PortalContext, projected } from "../context.ts";
@@ -7,7 +7,7 @@ import type { Api } from "../http/api.ts";
 import { ApiError, notFound } from "../http/errors.ts";
 import { Id, Published, Visitor, VisitorStatusApi, limit } from "../http/schemas.ts";
 import type { VisitorDoc } from "../projections/readModels.ts";
-import { VISITORS_PROJECTION, currentVisitor } from "../projections/visitors.ts";
+import { VISITORS_PROJECTION, currentVisitor, decisionId } from "../projections/visitors.ts";
 import { visitorOf } from "../views/visitors.ts";
 
 /**
@@ -35,7 +35,6 @@ const IgnoreVisitor = z.strictObject({ reason: z.string().trim().max(1000).defau
  * The envelope id of an operator's decision about a visitor: a second decision published before the first shows in
  * the read model (two operators, two replicas) is a duplicate the stream drops.
  */
-export const decisionId = (visitorId: string) => uuidFrom(`portal/visitor-decision/${visitorId}`);
 
 export function visitorRoutes(api: Api, c: PortalContext): void {
   visitorReads(api, c);
