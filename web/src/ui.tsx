@@ -23,6 +23,45 @@ export function Empty({ children, testId }: { children: ReactNode; testId?: stri
   );
 }
 
+/** An action's error beside its buttons (a table cell, a card), in the page's words. */
+export function InlineError({ error }: { error: string | null }) {
+  if (!error) return null;
+  return (
+    <p className="bad small" role="alert">
+      {error}
+    </p>
+  );
+}
+
+/**
+ * One button's request at a time: `run(f)` marks busy, clears the last error, awaits `f` and then `onDone`; a failure
+ * becomes `error` (the portal's message) instead of an unhandled rejection.
+ */
+export function useAction(onDone?: () => void): {
+  busy: boolean;
+  error: string | null;
+  run: (f: () => Promise<unknown>) => Promise<void>;
+} {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const run = useCallback(
+    async (f: () => Promise<unknown>) => {
+      setBusy(true);
+      setError(null);
+      try {
+        await f();
+        onDone?.();
+      } catch (err) {
+        setError(errorText(err));
+      } finally {
+        setBusy(false);
+      }
+    },
+    [onDone],
+  );
+  return { busy, error, run };
+}
+
 export function Loading() {
   return (
     <p className="loading" aria-live="polite">

@@ -5,10 +5,10 @@
  * *** in place of the password; a bootstrap camera (from CAMERAS) keeps its source and can only be disabled.
  */
 import { type FormEvent, type PointerEvent, useEffect, useRef, useState } from "react";
-import { del, errorText, get, patch, post } from "../api.ts";
+import { del, get, patch, post } from "../api.ts";
 import type { Camera, CameraChange, CameraRole, GetCamerasResponse, NewCamera } from "../api.gen.ts";
 import { useCan } from "../session.tsx";
-import { Empty, ErrorBox, Loading, formatDateTime, useLoad } from "../ui.tsx";
+import { Empty, ErrorBox, InlineError, Loading, formatDateTime, useAction, useLoad } from "../ui.tsx";
 
 const ROLES: CameraRole[] = ["entrance", "perimeter", "classroom", "exam-room", "desk"];
 type Zone = NonNullable<Camera["zone"]>;
@@ -273,17 +273,8 @@ function CameraRow({
   onEdit: () => void;
   onChanged: () => void;
 }) {
-  const [error, setError] = useState<string | null>(null);
   const h = cam.health;
-  const act = async (f: () => Promise<unknown>) => {
-    setError(null);
-    try {
-      await f();
-      onChanged();
-    } catch (err) {
-      setError(errorText(err));
-    }
-  };
+  const { error, run: act } = useAction(onChanged);
   const id = encodeURIComponent(cam.cameraId);
   const toggle = () => act(() => patch(`/api/v1/cameras/${id}`, { enabled: !cam.enabled }));
   const remove = () => {
@@ -324,11 +315,7 @@ function CameraRow({
               </button>
             )}
           </div>
-          {error && (
-            <p className="bad small" role="alert">
-              {error}
-            </p>
-          )}
+          <InlineError error={error} />
         </td>
       )}
     </tr>

@@ -4,10 +4,10 @@
  * admin picks one of the measured thresholds; the recognizers apply it at once (GET/PUT/DELETE /api/v1/thresholds).
  */
 import { useState } from "react";
-import { del, errorText, get, put } from "../api.ts";
+import { del, get, put } from "../api.ts";
 import type { GetThresholdsResponse, ModelThreshold } from "../api.gen.ts";
 import { useCan } from "../session.tsx";
-import { ErrorBox, Loading, formatDateTime, useLoad } from "../ui.tsx";
+import { ErrorBox, InlineError, Loading, formatDateTime, useAction, useLoad } from "../ui.tsx";
 
 const pct = (v: number) => `${(v * 100).toFixed(v < 0.01 ? 2 : 1)}%`;
 type Rates = ModelThreshold["effective"]["rates"];
@@ -25,22 +25,9 @@ function RatesText({ rates }: { rates: Rates }) {
 function ThresholdRow({ t, admin, onSaved }: { t: ModelThreshold; admin: boolean; onSaved: () => void }) {
   const id = `${t.model}-${t.mode}`;
   const [choice, setChoice] = useState(String(t.effective.threshold));
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run: act } = useAction(onSaved);
   const points = t.calibration.points;
   const chosen = points.find((p) => String(p.threshold) === choice);
-  const act = async (f: () => Promise<unknown>) => {
-    setBusy(true);
-    setError(null);
-    try {
-      await f();
-      onSaved();
-    } catch (err) {
-      setError(errorText(err));
-    } finally {
-      setBusy(false);
-    }
-  };
   const path = `/api/v1/thresholds/${encodeURIComponent(t.model)}/${t.mode}`;
   return (
     <tr data-testid={`threshold-${id}`}>
@@ -62,7 +49,9 @@ function ThresholdRow({ t, admin, onSaved }: { t: ModelThreshold; admin: boolean
       {admin && (
         <td>
           <label className="inline">
-            <span className="sr-only">Threshold of {t.model} ({t.mode})</span>
+            <span className="sr-only">
+              Threshold of {t.model} ({t.mode})
+            </span>
             <select value={choice} onChange={(e) => setChoice(e.target.value)} data-testid={`threshold-select-${id}`}>
               {!chosen && <option value={choice}>{Number(choice).toFixed(3)}</option>}
               {points.map((p) => (
@@ -86,11 +75,7 @@ function ThresholdRow({ t, admin, onSaved }: { t: ModelThreshold; admin: boolean
               Back to tuned
             </button>
           )}
-          {error && (
-            <p className="bad small" role="alert">
-              {error}
-            </p>
-          )}
+          <InlineError error={error} />
         </td>
       )}
     </tr>
@@ -105,8 +90,8 @@ export function Thresholds() {
     <section className="card wide" aria-labelledby="thresholds-title" data-testid="thresholds">
       <h2 id="thresholds-title">Recognition thresholds</h2>
       <p className="small">
-        A face is named when it matches an enrolled person at least this well. Higher: fewer strangers get a name, more
-        enrolled people stay unknown. Recognizers apply a change at once.
+        A face is named when it matches an enrolled person at least this well. Higher: fewer strangers get a name, more enrolled
+        people stay unknown. Recognizers apply a change at once.
       </p>
       <ErrorBox error={error} />
       {!data && !error && <Loading />}
