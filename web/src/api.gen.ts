@@ -81,6 +81,40 @@ export interface ApiKeyUse {
   ip: string;
 }
 
+/** A person in an occurrence, with the evidence beside the enrolled photo. */
+export interface AttendancePerson {
+  personId: string;
+  name: string | null;
+  status: "present" | "late" | "absent" | "not-yet-seen" | "excused";
+  onRoster: boolean;
+  firstSeenAt: string | null;
+  score: number | null;
+  trackId: string | null;
+  cameraId: string | null;
+  cropKey: string | null;
+  photoKey: string | null;
+  tracks: number;
+  probableOnly: boolean;
+  manual: {
+    action: "mark-present" | "excuse";
+    by: string;
+    at: string;
+  } | null;
+}
+
+/** Attendance rates per person over ended occurrences (late counts as attended; excused ones leave the denominator). */
+export interface AttendanceRates {
+  sessionId: string | null;
+  groupId: string | null;
+  from: string;
+  to: string;
+  threshold: number;
+  occurrences: number;
+  meanRate: number | null;
+  below: string[];
+  items: PersonRate[];
+}
+
 export interface AttendanceRow {
   personId: string;
   name: string;
@@ -151,6 +185,41 @@ export interface CameraRules {
   schedule?: Schedule;
 }
 
+/** An event's check-in desk: counters, who checked in, who is awaited, walk-ins. */
+export interface CheckInView {
+  occurrenceId: string;
+  counters: {
+    registered: number;
+    checkedIn: number;
+    waiting: number;
+    walkInsKnown: number;
+    walkInsUnknown: number;
+  };
+  checkedIn: {
+    personId: string;
+    name: string | null;
+    at: string | null;
+    cameraId: string | null;
+    score: number | null;
+    registered: boolean;
+    manual: boolean;
+  }[];
+  waiting: {
+    personId: string;
+    name: string | null;
+  }[];
+  walkIns: {
+    personId: string;
+    name: string | null;
+    at: string | null;
+    cameraId: string | null;
+    score: number | null;
+    registered: boolean;
+    manual: boolean;
+  }[];
+  unknown: SessionUnknownTrack[];
+}
+
 /** A new API key: `key` is the secret, answered this once and never again (the portal keeps only its sha256). */
 export interface CreatedApiKey {
   apiKey: ApiKey;
@@ -169,6 +238,67 @@ export interface ErrorBody {
     code: string;
     message: string;
     details?: unknown;
+  };
+}
+
+/** A recognition at an exam waiting for (or with) a proctor's verdict, the capture beside the enrolled photo. */
+export interface ExamCheck {
+  personId: string;
+  name: string | null;
+  trackId: string;
+  cameraId: string;
+  firstSeenAt: string;
+  confirmed: boolean;
+  score: number;
+  cropKey: string | null;
+  photoKey: string | null;
+  onRoster: boolean;
+  verdict: "pending" | "confirmed" | "flagged";
+  verdictBy: string | null;
+}
+
+/** The end-of-exam identity report: every candidate with the evidence and verdicts, the alerts. */
+export interface ExamReport {
+  occurrenceId: string;
+  sessionId: string;
+  date: string;
+  startAt: string;
+  endAt: string;
+  at: string;
+  candidates: {
+    personId: string;
+    name: string | null;
+    photoKey: string | null;
+    onRoster: boolean;
+    status: "present" | "late" | "absent" | "not-yet-seen" | "excused";
+    firstSeenAt: string | null;
+    evidence: ExamCheck[];
+    verified: boolean;
+    flagged: boolean;
+    elsewhere: {
+      occurrenceId: string;
+      cameraId: string;
+      at: string;
+    }[];
+  }[];
+  alerts: {
+    kind: "unknown-face" | "not-on-roster";
+    personId: string | null;
+    trackId: string;
+    cameraId: string;
+    at: string;
+    score: number;
+    cropKey: string | null;
+  }[];
+  unknownTracks: number;
+  summary: {
+    expected: number;
+    seen: number;
+    verified: number;
+    flagged: number;
+    pending: number;
+    absent: number;
+    notOnRoster: number;
   };
 }
 
@@ -263,6 +393,12 @@ export interface LivePresence {
   items: PresenceItem[];
 }
 
+/** Pushed (`session`) when an occurrence's view changed: the view as GET /sessions/{id}/occurrences/{date} answers. */
+export interface LiveSession {
+  occurrenceId: string;
+  view: OccurrenceView;
+}
+
 /** `sighting`: a recognized or unknown face as GET /sightings lists it (`name` is the name the recognizer gave), sent once the sightings projection holds it (so `cropKey` resolves); sent again for each shot of a track once the track is concluded (`concluded` set, `name` the current one). */
 export interface LiveSighting {
   id: string;
@@ -354,6 +490,55 @@ export interface NewCamera {
   group?: string;
 }
 
+/** The live view of an occurrence: expected, present, late, absent (once ended), excused, unexpected, probable only, unknown faces. */
+export interface OccurrenceView {
+  occurrenceId: string;
+  sessionId: string;
+  name: string;
+  date: string;
+  kind: "class" | "exam" | "event";
+  startAt: string;
+  endAt: string;
+  lateAfter: string;
+  phase: "upcoming" | "running" | "ended";
+  at: string;
+  started: boolean;
+  expected: string[];
+  counts: {
+    expected: number;
+    present: number;
+    late: number;
+    absent: number;
+    notYetSeen: number;
+    excused: number;
+    unexpected: number;
+    probableOnly: number;
+    unknown: number;
+  };
+  present: AttendancePerson[];
+  late: AttendancePerson[];
+  absent: AttendancePerson[];
+  notYetSeen: AttendancePerson[];
+  excused: AttendancePerson[];
+  unexpected: AttendancePerson[];
+  probableOnly: AttendancePerson[];
+  unknown: SessionUnknownTrack[];
+  corrections: {
+    personId: string;
+    action: "mark-present" | "excuse" | "reject-recognition";
+    trackId: string | null;
+    by: string;
+    at: string;
+    reason: string | null;
+  }[];
+  negatives: {
+    personId: string;
+    trackId: string;
+    by: string;
+    at: string;
+  }[];
+}
+
 export interface Person {
   personId: string;
   name: string;
@@ -366,6 +551,18 @@ export interface Person {
   } | null;
   createdAt: string;
   updatedAt: string;
+}
+
+export interface PersonRate {
+  personId: string;
+  name: string | null;
+  expected: number;
+  attended: number;
+  late: number;
+  absent: number;
+  excused: number;
+  rate: number | null;
+  below: boolean;
 }
 
 export interface PhotoOutcome {
@@ -396,11 +593,122 @@ export interface Published {
 
 export type Role = "admin" | "operator" | "viewer";
 
+/** POST /groups/import: what a CSV roster adds, line by line; all or nothing. */
+export interface RosterImport {
+  dryRun: boolean;
+  applied: boolean;
+  separator: "," | ";";
+  lines: {
+    line: number;
+    person: string;
+    group: string;
+    outcome: "add" | "already-member" | "duplicate" | "header" | "error";
+    personId: string | null;
+    groupId: string | null;
+    message: string | null;
+  }[];
+  errors: {
+    line: number;
+    message: string;
+  }[];
+  warnings: {
+    line: number;
+    message: string;
+  }[];
+  groupsCreated: {
+    groupId: string;
+    name: string;
+  }[];
+  summary: {
+    lines: number;
+    add: number;
+    alreadyMember: number;
+    duplicate: number;
+    errors: number;
+  };
+}
+
 export interface Schedule {
   days: number[];
   from: string;
   to: string;
   utcOffsetMinutes: number;
+}
+
+/** A session: a class, an exam or an event, once or weekly, with its cameras and roster (times local to `timeZone`). */
+export interface Session {
+  name: string;
+  kind: "class" | "exam" | "event";
+  cameras: string[];
+  timeZone: string;
+  start: string;
+  end: string;
+  firstDate: string;
+  recurrence:
+    | {
+        kind: "none";
+      }
+    | {
+        kind: "weekly";
+        days: number[];
+        until: string;
+      };
+  exceptions: string[];
+  roster: {
+    groups: string[];
+    people: string[];
+  };
+  graceMinutes: number;
+  sessionId: string;
+  owner: string;
+  cancelled: boolean;
+  cancelledDates: string[];
+}
+
+/** A group of people (a course, staff, an event's guests) as GET /groups lists it. */
+export interface SessionGroup {
+  groupId: string;
+  name: string;
+  kind: "course" | "staff" | "guests" | "other" | null;
+  members: {
+    personId: string;
+    name: string | null;
+  }[];
+  sessions: string[];
+}
+
+/** One occurrence of a session (the session on one local date). */
+export interface SessionOccurrence {
+  occurrenceId: string;
+  sessionId: string;
+  name: string;
+  date: string;
+  kind: "class" | "exam" | "event";
+  startAt: string;
+  endAt: string;
+  shifted: boolean;
+  phase: "upcoming" | "running" | "ended";
+  started: boolean;
+  counts: {
+    expected: number;
+    present: number;
+    late: number;
+    absent: number;
+    notYetSeen: number;
+    excused: number;
+    unexpected: number;
+    probableOnly: number;
+    unknown: number;
+  } | null;
+}
+
+export interface SessionUnknownTrack {
+  trackId: string;
+  cameraId: string;
+  firstSeenAt: string;
+  lastSeenAt: string;
+  score: number;
+  cropKey: string | null;
 }
 
 export type Severity = "low" | "medium" | "high" | "critical";
@@ -646,6 +954,34 @@ export interface GetAttendanceResponse {
   items: AttendanceRow[];
 }
 
+/** GET /api/v1/groups (200) */
+export interface GetGroupsResponse {
+  items: SessionGroup[];
+}
+
+/** DELETE /api/v1/groups/{groupId} (204) */
+export type DeleteGroupsGroupIdResponse = unknown;
+
+/** GET /api/v1/sessions (200) */
+export interface GetSessionsResponse {
+  items: Session[];
+}
+
+/** GET /api/v1/sessions/{sessionId}/occurrences (200) */
+export interface GetSessionsSessionIdOccurrencesResponse {
+  items: SessionOccurrence[];
+}
+
+/** GET /api/v1/sessions/{sessionId}/occurrences/{date}/checks (200) */
+export interface GetSessionsSessionIdOccurrencesDateChecksResponse {
+  items: ExamCheck[];
+}
+
+/** POST /api/v1/sessions/{sessionId}/occurrences/{date}/checks (200) */
+export interface PostSessionsSessionIdOccurrencesDateChecksResponse {
+  items: ExamCheck[];
+}
+
 /** GET /api/v1/users (200) */
 export interface GetUsersResponse {
   items: UserRow[];
@@ -671,6 +1007,7 @@ export interface LiveEvents {
   camera: LiveCamera;
   greeting: LiveGreeting;
   attendance: LiveAttendance;
+  session: LiveSession;
 }
 
 export type LiveEventName = keyof LiveEvents;

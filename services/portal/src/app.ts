@@ -31,6 +31,8 @@ import { type RunningProjections, startProjections } from "./projections/runner.
 import { HOST_TIME_ZONE } from "./projections/attendance.ts";
 import { apiRouter } from "./routes/index.ts";
 import { PhotoSearch, type SearchSettings } from "./search/photoSearch.ts";
+import { SessionsConsumer } from "./sessions/consumer.ts";
+import { SessionsWriter } from "./sessions/writer.ts";
 
 export interface PortalOptions {
   bus: Bus;
@@ -74,6 +76,10 @@ export interface PortalOptions {
    * (PORTAL_SERVICE_HEALTH_URLS, default every service on 127.0.0.1 at its health port). Default none.
    */
   serviceHealth?: HealthTarget[];
+  /** The sessions' clock (epoch ms): occurrences' phases, starts and ends, corrections' times. Default Date.now. */
+  clock?: () => number;
+  /** How often the sessions consumer looks at the clock for occurrences starting and ending (ms; 0: never). */
+  sessionsTickMs?: number;
 }
 
 export interface RunningPortal {
@@ -83,6 +89,8 @@ export interface RunningPortal {
   io: SocketServer;
   api: Api;
   checks: ReadinessCheck[];
+  /** The sessions consumer (its fold, its clock's `tick()`). */
+  sessions: SessionsConsumer;
   stop(): Promise<void>;
 }
 
@@ -109,6 +117,13 @@ export async function startPortal(o: PortalOptions): Promise<RunningPortal> {
     thresholds.get(model, mode).catch(() => null),
   );
   const consumers = o.projections === false ? { loops: [] } : await startConsumers(o, models, rules, cameras);
+  const sessionsConsumer = new SessionsConsumer({
+    bus,
+    log: log.child({ part: "sessions" }),
+    ...(o.clock ? { clock: o.clock } : {}),
+    ...(o.sessionsTickMs === undefined ? {} : { tickMs: o.sessionsTickMs }),
+  });
+  await sessionsConsumer.start();
   const ctx: PortalContext = {
     ...stores,
     bus,
@@ -125,9 +140,17 @@ export async function startPortal(o: PortalOptions): Promise<RunningPortal> {
     enrollTimeoutMs: o.enrollTimeoutMs ?? 60_000,
     search,
     serviceHealth: o.serviceHealth ?? [],
+    attendanceSessions: {
+      consumer: sessionsConsumer,
+      writer: new SessionsWriter(bus, () => sessionsConsumer.fold.projection.sessions),
+    },
     readiness: async () => {
       const nats = await bus.readiness();
-      const out = [{ name: "portal/nats", ready: nats.ok, detail: nats.detail ?? "" }];
+      const sessions = sessionsConsumer.health();
+      const out = [
+        { name: "portal/nats", ready: nats.ok, detail: nats.detail ?? "" },
+        { name: "portal/sessions", ready: sessions.ok, detail: sessions.detail },
+      ];
       for (const l of [...(consumers.projections?.loops ?? []), ...consumers.loops])
         out.push({ name: `portal/${l.name}`, ready: l.running, detail: `${l.inFlight} in flight` });
       return out;
@@ -140,6 +163,7 @@ export async function startPortal(o: PortalOptions): Promise<RunningPortal> {
   const io = socketServer(server, sessionOf);
   const push = new LivePush(io, store, models, log.child({ part: "push" }), cameras);
   await push.start(bus);
+  push.followSessions(sessionsConsumer);
   const url = await listen(server, o.port ?? 8080, o.host ?? "127.0.0.1");
   log.info({ url }, "portal listening");
   const stopTimers = startHousekeeping(o, stores, io);
@@ -151,9 +175,11 @@ export async function startPortal(o: PortalOptions): Promise<RunningPortal> {
     server,
     io,
     api,
+    sessions: sessionsConsumer,
     checks: [
       { name: "http", check: () => ({ ok: server.listening, detail: url }) },
       { name: "push", check: () => push.health() },
+      { name: "sessions", check: () => sessionsConsumer.health() },
     ],
     async stop() {
       if (stopped) return;
@@ -163,6 +189,7 @@ export async function startPortal(o: PortalOptions): Promise<RunningPortal> {
       await new Promise<void>((r) => io.close(() => r()));
       server.closeAllConnections();
       await new Promise<void>((r) => server.close(() => r()));
+      await sessionsConsumer.stop();
       for (const l of consumers.loops) await l.stop();
       await consumers.projections?.stop();
       await search.stop();

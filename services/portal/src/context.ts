@@ -15,6 +15,8 @@ import type { LiveSources } from "./liveProxy.ts";
 import type { MediaStore } from "./media.ts";
 import type { ReadModels } from "./projections/readModels.ts";
 import type { PhotoSearch } from "./search/photoSearch.ts";
+import type { SessionsConsumer } from "./sessions/consumer.ts";
+import type { SessionsWriter } from "./sessions/writer.ts";
 
 /** Unknown sightings an operator has dealt with (enrolled as a new person or assigned to one). */
 export const ResolvedUnknownDoc = z.object({
@@ -52,6 +54,8 @@ export interface PortalContext {
   search: PhotoSearch;
   /** Naming a visitor as a new person with a description: how long the description waits for the person. */
   /** Work a request leaves running after its answer (stopped with the portal). */
+  /** Groups, sessions and attendance: this replica's fold of the streams (with its clock) and the one writer. */
+  attendanceSessions: { consumer: SessionsConsumer; writer: SessionsWriter };
   /** Health of this process's parts, for GET /system. */
   readiness: () => Promise<{ name: string; ready: boolean; detail: string }[]>;
   /** The services' health endpoints (every replica) whose /readyz and /metrics GET /system reads. */

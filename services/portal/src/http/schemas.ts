@@ -1,4 +1,4 @@
-import { CameraRole, DetectionZone, ManagedCamera, SOURCE_KINDS, Severity } from "@persona/contracts";
+import { CameraRole, DetectionZone, ManagedCamera, SOURCE_KINDS, SessionDefinition, Severity } from "@persona/contracts";
 import { z } from "zod";
 import { AlertRules, CameraRules, Rule, Schedule } from "../alerts/rules.ts";
 import { ErrorBody } from "./errors.ts";
@@ -560,6 +560,298 @@ export const IdentifyResult = named(
   "POST /identify: every face of the photo with its best matches and the recognizers' decision.",
 );
 
+// ---------------------------------------------------------------- sessions (#17): groups, sessions, attendance
+
+const Iso = z.string();
+export const SessionGroup = named(
+  "SessionGroup",
+  z.object({
+    groupId: z.string(),
+    name: z.string(),
+    kind: z.enum(["course", "staff", "guests", "other"]).nullable(),
+    members: z.array(z.object({ personId: z.string(), name: z.string().nullable() })),
+    /** Live sessions whose roster names the group. */
+    sessions: z.array(z.string()),
+  }),
+  "A group of people (a course, staff, an event's guests) as GET /groups lists it.",
+);
+export const Session = named(
+  "Session",
+  SessionDefinition.extend({
+    sessionId: z.string(),
+    owner: z.string(),
+    cancelled: z.boolean(),
+    cancelledDates: z.array(z.string()),
+  }),
+  "A session: a class, an exam or an event, once or weekly, with its cameras and roster (times local to `timeZone`).",
+);
+const OccurrenceCounts = z.object({
+  expected: z.number().int(),
+  present: z.number().int(),
+  late: z.number().int(),
+  absent: z.number().int(),
+  notYetSeen: z.number().int(),
+  excused: z.number().int(),
+  unexpected: z.number().int(),
+  probableOnly: z.number().int(),
+  unknown: z.number().int(),
+});
+export const SessionOccurrence = named(
+  "SessionOccurrence",
+  z.object({
+    occurrenceId: z.string(),
+    sessionId: z.string(),
+    name: z.string(),
+    date: z.string(),
+    kind: z.enum(["class", "exam", "event"]),
+    startAt: Iso,
+    endAt: Iso,
+    /** The start or end fell in a daylight-saving gap and moved to its end. */
+    shifted: z.boolean(),
+    phase: z.enum(["upcoming", "running", "ended"]),
+    /** Its start is recorded (OccurrenceStarted): the roster is fixed. */
+    started: z.boolean(),
+    /** Counts when the occurrence has a fold (something was seen or corrected, or it started), else null. */
+    counts: OccurrenceCounts.nullable(),
+  }),
+  "One occurrence of a session (the session on one local date).",
+);
+export const AttendancePerson = named(
+  "AttendancePerson",
+  z.object({
+    personId: z.string(),
+    name: z.string().nullable(),
+    status: z.enum(["present", "late", "absent", "not-yet-seen", "excused"]),
+    onRoster: z.boolean(),
+    /** The first frame of their earliest confirmed track. */
+    firstSeenAt: Iso.nullable(),
+    score: z.number().nullable(),
+    trackId: z.string().nullable(),
+    cameraId: z.string().nullable(),
+    /** The best capture: GET /media/crops/<cropKey>. */
+    cropKey: z.string().nullable(),
+    /** The enrolled photo: GET /media/photos/<photoKey>. */
+    photoKey: z.string().nullable(),
+    tracks: z.number().int(),
+    probableOnly: z.boolean(),
+    manual: z.object({ action: z.enum(["mark-present", "excuse"]), by: z.string(), at: Iso }).nullable(),
+  }),
+  "A person in an occurrence, with the evidence beside the enrolled photo.",
+);
+export const SessionUnknownTrack = named(
+  "SessionUnknownTrack",
+  z.object({
+    trackId: z.string(),
+    cameraId: z.string(),
+    firstSeenAt: Iso,
+    lastSeenAt: Iso,
+    score: z.number(),
+    cropKey: z.string().nullable(),
+  }),
+);
+export const OccurrenceView = named(
+  "OccurrenceView",
+  z.object({
+    occurrenceId: z.string(),
+    sessionId: z.string(),
+    name: z.string(),
+    date: z.string(),
+    kind: z.enum(["class", "exam", "event"]),
+    startAt: Iso,
+    endAt: Iso,
+    /** Arrivals at or before this instant are on time. */
+    lateAfter: Iso,
+    phase: z.enum(["upcoming", "running", "ended"]),
+    /** The instant the view is for (the portal's clock). */
+    at: Iso,
+    started: z.boolean(),
+    expected: z.array(z.string()),
+    counts: OccurrenceCounts,
+    present: z.array(AttendancePerson),
+    late: z.array(AttendancePerson),
+    absent: z.array(AttendancePerson),
+    notYetSeen: z.array(AttendancePerson),
+    excused: z.array(AttendancePerson),
+    unexpected: z.array(AttendancePerson),
+    probableOnly: z.array(AttendancePerson),
+    unknown: z.array(SessionUnknownTrack),
+    corrections: z.array(
+      z.object({
+        personId: z.string(),
+        action: z.enum(["mark-present", "excuse", "reject-recognition"]),
+        trackId: z.string().nullable(),
+        by: z.string(),
+        at: Iso,
+        reason: z.string().nullable(),
+      }),
+    ),
+    negatives: z.array(z.object({ personId: z.string(), trackId: z.string(), by: z.string(), at: Iso })),
+  }),
+  "The live view of an occurrence: expected, present, late, absent (once ended), excused, unexpected, probable only, unknown faces.",
+);
+export const ExamCheck = named(
+  "ExamCheck",
+  z.object({
+    personId: z.string(),
+    name: z.string().nullable(),
+    trackId: z.string(),
+    cameraId: z.string(),
+    firstSeenAt: Iso,
+    confirmed: z.boolean(),
+    score: z.number(),
+    cropKey: z.string().nullable(),
+    photoKey: z.string().nullable(),
+    onRoster: z.boolean(),
+    verdict: z.enum(["pending", "confirmed", "flagged"]),
+    verdictBy: z.string().nullable(),
+  }),
+  "A recognition at an exam waiting for (or with) a proctor's verdict, the capture beside the enrolled photo.",
+);
+export const ExamReport = named(
+  "ExamReport",
+  z.object({
+    occurrenceId: z.string(),
+    sessionId: z.string(),
+    date: z.string(),
+    startAt: Iso,
+    endAt: Iso,
+    at: Iso,
+    candidates: z.array(
+      z.object({
+        personId: z.string(),
+        name: z.string().nullable(),
+        photoKey: z.string().nullable(),
+        onRoster: z.boolean(),
+        status: z.enum(["present", "late", "absent", "not-yet-seen", "excused"]),
+        firstSeenAt: Iso.nullable(),
+        evidence: z.array(ExamCheck),
+        verified: z.boolean(),
+        flagged: z.boolean(),
+        /** The other exam occurrences they were seen in at the same time. */
+        elsewhere: z.array(z.object({ occurrenceId: z.string(), cameraId: z.string(), at: Iso })),
+      }),
+    ),
+    alerts: z.array(
+      z.object({
+        kind: z.enum(["unknown-face", "not-on-roster"]),
+        personId: z.string().nullable(),
+        trackId: z.string(),
+        cameraId: z.string(),
+        at: Iso,
+        score: z.number(),
+        cropKey: z.string().nullable(),
+      }),
+    ),
+    unknownTracks: z.number().int(),
+    summary: z.object({
+      expected: z.number().int(),
+      seen: z.number().int(),
+      verified: z.number().int(),
+      flagged: z.number().int(),
+      pending: z.number().int(),
+      absent: z.number().int(),
+      notOnRoster: z.number().int(),
+    }),
+  }),
+  "The end-of-exam identity report: every candidate with the evidence and verdicts, the alerts.",
+);
+const CheckIn = z.object({
+  personId: z.string(),
+  name: z.string().nullable(),
+  at: Iso.nullable(),
+  cameraId: z.string().nullable(),
+  score: z.number().nullable(),
+  registered: z.boolean(),
+  manual: z.boolean(),
+});
+export const CheckInView = named(
+  "CheckInView",
+  z.object({
+    occurrenceId: z.string(),
+    counters: z.object({
+      registered: z.number().int(),
+      checkedIn: z.number().int(),
+      waiting: z.number().int(),
+      walkInsKnown: z.number().int(),
+      walkInsUnknown: z.number().int(),
+    }),
+    checkedIn: z.array(CheckIn),
+    waiting: z.array(z.object({ personId: z.string(), name: z.string().nullable() })),
+    walkIns: z.array(CheckIn),
+    /** Unknown faces, offered for quick enrollment as guests (GET /unknowns has their tracks). */
+    unknown: z.array(SessionUnknownTrack),
+  }),
+  "An event's check-in desk: counters, who checked in, who is awaited, walk-ins.",
+);
+export const RosterImport = named(
+  "RosterImport",
+  z.object({
+    dryRun: z.boolean(),
+    /** The memberships were appended (false for a dry run or any error). */
+    applied: z.boolean(),
+    separator: z.enum([",", ";"]),
+    lines: z.array(
+      z.object({
+        line: z.number().int(),
+        person: z.string(),
+        group: z.string(),
+        outcome: z.enum(["add", "already-member", "duplicate", "header", "error"]),
+        personId: z.string().nullable(),
+        groupId: z.string().nullable(),
+        message: z.string().nullable(),
+      }),
+    ),
+    errors: z.array(z.object({ line: z.number().int(), message: z.string() })),
+    warnings: z.array(z.object({ line: z.number().int(), message: z.string() })),
+    groupsCreated: z.array(z.object({ groupId: z.string(), name: z.string() })),
+    summary: z.object({
+      lines: z.number().int(),
+      add: z.number().int(),
+      alreadyMember: z.number().int(),
+      duplicate: z.number().int(),
+      errors: z.number().int(),
+    }),
+  }),
+  "POST /groups/import: what a CSV roster adds, line by line; all or nothing.",
+);
+export const PersonRate = named(
+  "PersonRate",
+  z.object({
+    personId: z.string(),
+    name: z.string().nullable(),
+    expected: z.number().int(),
+    attended: z.number().int(),
+    late: z.number().int(),
+    absent: z.number().int(),
+    excused: z.number().int(),
+    rate: z.number().nullable(),
+    /** Below the threshold (75% by default). */
+    below: z.boolean(),
+  }),
+);
+export const AttendanceRates = named(
+  "AttendanceRates",
+  z.object({
+    /** The session (a series) or the group the rates are for. */
+    sessionId: z.string().nullable(),
+    groupId: z.string().nullable(),
+    from: z.string(),
+    to: z.string(),
+    threshold: z.number(),
+    /** Ended occurrences counted. */
+    occurrences: z.number().int(),
+    meanRate: z.number().nullable(),
+    below: z.array(z.string()),
+    items: z.array(PersonRate),
+  }),
+  "Attendance rates per person over ended occurrences (late counts as attended; excused ones leave the denominator).",
+);
+export const LiveSession = named(
+  "LiveSession",
+  z.object({ occurrenceId: z.string(), view: OccurrenceView }),
+  "Pushed (`session`) when an occurrence's view changed: the view as GET /sessions/{id}/occurrences/{date} answers.",
+);
+
 /** socket.io event name -> payload (the `x-live-events` of the OpenAPI document). */
 export const LIVE_EVENTS = {
   sighting: LiveSighting,
@@ -570,6 +862,7 @@ export const LIVE_EVENTS = {
   camera: LiveCamera,
   greeting: LiveGreeting,
   attendance: LiveAttendance,
+  session: LiveSession,
 } as const;
 export type LiveEventName = keyof typeof LIVE_EVENTS;
 export type LivePayload<E extends LiveEventName> = z.output<(typeof LIVE_EVENTS)[E]>;

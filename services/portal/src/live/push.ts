@@ -15,6 +15,8 @@ import { personOf } from "../views/people.ts";
 import { presenceItems } from "../views/presence.ts";
 import { liveSightingOf, sightingOfEvent, sightingsOf } from "../views/sightings.ts";
 import { visitorOf } from "../views/visitors.ts";
+import type { SessionsConsumer } from "../sessions/consumer.ts";
+import { occurrenceViewOf } from "../sessions/views.ts";
 
 /**
  * Live push, per replica: one bus follow (new messages only) per stream the console follows, each emitting to every
@@ -39,7 +41,10 @@ import { visitorOf } from "../views/visitors.ts";
  * - `person` = `{ personId, change, person }` (PersonEnrolled/Updated/Removed): the person as GET /people/:id shows
  *   it (null once removed), once the people projection applied the change;
  * - `camera` (CameraStatusChanged): the camera's status, role and time of the change;
- * - `greeting` (GreetingPlayed): who was greeted where, and the sound's media key.
+ * - `greeting` (GreetingPlayed): who was greeted where, and the sound's media key;
+ * - `session` = `{ occurrenceId, view }`: an occurrence's view as GET /sessions/{id}/occurrences/{date} answers it,
+ *   when this replica's sessions consumer applied something that touches it (debounced per occurrence: a burst of
+ *   sightings costs one view).
  *
  * A push that waits for a projection waits at most 5 s; a projection that stays behind longer (stopped everywhere)
  * is not waited for again until it catches up, so the pushes go on (a little ahead of the read models) meanwhile.
@@ -259,6 +264,24 @@ export class LivePush {
     }
   }
 
+  private readonly sessionTimers = new Map<string, NodeJS.Timeout>();
+
+  /** Pushes `session` views of the occurrences the sessions consumer changes (at most one per occurrence per 250 ms). */
+  followSessions(consumer: SessionsConsumer, debounceMs = 250): void {
+    consumer.onChange((ids) => {
+      for (const occurrenceId of ids) {
+        if (this.stopped || this.sessionTimers.has(occurrenceId)) continue;
+        const timer = setTimeout(() => {
+          this.sessionTimers.delete(occurrenceId);
+          const state = consumer.fold.projection.occurrences[occurrenceId];
+          if (state === undefined || this.stopped) return;
+          this.emit("session", { occurrenceId, view: occurrenceViewOf(consumer.fold, state, consumer.clock()) });
+        }, debounceMs);
+        this.sessionTimers.set(occurrenceId, timer);
+      }
+    });
+  }
+
   /** Readiness: every feed still running. */
   health(): { ok: boolean; detail: string } {
     const dead = this.feeds.filter((f) => !f.alive).map((f) => f.stream);
@@ -270,6 +293,7 @@ export class LivePush {
   async stop(): Promise<void> {
     this.stopped = true;
     for (const p of this.presenceTimers.values()) if (p.timer) clearTimeout(p.timer);
+    for (const t of this.sessionTimers.values()) clearTimeout(t);
     for (const f of this.feeds) await f.messages.close().catch(() => undefined);
     for (const f of this.feeds) await f.loop;
     await this.visitorQueue;
