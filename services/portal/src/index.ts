@@ -7,3 +7,13 @@ export { SessionStore } from "./auth/sessions.ts";
 export { hashPassword, verifyPassword } from "./auth/passwords.ts";
 export { startAlertConsumer } from "./alerts/consumer.ts";
 export { CameraDirectory } from "./cameras.ts";
+export { SessionsConsumer, replaySessionsFold } from "./sessions/consumer.ts";
+export { SessionsFold } from "./sessions/fold.ts";
+export {
+  ReportError,
+  groupRates,
+  occurrenceReportCsv,
+  ratesReportCsv,
+  sessionRates,
+} from "./sessions/reports.ts";
+export { occurrenceViewOf } from "./sessions/views.ts";

@@ -77,6 +77,7 @@ describe("the command table", () => {
       "watch",
       "eval",
       "projections",
+      "report",
       "users",
     ]);
     for (const c of COMMANDS) {

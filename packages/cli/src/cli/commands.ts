@@ -9,6 +9,7 @@ import { identifyCommand } from "../commands/identify.ts";
 import { importCommand } from "../commands/import.ts";
 import { peopleCommand } from "../commands/people.ts";
 import { projectionsCommand } from "../commands/projections.ts";
+import { reportCommand } from "../commands/report.ts";
 import { retentionCommand } from "../commands/retention.ts";
 import { runCommand } from "../commands/run.ts";
 import { statusCommand } from "../commands/status.ts";
@@ -478,6 +479,39 @@ const users = defineCommand({
     usersCommand({ sub, positionals, role: v.role, passwordFile: v["password-file"], json: v.json, yes: v.yes }),
 });
 
+const report = defineCommand({
+  name: "report",
+  summary: "attendance reports of sessions: one occurrence, a session's series or a group over a period (CSV or JSON)",
+  arity: { min: 0, max: 0 },
+  options: [
+    { name: "session", value: "ID", help: "the session: with --date one occurrence, with --from/--to its series' rates" },
+    { name: "group", value: "ID", help: "the group: its members' rates over every session in --from..--to" },
+    { name: "date", value: "YYYY-MM-DD", help: "the occurrence's local date (with --session)" },
+    { name: "from", value: "YYYY-MM-DD", help: "the period's first local date" },
+    { name: "to", value: "YYYY-MM-DD", help: "the period's last local date (inclusive)" },
+    { name: "threshold", value: "RATE", help: "rates below it are flagged (default 0.75)" },
+    { name: "json", help: "print the report as JSON instead of CSV" },
+  ],
+  description: [
+    `Reports on the sessions (classes, exams, events) from the streams (SESSIONS, LIBRARY, SIGHTINGS), replayed through
+     the portal's sessions fold; needs no database. --session ID --date D: one occurrence, a row per person (present,
+     late, absent, excused, unexpected, probable) and per unknown face. --session ID --from D --to D: each person's
+     attendance rate across the session's ended occurrences. --group ID --from D --to D: the group's members' rates
+     over every session that expected them.`,
+  ],
+  notes: ["CSV (RFC 4180, CRLF) on stdout by default. Exit code 1 for an unknown session, group or occurrence."],
+  run: (v) =>
+    reportCommand({
+      session: v.session,
+      group: v.group,
+      date: v.date,
+      from: v.from,
+      to: v.to,
+      threshold: v.threshold,
+      json: v.json,
+    }),
+});
+
 /** Every command, in the order `persona help` lists them. */
 export const COMMANDS: readonly Command[] = [
   run,
@@ -490,6 +524,7 @@ export const COMMANDS: readonly Command[] = [
   watch,
   evaluate,
   projections,
+  report,
   users,
 ];
 

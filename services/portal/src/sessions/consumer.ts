@@ -375,3 +375,18 @@ export class SessionsConsumer {
     await this.queue;
   }
 }
+
+/**
+ * The sessions fold of the streams as they are now, read only (LIBRARY, then SESSIONS, then SIGHTINGS): what
+ * `persona report` reports on. Nothing is published: an occurrence whose start was never recorded expects the
+ * roster resolved from the final groups.
+ */
+export async function replaySessionsFold(bus: Bus, options: { earlyMinutes?: number } = {}): Promise<SessionsFold> {
+  const fold = new SessionsFold(options);
+  for (const stream of ["LIBRARY", "SESSIONS", "SIGHTINGS"] as const) {
+    await bus.replay({ stream, filter: SESSIONS_FILTERS[stream] }, (d) => {
+      fold.apply(stream, foldReads(stream, d.subject) ? d.env : null, d.seq);
+    });
+  }
+  return fold;
+}
