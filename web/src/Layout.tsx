@@ -10,6 +10,9 @@ import { Alerts } from "./pages/Alerts.tsx";
 import { Attendance } from "./pages/Attendance.tsx";
 import { Dashboard } from "./pages/Dashboard.tsx";
 import { Cameras } from "./pages/Cameras.tsx";
+import { Groups } from "./pages/Groups.tsx";
+import { Occurrence } from "./pages/Occurrence.tsx";
+import { SessionDetail, Sessions } from "./pages/Sessions.tsx";
 import { Live } from "./pages/Live.tsx";
 import { People } from "./pages/People.tsx";
 import { Search } from "./pages/Search.tsx";
@@ -34,6 +37,8 @@ const NAV = [
   { to: "/visitors", label: "Visitors", min: "viewer" },
   { to: "/alerts", label: "Alerts", min: "viewer" },
   { to: "/attendance", label: "Attendance", min: "viewer" },
+  { to: "/sessions", label: "Sessions", min: "viewer" },
+  { to: "/groups", label: "Groups", min: "viewer" },
   { to: "/users", label: "Users", min: "admin" },
   { to: "/system", label: "System", min: "operator" },
   { to: "/settings", label: "Settings", min: "viewer" },
@@ -48,6 +53,10 @@ interface Toast {
 function page(path: string) {
   const person = /^\/people\/([^/]+)$/.exec(path);
   if (person) return <PersonDetail personId={decodeURIComponent(person[1] as string)} />;
+  const occurrence = /^\/sessions\/([^/]+)\/(\d{4}-\d{2}-\d{2})$/.exec(path);
+  if (occurrence) return <Occurrence sessionId={decodeURIComponent(occurrence[1] as string)} date={occurrence[2] as string} />;
+  const session = /^\/sessions\/([^/]+)$/.exec(path);
+  if (session) return <SessionDetail sessionId={decodeURIComponent(session[1] as string)} />;
   const camera = /^\/live\/([^/]+)$/.exec(path);
   if (camera) return <Live cameraId={decodeURIComponent(camera[1] as string)} />;
   switch (path) {
@@ -57,6 +66,10 @@ function page(path: string) {
       return <Live />;
     case "/cameras":
       return <Cameras />;
+    case "/sessions":
+      return <Sessions />;
+    case "/groups":
+      return <Groups />;
     case "/people":
       return <People />;
     case "/search":
