@@ -1,6 +1,15 @@
 import { z } from "zod";
-import type { CollectionDef, DocumentStore, Filter, WriteOp } from "../types.ts";
-import { EntityId, ObjectKey, type Page, UtcTime, type UtcTimeInput, ValidatedCollection, timeRange } from "./common.ts";
+import type { CollectionDef, DocumentStore, Filter } from "../types.ts";
+import {
+  EntityId,
+  ObjectKey,
+  type Page,
+  UtcTime,
+  type UtcTimeInput,
+  Repository,
+  ValidatedCollection,
+  timeRange,
+} from "./common.ts";
 
 /** "low" | "medium" | "high" | "critical" are the contracts' alert severities; "info" | "warning" are older values. */
 export const AlertSeverity = z.enum(["info", "warning", "low", "medium", "high", "critical"]);
@@ -57,27 +66,17 @@ export interface AlertsQuery extends Page {
   to?: UtcTimeInput;
 }
 
-export class AlertsRepository {
-  private constructor(private readonly docs: ValidatedCollection<typeof AlertDoc>) {}
-
+export class AlertsRepository extends Repository<typeof AlertDoc, AlertInput> {
   static async open(store: DocumentStore): Promise<AlertsRepository> {
     return new AlertsRepository(await ValidatedCollection.open(store, ALERTS_COLLECTION, AlertDoc));
-  }
-
-  get collectionName(): string {
-    return this.docs.name;
   }
 
   async get(id: string): Promise<AlertDoc | undefined> {
     return this.docs.get(id);
   }
 
-  async put(alert: AlertInput): Promise<AlertDoc> {
-    return this.docs.put(alert);
-  }
-
-  putOp(alert: AlertInput): WriteOp {
-    return this.docs.putOp(alert);
+  protected toStored(alert: AlertInput): AlertInput {
+    return alert;
   }
 
   /** Newest first. */

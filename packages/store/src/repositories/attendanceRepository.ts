@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { StoreValidationError } from "../errors.ts";
-import type { CollectionDef, DocumentStore, Filter, WriteOp } from "../types.ts";
-import { Day, EntityId, type Page, UtcTime, ValidatedCollection } from "./common.ts";
+import type { CollectionDef, DocumentStore, Filter } from "../types.ts";
+import { Day, EntityId, type Page, UtcTime, Repository, ValidatedCollection } from "./common.ts";
 
 /** Attendance: one document per person per day. */
 export const AttendanceDoc = z.object({
@@ -36,27 +36,17 @@ export interface AttendanceQuery extends Page {
   toDay?: string;
 }
 
-export class AttendanceRepository {
-  private constructor(private readonly docs: ValidatedCollection<typeof AttendanceDoc>) {}
-
+export class AttendanceRepository extends Repository<typeof AttendanceDoc, AttendanceInput> {
   static async open(store: DocumentStore): Promise<AttendanceRepository> {
     return new AttendanceRepository(await ValidatedCollection.open(store, ATTENDANCE_COLLECTION, AttendanceDoc));
-  }
-
-  get collectionName(): string {
-    return this.docs.name;
   }
 
   async get(personId: string, day: string): Promise<AttendanceDoc | undefined> {
     return this.docs.get(attendanceId(personId, day));
   }
 
-  async put(attendance: AttendanceInput): Promise<AttendanceDoc> {
-    return this.docs.put(checkId(attendance));
-  }
-
-  putOp(attendance: AttendanceInput): WriteOp {
-    return this.docs.putOp(checkId(attendance));
+  protected toStored(attendance: AttendanceInput): AttendanceInput {
+    return checkId(attendance);
   }
 
   /** Everyone present on a day, earliest arrival first. */

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { StoreValidationError } from "../errors.ts";
-import type { CollectionDef, DocumentStore, WriteOp } from "../types.ts";
-import { UtcTime, ValidatedCollection } from "./common.ts";
+import type { CollectionDef, DocumentStore } from "../types.ts";
+import { UtcTime, Repository, ValidatedCollection } from "./common.ts";
 
 /** Telegram chats that talked to the bot. */
 export const BotChatDoc = z.object({
@@ -27,27 +27,17 @@ export function botChatId(chatId: number): string {
   return String(chatId);
 }
 
-export class BotChatsRepository {
-  private constructor(private readonly docs: ValidatedCollection<typeof BotChatDoc>) {}
-
+export class BotChatsRepository extends Repository<typeof BotChatDoc, BotChatInput> {
   static async open(store: DocumentStore): Promise<BotChatsRepository> {
     return new BotChatsRepository(await ValidatedCollection.open(store, BOT_CHATS_COLLECTION, BotChatDoc));
-  }
-
-  get collectionName(): string {
-    return this.docs.name;
   }
 
   async get(chatId: number): Promise<BotChatDoc | undefined> {
     return this.docs.get(botChatId(chatId));
   }
 
-  async put(chat: BotChatInput): Promise<BotChatDoc> {
-    return this.docs.put(checkId(chat));
-  }
-
-  putOp(chat: BotChatInput): WriteOp {
-    return this.docs.putOp(checkId(chat));
+  protected toStored(chat: BotChatInput): BotChatInput {
+    return checkId(chat);
   }
 
   async delete(chatId: number): Promise<boolean> {

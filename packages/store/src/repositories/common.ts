@@ -127,3 +127,29 @@ export class ValidatedCollection<S extends DocSchema> {
     return this.collection.deleteMany(filter);
   }
 }
+
+/**
+ * What every repository shares: its validated collection (whose name it tells) and the two writes, `put` now or
+ * `putOp` for `DocumentStore.applyOnce`, both of the document `toStored` makes of the input (derived keys filled in,
+ * ids checked). Queries stay in the repositories.
+ */
+export abstract class Repository<S extends DocSchema, I = z.input<S>> {
+  protected constructor(protected readonly docs: ValidatedCollection<S>) {}
+
+  get collectionName(): string {
+    return this.docs.name;
+  }
+
+  /** Validates and writes; returns the document as stored (defaults filled, times normalised). */
+  async put(input: I): Promise<z.output<S>> {
+    return this.docs.put(this.toStored(input));
+  }
+
+  /** The same write as an op for `DocumentStore.applyOnce`. */
+  putOp(input: I): WriteOp {
+    return this.docs.putOp(this.toStored(input));
+  }
+
+  /** The document to validate and write for `input`. */
+  protected abstract toStored(input: I): z.input<S>;
+}

@@ -1,6 +1,16 @@
 import { z } from "zod";
 import type { CollectionDef, DocumentStore, Filter, WriteOp } from "../types.ts";
-import { EntityId, ObjectKey, type Page, UtcTime, ValidatedCollection, foldKey, utc, type UtcTimeInput } from "./common.ts";
+import {
+  EntityId,
+  ObjectKey,
+  type Page,
+  UtcTime,
+  Repository,
+  ValidatedCollection,
+  foldKey,
+  utc,
+  type UtcTimeInput,
+} from "./common.ts";
 
 /**
  * The people library projection (from the LIBRARY stream). A removed person keeps the document, marked with
@@ -39,27 +49,17 @@ export interface PeopleQuery extends Page {
   includeRemoved?: boolean;
 }
 
-export class PeopleRepository {
-  private constructor(private readonly docs: ValidatedCollection<typeof PersonDoc>) {}
-
+export class PeopleRepository extends Repository<typeof PersonDoc, PersonInput> {
   static async open(store: DocumentStore): Promise<PeopleRepository> {
     return new PeopleRepository(await ValidatedCollection.open(store, PEOPLE_COLLECTION, PersonDoc));
-  }
-
-  get collectionName(): string {
-    return this.docs.name;
   }
 
   async get(id: string): Promise<PersonDoc | undefined> {
     return this.docs.get(id);
   }
 
-  async put(person: PersonInput): Promise<PersonDoc> {
-    return this.docs.put(withNameKey(person));
-  }
-
-  putOp(person: PersonInput): WriteOp {
-    return this.docs.putOp(withNameKey(person));
+  protected toStored(person: PersonInput): z.input<typeof PersonDoc> {
+    return withNameKey(person);
   }
 
   /** Marks a person removed (kept for history). Returns the updated document, or undefined when unknown. */

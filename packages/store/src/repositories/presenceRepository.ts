@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { StoreValidationError } from "../errors.ts";
 import type { CollectionDef, DocumentStore, Filter, WriteOp } from "../types.ts";
-import { EntityId, UtcTime, type UtcTimeInput, ValidatedCollection, utc } from "./common.ts";
+import { EntityId, UtcTime, type UtcTimeInput, Repository, ValidatedCollection, utc } from "./common.ts";
 
 /** Who is in view now: one document per camera and track, named once the track is recognised. */
 export const PresenceDoc = z.object({
@@ -26,27 +26,17 @@ export function presenceId(cameraId: string, trackId: string): string {
   return `${cameraId}:${trackId}`;
 }
 
-export class PresenceRepository {
-  private constructor(private readonly docs: ValidatedCollection<typeof PresenceDoc>) {}
-
+export class PresenceRepository extends Repository<typeof PresenceDoc, PresenceInput> {
   static async open(store: DocumentStore): Promise<PresenceRepository> {
     return new PresenceRepository(await ValidatedCollection.open(store, PRESENCE_COLLECTION, PresenceDoc));
-  }
-
-  get collectionName(): string {
-    return this.docs.name;
   }
 
   async get(cameraId: string, trackId: string): Promise<PresenceDoc | undefined> {
     return this.docs.get(presenceId(cameraId, trackId));
   }
 
-  async put(presence: PresenceInput): Promise<PresenceDoc> {
-    return this.docs.put(checkId(presence));
-  }
-
-  putOp(presence: PresenceInput): WriteOp {
-    return this.docs.putOp(checkId(presence));
+  protected toStored(presence: PresenceInput): PresenceInput {
+    return checkId(presence);
   }
 
   async leave(cameraId: string, trackId: string): Promise<boolean> {

@@ -1,6 +1,16 @@
 import { z } from "zod";
-import type { CollectionDef, DocumentStore, Filter, WriteOp } from "../types.ts";
-import { EntityId, ObjectKey, type Page, UtcTime, type UtcTimeInput, ValidatedCollection, timeRange, utc } from "./common.ts";
+import type { CollectionDef, DocumentStore, Filter } from "../types.ts";
+import {
+  EntityId,
+  ObjectKey,
+  type Page,
+  UtcTime,
+  type UtcTimeInput,
+  Repository,
+  ValidatedCollection,
+  timeRange,
+  utc,
+} from "./common.ts";
 
 /** History of faces seen: one document per recognised or unknown track result. */
 export const SightingDoc = z
@@ -50,27 +60,17 @@ export interface SightingsQuery extends Page {
   to?: UtcTimeInput;
 }
 
-export class SightingsRepository {
-  private constructor(private readonly docs: ValidatedCollection<typeof SightingDoc>) {}
-
+export class SightingsRepository extends Repository<typeof SightingDoc, SightingInput> {
   static async open(store: DocumentStore): Promise<SightingsRepository> {
     return new SightingsRepository(await ValidatedCollection.open(store, SIGHTINGS_COLLECTION, SightingDoc));
-  }
-
-  get collectionName(): string {
-    return this.docs.name;
   }
 
   async get(id: string): Promise<SightingDoc | undefined> {
     return this.docs.get(id);
   }
 
-  async put(sighting: SightingInput): Promise<SightingDoc> {
-    return this.docs.put(sighting);
-  }
-
-  putOp(sighting: SightingInput): WriteOp {
-    return this.docs.putOp(sighting);
+  protected toStored(sighting: SightingInput): SightingInput {
+    return sighting;
   }
 
   /** Newest first. */

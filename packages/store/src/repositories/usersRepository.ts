@@ -1,6 +1,6 @@
 import { z } from "zod";
-import type { CollectionDef, DocumentStore, WriteOp } from "../types.ts";
-import { EntityId, type Page, UtcTime, ValidatedCollection, foldKey } from "./common.ts";
+import type { CollectionDef, DocumentStore } from "../types.ts";
+import { EntityId, type Page, UtcTime, Repository, ValidatedCollection, foldKey } from "./common.ts";
 
 export const UserRole = z.enum(["admin", "operator", "viewer"]);
 export type UserRole = z.infer<typeof UserRole>;
@@ -30,15 +30,9 @@ export const USERS_COLLECTION: CollectionDef = {
   indexes: [{ fields: ["usernameKey"], unique: true }],
 };
 
-export class UsersRepository {
-  private constructor(private readonly docs: ValidatedCollection<typeof UserDoc>) {}
-
+export class UsersRepository extends Repository<typeof UserDoc, UserInput> {
   static async open(store: DocumentStore): Promise<UsersRepository> {
     return new UsersRepository(await ValidatedCollection.open(store, USERS_COLLECTION, UserDoc));
-  }
-
-  get collectionName(): string {
-    return this.docs.name;
   }
 
   async get(id: string): Promise<UserDoc | undefined> {
@@ -51,12 +45,8 @@ export class UsersRepository {
   }
 
   /** Throws StoreConflictError when another user has the same username (case-insensitively). */
-  async put(user: UserInput): Promise<UserDoc> {
-    return this.docs.put(withUsernameKey(user));
-  }
-
-  putOp(user: UserInput): WriteOp {
-    return this.docs.putOp(withUsernameKey(user));
+  protected toStored(user: UserInput): z.input<typeof UserDoc> {
+    return withUsernameKey(user);
   }
 
   async delete(id: string): Promise<boolean> {
