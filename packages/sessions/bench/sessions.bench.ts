@@ -44,7 +44,7 @@ const random = rng(17);
 const pick = <T>(xs: readonly T[]) => xs[Math.floor(random() * xs.length)] as T;
 const between = (lo: number, hi: number) => lo + random() * (hi - lo);
 
-type Item = { at: number; event: SessionsEvent | PeopleFact } | { at: number; observation: Observation };
+export type Item = { at: number; event: SessionsEvent | PeopleFact } | { at: number; observation: Observation };
 
 function definitions(): (SessionsEvent | PeopleFact)[] {
   const out: (SessionsEvent | PeopleFact)[] = [];
@@ -129,7 +129,8 @@ function sightings(sessionId: string, cameras: string[], roster: string[], start
   return out;
 }
 
-function week() {
+/** The week: the definitions (people, groups, sessions) and the sightings and corrections in time order. */
+export function week() {
   const defs = definitions();
   const items: Item[] = [];
   const groups = new Map<string, string[]>();
@@ -265,4 +266,5 @@ function main() {
   console.log(`  totals: ${JSON.stringify(totals)}`);
 }
 
-main();
+// run when executed, not when the portal's consumer bench imports the week
+if (process.argv[1] !== undefined && import.meta.url.endsWith(process.argv[1].split("/").pop() ?? "")) main();

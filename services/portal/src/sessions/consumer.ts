@@ -61,6 +61,8 @@ export class SessionsConsumer {
   /** Messages applied (all streams) and the last rebuild's duration. */
   applied = 0;
   rebuildMs = 0;
+  /** Time spent applying live messages (fold, records, effects), ms. */
+  liveMs = 0;
 
   constructor(private readonly o: SessionsConsumerOptions) {
     this.fold = new SessionsFold(o.earlyMinutes === undefined ? {} : { earlyMinutes: o.earlyMinutes });
@@ -88,7 +90,11 @@ export class SessionsConsumer {
       });
       const loop = (async () => {
         for await (const d of feed) {
-          await this.serial(() => this.handle(stream, foldReads(stream, d.subject) ? d.env : null, d.seq));
+          await this.serial(async () => {
+            const t0 = performance.now();
+            await this.handle(stream, foldReads(stream, d.subject) ? d.env : null, d.seq);
+            this.liveMs += performance.now() - t0;
+          });
         }
       })()
         .catch((err) => {
