@@ -13,6 +13,7 @@ import { createLocalSession, resolveModelPath } from "./models.ts";
 import { type AlignOptions, alignFace } from "./alignment.ts";
 import { ARCFACE_112, type AlignmentTemplate, dlibTemplate, resizeTemplate, withMargin } from "./templates.ts";
 import { assertRgbImage, type FaceKeypoints, type RgbImage } from "./types.ts";
+import { CodedError } from "./errors.ts";
 import { flipChip, fuseEmbeddings, l2NormalizeInPlace } from "./embedder-vectors.ts";
 
 export {
@@ -223,13 +224,8 @@ export type EmbedderErrorCode =
   | "inference";
 
 /** Errors of the embedder (model loading itself fails with `ModelLoadError`). */
-export class EmbedderError extends Error {
+export class EmbedderError extends CodedError<EmbedderErrorCode> {
   override readonly name = "EmbedderError";
-  readonly code: EmbedderErrorCode;
-  constructor(code: EmbedderErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.code = code;
-  }
 }
 
 export interface EmbedderOptions {

@@ -15,14 +15,18 @@ export type ImageDecodeErrorCode =
   /** the file could not be read */
   | "io";
 
-/** Thrown by `decodeImage` for every input it cannot turn into RGB pixels. The decoder's own error is in `cause`. */
-export class ImageDecodeError extends Error {
-  override readonly name = "ImageDecodeError";
-  readonly code: ImageDecodeErrorCode;
-  constructor(code: ImageDecodeErrorCode, message: string, options?: { cause?: unknown }) {
+/** An error with a machine-readable `code` (callers branch on it) and the underlying error in `cause`. */
+export class CodedError<Code extends string> extends Error {
+  readonly code: Code;
+  constructor(code: Code, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.code = code;
   }
+}
+
+/** Thrown by `decodeImage` for every input it cannot turn into RGB pixels. The decoder's own error is in `cause`. */
+export class ImageDecodeError extends CodedError<ImageDecodeErrorCode> {
+  override readonly name = "ImageDecodeError";
 }
 
 /** Thrown when an ONNX model file cannot be found or loaded. */

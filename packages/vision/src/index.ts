@@ -13,7 +13,7 @@ export {
   type Point,
   type RgbImage,
 } from "./types.ts";
-export { ImageDecodeError, type ImageDecodeErrorCode, ModelLoadError } from "./errors.ts";
+export { CodedError, ImageDecodeError, type ImageDecodeErrorCode, ModelLoadError } from "./errors.ts";
 export {
   DECODE_DEFAULTS,
   type DecodedImage,

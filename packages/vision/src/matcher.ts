@@ -7,6 +7,7 @@
  * similarity is the dot product. Measured costs are in packages/vision/bench/recognition.bench.ts.
  */
 import { l2NormalizeInPlace } from "./embedder-vectors.ts";
+import { CodedError } from "./errors.ts";
 import { asNormScore, type ScoreCohort } from "./scoreNorm.ts";
 
 export type GalleryErrorCode =
@@ -19,13 +20,8 @@ export type GalleryErrorCode =
   /** empty or non-string id */
   | "bad_id";
 
-export class GalleryError extends Error {
+export class GalleryError extends CodedError<GalleryErrorCode> {
   override readonly name = "GalleryError";
-  readonly code: GalleryErrorCode;
-  constructor(code: GalleryErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.code = code;
-  }
 }
 
 export interface GalleryOptions {
