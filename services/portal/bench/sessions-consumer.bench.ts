@@ -12,7 +12,7 @@ import type { AnyEnvelope } from "@persona/contracts";
 import { createLogger } from "@persona/runtime";
 import { attendanceView } from "@persona/sessions";
 import { startNatsServer } from "@persona/testing";
-import { week } from "../../../packages/sessions/bench/sessions.bench.ts";
+import { week } from "@persona/sessions/bench";
 import { SessionsConsumer } from "../src/sessions/consumer.ts";
 
 const QUALITY = { score: 0.8, faceSize: 160, eyeDistance: 52, sharpness: 90, yaw: 0, pitch: 0, roll: 0 };

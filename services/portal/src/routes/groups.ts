@@ -132,6 +132,11 @@ export function groupRoutes(api: Api, c: PortalContext): void {
     },
   });
 
+  rosterImportRoute(api, c);
+}
+
+/** POST /groups/import: a CSV roster planned all or nothing, with a dry run. */
+function rosterImportRoute(api: Api, c: PortalContext): void {
   api.add({
     method: "post",
     path: "/groups/import",

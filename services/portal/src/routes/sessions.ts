@@ -61,7 +61,6 @@ const CorrectionBody = z
 
 /** Sessions (classes, exams, events): CRUD, occurrences, the live view, corrections, exam checks, check-in. */
 export function sessionRoutes(api: Api, c: PortalContext): void {
-  const now = () => c.attendanceSessions.consumer.clock();
   const fold = () => c.attendanceSessions.consumer.fold;
 
   api.add({
@@ -143,6 +142,15 @@ export function sessionRoutes(api: Api, c: PortalContext): void {
     },
   });
 
+  occurrenceRoutes(api, c);
+  examRoutes(api, c);
+}
+
+/** An occurrence: the list in a window, the live view, corrections, the check-in desk. */
+function occurrenceRoutes(api: Api, c: PortalContext): void {
+  const now = () => c.attendanceSessions.consumer.clock();
+  const fold = () => c.attendanceSessions.consumer.fold;
+
   api.add({
     method: "get",
     path: "/sessions/:sessionId/occurrences",
@@ -205,8 +213,6 @@ export function sessionRoutes(api: Api, c: PortalContext): void {
       return { status: 200, body: occurrenceViewOf(fold(), occurrenceFold(c, params.sessionId, params.date), now()) };
     },
   });
-
-  examRoutes(api, c);
 
   api.add({
     method: "get",
