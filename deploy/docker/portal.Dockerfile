@@ -87,6 +87,7 @@ COPY contracts ./contracts
 COPY packages/runtime ./packages/runtime
 COPY packages/bus ./packages/bus
 COPY packages/library ./packages/library
+COPY packages/sessions ./packages/sessions
 COPY packages/recognition ./packages/recognition
 COPY packages/store ./packages/store
 COPY packages/vision ./packages/vision
