@@ -17,12 +17,16 @@ export async function testBus(url: string, service = "test"): Promise<Bus> {
 export async function streamEnvelopes(bus: Bus, stream: string): Promise<AnyEnvelope[]>;
 export async function streamEnvelopes<T extends MessageType>(bus: Bus, stream: string, ...types: T[]): Promise<EnvelopeOf<T>[]>;
 export async function streamEnvelopes(bus: Bus, stream: string, ...types: MessageType[]): Promise<AnyEnvelope[]> {
+  return (await streamEnvelopesFrom(bus, stream, 1)).filter((e) => types.length === 0 || types.includes(e.type));
+}
+
+/** Every envelope on `stream` from sequence `fromSeq` on, as `streamEnvelopes` reads them. */
+export async function streamEnvelopesFrom(bus: Bus, stream: string, fromSeq: number): Promise<AnyEnvelope[]> {
   const info = await bus.jsm.streams.info(stream);
   const out: AnyEnvelope[] = [];
-  for (let seq = info.state.first_seq; seq <= info.state.last_seq && info.state.messages > 0; seq++) {
+  for (let seq = Math.max(fromSeq, info.state.first_seq); seq <= info.state.last_seq && info.state.messages > 0; seq++) {
     const m = await bus.jsm.streams.getMessage(stream, { seq }).catch(() => null);
-    const e = m ? AnyEnvelopeSchema.parse(m.json()) : null;
-    if (e && (types.length === 0 || types.includes(e.type))) out.push(e);
+    if (m) out.push(AnyEnvelopeSchema.parse(m.json()));
   }
   return out;
 }

@@ -4,8 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import type { Bus } from "@persona/bus";
-import { testBus } from "@persona/bus/testing";
-import { AnyEnvelopeSchema, type AnyEnvelope } from "@persona/contracts";
+import { streamEnvelopesFrom, testBus } from "@persona/bus/testing";
 import { type NatsServerHandle, createLogger } from "@persona/runtime";
 import { type RunningRecognizer, configSchema as recognizerConfig, startRecognizer } from "@persona/service-recognizer";
 import { BotChatsRepository, type DocumentStore, openStore } from "@persona/store";
@@ -14,6 +13,7 @@ import { decodeImage, encodeJpeg, resolveModelPath } from "@persona/vision";
 import { AdminPassword } from "./access.ts";
 import { ERASE_PHRASE, REFUSAL, type RunningBot, START_TEXT, startBot } from "./bot.ts";
 import { FakeTelegram, type RecordedCall } from "./testing/fakeTelegram.ts";
+import { ask as askBot, logIn, testBotOptions, textOf } from "./testing/harness.ts";
 
 const DATA = "/work/shared/datasets";
 const lfw = (person: string, n: number) => readFileSync(join(DATA, "lfw", person, `${person}_${String(n).padStart(4, "0")}.jpg`));
@@ -39,8 +39,6 @@ async function noFaceImage(): Promise<Buffer> {
   return encodeJpeg({ width: w, height: h, data } as never, 90);
 }
 
-const textOf = (c: RecordedCall) => String(c.params.text ?? c.params.caption ?? "");
-
 describe("Telegram bot against a fake Bot API, real NATS, SQLite and the real recognizer", { skip }, () => {
   let server: NatsServerHandle;
   let bus: Bus;
@@ -53,31 +51,11 @@ describe("Telegram bot against a fake Bot API, real NATS, SQLite and the real re
   let now = Date.parse("2026-03-02T10:00:00Z");
 
   const streamSeq = async (stream: string) => (await bus.jsm.streams.info(stream)).state.last_seq;
-  const streamEvents = async (stream: string, fromSeq = 1): Promise<AnyEnvelope[]> => {
-    const out: AnyEnvelope[] = [];
-    const info = await bus.jsm.streams.info(stream);
-    for (let s = Math.max(fromSeq, info.state.first_seq); s <= info.state.last_seq && info.state.messages > 0; s++) {
-      const m = await bus.jsm.streams.getMessage(stream, { seq: s }).catch(() => null);
-      if (m) out.push(AnyEnvelopeSchema.parse(m.json()));
-    }
-    return out;
-  };
-  const login = async (chatId: number) => {
-    const from = tg.calls.length;
-    tg.text(chatId, `/login ${PASSWORD}`);
-    await tg.waitForCall((c) => c.chatId === chatId && c.method === "sendMessage" && textOf(c).startsWith("✅ Logged in"), {
-      from,
-    });
-  };
+  const streamEvents = (stream: string, fromSeq = 1) => streamEnvelopesFrom(bus, stream, fromSeq);
+  const login = (chatId: number) => logIn(tg, chatId, PASSWORD);
   /** Sends a text and waits for the bot's first reply to it. */
-  const ask = async (chatId: number, text: string, match: (c: RecordedCall) => boolean = () => true, timeoutMs = 15_000) => {
-    const from = tg.calls.length;
-    tg.text(chatId, text);
-    return tg.waitForCall((c) => c.chatId === chatId && (c.method === "sendMessage" || c.method === "sendPhoto") && match(c), {
-      from,
-      timeoutMs,
-    });
-  };
+  const ask = (chatId: number, text: string, match: (c: RecordedCall) => boolean = () => true, timeoutMs = 15_000) =>
+    askBot(tg, chatId, text, match, timeoutMs);
   const personNamed = (name: string) => [...bot.library.state.people.values()].find((p) => p.name === name);
 
   before(async () => {
@@ -99,27 +77,13 @@ describe("Telegram bot against a fake Bot API, real NATS, SQLite and the real re
       log: createLogger("bot", process.env.LOG_LEVEL ?? "silent"),
       now: () => now,
       password: await AdminPassword.fromPlain(PASSWORD),
-      options: {
-        token: tg.token,
-        apiRoot: tg.apiRoot,
-        maxPhotoBytes: 10 * MB,
-        enrollTimeoutMs: 60_000,
-        downloadTimeoutMs: 10_000,
+      // nothing listens on the health ports: /status must say so
+      options: testBotOptions(tg, server.url, {
         albumWaitMs: 400,
-        alertQuietMs: 60_000,
-        login: { maxFailures: 3, windowMs: 600_000, lockoutMs: 900_000 },
         sessionMs: 30 * 24 * 3600_000,
-        confirmTtlMs: 300_000,
         importDir: join(dir, "import"),
         importTimeoutMs: 120_000,
-        natsUrl: server.url,
-        healthHost: "127.0.0.1",
-        // nothing listens there: /status must say so
-        healthPorts: { camera: 1, recognizer: 1, trainer: 1, greeter: 1, cleaner: 1, portal: 1, bot: 1 },
-        timeZone: "UTC",
-        eraseTimeoutMs: 4000,
-        retryMs: 200,
-      },
+      }),
     });
     assert.equal(bot.username, "persona_test_bot");
   });

@@ -13,6 +13,7 @@ import { resolveModelPath } from "@persona/vision";
 import { AdminPassword } from "./access.ts";
 import { ERASE_PHRASE, startBot } from "./bot.ts";
 import { FakeTelegram } from "./testing/fakeTelegram.ts";
+import { logIn, testBotOptions, textOf } from "./testing/harness.ts";
 
 const DATA = "/work/shared/datasets";
 const skip = !existsSync(join(DATA, "lfw"))
@@ -48,25 +49,12 @@ test("/clear with the real cleaner: every person enrolled from Telegram is erase
     log,
     now: () => Date.now(),
     password: await AdminPassword.fromPlain("a long enough password"),
-    options: {
-      token: tg.token,
-      apiRoot: tg.apiRoot,
-      maxPhotoBytes: 10 * 1024 * 1024,
-      enrollTimeoutMs: 60_000,
-      downloadTimeoutMs: 10_000,
-      albumWaitMs: 300,
-      alertQuietMs: 60_000,
+    options: testBotOptions(tg, server.url, {
       login: { maxFailures: 3, windowMs: 60_000, lockoutMs: 60_000 },
-      sessionMs: 0,
       confirmTtlMs: 60_000,
-      importDir: null,
-      importTimeoutMs: 60_000,
-      natsUrl: server.url,
-      healthHost: "127.0.0.1",
-      healthPorts: { camera: 1, recognizer: 1, trainer: 1, greeter: 1, cleaner: 1, portal: 1, bot: 1 },
+      timeZone: undefined,
       eraseTimeoutMs: 60_000,
-      retryMs: 200,
-    },
+    }),
   });
   t.after(async () => {
     await bot.stop();
@@ -78,10 +66,8 @@ test("/clear with the real cleaner: every person enrolled from Telegram is erase
     await recBus.close();
   });
   const chat = 900;
-  const textOf = (c: { params: Record<string, unknown> }) => String(c.params.text ?? c.params.caption ?? "");
-  let from = tg.calls.length;
-  tg.text(chat, "/login a long enough password");
-  await tg.waitForCall((c) => c.chatId === chat && textOf(c).startsWith("✅ Logged in"), { from });
+  await logIn(tg, chat, "a long enough password");
+  let from: number;
   for (const [person, name] of [
     ["Angelina_Jolie", "Angelina Jolie"],
     ["Al_Pacino", "Al Pacino"],

@@ -4,8 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import type { Bus } from "@persona/bus";
-import { testBus } from "@persona/bus/testing";
-import { type AnyEnvelope, AnyEnvelopeSchema, type DataOf, type EnvelopeOf, type ImageRef } from "@persona/contracts";
+import { streamEnvelopesFrom, testBus } from "@persona/bus/testing";
+import type { DataOf, EnvelopeOf, ImageRef } from "@persona/contracts";
 import { encodeEmbedding, personIdForVisitor } from "@persona/library";
 import { type NatsServerHandle, createLogger } from "@persona/runtime";
 import { type DocumentStore, openStore } from "@persona/store";
@@ -15,6 +15,7 @@ import { VisitorService } from "@persona/service-trainer/visitors";
 import { AdminPassword } from "./access.ts";
 import { REFUSAL, type RunningBot, startBot } from "./bot.ts";
 import { FakeTelegram, type RecordedCall } from "./testing/fakeTelegram.ts";
+import { ask as askBot, logIn, testBotOptions, textOf } from "./testing/harness.ts";
 
 /**
  * Unknown visitors in Telegram: real nats-server, SQLite, the fake Bot API. Visitor events are published as the
@@ -40,7 +41,6 @@ const V5 = "44ee0000-0000-4000-8000-000000000005";
 const V6 = "55ff0000-0000-4000-8000-000000000006"; // published while the bot runs
 const V7 = "66aa0000-0000-4000-8000-000000000007";
 
-const textOf = (c: RecordedCall) => String(c.params.text ?? c.params.caption ?? "");
 const photoOf = (c: RecordedCall | undefined): Buffer => {
   assert.ok(c?.files.photo, "a photo was sent");
   return c.files.photo;
@@ -81,29 +81,14 @@ describe("visitors in Telegram against a fake Bot API and real NATS", { skip }, 
     latest.set(data.visitorId, data);
     return bus.publish(bus.envelope(type, data, { source: "trainer" }));
   };
-  const sightings = async (fromSeq: number): Promise<AnyEnvelope[]> => {
-    const out: AnyEnvelope[] = [];
-    const info = await bus.jsm.streams.info("SIGHTINGS");
-    for (let s = Math.max(fromSeq, info.state.first_seq); s <= info.state.last_seq && info.state.messages > 0; s++) {
-      const m = await bus.jsm.streams.getMessage("SIGHTINGS", { seq: s }).catch(() => null);
-      if (m) out.push(AnyEnvelopeSchema.parse(m.json()));
-    }
-    return out;
-  };
+  const sightings = (fromSeq: number) => streamEnvelopesFrom(bus, "SIGHTINGS", fromSeq);
   const lastSeq = async () => (await bus.jsm.streams.info("SIGHTINGS")).state.last_seq;
   const decisions = async (fromSeq: number) =>
     (await sightings(fromSeq)).filter(
       (e): e is EnvelopeOf<"VisitorNamed" | "VisitorIgnored"> => e.type === "VisitorNamed" || e.type === "VisitorIgnored",
     );
   /** Sends a text and waits for the bot's reply that matches. */
-  const ask = async (chatId: number, text: string, match: (c: RecordedCall) => boolean = () => true, timeoutMs = 10_000) => {
-    const from = tg.calls.length;
-    tg.text(chatId, text);
-    return tg.waitForCall((c) => c.chatId === chatId && (c.method === "sendMessage" || c.method === "sendPhoto") && match(c), {
-      from,
-      timeoutMs,
-    });
-  };
+  const ask = (chatId: number, text: string, match: (c: RecordedCall) => boolean = () => true) => askBot(tg, chatId, text, match);
   const reply = async (text: string) => textOf(await ask(ADMIN, text));
   /** /visitors: the header, then one photo (or text) per open visitor; returns them once `count` arrived. */
   const listVisitors = async (count: number) => {
@@ -159,27 +144,7 @@ describe("visitors in Telegram against a fake Bot API and real NATS", { skip }, 
       log: createLogger("bot", process.env.LOG_LEVEL ?? "silent"),
       now: () => Date.now(),
       password: await AdminPassword.fromPlain(PASSWORD),
-      options: {
-        token: tg.token,
-        apiRoot: tg.apiRoot,
-        maxPhotoBytes: 10 * 1024 * 1024,
-        enrollTimeoutMs: 60_000,
-        downloadTimeoutMs: 10_000,
-        albumWaitMs: 300,
-        alertQuietMs: 60_000,
-        login: { maxFailures: 3, windowMs: 600_000, lockoutMs: 900_000 },
-        sessionMs: 0,
-        confirmTtlMs: 300_000,
-        importDir: null,
-        importTimeoutMs: 60_000,
-        natsUrl: server.url,
-        healthHost: "127.0.0.1",
-        healthPorts: { camera: 1, recognizer: 1, trainer: 1, greeter: 1, cleaner: 1, portal: 1, bot: 1 },
-        timeZone: "UTC",
-        eraseTimeoutMs: 4000,
-        retryMs: 200,
-        visitorTimeoutMs: TIMEOUT_MS,
-      },
+      options: testBotOptions(tg, server.url, { visitorTimeoutMs: TIMEOUT_MS }),
     });
     assert.ok(bot.visitors.ready);
     assert.deepEqual(
@@ -187,9 +152,7 @@ describe("visitors in Telegram against a fake Bot API and real NATS", { skip }, 
       [V1, V2, V4, V5],
       "the visitor events published before the start are applied when it returns (V3 was merged into V1)",
     );
-    const from = tg.calls.length;
-    tg.text(ADMIN, `/login ${PASSWORD}`);
-    await tg.waitForCall((c) => c.chatId === ADMIN && textOf(c).startsWith("✅ Logged in"), { from });
+    await logIn(tg, ADMIN, PASSWORD);
   });
 
   after(async () => {

@@ -1,0 +1,58 @@
+import type { BotOptions } from "../deps.ts";
+import type { FakeTelegram, RecordedCall } from "./fakeTelegram.ts";
+
+/**
+ * The options of a bot under test talking to the fake Bot API `tg`: short waits, logins that do not expire, no
+ * import folder, UTC, and health ports nothing listens on (/status says so). `over` replaces any of them.
+ */
+export function testBotOptions(tg: FakeTelegram, natsUrl: string, over: Partial<BotOptions> = {}): BotOptions {
+  return {
+    token: tg.token,
+    apiRoot: tg.apiRoot,
+    maxPhotoBytes: 10 * 1024 * 1024,
+    enrollTimeoutMs: 60_000,
+    downloadTimeoutMs: 10_000,
+    albumWaitMs: 300,
+    alertQuietMs: 60_000,
+    login: { maxFailures: 3, windowMs: 600_000, lockoutMs: 900_000 },
+    sessionMs: 0,
+    confirmTtlMs: 300_000,
+    importDir: null,
+    importTimeoutMs: 60_000,
+    natsUrl,
+    healthHost: "127.0.0.1",
+    healthPorts: { camera: 1, recognizer: 1, trainer: 1, greeter: 1, cleaner: 1, portal: 1, bot: 1 },
+    timeZone: "UTC",
+    eraseTimeoutMs: 4000,
+    retryMs: 200,
+    ...over,
+  };
+}
+
+/** What a sent message or photo says (its text, else its caption). */
+export const textOf = (c: Pick<RecordedCall, "params">) => String(c.params.text ?? c.params.caption ?? "");
+
+/** Logs `chatId` in with `password` and waits for the bot's "Logged in". */
+export async function logIn(tg: FakeTelegram, chatId: number, password: string): Promise<void> {
+  const from = tg.calls.length;
+  tg.text(chatId, `/login ${password}`);
+  await tg.waitForCall((c) => c.chatId === chatId && c.method === "sendMessage" && textOf(c).startsWith("✅ Logged in"), {
+    from,
+  });
+}
+
+/** Sends a text from `chatId` and waits for the bot's first message or photo to that chat that matches. */
+export async function ask(
+  tg: FakeTelegram,
+  chatId: number,
+  text: string,
+  match: (c: RecordedCall) => boolean = () => true,
+  timeoutMs = 10_000,
+): Promise<RecordedCall> {
+  const from = tg.calls.length;
+  tg.text(chatId, text);
+  return tg.waitForCall((c) => c.chatId === chatId && (c.method === "sendMessage" || c.method === "sendPhoto") && match(c), {
+    from,
+    timeoutMs,
+  });
+}
