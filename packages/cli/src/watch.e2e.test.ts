@@ -1,25 +1,17 @@
 import assert from "node:assert/strict";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import type { Bus } from "@persona/bus";
 import { testBus } from "@persona/bus/testing";
-import { type NatsServerHandle, createLogger, datasetsDir } from "@persona/runtime";
+import { type NatsServerHandle, createLogger } from "@persona/runtime";
 import { type RunningRecognizer, configSchema, startRecognizer } from "@persona/service-recognizer";
 import { startNatsServer } from "@persona/testing";
-import { DEFAULT_EMBEDDER_MODEL, embedderSpec, resolveModelPath } from "@persona/vision";
-import { importCommand } from "./commands/import.ts";
-import { type watchRecord, watchCommand } from "./commands/watch.ts";
-import { capture } from "./testing/capture.ts";
+import type { watchRecord } from "./commands/watch.ts";
+import { clipsSkipReason, importLfwPeople, watchClip } from "./testing/clips.ts";
 
-const data = datasetsDir();
-const videos = join(data, "videos");
-const skip = !existsSync(videos)
-  ? `videos not found at ${videos} (set PERSONA_DATASETS)`
-  : !existsSync(resolveModelPath(embedderSpec(DEFAULT_EMBEDDER_MODEL).file))
-    ? "models not built (run make models)"
-    : undefined;
+const skip = clipsSkipReason();
 
 type Rec = ReturnType<typeof watchRecord>;
 
@@ -57,21 +49,7 @@ describe("persona watch on real clips against a running system: the right names,
     );
     env = { ...process.env, NATS_URL: server.url };
     dir = mkdtempSync(join(tmpdir(), "persona-watch-"));
-    // one LFW photo of each, as a registration desk has (the photos are not from the clips)
-    for (const p of ENROLLED) {
-      const folder = join(dir, "people", p.folder);
-      mkdirSync(folder, { recursive: true });
-      cpSync(join(data, "lfw", p.folder, `${p.folder}_0001.jpg`), join(folder, "1.jpg"));
-      writeFileSync(join(folder, "data.txt"), `${p.name}\nActor\n1.jpg\n`);
-    }
-    const o = capture();
-    assert.equal(
-      await importCommand({ dir: join(dir, "people"), json: true, dryRun: false, retryRejected: false, env }, o),
-      0,
-      o.err,
-    );
-    const report = JSON.parse(o.out) as { people: { name: string; personId: string }[] };
-    for (const p of report.people) ids.set(p.name, p.personId);
+    for (const p of await importLfwPeople(dir, ENROLLED, env)) ids.set(p.name, p.personId);
   });
   after(async () => {
     await recognizer?.stop();
@@ -80,19 +58,7 @@ describe("persona watch on real clips against a running system: the right names,
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  const watch = async (clip: string): Promise<Rec[]> => {
-    const o = capture();
-    const code = await watchCommand(
-      { source: join(videos, clip), once: true, json: true, realtime: false, standalone: false, env },
-      o,
-    );
-    assert.equal(code, 0, `watch ${clip}: ${o.err}`);
-    return o.out
-      .trim()
-      .split("\n")
-      .filter(Boolean)
-      .map((l) => JSON.parse(l) as Rec);
-  };
+  const watch = (clip: string) => watchClip(clip, env);
   const mainTrack = (recs: Rec[]) => [...recs].sort((a, b) => b.frames - a.frames)[0];
 
   for (const p of ENROLLED) {

@@ -1,34 +1,23 @@
 import assert from "node:assert/strict";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import type { Bus, ConsumerLoop } from "@persona/bus";
 import { testBus } from "@persona/bus/testing";
 import { isTrialCamera } from "@persona/contracts";
-import { type NatsServerHandle, createLogger, datasetsDir } from "@persona/runtime";
+import { type NatsServerHandle, createLogger } from "@persona/runtime";
 import { AlertRules, CameraDirectory, startAlertConsumer } from "@persona/service-portal";
 import { type ReadModels, type RunningProjections, openReadModels, startProjections } from "@persona/service-portal/projections";
 import { type RunningRecognizer, configSchema, startRecognizer } from "@persona/service-recognizer";
 import { type DocumentStore, openStore } from "@persona/store";
 import { startNatsServer, waitFor } from "@persona/testing";
-import { DEFAULT_EMBEDDER_MODEL, embedderSpec, resolveModelPath } from "@persona/vision";
-import { importCommand } from "./commands/import.ts";
-import { type watchRecord, watchCommand } from "./commands/watch.ts";
-import { capture } from "./testing/capture.ts";
+import { clipsSkipReason, importLfwPeople, watchClip } from "./testing/clips.ts";
 
-const data = datasetsDir();
-const videos = join(data, "videos");
-const skip = !existsSync(videos)
-  ? `videos not found at ${videos} (set PERSONA_DATASETS)`
-  : !existsSync(resolveModelPath(embedderSpec(DEFAULT_EMBEDDER_MODEL).file))
-    ? "models not built (run make models)"
-    : undefined;
+const skip = clipsSkipReason();
 
 const ENROLLED = { folder: "Angelina_Jolie", name: "Angelina Jolie", clip: "ytc_0294_02_004_angelina_jolie.avi" };
 const STRANGER = "ytc_1034_03_006_jet_li.avi";
-
-type Rec = ReturnType<typeof watchRecord>;
 
 describe("persona watch against a running system records nothing unless --record", { skip }, () => {
   let server: NatsServerHandle;
@@ -64,17 +53,7 @@ describe("persona watch against a running system records nothing unless --record
     await cameras.start(portalBus);
 
     env = { ...process.env, NATS_URL: server.url };
-    const folder = join(dir, "people", ENROLLED.folder);
-    mkdirSync(folder, { recursive: true });
-    cpSync(join(data, "lfw", ENROLLED.folder, `${ENROLLED.folder}_0001.jpg`), join(folder, "1.jpg"));
-    writeFileSync(join(folder, "data.txt"), `${ENROLLED.name}\nActor\n1.jpg\n`);
-    const o = capture();
-    assert.equal(
-      await importCommand({ dir: join(dir, "people"), json: true, dryRun: false, retryRejected: false, env }, o),
-      0,
-      o.err,
-    );
-    personId = (JSON.parse(o.out) as { people: { personId: string }[] }).people[0]?.personId ?? "";
+    personId = (await importLfwPeople(dir, [ENROLLED], env))[0]?.personId ?? "";
   });
   after(async () => {
     await cameras?.stop();
@@ -88,19 +67,7 @@ describe("persona watch against a running system records nothing unless --record
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  const watch = async (clip: string, record: boolean): Promise<Rec[]> => {
-    const o = capture();
-    const code = await watchCommand(
-      { source: join(videos, clip), once: true, json: true, realtime: false, standalone: false, record, env },
-      o,
-    );
-    assert.equal(code, 0, `watch ${clip}: ${o.err}`);
-    return o.out
-      .trim()
-      .split("\n")
-      .filter(Boolean)
-      .map((l) => JSON.parse(l) as Rec);
-  };
+  const watch = (clip: string, record: boolean) => watchClip(clip, env, record);
   /** Every SIGHTINGS and SYSTEM message so far has been handled by the portal's durables. */
   const settled = async () => {
     for (const durable of ["projections", "alerts"])
