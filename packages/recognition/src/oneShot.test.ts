@@ -1,18 +1,9 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { decideOneShot } from "./oneShot.ts";
-import type { VoteOptions } from "./trackVote.ts";
+import { TEST_VOTE } from "../test/helpers.ts";
 
-const o: VoteOptions = {
-  nameThreshold: 0.9,
-  probableThreshold: 0.87,
-  minMargin: 0.02,
-  minAgreeing: 2,
-  minShare: 0.6,
-  singleShotThreshold: 0.95,
-  minUnknownShots: 1,
-  fusedMinShots: 3,
-};
+const o = TEST_VOTE;
 const best = (similarity: number, margin = 0.1) => ({ personId: "ann", name: "Ann", similarity, margin });
 
 test("a photo's face is named at the single-shot threshold, as a one-shot track is", () => {

@@ -1,25 +1,9 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import {
-  type FusedMatcher,
-  type ShotMatch,
-  type VoteOptions,
-  addShot,
-  decideTrack,
-  newTrackState,
-  readyToConclude,
-} from "./trackVote.ts";
+import { type FusedMatcher, type ShotMatch, addShot, decideTrack, newTrackState, readyToConclude } from "./trackVote.ts";
+import { TEST_VOTE } from "../test/helpers.ts";
 
-const o: VoteOptions = {
-  nameThreshold: 0.9,
-  probableThreshold: 0.87,
-  minMargin: 0.02,
-  minAgreeing: 2,
-  minShare: 0.6,
-  singleShotThreshold: 0.95,
-  minUnknownShots: 1,
-  fusedMinShots: 3,
-};
+const o = TEST_VOTE;
 const shot = (personId: string | null, similarity: number, margin = 0.1, name = personId ?? ""): ShotMatch => ({
   best: personId === null ? null : { personId, name, similarity, margin },
 });

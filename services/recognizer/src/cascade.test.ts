@@ -4,17 +4,9 @@ import { type CascadeOptions, ClassifierHolder, addClassifierShot, cascadeDecisi
 import { chipToSample } from "@persona/service-trainer/classifier";
 import { type ClassifierModel, chipSample } from "./classifierModel.ts";
 import { type ShotMatch, type VoteOptions, addShot, decideTrack, newTrackState, readyToConclude } from "@persona/recognition";
+import { TEST_VOTE } from "@persona/recognition/testing";
 
-const vote: VoteOptions = {
-  nameThreshold: 0.9,
-  probableThreshold: 0.87,
-  minMargin: 0.02,
-  minAgreeing: 2,
-  minShare: 0.6,
-  singleShotThreshold: 0.95,
-  minUnknownShots: 1,
-  fusedMinShots: 0,
-};
+const vote: VoteOptions = { ...TEST_VOTE, fusedMinShots: 0 };
 const o: CascadeOptions = { minProbability: 0.9, embeddingEvery: 0 };
 const shot = (personId: string, similarity: number): ShotMatch => ({
   best: { personId, name: personId, similarity, margin: 0.1 },
