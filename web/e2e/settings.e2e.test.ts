@@ -140,7 +140,10 @@ describe("settings: alert rules as a form; the System page", { skip }, () => {
       const stricter = options.find((v) => Number(v) > before + 0.02) ?? assert.fail("no stricter measured value");
       await select.selectOption(stricter);
       await page.getByTestId(`threshold-save-${id}`).click();
-      await page.getByTestId(`threshold-value-${id}`).filter({ hasText: Number(stricter).toFixed(3) }).waitFor();
+      await page
+        .getByTestId(`threshold-value-${id}`)
+        .filter({ hasText: Number(stricter).toFixed(3) })
+        .waitFor();
       assert.match(await card.locator("tr", { hasText: "default" }).innerText(), /set by admin/);
       await shot(page, "settings-thresholds");
       const listed = (await apiFromPage(page, "GET", "/api/v1/thresholds")).body as {
@@ -148,7 +151,10 @@ describe("settings: alert rules as a form; the System page", { skip }, () => {
       };
       assert.equal(listed.items.find((t) => t.recognizerDefault)?.effective.threshold, Number(stricter));
       await page.getByTestId(`threshold-reset-${id}`).click();
-      await page.getByTestId(`threshold-value-${id}`).filter({ hasText: before.toFixed(3) }).waitFor();
+      await page
+        .getByTestId(`threshold-value-${id}`)
+        .filter({ hasText: before.toFixed(3) })
+        .waitFor();
     } finally {
       await context.close();
     }

@@ -16,7 +16,7 @@ type Action = "mark-present" | "excuse" | "reject-recognition" | "undo";
 function Faces({ photoKey, cropKey, name }: { photoKey: string | null; cropKey: string | null; name: string }) {
   return (
     <div className="faces">
-      {photoKey ? <img src={photoUrl(photoKey)} alt={`${name}: enrolled photo`} /> : <span className="noface">no photo</span>}
+      {photoKey ? <img src={photoUrl(photoKey)} alt={`${name}, enrolled`} /> : <span className="noface">no photo</span>}
       {cropKey ? <img src={cropUrl(cropKey)} alt={`${name}: best capture`} /> : <span className="noface">not seen</span>}
     </div>
   );
