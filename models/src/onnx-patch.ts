@@ -139,19 +139,7 @@ interface TensorInfo {
 
 function tensorInfo(bytes: Uint8Array): TensorInfo {
   const f = readFields(bytes);
-  const dims: bigint[] = [];
-  for (const x of f.filter((y) => y.no === 1)) {
-    if (x.varint !== undefined) dims.push(BigInt.asIntN(64, x.varint));
-    else if (x.bytes) {
-      // packed
-      let p = 0;
-      while (p < x.bytes.length) {
-        const [v, q] = readVarint(x.bytes, p);
-        dims.push(BigInt.asIntN(64, v));
-        p = q;
-      }
-    }
-  }
+  const dims = repeatedInt64(f, 1);
   const dataType = Number(f.find((x) => x.no === 2)?.varint ?? 0n);
   let int64: bigint[] | null = null;
   if (dataType === 7) {
@@ -160,22 +148,27 @@ function tensorInfo(bytes: Uint8Array): TensorInfo {
       const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
       int64 = [];
       for (let o = 0; o + 8 <= raw.length; o += 8) int64.push(view.getBigInt64(o, true));
-    } else {
-      int64 = [];
-      for (const x of f.filter((y) => y.no === 7)) {
-        if (x.varint !== undefined) int64.push(BigInt.asIntN(64, x.varint));
-        else if (x.bytes) {
-          let p = 0;
-          while (p < x.bytes.length) {
-            const [v, q] = readVarint(x.bytes, p);
-            int64.push(BigInt.asIntN(64, v));
-            p = q;
-          }
-        }
+    } else int64 = repeatedInt64(f, 7);
+  }
+  return { name: strings(f, 8)[0] ?? "", dims, dataType, int64 };
+}
+
+/** The values of repeated int64 field `no`, each one a varint or packed in one length-delimited field. */
+function repeatedInt64(f: readonly WireField[], no: number): bigint[] {
+  const out: bigint[] = [];
+  for (const x of f.filter((y) => y.no === no)) {
+    if (x.varint !== undefined) out.push(BigInt.asIntN(64, x.varint));
+    else if (x.bytes) {
+      // packed
+      let p = 0;
+      while (p < x.bytes.length) {
+        const [v, q] = readVarint(x.bytes, p);
+        out.push(BigInt.asIntN(64, v));
+        p = q;
       }
     }
   }
-  return { name: strings(f, 8)[0] ?? "", dims, dataType, int64 };
+  return out;
 }
 
 /** A TensorProto of int64 values (raw_data, little-endian). */
