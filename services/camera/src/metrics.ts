@@ -20,12 +20,16 @@ export class CameraMetrics {
 
   constructor(registry: Registry) {
     const registers = [registry];
-    this.frames = new Counter({
-      name: "persona_camera_frames_total",
-      help: "Frames by outcome: decoded (read from ffmpeg at the detection rate), processed (detected), dropped_behind (the pipeline was busy: lost)",
-      labelNames: ["camera", "outcome"],
-      registers,
-    });
+    // per camera, and by the second label where there is one
+    const counter = <L extends string = never>(name: string, help: string, label?: L) =>
+      new Counter<"camera" | L>({ name, help, labelNames: label ? ["camera", label] : ["camera"], registers });
+    const gauge = <L extends string = never>(name: string, help: string, label?: L) =>
+      new Gauge<"camera" | L>({ name, help, labelNames: label ? ["camera", label] : ["camera"], registers });
+    this.frames = counter(
+      "persona_camera_frames_total",
+      "Frames by outcome: decoded (read from ffmpeg at the detection rate), processed (detected), dropped_behind (the pipeline was busy: lost)",
+      "outcome",
+    );
     this.detectSeconds = new Histogram({
       name: "persona_camera_detect_seconds",
       help: "Detection + alignment + quality per frame",
@@ -33,55 +37,22 @@ export class CameraMetrics {
       buckets: [0.005, 0.01, 0.02, 0.03, 0.05, 0.075, 0.1, 0.15, 0.25, 0.5, 1],
       registers,
     });
-    this.faces = new Counter({ name: "persona_camera_faces_total", help: "Faces detected", labelNames: ["camera"], registers });
-    this.tracks = new Counter({
-      name: "persona_camera_tracks_total",
-      help: "Tracks started, confirmed, published (>= 1 shot) and ended",
-      labelNames: ["camera", "event"],
-      registers,
-    });
-    this.shots = new Counter({
-      name: "persona_camera_shots_total",
-      help: "FaceDetected published",
-      labelNames: ["camera"],
-      registers,
-    });
-    this.publishFailures = new Counter({
-      name: "persona_camera_publish_failures_total",
-      help: "Events that could not be published within the retry window (lost)",
-      labelNames: ["camera"],
-      registers,
-    });
-    this.publishPending = new Gauge({
-      name: "persona_camera_publish_pending",
-      help: "Events waiting to be published",
-      labelNames: ["camera"],
-      registers,
-    });
-    this.state = new Gauge({
-      name: "persona_camera_state",
-      help: "1 for the camera's current source state",
-      labelNames: ["camera", "state"],
-      registers,
-    });
-    this.reconnects = new Counter({
-      name: "persona_camera_reconnects_total",
-      help: "Reconnect attempts",
-      labelNames: ["camera"],
-      registers,
-    });
-    this.liveClients = new Gauge({
-      name: "persona_camera_live_clients",
-      help: "Clients watching the live MJPEG view",
-      labelNames: ["camera"],
-      registers,
-    });
-    this.liveFrames = new Counter({
-      name: "persona_camera_live_frames_total",
-      help: "Live view frames: encoded, or dropped for a slow client",
-      labelNames: ["camera", "outcome"],
-      registers,
-    });
+    this.faces = counter("persona_camera_faces_total", "Faces detected");
+    this.tracks = counter("persona_camera_tracks_total", "Tracks started, confirmed, published (>= 1 shot) and ended", "event");
+    this.shots = counter("persona_camera_shots_total", "FaceDetected published");
+    this.publishFailures = counter(
+      "persona_camera_publish_failures_total",
+      "Events that could not be published within the retry window (lost)",
+    );
+    this.publishPending = gauge("persona_camera_publish_pending", "Events waiting to be published");
+    this.state = gauge("persona_camera_state", "1 for the camera's current source state", "state");
+    this.reconnects = counter("persona_camera_reconnects_total", "Reconnect attempts");
+    this.liveClients = gauge("persona_camera_live_clients", "Clients watching the live MJPEG view");
+    this.liveFrames = counter(
+      "persona_camera_live_frames_total",
+      "Live view frames: encoded, or dropped for a slow client",
+      "outcome",
+    );
   }
 
   setState(camera: string, state: SourceState): void {
