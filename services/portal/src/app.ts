@@ -80,6 +80,8 @@ export interface PortalOptions {
   clock?: () => number;
   /** How often the sessions consumer looks at the clock for occurrences starting and ending (ms; 0: never). */
   sessionsTickMs?: number;
+  /** How far back the sessions consumer still records a missed start or end (ms; default 2 days). */
+  sessionsLookbackMs?: number;
 }
 
 export interface RunningPortal {
@@ -122,6 +124,7 @@ export async function startPortal(o: PortalOptions): Promise<RunningPortal> {
     log: log.child({ part: "sessions" }),
     ...(o.clock ? { clock: o.clock } : {}),
     ...(o.sessionsTickMs === undefined ? {} : { tickMs: o.sessionsTickMs }),
+    ...(o.sessionsLookbackMs === undefined ? {} : { lookbackMs: o.sessionsLookbackMs }),
   });
   await sessionsConsumer.start();
   const ctx: PortalContext = {

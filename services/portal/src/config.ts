@@ -98,6 +98,12 @@ export const configSchema = z.strictObject({
   SEARCH_SINGLE_SHOT_THRESHOLD: z.coerce.number().min(-1).max(1).optional(),
   /** Search by photo: onnxruntime threads (the models load on the first search; photos are searched one at a time). */
   SEARCH_THREADS: env.int(1, 0, 64),
+  /** Sessions (#17): how often the sessions consumer looks at its clock to record occurrences starting and ending
+   * (OccurrenceStarted / OccurrenceEnded, which the bot's absentee messages wait for). */
+  SESSIONS_TICK_SECONDS: env.int(15, 1, 3600),
+  /** Sessions: how far back a start or end missed while no portal ran is still recorded, and an exam alert a rebuild
+   * found missing still published (hours). */
+  SESSIONS_LOOKBACK_HOURS: env.int(48, 1, 24 * 366),
   /** IANA time zone in which attendance days are counted. Default: the host's. */
   ATTENDANCE_TIME_ZONE: z
     .string()

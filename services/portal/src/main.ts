@@ -24,6 +24,8 @@ await runService({
           ? { username: config.PORTAL_ADMIN_USER, password: config.PORTAL_ADMIN_PASSWORD }
           : undefined,
       timeZone: config.ATTENDANCE_TIME_ZONE,
+      sessionsTickMs: config.SESSIONS_TICK_SECONDS * 1000,
+      sessionsLookbackMs: config.SESSIONS_LOOKBACK_HOURS * 3600_000,
       liveUrls: config.PORTAL_LIVE_URLS,
       cameraLiveUrl: config.PORTAL_CAMERA_LIVE_URL ?? null,
       sessionTtlMs: config.PORTAL_SESSION_HOURS * 3600_000,
