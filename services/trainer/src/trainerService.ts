@@ -4,12 +4,13 @@
  * publishes a model only when it is not worse than the current one, and reports progress (logs, /readyz detail).
  */
 import { createHash, randomUUID } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { type Bus, type Feed, Lease } from "@persona/bus";
 import { type AnyEnvelope, type ImageRef, isTrialEvent } from "@persona/contracts";
 import type { Logger, ReadinessCheck } from "@persona/runtime";
+import { SnapshotFile } from "./snapshotFile.ts";
 import { decodeChip } from "@persona/vision";
 import { type ClassInfo, splitRun } from "./classifier/dataset.ts";
 import { ACCEPT_DEFAULTS, type AcceptOptions, acceptModel } from "./classifier/evaluate.ts";
@@ -67,7 +68,6 @@ export class FastClassifierTrainer {
   private feeds: Feed[] = [];
   private scheduleTimer: NodeJS.Timeout | undefined;
   private debounceTimer: NodeJS.Timeout | undefined;
-  private saveTimer: NodeJS.Timeout | undefined;
   private child: ChildRun | undefined;
   private running: Promise<void> | undefined;
   private trainedVersion = -1;
@@ -75,6 +75,7 @@ export class FastClassifierTrainer {
   private stopped = false;
   readonly status: TrainerStatus;
   private readonly file: string;
+  private readonly snapshot: SnapshotFile;
 
   constructor(
     private readonly bus: Bus,
@@ -82,6 +83,13 @@ export class FastClassifierTrainer {
     private readonly log: Logger,
   ) {
     this.file = join(s.dataDir, "crops.bin");
+    // nothing to save before the bank was loaded (never started: tests), nor an empty bank of a follower
+    this.snapshot = new SnapshotFile(
+      this.file,
+      () => (!this.lease || (!this.status.leader && this.bank.size === 0) ? null : this.bank.serialize()),
+      log,
+      "the crop bank",
+    );
     this.bank = new CropBank(s.limits);
     this.status = {
       leader: false,
@@ -157,7 +165,7 @@ export class FastClassifierTrainer {
             this.log.warn({ err, stream, seq: m.seq }, "cannot use a message for training; skipped");
           }
           this.bank.seq[stream] = m.seq;
-          this.scheduleSave();
+          this.snapshot.scheduleSave();
         }
       })();
     }
@@ -170,7 +178,7 @@ export class FastClassifierTrainer {
     clearTimeout(this.debounceTimer);
     this.child?.abort(reason);
     for (const f of this.feeds.splice(0)) await f.close().catch(() => {});
-    this.save();
+    this.snapshot.save();
   }
 
   /** Folds one event into the bank. */
@@ -252,29 +260,6 @@ export class FastClassifierTrainer {
     } catch (err) {
       if (err instanceof SampleError) return null;
       throw err;
-    }
-  }
-
-  private scheduleSave(): void {
-    if (this.saveTimer) return;
-    this.saveTimer = setTimeout(() => {
-      this.saveTimer = undefined;
-      this.save();
-    }, 5000);
-  }
-
-  private save(): void {
-    clearTimeout(this.saveTimer);
-    this.saveTimer = undefined;
-    if (!this.status.leader && this.bank.size === 0) return;
-    if (!this.lease) return; // never started (tests): nothing to save
-    try {
-      mkdirSync(this.s.dataDir, { recursive: true });
-      const tmp = `${this.file}.tmp`;
-      writeFileSync(tmp, this.bank.serialize());
-      renameSync(tmp, this.file);
-    } catch (err) {
-      this.log.warn({ err }, "cannot save the crop bank");
     }
   }
 

@@ -7,7 +7,7 @@
  * `photos` bucket); VisitorIgnored is remembered (the portal's alert rules skip ignored visitors).
  */
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Bus, Feed } from "@persona/bus";
 import {
@@ -21,6 +21,7 @@ import {
 } from "@persona/contracts";
 import { type AddTemplatesCommand, LibraryWriter, decodeEmbedding } from "@persona/library";
 import type { Logger } from "@persona/runtime";
+import { SnapshotFile } from "../snapshotFile.ts";
 import { type BookSnapshot, type FaceMeta, VisitorBook, type VisitorOptions, type VisitorSummary } from "./book.ts";
 
 export interface VisitorDeps {
@@ -42,9 +43,9 @@ export const VISITOR_EXPIRY_INTERVAL_MS = 60 * 60 * 1000;
 export class VisitorService {
   book: VisitorBook;
   private feed: Feed | undefined;
-  private saveTimer: NodeJS.Timeout | undefined;
   private expiryTimer: NodeJS.Timeout | undefined;
   private readonly file: string;
+  private readonly snapshot: SnapshotFile;
   private caughtUpSeq = 0;
   private readonly crops = new Map<string, ImageRef>();
   private readonly writer: LibraryWriter;
@@ -54,6 +55,7 @@ export class VisitorService {
 
   constructor(private readonly d: VisitorDeps) {
     this.file = join(d.dataDir, "visitors.json");
+    this.snapshot = new SnapshotFile(this.file, () => JSON.stringify(this.book.snapshot()), d.log, "the visitor book");
     this.book = new VisitorBook(d.options, this.decode);
     this.writer = new LibraryWriter({ bus: d.bus });
   }
@@ -93,7 +95,7 @@ export class VisitorService {
           if (this.caughtUpSeq > 0 && m.seq === this.caughtUpSeq) await this.reconcile();
           reached();
         }
-        this.scheduleSave();
+        this.snapshot.scheduleSave();
       }
     })();
     await this.caughtUp;
@@ -310,25 +312,9 @@ export class VisitorService {
     );
   }
 
-  private scheduleSave(): void {
-    if (this.saveTimer) return;
-    this.saveTimer = setTimeout(() => {
-      this.saveTimer = undefined;
-      this.save();
-    }, 5000);
-  }
-
+  /** Writes the visitor book to its file now. */
   save(): void {
-    clearTimeout(this.saveTimer);
-    this.saveTimer = undefined;
-    try {
-      mkdirSync(this.d.dataDir, { recursive: true });
-      const tmp = `${this.file}.tmp`;
-      writeFileSync(tmp, JSON.stringify(this.book.snapshot()));
-      renameSync(tmp, this.file);
-    } catch (err) {
-      this.d.log.warn({ err }, "cannot save the visitor book");
-    }
+    this.snapshot.save();
   }
 
   async stop(): Promise<void> {
