@@ -15,11 +15,13 @@ import {
   trackKey,
 } from "./erasureMatch.ts";
 import { addCount, type RemovedCounts } from "./retentionPolicy.ts";
+import { eraseFromSessions } from "./sessionsErasure.ts";
 import { isNotFound } from "./streams.ts";
 
 /**
  * Erasing a person (a privacy request): their library events, photos, sounds, templates, crops, sightings (whole
- * tracks), alerts, greetings, pending commands, dead letters, track votes and read-model rows. Idempotent: erasing
+ * tracks), alerts, greetings, pending commands, dead letters, their sessions data (corrections, verdicts, negatives,
+ * group memberships, rosters), track votes and read-model rows. Idempotent: erasing
  * twice removes nothing the second time. Ends with a PersonErased audit record (id, who asked, counts; no name, no
  * photo, no embedding).
  */
@@ -245,10 +247,13 @@ export async function erasePerson(d: ErasureDeps, req: ErasureRequest): Promise<
     });
     addCount(removed, "deadLetters", dead.deleted);
 
-    // 6. track votes shared by the recognizers
+    // 6. sessions: their corrections, verdicts and negatives, group memberships and rosters (sessionsErasure.ts)
+    await eraseFromSessions(bus, pid, req.by, removed);
+
+    // 7. track votes shared by the recognizers
     addCount(removed, "trackVotes", await sweepTrackVotes(bus, pid, tracks));
 
-    // 7. objects: everything under their prefix, and every blob their messages pointed to
+    // 8. objects: everything under their prefix, and every blob their messages pointed to
     addCount(removed, "photos", await deletePrefix(bus, "photos", pid));
     addCount(removed, "sounds", await deletePrefix(bus, "sounds", pid));
     addCount(removed, "crops", await deletePrefix(bus, "crops", pid));
@@ -256,7 +261,7 @@ export async function erasePerson(d: ErasureDeps, req: ErasureRequest): Promise<
       if (await deleteObject(bus, b.bucket, b.key).catch(() => false)) addCount(removed, b.bucket, 1);
     }
 
-    // 8. read models
+    // 9. read models
     await eraseRows(c, pid, tracks, alertIds, removed);
   };
 
