@@ -100,6 +100,9 @@ export class System {
 
   constructor(readonly plans: CameraPlan[]) {}
 
+  /** The portal's sessions clock (tests move time forward to end an occurrence); default Date.now. */
+  clock: (() => number) | undefined;
+
   /** The live port of the camera service that runs the managed cameras (`startCameraFleet`); 0 when none. */
   fleetLivePort = 0;
 
@@ -107,12 +110,13 @@ export class System {
    * `startCameraFleet` starts (PORTAL_CAMERA_LIVE_URL). */
   static async start(
     cameraIds: { id: string; role: CameraPlan["role"] }[],
-    o: { managedCameras?: boolean } = {},
+    o: { managedCameras?: boolean; clock?: () => number } = {},
   ): Promise<System> {
     const plans: CameraPlan[] = [];
     for (const c of cameraIds) plans.push({ ...c, livePort: await freePort() });
     const s = new System(plans);
     if (o.managedCameras) s.fleetLivePort = await freePort();
+    if (o.clock) s.clock = o.clock;
     try {
       await s.#start();
     } catch (err) {
@@ -143,6 +147,7 @@ export class System {
       timeZone: "UTC",
       liveUrls: Object.fromEntries(this.plans.map((p) => [p.id, `http://127.0.0.1:${p.livePort}/cameras/${p.id}/live.mjpeg`])),
       ...(this.fleetLivePort ? { cameraLiveUrl: `http://127.0.0.1:${this.fleetLivePort}` } : {}),
+      ...(this.clock ? { clock: this.clock, sessionsTickMs: 200 } : {}),
     };
     this.portal = await startPortal(this.portalOptions);
     // a restart keeps the address (the browser reconnects to the same origin)
