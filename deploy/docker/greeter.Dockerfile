@@ -55,6 +55,7 @@ COPY contracts ./contracts
 COPY packages/runtime ./packages/runtime
 COPY packages/bus ./packages/bus
 COPY packages/library ./packages/library
+COPY packages/sessions ./packages/sessions
 COPY services/greeter ./services/greeter
 USER 10001:10001
 EXPOSE 9104

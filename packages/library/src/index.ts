@@ -5,3 +5,4 @@ export * from "./enrollment.ts";
 export * from "./visitors.ts";
 export * from "./decide.ts";
 export * from "./writer.ts";
+export { StreamFold, type StreamFoldOptions } from "./streamFold.ts";

@@ -13,6 +13,9 @@ export const configSchema = z.strictObject({
   GREETER_STALE_TRACK_SECONDS: env.int(120, 1, 86400),
   /** Recognitions older than this are not greeted (a backlog after downtime stays silent). */
   GREETER_MAX_AGE_SECONDS: env.int(30, 1, 86400),
+  /** At an event session's cameras a person is greeted once per occurrence; its window opens this many minutes before
+   * the start (the sessions' early window, 15 by default in the portal's consumer too). */
+  GREETER_EVENT_EARLY_MINUTES: env.int(15, 0, 24 * 60),
   /** auto (ffplay, mpg123, ffmpeg+aplay), one of those names, ffmpeg-null (decode without a device), or none. */
   GREETER_PLAYER: z.enum(["auto", "ffplay", "mpg123", "ffmpeg+aplay", "ffmpeg-null", "none"]).default("auto"),
   /** The sound played for a person without a greeting sound of their own (or when theirs cannot be fetched); the

@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { test } from "node:test";
 import type { Bus } from "@persona/bus";
 import { personEnrolled, streamEnvelopes, testBus } from "@persona/bus/testing";
+import type { DataOf } from "@persona/contracts";
 import { createLogger } from "@persona/runtime";
 import { startNatsServer, waitFor, tempDir } from "@persona/testing";
 import { DEFAULT_SOUND } from "./config.ts";
@@ -70,7 +71,14 @@ test("greeter: ten recognitions in a minute greet once with the person's own sou
     player,
     now: () => now,
     log: createLogger("greeter-test", "silent"),
-    options: { cooldownMs: 45_000, staleTrackMs: 120_000, maxAgeMs: 30_000, defaultSound: DEFAULT_SOUND, cacheDir: cache },
+    options: {
+      cooldownMs: 45_000,
+      staleTrackMs: 120_000,
+      maxAgeMs: 30_000,
+      defaultSound: DEFAULT_SOUND,
+      cacheDir: cache,
+      eventEarlyMinutes: 15,
+    },
   });
   t.after(() => greeter.stop());
 
@@ -146,7 +154,14 @@ test("greeter: the cached sound of a removed person leaves the disk, and a stale
     player: new RecordingPlayer(),
     now: () => now,
     log: createLogger("greeter-test", "silent"),
-    options: { cooldownMs: 45_000, staleTrackMs: 120_000, maxAgeMs: 30_000, defaultSound: DEFAULT_SOUND, cacheDir: cache },
+    options: {
+      cooldownMs: 45_000,
+      staleTrackMs: 120_000,
+      maxAgeMs: 30_000,
+      defaultSound: DEFAULT_SOUND,
+      cacheDir: cache,
+      eventEarlyMinutes: 15,
+    },
   });
   t.after(() => greeter.stop());
   assert.equal(existsSync(stale), false, "a sound no one in the library has is deleted at start");
@@ -156,4 +171,85 @@ test("greeter: the cached sound of a removed person leaves the disk, and a stale
   await waitFor(() => existsSync(cached), { message: "Ann's sound cached by her greeting" });
   await bus.publish(bus.envelope("PersonRemoved", { personId: "ann", reason: "erased", by: "test" }));
   await waitFor(() => !existsSync(cached), { message: "Ann's cached sound deleted once she is removed" });
+});
+
+/** A one-off session on 2026-03-01 (UTC) at the desk camera. */
+const sessionOn = (sessionId: string, kind: "event" | "class", start: string, end: string): DataOf<"SessionScheduled"> => ({
+  sessionId,
+  name: `${kind} ${sessionId}`,
+  kind,
+  cameras: ["desk"],
+  timeZone: "UTC",
+  start,
+  end,
+  firstDate: "2026-03-01",
+  recurrence: { kind: "none" },
+  exceptions: [],
+  roster: { groups: [], people: ["ann"] },
+  graceMinutes: 0,
+  owner: "organiser",
+});
+
+test("greeter at an event: once per occurrence (early window included), whatever the cooldown; a class or no session: the visit rules", async (t) => {
+  await using server = await startNatsServer();
+  const bus = await testBus(server.url, "greeter");
+  t.after(() => bus.close());
+  await annWithHerSound(bus);
+  // scheduled before the greeter starts (replayed) ...
+  await bus.publish(bus.envelope("SessionScheduled", sessionOn("conf", "event", "10:00", "12:00")));
+  await bus.publish(bus.envelope("SessionScheduled", sessionOn("lecture", "class", "13:00", "14:00")));
+  let now = Date.parse("2026-03-01T09:50:00Z");
+  const g = await startGreeter({
+    bus,
+    player: new RecordingPlayer(),
+    now: () => now,
+    log: createLogger("greeter-test", "silent"),
+    options: {
+      cooldownMs: 45_000,
+      staleTrackMs: 120_000,
+      maxAgeMs: 30_000,
+      defaultSound: DEFAULT_SOUND,
+      cacheDir: tempDir(t, "greeter-"),
+      eventEarlyMinutes: 15,
+    },
+  });
+  t.after(() => g.stop());
+  // ... and one while it runs (followed live)
+  const evening = await bus.publish(bus.envelope("SessionScheduled", sessionOn("evening", "event", "18:00", "19:00")));
+  await g.sessions.waitForSeq(evening.seq);
+
+  let track = 0;
+  /** Ann comes to the desk at `hh:mm`, is recognised, and leaves: whether she was greeted. */
+  const visit = async (hhmm: string): Promise<boolean> => {
+    now = Date.parse(`2026-03-01T${hhmm}:00Z`);
+    const before = (await greetings(bus)).length;
+    const trackId = `t${++track}`;
+    await bus.publish(annRecognized(bus, trackId, now));
+    await bus.publish(
+      bus.envelope("TrackConcluded", {
+        cameraId: "desk",
+        trackId,
+        startedAt: new Date(now).toISOString(),
+        endedAt: new Date(now + 1000).toISOString(),
+        frames: 25,
+        shots: 1,
+        bestQuality: 0.9,
+        outcome: { kind: "recognized", personId: "ann", personName: "Ann", similarity: 0.95 },
+      }),
+    );
+    await waitFor(async () => {
+      const c = await bus.jsm.consumers.info("SIGHTINGS", "greeter");
+      return c.num_pending === 0 && c.num_ack_pending === 0;
+    });
+    return (await greetings(bus)).length > before;
+  };
+
+  assert.equal(await visit("09:50"), true, "10 minutes before the event: within its early window, greeted");
+  assert.equal(await visit("10:30"), false, "back during the same event, long after the cooldown: not again");
+  assert.equal(await visit("11:59"), false, "still the same event");
+  assert.equal(await visit("12:05"), true, "after the event: the visit rules again");
+  assert.equal(await visit("13:10"), true, "a class is not an event");
+  assert.equal(await visit("13:30"), true, "at a class, the cooldown alone");
+  assert.equal(await visit("18:10"), true, "the event scheduled while the greeter ran");
+  assert.equal(await visit("18:40"), false, "once per event");
 });

@@ -5,6 +5,7 @@ import { ok, skipTrialEvents } from "@persona/bus";
 import { type BlobRef, type ConsumerDecl, consumerDecl, uuidFrom } from "@persona/contracts";
 import { LibraryFollower, type LibraryState } from "@persona/library";
 import type { Logger } from "@persona/runtime";
+import { SessionsFollower, eventsAt } from "./eventSessions.ts";
 import { type GreetingPolicyOptions, newGreeterState, onRecognized, onTrackConcluded } from "./greetingPolicy.ts";
 import type { AudioPlayer } from "./player.ts";
 
@@ -16,6 +17,8 @@ export interface GreeterOptions extends GreetingPolicyOptions {
   defaultSound: string;
   /** Where sounds from the Object Store are cached as files for the player. */
   cacheDir: string;
+  /** An event session's greeting window opens this many minutes before its start (the sessions' `early`). */
+  eventEarlyMinutes: number;
 }
 
 export interface GreeterDeps {
@@ -27,10 +30,13 @@ export interface GreeterDeps {
   log: Logger;
 }
 
-/** Starts the greeter: follows the library (for sounds), consumes sightings, greets, publishes GreetingPlayed. */
+/**
+ * Starts the greeter: follows the library (for sounds) and the sessions (for events), consumes sightings, greets,
+ * publishes GreetingPlayed.
+ */
 export async function startGreeter(
   d: GreeterDeps,
-): Promise<{ library: LibraryFollower; loop: ConsumerLoop; stop(): Promise<void> }> {
+): Promise<{ library: LibraryFollower; sessions: SessionsFollower; loop: ConsumerLoop; stop(): Promise<void> }> {
   const state = newGreeterState();
   mkdirSync(d.options.cacheDir, { recursive: true });
   // a removed or erased person's sound, or one replaced, leaves the cache as soon as the library says so
@@ -41,6 +47,8 @@ export async function startGreeter(
   });
   await library.start(d.bus.js, d.bus.jsm);
   pruneSoundCache(d.options.cacheDir, library.state, d.log);
+  const sessions = new SessionsFollower(d.log);
+  await sessions.start(d.bus.js);
 
   const soundFile = async (sound: BlobRef): Promise<string> => {
     const file = join(d.options.cacheDir, `${sound.sha256}.mp3`);
@@ -55,7 +63,13 @@ export async function startGreeter(
   const recognized: Handler<"FaceRecognized"> = async (env, ctx) => {
     const r = env.data;
     if (d.now() - Date.parse(r.frameAt) > d.options.maxAgeMs) return ok();
-    const decision = onRecognized(state, r, d.now(), d.options);
+    const events = eventsAt(
+      sessions.state.sessions.sessions.values(),
+      r.cameraId,
+      Date.parse(r.frameAt),
+      d.options.eventEarlyMinutes,
+    );
+    const decision = onRecognized(state, r, d.now(), d.options, events);
     if (!decision.greet) return ok();
     const sound = library.state.people.get(r.personId)?.sound ?? null;
     let file = d.options.defaultSound;
@@ -90,7 +104,8 @@ export async function startGreeter(
         { id: uuidFrom(`greeting/${env.id}`), correlationId: env.correlationId, causationId: env.id },
       ),
     );
-    ctx.log.info({ personId: r.personId, cameraId: r.cameraId, usedDefault }, "greeted");
+    const occurrences = events.map((e) => e.occurrenceId);
+    ctx.log.info({ personId: r.personId, cameraId: r.cameraId, usedDefault, occurrences }, "greeted");
     return ok();
   };
 
@@ -107,10 +122,12 @@ export async function startGreeter(
   });
   return {
     library,
+    sessions,
     loop,
     async stop() {
       await loop.stop();
       await library.stop();
+      await sessions.stop();
     },
   };
 }

@@ -34,11 +34,13 @@ await runService({
         maxAgeMs: config.GREETER_MAX_AGE_SECONDS * 1000,
         defaultSound: config.GREETER_DEFAULT_SOUND,
         cacheDir: join(config.PERSONA_DATA_DIR, "greeter-sounds"),
+        eventEarlyMinutes: config.GREETER_EVENT_EARLY_MINUTES,
       },
     });
     return {
       checks: [
         { name: "library", check: () => ({ ok: greeter.library.ready }) },
+        { name: "sessions", check: () => ({ ok: greeter.sessions.ready }) },
         { name: "player", check: () => ({ ok: true, detail: player ? player.name : "none: greetings are only published" }) },
       ],
       stop: () => greeter.stop(),
