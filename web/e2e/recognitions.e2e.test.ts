@@ -10,6 +10,7 @@ import { randomUUID } from "node:crypto";
 import { after, before, describe, test } from "node:test";
 import type { Page } from "playwright-core";
 import sharp from "sharp";
+import { cameraLive } from "@persona/bus/testing";
 import { ADMIN, System, go, login, shot, skipReason } from "./harness.ts";
 
 const skip = skipReason();
@@ -95,14 +96,7 @@ describe("recognitions as the recognizer decided them, and first-run guidance", 
       }),
     );
     await sys.bus.publish(
-      sys.bus.envelope("CameraStatusChanged", {
-        cameraId: "desk-1",
-        role: "desk",
-        status: "live",
-        message: "ok",
-        attempt: 0,
-        source: "file://desk",
-      }),
+      sys.bus.envelope("CameraStatusChanged", cameraLive("desk-1", { role: "desk", message: "ok", source: "file://desk" })),
     );
     await go(admin, "dashboard");
     // the guidance follows the system: a person and a camera, nothing left to say

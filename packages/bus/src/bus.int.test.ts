@@ -7,7 +7,7 @@ import { headers } from "@nats-io/transport-node";
 import type { Bus } from "./bus.ts";
 import { WrongLastSequenceError } from "./errors.ts";
 import { ok, retry } from "./outcome.ts";
-import { streamEnvelopes, testBus, trackEnded } from "../test/helpers.ts";
+import { cameraLive, streamEnvelopes, testBus, trackEnded } from "../test/helpers.ts";
 
 const decl = (durable: string, extra: Partial<ConsumerDecl> = {}): ConsumerDecl => ({
   stream: "SYSTEM",
@@ -20,14 +20,7 @@ const decl = (durable: string, extra: Partial<ConsumerDecl> = {}): ConsumerDecl 
   ...extra,
 });
 
-const cameraStatus = (cameraId: string, attempt = 0) => ({
-  cameraId,
-  role: "entrance" as const,
-  status: "live" as const,
-  message: "",
-  attempt,
-  source: "file",
-});
+const cameraStatus = (cameraId: string, attempt = 0) => cameraLive(cameraId, { attempt });
 
 const deadLetters = (bus: Bus) => streamEnvelopes(bus, "DEADLETTER");
 

@@ -40,6 +40,11 @@ export function personEnrolled(
   return { personId, name, description: "", photos: [], sound: null, source: "cli", importKey: null, ...more };
 }
 
+/** A `CameraStatusChanged` payload: an entrance camera live at its first attempt, unless `more` says otherwise. */
+export function cameraLive(cameraId: string, more: Partial<DataOf<"CameraStatusChanged">> = {}): DataOf<"CameraStatusChanged"> {
+  return { cameraId, role: "entrance", status: "live", message: "", attempt: 0, source: "file", ...more };
+}
+
 export function trackEnded(cameraId: string, trackId: string) {
   return {
     cameraId,

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import type { Bus } from "@persona/bus";
-import { streamEnvelopesFrom, testBus } from "@persona/bus/testing";
+import { cameraLive, streamEnvelopesFrom, testBus } from "@persona/bus/testing";
 import { type NatsServerHandle, createLogger } from "@persona/runtime";
 import { type RunningRecognizer, configSchema as recognizerConfig, startRecognizer } from "@persona/service-recognizer";
 import { BotChatsRepository, type DocumentStore, openStore } from "@persona/store";
@@ -513,16 +513,7 @@ describe("Telegram bot against a fake Bot API, real NATS, SQLite and the real re
   });
 
   test("/status: services, cameras and consumer lag", async () => {
-    await bus.publish(
-      bus.envelope("CameraStatusChanged", {
-        cameraId: "door",
-        role: "entrance",
-        status: "live",
-        message: "",
-        attempt: 0,
-        source: "rtsp://door",
-      }),
-    );
+    await bus.publish(bus.envelope("CameraStatusChanged", cameraLive("door", { source: "rtsp://door" })));
     const status = textOf(await ask(701, "/status", (c) => textOf(c).startsWith("Services:")));
     assert.match(status, /^Services: 0 of 7 ready\n❌ camera down — no answer on port 1/);
     assert.match(status, /Cameras: 1 of 1 live\n✅ door \(entrance\): live since/);

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { type IncomingMessage, type Server, type ServerResponse, createServer, request } from "node:http";
 import type { AddressInfo } from "node:net";
 import { after, before, describe, test } from "node:test";
+import { cameraLive } from "@persona/bus/testing";
 import { freePort } from "@persona/testing";
 import { jpegIn } from "./liveProxy.ts";
 import { ADMIN, type Client, type Harness, call, login, startHarness, until } from "./testSupport.ts";
@@ -94,16 +95,7 @@ describe("the cameras' live views through the portal (GET /cameras/:cameraId/liv
       },
     });
     // "hall" has no URL of its own: the portal knows it from its status and takes its view from the camera service
-    await h.bus.publish(
-      h.bus.envelope("CameraStatusChanged", {
-        cameraId: "hall",
-        role: "entrance",
-        status: "live",
-        message: "ok",
-        attempt: 0,
-        source: "rtsp://cam",
-      }),
-    );
+    await h.bus.publish(h.bus.envelope("CameraStatusChanged", cameraLive("hall", { message: "ok", source: "rtsp://cam" })));
     const admin = await login(base(), ADMIN.username, ADMIN.password);
     const made = await call(base(), "POST", "/users", {
       client: admin,

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { after, before, describe, test } from "node:test";
-import { personEnrolled } from "@persona/bus/testing";
+import { cameraLive, personEnrolled } from "@persona/bus/testing";
 import { type Socket, io } from "socket.io-client";
 import type { RunningPortal } from "./app.ts";
 import { LIVE_EVENTS, LiveSighting } from "./http/schemas.ts";
@@ -117,14 +117,10 @@ describe("socket.io push", () => {
       person: (await api<{ person: unknown }>(`/people/${personId}`)).person,
     });
     await h.bus.publish(
-      h.bus.envelope("CameraStatusChanged", {
-        cameraId: "gate-live",
-        role: "perimeter",
-        status: "live",
-        message: "ok",
-        attempt: 0,
-        source: "rtsp://secret@camera",
-      }),
+      h.bus.envelope(
+        "CameraStatusChanged",
+        cameraLive("gate-live", { role: "perimeter", message: "ok", source: "rtsp://secret@camera" }),
+      ),
     );
     const camera = await pushed("camera", (p) => p.cameraId === "gate-live");
     assert.deepEqual(Object.keys(camera.payload as object).sort(), ["cameraId", "lastChangeAt", "role", "status"]);
