@@ -4,26 +4,13 @@
  * /readyz and /metrics, and one that does not answer), the cameras' state and fps and the recognizers' throughput.
  */
 import assert from "node:assert/strict";
-import { type Server, createServer } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { Server } from "node:http";
+import { fakeService, serverUrl } from "@persona/testing";
 import { after, before, describe, test } from "node:test";
+import { cameraLive } from "@persona/bus/testing";
 import { ADMIN, System, apiFromPage, go, login, shot, skipReason } from "./harness.ts";
 
 const skip = skipReason();
-
-function fakeService(service: string, metrics: () => string): Promise<Server> {
-  const server = createServer((req, res) => {
-    if (req.url === "/readyz") {
-      res.writeHead(200, { "content-type": "application/json" });
-      res.end(JSON.stringify({ service, ready: true, checks: [{ name: "nats", ok: true, detail: "connected" }] }));
-    } else if (req.url === "/metrics") {
-      res.writeHead(200, { "content-type": "text/plain" });
-      res.end(metrics());
-    } else res.writeHead(404).end();
-  });
-  return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve(server)));
-}
-const urlOf = (s: Server) => `http://127.0.0.1:${(s.address() as AddressInfo).port}`;
 
 describe("settings: alert rules as a form; the System page", { skip }, () => {
   let sys: System;
@@ -45,25 +32,21 @@ describe("settings: alert rules as a form; the System page", { skip }, () => {
     );
     servers.push(recognizer, camera);
     const dead = await fakeService("greeter", () => "");
-    const deadUrl = urlOf(dead);
+    const deadUrl = serverUrl(dead);
     await new Promise((r) => dead.close(r));
     // the portal reads the replicas it was given at start
     await sys.stopPortal();
     sys.portalOptions.serviceHealth = [
-      { service: "camera", url: urlOf(camera) },
-      { service: "recognizer", url: urlOf(recognizer) },
+      { service: "camera", url: serverUrl(camera) },
+      { service: "recognizer", url: serverUrl(recognizer) },
       { service: "greeter", url: deadUrl },
     ];
     await sys.startPortalAgain();
     await sys.bus.publish(
-      sys.bus.envelope("CameraStatusChanged", {
-        cameraId: "gate",
-        role: "perimeter",
-        status: "live",
-        message: "playing",
-        attempt: 0,
-        source: "rtsp://gate",
-      }),
+      sys.bus.envelope(
+        "CameraStatusChanged",
+        cameraLive("gate", { role: "perimeter", message: "playing", source: "rtsp://gate" }),
+      ),
     );
   });
   after(async () => {

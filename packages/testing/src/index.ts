@@ -4,3 +4,4 @@ export * from "./natsCluster.ts";
 export * from "./files.ts";
 export * from "./lfw.ts";
 export * from "./timing.ts";
+export * from "./fakeService.ts";

@@ -1,26 +1,8 @@
 import assert from "node:assert/strict";
-import { type Server, createServer } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { Server } from "node:http";
+import { fakeService, serverUrl } from "@persona/testing";
 import { after, before, describe, test } from "node:test";
 import { ADMIN, type Client, type Harness, addUser, call, login, startHarness } from "./testSupport.ts";
-
-/** A fake service replica: /readyz as the services answer it, /metrics in the Prometheus text format. */
-function fakeService(service: string, metrics: () => string): Promise<Server> {
-  const server = createServer((req, res) => {
-    if (req.url === "/readyz") {
-      res.writeHead(200, { "content-type": "application/json" });
-      res.end(JSON.stringify({ service, ready: true, checks: [{ name: "nats", ok: true, detail: "connected" }] }));
-    } else if (req.url === "/metrics") {
-      res.writeHead(200, { "content-type": "text/plain; version=0.0.4" });
-      res.end(metrics());
-    } else {
-      res.writeHead(404).end();
-    }
-  });
-  return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve(server)));
-}
-
-const urlOf = (s: Server) => `http://127.0.0.1:${(s.address() as AddressInfo).port}`;
 
 interface System {
   services: { name: string; ready: boolean }[];
@@ -67,12 +49,12 @@ describe("GET /system: every service replica's readiness and metrics; PUT /rules
     );
     // a port that was free a moment ago: nothing answers there
     const dead = await fakeService("greeter", () => "");
-    deadUrl = urlOf(dead);
+    deadUrl = serverUrl(dead);
     await new Promise((r) => dead.close(r));
     h = await startHarness({
       serviceHealth: [
-        { service: "recognizer", url: urlOf(recognizer) },
-        { service: "camera", url: urlOf(camera) },
+        { service: "recognizer", url: serverUrl(recognizer) },
+        { service: "camera", url: serverUrl(camera) },
         { service: "greeter", url: deadUrl },
       ],
     });
@@ -94,13 +76,13 @@ describe("GET /system: every service replica's readiness and metrics; PUT /rules
     assert.deepEqual(
       r.body.replicas.map((x) => [x.service, x.url, x.reachable, x.ready]),
       [
-        ["recognizer", urlOf(recognizer), true, true],
-        ["camera", urlOf(camera), true, true],
+        ["recognizer", serverUrl(recognizer), true, true],
+        ["camera", serverUrl(camera), true, true],
         ["greeter", deadUrl, false, false],
       ],
     );
     assert.ok(r.body.replicas[2]?.error, "a dead replica says why");
-    assert.deepEqual(r.body.recognizers, [{ url: urlOf(recognizer), reachable: true, handled: 102, perSecond: null }]);
+    assert.deepEqual(r.body.recognizers, [{ url: serverUrl(recognizer), reachable: true, handled: 102, perSecond: null }]);
     assert.deepEqual(
       r.body.cameras.map((c) => [c.cameraId, c.status, c.framesProcessed, c.metricsState, c.fps]),
       [["door", "live", 50, "live", null]],
