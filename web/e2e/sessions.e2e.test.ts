@@ -5,8 +5,8 @@
  * cameras before and after the lateness deadline, an exam whose camera sees someone not on its roster; the clock is
  * moved past the end. The class ends with exactly present [Jolie], late [Pacino], absent [Beckham], unexpected
  * [Stallone] and an unknown face (Gloria Estefan, not enrolled); the exam raises an alert and the proctor flags the
- * recognition; the CSV report has every status. Screenshots: groups.png, session-new.png, occurrence-live.png,
- * occurrence-ended.png, exam-checks.png.
+ * recognition; the CSV report has every status; the series' rates chart marks Beckham below 75%. Screenshots:
+ * groups.png, session-new.png, occurrence-live.png, exam-checks.png, occurrence-ended.png, session-rates.png.
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
@@ -237,6 +237,13 @@ describe("sessions: a class and an exam, from the roster to the report", { skip 
     ]) {
       assert.match(csv, new RegExp(`${who}.*${status}|${status}.*${who}`), `the CSV has ${who} as ${status}:\n${csv}`);
     }
+    // the series' rates: Beckham (never came) below the 75% line
+    await page.goto(`/sessions/${encodeURIComponent(classId)}`);
+    const below = page.getByTestId("rates-chart").locator("g[data-below=true]");
+    await below.first().waitFor();
+    assert.deepEqual(await below.locator("text").first().allTextContents(), ["Victoria Beckham"]);
+    await shot(page, "session-rates");
+
     const report = await api<{ candidates: { personId: string; flagged: boolean; onRoster: boolean }[] }>(
       "GET",
       `${examBase}/exam-report`,

@@ -7,6 +7,7 @@ import { type FormEvent, useState } from "react";
 import { ApiError, del, get, post } from "../api.ts";
 import type { GetGroupsResponse, RosterImport, SessionGroup } from "../api.gen.ts";
 import { useCan } from "../session.tsx";
+import { Rates } from "./Rates.tsx";
 import { Empty, ErrorBox, InlineError, Loading, useAction, useLoad, usePersonSearch } from "../ui.tsx";
 
 const KINDS = ["course", "staff", "guests", "other"] as const;
@@ -92,6 +93,10 @@ function GroupCard({ group, operator, onChanged }: { group: SessionGroup; operat
         </>
       )}
       <InlineError error={error} />
+      <details>
+        <summary>Attendance rates</summary>
+        <Rates path={`/api/v1/groups/${id}/report`} />
+      </details>
     </section>
   );
 }

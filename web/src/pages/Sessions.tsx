@@ -8,6 +8,7 @@ import { del, get, post, qs } from "../api.ts";
 import type { GetCamerasResponse, GetGroupsResponse, Session, SessionOccurrence } from "../api.gen.ts";
 import { Link, navigate } from "../router.tsx";
 import { useCan } from "../session.tsx";
+import { Rates } from "./Rates.tsx";
 import { Empty, ErrorBox, InlineError, Loading, formatDateTime, useAction, useLoad } from "../ui.tsx";
 
 const DAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
@@ -339,6 +340,7 @@ export function SessionDetail({ sessionId }: { sessionId: string }) {
           </tbody>
         </table>
       )}
+      {s && <Rates path={`/api/v1/sessions/${id}/rates`} />}
     </section>
   );
 }
