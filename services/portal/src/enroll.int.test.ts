@@ -189,6 +189,18 @@ describe("enroll by upload with the real recognizer (LFW photos)", { skip }, () 
       409,
     );
 
+    // by track: a walk-in's track enrolled from its best shot (the sessions' unknown faces have no sighting id)
+    const walkIn = await unknownWith(photo("Angelina_Jolie", 1));
+    const byTrack = await call<Enrolled>(h.portal.url, "POST", `/unknowns/tracks/gate/${tracks.get(walkIn)}/enroll`, {
+      client: admin,
+      json: { name: "Angelina Jolie" },
+    });
+    assert.equal(byTrack.status, 201, JSON.stringify(byTrack.body));
+    assert.equal(
+      (await call(h.portal.url, "POST", "/unknowns/tracks/gate/no-such-track/enroll", { client: admin, json: { name: "X" } })).status,
+      404,
+    );
+
     const second = await unknownWith(photo("Al_Pacino", 2));
     const a = await call<Enrolled>(h.portal.url, "POST", `/unknowns/${second}/assign`, {
       client: admin,

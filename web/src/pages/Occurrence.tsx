@@ -4,9 +4,9 @@
  * score. Operators correct it (mark present, excuse, reject a recognition, undo), recorded with their name; at an
  * exam they confirm or flag each recognition side by side; at an event the check-in counters lead.
  */
-import { useEffect } from "react";
+import { type FormEvent, useEffect, useState } from "react";
 import { cropUrl, get, photoUrl, post } from "../api.ts";
-import type { AttendancePerson, CheckInView, ExamCheck, OccurrenceView } from "../api.gen.ts";
+import type { AttendancePerson, CheckInView, ExamCheck, OccurrenceView, SessionUnknownTrack } from "../api.gen.ts";
 import { Link } from "../router.tsx";
 import { useCan } from "../session.tsx";
 import { ErrorBox, InlineError, Loading, formatTime, useAction, useLoad } from "../ui.tsx";
@@ -179,6 +179,56 @@ function CheckIn({ base }: { base: string }) {
   );
 }
 
+/** An unknown face; operators enroll the person from its best shot (a walk-in guest) and mark them present. */
+function UnknownCard({
+  u,
+  base,
+  operator,
+  onChanged,
+}: {
+  u: SessionUnknownTrack;
+  base: string;
+  operator: boolean;
+  onChanged: () => void;
+}) {
+  const [name, setName] = useState("");
+  const { busy, error, run } = useAction(onChanged);
+  const enroll = (e: FormEvent) => {
+    e.preventDefault();
+    void run(async () => {
+      const track = `/api/v1/unknowns/tracks/${encodeURIComponent(u.cameraId)}/${encodeURIComponent(u.trackId)}/enroll`;
+      const r = await post<{ personId: string; enrolled: boolean }>(track, { name: name.trim() });
+      if (!r.enrolled) throw new Error("the face could not be enrolled from this shot");
+      await post(`${base}/corrections`, { personId: r.personId, action: "mark-present" });
+    });
+  };
+  return (
+    <li className="person-card" data-testid={`unknown-${u.trackId}`}>
+      {u.cropKey ? <img src={cropUrl(u.cropKey)} alt="unknown face" /> : <span className="noface">no crop</span>}
+      <div>
+        <span className="muted small">
+          {formatTime(u.firstSeenAt)} on {u.cameraId}
+        </span>
+        {operator && u.cropKey && (
+          <form className="row wrap small" onSubmit={enroll}>
+            <input
+              value={name}
+              onChange={(e) => setName(e.target.value)}
+              placeholder="name"
+              required
+              aria-label="Name of this person"
+            />
+            <button type="submit" disabled={busy}>
+              Enroll as guest
+            </button>
+          </form>
+        )}
+        <InlineError error={error} />
+      </div>
+    </li>
+  );
+}
+
 export function Occurrence({ sessionId, date }: { sessionId: string; date: string }) {
   const operator = useCan("operator");
   const base = `/api/v1/sessions/${encodeURIComponent(sessionId)}/occurrences/${date}`;
@@ -222,15 +272,12 @@ export function Occurrence({ sessionId, date }: { sessionId: string; date: strin
           {list("Excused", "list-excused", v.excused)}
           {v.unknown.length > 0 && (
             <section className="card" aria-label="Unknown faces" data-testid="list-unknown">
-              <h2>Unknown faces ({v.unknown.length})</h2>
+              <h2>
+                Unknown faces ({v.unknown.length}){v.kind === "event" ? ": walk-ins" : ""}
+              </h2>
               <ul className="plain cards">
                 {v.unknown.map((u) => (
-                  <li key={u.trackId} className="person-card">
-                    {u.cropKey ? <img src={cropUrl(u.cropKey)} alt="unknown face" /> : <span className="noface">no crop</span>}
-                    <span className="muted small">
-                      {formatTime(u.firstSeenAt)} on {u.cameraId}
-                    </span>
-                  </li>
+                  <UnknownCard key={u.trackId} u={u} base={base} operator={operator} onChanged={reload} />
                 ))}
               </ul>
             </section>

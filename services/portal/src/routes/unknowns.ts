@@ -171,6 +171,17 @@ export function unknownRoutes(api: Api, c: PortalContext): void {
     if (!crop) throw new ApiError(409, "no-crop", "the sighting's crop is no longer stored");
     return { file: `sighting-${sightingId}.jpg`, bytes: crop.bytes };
   };
+  const enrollNew = async (sightingId: string, body: z.infer<typeof NewPerson>, by: string) => {
+    const photo = await cropPhoto(sightingId);
+    const r = await enroll(
+      c,
+      by,
+      { personId: newPersonId(), existing: false, name: body.name, description: body.description, sound: null },
+      [photo],
+    );
+    if (r.body.enrolled) await markResolved(sightingId, by, { id: r.body.personId, name: body.name });
+    return r;
+  };
   /** The shot and its track are dealt with (the track's card, and its visitor unless named or ignored, close). */
   const markResolved = async (sightingId: string, by: string, person: { id: string; name: string }) => {
     const at = new Date().toISOString();
@@ -206,16 +217,23 @@ export function unknownRoutes(api: Api, c: PortalContext): void {
     body: NewPerson,
     responses: { 201: EnrollResult, 422: EnrollResult },
     async handler({ params, body, session }) {
-      const photo = await cropPhoto(params.sightingId);
-      const by = session?.username ?? "?";
-      const r = await enroll(
-        c,
-        by,
-        { personId: newPersonId(), existing: false, name: body.name, description: body.description, sound: null },
-        [photo],
-      );
-      if (r.body.enrolled) await markResolved(params.sightingId, by, { id: r.body.personId, name: body.name });
-      return r;
+      return enrollNew(params.sightingId, body, session?.username ?? "?");
+    },
+  });
+
+  api.add({
+    method: "post",
+    path: "/unknowns/tracks/:cameraId/:trackId/enroll",
+    summary: "Enroll an unknown track's best shot as a new person (a walk-in at an event, an unknown in a session's view)",
+    tag: "unknowns",
+    role: "operator",
+    params: z.object({ cameraId: Id, trackId: Id }),
+    body: NewPerson,
+    responses: { 201: EnrollResult, 422: EnrollResult },
+    async handler({ params, body, session }) {
+      const t = await c.models.unknownTracks.get(trackKey(params.cameraId, params.trackId));
+      if (!t) throw notFound(`unknown track ${params.trackId} of camera ${params.cameraId}`);
+      return enrollNew(t.best.sightingId, body, session?.username ?? "?");
     },
   });
 
