@@ -214,6 +214,18 @@ export const SERVICE_CONSUMERS: readonly (ConsumerDecl & { owner: string })[] = 
     description: "Sends raised alerts to subscribed Telegram chats",
   },
   {
+    owner: "bot",
+    stream: "SESSIONS",
+    durable: "bot-sessions",
+    filterSubject: "sessions.occurrence.*.*.ended",
+    ackWaitMs: 60_000,
+    maxDeliver: 5,
+    maxAckPending: 16,
+    // a bot starting for the first time must not send last month's absentees
+    deliverPolicy: "new",
+    description: "Sends each ended occurrence's absentees to its session's owner in Telegram",
+  },
+  {
     owner: "portal",
     stream: "SIGHTINGS",
     durable: "projections",

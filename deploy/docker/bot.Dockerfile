@@ -50,6 +50,7 @@ COPY contracts ./contracts
 COPY packages/runtime ./packages/runtime
 COPY packages/bus ./packages/bus
 COPY packages/library ./packages/library
+COPY packages/sessions ./packages/sessions
 COPY packages/store ./packages/store
 COPY services/bot ./services/bot
 USER 10001:10001

@@ -898,7 +898,21 @@ export function runStoreContract(name: string, open: () => Promise<DocumentStore
             (await chats.listAdmins()).map((c) => c.chatId),
             [100],
           );
-          assert.deepEqual(await chats.get(300), { id: "300", chatId: 300, isAdmin: false, subscribed: false, loggedInAt: null });
+          assert.deepEqual(await chats.get(300), {
+            id: "300",
+            chatId: 300,
+            isAdmin: false,
+            subscribed: false,
+            loggedInAt: null,
+            portalUser: null,
+          });
+          await chats.put({ id: "100", chatId: 100, isAdmin: true, subscribed: true, loggedInAt: T0, portalUser: "Оля" });
+          await chats.put({ id: "-2001", chatId: -2001, subscribed: true, portalUser: "оля" });
+          assert.deepEqual(
+            (await chats.listLinked("Оля")).map((c) => c.chatId),
+            [100],
+            "linked to that exact console user",
+          );
           await assert.rejects(chats.put({ id: "1", chatId: 2 }), StoreValidationError);
           await assert.rejects(chats.put({ id: "1.5", chatId: 1.5 }), StoreValidationError);
           assert.equal(await chats.delete(300), true);

@@ -7,6 +7,7 @@ import { type BotDeps, createDeps } from "./deps.ts";
 import { gate } from "./gate.ts";
 import { Polling } from "./polling.ts";
 import { QuietPeriod } from "./quiet.ts";
+import { DailyDigest, startAbsenteeDelivery } from "./sessions.ts";
 import { redact } from "./util.ts";
 
 /**
@@ -30,6 +31,10 @@ export interface RunningBot {
   /** Why polling stopped, if it did. */
   readonly failure: string | null;
   alerts: ConsumerLoop;
+  /** Absentees of ended occurrences to their owners (SESSIONS). */
+  absentees: ConsumerLoop;
+  /** The daily digest, when BOT_DIGEST_TIME is set. */
+  digest: DailyDigest | null;
   stop(): Promise<void>;
 }
 
@@ -54,10 +59,19 @@ export async function startBot(b: BotDeps): Promise<RunningBot> {
     log: log.child({ part: "alerts" }),
     timeZone: o.timeZone,
   });
+  const notices = { bus: b.bus, telegram: bot.telegram, chats: d.chats, library: d.library, now: b.now };
+  const absentees = await startAbsenteeDelivery({ ...notices, log: log.child({ part: "absentees" }) });
+  const timeZone = o.timeZone ?? Intl.DateTimeFormat().resolvedOptions().timeZone;
+  const digest = o.digestAt
+    ? new DailyDigest({ ...notices, log: log.child({ part: "digest" }) }, { at: o.digestAt, timeZone })
+    : null;
+  digest?.start();
   return {
     library: d.library,
     visitors: d.visitors,
     alerts,
+    absentees,
+    digest,
     get username() {
       return polling.username;
     },
@@ -70,6 +84,8 @@ export async function startBot(b: BotDeps): Promise<RunningBot> {
       d.libraryWaits.cancelAll();
       await d.tasks.idle();
       await alerts.stop();
+      await absentees.stop();
+      await digest?.stop();
       await d.watcher.close();
       await d.library.stop();
       await d.visitors.stop();

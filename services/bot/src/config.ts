@@ -41,8 +41,14 @@ export const configSchema = z
     BOT_ERASE_TIMEOUT_SECONDS: env.int(300, 5, 86400),
     /** How long the bot waits for the trainer to enroll a visitor named in the chat before saying it did not. */
     BOT_VISITOR_TIMEOUT_SECONDS: env.int(30, 5, 600),
-    /** Time zone of the times in alerts and visitors (IANA name; default the host's). */
+    /** Time zone of the times in alerts and visitors, and of BOT_DIGEST_TIME (IANA name; default the host's). */
     BOT_TIME_ZONE: z.string().optional(),
+    /** The daily sessions digest: at this local time ("HH:MM", in BOT_TIME_ZONE) yesterday's occurrences with their
+     * present/late/absent counts go to their owners' chats. Unset: no digest. */
+    BOT_DIGEST_TIME: z
+      .string()
+      .regex(/^([01]\d|2[0-3]):[0-5]\d$/, "a time is HH:MM (00:00 to 23:59)")
+      .optional(),
     /**
      * Health ports /status asks (the same settings and defaults as `persona status`), on BOT_STATUS_HOST; "{service}"
      * in it becomes each service's name (e.g. "persona-{service}" where every service has its own host).

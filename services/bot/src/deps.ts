@@ -37,6 +37,8 @@ export interface BotOptions {
   healthPorts: Record<ServiceName, number>;
   healthHost: string;
   timeZone?: string;
+  /** The daily sessions digest's local time "HH:MM" (in timeZone); null or unset: no digest. */
+  digestAt?: string | null;
   /** How long /clear waits for the cleaner's confirmations. */
   eraseTimeoutMs: number;
   /** Wait before polling again after Telegram could not be reached. */

@@ -50,6 +50,7 @@ await runService({
           bot: config.HEALTH_PORT,
         },
         timeZone: config.BOT_TIME_ZONE,
+        digestAt: config.BOT_DIGEST_TIME ?? null,
         eraseTimeoutMs: config.BOT_ERASE_TIMEOUT_SECONDS * 1000,
         retryMs: 5000,
         visitorTimeoutMs: config.BOT_VISITOR_TIMEOUT_SECONDS * 1000,

@@ -14,6 +14,8 @@ export const BotChatDoc = z.object({
   /** Receives alerts. */
   subscribed: z.boolean().default(false),
   loggedInAt: UtcTime.nullable().default(null),
+  /** The console user this chat speaks for (`/link`): sessions they own send their absentees and digests here. */
+  portalUser: z.string().min(1).max(200).nullable().default(null),
 });
 export type BotChatDoc = z.infer<typeof BotChatDoc>;
 export type BotChatInput = z.input<typeof BotChatDoc>;
@@ -47,6 +49,11 @@ export class BotChatsRepository extends Repository<typeof BotChatDoc, BotChatInp
   /** Chats that receive alerts. */
   async listSubscribed(): Promise<BotChatDoc[]> {
     return this.docs.find({ subscribed: true }, { sort: { chatId: 1 } });
+  }
+
+  /** Chats linked to this console user. */
+  async listLinked(portalUser: string): Promise<BotChatDoc[]> {
+    return this.docs.find({ portalUser }, { sort: { chatId: 1 } });
   }
 
   async listAdmins(): Promise<BotChatDoc[]> {

@@ -3,6 +3,7 @@ import { ERASE_PHRASE, clear } from "./clear.ts";
 import { find } from "./find.ts";
 import { help } from "./help.ts";
 import { ignoreVisitorCommand } from "./ignoreVisitor.ts";
+import { link, unlink } from "./link.ts";
 import { login } from "./login.ts";
 import { logout } from "./logout.ts";
 import { nameVisitorCommand } from "./nameVisitor.ts";
@@ -66,6 +67,16 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
     handler: subscribe,
   },
   unsubscribe: { access: "admin", menu: "no more alerts here", handler: unsubscribe },
+  link: {
+    access: "admin",
+    menu: "<username>: sessions of a console user here",
+    help: [
+      "/link <console username> — the absentees and digests of the sessions that user owns come to this chat; /link alone shows the link",
+      "/unlink — no longer",
+    ],
+    handler: link,
+  },
+  unlink: { access: "admin", menu: "no more sessions of a console user here", handler: unlink },
   reset: {
     access: "admin",
     menu: "read the import folder again",
