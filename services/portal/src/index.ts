@@ -13,7 +13,12 @@ export {
   ReportError,
   groupRates,
   occurrenceReportCsv,
+  occurrenceReportPdf,
   ratesReportCsv,
+  ratesReportPdf,
   sessionRates,
 } from "./sessions/reports.ts";
+export { type ImageSource, type PdfFonts, findPdfFonts } from "./sessions/pdf/document.ts";
+export { TINY_JPEG, pdfSummary } from "./sessions/pdf/pdfText.ts";
+export { MediaStore } from "./media.ts";
 export { occurrenceViewOf } from "./sessions/views.ts";

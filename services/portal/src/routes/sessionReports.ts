@@ -4,12 +4,15 @@ import type { PortalContext } from "../context.ts";
 import type { Api } from "../http/api.ts";
 import { ApiError, badRequest } from "../http/errors.ts";
 import { AttendanceRates, Id } from "../http/schemas.ts";
+import { type ImageSource, findPdfFonts } from "../sessions/pdf/document.ts";
 import {
   ReportError,
   type RatesReport,
   groupRates,
   occurrenceReportCsv,
+  occurrenceReportPdf,
   ratesReportCsv,
+  ratesReportPdf,
   sessionRates,
 } from "../sessions/reports.ts";
 
@@ -37,10 +40,39 @@ const sendCsv = (res: import("express").Response, name: string, csv: string) => 
   return null;
 };
 
-/** Session reports: an occurrence as CSV, rates across a series, a group over a period (JSON and CSV). */
+const sendPdf = (res: import("express").Response, name: string, pdf: Buffer) => {
+  res.setHeader("Content-Type", "application/pdf");
+  res.setHeader("Content-Disposition", `attachment; filename="${name}.pdf"`);
+  res.setHeader("Cache-Control", "private, no-store");
+  res.status(200).end(pdf);
+  return null;
+};
+
+const PDF = { contentType: "application/pdf", description: "a printable PDF (A4)" } as const;
+
+/** Session reports: an occurrence as CSV and PDF, rates across a series and a group over a period (JSON, CSV, PDF). */
 export function sessionReportRoutes(api: Api, c: PortalContext): void {
   const fold = () => c.attendanceSessions.consumer.fold;
   const now = () => c.attendanceSessions.consumer.clock();
+  const fonts = findPdfFonts();
+  if (fonts.warning !== null) c.log.warn({ part: "reports" }, fonts.warning);
+  const pdfOptions = { fonts };
+  const images: ImageSource = async (bucket, key) => (await c.media.get(bucket, key))?.bytes ?? null;
+
+  api.add({
+    method: "get",
+    path: "/sessions/:sessionId/occurrences/:date/report.pdf",
+    summary:
+      "An occurrence as a printable PDF: counts, each person by status with the enrolled photo beside the best capture, corrections, unknown faces; an exam's identity report",
+    tag: "reports",
+    role: "viewer",
+    params: z.object({ sessionId: Id, date: LocalDate }),
+    responses: { 200: PDF },
+    async handler({ params, res }) {
+      const pdf = await reported(() => occurrenceReportPdf(fold(), params.sessionId, params.date, now(), images, pdfOptions));
+      return sendPdf(res, `${params.sessionId}-${params.date}`, pdf);
+    },
+  });
 
   api.add({
     method: "get",
@@ -101,6 +133,20 @@ export function sessionReportRoutes(api: Api, c: PortalContext): void {
       async handler({ params, query, res }) {
         const r = rates(kind)(params, query);
         return sendCsv(res, `${params.id}-${query.from}-${query.to}`, ratesReportCsv(fold(), r));
+      },
+    });
+    api.add({
+      method: "get",
+      path: `${base}.pdf`,
+      summary: `The same rates as a printable PDF with a bar per person, those below the threshold highlighted (${what})`,
+      tag: "reports",
+      role: "viewer",
+      params: z.object({ id: Id }),
+      query: Period,
+      responses: { 200: PDF },
+      async handler({ params, query, res }) {
+        const pdf = await ratesReportPdf(fold(), rates(kind)(params, query), pdfOptions);
+        return sendPdf(res, `${params.id}-${query.from}-${query.to}`, pdf);
       },
     });
   }

@@ -14,6 +14,7 @@ import {
   resolveRoster,
 } from "@persona/sessions";
 import { type Applied, type FoldStream, SESSIONS_FILTERS, SessionsFold, foldReads, observationOf } from "./fold.ts";
+import { cropLocator } from "../projections/sightings.ts";
 
 /**
  * The sessions consumer of one portal replica, outside the recognition path: it folds SESSIONS, the library's person
@@ -385,13 +386,21 @@ export class SessionsConsumer {
 /**
  * The sessions fold of the streams as they are now, read only (LIBRARY, then SESSIONS, then SIGHTINGS): what
  * `persona report` reports on. Nothing is published: an occurrence whose start was never recorded expects the
- * roster resolved from the final groups.
+ * roster resolved from the final groups. `crops`, when given, gets each recognition's and unknown face's crop locator
+ * by detection id (a MediaStore's `cropOf`: how `persona report --pdf` reads the crops without the read models).
  */
-export async function replaySessionsFold(bus: Bus, options: { earlyMinutes?: number } = {}): Promise<SessionsFold> {
+export async function replaySessionsFold(
+  bus: Bus,
+  options: { earlyMinutes?: number; crops?: Map<string, string> } = {},
+): Promise<SessionsFold> {
   const fold = new SessionsFold(options);
+  const { crops } = options;
   for (const stream of ["LIBRARY", "SESSIONS", "SIGHTINGS"] as const) {
     await bus.replay({ stream, filter: SESSIONS_FILTERS[stream] }, (d) => {
-      fold.apply(stream, foldReads(stream, d.subject) ? d.env : null, d.seq);
+      const env = foldReads(stream, d.subject) ? d.env : null;
+      fold.apply(stream, env, d.seq);
+      if (crops && (env?.type === "FaceRecognized" || env?.type === "UnknownFaceSeen"))
+        crops.set(env.data.detectionId, cropLocator(env.data.crop, d.seq));
     });
   }
   return fold;

@@ -14,11 +14,15 @@ import {
   resolveRoster,
 } from "@persona/sessions";
 import type { SessionsFold } from "./fold.ts";
-import { rateOf } from "./views.ts";
+import type { ImageSource, PdfOptions } from "./pdf/document.ts";
+import { type OccurrencePdfInput, occurrencePdf } from "./pdf/occurrencePdf.ts";
+import { type RatesPdfInput, ratesPdf } from "./pdf/ratesPdf.ts";
+import { examReportOf, occurrenceViewOf, rateOf } from "./views.ts";
 
 /**
  * The sessions' reports over a fold (the portal's, or one `persona report` replayed): one occurrence as CSV, rates
- * across a session's series or a group's sessions in a period, as JSON or CSV. Shared by the routes and the CLI.
+ * across a session's series or a group's sessions in a period, as JSON, CSV or a printable PDF. Shared by the routes
+ * and the CLI.
  */
 
 const DAY = 24 * 3600_000;
@@ -55,6 +59,20 @@ export function occurrenceReportCsv(fold: SessionsFold, sessionId: string, date:
   const state = stateOf(fold, sessionIn(fold, sessionId), date);
   if (state === null) throw new ReportError("not-found", `session ${sessionId} has no occurrence on ${date}`);
   return occurrenceCsv(attendanceView(state, now), fold.names());
+}
+
+/** What the printable report of an occurrence shows: its view, the session's times and zone, an exam's identity report. */
+export function occurrenceReport(fold: SessionsFold, sessionId: string, date: string, now: number): OccurrencePdfInput {
+  const s = sessionIn(fold, sessionId);
+  const state = stateOf(fold, s, date);
+  if (state === null) throw new ReportError("not-found", `session ${sessionId} has no occurrence on ${date}`);
+  return {
+    view: occurrenceViewOf(fold, state, now),
+    timeZone: s.timeZone,
+    graceMinutes: state.occurrence.graceMinutes,
+    cameras: state.occurrence.cameras,
+    exam: state.occurrence.kind === "exam" ? examReportOf(fold, state, now) : null,
+  };
 }
 
 /** The views of the sessions' occurrences on local dates from..to (inclusive). */
@@ -146,3 +164,27 @@ export const ratesReportCsv = (fold: SessionsFold, r: RatesReport) =>
     r.items.map(({ name: _, ...rate }) => rate),
     fold.names(),
   );
+
+/** What the rates' printable report is titled with: the session's or the group's name. */
+export function ratesPdfInput(fold: SessionsFold, r: RatesReport): RatesPdfInput {
+  const { sessions, groups } = fold.projection.sessions;
+  return r.sessionId !== null
+    ? { report: r, kind: "session", title: sessions.get(r.sessionId)?.name ?? r.sessionId }
+    : { report: r, kind: "group", title: groups.get(r.groupId ?? "")?.name ?? r.groupId ?? "" };
+}
+
+/** One occurrence as a printable PDF (images from `images`: the media stores); a bad request throws at once. */
+export function occurrenceReportPdf(
+  fold: SessionsFold,
+  sessionId: string,
+  date: string,
+  now: number,
+  images: ImageSource,
+  o: PdfOptions,
+): Promise<Buffer> {
+  return occurrencePdf(occurrenceReport(fold, sessionId, date, now), images, o);
+}
+
+/** Rates as a printable PDF: a bar per person, those below the threshold highlighted. */
+export const ratesReportPdf = (fold: SessionsFold, r: RatesReport, o: PdfOptions): Promise<Buffer> =>
+  ratesPdf(ratesPdfInput(fold, r), o);
