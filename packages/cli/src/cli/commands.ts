@@ -481,7 +481,7 @@ const users = defineCommand({
 
 const report = defineCommand({
   name: "report",
-  summary: "attendance reports of sessions: one occurrence, a session's series or a group over a period (CSV or JSON)",
+  summary: "attendance reports of sessions: one occurrence, a session's series or a group over a period (CSV, JSON, PDF)",
   arity: { min: 0, max: 0 },
   options: [
     { name: "session", value: "ID", help: "the session: with --date one occurrence, with --from/--to its series' rates" },
@@ -490,6 +490,7 @@ const report = defineCommand({
     { name: "from", value: "YYYY-MM-DD", help: "the period's first local date" },
     { name: "to", value: "YYYY-MM-DD", help: "the period's last local date (inclusive)" },
     { name: "threshold", value: "RATE", help: "rates below it are flagged (default 0.75)" },
+    { name: "pdf", value: "FILE", help: "write a printable PDF to FILE (an occurrence with the photos, rates with a chart)" },
     { name: "json", help: "print the report as JSON instead of CSV" },
   ],
   description: [
@@ -497,9 +498,15 @@ const report = defineCommand({
      the portal's sessions fold; needs no database. --session ID --date D: one occurrence, a row per person (present,
      late, absent, excused, unexpected, probable) and per unknown face. --session ID --from D --to D: each person's
      attendance rate across the session's ended occurrences. --group ID --from D --to D: the group's members' rates
-     over every session that expected them.`,
+     over every session that expected them. --pdf FILE: the same report printable (A4): an occurrence with each
+     person's enrolled photo beside the best capture (from the media stores), the corrections with who made them, the
+     unknown faces and an exam's identity report; rates as a table with a bar per person, those below --threshold
+     highlighted. Names print with DejaVu Sans (Debian's fonts-dejavu-core); without it, a warning and Latin-1 only.`,
   ],
-  notes: ["CSV (RFC 4180, CRLF) on stdout by default. Exit code 1 for an unknown session, group or occurrence."],
+  notes: [
+    "CSV (RFC 4180, CRLF) on stdout by default; with --pdf, the file written (--json: {file, bytes, font, warning}).",
+    "Exit code 1 for an unknown session, group or occurrence, or a file that cannot be written.",
+  ],
   run: (v) =>
     reportCommand({
       session: v.session,
@@ -508,6 +515,7 @@ const report = defineCommand({
       from: v.from,
       to: v.to,
       threshold: v.threshold,
+      pdf: v.pdf,
       json: v.json,
     }),
 });

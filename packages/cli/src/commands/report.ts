@@ -1,10 +1,17 @@
+import { writeFile } from "node:fs/promises";
+import type { Bus } from "@persona/bus";
 import { LocalDate } from "@persona/contracts";
 import {
+  type ImageSource,
+  MediaStore,
   ReportError,
+  findPdfFonts,
   groupRates,
   occurrenceReportCsv,
+  occurrenceReportPdf,
   occurrenceViewOf,
   ratesReportCsv,
+  ratesReportPdf,
   replaySessionsFold,
   sessionRates,
 } from "@persona/service-portal";
@@ -20,6 +27,8 @@ export interface ReportArgs {
   from?: string | undefined;
   to?: string | undefined;
   threshold?: string | undefined;
+  /** Write a printable PDF (with the photos for an occurrence, a bar chart for rates) to this file. */
+  pdf?: string | undefined;
   json: boolean;
   env?: NodeJS.ProcessEnv;
   /** The instant the report is for (epoch ms; default now). */
@@ -45,6 +54,7 @@ function check(args: ReportArgs): { threshold: number } {
       args.group !== undefined ? "--group needs --from and --to" : "--session needs --date, or --from and --to",
     );
   }
+  if (args.pdf !== undefined && args.pdf.trim() === "") throw new UsageError("--pdf needs a file name");
   const threshold = args.threshold === undefined ? 0.75 : Number(args.threshold);
   if (!Number.isFinite(threshold) || threshold < 0 || threshold > 1) {
     throw new UsageError(`--threshold must be a number from 0 to 1, got ${JSON.stringify(args.threshold)}`);
@@ -55,12 +65,14 @@ function check(args: ReportArgs): { threshold: number } {
 /**
  * `persona report`: the sessions' reports from the streams (replayed through the portal's sessions fold, read only):
  * one occurrence (`--session ID --date D`), a session's series (`--session ID --from D --to D`) or a group over a
- * period (`--group ID --from D --to D`); CSV on stdout, or JSON with `--json`.
+ * period (`--group ID --from D --to D`); CSV on stdout, or JSON with `--json`; `--pdf FILE` writes the printable
+ * report instead (stdout says where).
  */
 export async function reportCommand(args: ReportArgs, out: Output = stdio()): Promise<number> {
   const { threshold } = check(args);
   const bus = await connectCli({ env: args.env ?? process.env });
   try {
+    if (args.pdf !== undefined) return await writePdf(bus, args, args.pdf, threshold, out);
     const fold = await replaySessionsFold(bus);
     const now = args.now ?? Date.now();
     const text = build(fold, args, threshold, now);
@@ -90,4 +102,34 @@ function build(fold: Awaited<ReturnType<typeof replaySessionsFold>>, args: Repor
       ? sessionRates(fold, args.session, period, now, threshold)
       : groupRates(fold, args.group as string, period, now, threshold);
   return args.json ? json({ rates: r }) : ratesReportCsv(fold, r);
+}
+
+/** The printable report to `file`: an occurrence with the photos (read from the media stores), or rates with a chart. */
+async function writePdf(bus: Bus, args: ReportArgs, file: string, threshold: number, out: Output): Promise<number> {
+  const crops = new Map<string, string>();
+  const fold = await replaySessionsFold(bus, { crops });
+  const now = args.now ?? Date.now();
+  const fonts = findPdfFonts();
+  if (fonts.warning !== null) out.stderr(`persona report: warning: ${fonts.warning}\n`);
+  const media = new MediaStore(bus, async (id) => crops.get(id));
+  const images: ImageSource = async (bucket, key) => (await media.get(bucket, key))?.bytes ?? null;
+  let pdf: Buffer;
+  if (args.session !== undefined && args.date !== undefined) {
+    pdf = await occurrenceReportPdf(fold, args.session, args.date, now, images, { fonts });
+  } else {
+    const period = { from: args.from as string, to: args.to as string };
+    const r =
+      args.session !== undefined
+        ? sessionRates(fold, args.session, period, now, threshold)
+        : groupRates(fold, args.group as string, period, now, threshold);
+    pdf = await ratesReportPdf(fold, r, { fonts });
+  }
+  try {
+    await writeFile(file, pdf);
+  } catch (err) {
+    throw new CliError(`cannot write ${file}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  const summary = { file, bytes: pdf.length, font: fonts.embedded?.path ?? null, warning: fonts.warning };
+  out.stdout(args.json ? `${JSON.stringify({ version: 1, pdf: summary }, null, 2)}\n` : `wrote ${file} (${pdf.length} bytes)\n`);
+  return 0;
 }
