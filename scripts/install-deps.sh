@@ -18,6 +18,8 @@ command -v python3 >/dev/null 2>&1 || need+=(python3)
 # OpenCV 4.6 headers and libraries for @u4/opencv4nodejs's native build (every pixel loop of the image path)
 [ -f /usr/include/opencv4/opencv2/core.hpp ] || need+=(libopencv-dev)
 [ -f /usr/include/opencv4/opencv2/face.hpp ] || need+=(libopencv-contrib-dev)
+# DejaVu Sans for the sessions' PDF reports (Cyrillic names; the PDF built-in fonts are Latin-1 only)
+[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need+=(fonts-dejavu-core)
 
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = "0" ]; then

@@ -72,9 +72,10 @@ RUN npm run build --workspace=web
 
 # --- runtime: node, the sources this service imports, its node_modules, the models search by photo uses; non-root ---
 FROM node:20.20.2-bookworm-slim AS runtime
-# OpenCV's shared libraries, the ones the @u4/opencv4nodejs binding links (ldd), without the headers
+# OpenCV's shared libraries, the ones the @u4/opencv4nodejs binding links (ldd), without the headers; DejaVu Sans
+# (fonts-dejavu-core), embedded in the sessions' PDF reports so that Cyrillic names print (the PDF built-ins are Latin-1)
 RUN apt-get update \
- && apt-get install -y --no-install-recommends libopencv-contrib406 libopencv-core406 libopencv-dnn406 libopencv-flann406 libopencv-highgui406 libopencv-imgcodecs406 libopencv-imgproc406 libopencv-ml406 libopencv-objdetect406 libopencv-photo406 libopencv-video406 libopencv-videoio406 \
+ && apt-get install -y --no-install-recommends fonts-dejavu-core libopencv-contrib406 libopencv-core406 libopencv-dnn406 libopencv-flann406 libopencv-highgui406 libopencv-imgcodecs406 libopencv-imgproc406 libopencv-ml406 libopencv-objdetect406 libopencv-photo406 libopencv-video406 libopencv-videoio406 \
  && rm -rf /var/lib/apt/lists/*
 RUN groupadd --system --gid 10001 persona \
  && useradd --system --uid 10001 --gid persona --home-dir /app --shell /usr/sbin/nologin persona
