@@ -161,10 +161,40 @@ describe("gallery growth against a real nats-server, the real embedder and real 
     await waitFor(() => growth.stats.seen === 5, { timeoutMs: 30_000 });
     assert.equal((await templatesAdded(bus)).filter((e) => e.data.origin.kind === "self-learning").length, 1);
 
-    // reverted by an operator: the template leaves the trainer's gallery too
-    await bus.publish(
-      bus.envelope("FaceTemplateReverted", { personId: "colin", templateId: t.data.templateId, by: "test", reason: "wrong" }),
-    );
+    // an operator rejects the recognition in a session ("not this person"): the template learned from that track is
+    // reverted by them, and the track never teaches the gallery again; an undo lets it count again
+    const negative = (rejected: boolean) =>
+      bus.envelope("RecognitionRejected", {
+        personId: "colin",
+        trackId: accepted.data.trackId,
+        cameraId: "door",
+        sessionId: "s-algebra",
+        date: "2026-12-07",
+        by: "proctor",
+        at: new Date().toISOString(),
+        rejected,
+      });
+    await bus.publish(negative(true));
     await waitFor(() => !growth.gallery.has(t.data.templateId), { timeoutMs: 10_000 });
+    const reverted = await streamEnvelopes(bus, "LIBRARY", "FaceTemplateReverted");
+    assert.deepEqual(
+      reverted.map((e) => [e.data.templateId, e.data.by]),
+      [[t.data.templateId, "proctor"]],
+    );
+    assert.match(reverted[0]?.data.reason ?? "", /rejected as not Colin Powell/);
+    assert.equal(growth.stats.reverted, 1);
+    await bus.publish(bus.envelope("FaceRecognized", { ...accepted.data, detectionId: crypto.randomUUID() }));
+    await waitFor(() => growth.stats.seen === 6, { timeoutMs: 30_000 });
+    assert.equal(growth.stats.rejected.refuted, 1, "the refuted track does not grow the gallery");
+    await bus.publish(negative(false));
+    await waitFor(() => growth.refuted.size === 0, { timeoutMs: 10_000 });
+
+    // a trainer starting later reads the negatives too (the last word per track) and reverts nothing twice
+    await growth.stop();
+    await bus.publish(negative(true));
+    growth = new GalleryGrowth({ bus, embedder, options: o, log });
+    await growth.start();
+    await waitFor(() => growth.refuted.has(`colin|${accepted.data.trackId}`), { timeoutMs: 10_000 });
+    assert.equal((await streamEnvelopes(bus, "LIBRARY", "FaceTemplateReverted")).length, 1);
   });
 });

@@ -4,9 +4,13 @@
  * (followed from LIBRARY), and has the library writer append FaceTemplateAdded (origin self-learning, with its
  * provenance) and, when the person is over the bound, FaceTemplateReverted for the retired template. Ids are derived
  * from the detection, so a redelivered recognition re-publishes the same events, which the stream drops as duplicates.
+ *
+ * Negatives: an operator who rejects a recognition in a session ("not this person", RecognitionRejected on SESSIONS)
+ * refutes that track for that person: its self-learned templates are reverted, and it never grows the gallery again;
+ * an undo (the same subject, rejected false) lets it count again (a reverted template stays reverted).
  */
-import { type Bus, type ConsumerLoop, type Handler, ok, retry, skipTrialEvents } from "@persona/bus";
-import { type ConsumerDecl, consumerDecl, uuidFrom } from "@persona/contracts";
+import { type Bus, type ConsumerLoop, type Feed, type Handler, ok, retry, skipTrialEvents } from "@persona/bus";
+import { type ConsumerDecl, type DataOf, consumerDecl, uuidFrom } from "@persona/contracts";
 import {
   type LibraryChange,
   LibraryFollower,
@@ -43,7 +47,9 @@ export interface GrowthStats {
   seen: number;
   added: number;
   retired: number;
-  rejected: Partial<Record<GrowthRejection | "crop-unavailable" | "bad-crop", number>>;
+  rejected: Partial<Record<GrowthRejection | "crop-unavailable" | "bad-crop" | "refuted", number>>;
+  /** Self-learned templates reverted because an operator rejected the recognition they came from. */
+  reverted: number;
   templates: number;
   libraryReady: boolean;
 }
@@ -51,11 +57,15 @@ export interface GrowthStats {
 /** The running growth consumer. `start` replays the library first, then consumes. */
 export class GalleryGrowth {
   readonly gallery: GrowthGallery;
-  readonly stats: GrowthStats = { seen: 0, added: 0, retired: 0, rejected: {}, templates: 0, libraryReady: false };
+  readonly stats: GrowthStats = { seen: 0, added: 0, retired: 0, rejected: {}, reverted: 0, templates: 0, libraryReady: false };
   private readonly follower: LibraryFollower;
   private readonly writer: LibraryWriter;
   private readonly model: string;
   private loop: ConsumerLoop | undefined;
+  /** Tracks an operator refuted for a person, `<personId>|<trackId>` (the negatives' last word per subject). */
+  readonly refuted = new Set<string>();
+  private negatives: Feed | undefined;
+  private negativesLoop: Promise<void> | undefined;
 
   constructor(private readonly d: GrowthDeps) {
     this.model = templateModelName(d.embedder);
@@ -71,6 +81,7 @@ export class GalleryGrowth {
   async start(): Promise<void> {
     await this.follower.start(this.d.bus.js, this.d.bus.jsm);
     this.stats.libraryReady = true;
+    await this.followNegatives();
     this.d.log.info({ templates: this.gallery.size, model: this.model }, "gallery growth: library replayed");
     this.loop = await this.d.bus.consume({
       consumer: GROWTH_CONSUMER,
@@ -83,6 +94,9 @@ export class GalleryGrowth {
   async stop(): Promise<void> {
     await this.loop?.stop();
     this.loop = undefined;
+    await this.negatives?.close();
+    await this.negativesLoop;
+    this.negatives = undefined;
     await this.follower.stop();
   }
 
@@ -109,6 +123,50 @@ export class GalleryGrowth {
     this.stats.templates = this.gallery.size;
   }
 
+  /** The negatives so far (last per subject), then new ones as they come; each applied in order. */
+  private async followNegatives(): Promise<void> {
+    const feed = await this.d.bus.follow({ stream: "SESSIONS", filter: "sessions.negative.*.*", from: "last-per-subject" });
+    this.negatives = feed;
+    this.negativesLoop = (async () => {
+      for await (const d of feed) {
+        const env = d.env;
+        if (env?.type !== "RecognitionRejected") continue;
+        await this.negative(env.data).catch((err: unknown) =>
+          this.d.log.error({ err, personId: env.data.personId }, "a rejected recognition could not be applied"),
+        );
+      }
+    })();
+  }
+
+  private async negative(n: DataOf<"RecognitionRejected">): Promise<void> {
+    const key = `${n.personId}|${n.trackId}`;
+    if (!n.rejected) {
+      this.refuted.delete(key);
+      return;
+    }
+    this.refuted.add(key);
+    const person = this.library.people.get(n.personId);
+    const learned = [...(person?.templates.values() ?? [])].filter(
+      (t) => t.origin.kind === "self-learning" && t.origin.trackId === n.trackId,
+    );
+    for (const t of learned) {
+      const out = await this.writer.execute({
+        kind: "revert-template",
+        personId: n.personId,
+        templateId: t.templateId,
+        by: n.by,
+        reason: `learned from track ${n.trackId}, which ${n.by} rejected as not ${person?.name ?? n.personId} (session ${n.sessionId}, ${n.date})`,
+      });
+      if ("rejected" in out) continue; // reverted already (a replay)
+      this.gallery.remove(t.templateId);
+      this.stats.reverted++;
+      this.d.log.info(
+        { personId: n.personId, templateId: t.templateId, trackId: n.trackId, by: n.by },
+        "self-learned template reverted: its recognition was rejected",
+      );
+    }
+  }
+
   private reject(reason: keyof GrowthStats["rejected"]): void {
     this.stats.rejected[reason] = (this.stats.rejected[reason] ?? 0) + 1;
   }
@@ -123,6 +181,10 @@ export class GalleryGrowth {
       quality: r.quality.score,
       at: Date.parse(r.frameAt),
     };
+    if (this.refuted.has(`${r.personId}|${r.trackId}`)) {
+      this.reject("refuted");
+      return ok();
+    }
     // the cheap checks first: most recognitions never need an embedding
     const pre = precheckGrowth(this.gallery, candidate, this.d.options);
     if (pre) {
