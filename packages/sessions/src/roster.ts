@@ -111,7 +111,9 @@ export interface RosterPlan {
   report: RosterReport;
 }
 
-const defaultGroupId = (name: string) => `g-${createHash("sha256").update(normalizeName(name)).digest("hex").slice(0, 16)}`;
+/** The id of a group created by name from a roster or an import folder: the same name gives the same id. */
+export const defaultGroupId = (name: string) =>
+  `g-${createHash("sha256").update(normalizeName(name)).digest("hex").slice(0, 16)}`;
 const tidy = (s: string) => s.normalize("NFC").replace(/\s+/gu, " ").trim();
 
 type Resolved = { id: string } | { error: string };

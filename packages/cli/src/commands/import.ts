@@ -6,6 +6,7 @@ import { connectCli, ensureTopology } from "../client/connect.ts";
 import { type EnrollmentResult, EnrollmentTimeoutError, EnrollmentWatcher, LibraryWriter } from "@persona/library";
 import { replayLibrary } from "../client/libraryReplay.ts";
 import { UsageError } from "../errors.ts";
+import { GroupJoiner } from "../library/groups.ts";
 import { type FolderScan, ImportDirError, type LocalFile, listPersonFolders, scanPersonFolder } from "../library/folder.ts";
 import { type PlanItem, planImport } from "../library/plan.ts";
 import {
@@ -60,6 +61,7 @@ export async function importCommand(args: ImportArgs, out: Output = stdio()): Pr
       allowDuplicate: args.allowDuplicate === true,
     });
     const people = args.dryRun ? plan.map(plannedReport) : await execute(bus, plan, args, out);
+    await joinGroups(bus, plan, people, args.dryRun);
     const report: ImportReport = {
       version: 1,
       dir,
@@ -105,6 +107,23 @@ async function execute(bus: Bus, plan: PlanItem[], args: ImportArgs, out: Output
     await watcher.close();
   }
   return results;
+}
+
+/**
+ * The groups of each folder's `groups` file (#17), for the people now in the library (imported, updated or
+ * unchanged); a dry run says what it would do. Nothing is read or written when no folder has one.
+ */
+async function joinGroups(bus: Bus, plan: PlanItem[], people: PersonReport[], dryRun: boolean): Promise<void> {
+  if (!plan.some((item) => item.scan.ok && item.scan.groups.length > 0)) return;
+  const joiner = await GroupJoiner.open(bus);
+  for (const [i, item] of plan.entries()) {
+    const report = people[i];
+    if (!item.scan.ok || item.scan.groups.length === 0 || report === undefined) continue;
+    if (dryRun) report.groups = joiner.plan(report.personId, item.scan.groups);
+    else if (report.status !== "rejected" && report.status !== "failed" && report.personId !== null) {
+      report.groups = await joiner.join(report.personId, report.name ?? item.scan.name, item.scan.groups, "cli");
+    }
+  }
 }
 
 function failed(item: PlanItem, err: unknown): PersonReport {

@@ -35,6 +35,28 @@ function rejectedCode(scan: FolderScan): string {
 }
 
 describe("a person's folder", () => {
+  test("an optional groups file (groups or Groups.txt, any encoding data.txt may have); without one, no groups", async () => {
+    const old = accepted(await scanPersonFolder(folder({ "data.txt": "Old\nx\nold.jpg\n", "old.jpg": jpeg("o") })));
+    assert.deepEqual(old.groups, []);
+    const withFile = accepted(
+      await scanPersonFolder(
+        folder({ "data.txt": "Анна\nДекан\n", "anna.jpg": jpeg("g"), "Groups.txt": encode1251("ИВТ-21\r\nStaff\r\n") }),
+      ),
+    );
+    assert.deepEqual(withFile.groups, ["ИВТ-21", "Staff"]);
+    assert.deepEqual(withFile.warnings, [], "the groups file is not taken for a photo or a sound");
+    const plain = accepted(
+      await scanPersonFolder(folder({ "data.txt": "B\nx\nb.jpg\n", "b.jpg": jpeg("b2"), groups: utf16le("Курс\n") })),
+    );
+    assert.deepEqual(plain.groups, ["Курс"]);
+    assert.equal(
+      rejectedCode(
+        await scanPersonFolder(folder({ "data.txt": "C\nx\nc.jpg\n", "c.jpg": jpeg("c2"), groups: `${"x".repeat(300)}\n` })),
+      ),
+      "bad-groups",
+    );
+  });
+
   test("data.txt, the photo it names, the sound, and another image: the named photo first, the extra photo after", async () => {
     const dir = folder(
       {

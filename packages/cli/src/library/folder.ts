@@ -3,6 +3,7 @@ import { open, readFile, readdir, stat } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
 import { sniffImage } from "@persona/contracts";
 import { parseDataTxt, resolveFileName } from "./dataTxt.ts";
+import { GROUPS_FILE, type GroupsFileResult, parseGroupsFile } from "./groupsFile.ts";
 import { IMAGE_EXTENSIONS, type MediaType, SOUND_EXTENSIONS, sniffSound } from "./media.ts";
 import type { TextEncodingName } from "./text.ts";
 
@@ -44,6 +45,8 @@ export interface AcceptedScan extends ScanBase {
   photos: LocalFile[];
   sound: LocalFile | null;
   encoding: TextEncodingName;
+  /** The groups of the optional `groups` file, as written (empty without one). */
+  groups: string[];
 }
 
 export interface RejectedScan extends ScanBase {
@@ -127,7 +130,11 @@ export async function scanPersonFolder(path: string, options: ScanOptions = {}):
   if (!parsed.ok) return reject(parsed.problem.code, parsed.problem.message);
   const data = parsed.data;
   base.warnings.push(...data.warnings);
-  const others = files.filter((f) => f !== dataTxtName);
+  const groupsName = files.find((f) => GROUPS_FILE.test(f));
+  const groups = await readGroups(path, groupsName);
+  if (!groups.ok) return reject(groups.reason.code, groups.reason.message);
+  base.warnings.push(...groups.warnings);
+  const others = files.filter((f) => f !== dataTxtName && f !== groupsName);
 
   // the photo named on line 3, or the folder's images when the line is missing
   const images = others.filter((f) => (IMAGE_EXTENSIONS as readonly string[]).includes(ext(f)));
@@ -204,7 +211,18 @@ export async function scanPersonFolder(path: string, options: ScanOptions = {}):
     photos,
     sound,
     encoding: data.encoding,
+    groups: groups.groups,
   };
+}
+
+/** The folder's optional groups file, parsed (none: no groups). */
+async function readGroups(path: string, fileName: string | undefined): Promise<GroupsFileResult> {
+  if (fileName === undefined) return { ok: true, groups: [], warnings: [] };
+  try {
+    return parseGroupsFile(await readFile(join(path, fileName)), fileName);
+  } catch (err) {
+    return { ok: false, reason: { code: "unreadable", message: `cannot read ${fileName}: ${(err as Error).message}` } };
+  }
 }
 
 function ext(name: string): string {

@@ -28,6 +28,7 @@ const scan = (over: Partial<AcceptedScan> = {}): AcceptedScan => ({
   photos: [file("anna.jpg", "a"), file("anna-2.jpg", "b")],
   sound: file("hi.mp3", "c", "audio/mpeg", "mp3"),
   encoding: "utf-8",
+  groups: [],
   ...over,
 });
 const ref = (personId: string, f: LocalFile, bucket = "photos"): BlobRef => ({

@@ -1,3 +1,4 @@
+import type { GroupJoin } from "./groups.ts";
 import type { TakenFace } from "@persona/library";
 import type { FolderScan, LocalFile, Reason } from "./folder.ts";
 import type { PlanItem, SkippedPhoto } from "./plan.ts";
@@ -49,6 +50,8 @@ export interface PersonReport {
   warnings: string[];
   /** How data.txt was decoded. */
   encoding: string | null;
+  /** The groups of the folder's `groups` file and what joining them did (a dry run: would do); [] without one. */
+  groups: GroupJoin[];
 }
 
 export interface ImportReport {
@@ -57,7 +60,14 @@ export interface ImportReport {
   dryRun: boolean;
   startedAt: string;
   finishedAt: string;
-  summary: Record<PersonStatus, number> & { total: number; photosAdded: number; photosRejected: number };
+  summary: Record<PersonStatus, number> & {
+    total: number;
+    photosAdded: number;
+    photosRejected: number;
+    /** Groups joined (created or existing) and groups that could not be joined, over every person. */
+    groupsJoined: number;
+    groupsFailed: number;
+  };
   people: PersonReport[];
 }
 
@@ -103,6 +113,7 @@ export function plannedReport(item: PlanItem): PersonReport {
     reason: null,
     warnings: [...scan.warnings],
     encoding: null,
+    groups: [],
   };
   if (item.kind === "reject") return { ...base, status: "rejected", reason: item.scan.reason };
   const s = item.scan;
@@ -175,9 +186,15 @@ export function summarize(people: PersonReport[]): ImportReport["summary"] {
     failed: 0,
     photosAdded: 0,
     photosRejected: 0,
+    groupsJoined: 0,
+    groupsFailed: 0,
   };
   for (const p of people) {
     summary[p.status]++;
+    for (const g of p.groups) {
+      if (g.outcome === "created" || g.outcome === "joined") summary.groupsJoined++;
+      if (g.outcome === "failed") summary.groupsFailed++;
+    }
     for (const ph of p.photos) {
       if (ph.outcome === "added") summary.photosAdded++;
       if (ph.outcome === "rejected" || ph.outcome === "previously-rejected") summary.photosRejected++;
@@ -186,10 +203,10 @@ export function summarize(people: PersonReport[]): ImportReport["summary"] {
   return summary;
 }
 
-/** 0 when nothing was rejected (no folder, no photo) and nothing failed; 1 otherwise. */
+/** 0 when nothing was rejected (no folder, no photo) and nothing failed (a group join neither); 1 otherwise. */
 export function importExitCode(report: ImportReport): number {
   const s = report.summary;
-  return s.rejected + s.failed + s.photosRejected === 0 ? 0 : 1;
+  return s.rejected + s.failed + s.photosRejected + s.groupsFailed === 0 ? 0 : 1;
 }
 
 /** The human-readable report (stdout without --json). */
@@ -211,12 +228,20 @@ export function renderImportReport(report: ImportReport): string {
       else if (ph.outcome === "added" && ph.face && ph.face.faces > 1)
         lines.push(`    photo ${ph.file}: ${describeTakenFace(ph.face)}`);
     }
+    if (p.groups.length > 0) {
+      const what = (g: GroupJoin) =>
+        g.outcome === "failed"
+          ? `${g.name} (failed: ${g.reason ?? "?"})`
+          : `${g.name} (${report.dryRun ? `would be ${g.outcome}` : g.outcome})`;
+      lines.push(`    groups: ${p.groups.map(what).join(", ")}`);
+    }
     for (const w of p.warnings) lines.push(`    warning: ${w}`);
   }
   const s = report.summary;
   lines.push(
     `${report.dryRun ? "dry run: " : ""}${s.total} folder(s): ${s.imported} imported, ${s.updated} updated, ${s.unchanged} unchanged, ` +
-      `${s.rejected} rejected, ${s.failed} failed; ${s.photosAdded} photo(s) added, ${s.photosRejected} rejected`,
+      `${s.rejected} rejected, ${s.failed} failed; ${s.photosAdded} photo(s) added, ${s.photosRejected} rejected` +
+      (s.groupsJoined + s.groupsFailed > 0 ? `; ${s.groupsJoined} group(s) joined, ${s.groupsFailed} failed` : ""),
   );
   return `${lines.join("\n")}\n`;
 }
