@@ -237,6 +237,14 @@ describe("sessions: a class and an exam, from the roster to the report", { skip 
     ]) {
       assert.match(csv, new RegExp(`${who}.*${status}|${status}.*${who}`), `the CSV has ${who} as ${status}:\n${csv}`);
     }
+    const pdf = await page.evaluate(async (u) => {
+      const r = await fetch(u);
+      const b = new Uint8Array(await r.arrayBuffer());
+      return { type: r.headers.get("content-type"), head: String.fromCharCode(...b.slice(0, 5)), bytes: b.length };
+    }, `${base}/report.pdf`);
+    assert.deepEqual([pdf.type, pdf.head], ["application/pdf", "%PDF-"]);
+    assert.ok(pdf.bytes > 20_000, `a PDF with the photos (${pdf.bytes} bytes)`);
+
     // the series' rates: Beckham (never came) below the 75% line
     await page.goto(`/sessions/${encodeURIComponent(classId)}`);
     const below = page.getByTestId("rates-chart").locator("g[data-below=true]");

@@ -258,8 +258,13 @@ export function Occurrence({ sessionId, date }: { sessionId: string; date: strin
             excused {v.counts.excused} · unexpected {v.counts.unexpected} · unknown faces {v.counts.unknown}
           </p>
           <p>
+            Download the attendance:{" "}
             <a href={`${base}/report.csv`} download data-testid="occurrence-csv">
-              Download the attendance (CSV)
+              CSV
+            </a>{" "}
+            ·{" "}
+            <a href={`${base}/report.pdf`} download data-testid="occurrence-pdf">
+              PDF with the photos
             </a>
           </p>
           {v.kind === "event" && <CheckIn base={base} />}
