@@ -167,6 +167,42 @@ export class GalleryGrowth {
     }
   }
 
+  /** The recognition's crop embedded with the model, or the handler's outcome when it cannot be (skipped or retried). */
+  private async embedCrop(
+    r: DataOf<"FaceRecognized">,
+    ctx: Parameters<Handler<"FaceRecognized">>[1],
+  ): Promise<Float32Array | ReturnType<typeof ok> | ReturnType<typeof retry>> {
+    let bytes: Uint8Array | null;
+    if (r.crop.kind === "inline") bytes = Buffer.from(r.crop.base64, "base64");
+    else {
+      try {
+        bytes = this.d.loadStored ? await this.d.loadStored(r.crop.ref.bucket, r.crop.ref.key) : null;
+      } catch (err) {
+        return retry(`crop not available: ${(err as Error).message}`, 2000);
+      }
+    }
+    if (!bytes) {
+      this.reject("crop-unavailable");
+      return ok();
+    }
+    try {
+      const chip = decodeChip(bytes);
+      const size = this.d.embedder.spec.inputSize;
+      if (chip.width !== size || chip.height !== size) {
+        ctx.log.warn({ detectionId: r.detectionId, width: chip.width, size }, "crop is not this model's chip; not learned from");
+        this.reject("bad-crop");
+        return ok();
+      }
+      return (await this.d.embedder.embed([chip]))[0] as Float32Array;
+    } catch (err) {
+      if (err instanceof ImageDecodeError) {
+        this.reject("bad-crop");
+        return ok();
+      }
+      throw err;
+    }
+  }
+
   private reject(reason: keyof GrowthStats["rejected"]): void {
     this.stats.rejected[reason] = (this.stats.rejected[reason] ?? 0) + 1;
   }
@@ -191,36 +227,9 @@ export class GalleryGrowth {
       this.reject(pre.reason);
       return ok();
     }
-    let bytes: Uint8Array | null;
-    if (r.crop.kind === "inline") bytes = Buffer.from(r.crop.base64, "base64");
-    else {
-      try {
-        bytes = this.d.loadStored ? await this.d.loadStored(r.crop.ref.bucket, r.crop.ref.key) : null;
-      } catch (err) {
-        return retry(`crop not available: ${(err as Error).message}`, 2000);
-      }
-    }
-    if (!bytes) {
-      this.reject("crop-unavailable");
-      return ok();
-    }
-    let embedding: Float32Array;
-    try {
-      const chip = decodeChip(bytes);
-      const size = this.d.embedder.spec.inputSize;
-      if (chip.width !== size || chip.height !== size) {
-        ctx.log.warn({ detectionId: r.detectionId, width: chip.width, size }, "crop is not this model's chip; not learned from");
-        this.reject("bad-crop");
-        return ok();
-      }
-      embedding = (await this.d.embedder.embed([chip]))[0] as Float32Array;
-    } catch (err) {
-      if (err instanceof ImageDecodeError) {
-        this.reject("bad-crop");
-        return ok();
-      }
-      throw err;
-    }
+    const embedded = await this.embedCrop(r, ctx);
+    if (!(embedded instanceof Float32Array)) return embedded;
+    const embedding = embedded;
     ctx.working();
     const decision = decideGrowth(this.gallery, candidate, embedding, this.d.options);
     if (!decision.accept) {
