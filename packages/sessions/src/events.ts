@@ -83,3 +83,17 @@ export type SessionsDataOf<T extends SessionsEventType> = Extract<SessionsEvent,
 /** An event of this family built from its data (version 1). */
 export const sessionsEvent = <T extends SessionsEventType>(type: T, data: SessionsDataOf<T>) =>
   ({ type, version: 1, data }) as Extract<SessionsEvent, { type: T }>;
+
+/** The SESSIONS event types the sessions state folds (OccurrenceEnded and RecognitionRejected are records for others). */
+export const SESSIONS_FOLD_TYPES = new Set([
+  "GroupCreated",
+  "GroupRenamed",
+  "GroupDeleted",
+  "GroupMembersChanged",
+  "SessionScheduled",
+  "SessionChanged",
+  "SessionCancelled",
+  "AttendanceCorrected",
+  "ExamCheckRecorded",
+  "OccurrenceStarted",
+]);

@@ -32,7 +32,7 @@ import { HOST_TIME_ZONE } from "./projections/attendance.ts";
 import { apiRouter } from "./routes/index.ts";
 import { PhotoSearch, type SearchSettings } from "./search/photoSearch.ts";
 import { SessionsConsumer } from "./sessions/consumer.ts";
-import { SessionsWriter } from "./sessions/writer.ts";
+import { SessionsWriter } from "@persona/sessions/writer";
 
 export interface PortalOptions {
   bus: Bus;

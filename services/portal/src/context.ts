@@ -16,7 +16,7 @@ import type { MediaStore } from "./media.ts";
 import type { ReadModels } from "./projections/readModels.ts";
 import type { PhotoSearch } from "./search/photoSearch.ts";
 import type { SessionsConsumer } from "./sessions/consumer.ts";
-import type { SessionsWriter } from "./sessions/writer.ts";
+import type { SessionsWriter } from "@persona/sessions/writer";
 
 /** Unknown sightings an operator has dealt with (enrolled as a new person or assigned to one). */
 export const ResolvedUnknownDoc = z.object({

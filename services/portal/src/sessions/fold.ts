@@ -1,5 +1,6 @@
 import { type AnyEnvelope, type EnvelopeOf, isTrialEvent } from "@persona/contracts";
 import {
+  SESSIONS_FOLD_TYPES,
   type Observation,
   type Occurrence,
   type ProjectionEffect,
@@ -20,19 +21,6 @@ import { cropLocator } from "../projections/sightings.ts";
  * (for the views) and which occurrences have their start and end recorded. Synchronous and without I/O: the portal's
  * consumer (consumer.ts) feeds it live and publishes what it returns; `persona report` replays the streams into one.
  */
-
-export const SESSIONS_FOLD_TYPES = new Set([
-  "GroupCreated",
-  "GroupRenamed",
-  "GroupDeleted",
-  "GroupMembersChanged",
-  "SessionScheduled",
-  "SessionChanged",
-  "SessionCancelled",
-  "AttendanceCorrected",
-  "ExamCheckRecorded",
-  "OccurrenceStarted",
-]);
 
 /**
  * What each stream contributes: one subject filter per stream (NATS 2.9 takes one per consumer) and the subjects

@@ -1,7 +1,7 @@
 import type { RejectionCode, SessionsCommand } from "@persona/sessions";
 import type { PortalContext } from "../context.ts";
 import { ApiError } from "../http/errors.ts";
-import { SessionsConflictError } from "./writer.ts";
+import { SessionsConflictError } from "@persona/sessions/writer";
 
 /** What the sessions routes share: running a command through the writer, and the HTTP status of a rejection. */
 

@@ -2,6 +2,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { type Bus, WrongLastSequenceError } from "@persona/bus";
 import type { AnyEnvelope } from "@persona/contracts";
 import {
+  SESSIONS_FOLD_TYPES,
   type Rejection,
   type SessionsCommand,
   type SessionsEvent,
@@ -9,11 +10,11 @@ import {
   decide,
   evolve,
   occurrenceIdOf,
-} from "@persona/sessions";
-import { SESSIONS_FOLD_TYPES } from "./fold.ts";
+} from "./index.ts";
 
 /**
- * The one module that appends groups, sessions, corrections and verdicts to SESSIONS. A command's aggregate (a group,
+ * The one module that appends groups (`@persona/sessions/writer`: the portal, the bot and `persona import` write
+ * through it), sessions, corrections and verdicts to SESSIONS. A command's aggregate (a group,
  * a session, an occurrence's corrections) is read fresh from its own subject, the rest of the state is the followed
  * one (`followed`: names of other groups and sessions, the library's people); `decide` answers, and the events go out
  * with the expected last sequence of the aggregate's subject. Another writer in between (another request, another
