@@ -1,6 +1,7 @@
 import { START_TEXT } from "../texts.ts";
 import { ERASE_PHRASE, clear } from "./clear.ts";
 import { find } from "./find.ts";
+import { group, groupAdd, groupRemove, groups } from "./groups.ts";
 import { help } from "./help.ts";
 import { ignoreVisitorCommand } from "./ignoreVisitor.ts";
 import { link, unlink } from "./link.ts";
@@ -54,6 +55,24 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
     help: ["/ignore_visitor <id> [reason] — stop reviewing a visitor"],
     handler: ignoreVisitorCommand,
   },
+  groups: {
+    access: "admin",
+    menu: "groups (courses, staff, guests)",
+    help: ["/groups — the groups and their sizes"],
+    handler: groups,
+  },
+  group: {
+    access: "admin",
+    menu: "<group>: its members",
+    help: [
+      "/group <group> — its members",
+      "/group_add <group> = <person> — add someone (creates the group when new)",
+      "/group_remove <group> = <person> — take someone out",
+    ],
+    handler: group,
+  },
+  group_add: { access: "admin", menu: "<group> = <person>: add to a group", handler: groupAdd },
+  group_remove: { access: "admin", menu: "<group> = <person>: take out of a group", handler: groupRemove },
   status: {
     access: "admin",
     menu: "services, cameras, consumer lag",
