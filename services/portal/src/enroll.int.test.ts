@@ -197,7 +197,8 @@ describe("enroll by upload with the real recognizer (LFW photos)", { skip }, () 
     });
     assert.equal(byTrack.status, 201, JSON.stringify(byTrack.body));
     assert.equal(
-      (await call(h.portal.url, "POST", "/unknowns/tracks/gate/no-such-track/enroll", { client: admin, json: { name: "X" } })).status,
+      (await call(h.portal.url, "POST", "/unknowns/tracks/gate/no-such-track/enroll", { client: admin, json: { name: "X" } }))
+        .status,
       404,
     );
 

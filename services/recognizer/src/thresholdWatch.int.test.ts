@@ -36,11 +36,21 @@ describe("thresholds set in the console", () => {
     const kv = await bus.kv("config");
     const key = thresholdKey("fr_feature", "flip");
     await kv.put(key, JSON.stringify({ nameThreshold: 0.5, updatedAt: "2026-12-07T00:00:00Z", updatedBy: "admin" }));
-    const w = await watchThresholds({ kv, model: "fr_feature", mode: "flip", vote, optionsFor, log: createLogger("t", "silent") });
+    const w = await watchThresholds({
+      kv,
+      model: "fr_feature",
+      mode: "flip",
+      vote,
+      optionsFor,
+      log: createLogger("t", "silent"),
+    });
     try {
       assert.equal(held.nameThreshold, 0.5, "a value stored before the start applies from the start");
       assert.equal(held.singleShotThreshold, 0.51, "derived thresholds follow");
-      await kv.put(key, JSON.stringify({ nameThreshold: 0.47, minMargin: 0.05, updatedAt: "2026-12-07T00:01:00Z", updatedBy: "admin" }));
+      await kv.put(
+        key,
+        JSON.stringify({ nameThreshold: 0.47, minMargin: 0.05, updatedAt: "2026-12-07T00:01:00Z", updatedBy: "admin" }),
+      );
       await waitFor(() => held.nameThreshold === 0.47, { message: "the change applies" });
       assert.equal(held.minMargin, 0.05);
       assert.equal(w.current?.updatedBy, "admin");
