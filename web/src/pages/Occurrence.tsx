@@ -7,6 +7,7 @@
 import { type FormEvent, useEffect, useState } from "react";
 import { cropUrl, get, photoUrl, post } from "../api.ts";
 import type { AttendancePerson, CheckInView, ExamCheck, OccurrenceView, SessionUnknownTrack } from "../api.gen.ts";
+import { useLiveEvent } from "../live.tsx";
 import { Link } from "../router.tsx";
 import { useCan } from "../session.tsx";
 import { ErrorBox, InlineError, Loading, formatTime, useAction, useLoad } from "../ui.tsx";
@@ -232,9 +233,16 @@ function UnknownCard({
 export function Occurrence({ sessionId, date }: { sessionId: string; date: string }) {
   const operator = useCan("operator");
   const base = `/api/v1/sessions/${encodeURIComponent(sessionId)}/occurrences/${date}`;
-  const { data: v, error, reload } = useLoad(() => get<OccurrenceView>(base), [base]);
+  const { data: loaded, error, reload } = useLoad(() => get<OccurrenceView>(base), [base]);
+  // pushed views (`session`, at most every 250 ms while it changes) win over an older load; a slow poll catches the
+  // clock's changes (a start, the end) that no event pushes
+  const [pushed, setPushed] = useState<OccurrenceView | null>(null);
+  useLiveEvent("session", (p) => {
+    if (p.view.sessionId === sessionId && p.view.date === date) setPushed(p.view);
+  });
+  const v = pushed && (!loaded || Date.parse(pushed.at) >= Date.parse(loaded.at)) ? pushed : loaded;
   useEffect(() => {
-    const t = setInterval(reload, 4000);
+    const t = setInterval(reload, 15_000);
     return () => clearInterval(t);
   }, [reload]);
   const list = (title: string, testId: string, people: AttendancePerson[]) => (
