@@ -9,7 +9,7 @@ import type { GetCamerasResponse, GetGroupsResponse, Session, SessionOccurrence 
 import { Link, navigate } from "../router.tsx";
 import { useCan } from "../session.tsx";
 import { Rates } from "./Rates.tsx";
-import { Empty, ErrorBox, InlineError, Loading, formatDateTime, useAction, useLoad } from "../ui.tsx";
+import { Empty, ErrorBox, InlineError, Loading, formatDateTime, useAction, useLoad, usePersonSearch } from "../ui.tsx";
 
 const DAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
 const KIND_LABEL: Record<Session["kind"], string> = { class: "class", exam: "exam", event: "event" };
@@ -40,6 +40,10 @@ interface Draft {
   until: string;
   grace: string;
   timeZone: string;
+  /** Dates a weekly session skips, as typed: "2026-12-31, 2027-01-07". */
+  exceptions: string;
+  /** People on the roster besides the groups' members. */
+  people: { personId: string; name: string }[];
 }
 
 function draftBody(d: Draft) {
@@ -52,8 +56,8 @@ function draftBody(d: Draft) {
     end: d.end,
     firstDate: d.firstDate,
     recurrence: d.weekly ? { kind: "weekly" as const, days: d.days, until: d.until } : { kind: "none" as const },
-    exceptions: [],
-    roster: { groups: d.groups, people: [] },
+    exceptions: d.weekly ? d.exceptions.split(/[\s,;]+/).filter(Boolean) : [],
+    roster: { groups: d.groups, people: d.people.map((p) => p.personId) },
     graceMinutes: Number(d.grace),
   };
 }
@@ -89,6 +93,78 @@ function Checks<T extends string | number>({
   );
 }
 
+/** A weekly session's days, last date and the dates it skips. */
+function Weekly({ d, set }: { d: Draft; set: <K extends keyof Draft>(k: K, v: Draft[K]) => void }) {
+  return (
+    <div className="form-grid">
+      <Checks
+        legend="On"
+        options={DAYS.map((l, i) => ({ value: i, label: l }))}
+        chosen={d.days}
+        onChange={(v) => set("days", v)}
+        testId="session-days"
+      />
+      <label htmlFor="s-until">Until</label>
+      <input
+        id="s-until"
+        type="date"
+        value={d.until}
+        onChange={(e) => set("until", e.target.value)}
+        required
+        data-testid="session-until"
+      />
+      <label htmlFor="s-exceptions">Not on (dates, comma separated)</label>
+      <input
+        id="s-exceptions"
+        value={d.exceptions}
+        onChange={(e) => set("exceptions", e.target.value)}
+        placeholder="2026-12-31, 2027-01-07"
+        data-testid="session-exceptions"
+      />
+    </div>
+  );
+}
+
+/** People on a roster besides the groups: found by name, removable. */
+function RosterPeople({
+  chosen,
+  onChange,
+}: {
+  chosen: { personId: string; name: string }[];
+  onChange: (v: { personId: string; name: string }[]) => void;
+}) {
+  const [query, setQuery] = useState("");
+  const matches = usePersonSearch(query.trim().length > 0, query).filter((p) => !chosen.some((c) => c.personId === p.personId));
+  return (
+    <fieldset className="plain" data-testid="session-people">
+      <legend>Roster: more people</legend>
+      {chosen.map((p) => (
+        <button key={p.personId} type="button" className="link" onClick={() => onChange(chosen.filter((c) => c !== p))}>
+          {p.name} ×
+        </button>
+      ))}
+      <input
+        value={query}
+        onChange={(e) => setQuery(e.target.value)}
+        placeholder="add a person by name"
+        aria-label="Add a person"
+      />
+      {matches.slice(0, 6).map((p) => (
+        <button
+          key={p.personId}
+          type="button"
+          onClick={() => {
+            onChange([...chosen, { personId: p.personId, name: p.name }]);
+            setQuery("");
+          }}
+        >
+          + {p.name}
+        </button>
+      ))}
+    </fieldset>
+  );
+}
+
 function NewSession({ onDone }: { onDone: () => void }) {
   const cameras = useLoad(() => get<GetCamerasResponse>("/api/v1/cameras"), []).data?.items ?? [];
   const groups = useLoad(() => get<GetGroupsResponse>("/api/v1/groups"), []).data?.items ?? [];
@@ -105,6 +181,8 @@ function NewSession({ onDone }: { onDone: () => void }) {
     until: localToday(),
     grace: "10",
     timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone,
+    exceptions: "",
+    people: [],
   });
   const set = <K extends keyof Draft>(k: K, v: Draft[K]) => setD((cur) => ({ ...cur, [k]: v }));
   const { busy, error, run } = useAction();
@@ -161,18 +239,7 @@ function NewSession({ onDone }: { onDone: () => void }) {
           weekly
         </label>
       </div>
-      {d.weekly && (
-        <div className="form-grid">
-          <Checks
-            legend="On"
-            options={DAYS.map((l, i) => ({ value: i, label: l }))}
-            chosen={d.days}
-            onChange={(v) => set("days", v)}
-            testId="session-days"
-          />
-          {text("until", "Until", "date")}
-        </div>
-      )}
+      {d.weekly && <Weekly d={d} set={set} />}
       <Checks
         legend="Cameras"
         options={cameras.map((c) => ({ value: c.cameraId, label: c.name }))}
@@ -187,6 +254,7 @@ function NewSession({ onDone }: { onDone: () => void }) {
         onChange={(v) => set("groups", v)}
         testId="session-groups"
       />
+      <RosterPeople chosen={d.people} onChange={(v) => set("people", v)} />
       <InlineError error={error} />
       <div className="row">
         <button type="submit" className="primary" disabled={busy} data-testid="session-save">
