@@ -5,7 +5,8 @@
  * cameras before and after the lateness deadline, an exam whose camera sees someone not on its roster; the clock is
  * moved past the end. The class ends with exactly present [Jolie], late [Pacino], absent [Beckham], unexpected
  * [Stallone] and an unknown face (Gloria Estefan, not enrolled); the exam raises an alert and the proctor flags the
- * recognition; the CSV report has every status; the series' rates chart marks Beckham below 75%. Screenshots:
+ * recognition; the CSV report has every status and the PDF every name; the unknown face is enrolled as a guest from
+ * its camera shot and marked present; the series' rates chart marks Beckham below 75%. Screenshots:
  * groups.png, session-new.png, occurrence-live.png, exam-checks.png, occurrence-ended.png, session-rates.png.
  */
 import assert from "node:assert/strict";
@@ -249,6 +250,15 @@ describe("sessions: a class and an exam, from the roster to the report", { skip 
       assert.ok(text.includes(who), `the PDF names ${who}`);
     }
     assert.ok(printed.images >= 6, `the PDF has the enrolled photos and the captures (${printed.images} images)`);
+
+    // the unknown face: enrolled as a guest from its best shot and marked present, in one step
+    await page.goto(`/sessions/${encodeURIComponent(classId)}/${date}`);
+    const stranger = page.getByTestId("list-unknown").locator("li").first();
+    await stranger.getByLabel("Name of this person").fill("Gloria Estefan");
+    await stranger.getByRole("button", { name: "Enroll as guest" }).click();
+    await page.getByTestId("list-unexpected").getByText("Gloria Estefan").waitFor({ timeout: 90_000 });
+    const guest = (await api<View>("GET", base)).unexpected.find((p) => p.name === "Gloria Estefan");
+    assert.ok(guest, "the guest is in the view, marked present by the operator");
 
     // the series' rates: Beckham (never came) below the 75% line
     await page.goto(`/sessions/${encodeURIComponent(classId)}`);
