@@ -1,21 +1,12 @@
-import { type Bus, WrongLastSequenceError } from "@persona/bus";
-import type { AnyEnvelope } from "@persona/contracts";
-import {
-  type SessionsEvent,
-  type SessionsState,
-  decide,
-  defaultGroupId,
-  emptySessions,
-  evolve,
-  normalizeName,
-} from "@persona/sessions";
+import type { Bus } from "@persona/bus";
+import { type SessionsEvent, type SessionsState, defaultGroupId, emptySessions, evolve, normalizeName } from "@persona/sessions";
+import { SessionsWriter } from "@persona/sessions/writer";
 
 /**
- * Joining the groups an import folder names (#17), the way the portal's sessions writer appends: the group's subject
- * (`sessions.group.<groupId>`) read fresh, `decide` (create-group for a name no group has, id `g-<sha256 of the
- * name>` as rosters create them; then change-members), the events published with the subject's expected last
- * sequence, re-read and decided again when another writer came first. Group names are looked up ignoring case,
- * spaces and Unicode form.
+ * Joining the groups an import folder names (#17) through `@persona/sessions/writer`, as the portal and the bot write
+ * groups: create-group for a name no group has (id `g-<sha256 of the name>` as rosters create them), then
+ * change-members, each read fresh from the group's subject and appended with its expected last sequence. Group names
+ * are looked up ignoring case, spaces and Unicode form.
  */
 
 /** created: the group was created and the person joined it; joined: an existing group; member: already in it. */
@@ -29,8 +20,6 @@ export interface GroupJoin {
   /** Why it failed. */
   reason: string | null;
 }
-
-const ATTEMPTS = 5;
 
 export class GroupJoiner {
   /** One join at a time: people imported concurrently may name the same new group. */
@@ -87,42 +76,27 @@ export class GroupJoiner {
   }
 
   private async joinOne(personId: string, personName: string, name: string, by: string): Promise<GroupJoin> {
-    for (let attempt = 1; ; attempt++) {
-      const { groupId } = this.groupIdOf(name);
-      const subject = `sessions.group.${groupId}`;
-      // the followed state without this group, the group read fresh from its subject
-      const state = emptySessions();
-      for (const [id, g] of this.state.groups) if (id !== groupId) state.groups.set(id, g);
-      state.people.set(personId, personName);
-      let lastSeq = 0;
-      await this.bus.replay({ stream: "SESSIONS", filter: subject }, (m) => {
-        lastSeq = Math.max(lastSeq, m.seq);
-        if (m.env?.type.startsWith("Group")) evolve(state, m.env as unknown as SessionsEvent);
-      });
-      const events: SessionsEvent[] = [];
-      const created = !state.groups.has(groupId);
-      if (created) {
-        const d = decide({ kind: "create-group", groupId, name: name.normalize("NFC"), by }, state);
-        if ("rejection" in d) return { name, groupId, outcome: "failed", reason: d.rejection.message };
-        for (const e of d.events) evolve(state, e);
-        events.push(...d.events);
+    const { groupId, exists } = this.groupIdOf(name);
+    // the writer reads the group's subject fresh and appends with its last sequence (retrying when another came first)
+    const followed = () => {
+      this.state.people.set(personId, personName);
+      return this.state;
+    };
+    const writer = new SessionsWriter(this.bus, followed);
+    let created = false;
+    if (!exists) {
+      const made = await writer.execute({ kind: "create-group", groupId, name: name.normalize("NFC"), by });
+      if ("rejection" in made) {
+        // created meanwhile by another writer under the same id: join it
+        if (made.rejection.code !== "group-exists") return { name, groupId, outcome: "failed", reason: made.rejection.message };
+      } else {
+        for (const w of made.events) evolve(this.state, w.env as unknown as SessionsEvent);
+        created = true;
       }
-      const d = decide({ kind: "change-members", groupId, add: [personId], remove: [], by }, state);
-      if ("rejection" in d) return { name, groupId, outcome: "failed", reason: d.rejection.message };
-      events.push(...d.events);
-      try {
-        let expected = lastSeq;
-        for (const e of events) {
-          const env = this.bus.envelope(e.type, e.data as never) as AnyEnvelope;
-          expected = (await this.bus.publish(env, { expectLastSubjectSeq: expected })).seq;
-        }
-      } catch (err) {
-        if (err instanceof WrongLastSequenceError && attempt < ATTEMPTS) continue;
-        throw err;
-      }
-      const g = state.groups.get(groupId);
-      if (g) this.state.groups.set(groupId, g);
-      return { name, groupId, outcome: created ? "created" : d.events.length > 0 ? "joined" : "member", reason: null };
     }
+    const joined = await writer.execute({ kind: "change-members", groupId, add: [personId], remove: [], by });
+    if ("rejection" in joined) return { name, groupId, outcome: "failed", reason: joined.rejection.message };
+    for (const w of joined.events) evolve(this.state, w.env as unknown as SessionsEvent);
+    return { name, groupId, outcome: created ? "created" : joined.events.length > 0 ? "joined" : "member", reason: null };
   }
 }
