@@ -8,6 +8,7 @@ import { openStore } from "@persona/store";
 import { startNatsServer, tempDir, waitFor } from "@persona/testing";
 import { AdminPassword } from "./access.ts";
 import { startBot } from "./bot.ts";
+import { DailyDigest, type SessionNoticeDeps } from "./sessions.ts";
 import { FakeTelegram, type RecordedCall } from "./testing/fakeTelegram.ts";
 import { ask, logIn, testBotOptions, textOf } from "./testing/harness.ts";
 
@@ -134,6 +135,11 @@ test("absentees go to the owner's linked chats, else to the alert chats; the dai
   await tg.waitForCall((c) => c.chatId === TEACHER && textOf(c).includes("Wed, 4 Mar"), { from });
   assert.equal(bot.digest?.nextAt, Date.parse("2026-03-03T05:00:00Z"));
   now = Date.parse("2026-03-03T04:59:59Z");
+  // a second bot replica: only the KV claim is reached (its Telegram, chats and library are never used when it skips)
+  const replica = new DailyDigest({ bus, now: () => now, log: createLogger("bot", "silent") } as unknown as SessionNoticeDeps, {
+    at: "08:00",
+    timeZone: "Europe/Moscow",
+  });
   assert.deepEqual(await bot.digest?.check(), [], "not yet");
   from = tg.calls.length;
   now = Date.parse("2026-03-03T05:00:30Z");
@@ -145,6 +151,8 @@ test("absentees go to the owner's linked chats, else to the alert chats; the dai
   assert.match(textOf(sent(DUTY, from)[0] ?? { params: {} }), /^🗓 Sessions on 2026-03-02: 1 occurrence\n• Physics/);
   assert.equal(bot.digest?.nextAt, Date.parse("2026-03-04T05:00:00Z"));
   assert.deepEqual(await bot.digest?.check(), [], "once a day");
+  // a second bot replica's digest, due at the same time on the same bus, finds the day claimed and sends nothing
+  assert.deepEqual(await replica.check(), [], "one digest a day across replicas");
 
   // unlinked: the teacher's sessions go to the alert chat
   await ask(tg, TEACHER, "/unlink");

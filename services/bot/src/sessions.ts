@@ -1,4 +1,4 @@
-import { type Bus, type ConsumerLoop, type Handler, ok, retry } from "@persona/bus";
+import { type Bus, type ConsumerLoop, type Handler, isWrongRevision, ok, retry } from "@persona/bus";
 import { type ConsumerDecl, type DataOf, consumerDecl } from "@persona/contracts";
 import type { LibraryFollower } from "@persona/library";
 import type { Logger } from "@persona/runtime";
@@ -214,7 +214,28 @@ export class DailyDigest {
     // a timer that woke late (a suspended machine, a clock set forward) sends the latest digest due, once
     const sentAt = lastDigestAt(now, this.o.at, this.o.timeZone);
     this.next = nextDigestAt(now, this.o.at, this.o.timeZone);
+    if (!(await this.claim(sentAt))) return [];
     return this.send(sentAt);
+  }
+
+  /**
+   * One digest a day across bot replicas: the first to create the day's key in the KV `leases` bucket sends it, the
+   * others skip (a key per day, a few hundred bytes a year). A KV that does not answer sends anyway: a digest twice
+   * is better than none.
+   */
+  private async claim(sentAt: number): Promise<boolean> {
+    const key = `bot-digest-${digestDay(sentAt, this.o.timeZone).date}`;
+    try {
+      await (await this.d.bus.kv("leases")).create(key, JSON.stringify({ at: new Date(this.d.now()).toISOString() }));
+      return true;
+    } catch (err) {
+      if (isWrongRevision(err)) {
+        this.d.log.info({ key }, "daily digest already sent by another bot replica");
+        return false;
+      }
+      this.d.log.warn({ err: (err as Error).message }, "daily digest: the KV did not answer; sending anyway");
+      return true;
+    }
   }
 
   /** The digest of the day before `sentAt`, sent to every owner's chats; returns the chats reached. */
