@@ -252,4 +252,24 @@ test("greeter at an event: once per occurrence (early window included), whatever
   assert.equal(await visit("13:30"), true, "at a class, the cooldown alone");
   assert.equal(await visit("18:10"), true, "the event scheduled while the greeter ran");
   assert.equal(await visit("18:40"), false, "once per event");
+
+  // a restarted greeter reads back the greetings it played: still once per event, and the cooldown holds
+  await g.stop();
+  const again = await startGreeter({
+    bus,
+    player: new RecordingPlayer(),
+    now: () => now,
+    log: createLogger("greeter-test", "silent"),
+    options: {
+      cooldownMs: 45_000,
+      staleTrackMs: 120_000,
+      maxAgeMs: 30_000,
+      defaultSound: DEFAULT_SOUND,
+      cacheDir: tempDir(t, "greeter-"),
+      eventEarlyMinutes: 15,
+    },
+  });
+  t.after(() => again.stop());
+  assert.equal(await visit("18:50"), false, "after a restart, still once per event");
+  assert.equal(await visit("19:30"), true, "after the event, greeted again");
 });

@@ -6,7 +6,14 @@ import { type BlobRef, type ConsumerDecl, consumerDecl, uuidFrom } from "@person
 import { LibraryFollower, type LibraryState } from "@persona/library";
 import type { Logger } from "@persona/runtime";
 import { SessionsFollower, eventsAt } from "./eventSessions.ts";
-import { type GreetingPolicyOptions, newGreeterState, onRecognized, onTrackConcluded } from "./greetingPolicy.ts";
+import {
+  type GreetingPolicyOptions,
+  newGreeterState,
+  onRecognized,
+  onTrackConcluded,
+  rememberGreeting,
+  rememberSinceMs,
+} from "./greetingPolicy.ts";
 import type { AudioPlayer } from "./player.ts";
 
 export const GREETER_CONSUMER: ConsumerDecl = consumerDecl("greeter");
@@ -49,6 +56,15 @@ export async function startGreeter(
   pruneSoundCache(d.options.cacheDir, library.state, d.log);
   const sessions = new SessionsFollower(d.log);
   await sessions.start(d.bus.js);
+  // the greetings already played (a restart): their cooldowns and event occurrences hold
+  const since = new Date(d.now() - rememberSinceMs(d.options));
+  await d.bus.replay({ stream: "SYSTEM", filter: "system.greeting.*", from: { time: since } }, (m) => {
+    if (m.env?.type !== "GreetingPlayed") return;
+    const at = Date.parse(m.env.occurredAt);
+    if (at < since.getTime()) return;
+    const events = eventsAt(sessions.state.sessions.sessions.values(), m.env.data.cameraId, at, d.options.eventEarlyMinutes);
+    rememberGreeting(state, m.env.data.personId, at, events);
+  });
 
   const soundFile = async (sound: BlobRef): Promise<string> => {
     const file = join(d.options.cacheDir, `${sound.sha256}.mp3`);
@@ -101,7 +117,13 @@ export async function startGreeter(
           usedDefault,
           player: d.player?.name ?? "none",
         },
-        { id: uuidFrom(`greeting/${env.id}`), correlationId: env.correlationId, causationId: env.id },
+        {
+          id: uuidFrom(`greeting/${env.id}`),
+          correlationId: env.correlationId,
+          causationId: env.id,
+          // when it was played, by the greeter's clock (a restarted greeter reads it back: rememberGreeting)
+          occurredAt: new Date(d.now()),
+        },
       ),
     );
     const occurrences = events.map((e) => e.occurrenceId);

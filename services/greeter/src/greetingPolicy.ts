@@ -88,3 +88,21 @@ export function onTrackConcluded(s: GreeterState, t: { cameraId: string; trackId
     if (tracks.delete(key) && tracks.size === 0) s.inView.delete(personId);
   }
 }
+
+/**
+ * A greeting played before this process started (GreetingPlayed read back at start): the person's cooldown and the
+ * event occurrences they were greeted at hold across a restart, so a restarted greeter does not greet them again.
+ */
+export function rememberGreeting(s: GreeterState, personId: string, at: number, events: readonly EventAtCamera[] = []): void {
+  if ((s.lastGreetedAt.get(personId) ?? Number.NEGATIVE_INFINITY) < at) s.lastGreetedAt.set(personId, at);
+  for (const e of events) {
+    const greeted = s.greetedAtEvent.get(e.occurrenceId) ?? { endAt: e.endAt, people: new Set<string>() };
+    greeted.people.add(personId);
+    s.greetedAtEvent.set(e.occurrenceId, greeted);
+  }
+}
+
+/** How far back a starting greeter reads the greetings it played: an event's memory or the cooldown, the longer. */
+export function rememberSinceMs(o: GreetingPolicyOptions): number {
+  return Math.max(EVENT_MEMORY_MS, o.cooldownMs);
+}
