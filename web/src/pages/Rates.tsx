@@ -60,7 +60,9 @@ export function RatesChart({ r }: { r: AttendanceRates }) {
 /** `path`: "/api/v1/sessions/<id>/rates" or "/api/v1/groups/<id>/report". */
 export function Rates({ path }: { path: string }) {
   const [from, setFrom] = useState(() => isoDay(Date.now() - 30 * 86_400_000));
-  const [to, setTo] = useState(() => isoDay(Date.now()));
+  // to tomorrow: a session in a zone ahead of this browser may already be on tomorrow's date (only ended occurrences
+  // count, so a later `to` adds nothing that has not happened)
+  const [to, setTo] = useState(() => isoDay(Date.now() + 86_400_000));
   const query = qs({ from, to });
   const { data, error } = useLoad(() => get<AttendanceRates>(`${path}${query}`), [path, query]);
   return (
