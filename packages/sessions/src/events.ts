@@ -85,15 +85,4 @@ export const sessionsEvent = <T extends SessionsEventType>(type: T, data: Sessio
   ({ type, version: 1, data }) as Extract<SessionsEvent, { type: T }>;
 
 /** The SESSIONS event types the sessions state folds (OccurrenceEnded and RecognitionRejected are records for others). */
-export const SESSIONS_FOLD_TYPES = new Set([
-  "GroupCreated",
-  "GroupRenamed",
-  "GroupDeleted",
-  "GroupMembersChanged",
-  "SessionScheduled",
-  "SessionChanged",
-  "SessionCancelled",
-  "AttendanceCorrected",
-  "ExamCheckRecorded",
-  "OccurrenceStarted",
-]);
+export const SESSIONS_FOLD_TYPES: ReadonlySet<string> = new Set(SessionsEvent.options.map((o) => o.shape.type.value));

@@ -8,6 +8,7 @@ import {
   type SessionsEvent,
   type SessionsState,
   decide,
+  emptySessions,
   evolve,
   occurrenceIdOf,
 } from "./index.ts";
@@ -133,4 +134,15 @@ export class SessionsWriter {
     }
     return { events: out, lastSeq: expected };
   }
+}
+
+/**
+ * The groups as SESSIONS holds them (`sessions.group.>`: small), folded into `state` (default a new empty one): what
+ * a writer outside the portal (the bot, `persona import`) follows before it decides.
+ */
+export async function replayGroups(bus: Bus, state: SessionsState = emptySessions()): Promise<SessionsState> {
+  await bus.replay({ stream: "SESSIONS", filter: "sessions.group.>" }, (m) => {
+    if (m.env !== null && SESSIONS_FOLD_TYPES.has(m.env.type)) evolve(state, m.env as unknown as SessionsEvent);
+  });
+  return state;
 }

@@ -1,6 +1,6 @@
 import type { Bus } from "@persona/bus";
-import { type SessionsEvent, type SessionsState, defaultGroupId, emptySessions, evolve, normalizeName } from "@persona/sessions";
-import { SessionsWriter } from "@persona/sessions/writer";
+import { type SessionsEvent, type SessionsState, defaultGroupId, evolve, normalizeName } from "@persona/sessions";
+import { SessionsWriter, replayGroups } from "@persona/sessions/writer";
 
 /**
  * Joining the groups an import folder names (#17) through `@persona/sessions/writer`, as the portal and the bot write
@@ -32,11 +32,7 @@ export class GroupJoiner {
   ) {}
 
   static async open(bus: Bus): Promise<GroupJoiner> {
-    const state = emptySessions();
-    await bus.replay({ stream: "SESSIONS", filter: "sessions.group.>" }, (m) => {
-      if (m.env?.type.startsWith("Group")) evolve(state, m.env as unknown as SessionsEvent);
-    });
-    return new GroupJoiner(bus, state);
+    return new GroupJoiner(bus, await replayGroups(bus));
   }
 
   private groupIdOf(name: string): { groupId: string; exists: boolean } {

@@ -1,7 +1,7 @@
 import type { Bus } from "@persona/bus";
 import type { LibraryState } from "@persona/library";
 import { type SessionsEvent, type SessionsState, defaultGroupId, emptySessions, evolve, normalizeName } from "@persona/sessions";
-import { SessionsWriter } from "@persona/sessions/writer";
+import { SessionsWriter, replayGroups } from "@persona/sessions/writer";
 import type { HandlerDeps } from "../deps.ts";
 import { lookupPerson, noneText, severalText } from "../people.ts";
 import type { CommandCall, CommandHandler } from "./types.ts";
@@ -16,10 +16,7 @@ import type { CommandCall, CommandHandler } from "./types.ts";
 async function groupsNow(bus: Bus, library: LibraryState): Promise<SessionsState> {
   const state = emptySessions();
   for (const p of library.people.values()) state.people.set(p.personId, p.name);
-  await bus.replay({ stream: "SESSIONS", filter: "sessions.group.>" }, (m) => {
-    if (m.env?.type.startsWith("Group")) evolve(state, m.env as unknown as SessionsEvent);
-  });
-  return state;
+  return replayGroups(bus, state);
 }
 
 function findGroup(state: SessionsState, query: string) {
