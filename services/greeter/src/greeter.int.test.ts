@@ -199,20 +199,22 @@ test("greeter at an event: once per occurrence (early window included), whatever
   await bus.publish(bus.envelope("SessionScheduled", sessionOn("conf", "event", "10:00", "12:00")));
   await bus.publish(bus.envelope("SessionScheduled", sessionOn("lecture", "class", "13:00", "14:00")));
   let now = Date.parse("2026-03-01T09:50:00Z");
-  const g = await startGreeter({
-    bus,
-    player: new RecordingPlayer(),
-    now: () => now,
-    log: createLogger("greeter-test", "silent"),
-    options: {
-      cooldownMs: 45_000,
-      staleTrackMs: 120_000,
-      maxAgeMs: 30_000,
-      defaultSound: DEFAULT_SOUND,
-      cacheDir: tempDir(t, "greeter-"),
-      eventEarlyMinutes: 15,
-    },
-  });
+  const start = () =>
+    startGreeter({
+      bus,
+      player: new RecordingPlayer(),
+      now: () => now,
+      log: createLogger("greeter-test", "silent"),
+      options: {
+        cooldownMs: 45_000,
+        staleTrackMs: 120_000,
+        maxAgeMs: 30_000,
+        defaultSound: DEFAULT_SOUND,
+        cacheDir: tempDir(t, "greeter-"),
+        eventEarlyMinutes: 15,
+      },
+    });
+  const g = await start();
   t.after(() => g.stop());
   // ... and one while it runs (followed live)
   const evening = await bus.publish(bus.envelope("SessionScheduled", sessionOn("evening", "event", "18:00", "19:00")));
@@ -255,20 +257,7 @@ test("greeter at an event: once per occurrence (early window included), whatever
 
   // a restarted greeter reads back the greetings it played: still once per event, and the cooldown holds
   await g.stop();
-  const again = await startGreeter({
-    bus,
-    player: new RecordingPlayer(),
-    now: () => now,
-    log: createLogger("greeter-test", "silent"),
-    options: {
-      cooldownMs: 45_000,
-      staleTrackMs: 120_000,
-      maxAgeMs: 30_000,
-      defaultSound: DEFAULT_SOUND,
-      cacheDir: tempDir(t, "greeter-"),
-      eventEarlyMinutes: 15,
-    },
-  });
+  const again = await start();
   t.after(() => again.stop());
   assert.equal(await visit("18:50"), false, "after a restart, still once per event");
   assert.equal(await visit("19:30"), true, "after the event, greeted again");
