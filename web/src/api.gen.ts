@@ -499,10 +499,10 @@ export interface OccurrenceView {
   kind: "class" | "exam" | "event";
   startAt: string;
   endAt: string;
-  lateAfter: string;
   phase: "upcoming" | "running" | "ended";
-  at: string;
   started: boolean;
+  lateAfter: string;
+  at: string;
   expected: string[];
   counts: {
     expected: number;
@@ -686,9 +686,9 @@ export interface SessionOccurrence {
   kind: "class" | "exam" | "event";
   startAt: string;
   endAt: string;
-  shifted: boolean;
   phase: "upcoming" | "running" | "ended";
   started: boolean;
+  shifted: boolean;
   counts: {
     expected: number;
     present: number;

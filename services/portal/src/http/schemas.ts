@@ -596,21 +596,24 @@ const OccurrenceCounts = z.object({
   probableOnly: z.number().int(),
   unknown: z.number().int(),
 });
+/** What every answer about one occurrence says first. */
+const OccurrenceHead = z.object({
+  occurrenceId: z.string(),
+  sessionId: z.string(),
+  name: z.string(),
+  date: z.string(),
+  kind: z.enum(["class", "exam", "event"]),
+  startAt: Iso,
+  endAt: Iso,
+  phase: z.enum(["upcoming", "running", "ended"]),
+  /** Its start is recorded (OccurrenceStarted): the roster is fixed. */
+  started: z.boolean(),
+});
 export const SessionOccurrence = named(
   "SessionOccurrence",
-  z.object({
-    occurrenceId: z.string(),
-    sessionId: z.string(),
-    name: z.string(),
-    date: z.string(),
-    kind: z.enum(["class", "exam", "event"]),
-    startAt: Iso,
-    endAt: Iso,
+  OccurrenceHead.extend({
     /** The start or end fell in a daylight-saving gap and moved to its end. */
     shifted: z.boolean(),
-    phase: z.enum(["upcoming", "running", "ended"]),
-    /** Its start is recorded (OccurrenceStarted): the roster is fixed. */
-    started: z.boolean(),
     /** Counts when the occurrence has a fold (something was seen or corrected, or it started), else null. */
     counts: OccurrenceCounts.nullable(),
   }),
@@ -651,20 +654,11 @@ export const SessionUnknownTrack = named(
 );
 export const OccurrenceView = named(
   "OccurrenceView",
-  z.object({
-    occurrenceId: z.string(),
-    sessionId: z.string(),
-    name: z.string(),
-    date: z.string(),
-    kind: z.enum(["class", "exam", "event"]),
-    startAt: Iso,
-    endAt: Iso,
+  OccurrenceHead.extend({
     /** Arrivals at or before this instant are on time. */
     lateAfter: Iso,
-    phase: z.enum(["upcoming", "running", "ended"]),
     /** The instant the view is for (the portal's clock). */
     at: Iso,
-    started: z.boolean(),
     expected: z.array(z.string()),
     counts: OccurrenceCounts,
     present: z.array(AttendancePerson),
