@@ -16,20 +16,27 @@ const GONE: ReadonlySet<string> = new Set(["stopped", "ended"]);
 
 /** Everything the portal knows about its cameras, joined: managed entries, camera services' reports, status events,
  * rule roles and live URLs. */
-async function cameraViews(c: PortalContext, admin: boolean): Promise<CameraOut[]> {
+async function cameraViews(c: PortalContext, admin: boolean, only?: string): Promise<CameraOut[]> {
   const now = Date.now();
+  // one camera (a live view, a write): its own two KV entries, not every camera's
+  const one = async <T>(get: () => Promise<T | null>) => {
+    // NATS away: the camera is known from the status events, the rules or its live URL, as in the list
+    const v = await get().catch(() => null);
+    return new Map<string, T>(v === null || only === undefined ? [] : [[only, v]]);
+  };
   const [entries, reports, rules] = await Promise.all([
-    c.cameraConfig.list(),
-    c.cameraConfig.reports(),
+    only === undefined ? c.cameraConfig.list() : one(() => c.cameraConfig.get(only)),
+    only === undefined ? c.cameraConfig.reports() : one(() => c.cameraConfig.report(only)),
     c.rules.get().catch(() => ({ cameras: {} as Record<string, { role?: CameraRole }> })),
   ]);
-  const ids = new Set([
+  const all = new Set([
     ...entries.keys(),
     ...reports.keys(),
     ...c.cameras.cameras.keys(),
     ...Object.keys(rules.cameras),
     ...c.live.overridden,
   ]);
+  const ids = only === undefined ? all : new Set(all.has(only) ? [only] : []);
   const out: CameraOut[] = [];
   for (const id of [...ids].sort()) {
     const entry = entries.get(id)?.entry;
@@ -88,7 +95,7 @@ async function cameraViews(c: PortalContext, admin: boolean): Promise<CameraOut[
  */
 export function cameraRoutes(api: Api, c: PortalContext): void {
   const sourceOf = async (cameraId: string): Promise<LiveSource> => {
-    const known = (await cameraViews(c, false)).some((v) => v.cameraId === cameraId);
+    const known = (await cameraViews(c, false, cameraId)).length > 0;
     if (!known) throw notFound(`camera ${cameraId}`);
     const source = c.live.of(cameraId);
     if (!source) throw notFound(`a live view of camera ${cameraId} (PORTAL_LIVE_URLS or PORTAL_CAMERA_LIVE_URL)`);
@@ -162,7 +169,7 @@ export function cameraRoutes(api: Api, c: PortalContext): void {
 /** POST/PATCH/DELETE /cameras (admin): cameras managed at run time (cameraConfig.ts; the camera services follow them). */
 export function cameraAdminRoutes(api: Api, c: PortalContext): void {
   const viewOf = async (cameraId: string, admin: boolean): Promise<CameraOut> => {
-    const v = (await cameraViews(c, admin)).find((x) => x.cameraId === cameraId);
+    const [v] = await cameraViews(c, admin, cameraId);
     // just written, the entry is listed even before any service reports it; gone only if removed meanwhile
     if (!v) throw notFound(`camera ${cameraId} (removed meanwhile)`);
     return v;
@@ -177,7 +184,7 @@ export function cameraAdminRoutes(api: Api, c: PortalContext): void {
     body: NewCamera,
     responses: { 201: Camera, 400: ErrorBody, 409: ErrorBody },
     async handler({ body, session }) {
-      const known = (await cameraViews(c, true)).find((v) => v.cameraId === body.id);
+      const [known] = await cameraViews(c, true, body.id);
       if (known && !known.managed) {
         throw new ApiError(409, "conflict", `camera ${body.id} exists (from a camera service's CAMERAS): edit it instead`);
       }
