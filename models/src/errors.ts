@@ -1,3 +1,5 @@
+import { CodedError } from "@persona/runtime/errors";
+
 /** What went wrong while building the models. */
 export type ModelBuildErrorCode =
   /** `npm pack` failed (registry unreachable, unknown version, ...) */
@@ -16,11 +18,6 @@ export type ModelBuildErrorCode =
   | "config";
 
 /** Thrown by every step of the model build. The underlying error, if any, is in `cause`. */
-export class ModelBuildError extends Error {
+export class ModelBuildError extends CodedError<ModelBuildErrorCode> {
   override readonly name = "ModelBuildError";
-  readonly code: ModelBuildErrorCode;
-  constructor(code: ModelBuildErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.code = code;
-  }
 }

@@ -1,8 +1,5 @@
 export class BusError extends Error {
   override name = "BusError";
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-  }
 }
 
 export class PublishError extends BusError {

@@ -1,4 +1,5 @@
 /** Typed errors of the evaluation package. */
+import { CodedError } from "@persona/runtime/errors";
 
 export type PairsFileErrorCode =
   /** the file cannot be read */
@@ -46,13 +47,8 @@ export type EvaluationErrorCode =
   | "cache";
 
 /** Other evaluation failures. */
-export class EvaluationError extends Error {
+export class EvaluationError extends CodedError<EvaluationErrorCode> {
   override readonly name = "EvaluationError";
-  readonly code: EvaluationErrorCode;
-  constructor(code: EvaluationErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.code = code;
-  }
 }
 
 export function errorMessage(e: unknown): string {

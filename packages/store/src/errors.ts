@@ -1,10 +1,6 @@
 /** Every failure the store reports is a StoreError; callers branch on the subclass, never on driver errors. */
 export class StoreError extends Error {
   override name = "StoreError";
-
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-  }
 }
 
 /** A write broke a unique index (or a primary key raced). Retrying the same write will fail again. */

@@ -1,3 +1,5 @@
+import { CodedError } from "@persona/runtime/errors";
+
 /** Why an image could not be decoded. */
 export type ImageDecodeErrorCode =
   /** zero bytes */
@@ -15,14 +17,8 @@ export type ImageDecodeErrorCode =
   /** the file could not be read */
   | "io";
 
-/** An error with a machine-readable `code` (callers branch on it) and the underlying error in `cause`. */
-export class CodedError<Code extends string> extends Error {
-  readonly code: Code;
-  constructor(code: Code, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.code = code;
-  }
-}
+/** The shared base of the typed errors (`@persona/runtime`), exported here too for vision's callers. */
+export { CodedError };
 
 /** Thrown by `decodeImage` for every input it cannot turn into RGB pixels. The decoder's own error is in `cause`. */
 export class ImageDecodeError extends CodedError<ImageDecodeErrorCode> {
