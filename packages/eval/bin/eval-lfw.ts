@@ -397,45 +397,32 @@ if (rocs.length) {
   });
 }
 const out: string[] = [];
-if (tuneRows.length) {
-  out.push("View 1: threshold tuned on DevTrain (2,200 pairs), applied to DevTest (1,000 pairs)\n");
-  out.push(
-    "| model | DevTrain threshold | DevTrain acc | DevTest acc | DevTest TAR / FAR | strict thr. (FAR<=1e-3 on DevTrain) | DevTest TAR / FAR | DevTest AUC | View 1 10-fold |",
-  );
-  out.push("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
-  out.push(...tuneRows, "");
+/** A markdown table under its title (a blank line after it), when it has rows. */
+function table(title: string, header: string, rows: readonly string[]): void {
+  if (!rows.length) return;
+  const columns = header.split(" | ").length;
+  out.push(title, header, `|${" --- |".repeat(columns)}`, ...rows, "");
 }
-if (tuneIdRows.length) {
-  out.push(
-    `View 1 open-set decision: threshold + minMargin tuned on the DevTrain people's identification protocol (best DIR with FPIR <= ${targetFpir}), applied to the DevTest people\n`,
-  );
-  out.push(
-    "| model | score | threshold | minMargin | DevTrain DIR / FPIR | DevTest DIR | DevTest wrong person | DevTest FPIR | threshold alone (same tuning): DevTest DIR / wrong / FPIR |",
-  );
-  out.push("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
-  out.push(...tuneIdRows, "");
-}
-if (rows.length) {
-  out.push("View 2: 10-fold verification (pairs.txt)\n");
-  out.push("| model | accuracy ± std | TAR@FAR=1e-3 | AUC | no face | embedded |");
-  out.push("| --- | --- | --- | --- | --- | --- |");
-  out.push(...rows, "");
-}
-if (idRows.length) {
-  out.push("Open-set identification\n");
-  out.push(
-    "| model | gallery / mated / non-mated | rank-1 | rank-5 | DIR at FPIR 1% | DIR at FPIR 1%, as-norm score alone | embedded |",
-  );
-  out.push("| --- | --- | --- | --- | --- | --- | --- |");
-  out.push(...idRows, "");
-}
-if (decisionRows.length) {
-  out.push("Matcher decisions (threshold + minMargin)\n");
-  out.push(
-    "| model | score | threshold | minMargin | mated: correct | mated: wrong person | mated: unknown | impostors accepted |",
-  );
-  out.push("| --- | --- | --- | --- | --- | --- | --- | --- |");
-  out.push(...decisionRows, "");
-}
+table(
+  "View 1: threshold tuned on DevTrain (2,200 pairs), applied to DevTest (1,000 pairs)\n",
+  "| model | DevTrain threshold | DevTrain acc | DevTest acc | DevTest TAR / FAR | strict thr. (FAR<=1e-3 on DevTrain) | DevTest TAR / FAR | DevTest AUC | View 1 10-fold |",
+  tuneRows,
+);
+table(
+  `View 1 open-set decision: threshold + minMargin tuned on the DevTrain people's identification protocol (best DIR with FPIR <= ${targetFpir}), applied to the DevTest people\n`,
+  "| model | score | threshold | minMargin | DevTrain DIR / FPIR | DevTest DIR | DevTest wrong person | DevTest FPIR | threshold alone (same tuning): DevTest DIR / wrong / FPIR |",
+  tuneIdRows,
+);
+table("View 2: 10-fold verification (pairs.txt)\n", "| model | accuracy ± std | TAR@FAR=1e-3 | AUC | no face | embedded |", rows);
+table(
+  "Open-set identification\n",
+  "| model | gallery / mated / non-mated | rank-1 | rank-5 | DIR at FPIR 1% | DIR at FPIR 1%, as-norm score alone | embedded |",
+  idRows,
+);
+table(
+  "Matcher decisions (threshold + minMargin)\n",
+  "| model | score | threshold | minMargin | mated: correct | mated: wrong person | mated: unknown | impostors accepted |",
+  decisionRows,
+);
 console.log(out.join("\n"));
 console.log(`report: ${join(outDir, "lfw-report.json")}${rocs.length ? `, ROC: ${join(outDir, "roc-lfw.svg")}` : ""}`);
