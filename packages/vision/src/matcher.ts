@@ -341,6 +341,21 @@ export class Gallery {
         runnerUp: null,
       };
     const margin = best.similarity - (runnerUp ? runnerUp.similarity : -1);
+    /** The rule on `score` and its lead `scoreMargin` (an exact tie of the raw similarities is never named). */
+    const decided = (score: number, scoreMargin: number, t: number, mm: number, normalized?: NormalizedScores): Decision => {
+      const extra = normalized ? { normalized } : {};
+      if (score < t) return { kind: "unknown", reason: "below_threshold", best, margin, runnerUp, ...extra };
+      if (scoreMargin < mm || margin <= 0) return { kind: "unknown", reason: "ambiguous", best, margin, runnerUp, ...extra };
+      return {
+        kind: "known",
+        personId: best.personId,
+        templateId: best.templateId,
+        similarity: best.similarity,
+        margin,
+        runnerUp,
+        ...extra,
+      };
+    };
     const norm = options.scoreNorm;
     if (norm?.cohort.usable) {
       const t = norm.threshold ?? SCORE_NORM_DEFAULTS.threshold;
@@ -357,36 +372,9 @@ export class Gallery {
         margin: runnerUp ? score - scoreOf(runnerUp) : margin,
         probeTopMean,
       };
-      if (score < t) return { kind: "unknown", reason: "below_threshold", best, margin, runnerUp, normalized };
-      if (normalized.margin < mm || margin <= 0)
-        return { kind: "unknown", reason: "ambiguous", best, margin, runnerUp, normalized };
-      return {
-        kind: "known",
-        personId: best.personId,
-        templateId: best.templateId,
-        similarity: best.similarity,
-        margin,
-        runnerUp,
-        normalized,
-      };
+      return decided(score, normalized.margin, t, mm, normalized);
     }
-    if (best.similarity < threshold)
-      return {
-        kind: "unknown",
-        reason: "below_threshold",
-        best,
-        margin,
-        runnerUp,
-      };
-    if (margin < minMargin || margin <= 0) return { kind: "unknown", reason: "ambiguous", best, margin, runnerUp };
-    return {
-      kind: "known",
-      personId: best.personId,
-      templateId: best.templateId,
-      similarity: best.similarity,
-      margin,
-      runnerUp,
-    };
+    return decided(best.similarity, margin, threshold, minMargin);
   }
 
   /** A stored template's row (a view, not a copy). */
