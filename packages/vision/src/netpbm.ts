@@ -13,6 +13,19 @@ function isSpace(c: number): boolean {
   return c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d || c === 0x0b || c === 0x0c;
 }
 
+/** The decimal number at `pos` (its value, how many digits, the position after it); no digits: `digits` 0. */
+function readDecimal(bytes: Uint8Array, pos: number): { value: number; digits: number; end: number } {
+  let value = 0;
+  let end = pos;
+  while (end < bytes.length) {
+    const c = bytes[end] ?? 0;
+    if (c < 0x30 || c > 0x39) break;
+    value = value * 10 + (c - 0x30);
+    end++;
+  }
+  return { value, digits: end - pos, end };
+}
+
 /** Header of a Netpbm file, read without touching the pixel data. */
 export interface NetpbmHeader {
   readonly magic: "P2" | "P3" | "P5" | "P6";
@@ -38,18 +51,11 @@ export function readNetpbmHeader(bytes: Uint8Array): NetpbmHeader {
         while (pos < bytes.length && bytes[pos] !== 0x0a && bytes[pos] !== 0x0d) pos++;
       } else break;
     }
-    let value = 0;
-    let digits = 0;
-    while (pos < bytes.length) {
-      const c = bytes[pos] ?? 0;
-      if (c < 0x30 || c > 0x39) break;
-      value = value * 10 + (c - 0x30);
-      digits++;
-      pos++;
-      if (digits > 9) throw new Error("Netpbm header number too long");
-    }
-    if (digits === 0) throw new Error("truncated or malformed Netpbm header");
-    fields.push(value);
+    const n = readDecimal(bytes, pos);
+    if (n.digits > 9) throw new Error("Netpbm header number too long");
+    if (n.digits === 0) throw new Error("truncated or malformed Netpbm header");
+    fields.push(n.value);
+    pos = n.end;
   }
   const [width, height, maxval] = fields as [number, number, number];
   if (width <= 0 || height <= 0) throw new Error(`invalid Netpbm size ${width}x${height}`);
@@ -80,17 +86,10 @@ export function decodeNetpbm(bytes: Uint8Array, header: NetpbmHeader = readNetpb
     let pos = dataOffset;
     for (let i = 0; i < samples; i++) {
       while (pos < bytes.length && isSpace(bytes[pos] ?? 0)) pos++;
-      let v = 0;
-      let digits = 0;
-      while (pos < bytes.length) {
-        const c = bytes[pos] ?? 0;
-        if (c < 0x30 || c > 0x39) break;
-        v = v * 10 + (c - 0x30);
-        digits++;
-        pos++;
-      }
-      if (digits === 0) throw new Error("truncated Netpbm pixel data");
-      values[i] = Math.min(255, Math.round(v * scale));
+      const n = readDecimal(bytes, pos);
+      if (n.digits === 0) throw new Error("truncated Netpbm pixel data");
+      values[i] = Math.min(255, Math.round(n.value * scale));
+      pos = n.end;
     }
   }
   if (channels === 3) return { data: values, width, height };
