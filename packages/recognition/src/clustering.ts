@@ -10,6 +10,7 @@
  * Memory is bounded by `maxFaces`: beyond it the oldest faces that belong to no cluster are forgotten first.
  * Neighbour search is brute force over unit vectors (~1 ms per face per 10,000 stored 128-d faces).
  */
+import { dot, unitCopy } from "./vectors.ts";
 
 export interface ClusterOptions {
   /** Faces (itself included) within maxDistance that make a face a core face. */
@@ -267,16 +268,8 @@ export function clusterPurity(
   return { purity: clustered === 0 ? 1 : majoritySum / clustered, clustered, clusters: detail };
 }
 
-function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += (a[i] as number) * (b[i] as number);
-  return s;
-}
-
 function unit(v: ArrayLike<number>): Float32Array {
-  const out = Float32Array.from(v);
-  const n = Math.sqrt(dot(out, out));
-  if (!(n > 0) || !Number.isFinite(n)) throw new RangeError("embedding is zero or not finite");
-  for (let i = 0; i < out.length; i++) out[i] = (out[i] as number) / n;
-  return out;
+  const copy = unitCopy(v);
+  if (!(copy.norm > 0) || !Number.isFinite(copy.norm)) throw new RangeError("embedding is zero or not finite");
+  return copy.unit;
 }

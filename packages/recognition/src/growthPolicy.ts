@@ -8,6 +8,7 @@
  * check are all measured here, against every person's current templates (self-learned ones included).
  */
 import { Gallery } from "@persona/vision";
+import { dot, unitCopy } from "./vectors.ts";
 
 export interface GrowthOptions {
   /** The crop must match the claimed person at least this well (stricter than the naming threshold). */
@@ -236,7 +237,7 @@ export function toRetire(g: GrowthGallery, personId: string, incoming: ArrayLike
   const all = g.gallery.templatesOf(personId);
   const vec = new Map<string, Float32Array>();
   for (const id of all) vec.set(id, g.gallery.getTemplate(id) as Float32Array);
-  const inc = normalized(incoming);
+  const inc = unitCopy(incoming).unit;
   const out: string[] = [];
   const alive = new Set(all);
   for (let k = 0; k < excess; k++) {
@@ -264,24 +265,11 @@ export function toRetire(g: GrowthGallery, personId: string, incoming: ArrayLike
 
 /** Best similarity of a probe to the person's enrollment and operator templates (-1 when there are none). */
 export function anchorSimilarity(g: GrowthGallery, personId: string, probe: ArrayLike<number>): number {
-  const p = normalized(probe);
+  const p = unitCopy(probe).unit;
   let best = -1;
   for (const id of g.gallery.templatesOf(personId)) {
     if (g.info(id)?.selfLearned !== false) continue;
     best = Math.max(best, dot(p, g.gallery.getTemplate(id) as Float32Array));
   }
   return best;
-}
-
-function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += (a[i] as number) * (b[i] as number);
-  return s;
-}
-
-function normalized(v: ArrayLike<number>): Float32Array {
-  const out = Float32Array.from(v);
-  const n = Math.sqrt(dot(out, out));
-  if (n > 0) for (let i = 0; i < out.length; i++) out[i] = (out[i] as number) / n;
-  return out;
 }
