@@ -38,14 +38,7 @@ export class FastInputError extends Error {
   override name = "FastInputError";
 }
 
-/** The standardised 32x32 network input of one chip (any square size, see `toFastChip`), written into `out` at
- * `offset` (1024 floats). */
-export function fastClassifierInput(
-  square: RgbImage,
-  out = new Float32Array(FAST_NET_SIZE * FAST_NET_SIZE),
-  offset = 0,
-): Float32Array {
-  const chip = toFastChip(square);
+function assertFastChip(chip: RgbImage): void {
   if (
     chip.width !== FAST_CHIP_SIZE ||
     chip.height !== FAST_CHIP_SIZE ||
@@ -55,6 +48,17 @@ export function fastClassifierInput(
       `the fast classifier needs ${FAST_CHIP_SIZE}x${FAST_CHIP_SIZE} RGB chips, got ${chip.width}x${chip.height}`,
     );
   }
+}
+
+/** The standardised 32x32 network input of one chip (any square size, see `toFastChip`), written into `out` at
+ * `offset` (1024 floats). */
+export function fastClassifierInput(
+  square: RgbImage,
+  out = new Float32Array(FAST_NET_SIZE * FAST_NET_SIZE),
+  offset = 0,
+): Float32Array {
+  const chip = toFastChip(square);
+  assertFastChip(chip);
   const d = chip.data;
   const n = FAST_NET_SIZE;
   const x0 = REGION_START + 2 * WINDOW_START; // first chip column/row of the window
@@ -87,7 +91,17 @@ export function fastClassifierInput(
       sum += v;
     }
   }
-  const count = n * n;
+  standardizeFastInput(out, offset, sum);
+  return out;
+}
+
+/**
+ * Standardises the network input (FAST_NET_SIZE x FAST_NET_SIZE floats) at `offset` of `out` in place: zero mean,
+ * unit variance with +1 in the variance. `sum` is the sum of its values, which the caller has added up while writing
+ * them (in its order, so that every caller gets the same bits).
+ */
+export function standardizeFastInput(out: Float32Array, offset: number, sum: number): void {
+  const count = FAST_NET_SIZE * FAST_NET_SIZE;
   const mean = sum / count;
   let sq = 0;
   for (let k = 0; k < count; k++) {
@@ -96,5 +110,31 @@ export function fastClassifierInput(
   }
   const inv = 1 / Math.sqrt(sq / count + STD_EPS);
   for (let k = 0; k < count; k++) out[offset + k] = ((out[offset + k] as number) - mean) * inv;
+}
+
+/** Side of the trainer's stored "sample" of a chip (pixels [7, 143) averaged 2x2). */
+export const FAST_SAMPLE_SIZE = 68;
+
+/**
+ * The trainer's stored "sample" of a 150x150 chip (see the top of this file): its gray over pixels [7, 143), averaged
+ * 2x2 and rounded to bytes, FAST_SAMPLE_SIZE x FAST_SAMPLE_SIZE. What older "sample"-input models take as input.
+ */
+export function fastClassifierSample(chip: RgbImage): Uint8Array {
+  assertFastChip(chip);
+  const n = FAST_SAMPLE_SIZE;
+  const out = new Uint8Array(n * n);
+  const d = chip.data;
+  for (let y = 0; y < n; y++) {
+    for (let x = 0; x < n; x++) {
+      let s = 0;
+      for (let dy = 0; dy < 2; dy++) {
+        for (let dx = 0; dx < 2; dx++) {
+          const i = ((REGION_START + 2 * y + dy) * FAST_CHIP_SIZE + REGION_START + 2 * x + dx) * 3;
+          s += WR * (d[i] as number) + WG * (d[i + 1] as number) + WB * (d[i + 2] as number);
+        }
+      }
+      out[y * n + x] = Math.min(255, Math.round(s / 4));
+    }
+  }
   return out;
 }

@@ -153,4 +153,13 @@ export {
   type UnknownReason,
 } from "./matcher.ts";
 export { asNormScore, SCORE_COHORT_DEFAULTS, ScoreCohort, type ScoreCohortOptions } from "./scoreNorm.ts";
-export { FAST_CHIP_SIZE, FAST_NET_SIZE, FastInputError, fastClassifierInput, toFastChip } from "./fastClassifierInput.ts";
+export {
+  FAST_CHIP_SIZE,
+  FAST_NET_SIZE,
+  FAST_SAMPLE_SIZE,
+  FastInputError,
+  fastClassifierInput,
+  fastClassifierSample,
+  standardizeFastInput,
+  toFastChip,
+} from "./fastClassifierInput.ts";

@@ -8,37 +8,29 @@
  */
 import { createHash } from "node:crypto";
 import type { DataOf } from "@persona/contracts";
-import { FAST_NET_SIZE, type RgbImage, fastClassifierInput, toFastChip } from "@persona/vision";
+import {
+  FAST_CHIP_SIZE,
+  FAST_NET_SIZE,
+  FAST_SAMPLE_SIZE,
+  type RgbImage,
+  fastClassifierInput,
+  fastClassifierSample,
+  toFastChip,
+} from "@persona/vision";
 import * as ort from "onnxruntime-node";
 
 export const CLASSIFIER_NET_INPUT = "net";
 export const CLASSIFIER_SAMPLE_INPUT = "sample";
 export const CLASSIFIER_OUTPUT = "probs";
-export const CLASSIFIER_CHIP_SIZE = 150;
-const REGION_START = 7;
-export const CLASSIFIER_SAMPLE_SIZE = 68;
+export const CLASSIFIER_CHIP_SIZE = FAST_CHIP_SIZE;
+export const CLASSIFIER_SAMPLE_SIZE = FAST_SAMPLE_SIZE;
 
 /** The input of a "sample"-input (older) model for one chip: the trainer's stored sample as floats. */
 export function chipSample(chip: RgbImage): Float32Array {
   if (chip.width !== CLASSIFIER_CHIP_SIZE || chip.height !== CLASSIFIER_CHIP_SIZE || chip.data.length !== 150 * 150 * 3) {
     throw new ClassifierModelError(`the fast classifier needs ${CLASSIFIER_CHIP_SIZE}px chips, got ${chip.width}x${chip.height}`);
   }
-  const n = CLASSIFIER_SAMPLE_SIZE;
-  const out = new Float32Array(n * n);
-  const d = chip.data;
-  for (let y = 0; y < n; y++) {
-    for (let x = 0; x < n; x++) {
-      let s = 0;
-      for (let dy = 0; dy < 2; dy++) {
-        for (let dx = 0; dx < 2; dx++) {
-          const i = ((REGION_START + 2 * y + dy) * CLASSIFIER_CHIP_SIZE + REGION_START + 2 * x + dx) * 3;
-          s += 0.299 * (d[i] as number) + 0.587 * (d[i + 1] as number) + 0.114 * (d[i + 2] as number);
-        }
-      }
-      out[y * n + x] = Math.min(255, Math.round(s / 4));
-    }
-  }
-  return out;
+  return Float32Array.from(fastClassifierSample(chip));
 }
 
 export type ClassifierInfo = DataOf<"ClassifierPublished">;

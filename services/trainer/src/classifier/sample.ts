@@ -5,20 +5,29 @@
  * 2x2 again to 32x32 and standardises each window (zero mean, unit variance). The published ONNX graph does the
  * same from the chip (gray, slice, two 2x2 average pools, standardise), so the recognizer feeds it the chip as is.
  */
-import { FastInputError, type RgbImage, toFastChip } from "@persona/vision";
+import {
+  FAST_CHIP_SIZE,
+  FAST_NET_SIZE,
+  FAST_SAMPLE_SIZE,
+  FastInputError,
+  type RgbImage,
+  fastClassifierSample,
+  standardizeFastInput,
+  toFastChip,
+} from "@persona/vision";
 
 /** Chip side the fast classifier expects (the recognizer's default dlib template). */
-export const CHIP_SIZE = 150;
+export const CHIP_SIZE = FAST_CHIP_SIZE;
 /** First chip pixel of the sample region (both axes); the region is [REGION_START, CHIP_SIZE - REGION_START). */
 export const REGION_START = 7;
 /** Side of a stored sample (the region averaged 2x2). */
-export const SAMPLE_SIZE = 68;
+export const SAMPLE_SIZE = FAST_SAMPLE_SIZE;
 /** Side of a training/inference window in sample pixels. */
 export const WINDOW = 64;
 /** Window offset of the inference (centre) window. */
 export const CENTRE = 2;
 /** Side of the network's input. */
-export const NET_SIZE = 32;
+export const NET_SIZE = FAST_NET_SIZE;
 /** Added to the variance when standardising (pixel units, 0..255). */
 export const STD_EPS = 1;
 /** ITU-R BT.601 luma weights, as used by the graph. */
@@ -42,22 +51,7 @@ export function chipToSample(square: RgbImage): Uint8Array {
     );
   }
   if (chip.data.length !== CHIP_SIZE * CHIP_SIZE * 3) throw new SampleError("chip buffer does not match its size");
-  const out = new Uint8Array(SAMPLE_SIZE * SAMPLE_SIZE);
-  const d = chip.data;
-  const [wr, wg, wb] = GRAY;
-  for (let y = 0; y < SAMPLE_SIZE; y++) {
-    for (let x = 0; x < SAMPLE_SIZE; x++) {
-      let s = 0;
-      for (let dy = 0; dy < 2; dy++) {
-        for (let dx = 0; dx < 2; dx++) {
-          const i = ((REGION_START + 2 * y + dy) * CHIP_SIZE + REGION_START + 2 * x + dx) * 3;
-          s += wr * (d[i] as number) + wg * (d[i + 1] as number) + wb * (d[i + 2] as number);
-        }
-      }
-      out[y * SAMPLE_SIZE + x] = Math.min(255, Math.round(s / 4));
-    }
-  }
-  return out;
+  return fastClassifierSample(chip);
 }
 
 /**
@@ -74,7 +68,6 @@ export function sampleWindow(
 ): Float32Array {
   if (sample.length !== SAMPLE_SIZE * SAMPLE_SIZE) throw new SampleError(`a sample has ${SAMPLE_SIZE * SAMPLE_SIZE} bytes`);
   if (ox < 0 || oy < 0 || ox + WINDOW > SAMPLE_SIZE || oy + WINDOW > SAMPLE_SIZE) throw new SampleError("window out of range");
-  const n = NET_SIZE * NET_SIZE;
   let sum = 0;
   for (let y = 0; y < NET_SIZE; y++) {
     for (let x = 0; x < NET_SIZE; x++) {
@@ -92,14 +85,7 @@ export function sampleWindow(
       sum += v;
     }
   }
-  const mean = sum / n;
-  let sq = 0;
-  for (let k = 0; k < n; k++) {
-    const dv = (out[offset + k] as number) - mean;
-    sq += dv * dv;
-  }
-  const inv = 1 / Math.sqrt(sq / n + STD_EPS);
-  for (let k = 0; k < n; k++) out[offset + k] = ((out[offset + k] as number) - mean) * inv;
+  standardizeFastInput(out, offset, sum);
   return out;
 }
 
