@@ -77,6 +77,21 @@ export function median(xs: readonly number[]): number {
   return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
 }
 
+/** The median of `runs` timed calls of `f` after `warmup` untimed ones (`timeRuns` of @persona/testing), in ms. */
+export async function medianMs(warmup: number, runs: number, f: () => unknown): Promise<number> {
+  return median(await timeRuns(warmup, runs, f));
+}
+
+/** A tfjs peer's `backend`: tfjs's version, its backend, and whether wasm's SIMD and threads are on. */
+export async function tfjsBackend(tfjs: {
+  env(): { getAsync(flag: string): Promise<unknown> };
+  getBackend(): string;
+}): Promise<string> {
+  const simd = await tfjs.env().getAsync("WASM_HAS_SIMD_SUPPORT");
+  const threads = await tfjs.env().getAsync("WASM_HAS_MULTITHREAD_SUPPORT");
+  return `tfjs ${packageVersion("@tensorflow/tfjs-core")} ${tfjs.getBackend()} (SIMD ${simd ? "on" : "off"}, threads ${threads ? "on" : "off"})`;
+}
+
 /** Accuracy at threshold t (same when score >= t). */
 function accuracyAt(scores: readonly number[], same: readonly boolean[], t: number, idx: readonly number[]): number {
   let ok = 0;
@@ -242,6 +257,33 @@ export async function detectorCounts<I extends PeerInput>(
 }
 
 /**
+ * Every image of `pairs` once through `embedSubject` (its `ms` and the LFW subject's embedding, null when it found no
+ * face), and each pair's score by `similarity` (no face: -Infinity, always "different").
+ */
+export async function scorePairs<E>(
+  pairs: readonly Pair[],
+  embedSubject: (img: RgbImage) => Promise<{ ms: number; embedding: E | null }>,
+  similarity: (a: E, b: E) => number,
+): Promise<{ embeddings: Map<string, E | null>; imageMs: number[]; scores: number[] }> {
+  const embeddings = new Map<string, E | null>();
+  const imageMs: number[] = [];
+  for (const p of pairs) {
+    for (const f of [p.a, p.b]) {
+      if (embeddings.has(f)) continue;
+      const { ms, embedding } = await embedSubject(await decodeImage(f));
+      imageMs.push(ms);
+      embeddings.set(f, embedding);
+    }
+  }
+  const scores = pairs.map((p) => {
+    const a = embeddings.get(p.a);
+    const b = embeddings.get(p.b);
+    return a && b ? similarity(a, b) : Number.NEGATIVE_INFINITY;
+  });
+  return { embeddings, imageMs, scores };
+}
+
+/**
  * An embedder's LFW share of the table: every image of the job's pairs once through `embedFaces` (its `ms`: from the
  * library's input to every face's embedding), the face nearest the centre taken; a pair scores -distance (no face:
  * -Infinity, always "different").
@@ -254,31 +296,23 @@ export async function lfwVerification<E>(
   distance: (a: E, b: E) => number,
 ): Promise<Pick<EmbedRow, "imageMs" | "pairs" | "noFace" | "verification">> {
   const pairs = lfwPairs(job.datasets, job.pairsPerSide);
-  const embs = new Map<string, E | null>();
-  const imageMs: number[] = [];
-  for (const p of pairs) {
-    for (const f of [p.a, p.b]) {
-      if (embs.has(f)) continue;
-      const img = await decodeImage(f);
+  const { embeddings, imageMs, scores } = await scorePairs(
+    pairs,
+    async (img) => {
       const { ms, faces } = await embedFaces(img);
-      imageMs.push(ms);
       const i = centralBox(
         faces.map((r) => r.box),
         img.width,
         img.height,
       );
-      embs.set(f, i >= 0 ? (faces[i] as (typeof faces)[number]).embedding : null);
-    }
-  }
-  const scores = pairs.map((p) => {
-    const a = embs.get(p.a);
-    const b = embs.get(p.b);
-    return a && b ? -distance(a, b) : Number.NEGATIVE_INFINITY;
-  });
+      return { ms, embedding: i >= 0 ? (faces[i] as (typeof faces)[number]).embedding : null };
+    },
+    (a, b) => -distance(a, b),
+  );
   return {
     imageMs: median(imageMs),
     pairs: pairs.length,
-    noFace: [...embs.values()].filter((e) => e === null).length,
+    noFace: [...embeddings.values()].filter((e) => e === null).length,
     verification: verification(
       scores,
       pairs.map((p) => p.same),

@@ -9,16 +9,15 @@
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { decodeImage, type RgbImage } from "@persona/vision";
-import { timeRuns } from "@persona/testing";
 import {
   type DetectorRow,
   detectorCounts,
   type EmbedRow,
   lfwVerification,
-  median,
+  medianMs,
   NODE_MODULES,
-  packageVersion,
   peerRunner,
+  tfjsBackend,
 } from "./common.ts";
 
 type FaceApi = typeof import("@vladmandic/face-api");
@@ -38,8 +37,6 @@ try {
   await faceapi.nets.tinyFaceDetector.loadFromDisk(modelDir);
   await faceapi.nets.faceLandmark68Net.loadFromDisk(modelDir);
   await faceapi.nets.faceRecognitionNet.loadFromDisk(modelDir);
-  const simd = await tfjs.env().getAsync("WASM_HAS_SIMD_SUPPORT");
-  const threads = await tfjs.env().getAsync("WASM_HAS_MULTITHREAD_SUPPORT");
 
   const toTensor = (img: RgbImage) => tf.tensor3d(Int32Array.from(img.data), [img.height, img.width, 3], "int32");
   const frames = await Promise.all(job.frames.map((f) => decodeImage(f)));
@@ -69,16 +66,12 @@ try {
   const chip150 = tf.tidy(() => tf.image.resizeBilinear(chipSource, [150, 150]));
   const chip112 = tf.tidy(() => tf.image.resizeBilinear(chipSource, [112, 112]));
   chipSource.dispose();
-  const embedMs = median(
-    await timeRuns(3, 15, async () => {
-      await faceapi.computeFaceDescriptor(chip150);
-    }),
-  );
-  const landmarkMs = median(
-    await timeRuns(3, 15, async () => {
-      await faceapi.detectFaceLandmarks(chip112);
-    }),
-  );
+  const embedMs = await medianMs(3, 15, async () => {
+    await faceapi.computeFaceDescriptor(chip150);
+  });
+  const landmarkMs = await medianMs(3, 15, async () => {
+    await faceapi.detectFaceLandmarks(chip112);
+  });
   chip150.dispose();
   chip112.dispose();
 
@@ -109,7 +102,7 @@ try {
     },
   ];
   report({
-    backend: `tfjs ${packageVersion("@tensorflow/tfjs-core")} ${tfjs.getBackend()} (SIMD ${simd ? "on" : "off"}, threads ${threads ? "on" : "off"})`,
+    backend: await tfjsBackend(tfjs),
     detectors: detectorRows,
     embedders: embedRows,
   });

@@ -13,16 +13,15 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { decodeImage, type RgbImage } from "@persona/vision";
-import { timeRuns } from "@persona/testing";
 import {
   type DetectorRow,
   detectorCounts,
   type EmbedRow,
   lfwVerification,
-  median,
+  medianMs,
   NODE_MODULES,
-  packageVersion,
   peerRunner,
+  tfjsBackend,
 } from "./common.ts";
 
 type HumanModule = typeof import("@vladmandic/human");
@@ -91,8 +90,6 @@ try {
   await human.load();
   const missing = ["blazeface", "facemesh", "faceres"].filter((m) => !human.models.models[m]);
   if (missing.length > 0) throw new Error(`models did not load: ${missing.join(", ")}`);
-  const simd = await tfjs.env().getAsync("WASM_HAS_SIMD_SUPPORT");
-  const threads = await tfjs.env().getAsync("WASM_HAS_MULTITHREAD_SUPPORT");
 
   // human.detect merges its second argument into the instance's config, so every call states both switches.
   const detectOnly = { face: { detector: { rotation: false }, mesh: { enabled: false }, description: { enabled: false } } };
@@ -115,13 +112,11 @@ try {
   if (!faceres) throw new Error("faceres did not load");
   const [, inH, inW] = faceres.inputs[0]?.shape ?? [1, 224, 224];
   const chip = tfjs.randomUniform([1, inH as number, inW as number, 3]);
-  const embedMs = median(
-    await timeRuns(3, 15, async () => {
-      const out = faceres.execute(chip) as import("@tensorflow/tfjs-core").Tensor[];
-      for (const o of out) await o.data();
-      tfjs.dispose(out);
-    }),
-  );
+  const embedMs = await medianMs(3, 15, async () => {
+    const out = faceres.execute(chip) as import("@tensorflow/tfjs-core").Tensor[];
+    for (const o of out) await o.data();
+    tfjs.dispose(out);
+  });
   chip.dispose();
 
   // LFW: detector + facemesh + faceres for every face (Human's pipeline), the face nearest the centre taken;
@@ -151,7 +146,7 @@ try {
     },
   ];
   report({
-    backend: `tfjs ${packageVersion("@tensorflow/tfjs-core")} ${tfjs.getBackend()} (SIMD ${simd ? "on" : "off"}, threads ${threads ? "on" : "off"})`,
+    backend: await tfjsBackend(tfjs),
     detectors,
     embedders,
   });

@@ -37,7 +37,6 @@ import {
   resolveYuNet,
   sharedModelsDir,
 } from "@persona/vision";
-import { timeRuns } from "@persona/testing";
 import {
   centralBox,
   crowdImages,
@@ -46,10 +45,12 @@ import {
   type EmbedRow,
   lfwPairs,
   median,
+  medianMs,
   packageVersion,
   type PeerJob,
   type PeerReport,
   REPO_DIR,
+  scorePairs,
   verification,
 } from "./common.ts";
 
@@ -223,9 +224,9 @@ const mainKind = yunet.path ? "yunet" : "blazeface";
   const img = await decodeImage(lfwFirst(0, 1)[0] as string);
   const det = detectorsByKind.get(mainKind) as FaceDetector;
   const face = (await det.detect(img))[0] as Detection;
-  const faceMs = median(await timeRuns(3, 20, () => embedder.embedFaces([{ image: img, keypoints: face.keypoints }])));
+  const faceMs = await medianMs(3, 20, () => embedder.embedFaces([{ image: img, keypoints: face.keypoints }]));
   const chip = alignFace(img, face.keypoints, embedder.spec.template).chip;
-  const oneRunMs = median(await timeRuns(3, 20, () => embedder.embed([chip], { flip: false })));
+  const oneRunMs = await medianMs(3, 20, () => embedder.embed([chip], { flip: false }));
   notes.push(
     `persona embed ms/face = embedFaces (alignment + fr_feature on the chip and its mirror); one fr_feature run alone: ${oneRunMs.toFixed(1)} ms`,
   );
@@ -234,12 +235,13 @@ const mainKind = yunet.path ? "yunet" : "blazeface";
   for (const kind of yunet.path ? (["yunet", "blazeface"] as const) : (["blazeface"] as const)) {
     const d = detectorsByKind.get(kind) as FaceDetector;
     const pairs = kind === mainKind ? allPairs : subsetIdx.map((i) => allPairs[i] as (typeof allPairs)[number]);
-    const embs = new Map<string, Float32Array | null>();
-    const imageMs: number[] = [];
-    for (const p of pairs) {
-      for (const f of [p.a, p.b]) {
-        if (embs.has(f)) continue;
-        const image = await decodeImage(f);
+    const {
+      embeddings: embs,
+      imageMs,
+      scores,
+    } = await scorePairs(
+      pairs,
+      async (image) => {
         const t0 = performance.now();
         const dets = await d.detect(image);
         const i = centralBox(
@@ -247,17 +249,12 @@ const mainKind = yunet.path ? "yunet" : "blazeface";
           image.width,
           image.height,
         );
-        const e =
+        const embedding =
           i >= 0 ? ((await embedder.embedFaces([{ image, keypoints: (dets[i] as Detection).keypoints }]))[0] ?? null) : null;
-        imageMs.push(performance.now() - t0);
-        embs.set(f, e);
-      }
-    }
-    const scores = pairs.map((p) => {
-      const a = embs.get(p.a);
-      const b = embs.get(p.b);
-      return a && b ? dot(a, b) : Number.NEGATIVE_INFINITY; // unit vectors: cosine similarity
-    });
+        return { ms: performance.now() - t0, embedding };
+      },
+      dot, // unit vectors: cosine similarity
+    );
     const same = pairs.map((p) => p.same);
     const row = {
       lib: "persona (ORT)",
