@@ -8,19 +8,12 @@ import { existsSync } from "node:fs";
 import { availableParallelism, loadavg } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { parseArgs } from "node:util";
 import { connect } from "@nats-io/transport-node";
 import { Bus } from "@persona/bus";
 import { ServiceMetrics, createLogger, datasetsDir, repoRoot } from "@persona/runtime";
-import { freePort, processes, startNatsServer, waitFor } from "@persona/testing";
+import { benchArgs, freePort, processes, startNatsServer, waitFor } from "@persona/testing";
 
-const { values } = parseArgs({
-  options: {
-    seconds: { type: "string", default: "20" },
-    fps: { type: "string", default: "5" },
-    json: { type: "boolean", default: false },
-  },
-});
+const values = benchArgs({ seconds: "20", fps: "5" });
 const windowSeconds = Number(values.seconds);
 const videos = join(datasetsDir(), "videos");
 const clips = [

@@ -4,4 +4,6 @@ export * from "./natsCluster.ts";
 export * from "./files.ts";
 export * from "./lfw.ts";
 export * from "./timing.ts";
+export * from "./benchArgs.ts";
 export * from "./fakeService.ts";
+export * from "./teardown.ts";

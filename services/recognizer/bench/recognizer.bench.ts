@@ -1,20 +1,13 @@
 // Recognizer throughput: N real recognizer processes (services/recognizer/src/main.ts) share the DETECTIONS work
 // queue; we publish aligned LFW face crops as FaceDetected events and time until every one has its outcome.
 // Usage: node --import tsx services/recognizer/bench/recognizer.bench.ts [--faces N] [--replicas 1,2,4] [--json]
-import { parseArgs } from "node:util";
 import { testBus } from "@persona/bus/testing";
-import { startNatsServer, waitFor } from "@persona/testing";
+import { benchArgs, startNatsServer, waitFor } from "@persona/testing";
 import { detections, lfwChips, startRecognizers, stopAll } from "./common.ts";
 
-const { values } = parseArgs({
-  options: {
-    faces: { type: "string", default: "400" },
-    replicas: { type: "string", default: "1,2,4" },
-    json: { type: "boolean", default: false },
-  },
-});
+const values = benchArgs({ faces: "400", replicas: "1,2,4" });
 const faces = Number(values.faces);
-const replicaCounts = (values.replicas ?? "1,2,4").split(",").map(Number);
+const replicaCounts = values.replicas.split(",").map(Number);
 const say = (s: string) => process.stderr.write(`${s}\n`);
 
 // 1. aligned chips from LFW (once)

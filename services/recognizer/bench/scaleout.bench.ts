@@ -1,21 +1,12 @@
 import { availableParallelism, loadavg } from "node:os";
-import { parseArgs } from "node:util";
 import { Bus } from "@persona/bus";
 import { ServiceMetrics, createLogger } from "@persona/runtime";
-import { cpuSeconds, type NatsServerHandle, startNatsCluster, startNatsServer, waitFor } from "@persona/testing";
+import { benchArgs, cpuSeconds, type NatsServerHandle, startNatsCluster, startNatsServer, waitFor } from "@persona/testing";
 import { detections, lfwChips, startRecognizers, stopAll } from "./common.ts";
 
-const { values } = parseArgs({
-  options: {
-    faces: { type: "string", default: "400" },
-    replicas: { type: "string", default: "1,2,4" },
-    concurrency: { type: "string", default: "2" },
-    cluster: { type: "boolean", default: false },
-    json: { type: "boolean", default: false },
-  },
-});
+const values = benchArgs({ faces: "400", replicas: "1,2,4", concurrency: "2", cluster: false });
 const faces = Number(values.faces);
-const replicaCounts = (values.replicas ?? "1,2,4").split(",").map(Number);
+const replicaCounts = values.replicas.split(",").map(Number);
 const say = (s: string) => process.stderr.write(`${s}\n`);
 
 // 1. aligned chips from LFW, one per person (the camera's chips: the embedder's template)
