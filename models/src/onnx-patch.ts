@@ -323,8 +323,9 @@ export function makeDynamicInput(model: Uint8Array, patch: DynamicInputPatch): {
 
   const report: PatchReport = { reshapes: [], channelPads: [], droppedValueInfo: 0 };
   const edits: DynamicEdits = { replacedInit: new Map(), replacedNode: new Map(), handledInt64: new Set() };
-  flexibleHeadReshapes(nodes, inits, uses, edits, report);
-  channelPaddingsToPad(nodes, inits, uses, edits, report);
+  const pass: DynamicPass = { nodes, inits, uses, edits, report };
+  flexibleHeadReshapes(pass);
+  channelPaddingsToPad(pass);
   requireInt64Handled(inits, edits.handledInt64, uses);
 
   const newGraph = rebuildDynamicGraph(gf, inits, edits, patch, report);
@@ -339,14 +340,17 @@ interface DynamicEdits {
   handledInt64: Set<string>;
 }
 
+/** What a pass of `makeDynamicInput` reads (the graph's nodes, initializers and use counts) and writes. */
+interface DynamicPass {
+  nodes: readonly GraphNode[];
+  inits: ReadonlyMap<string, TensorInfo>;
+  uses: ReadonlyMap<string, number>;
+  edits: DynamicEdits;
+  report: PatchReport;
+}
+
 /** (a) Reshape targets: each head flattening [1, n, k] becomes [0, -1, k]. */
-function flexibleHeadReshapes(
-  nodes: readonly GraphNode[],
-  inits: ReadonlyMap<string, TensorInfo>,
-  uses: ReadonlyMap<string, number>,
-  edits: DynamicEdits,
-  report: PatchReport,
-): void {
+function flexibleHeadReshapes({ nodes, inits, uses, edits, report }: DynamicPass): void {
   for (const n of nodes.filter((x) => x.info.opType === "Reshape")) {
     const shapeName = n.info.inputs[1] ?? "";
     const v = inits.get(shapeName)?.int64;
@@ -365,13 +369,7 @@ function flexibleHeadReshapes(
 }
 
 /** (b) Channel padding: ConstantOfShape([1, C, H, W]) -> Concat(x, zeros, axis=1). */
-function channelPaddingsToPad(
-  nodes: readonly GraphNode[],
-  inits: ReadonlyMap<string, TensorInfo>,
-  uses: ReadonlyMap<string, number>,
-  edits: DynamicEdits,
-  report: PatchReport,
-): void {
+function channelPaddingsToPad({ nodes, inits, uses, edits, report }: DynamicPass): void {
   let padCount = 0;
   for (const cos of nodes.filter((x) => x.info.opType === "ConstantOfShape")) {
     const shapeName = cos.info.inputs[0] ?? "";
