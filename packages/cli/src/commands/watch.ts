@@ -74,7 +74,7 @@ export async function watchCommand(args: WatchArgs, out: Output = stdio()): Prom
   };
 
   try {
-    const b = await watchBus(args, env, quiet, out, cleanups);
+    const b = await watchBus({ args, env, quiet, out, cleanups });
     if (!b) return 2;
 
     // follow the conclusions (and count the tracks the camera ends) before the camera starts
@@ -142,17 +142,21 @@ function trialId(given: string): string {
 /** What to undo when the command ends, in reverse order. */
 type Cleanups = (() => Promise<void>)[];
 
+/** One run of the command: its arguments, environment, quiet logger and output, and what to undo when it ends. */
+interface WatchRun {
+  args: WatchArgs;
+  env: NodeJS.ProcessEnv;
+  quiet: Logger;
+  out: Output;
+  cleanups: Cleanups;
+}
+
 /**
  * The running system's bus or, with --standalone or when no system answers, a private one with its own recognizer;
  * null when --enroll's import failed on a usage error.
  */
-async function watchBus(
-  args: WatchArgs,
-  env: NodeJS.ProcessEnv,
-  quiet: Logger,
-  out: Output,
-  cleanups: Cleanups,
-): Promise<Bus | null> {
+async function watchBus(run: WatchRun): Promise<Bus | null> {
+  const { args, env, out, cleanups } = run;
   if (!args.standalone) {
     try {
       const bus = await connectCli({ env });
@@ -164,17 +168,11 @@ async function watchBus(
       out.stderr(`${err.message}\nno running system: watching stand-alone with a private NATS and recognizer\n`);
     }
   }
-  return await standaloneBus(args, env, quiet, out, cleanups);
+  return await standaloneBus(run);
 }
 
 /** A private nats-server and recognizer in this process, its library enrolled from --enroll DIR when given. */
-async function standaloneBus(
-  args: WatchArgs,
-  env: NodeJS.ProcessEnv,
-  quiet: Logger,
-  out: Output,
-  cleanups: Cleanups,
-): Promise<Bus | null> {
+async function standaloneBus({ args, env, quiet, out, cleanups }: WatchRun): Promise<Bus | null> {
   const server = await NatsServerHandle.start();
   cleanups.push(() => server.dispose());
   const bus = await Bus.connect({ url: server.url, service: "watch", log: quiet, metrics: new ServiceMetrics("watch") });
