@@ -21,7 +21,7 @@ import {
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const SERVICES = ["bot", "camera", "cleaner", "greeter", "portal", "recognizer", "trainer"];
-const places = { root: "/repo", dataDir: "/repo/data", timeZone: "Pacific/Chatham" };
+const places = { root: "/repo", dataDir: "/repo/data", datasetsDir: "/shared/datasets", timeZone: "Pacific/Chatham" };
 const script = (...args: string[]) =>
   spawnSync(process.execPath, ["--import", "tsx", join(ROOT, "scripts/config-docs.ts"), ...args], {
     cwd: ROOT,
@@ -119,6 +119,8 @@ describe("the table of a schema", () => {
     assert.equal(showDefault("/repo/services/x/a.mp3", places), "`<repo>/services/x/a.mp3`");
     assert.equal(showDefault("Pacific/Chatham", places), "the host's time zone");
     assert.equal(showDefault("", places), "empty");
+    // The shared data sets sit beside the checkout, wherever that is (CI checks out elsewhere): shown by name.
+    assert.equal(showDefault("/shared/datasets/videos", places), "`<PERSONA_DATASETS>/videos`");
     assert.equal(prose("under <repo>, `<kept>` in code"), "under &lt;repo>, `<kept>` in code");
   });
 

@@ -74,13 +74,17 @@ const URL_PATTERN = "^[a-z][a-z0-9+.-]*:";
 const code = (v: string) => (v.includes("`") ? `\`\` ${v} \`\`` : `\`${v}\``);
 
 /** How a default is shown: machine-dependent parts (the repository, the data folder, the host's zone) by name. */
-export function showDefault(value: unknown, places: { root: string; dataDir: string; timeZone?: string }): string {
+export function showDefault(
+  value: unknown,
+  places: { root: string; dataDir: string; datasetsDir?: string; timeZone?: string },
+): string {
   if (value === undefined) return "unset";
   if (typeof value !== "string") return code(JSON.stringify(value));
   if (value === "") return "empty";
   if (places.timeZone !== undefined && value === places.timeZone) return "the host's time zone";
   if (value === places.dataDir) return code("<repo>/data");
   let v = value.split(`${places.dataDir}/`).join("<PERSONA_DATA_DIR>/");
+  if (places.datasetsDir !== undefined) v = v.split(`${places.datasetsDir}/`).join("<PERSONA_DATASETS>/");
   v = v.split(`${places.root}/`).join("<repo>/");
   return code(v);
 }
@@ -347,9 +351,14 @@ function commonNote(service: Service, common: CommonKeys): string {
 
 /** The targets as the schemas and their comments make them now. */
 export async function targets(): Promise<Target[]> {
-  const { dataDir } = await import("@persona/runtime");
+  const { dataDir, datasetsDir } = await import("@persona/runtime");
   const { commonConfigShape } = await import("../packages/bus/src/service.ts");
-  const places = { root: ROOT, dataDir: dataDir(), timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone };
+  const places = {
+    root: ROOT,
+    dataDir: dataDir(),
+    datasetsDir: datasetsDir(),
+    timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone,
+  };
   const shapes = Object.fromEntries(SERVICES.map((s) => [s, commonConfigShape(s) as Record<string, unknown>]));
   const first = shapes[SERVICES[0]] ?? {};
   const varying = Object.keys(first).filter(
