@@ -13,8 +13,9 @@
  * zero-padded by one row and column at the end when the spatial sizes differ), before its relu.
  */
 import { ModelBuildError } from "./errors.ts";
-import { DataType, GraphBuilder } from "@persona/onnx";
-import { floatWeight, transposeData, type WeightMap } from "./tfjs-weights.ts";
+import { DataType } from "@persona/onnx";
+import { FaceApiGraph } from "./face-api-graph.ts";
+import { transposeData, type WeightMap } from "./tfjs-weights.ts";
 
 export const DLIB_INPUT_SIZE = 150;
 export const DLIB_MEAN_RGB = [122.782, 117.001, 104.298] as const;
@@ -26,14 +27,9 @@ interface Feature {
   w: number;
 }
 
-class DlibGraph {
-  readonly g = new GraphBuilder("dlib_resnet29");
-  readonly used = new Set<string>();
-  constructor(private readonly weights: WeightMap) {}
-
-  weight(name: string, rank: number): { shape: number[]; data: Float32Array } {
-    this.used.add(name);
-    return floatWeight(this.weights, name, rank);
+class DlibGraph extends FaceApiGraph {
+  constructor(weights: WeightMap) {
+    super("dlib_resnet29", weights);
   }
 
   /** conv2d (+bias) -> scale layer -> optional relu, in NCHW. */
@@ -133,10 +129,7 @@ export function buildDlibResnet(weights: WeightMap, doc: { docString: string; me
   const g = net.g;
   const size = DLIB_INPUT_SIZE;
   g.reserve("embedding");
-  const input = g.input("input", DataType.FLOAT, ["N", size, size, 3]);
-  const centered = g.node("Sub", [input, g.floats("mean_rgb", [3], [...DLIB_MEAN_RGB])], {}, "normalize/sub");
-  const scaled = g.node("Div", [centered, g.floats("scale_255", [], [255])], {}, "normalize/div");
-  const nchw = g.node("Transpose", [scaled], { perm: { ints: [0, 3, 1, 2] } }, "to_nchw");
+  const nchw = net.normalizedInput(size, DLIB_MEAN_RGB);
 
   let x = net.convLayer({ name: nchw, c: 3, h: size, w: size }, "conv32_down", 2, true, "valid");
   x = {
@@ -162,11 +155,10 @@ export function buildDlibResnet(weights: WeightMap, doc: { docString: string; me
 
   const pooled = g.node("ReduceMean", [x.name], { axes: { ints: [2, 3] }, keepdims: 0 }, "global_avg");
   const fc = net.weight("fc", 2);
-  const unused = [...weights.keys()].filter((k) => !net.used.has(k));
-  if (unused.length > 0) throw new ModelBuildError("weights", `weights not used by the graph: ${unused.join(", ")}`);
+  net.requireAllWeightsUsed();
   if (fc.shape[0] !== x.c) throw new ModelBuildError("weights", `fc expects ${fc.shape[0]} features, the net gives ${x.c}`);
   const dims = fc.shape[1] as number;
   const embedding = g.nodeTo("embedding", "MatMul", [pooled, g.floats("fc", fc.shape, fc.data)]);
   g.output(embedding, DataType.FLOAT, ["N", dims]);
-  return g.encode({ opset: 13, producer: "persona-id/models", producerVersion: "1", ...doc });
+  return net.encode(doc);
 }

@@ -13,20 +13,16 @@
  * TensorFlow's 'same' padding for the stride-2 3x3 convs on even sizes pads one pixel at the end only: SAME_UPPER.
  */
 import { ModelBuildError } from "./errors.ts";
-import { DataType, GraphBuilder } from "@persona/onnx";
-import { floatWeight, transposeData, type WeightMap } from "./tfjs-weights.ts";
+import { DataType } from "@persona/onnx";
+import { FaceApiGraph } from "./face-api-graph.ts";
+import { transposeData, type WeightMap } from "./tfjs-weights.ts";
 
 export const LANDMARK68_INPUT_SIZE = 112;
 export const LANDMARK68_MEAN_RGB = [122.782, 117.001, 104.298] as const;
 
-class LandmarkGraph {
-  readonly g = new GraphBuilder("face_landmark68");
-  readonly used = new Set<string>();
-  constructor(private readonly weights: WeightMap) {}
-
-  weight(name: string, rank: number): { shape: number[]; data: Float32Array } {
-    this.used.add(name);
-    return floatWeight(this.weights, name, rank);
+class LandmarkGraph extends FaceApiGraph {
+  constructor(weights: WeightMap) {
+    super("face_landmark68", weights);
   }
 
   conv(x: string, prefix: string, stride: 1 | 2, cin: number): { name: string; c: number } {
@@ -99,10 +95,7 @@ export function buildLandmark68(weights: WeightMap, doc: { docString: string; me
   const g = net.g;
   const size = LANDMARK68_INPUT_SIZE;
   g.reserve("landmarks");
-  const input = g.input("input", DataType.FLOAT, ["N", size, size, 3]);
-  const centered = g.node("Sub", [input, g.floats("mean_rgb", [3], [...LANDMARK68_MEAN_RGB])], {}, "normalize/sub");
-  const scaled = g.node("Div", [centered, g.floats("scale_255", [], [255])], {}, "normalize/div");
-  const nchw = g.node("Transpose", [scaled], { perm: { ints: [0, 3, 1, 2] } }, "to_nchw");
+  const nchw = net.normalizedInput(size, LANDMARK68_MEAN_RGB);
   let x = net.denseBlock4({ name: nchw, c: 3 }, "dense0", true);
   x = net.denseBlock4(x, "dense1", false);
   x = net.denseBlock4(x, "dense2", false);
@@ -115,10 +108,9 @@ export function buildLandmark68(weights: WeightMap, doc: { docString: string; me
   if (fcW.shape[0] !== x.c) throw new ModelBuildError("weights", `fc expects ${fcW.shape[0]} features, the net gives ${x.c}`);
   const outs = fcW.shape[1] as number;
   if (outs !== 136) throw new ModelBuildError("weights", `fc gives ${outs} outputs, 68 landmarks need 136`);
-  const unused = [...weights.keys()].filter((k) => !net.used.has(k));
-  if (unused.length > 0) throw new ModelBuildError("weights", `weights not used by the graph: ${unused.join(", ")}`);
+  net.requireAllWeightsUsed();
   const mm = g.node("MatMul", [flat, g.floats("fc/weights", fcW.shape, fcW.data)], {}, "fc/matmul");
   const out = g.nodeTo("landmarks", "Add", [mm, g.floats("fc/bias", [outs], fcB.data)]);
   g.output(out, DataType.FLOAT, ["N", outs]);
-  return g.encode({ opset: 13, producer: "persona-id/models", producerVersion: "1", ...doc });
+  return net.encode(doc);
 }
