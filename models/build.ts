@@ -26,7 +26,7 @@ import { type Manifest, readManifest, writeManifest } from "./src/manifest.ts";
 import { makeDynamicInput, makeNhwcImageInput, type NhwcInputPatch } from "./src/onnx-patch.ts";
 import { type FetchedPackage, fetchPackage, readSources } from "./src/sources.ts";
 import { convertTfjsGraph, type TfGraphModelJson } from "./src/tfjs-graph.ts";
-import { loadWeights, type WeightGroup } from "./src/tfjs-weights.ts";
+import { loadWeights, type WeightGroup, type WeightMap } from "./src/tfjs-weights.ts";
 
 export const MODELS_DIR = dirname(fileURLToPath(import.meta.url));
 export const CACHE_DIR = join(MODELS_DIR, ".cache");
@@ -90,6 +90,40 @@ function tfjsGraphRecipe(id: string, treatment: string): ModelRecipe {
         ]),
       });
       return result.bytes;
+    },
+  };
+}
+
+/** A face-api network written out as an ONNX graph from its 8-bit quantized weight manifest in package/model. */
+function faceApiNetRecipe(net: {
+  id: string;
+  manifestFile: string;
+  /** face-api's source of the network, for NOTICE.md. */
+  network: string;
+  /** What the model is, for its doc string. */
+  title: string;
+  build: (weights: WeightMap, doc: { docString: string; metadata: Record<string, string> }) => Uint8Array;
+}): ModelRecipe {
+  const { id, manifestFile } = net;
+  return {
+    id,
+    from: "face-api",
+    treatment:
+      `The 8-bit quantized weights of package/model/${manifestFile} (+ .bin) were dequantized ` +
+      `(q * scale + min, as TensorFlow.js does) and the network of face-api's ${net.network} was written out as an ` +
+      "ONNX graph (opset 13), input mean subtraction and scaling included. Checked against face-api's own output.",
+    async make(pkgs) {
+      const p = pkg(pkgs, "face-api");
+      const dir = join(p.dir, "package/model");
+      const groups = await readJson<WeightGroup[]>(join(dir, manifestFile));
+      const weights = await loadWeights(dir, groups);
+      return net.build(weights, {
+        docString: `${net.title} from ${p.source.name}@${p.source.version} (package/model/${manifestFile}), written as ONNX by persona-id models/build.ts`,
+        metadata: docMetadata(p, [
+          `package/model/${manifestFile}`,
+          ...groups.flatMap((g) => g.paths.map((x) => `package/model/${x}`)),
+        ]),
+      });
     },
   };
 }
@@ -172,51 +206,21 @@ export const RECIPES: readonly ModelRecipe[] = [
       return bytes;
     },
   },
-  {
+  faceApiNetRecipe({
     id: "dlib-resnet29",
-    from: "face-api",
-    treatment:
-      "The 8-bit quantized weights of package/model/face_recognition_model-weights_manifest.json (+ .bin) were dequantized " +
-      "(q * scale + min, as TensorFlow.js does) and the network of face-api's src/faceRecognitionNet was written out as an " +
-      "ONNX graph (opset 13), input mean subtraction and scaling included. Checked against face-api's own output.",
-    async make(pkgs) {
-      const p = pkg(pkgs, "face-api");
-      const dir = join(p.dir, "package/model");
-      const manifestFile = "face_recognition_model-weights_manifest.json";
-      const groups = await readJson<WeightGroup[]>(join(dir, manifestFile));
-      const weights = await loadWeights(dir, groups);
-      return buildDlibResnet(weights, {
-        docString: `dlib ResNet-29 face descriptor from ${p.source.name}@${p.source.version} (package/model/${manifestFile}), written as ONNX by persona-id models/build.ts`,
-        metadata: docMetadata(p, [
-          `package/model/${manifestFile}`,
-          ...groups.flatMap((g) => g.paths.map((x) => `package/model/${x}`)),
-        ]),
-      });
-    },
-  },
-  {
+    manifestFile: "face_recognition_model-weights_manifest.json",
+    network: "src/faceRecognitionNet",
+    title: "dlib ResNet-29 face descriptor",
+    build: buildDlibResnet,
+  }),
+  faceApiNetRecipe({
     id: "face-landmark68",
-    from: "face-api",
-    treatment:
-      "The 8-bit quantized weights of package/model/face_landmark_68_model-weights_manifest.json (+ .bin) were dequantized " +
-      "(q * scale + min, as TensorFlow.js does) and the network of face-api's src/faceLandmarkNet (FaceLandmark68Net: four " +
-      "dense blocks of separable convolutions, average pool, fully connected) was written out as an ONNX graph (opset 13), " +
-      "input mean subtraction and scaling included. Checked against face-api's own output.",
-    async make(pkgs) {
-      const p = pkg(pkgs, "face-api");
-      const dir = join(p.dir, "package/model");
-      const manifestFile = "face_landmark_68_model-weights_manifest.json";
-      const groups = await readJson<WeightGroup[]>(join(dir, manifestFile));
-      const weights = await loadWeights(dir, groups);
-      return buildLandmark68(weights, {
-        docString: `face-api FaceLandmark68Net from ${p.source.name}@${p.source.version} (package/model/${manifestFile}), written as ONNX by persona-id models/build.ts`,
-        metadata: docMetadata(p, [
-          `package/model/${manifestFile}`,
-          ...groups.flatMap((g) => g.paths.map((x) => `package/model/${x}`)),
-        ]),
-      });
-    },
-  },
+    manifestFile: "face_landmark_68_model-weights_manifest.json",
+    network:
+      "src/faceLandmarkNet (FaceLandmark68Net: four dense blocks of separable convolutions, average pool, fully connected)",
+    title: "face-api FaceLandmark68Net",
+    build: buildLandmark68,
+  }),
   tfjsGraphRecipe(
     "faceres",
     "The TensorFlow.js graph model package/models/faceres.json (+ .bin, float16 weights dequantized to float32) was " +
