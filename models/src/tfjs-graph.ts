@@ -63,6 +63,11 @@ interface Value {
 
 const NCHW = [0, 3, 1, 2];
 const NHWC = [0, 2, 3, 1];
+/** The two orders of a commutative op's two operands (which is which when matching a pattern). */
+const OPERAND_ORDERS = [
+  [0, 1],
+  [1, 0],
+] as const;
 
 function decodeS(s: string | undefined): string {
   return s === undefined ? "" : Buffer.from(s, "base64").toString("utf8");
@@ -270,20 +275,14 @@ class Converter {
     }
     if (node.op === "AddV2" || node.op === "Add") {
       if (this.dataInputCount(node) !== 2) return undefined;
-      for (const [mi, ni] of [
-        [0, 1],
-        [1, 0],
-      ] as const) {
+      for (const [mi, ni] of OPERAND_ORDERS) {
         const max = this.inputNode(node, mi);
         const mul = this.inputNode(node, ni);
         if (max.op !== "Maximum" || mul.op !== "Mul") continue;
         const maxZero = this.scalarOperand(max);
         if (maxZero?.value !== 0) continue;
         const x = this.inputNode(max, maxZero.other);
-        for (const [ai, mn] of [
-          [0, 1],
-          [1, 0],
-        ] as const) {
+        for (const [ai, mn] of OPERAND_ORDERS) {
           const alphaNode = this.inputNode(mul, ai);
           const min = this.inputNode(mul, mn);
           if (alphaNode.op !== "Const" || min.op !== "Minimum") continue;
