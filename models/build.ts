@@ -22,6 +22,7 @@ import { OnnxGraphError } from "@persona/onnx";
 import { buildDlibResnet } from "./src/dlib-resnet.ts";
 import { buildLandmark68 } from "./src/landmark68.ts";
 import { ModelBuildError } from "./src/errors.ts";
+import { readJsonFile } from "./src/json-file.ts";
 import { type Manifest, readManifest, writeManifest } from "./src/manifest.ts";
 import { makeDynamicInput, makeNhwcImageInput, type NhwcInputPatch } from "./src/onnx-patch.ts";
 import { type FetchedPackage, fetchPackage, readSources } from "./src/sources.ts";
@@ -53,11 +54,7 @@ function pkg(pkgs: Packages, id: string): FetchedPackage {
 }
 
 async function readJson<T>(path: string): Promise<T> {
-  try {
-    return JSON.parse(await readFile(path, "utf8")) as T;
-  } catch (cause) {
-    throw new ModelBuildError("weights", `cannot read ${path}`, { cause });
-  }
+  return (await readJsonFile(path, "weights")) as T;
 }
 
 function docMetadata(p: FetchedPackage, files: string[]): Record<string, string> {

@@ -1,6 +1,7 @@
 /** models/manifest.json: what each produced ONNX file expects and gives, and its sha256. */
-import { readFile, writeFile } from "node:fs/promises";
+import { writeFile } from "node:fs/promises";
 import { ModelBuildError } from "./errors.ts";
+import { readJsonFile } from "./json-file.ts";
 
 export interface TensorSpec {
   name: string;
@@ -38,12 +39,7 @@ export interface Manifest {
 }
 
 export async function readManifest(path: string): Promise<Manifest> {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(await readFile(path, "utf8"));
-  } catch (cause) {
-    throw new ModelBuildError("config", `cannot read ${path}`, { cause });
-  }
+  const parsed = await readJsonFile(path, "config");
   const m = parsed as Partial<Manifest>;
   if (m.schema !== 1 || typeof m.models !== "object" || m.models === null) {
     throw new ModelBuildError("config", `${path}: expected { schema: 1, models: {...} }`);

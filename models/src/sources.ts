@@ -9,6 +9,7 @@ import { access, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { ModelBuildError } from "./errors.ts";
+import { readJsonFile } from "./json-file.ts";
 
 const run = promisify(execFile);
 
@@ -60,12 +61,7 @@ function isPackageSource(v: unknown): v is PackageSource {
 }
 
 export async function readSources(path: string): Promise<SourcesFile> {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(await readFile(path, "utf8"));
-  } catch (cause) {
-    throw new ModelBuildError("config", `cannot read ${path}`, { cause });
-  }
+  const parsed = await readJsonFile(path, "config");
   const packages = (parsed as { packages?: unknown }).packages;
   if (!Array.isArray(packages) || !packages.every(isPackageSource)) {
     throw new ModelBuildError(
