@@ -1,4 +1,7 @@
-/** Small shared pieces: error and empty states, times, a loading hook, the people cache. */
+/**
+ * Small shared pieces: error and empty states, table headers, tabs, a pager, times, the loading, action and upload
+ * hooks, the people cache.
+ */
 import { type ReactNode, useCallback, useEffect, useState } from "react";
 import { errorText, get, qs } from "./api.ts";
 import type { GetPeoplePersonIdResponse, GetPeopleResponse, Person } from "./api.gen.ts";
@@ -24,22 +27,163 @@ export function Empty({ children, testId }: { children: ReactNode; testId?: stri
 }
 
 /** An action's error beside its buttons (a table cell, a card), in the page's words. */
-export function InlineError({ error }: { error: string | null }) {
+export function InlineError({ error, className = "bad small" }: { error: string | null; className?: string }) {
   if (!error) return null;
   return (
-    <p className="bad small" role="alert">
+    <p className={className} role="alert">
       {error}
     </p>
   );
 }
 
+/** A form's error under its buttons, in the portal's words. */
+export const FormError = ({ error }: { error: string | null }) => <InlineError error={error} className="error" />;
+
+/** The frame of a bar chart: an SVG image `width` by `height`, its description for screen readers. */
+export function ChartFrame({
+  width,
+  height,
+  label,
+  testId,
+  children,
+}: {
+  width: number;
+  height: number;
+  label: string;
+  testId: string;
+  children: ReactNode;
+}) {
+  return (
+    <svg className="chart" viewBox={`0 0 ${width} ${height}`} role="img" aria-label={label} data-testid={testId}>
+      {children}
+    </svg>
+  );
+}
+
+/** A form's submit button (disabled while `busy`) beside Cancel. */
+export function SubmitCancel({
+  label,
+  busy,
+  testId,
+  onCancel,
+}: {
+  label: string;
+  busy: boolean;
+  testId: string;
+  onCancel: () => void;
+}) {
+  return (
+    <div className="row">
+      <button type="submit" className="primary" disabled={busy} data-testid={testId}>
+        {label}
+      </button>
+      <button type="button" onClick={onCancel}>
+        Cancel
+      </button>
+    </div>
+  );
+}
+
+/** A column of TableHead: its heading (or the heading with a tooltip); `false` leaves it out (a column for a role). */
+export type Column = string | { label: ReactNode; title?: string } | false;
+
+/** The heading of a row of buttons: read by screen readers, not shown. */
+export const ACTIONS_COLUMN: Column = { label: <span className="sr-only">Actions</span> };
+
+/** A table's header row, one `<th scope="col">` per column. */
+export function TableHead({ columns }: { columns: Column[] }) {
+  return (
+    <thead>
+      <tr>
+        {columns.map((c, i) =>
+          c === false ? null : typeof c === "string" ? (
+            <th key={c} scope="col">
+              {c}
+            </th>
+          ) : (
+            // biome-ignore lint/suspicious/noArrayIndexKey: a table's columns are fixed
+            <th key={i} scope="col" title={c.title}>
+              {c.label}
+            </th>
+          ),
+        )}
+      </tr>
+    </thead>
+  );
+}
+
+/** Toggle buttons choosing one of `tabs` (a list's status filter); each button's test id is `${testId}-${value}`. */
+export function Tabs<T extends string>({
+  label,
+  tabs,
+  value,
+  onChange,
+  testId,
+}: {
+  label: string;
+  tabs: { status: T; label: string }[];
+  value: T;
+  onChange: (v: T) => void;
+  testId: string;
+}) {
+  return (
+    // biome-ignore lint/a11y/useSemanticElements: a labelled group of toggle buttons
+    <div className="tabs" role="group" aria-label={label}>
+      {tabs.map((t) => (
+        <button
+          key={t.status}
+          type="button"
+          aria-pressed={value === t.status}
+          onClick={() => onChange(t.status)}
+          data-testid={`${testId}-${t.status}`}
+        >
+          {t.label}
+        </button>
+      ))}
+    </div>
+  );
+}
+
+/** Previous / "1-24 of 80" / Next over a list loaded `page` items at a time; nothing when one page holds them all. */
+export function Pager({
+  offset,
+  total,
+  page,
+  onChange,
+}: {
+  offset: number;
+  total: number;
+  page: number;
+  onChange: (offset: number) => void;
+}) {
+  if (total <= page) return null;
+  return (
+    <div className="pager">
+      <button type="button" disabled={offset === 0} onClick={() => onChange(Math.max(0, offset - page))}>
+        Previous
+      </button>
+      <span>
+        {offset + 1}-{Math.min(offset + page, total)} of {total}
+      </span>
+      <button type="button" disabled={offset + page >= total} onClick={() => onChange(offset + page)}>
+        Next
+      </button>
+    </div>
+  );
+}
+
 /**
  * One button's request at a time: `run(f)` marks busy, clears the last error, awaits `f` and then `onDone`; a failure
- * becomes `error` (the portal's message) instead of an unhandled rejection.
+ * becomes `error` (the portal's message, or what `describe` makes of it) instead of an unhandled rejection. `setError`
+ * shows an error found before any request (a form's own check).
  */
-export function useAction(onDone?: () => void): {
+export function useAction(
+  onDone?: () => void,
+  describe: (err: unknown) => string = errorText,
+): {
   busy: boolean;
   error: string | null;
+  setError: (error: string | null) => void;
   run: (f: () => Promise<unknown>) => Promise<void>;
 } {
   const [busy, setBusy] = useState(false);
@@ -52,14 +196,38 @@ export function useAction(onDone?: () => void): {
         await f();
         onDone?.();
       } catch (err) {
-        setError(errorText(err));
+        setError(describe(err));
       } finally {
         setBusy(false);
       }
     },
-    [onDone],
+    [onDone, describe],
   );
-  return { busy, error, run };
+  return { busy, error, setError, run };
+}
+
+/** useAction for an upload: `send(f)` hands `f` the progress callback; `progress` is 0..1 while it runs, else null. */
+export function useUpload(): {
+  progress: number | null;
+  error: string | null;
+  setError: (error: string | null) => void;
+  send: (f: (onProgress: (fraction: number) => void) => Promise<unknown>) => Promise<void>;
+} {
+  const [progress, setProgress] = useState<number | null>(null);
+  const { error, setError, run } = useAction();
+  const send = useCallback(
+    (f: (onProgress: (fraction: number) => void) => Promise<unknown>) =>
+      run(async () => {
+        setProgress(0);
+        try {
+          await f(setProgress);
+        } finally {
+          setProgress(null);
+        }
+      }),
+    [run],
+  );
+  return { progress, error, setError, send };
 }
 
 export function Loading() {

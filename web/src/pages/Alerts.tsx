@@ -7,7 +7,7 @@ import { cropUrl, errorText, get, post, qs } from "../api.ts";
 import type { Alert, AlertStatus, GetAlertsResponse } from "../api.gen.ts";
 import { useLiveEvent } from "../live.tsx";
 import { useCan } from "../session.tsx";
-import { Empty, ErrorBox, Loading, formatDateTime, useLoad } from "../ui.tsx";
+import { Empty, ErrorBox, Loading, Tabs, formatDateTime, useLoad } from "../ui.tsx";
 
 interface Row extends Alert {
   src: string | null;
@@ -67,20 +67,7 @@ export function Alerts() {
   return (
     <section>
       <h1>Alerts</h1>
-      {/* biome-ignore lint/a11y/useSemanticElements: a labelled group of toggle buttons */}
-      <div className="tabs" role="group" aria-label="Show alerts by status">
-        {TABS.map((t) => (
-          <button
-            key={t.status}
-            type="button"
-            aria-pressed={tab === t.status}
-            onClick={() => setTab(t.status)}
-            data-testid={`alerts-tab-${t.status}`}
-          >
-            {t.label}
-          </button>
-        ))}
-      </div>
+      <Tabs label="Show alerts by status" tabs={TABS} value={tab} onChange={setTab} testId="alerts-tab" />
       <ErrorBox error={error} />
       {actionError && (
         <div className="error" role="alert">

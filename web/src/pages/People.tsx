@@ -1,11 +1,12 @@
 /** People: search, the list, and enrollment by photo upload (operator+), with the outcome per photo. */
 import { type FormEvent, useEffect, useState } from "react";
-import { errorText, get, photoUrl, qs, upload } from "../api.ts";
+import { get, photoUrl, qs, upload } from "../api.ts";
 import type { EnrollResult, GetPeopleResponse } from "../api.gen.ts";
 import { useLiveEvent } from "../live.tsx";
 import { Link, navigate } from "../router.tsx";
 import { useCan } from "../session.tsx";
-import { Empty, ErrorBox, Loading, useLoad } from "../ui.tsx";
+import { NO_NAME, NameFields, trimmed } from "../personFields.tsx";
+import { Empty, ErrorBox, Loading, Pager, useLoad, useUpload } from "../ui.tsx";
 
 const PAGE = 24;
 
@@ -58,68 +59,48 @@ export function Progress({ value, label }: { value: number | null; label: string
 }
 
 function EnrollForm({ onDone }: { onDone: () => void }) {
-  const [name, setName] = useState("");
-  const [description, setDescription] = useState("");
+  const [who, setWho] = useState(NO_NAME);
   const [photos, setPhotos] = useState<File[]>([]);
   const [sound, setSound] = useState<File | null>(null);
-  const [progress, setProgress] = useState<number | null>(null);
   const [result, setResult] = useState<EnrollResult | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const { progress, error, setError, send } = useUpload();
   const [formKey, setFormKey] = useState(0);
 
-  const submit = async (e: FormEvent | null, allowDuplicate = false) => {
+  const submit = (e: FormEvent | null, allowDuplicate = false) => {
     e?.preventDefault();
-    setError(null);
     setResult(null);
     if (photos.length === 0 || photos.length > 10) {
       setError("Choose between 1 and 10 photos.");
       return;
     }
     const form = new FormData();
-    form.set("name", name.trim());
-    form.set("description", description.trim());
+    const { name, description } = trimmed(who);
+    form.set("name", name);
+    form.set("description", description);
     for (const p of photos) form.append("photo", p, p.name);
     if (sound) form.set("sound", sound, sound.name);
-    setProgress(0);
-    try {
+    void send(async (onProgress) => {
       const r = await upload<EnrollResult>(
         "POST",
         `/api/v1/people${allowDuplicate ? "?allowDuplicate=true" : ""}`,
         form,
-        setProgress,
+        onProgress,
       );
       setResult(r.body);
       if (r.body.enrolled) {
-        setName("");
-        setDescription("");
+        setWho(NO_NAME);
         setPhotos([]);
         setSound(null);
         setFormKey((k) => k + 1);
         onDone();
       }
-    } catch (err) {
-      setError(errorText(err));
-    } finally {
-      setProgress(null);
-    }
+    });
   };
 
   return (
     <form className="card enroll" onSubmit={submit} data-testid="enroll-form" aria-labelledby="enroll-title" key={formKey}>
       <h2 id="enroll-title">Enroll a person</h2>
-      <label>
-        Name
-        <input required maxLength={200} value={name} onChange={(e) => setName(e.target.value)} data-testid="enroll-name" />
-      </label>
-      <label>
-        Position or description
-        <input
-          maxLength={1000}
-          value={description}
-          onChange={(e) => setDescription(e.target.value)}
-          data-testid="enroll-description"
-        />
-      </label>
+      <NameFields value={who} onChange={setWho} testId="enroll" />
       <label>
         Photos (1 to 10, one face each)
         <input
@@ -242,19 +223,7 @@ export function People() {
               </li>
             ))}
           </ul>
-          {data && data.total > PAGE && (
-            <div className="pager">
-              <button type="button" disabled={offset === 0} onClick={() => setOffset(Math.max(0, offset - PAGE))}>
-                Previous
-              </button>
-              <span>
-                {offset + 1}-{Math.min(offset + PAGE, data.total)} of {data.total}
-              </span>
-              <button type="button" disabled={offset + PAGE >= data.total} onClick={() => setOffset(offset + PAGE)}>
-                Next
-              </button>
-            </div>
-          )}
+          {data && <Pager offset={offset} total={data.total} page={PAGE} onChange={setOffset} />}
         </div>
         {canEnroll && <EnrollForm onDone={reload} />}
       </div>

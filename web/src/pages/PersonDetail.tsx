@@ -6,28 +6,23 @@ import { scoreLabel, verdictOf } from "../feed.ts";
 import { useLiveEvent } from "../live.tsx";
 import { Link, navigate } from "../router.tsx";
 import { useCan } from "../session.tsx";
-import { ErrorBox, Loading, formatDateTime, useLoad } from "../ui.tsx";
+import { type NameAndDescription, NameFields, trimmed } from "../personFields.tsx";
+import { ErrorBox, FormError, Loading, TableHead, formatDateTime, useAction, useLoad, useUpload } from "../ui.tsx";
 import { EnrollAnyway, hasDuplicates, PhotoResults, Progress } from "./People.tsx";
 
 function EditForm({ person, onSaved }: { person: Person; onSaved: () => void }) {
-  const [name, setName] = useState(person.name);
-  const [description, setDescription] = useState(person.description);
+  const { name, description } = person;
+  const [who, setWho] = useState<NameAndDescription>({ name, description });
   const [busy, setBusy] = useState(false);
   const [msg, setMsg] = useState<{ ok: boolean; text: string } | null>(null);
-  useEffect(() => {
-    setName(person.name);
-    setDescription(person.description);
-  }, [person.name, person.description]);
+  useEffect(() => setWho({ name, description }), [name, description]);
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     setBusy(true);
     setMsg(null);
     try {
-      await patch(`/api/v1/people/${encodeURIComponent(person.personId)}`, {
-        name: name.trim(),
-        description: description.trim(),
-      });
+      await patch(`/api/v1/people/${encodeURIComponent(person.personId)}`, trimmed(who));
       setMsg({ ok: true, text: "Saved." });
       onSaved();
     } catch (err) {
@@ -39,19 +34,7 @@ function EditForm({ person, onSaved }: { person: Person; onSaved: () => void }) 
   return (
     <form className="card" onSubmit={submit} data-testid="person-edit" aria-labelledby="edit-title">
       <h2 id="edit-title">Edit</h2>
-      <label>
-        Name
-        <input required maxLength={200} value={name} onChange={(e) => setName(e.target.value)} data-testid="edit-name" />
-      </label>
-      <label>
-        Position or description
-        <input
-          maxLength={1000}
-          value={description}
-          onChange={(e) => setDescription(e.target.value)}
-          data-testid="edit-description"
-        />
-      </label>
+      <NameFields value={who} onChange={setWho} testId="edit" />
       <button type="submit" className="primary" disabled={busy} data-testid="edit-save">
         Save
       </button>
@@ -66,20 +49,9 @@ function EditForm({ person, onSaved }: { person: Person; onSaved: () => void }) 
 
 function Watchlist({ person, onSaved }: { person: Person; onSaved: () => void }) {
   const [reason, setReason] = useState(person.watchlist?.reason ?? "");
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  const save = async (watchlist: { reason: string } | null) => {
-    setBusy(true);
-    setError(null);
-    try {
-      await patch(`/api/v1/people/${encodeURIComponent(person.personId)}`, { watchlist });
-      onSaved();
-    } catch (err) {
-      setError(errorText(err));
-    } finally {
-      setBusy(false);
-    }
-  };
+  const { busy, error, run } = useAction(onSaved);
+  const save = (watchlist: { reason: string } | null) =>
+    run(() => patch(`/api/v1/people/${encodeURIComponent(person.personId)}`, { watchlist }));
   return (
     <section className="card" aria-labelledby="watch-title" data-testid="watchlist">
       <h2 id="watch-title">Watchlist</h2>
@@ -108,41 +80,30 @@ function Watchlist({ person, onSaved }: { person: Person; onSaved: () => void })
           </button>
         </form>
       )}
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
+      <FormError error={error} />
     </section>
   );
 }
 
 function AddPhotos({ personId, onDone }: { personId: string; onDone: () => void }) {
   const [files, setFiles] = useState<File[]>([]);
-  const [progress, setProgress] = useState<number | null>(null);
   const [result, setResult] = useState<EnrollResult | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const submit = async (e: FormEvent | null, allowDuplicate = false) => {
+  const { progress, error, send } = useUpload();
+  const submit = (e: FormEvent | null, allowDuplicate = false) => {
     e?.preventDefault();
     const form = new FormData();
     for (const f of files) form.append("photo", f, f.name);
-    setProgress(0);
-    setError(null);
     setResult(null);
-    try {
+    void send(async (onProgress) => {
       const r = await upload<EnrollResult>(
         "POST",
         `/api/v1/people/${encodeURIComponent(personId)}/photos${allowDuplicate ? "?allowDuplicate=true" : ""}`,
         form,
-        setProgress,
+        onProgress,
       );
       setResult(r.body);
       onDone();
-    } catch (err) {
-      setError(errorText(err));
-    } finally {
-      setProgress(null);
-    }
+    });
   };
   return (
     <form className="card" onSubmit={submit} data-testid="add-photos" aria-labelledby="add-photos-title">
@@ -155,11 +116,7 @@ function AddPhotos({ personId, onDone }: { personId: string; onDone: () => void 
         Upload
       </button>
       <Progress value={progress} label="Upload progress" />
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
+      <FormError error={error} />
       {result && <PhotoResults result={result} />}
       {hasDuplicates(result) && <EnrollAnyway onConfirm={() => void submit(null, true)} busy={progress !== null} />}
     </form>
@@ -168,23 +125,16 @@ function AddPhotos({ personId, onDone }: { personId: string; onDone: () => void 
 
 function SoundForm({ person, onDone }: { person: Person; onDone: () => void }) {
   const [file, setFile] = useState<File | null>(null);
-  const [progress, setProgress] = useState<number | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const submit = async (e: FormEvent) => {
+  const { progress, error, send } = useUpload();
+  const submit = (e: FormEvent) => {
     e.preventDefault();
     if (!file) return;
     const form = new FormData();
     form.set("sound", file, file.name);
-    setProgress(0);
-    setError(null);
-    try {
-      await upload("PUT", `/api/v1/people/${encodeURIComponent(person.personId)}/sound`, form, setProgress);
+    void send(async (onProgress) => {
+      await upload("PUT", `/api/v1/people/${encodeURIComponent(person.personId)}/sound`, form, onProgress);
       onDone();
-    } catch (err) {
-      setError(errorText(err));
-    } finally {
-      setProgress(null);
-    }
+    });
   };
   return (
     <form className="card" onSubmit={submit} aria-labelledby="sound-title">
@@ -203,11 +153,7 @@ function SoundForm({ person, onDone }: { person: Person; onDone: () => void }) {
         Upload sound
       </button>
       <Progress value={progress} label="Upload progress" />
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
+      <FormError error={error} />
     </form>
   );
 }
@@ -219,17 +165,12 @@ export function PersonDetail({ personId }: { personId: string }) {
     () => get<GetPeoplePersonIdResponse>(`/api/v1/people/${encodeURIComponent(personId)}`),
     [personId],
   );
-  const [removeError, setRemoveError] = useState<string | null>(null);
+  const removal = useAction(() => navigate("/people"));
   useLiveEvent("person", (p) => p.personId === personId && reload());
 
-  const remove = async () => {
+  const remove = () => {
     if (!data || !window.confirm(`Remove ${data.person.name} and all their templates? This cannot be undone.`)) return;
-    try {
-      await del(`/api/v1/people/${encodeURIComponent(personId)}`);
-      navigate("/people");
-    } catch (err) {
-      setRemoveError(errorText(err));
-    }
+    void removal.run(() => del(`/api/v1/people/${encodeURIComponent(personId)}`));
   };
 
   if (error) {
@@ -278,14 +219,10 @@ export function PersonDetail({ personId }: { personId: string }) {
           {isAdmin && (
             <section className="card" aria-labelledby="remove-title">
               <h2 id="remove-title">Remove</h2>
-              <button type="button" className="danger" onClick={() => void remove()} data-testid="person-remove">
+              <button type="button" className="danger" onClick={remove} data-testid="person-remove">
                 Remove {person.name}
               </button>
-              {removeError && (
-                <p className="error" role="alert">
-                  {removeError}
-                </p>
-              )}
+              <FormError error={removal.error} />
             </section>
           )}
           {!canEdit && <p className="muted">Your role can view people but not change them.</p>}
@@ -306,14 +243,7 @@ function TemplatesTable({ templates }: { templates: PersonView["templates"] }) {
         <p className="empty">No templates: this person cannot be recognised until a photo is added.</p>
       ) : (
         <table data-testid="templates">
-          <thead>
-            <tr>
-              <th scope="col">Face</th>
-              <th scope="col">Origin</th>
-              <th scope="col">Quality</th>
-              <th scope="col">Added</th>
-            </tr>
-          </thead>
+          <TableHead columns={["Face", "Origin", "Quality", "Added"]} />
           <tbody>
             {templates.map((t) => (
               <tr key={t.id}>
@@ -339,17 +269,7 @@ function SightingsTable({ sightings: recentSightings }: { sightings: PersonView[
         <p className="empty">Not seen yet.</p>
       ) : (
         <table data-testid="recent-sightings">
-          <thead>
-            <tr>
-              <th scope="col">Face</th>
-              <th scope="col">Camera</th>
-              <th scope="col">When</th>
-              <th scope="col">Decision</th>
-              <th scope="col" title={scoreLabel(0).title}>
-                Similarity
-              </th>
-            </tr>
-          </thead>
+          <TableHead columns={["Face", "Camera", "When", "Decision", { label: "Similarity", title: scoreLabel(0).title }]} />
           <tbody>
             {recentSightings.map((s) => {
               const verdict = verdictOf(s);

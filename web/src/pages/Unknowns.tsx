@@ -7,46 +7,30 @@ import { cropUrl, errorText, get, post } from "../api.ts";
 import type { EnrollResult, UnknownResolution, UnknownTrack, UnknownVisitor, UnknownsPage } from "../api.gen.ts";
 import { useLiveEvent } from "../live.tsx";
 import { useCan } from "../session.tsx";
-import { Empty, ErrorBox, Loading, formatDateTime, formatTime, useLoad, usePersonSearch } from "../ui.tsx";
+import { NO_NAME, NameFields, PersonPicker, trimmed, usePersonPick } from "../personFields.tsx";
+import { Empty, ErrorBox, FormError, Loading, formatDateTime, formatTime, useAction, useLoad } from "../ui.tsx";
 
 type Item = UnknownTrack;
 
+/** A refused enrollment says why (the photo's reason); anything else in the portal's words. */
+function reviewError(err: unknown): string {
+  const reason = (err as { body?: EnrollResult }).body?.photos?.[0]?.reason?.message;
+  return reason ? `Rejected: ${reason}` : errorText(err);
+}
+
 function Review({ item, onResolved }: { item: Item; onResolved: () => void }) {
   const [mode, setMode] = useState<"none" | "new" | "assign">("none");
-  const [name, setName] = useState("");
-  const [description, setDescription] = useState("");
-  const [query, setQuery] = useState("");
-  const [personId, setPersonId] = useState("");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const [who, setWho] = useState(NO_NAME);
+  const pick = usePersonPick(mode === "assign");
+  const { busy, error, run } = useAction(onResolved, reviewError);
 
-  const matches = usePersonSearch(mode === "assign", query);
-
-  const run = async (f: () => Promise<unknown>) => {
-    setBusy(true);
-    setError(null);
-    try {
-      await f();
-      onResolved();
-    } catch (err) {
-      const body = (err as { body?: EnrollResult }).body;
-      const reason = body?.photos?.[0]?.reason?.message;
-      setError(reason ? `Rejected: ${reason}` : errorText(err));
-    } finally {
-      setBusy(false);
-    }
-  };
   const enroll = (e: FormEvent) => {
     e.preventDefault();
-    void run(() =>
-      post(`/api/v1/unknowns/${encodeURIComponent(item.best.sightingId)}/enroll`, {
-        name: name.trim(),
-        description: description.trim(),
-      }),
-    );
+    void run(() => post(`/api/v1/unknowns/${encodeURIComponent(item.best.sightingId)}/enroll`, trimmed(who)));
   };
   const assign = (e: FormEvent) => {
     e.preventDefault();
+    const { personId } = pick;
     if (personId) void run(() => post(`/api/v1/unknowns/${encodeURIComponent(item.best.sightingId)}/assign`, { personId }));
   };
 
@@ -62,14 +46,7 @@ function Review({ item, onResolved }: { item: Item; onResolved: () => void }) {
       </div>
       {mode === "new" && (
         <form onSubmit={enroll}>
-          <label>
-            Name
-            <input required value={name} onChange={(e) => setName(e.target.value)} />
-          </label>
-          <label>
-            Position or description
-            <input value={description} onChange={(e) => setDescription(e.target.value)} />
-          </label>
+          <NameFields value={who} onChange={setWho} />
           <button type="submit" className="primary" disabled={busy}>
             Enroll
           </button>
@@ -77,32 +54,13 @@ function Review({ item, onResolved }: { item: Item; onResolved: () => void }) {
       )}
       {mode === "assign" && (
         <form onSubmit={assign}>
-          <label>
-            Find the person
-            <input type="search" value={query} onChange={(e) => setQuery(e.target.value)} />
-          </label>
-          <label>
-            Person
-            <select required value={personId} onChange={(e) => setPersonId(e.target.value)}>
-              <option value="">Choose…</option>
-              {matches.map((p) => (
-                <option key={p.personId} value={p.personId}>
-                  {p.name}
-                  {p.description ? ` - ${p.description}` : ""}
-                </option>
-              ))}
-            </select>
-          </label>
-          <button type="submit" className="primary" disabled={busy || !personId}>
+          <PersonPicker pick={pick} />
+          <button type="submit" className="primary" disabled={busy || !pick.personId}>
             Add this face to them
           </button>
         </form>
       )}
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
+      <FormError error={error} />
     </div>
   );
 }

@@ -3,7 +3,7 @@
  * person, or an existing one: its faces become their templates) or ignore it (no more unknown-face alerts for it).
  */
 import { type FormEvent, useEffect, useState } from "react";
-import { cropUrl, errorText, get, post, qs } from "../api.ts";
+import { cropUrl, get, post, qs } from "../api.ts";
 import type {
   GetVisitorsResponse,
   LiveVisitor,
@@ -16,7 +16,8 @@ import { useLiveEvent } from "../live.tsx";
 import { Link } from "../router.tsx";
 import { useCan } from "../session.tsx";
 import { applyVisitorPush } from "../visitors.ts";
-import { Empty, ErrorBox, Loading, formatDateTime, useLoad, usePersonSearch } from "../ui.tsx";
+import { NO_NAME, NameFields, PersonPicker, trimmed, usePersonPick } from "../personFields.tsx";
+import { Empty, ErrorBox, FormError, Loading, Pager, Tabs, formatDateTime, useAction, useLoad } from "../ui.tsx";
 
 const PAGE = 24;
 const TABS: { status: VisitorStatus; label: string }[] = [
@@ -27,32 +28,21 @@ const TABS: { status: VisitorStatus; label: string }[] = [
 
 function NameForm({ visitor, onDone }: { visitor: Visitor; onDone: (v: Visitor | null) => void }) {
   const [mode, setMode] = useState<"new" | "existing">("new");
-  const [name, setName] = useState("");
-  const [description, setDescription] = useState("");
-  const [query, setQuery] = useState("");
-  const [personId, setPersonId] = useState("");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const [who, setWho] = useState(NO_NAME);
+  const pick = usePersonPick(mode === "existing");
+  const { busy, error, run } = useAction();
 
-  const matches = usePersonSearch(mode === "existing", query);
-
-  const submit = async (e: FormEvent) => {
+  const submit = (e: FormEvent) => {
     e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      const body =
-        mode === "new" ? { name: name.trim(), ...(description.trim() ? { description: description.trim() } : {}) } : { personId };
+    const { name, description } = trimmed(who);
+    const body = mode === "new" ? { name, ...(description ? { description } : {}) } : { personId: pick.personId };
+    void run(async () => {
       const r = await post<PostVisitorsVisitorIdNameResponse>(
         `/api/v1/visitors/${encodeURIComponent(visitor.visitorId)}/name`,
         body,
       );
       onDone(r.visitor);
-    } catch (err) {
-      setError(errorText(err));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   return (
@@ -74,75 +64,32 @@ function NameForm({ visitor, onDone }: { visitor: Visitor; onDone: (v: Visitor |
           Someone enrolled
         </label>
       </fieldset>
-      {mode === "new" ? (
-        <>
-          <label>
-            Name
-            <input required maxLength={200} value={name} onChange={(e) => setName(e.target.value)} />
-          </label>
-          <label>
-            Position or description
-            <input maxLength={1000} value={description} onChange={(e) => setDescription(e.target.value)} />
-          </label>
-        </>
-      ) : (
-        <>
-          <label>
-            Find the person
-            <input type="search" value={query} onChange={(e) => setQuery(e.target.value)} />
-          </label>
-          <label>
-            Person
-            <select required value={personId} onChange={(e) => setPersonId(e.target.value)}>
-              <option value="">Choose…</option>
-              {matches.map((p) => (
-                <option key={p.personId} value={p.personId}>
-                  {p.name}
-                  {p.description ? ` - ${p.description}` : ""}
-                </option>
-              ))}
-            </select>
-          </label>
-        </>
-      )}
+      {mode === "new" ? <NameFields value={who} onChange={setWho} /> : <PersonPicker pick={pick} />}
       <button
         type="submit"
         className="primary"
-        disabled={busy || (mode === "existing" && !personId)}
+        disabled={busy || (mode === "existing" && !pick.personId)}
         data-testid="visitor-name-submit"
       >
         {mode === "new" ? "Enroll these faces" : "Add these faces to them"}
       </button>
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
+      <FormError error={error} />
     </form>
   );
 }
 
 function IgnoreForm({ visitor, onDone }: { visitor: Visitor; onDone: (v: Visitor | null) => void }) {
   const [reason, setReason] = useState("");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  const submit = async (e: FormEvent) => {
+  const { busy, error, run } = useAction();
+  const submit = (e: FormEvent) => {
     e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
+    void run(async () => {
       const r = await post<PostVisitorsVisitorIdIgnoreResponse>(
         `/api/v1/visitors/${encodeURIComponent(visitor.visitorId)}/ignore`,
-        {
-          reason: reason.trim(),
-        },
+        { reason: reason.trim() },
       );
       onDone(r.visitor);
-    } catch (err) {
-      setError(errorText(err));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   return (
     <form onSubmit={submit} data-testid="visitor-ignore-form">
@@ -154,11 +101,7 @@ function IgnoreForm({ visitor, onDone }: { visitor: Visitor; onDone: (v: Visitor
       <button type="submit" className="primary" disabled={busy} data-testid="visitor-ignore-submit">
         Ignore this visitor
       </button>
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
+      <FormError error={error} />
     </form>
   );
 }
@@ -286,23 +229,16 @@ export function Visitors() {
         Faces nobody is enrolled as that keep coming back, grouped by the system, most recently seen first.{" "}
         {!canAct && "Your role can view them only."}
       </p>
-      {/* biome-ignore lint/a11y/useSemanticElements: a labelled group of toggle buttons */}
-      <div className="tabs" role="group" aria-label="Show visitors by status">
-        {TABS.map((t) => (
-          <button
-            key={t.status}
-            type="button"
-            aria-pressed={status === t.status}
-            onClick={() => {
-              setStatus(t.status);
-              setOffset(0);
-            }}
-            data-testid={`visitors-tab-${t.status}`}
-          >
-            {t.label}
-          </button>
-        ))}
-      </div>
+      <Tabs
+        label="Show visitors by status"
+        tabs={TABS}
+        value={status}
+        onChange={(t) => {
+          setStatus(t);
+          setOffset(0);
+        }}
+        testId="visitors-tab"
+      />
       <ErrorBox error={error} />
       {!data && !error && <Loading />}
       {data && items.length === 0 && (
@@ -315,19 +251,7 @@ export function Visitors() {
           <VisitorCard key={v.visitorId} v={v} canAct={canAct} onDecided={decided(v.visitorId)} />
         ))}
       </ul>
-      {total > PAGE && (
-        <div className="pager">
-          <button type="button" disabled={offset === 0} onClick={() => setOffset(Math.max(0, offset - PAGE))}>
-            Previous
-          </button>
-          <span>
-            {offset + 1}-{Math.min(offset + PAGE, total)} of {total}
-          </span>
-          <button type="button" disabled={offset + PAGE >= total} onClick={() => setOffset(offset + PAGE)}>
-            Next
-          </button>
-        </div>
-      )}
+      <Pager offset={offset} total={total} page={PAGE} onChange={setOffset} />
     </section>
   );
 }
