@@ -5,9 +5,9 @@
 import { type FormEvent, useState } from "react";
 import { del, errorText, get, post } from "../api.ts";
 import type { ApiKey, CreatedApiKey, GetApiKeysResponse, Role } from "../api.gen.ts";
-import { Empty, ErrorBox, Loading, formatDateTime, useLoad } from "../ui.tsx";
+import { ROLES } from "../roles.ts";
+import { ACTIONS_COLUMN, Empty, ErrorBox, FormError, Loading, TableHead, formatDateTime, useAction, useLoad } from "../ui.tsx";
 
-const ROLES: Role[] = ["viewer", "operator", "admin"];
 const EXPIRY_DAYS = [
   { label: "30 days", days: 30 },
   { label: "90 days", days: 90 },
@@ -96,18 +96,14 @@ export function ApiKeys() {
   const [role, setRole] = useState<Role>("viewer");
   const [days, setDays] = useState(90);
   const [created, setCreated] = useState<CreatedApiKey | null>(null);
-  const [addError, setAddError] = useState<string | null>(null);
-  const create = async (e: FormEvent) => {
+  const adding = useAction(reload);
+  const create = (e: FormEvent) => {
     e.preventDefault();
-    setAddError(null);
-    try {
+    void adding.run(async () => {
       const expiresAt = days > 0 ? new Date(Date.now() + days * 86_400_000).toISOString() : null;
       setCreated(await post<CreatedApiKey>("/api/v1/api-keys", { name: name.trim(), role, expiresAt }));
       setName("");
-      reload();
-    } catch (err) {
-      setAddError(errorText(err));
-    }
+    });
   };
   return (
     <section aria-labelledby="api-keys-title" data-testid="api-keys">
@@ -122,20 +118,7 @@ export function ApiKeys() {
       {data && data.items.length === 0 && <Empty>No API keys.</Empty>}
       {data && data.items.length > 0 && (
         <table data-testid="api-key-list">
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Key</th>
-              <th scope="col">Role</th>
-              <th scope="col">Created</th>
-              <th scope="col">Expires</th>
-              <th scope="col">Last used</th>
-              <th scope="col">State</th>
-              <th scope="col">
-                <span className="sr-only">Actions</span>
-              </th>
-            </tr>
-          </thead>
+          <TableHead columns={["Name", "Key", "Role", "Created", "Expires", "Last used", "State", ACTIONS_COLUMN]} />
           <tbody>
             {data.items.map((k) => (
               <KeyRow key={k.id} k={k} onChanged={reload} />
@@ -143,7 +126,7 @@ export function ApiKeys() {
           </tbody>
         </table>
       )}
-      <form className="card narrow" onSubmit={(e) => void create(e)} aria-label="Create an API key">
+      <form className="card narrow" onSubmit={create} aria-label="Create an API key">
         <h3>Create an API key</h3>
         <label>
           Name
@@ -170,11 +153,7 @@ export function ApiKeys() {
         <button type="submit" className="primary">
           Create key
         </button>
-        {addError && (
-          <p className="error" role="alert">
-            {addError}
-          </p>
-        )}
+        <FormError error={adding.error} />
       </form>
     </section>
   );

@@ -4,7 +4,7 @@ import { get, qs } from "../api.ts";
 import type { AttendanceRow, GetAttendanceResponse } from "../api.gen.ts";
 import { mergeAttendance } from "../attendance.ts";
 import { useLiveEvent } from "../live.tsx";
-import { Empty, ErrorBox, Loading, formatDuration, formatTime, useLoad } from "../ui.tsx";
+import { ChartFrame, Empty, ErrorBox, Loading, TableHead, formatDuration, formatTime, useLoad } from "../ui.tsx";
 
 function today(): string {
   const d = new Date();
@@ -20,13 +20,7 @@ export function Chart({ rows }: { rows: AttendanceRow[] }) {
   const height = rows.length * (bar + gap) + 24;
   const sorted = [...rows].sort((a, b) => b.secondsInView - a.secondsInView);
   return (
-    <svg
-      className="chart"
-      viewBox={`0 0 ${width} ${height}`}
-      role="img"
-      aria-label="Time in view per person"
-      data-testid="attendance-chart"
-    >
+    <ChartFrame width={width} height={height} label="Time in view per person" testId="attendance-chart">
       {sorted.map((r, i) => {
         const y = i * (bar + gap);
         const w = Math.max(2, ((width - labelW - 90) * r.secondsInView) / max);
@@ -44,7 +38,7 @@ export function Chart({ rows }: { rows: AttendanceRow[] }) {
           </g>
         );
       })}
-    </svg>
+    </ChartFrame>
   );
 }
 
@@ -89,14 +83,7 @@ export function Attendance() {
         <>
           <Chart rows={rows} />
           <table data-testid="attendance-table">
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">First seen</th>
-                <th scope="col">Last seen</th>
-                <th scope="col">Time in view</th>
-              </tr>
-            </thead>
+            <TableHead columns={["Name", "First seen", "Last seen", "Time in view"]} />
             <tbody>
               {rows.map((r) => (
                 <tr key={r.personId}>

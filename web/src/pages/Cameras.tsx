@@ -8,7 +8,7 @@ import { type FormEvent, type PointerEvent, useEffect, useRef, useState } from "
 import { del, get, patch, post } from "../api.ts";
 import type { Camera, CameraChange, CameraRole, GetCamerasResponse, NewCamera } from "../api.gen.ts";
 import { useCan } from "../session.tsx";
-import { Empty, ErrorBox, InlineError, Loading, formatDateTime, useAction, useLoad } from "../ui.tsx";
+import { Empty, ErrorBox, InlineError, Loading, SubmitCancel, TableHead, formatDateTime, useAction, useLoad } from "../ui.tsx";
 
 const ROLES: CameraRole[] = ["entrance", "perimeter", "classroom", "exam-room", "desk"];
 type Zone = NonNullable<Camera["zone"]>;
@@ -163,26 +163,19 @@ function CameraForm({ camera, onDone }: { camera?: Camera; onDone: () => void })
     loop: camera?.loop ?? true,
     zone: camera?.zone ?? null,
   });
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useAction(onDone);
   const set = <K extends keyof FormState>(k: K, v: FormState[K]) => setF((cur) => ({ ...cur, [k]: v }));
   const isFile = isFileSource(f.source);
-  const submit = async (e: FormEvent) => {
+  const submit = (e: FormEvent) => {
     e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      if (editing) await patch(`/api/v1/cameras/${encodeURIComponent(camera.cameraId)}`, changeOf(f, camera));
-      else await post("/api/v1/cameras", newCameraOf(f));
-      onDone();
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    void run(() =>
+      editing
+        ? patch(`/api/v1/cameras/${encodeURIComponent(camera.cameraId)}`, changeOf(f, camera))
+        : post("/api/v1/cameras", newCameraOf(f)),
+    );
   };
   return (
-    <form className="card" onSubmit={(e) => void submit(e)} data-testid="camera-form" aria-labelledby="camera-form-title">
+    <form className="card" onSubmit={submit} data-testid="camera-form" aria-labelledby="camera-form-title">
       <h2 id="camera-form-title">{editing ? `Edit ${camera.name}` : "Add a camera"}</h2>
       <div className="form-grid">
         <label htmlFor="cam-id">Id (letters, digits, - and _)</label>
@@ -250,14 +243,7 @@ function CameraForm({ camera, onDone }: { camera?: Camera; onDone: () => void })
         <p className="muted small">Once the camera runs, edit it to draw a detection zone on its picture.</p>
       )}
       <ErrorBox error={error} testId="camera-form-error" />
-      <div className="row">
-        <button type="submit" className="primary" disabled={busy} data-testid="camera-save">
-          {editing ? "Save" : "Add camera"}
-        </button>
-        <button type="button" onClick={onDone}>
-          Cancel
-        </button>
-      </div>
+      <SubmitCancel label={editing ? "Save" : "Add camera"} busy={busy} testId="camera-save" onCancel={onDone} />
     </form>
   );
 }
@@ -359,18 +345,9 @@ export function Cameras() {
       ) : (
         <div className="card wide">
           <table data-testid="cameras-table">
-            <thead>
-              <tr>
-                <th scope="col">Camera</th>
-                <th scope="col">Role</th>
-                <th scope="col">State</th>
-                <th scope="col">fps</th>
-                <th scope="col">Last frame</th>
-                <th scope="col">Last error</th>
-                <th scope="col">Reconnects</th>
-                {admin && <th scope="col">Actions</th>}
-              </tr>
-            </thead>
+            <TableHead
+              columns={["Camera", "Role", "State", "fps", "Last frame", "Last error", "Reconnects", admin && "Actions"]}
+            />
             <tbody>
               {cams.map((c) => (
                 <CameraRow key={c.cameraId} cam={c} admin={admin} onEdit={() => setEditing(c.cameraId)} onChanged={reload} />

@@ -5,7 +5,7 @@
 import { useState } from "react";
 import { get, qs } from "../api.ts";
 import type { AttendanceRates } from "../api.gen.ts";
-import { ErrorBox, Loading, useLoad } from "../ui.tsx";
+import { ChartFrame, ErrorBox, Loading, useLoad } from "../ui.tsx";
 
 const pct = (v: number | null) => (v === null ? "–" : `${Math.round(v * 100)}%`);
 
@@ -22,13 +22,7 @@ export function RatesChart({ r }: { r: AttendanceRates }) {
   const height = rows.length * (bar + gap) + 24;
   const x = (v: number) => labelW + (width - labelW - 60) * v;
   return (
-    <svg
-      className="chart"
-      viewBox={`0 0 ${width} ${height}`}
-      role="img"
-      aria-label="Attendance rate per person"
-      data-testid="rates-chart"
-    >
+    <ChartFrame width={width} height={height} label="Attendance rate per person" testId="rates-chart">
       {rows.map((p, i) => (
         <g key={p.personId} transform={`translate(0 ${i * (bar + gap)})`} data-below={p.below}>
           <text x={labelW - 8} y={bar * 0.7} textAnchor="end" className="chart-label">
@@ -53,7 +47,7 @@ export function RatesChart({ r }: { r: AttendanceRates }) {
       <text x={x(r.threshold)} y={height - 6} textAnchor="middle" className="chart-label">
         {pct(r.threshold)}
       </text>
-    </svg>
+    </ChartFrame>
   );
 }
 

@@ -9,7 +9,18 @@ import type { GetCamerasResponse, GetGroupsResponse, Session, SessionOccurrence 
 import { Link, navigate } from "../router.tsx";
 import { useCan } from "../session.tsx";
 import { Rates } from "./Rates.tsx";
-import { Empty, ErrorBox, InlineError, Loading, formatDateTime, useAction, useLoad, usePersonSearch } from "../ui.tsx";
+import {
+  Empty,
+  ErrorBox,
+  InlineError,
+  Loading,
+  SubmitCancel,
+  TableHead,
+  formatDateTime,
+  useAction,
+  useLoad,
+  usePersonSearch,
+} from "../ui.tsx";
 
 const DAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
 const KIND_LABEL: Record<Session["kind"], string> = { class: "class", exam: "exam", event: "event" };
@@ -256,14 +267,7 @@ function NewSession({ onDone }: { onDone: () => void }) {
       />
       <RosterPeople chosen={d.people} onChange={(v) => set("people", v)} />
       <InlineError error={error} />
-      <div className="row">
-        <button type="submit" className="primary" disabled={busy} data-testid="session-save">
-          Schedule
-        </button>
-        <button type="button" onClick={onDone}>
-          Cancel
-        </button>
-      </div>
+      <SubmitCancel label="Schedule" busy={busy} testId="session-save" onCancel={onDone} />
     </form>
   );
 }
@@ -297,15 +301,7 @@ export function Sessions() {
       {data && data.items.length === 0 && <Empty testId="sessions-empty">No sessions yet.</Empty>}
       {data && data.items.length > 0 && (
         <table data-testid="sessions-table">
-          <thead>
-            <tr>
-              <th scope="col">Session</th>
-              <th scope="col">Kind</th>
-              <th scope="col">When</th>
-              <th scope="col">Cameras</th>
-              <th scope="col">Owner</th>
-            </tr>
-          </thead>
+          <TableHead columns={["Session", "Kind", "When", "Cameras", "Owner"]} />
           <tbody>
             {data.items.map((s) => (
               <tr key={s.sessionId} className={s.cancelled ? "muted" : ""}>
@@ -392,15 +388,7 @@ export function SessionDetail({ sessionId }: { sessionId: string }) {
       )}
       {occ.data && (
         <table data-testid="occurrences">
-          <thead>
-            <tr>
-              <th scope="col">Date</th>
-              <th scope="col">Time</th>
-              <th scope="col">State</th>
-              <th scope="col">Attendance</th>
-              {operator && <th scope="col">Actions</th>}
-            </tr>
-          </thead>
+          <TableHead columns={["Date", "Time", "State", "Attendance", operator && "Actions"]} />
           <tbody>
             {occ.data.items.map((o) => (
               <OccurrenceRow key={o.occurrenceId} o={o} operator={operator} onChanged={occ.reload} />

@@ -19,7 +19,7 @@ import { beep } from "../beep.ts";
 import { usePrefs } from "../prefs.ts";
 import { useCan } from "../session.tsx";
 import { Thresholds } from "./Thresholds.tsx";
-import { ErrorBox, Loading, useLoad } from "../ui.tsx";
+import { ErrorBox, Loading, TableHead, useLoad } from "../ui.tsx";
 
 const CAMERA_ROLES: CameraRole[] = ["perimeter", "entrance", "classroom", "exam-room", "desk"];
 
@@ -179,13 +179,7 @@ function CameraRoles({
   if (ids.length === 0) return <p className="empty">No cameras known yet.</p>;
   return (
     <table data-testid="camera-roles">
-      <thead>
-        <tr>
-          <th scope="col">Camera</th>
-          <th scope="col">Role for the rules</th>
-          <th scope="col">Open hours (optional, for after-hours rules)</th>
-        </tr>
-      </thead>
+      <TableHead columns={["Camera", "Role for the rules", "Open hours (optional, for after-hours rules)"]} />
       <tbody>
         {ids.map((id) => {
           const c = rules.cameras[id];
@@ -432,6 +426,8 @@ function RuleForm({
 }) {
   const p = `rules.${index}`;
   const id = (f: string) => `rule-${index}-${f}`;
+  /** What every field of the rule is given: its test id, the path of its issues (`key` in the rule), errors. */
+  const field = (f: string, key: string) => ({ id: id(f), path: `${p}.${key}`, editable, errors });
   return (
     <fieldset className="rule" data-testid={`rule-${index}`}>
       <legend>
@@ -439,56 +435,36 @@ function RuleForm({
       </legend>
       <FieldError errors={errors} path={p} />
       <div className="form-grid">
-        <InputField
-          label="Id"
-          id={id("id")}
-          path={`${p}.id`}
-          value={rule.id}
-          editable={editable}
-          errors={errors}
-          onChange={(v) => onChange({ ...rule, id: v })}
-        />
+        <InputField label="Id" {...field("id", "id")} value={rule.id} onChange={(v) => onChange({ ...rule, id: v })} />
         <SelectField
           label="Raises an alert for"
-          id={id("kind")}
-          path={`${p}.kind`}
+          {...field("kind", "kind")}
           value={rule.kind}
           options={KINDS.map((k) => ({ value: k.kind, label: k.label }))}
-          editable={editable}
-          errors={errors}
           onChange={(v) => onChange(withKind(rule, v as AlertRule["kind"]))}
         />
         <SelectField
           label="Severity"
-          id={id("severity")}
-          path={`${p}.severity`}
+          {...field("severity", "severity")}
           value={rule.severity}
           options={(SEVERITIES.includes(rule.severity) ? SEVERITIES : [...SEVERITIES, rule.severity]).map((v) => ({
             value: v,
             label: v,
           }))}
-          editable={editable}
-          errors={errors}
           onChange={(v) => onChange({ ...rule, severity: v as Severity })}
         />
         {rule.kind === "unknown-at-perimeter" && (
           <InputField
             label="Unknown shots before the alert"
-            id={id("shots")}
-            path={`${p}.minUnknownShots`}
+            {...field("shots", "minUnknownShots")}
             value={rule.minUnknownShots}
-            editable={editable}
-            errors={errors}
             onChange={(v) => onChange({ ...rule, minUnknownShots: v })}
           />
         )}
         <InputField
           label="Quiet for (minutes) after an alert of the same visit"
-          id={id("dedupe")}
-          path={`${p}.dedupeMinutes`}
+          {...field("dedupe", "dedupeMinutes")}
           value={rule.dedupeMinutes}
-          editable={editable}
-          errors={errors}
           onChange={(v) => onChange({ ...rule, dedupeMinutes: v })}
         />
         <span>Camera roles (none = every role)</span>

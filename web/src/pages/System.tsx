@@ -5,7 +5,7 @@
  */
 import { get } from "../api.ts";
 import type { SystemStatus } from "../api.gen.ts";
-import { ErrorBox, Loading, useLoad } from "../ui.tsx";
+import { ErrorBox, Loading, TableHead, useLoad } from "../ui.tsx";
 
 function bytes(n: number | null): string {
   if (n === null) return "unknown";
@@ -26,14 +26,7 @@ function Replicas({ data }: { data: SystemStatus }) {
     <section className="card wide" aria-labelledby="replicas-title">
       <h2 id="replicas-title">Services</h2>
       <table data-testid="system-replicas">
-        <thead>
-          <tr>
-            <th scope="col">Service</th>
-            <th scope="col">Replica</th>
-            <th scope="col">State</th>
-            <th scope="col">Checks</th>
-          </tr>
-        </thead>
+        <TableHead columns={["Service", "Replica", "State", "Checks"]} />
         <tbody>
           {data.replicas.length === 0 && (
             <tr>
@@ -80,15 +73,7 @@ function Consumers({ data }: { data: SystemStatus }) {
       <h2 id="consumers-title">Consumers</h2>
       {data.natsError ? <p className="bad">{data.natsError}</p> : null}
       <table data-testid="system-consumers">
-        <thead>
-          <tr>
-            <th scope="col">Stream</th>
-            <th scope="col">Consumer</th>
-            <th scope="col">Pending (lag)</th>
-            <th scope="col">Unacknowledged</th>
-            <th scope="col">Redelivered</th>
-          </tr>
-        </thead>
+        <TableHead columns={["Stream", "Consumer", "Pending (lag)", "Unacknowledged", "Redelivered"]} />
         <tbody>
           {data.consumers.map((c) => (
             <tr key={`${c.stream}/${c.name}`}>
@@ -116,15 +101,7 @@ function Cameras({ data }: { data: SystemStatus }) {
         <p className="empty">No cameras known yet.</p>
       ) : (
         <table data-testid="system-cameras">
-          <thead>
-            <tr>
-              <th scope="col">Camera</th>
-              <th scope="col">State</th>
-              <th scope="col">Role</th>
-              <th scope="col">fps</th>
-              <th scope="col">Frames processed</th>
-            </tr>
-          </thead>
+          <TableHead columns={["Camera", "State", "Role", "fps", "Frames processed"]} />
           <tbody>
             {data.cameras.map((c) => (
               <tr key={c.cameraId} data-testid={`system-camera-${c.cameraId}`}>
@@ -152,13 +129,7 @@ function Throughput({ data }: { data: SystemStatus }) {
         <p className="empty">No recognizer endpoint configured.</p>
       ) : (
         <table data-testid="system-recognizers">
-          <thead>
-            <tr>
-              <th scope="col">Replica</th>
-              <th scope="col">Messages handled</th>
-              <th scope="col">per second</th>
-            </tr>
-          </thead>
+          <TableHead columns={["Replica", "Messages handled", "per second"]} />
           <tbody>
             {data.recognizers.map((r) => (
               <tr key={r.url}>

@@ -7,7 +7,7 @@ import { useState } from "react";
 import { del, get, put } from "../api.ts";
 import type { GetThresholdsResponse, ModelThreshold } from "../api.gen.ts";
 import { useCan } from "../session.tsx";
-import { ErrorBox, InlineError, Loading, formatDateTime, useAction, useLoad } from "../ui.tsx";
+import { ErrorBox, InlineError, Loading, TableHead, formatDateTime, useAction, useLoad } from "../ui.tsx";
 
 const pct = (v: number) => `${(v * 100).toFixed(v < 0.01 ? 2 : 1)}%`;
 type Rates = ModelThreshold["effective"]["rates"];
@@ -97,13 +97,7 @@ export function Thresholds() {
       {!data && !error && <Loading />}
       {data && (
         <table>
-          <thead>
-            <tr>
-              <th scope="col">Model</th>
-              <th scope="col">Naming threshold and what it means</th>
-              {admin && <th scope="col">Change</th>}
-            </tr>
-          </thead>
+          <TableHead columns={["Model", "Naming threshold and what it means", admin && "Change"]} />
           <tbody>
             {data.items.map((t) => (
               <ThresholdRow key={`${t.model}-${t.mode}-${t.effective.threshold}`} t={t} admin={admin} onSaved={reload} />

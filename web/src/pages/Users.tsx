@@ -4,9 +4,8 @@ import { del, errorText, get, patch, post } from "../api.ts";
 import type { GetUsersResponse, Role, User } from "../api.gen.ts";
 import { useCan, useSession } from "../session.tsx";
 import { ApiKeys } from "./ApiKeys.tsx";
-import { Empty, ErrorBox, Loading, useLoad } from "../ui.tsx";
-
-const ROLES: Role[] = ["viewer", "operator", "admin"];
+import { ROLES } from "../roles.ts";
+import { ACTIONS_COLUMN, Empty, ErrorBox, FormError, Loading, TableHead, useAction, useLoad } from "../ui.tsx";
 
 function UserRow({ u, me, onChanged }: { u: User; me: string; onChanged: () => void }) {
   const [password, setPassword] = useState("");
@@ -100,20 +99,16 @@ export function Users() {
   const [username, setUsername] = useState("");
   const [password, setPassword] = useState("");
   const [role, setRole] = useState<Role>("viewer");
-  const [addError, setAddError] = useState<string | null>(null);
+  const adding = useAction(reload);
 
   if (!isAdmin) return <p>Only admins manage users.</p>;
-  const add = async (e: FormEvent) => {
+  const add = (e: FormEvent) => {
     e.preventDefault();
-    setAddError(null);
-    try {
+    void adding.run(async () => {
       await post("/api/v1/users", { username: username.trim(), password, role });
       setUsername("");
       setPassword("");
-      reload();
-    } catch (err) {
-      setAddError(errorText(err));
-    }
+    });
   };
   return (
     <section>
@@ -123,16 +118,7 @@ export function Users() {
       {data && data.items.length === 0 && <Empty>No users.</Empty>}
       {data && data.items.length > 0 && (
         <table data-testid="users">
-          <thead>
-            <tr>
-              <th scope="col">User</th>
-              <th scope="col">Role</th>
-              <th scope="col">Password</th>
-              <th scope="col">
-                <span className="sr-only">Actions</span>
-              </th>
-            </tr>
-          </thead>
+          <TableHead columns={["User", "Role", "Password", ACTIONS_COLUMN]} />
           <tbody>
             {data.items.map((u) => (
               <UserRow key={u.username} u={u} me={user.username} onChanged={reload} />
@@ -168,11 +154,7 @@ export function Users() {
         <button type="submit" className="primary">
           Add user
         </button>
-        {addError && (
-          <p className="error" role="alert">
-            {addError}
-          </p>
-        )}
+        <FormError error={adding.error} />
       </form>
       <ApiKeys />
     </section>
