@@ -214,6 +214,16 @@ export class System {
     return { context, page };
   }
 
+  /** Runs `f` on a new page; its browser context is closed afterwards, whatever `f` did. */
+  async withPage<T>(f: (page: Page) => Promise<T>, viewport?: { width: number; height: number }): Promise<T> {
+    const { context, page } = await this.newPage(viewport);
+    try {
+      return await f(page);
+    } finally {
+      await context.close();
+    }
+  }
+
   async stop(): Promise<void> {
     const quiet = async (f: () => Promise<unknown> | undefined) => {
       try {

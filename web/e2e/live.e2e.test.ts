@@ -64,8 +64,7 @@ describe("live video in the console: a grid of every camera and a single view, t
   });
 
   test("the grid shows each camera's frames from the portal; a tile opens the camera large; leaving closes the stream", async () => {
-    const { context, page } = await sys.newPage();
-    try {
+    await sys.withPage(async (page) => {
       await login(page, ADMIN.username, ADMIN.password);
       await go(page, "live");
       await page.waitForURL("**/live");
@@ -105,22 +104,17 @@ describe("live video in the console: a grid of every camera and a single view, t
         async () => (await watchers("desk")) === 0 && (await watchers("gate")) === 0,
         "streams closed once the page is left",
       );
-    } finally {
-      await context.close();
-    }
+    });
   });
 
   test("logged out, the live stream is refused (401) and a camera the portal does not know is 404", async () => {
     const anon = await fetch(`${sys.url}/api/v1/cameras/desk/live`);
     assert.equal(anon.status, 401);
-    const { context, page } = await sys.newPage();
-    try {
+    await sys.withPage(async (page) => {
       await login(page, ADMIN.username, ADMIN.password);
       const status = await page.evaluate("fetch('/api/v1/cameras/nowhere/live').then((r) => r.status)");
       assert.equal(status, 404);
-    } finally {
-      await context.close();
-    }
+    });
   });
 });
 

@@ -8,6 +8,7 @@ import type { Server } from "node:http";
 import { fakeService, serverUrl } from "@persona/testing";
 import { after, before, describe, test } from "node:test";
 import { cameraLive } from "@persona/bus/testing";
+import type { Page } from "playwright-core";
 import { ADMIN, System, apiFromPage, go, login, shot, skipReason } from "./harness.ts";
 
 const skip = skipReason();
@@ -54,11 +55,16 @@ describe("settings: alert rules as a form; the System page", { skip }, () => {
     for (const s of servers) await new Promise((r) => s.close(r));
   });
 
-  test("a rule edited in the form: an invalid id is shown beside the field, then the fixed rule is saved", async () => {
-    const { context, page } = await sys.newPage();
-    try {
+  /** `f` on a new page, logged in as the admin and on the page of the `nav` link. */
+  const asAdminOn = (nav: string, f: (page: Page) => Promise<void>) =>
+    sys.withPage(async (page) => {
       await login(page, ADMIN.username, ADMIN.password);
-      await go(page, "settings");
+      await go(page, nav);
+      await f(page);
+    });
+
+  test("a rule edited in the form: an invalid id is shown beside the field, then the fixed rule is saved", async () => {
+    await asAdminOn("settings", async (page) => {
       await page.getByTestId("rules-form").waitFor();
       const rule = page.getByTestId("rule-0");
       await rule.waitFor();
@@ -102,16 +108,11 @@ describe("settings: alert rules as a form; the System page", { skip }, () => {
       assert.equal(await page.getByTestId("rule-0-severity").inputValue(), "critical");
       await page.getByTestId("rules-advanced").check();
       assert.match(await page.getByTestId("rules-json").inputValue(), /perimeter-strangers/);
-    } finally {
-      await context.close();
-    }
+    });
   });
 
   test("recognition thresholds: the measured rates beside each value; an admin applies a stricter one and resets it", async () => {
-    const { context, page } = await sys.newPage();
-    try {
-      await login(page, ADMIN.username, ADMIN.password);
-      await go(page, "settings");
+    await asAdminOn("settings", async (page) => {
       const card = page.getByTestId("thresholds");
       const row = card.locator("tr", { hasText: "default" });
       await row.waitFor();
@@ -138,16 +139,11 @@ describe("settings: alert rules as a form; the System page", { skip }, () => {
         .getByTestId(`threshold-value-${id}`)
         .filter({ hasText: before.toFixed(3) })
         .waitFor();
-    } finally {
-      await context.close();
-    }
+    });
   });
 
   test("the System page: replicas ready and down, consumers, cameras with fps, recognizer throughput, store size", async () => {
-    const { context, page } = await sys.newPage();
-    try {
-      await login(page, ADMIN.username, ADMIN.password);
-      await go(page, "system");
+    await asAdminOn("system", async (page) => {
       await page.locator("[data-testid=replica-recognizer][data-state=ready]").waitFor();
       await page.locator("[data-testid=replica-camera][data-state=ready]").waitFor();
       await page.locator("[data-testid=replica-greeter][data-state=down]").waitFor();
@@ -166,8 +162,6 @@ describe("settings: alert rules as a form; the System page", { skip }, () => {
       assert.match(await cam.innerText(), /\d+\.\d/);
       assert.match(await page.getByTestId("system-storage").innerText(), /sqlite: [\d.]+ (B|KiB|MiB)/);
       await shot(page, "system");
-    } finally {
-      await context.close();
-    }
+    });
   });
 });
