@@ -34,24 +34,21 @@ export function followRecognitions(
     invalid++;
     if (invalid === 1 || invalid % 100 === 0) log.warn({ subject, invalid }, "ignoring a sighting that does not parse");
   };
-  const recognized = nc.subscribe(FaceRecognized.filter, {
-    callback: (err, msg) => {
-      if (err) return;
-      const env = FaceRecognized.envelope.safeParse(parse(msg.data));
-      if (!env.success) return bad(msg.subject);
-      const d = env.data.data;
-      if (cameraIds.has(d.cameraId)) names.recognized(d.trackId, d.personName, d.decision);
-    },
-  });
-  const unknown = nc.subscribe(UnknownFaceSeen.filter, {
-    callback: (err, msg) => {
-      if (err) return;
-      const env = UnknownFaceSeen.envelope.safeParse(parse(msg.data));
-      if (!env.success) return bad(msg.subject);
-      const d = env.data.data;
-      if (cameraIds.has(d.cameraId)) names.unknown(d.trackId);
-    },
-  });
+  /** A core subscription to one of the recognizers' track events; `apply` gets the data of each for these cameras. */
+  const follow = <D extends { cameraId: string; trackId: string }>(
+    event: { filter: string; envelope: { safeParse(value: unknown): { data?: { data: D } } } },
+    apply: (d: D) => void,
+  ) =>
+    nc.subscribe(event.filter, {
+      callback: (err, msg) => {
+        if (err) return;
+        const d = event.envelope.safeParse(parse(msg.data)).data?.data;
+        if (!d) return bad(msg.subject);
+        if (cameraIds.has(d.cameraId)) apply(d);
+      },
+    });
+  const recognized = follow(FaceRecognized, (d) => names.recognized(d.trackId, d.personName, d.decision));
+  const unknown = follow(UnknownFaceSeen, (d) => names.unknown(d.trackId));
   return {
     get invalid() {
       return invalid;
