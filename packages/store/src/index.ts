@@ -1,16 +1,5 @@
-export type {
-  ApplyResult,
-  Collection,
-  CollectionDef,
-  Doc,
-  DocumentStore,
-  EventPosition,
-  FieldOps,
-  Filter,
-  FindOptions,
-  Scalar,
-  WriteOp,
-} from "./types.ts";
+/** The document store's interface and query types: every type of types.ts. */
+export type * from "./types.ts";
 export { StoreConflictError, StoreError, StoreValidationError } from "./errors.ts";
 export { type SqliteStoreOptions, openSqliteStore } from "./sqlite.ts";
 export { type MongoStoreOptions, type MongoWriteConcern, openMongoStore } from "./mongo.ts";

@@ -1,15 +1,6 @@
 import { z } from "zod";
-import type { CollectionDef, DocumentStore, Filter } from "../types.ts";
-import {
-  EntityId,
-  ObjectKey,
-  type Page,
-  UtcTime,
-  type UtcTimeInput,
-  Repository,
-  ValidatedCollection,
-  timeRange,
-} from "./common.ts";
+import type { CollectionDef, DocumentStore } from "../types.ts";
+import { EntityId, ObjectKey, type TimelineQuery, TimelineRepository, UtcTime, ValidatedCollection } from "./common.ts";
 
 /** "low" | "medium" | "high" | "critical" are the contracts' alert severities; "info" | "warning" are older values. */
 export const AlertSeverity = z.enum(["info", "warning", "low", "medium", "high", "critical"]);
@@ -57,47 +48,17 @@ export const ALERTS_COLLECTION: CollectionDef = {
   indexes: [{ fields: ["at"] }, { fields: ["status", "at"] }, { fields: ["cameraId", "at"] }, { fields: ["personId", "at"] }],
 };
 
-export interface AlertsQuery extends Page {
+export interface AlertsQuery extends TimelineQuery {
   status?: z.infer<typeof AlertStatus>;
   severity?: z.infer<typeof AlertSeverity>;
   cameraId?: string;
   personId?: string;
-  from?: UtcTimeInput;
-  to?: UtcTimeInput;
 }
 
-export class AlertsRepository extends Repository<typeof AlertDoc, AlertInput> {
+export class AlertsRepository extends TimelineRepository<typeof AlertDoc, AlertsQuery> {
   static async open(store: DocumentStore): Promise<AlertsRepository> {
     return new AlertsRepository(await ValidatedCollection.open(store, ALERTS_COLLECTION, AlertDoc));
   }
 
-  async get(id: string): Promise<AlertDoc | undefined> {
-    return this.docs.get(id);
-  }
-
-  protected toStored(alert: AlertInput): AlertInput {
-    return alert;
-  }
-
-  /** Newest first. */
-  async list(query: AlertsQuery = {}): Promise<AlertDoc[]> {
-    return this.docs.find(filterOf(query), { sort: { at: -1 }, limit: query.limit, skip: query.skip });
-  }
-
-  async count(query: Omit<AlertsQuery, "limit" | "skip"> = {}): Promise<number> {
-    return this.docs.count(filterOf(query));
-  }
-
-  async deleteOlderThan(before: UtcTimeInput): Promise<number> {
-    return this.docs.deleteMany(timeRange("at", undefined, before));
-  }
-}
-
-function filterOf(query: AlertsQuery): Filter {
-  const filter: Filter = { ...timeRange("at", query.from, query.to) };
-  if (query.status !== undefined) filter.status = query.status;
-  if (query.severity !== undefined) filter.severity = query.severity;
-  if (query.cameraId !== undefined) filter.cameraId = query.cameraId;
-  if (query.personId !== undefined) filter.personId = query.personId;
-  return filter;
+  protected readonly matchFields = ["status", "severity", "cameraId", "personId"] as const;
 }

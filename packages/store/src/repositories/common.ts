@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { StoreValidationError } from "../errors.ts";
-import type { Collection, CollectionDef, Doc, DocumentStore, Filter, FindOptions, WriteOp } from "../types.ts";
+import type { Collection, CollectionDef, Doc, DocumentStore, Filter, FindOptions, Scalar, WriteOp } from "../types.ts";
 
 /** Ids that also appear in NATS subjects (person, camera, track): the same rule as contracts' Token. */
 export const EntityId = z
@@ -152,4 +152,51 @@ export abstract class Repository<S extends DocSchema, I = z.input<S>> {
 
   /** The document to validate and write for `input`. */
   protected abstract toStored(input: I): z.input<S>;
+}
+
+/** What a timeline query may say besides its page: a time range on `at` (from inclusive, to exclusive). */
+export interface TimelineQuery extends Page {
+  from?: UtcTimeInput;
+  to?: UtcTimeInput;
+}
+
+/**
+ * Records of what happened at a time `at` (alerts, sightings), stored as given: found by id, listed newest first and
+ * counted by a query (a time range and the `matchFields` it sets), removed by age (retention).
+ */
+export abstract class TimelineRepository<S extends DocSchema, Q extends TimelineQuery> extends Repository<S> {
+  /** The query's fields that select the records with that value, in the filter's order. */
+  protected abstract readonly matchFields: readonly Exclude<keyof Q & string, keyof TimelineQuery>[];
+
+  async get(id: string): Promise<z.output<S> | undefined> {
+    return this.docs.get(id);
+  }
+
+  protected toStored(record: z.input<S>): z.input<S> {
+    return record;
+  }
+
+  /** Newest first. */
+  async list(query: Partial<Q> = {}): Promise<z.output<S>[]> {
+    return this.docs.find(this.filterOf(query), { sort: { at: -1 }, limit: query.limit, skip: query.skip });
+  }
+
+  async count(query: Partial<Omit<Q, "limit" | "skip">> = {}): Promise<number> {
+    return this.docs.count(this.filterOf(query));
+  }
+
+  /** Retention: deletes the records older than `before`; returns how many. */
+  async deleteOlderThan(before: UtcTimeInput): Promise<number> {
+    return this.docs.deleteMany({ at: { $lt: utc(before, "before") } });
+  }
+
+  private filterOf(query: Partial<Omit<Q, "limit" | "skip">>): Filter {
+    const { from, to } = query as TimelineQuery;
+    const filter: Filter = { ...timeRange("at", from, to) };
+    for (const field of this.matchFields) {
+      const value = (query as Partial<Q>)[field];
+      if (value !== undefined) filter[field] = value as Scalar;
+    }
+    return filter;
+  }
 }

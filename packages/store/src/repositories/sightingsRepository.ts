@@ -1,16 +1,6 @@
 import { z } from "zod";
-import type { CollectionDef, DocumentStore, Filter } from "../types.ts";
-import {
-  EntityId,
-  ObjectKey,
-  type Page,
-  UtcTime,
-  type UtcTimeInput,
-  Repository,
-  ValidatedCollection,
-  timeRange,
-  utc,
-} from "./common.ts";
+import type { CollectionDef, DocumentStore } from "../types.ts";
+import { EntityId, ObjectKey, type TimelineQuery, TimelineRepository, UtcTime, ValidatedCollection } from "./common.ts";
 
 /** History of faces seen: one document per recognised or unknown track result. */
 export const SightingDoc = z
@@ -50,48 +40,16 @@ export const SIGHTINGS_COLLECTION: CollectionDef = {
   indexes: [{ fields: ["at"] }, { fields: ["cameraId", "at"] }, { fields: ["personId", "at"] }, { fields: ["kind", "at"] }],
 };
 
-export interface SightingsQuery extends Page {
+export interface SightingsQuery extends TimelineQuery {
   cameraId?: string;
   personId?: string;
   kind?: SightingDoc["kind"];
-  /** Inclusive. */
-  from?: UtcTimeInput;
-  /** Exclusive. */
-  to?: UtcTimeInput;
 }
 
-export class SightingsRepository extends Repository<typeof SightingDoc, SightingInput> {
+export class SightingsRepository extends TimelineRepository<typeof SightingDoc, SightingsQuery> {
   static async open(store: DocumentStore): Promise<SightingsRepository> {
     return new SightingsRepository(await ValidatedCollection.open(store, SIGHTINGS_COLLECTION, SightingDoc));
   }
 
-  async get(id: string): Promise<SightingDoc | undefined> {
-    return this.docs.get(id);
-  }
-
-  protected toStored(sighting: SightingInput): SightingInput {
-    return sighting;
-  }
-
-  /** Newest first. */
-  async list(query: SightingsQuery = {}): Promise<SightingDoc[]> {
-    return this.docs.find(filterOf(query), { sort: { at: -1 }, limit: query.limit, skip: query.skip });
-  }
-
-  async count(query: Omit<SightingsQuery, "limit" | "skip"> = {}): Promise<number> {
-    return this.docs.count(filterOf(query));
-  }
-
-  /** Retention: deletes sightings older than `before`; returns how many. */
-  async deleteOlderThan(before: UtcTimeInput): Promise<number> {
-    return this.docs.deleteMany({ at: { $lt: utc(before, "before") } });
-  }
-}
-
-function filterOf(query: SightingsQuery): Filter {
-  const filter: Filter = { ...timeRange("at", query.from, query.to) };
-  if (query.cameraId !== undefined) filter.cameraId = query.cameraId;
-  if (query.personId !== undefined) filter.personId = query.personId;
-  if (query.kind !== undefined) filter.kind = query.kind;
-  return filter;
+  protected readonly matchFields = ["cameraId", "personId", "kind"] as const;
 }
