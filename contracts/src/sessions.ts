@@ -155,10 +155,14 @@ export const OccurrenceEndedData = z.object({
 export const CorrectionAction = z.enum(["mark-present", "excuse", "reject-recognition", "undo"]);
 export type CorrectionAction = z.infer<typeof CorrectionAction>;
 
-export const AttendanceCorrectedData = z.object({
+/** What a record about one person in one occurrence starts with. */
+const OccurrencePerson = z.object({
   sessionId: SessionsId,
   date: LocalDate,
   personId: SessionsId,
+});
+
+export const AttendanceCorrectedData = OccurrencePerson.extend({
   action: CorrectionAction,
   /** The recognition a reject-recognition refutes. */
   trackId: SessionsId.optional(),
@@ -170,10 +174,7 @@ export const AttendanceCorrectedData = z.object({
 export const ExamVerdict = z.enum(["confirmed", "flagged"]);
 export type ExamVerdict = z.infer<typeof ExamVerdict>;
 
-export const ExamCheckRecordedData = z.object({
-  sessionId: SessionsId,
-  date: LocalDate,
-  personId: SessionsId,
+export const ExamCheckRecordedData = OccurrencePerson.extend({
   trackId: SessionsId,
   verdict: ExamVerdict,
   by: By,
