@@ -42,17 +42,11 @@ export type VisitorDecision =
 
 export type VisitorStatus = "open" | "named" | "ignored";
 
-export interface VisitorState {
-  visitorId: string;
-  faces: number;
-  visits: number;
-  firstSeen: string;
-  lastSeen: string;
-  cameras: string[];
-  /** The best faces by quality, best first (as last published). */
-  bestCrops: VisitorCrop[];
-  /** Every visitor merged into this one. */
-  absorbed: string[];
+/**
+ * A visitor: its last published summary (the best faces by quality, best first; `absorbed` every visitor merged into
+ * this one, over all its summaries) with its status and decision.
+ */
+export interface VisitorState extends VisitorSummaryData {
   status: VisitorStatus;
   decision: VisitorDecision | null;
   /** When the trainer first published it, and last published it. */

@@ -1,3 +1,4 @@
+import { z } from "zod";
 import { type AttendanceState, type PersonRow, peopleOf, personRow, unknownTracksOf } from "./attendance.ts";
 
 /**
@@ -16,16 +17,20 @@ export interface CheckIn {
   manual: boolean;
 }
 
+/** The check-in desk's counters (the portal answers them as they are: services/portal/src/http/schemas.ts). */
+export const CheckInCounters = z.object({
+  registered: z.number().int(),
+  checkedIn: z.number().int(),
+  /** Registered guests not checked in (yet). */
+  waiting: z.number().int(),
+  walkInsKnown: z.number().int(),
+  walkInsUnknown: z.number().int(),
+});
+export type CheckInCounters = z.infer<typeof CheckInCounters>;
+
 export interface EventView {
   occurrenceId: string;
-  counters: {
-    registered: number;
-    checkedIn: number;
-    /** Registered guests not checked in (yet). */
-    waiting: number;
-    walkInsKnown: number;
-    walkInsUnknown: number;
-  };
+  counters: CheckInCounters;
   /** Registered guests who checked in, by arrival. */
   checkedIn: CheckIn[];
   waiting: string[];

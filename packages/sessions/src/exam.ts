@@ -1,3 +1,4 @@
+import { z } from "zod";
 import {
   type AttendanceState,
   type ExamAlert,
@@ -176,6 +177,18 @@ export interface CandidateReport {
   overlaps: OverlapFlag[];
 }
 
+/** The counts of the end-of-exam report (the portal answers them as they are: services/portal/src/http/schemas.ts). */
+export const ExamSummary = z.object({
+  expected: z.number().int(),
+  seen: z.number().int(),
+  verified: z.number().int(),
+  flagged: z.number().int(),
+  pending: z.number().int(),
+  absent: z.number().int(),
+  notOnRoster: z.number().int(),
+});
+export type ExamSummary = z.infer<typeof ExamSummary>;
+
 export interface ExamReport {
   occurrenceId: string;
   sessionId: string;
@@ -186,15 +199,7 @@ export interface ExamReport {
   candidates: CandidateReport[];
   alerts: ExamAlert[];
   unknownTracks: number;
-  summary: {
-    expected: number;
-    seen: number;
-    verified: number;
-    flagged: number;
-    pending: number;
-    absent: number;
-    notOnRoster: number;
-  };
+  summary: ExamSummary;
 }
 
 /** Every candidate (the roster and whoever was recognised) with the evidence, verdicts, flags and alerts. */

@@ -1,3 +1,4 @@
+import { z } from "zod";
 import type { AttendanceView, PersonRow } from "./attendance.ts";
 
 /**
@@ -70,19 +71,22 @@ export function occurrenceCsv(view: AttendanceView, names: ReadonlyMap<string, s
   return [OCCURRENCE_CSV_HEADER.join(","), ...rows.map(csvLine)].map((l) => `${l}\r\n`).join("");
 }
 
-export interface PersonRate {
-  personId: string;
+/** One person's attendance rate (the portal answers it with their name: services/portal/src/http/schemas.ts). */
+export const PersonRate = z.object({
+  personId: z.string(),
   /** Ended occurrences that expected them. */
-  expected: number;
+  expected: z.number().int(),
   /** Present or late (or marked present). */
-  attended: number;
-  late: number;
-  absent: number;
-  excused: number;
+  attended: z.number().int(),
+  late: z.number().int(),
+  absent: z.number().int(),
+  excused: z.number().int(),
   /** attended / (expected - excused); null when every occurrence was excused. */
-  rate: number | null;
-  below: boolean;
-}
+  rate: z.number().nullable(),
+  /** Below the threshold (75% by default). */
+  below: z.boolean(),
+});
+export type PersonRate = z.infer<typeof PersonRate>;
 
 /**
  * Attendance rates across occurrences (a course's series): only ended occurrences count; an excused occurrence is

@@ -1,4 +1,5 @@
 import { CameraRole, DetectionZone, ManagedCamera, SOURCE_KINDS, SessionDefinition, Severity } from "@persona/contracts";
+import { CheckInCounters, ExamSummary, PersonRate as PersonRateData } from "@persona/sessions";
 import { z } from "zod";
 import { AlertRules, CameraRules, Rule, Schedule } from "../alerts/rules.ts";
 import { ErrorBody } from "./errors.ts";
@@ -737,15 +738,7 @@ export const ExamReport = named(
       }),
     ),
     unknownTracks: z.number().int(),
-    summary: z.object({
-      expected: z.number().int(),
-      seen: z.number().int(),
-      verified: z.number().int(),
-      flagged: z.number().int(),
-      pending: z.number().int(),
-      absent: z.number().int(),
-      notOnRoster: z.number().int(),
-    }),
+    summary: ExamSummary,
   }),
   "The end-of-exam identity report: every candidate with the evidence and verdicts, the alerts.",
 );
@@ -762,13 +755,7 @@ export const CheckInView = named(
   "CheckInView",
   z.object({
     occurrenceId: z.string(),
-    counters: z.object({
-      registered: z.number().int(),
-      checkedIn: z.number().int(),
-      waiting: z.number().int(),
-      walkInsKnown: z.number().int(),
-      walkInsUnknown: z.number().int(),
-    }),
+    counters: CheckInCounters,
     checkedIn: z.array(CheckIn),
     waiting: z.array(z.object({ personId: z.string(), name: z.string().nullable() })),
     walkIns: z.array(CheckIn),
@@ -810,18 +797,7 @@ export const RosterImport = named(
 );
 export const PersonRate = named(
   "PersonRate",
-  z.object({
-    personId: z.string(),
-    name: z.string().nullable(),
-    expected: z.number().int(),
-    attended: z.number().int(),
-    late: z.number().int(),
-    absent: z.number().int(),
-    excused: z.number().int(),
-    rate: z.number().nullable(),
-    /** Below the threshold (75% by default). */
-    below: z.boolean(),
-  }),
+  z.object({ personId: z.string(), name: z.string().nullable(), ...PersonRateData.omit({ personId: true }).shape }),
 );
 export const AttendanceRates = named(
   "AttendanceRates",

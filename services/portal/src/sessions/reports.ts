@@ -13,6 +13,8 @@ import {
   ratesCsv,
   resolveRoster,
 } from "@persona/sessions";
+import type { z } from "zod";
+import type { AttendanceRates } from "../http/schemas.ts";
 import type { SessionsFold } from "./fold.ts";
 import type { ImageSource, PdfOptions } from "./pdf/document.ts";
 import { type OccurrencePdfInput, occurrencePdf } from "./pdf/occurrencePdf.ts";
@@ -98,17 +100,8 @@ export function viewsBetween(
   return views;
 }
 
-export interface RatesReport {
-  sessionId: string | null;
-  groupId: string | null;
-  from: string;
-  to: string;
-  threshold: number;
-  occurrences: number;
-  meanRate: number | null;
-  below: string[];
-  items: ReturnType<typeof rateOf>[];
-}
+/** Rates over a period: the JSON answer of GET /sessions/{id}/rates and /groups/{id}/report (http/schemas.ts). */
+export type RatesReport = z.output<typeof AttendanceRates>;
 
 const mean = (xs: number[]) => (xs.length === 0 ? null : xs.reduce((a, b) => a + b, 0) / xs.length);
 

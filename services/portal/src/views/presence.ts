@@ -1,14 +1,7 @@
+import type { z } from "zod";
 import type { CameraDirectory } from "../cameras.ts";
+import type { PresenceItem } from "../http/schemas.ts";
 import type { ReadModels } from "../projections/readModels.ts";
-
-export interface PresenceItem {
-  cameraId: string;
-  personId: string | null;
-  name: string | null;
-  trackId: string;
-  since: string;
-  lastSeen: string;
-}
 
 /**
  * Who is in view now. A track whose camera changed status after its last sighting (stopped, reconnected, restarted)
@@ -19,10 +12,10 @@ export async function presenceItems(
   models: ReadModels,
   cameraId?: string,
   cameras?: Pick<CameraDirectory, "cameras">,
-): Promise<PresenceItem[]> {
+): Promise<z.infer<typeof PresenceItem>[]> {
   const docs = await models.presence.inView(cameraId === undefined ? {} : { cameraId });
   const names = new Map<string, string | null>();
-  const out: PresenceItem[] = [];
+  const out: z.infer<typeof PresenceItem>[] = [];
   for (const d of docs) {
     const cam = cameras?.cameras.get(d.cameraId);
     if (cam && cam.lastChangeAt > new Date(d.lastSeenAt).toISOString()) continue;
