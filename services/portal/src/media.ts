@@ -87,23 +87,16 @@ export class MediaStore {
 
   /** One of a visitor's best faces, from the summary message that carried it inline. */
   private async visitorCrop(visitorId: string, detectionId: string): Promise<Media | null> {
-    const cropId = await this.visitorCropOf(visitorId, detectionId);
-    const loc = cropId ? parseCropLocator(cropId) : null;
-    if (loc?.kind !== "message") return null;
-    const msg = await this.bus.jsm.streams.getMessage("SIGHTINGS", { seq: loc.seq }).catch(() => null);
-    if (!msg) return null;
-    try {
-      const env = JSON.parse(new TextDecoder().decode(msg.data)) as {
-        type?: string;
-        data?: { bestCrops?: { detectionId?: string; crop?: { kind?: string; base64?: string } }[] };
-      };
+    type Summary = {
+      type?: string;
+      data?: { bestCrops?: { detectionId?: string; crop?: { kind?: string; base64?: string } }[] };
+    };
+    return this.fromMessage(await this.visitorCropOf(visitorId, detectionId), (env: Summary) => {
       if (!VISITOR_SUMMARIES.has(env.type ?? "")) return null;
       const crop = env.data?.bestCrops?.find((b) => b.detectionId === detectionId)?.crop;
       if (crop?.kind !== "inline") return null;
       return { bytes: Buffer.from(crop.base64 ?? "", "base64"), contentType: "image/jpeg" };
-    } catch {
-      return null;
-    }
+    });
   }
 
   /** The bytes of a sighting's crop, wherever it is. */
@@ -121,18 +114,24 @@ export class MediaStore {
   }
 
   private async inlineCrop(sightingId: string): Promise<Media | null> {
-    const cropId = await this.cropOf(sightingId);
+    type Sighting = { type?: string; data?: { crop?: { kind?: string; base64?: string } } };
+    return this.fromMessage(await this.cropOf(sightingId), (env: Sighting) => {
+      if (!MessageTypes.sighting.has(env.type ?? "") || env.data?.crop?.kind !== "inline") return null;
+      return { bytes: Buffer.from(env.data.crop.base64 ?? "", "base64"), contentType: "image/jpeg" };
+    });
+  }
+
+  /**
+   * An inline crop read from the SIGHTINGS message a `msg:` crop locator names: `read` picks it out of the message
+   * (parsed as JSON); null when the locator is not a message's, the message is gone, or it does not hold the crop.
+   */
+  private async fromMessage<E>(cropId: string | null | undefined, read: (env: E) => Media | null): Promise<Media | null> {
     const loc = cropId ? parseCropLocator(cropId) : null;
     if (loc?.kind !== "message") return null;
     const msg = await this.bus.jsm.streams.getMessage("SIGHTINGS", { seq: loc.seq }).catch(() => null);
     if (!msg) return null;
     try {
-      const env = JSON.parse(new TextDecoder().decode(msg.data)) as {
-        type?: string;
-        data?: { crop?: { kind?: string; base64?: string } };
-      };
-      if (!MessageTypes.sighting.has(env.type ?? "") || env.data?.crop?.kind !== "inline") return null;
-      return { bytes: Buffer.from(env.data.crop.base64 ?? "", "base64"), contentType: "image/jpeg" };
+      return read(JSON.parse(new TextDecoder().decode(msg.data)) as E);
     } catch {
       return null;
     }

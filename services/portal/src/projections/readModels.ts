@@ -29,16 +29,18 @@ export const PersonTemplateDoc = z.object({
 export type PersonTemplateDoc = z.infer<typeof PersonTemplateDoc>;
 export const PERSON_TEMPLATES_COLLECTION: CollectionDef = { name: "person_templates", indexes: [{ fields: ["personId"] }] };
 
+/** A document about one track of a camera (keyed `<cameraId>/<trackId>`, or `presenceId` for the concluded ones). */
+const TrackDoc = z.object({
+  id: z.string().min(1),
+  cameraId: EntityId,
+  trackId: EntityId,
+});
+
 /**
  * A track that has concluded: recognitions of it that arrive later (a slower recognizer replica) must not put it
  * back in view. Kept for `CONCLUDED_TRACK_TTL_MS` of event time.
  */
-export const ConcludedTrackDoc = z.object({
-  id: z.string().min(1),
-  cameraId: EntityId,
-  trackId: EntityId,
-  endedAt: UtcTime,
-});
+export const ConcludedTrackDoc = TrackDoc.extend({ endedAt: UtcTime });
 export type ConcludedTrackDoc = z.infer<typeof ConcludedTrackDoc>;
 export const CONCLUDED_TRACKS_COLLECTION: CollectionDef = { name: "presence_concluded", indexes: [{ fields: ["endedAt"] }] };
 
@@ -47,10 +49,7 @@ export const CONCLUDED_TRACKS_COLLECTION: CollectionDef = { name: "presence_conc
  * shot's own decision and, once known, the track's conclusion (a probable shot of a track concluded unknown was a
  * stranger). Kept as long as the sightings, whatever arrives first.
  */
-export const TrackConclusionDoc = z.object({
-  id: z.string().min(1),
-  cameraId: EntityId,
-  trackId: EntityId,
+export const TrackConclusionDoc = TrackDoc.extend({
   outcome: z.enum(["recognized", "unknown", "undecided"]),
   /** Recognized: the person the track was concluded as. */
   personId: EntityId.nullable(),
@@ -67,10 +66,7 @@ export const trackKey = (cameraId: string, trackId: string) => `${cameraId}/${tr
  * card per track without grouping every unknown shot at read time: how many shots, when first and last seen, the
  * best shot by quality, and the nearest person any shot came to (null when none: an empty library has no nearest).
  */
-export const UnknownTrackDoc = z.object({
-  id: z.string().min(1),
-  cameraId: EntityId,
-  trackId: EntityId,
+export const UnknownTrackDoc = TrackDoc.extend({
   shots: z.number().int().positive(),
   firstSeen: UtcTime,
   lastSeen: UtcTime,

@@ -88,7 +88,14 @@ function decisionOf(d: VisitorDecision & { id?: string }): VisitorDecision {
   return rest;
 }
 
-async function decided(id: string, decision: VisitorDecision, { models }: ProjectionContext): Promise<WriteOp[]> {
+/** An operator's decision (VisitorNamed / VisitorIgnored): by whom and when from the event, `choice` the rest. */
+async function decided(
+  env: EnvelopeOf<"VisitorNamed"> | EnvelopeOf<"VisitorIgnored">,
+  choice: Omit<VisitorDecision, "by" | "at" | "inheritedFrom">,
+  { models }: ProjectionContext,
+): Promise<WriteOp[]> {
+  const id = env.data.visitorId;
+  const decision: VisitorDecision = { ...choice, by: env.data.by, at: env.occurredAt, inheritedFrom: null };
   const ops: WriteOp[] = [models.visitorDecisions.putOp({ id, ...decision })];
   const v = await models.visitors.get(id);
   if (v) ops.push(models.visitors.putOp({ ...v, status: decision.kind, decision }));
@@ -114,37 +121,12 @@ export const visitorsProjection = {
     VisitorUpdated: summary,
     async VisitorNamed(env, ctx) {
       const d = env.data;
-      return decided(
-        d.visitorId,
-        {
-          kind: "named",
-          by: d.by,
-          at: env.occurredAt,
-          reason: null,
-          personId: d.personId,
-          personName: d.name,
-          existing: d.existing,
-          inheritedFrom: null,
-        },
-        ctx,
-      );
+      const choice = { kind: "named", reason: null, personId: d.personId, personName: d.name, existing: d.existing } as const;
+      return decided(env, choice, ctx);
     },
     async VisitorIgnored(env, ctx) {
-      const d = env.data;
-      return decided(
-        d.visitorId,
-        {
-          kind: "ignored",
-          by: d.by,
-          at: env.occurredAt,
-          reason: d.reason,
-          personId: null,
-          personName: null,
-          existing: null,
-          inheritedFrom: null,
-        },
-        ctx,
-      );
+      const choice = { kind: "ignored", reason: env.data.reason, personId: null, personName: null, existing: null } as const;
+      return decided(env, choice, ctx);
     },
   },
 } satisfies Projection<VisitorsEventType>;
