@@ -78,6 +78,9 @@ export const dayOfWeek = (date: string) => new Date(dateMs(date)).getUTCDay();
 export const addDays = (date: string, days: number) => isoDate(dateMs(date) + days * DAY);
 /** The local date of an instant in a zone. */
 export const localDateOf = (instant: number, timeZone: string) => isoDate(wallClock(timeZone, instant));
+/** The local date and time of an instant in a zone, to the second: "2026-03-02 09:01:05". */
+export const localDateTimeOf = (instant: number, timeZone: string) =>
+  new Date(wallClock(timeZone, instant)).toISOString().slice(0, 19).replace("T", " ");
 
 export interface LocalInstant {
   at: number;

@@ -9,15 +9,8 @@ export { startAlertConsumer } from "./alerts/consumer.ts";
 export { CameraDirectory } from "./cameras.ts";
 export { SessionsConsumer, replaySessionsFold } from "./sessions/consumer.ts";
 export { SessionsFold } from "./sessions/fold.ts";
-export {
-  ReportError,
-  groupRates,
-  occurrenceReportCsv,
-  occurrenceReportPdf,
-  ratesReportCsv,
-  ratesReportPdf,
-  sessionRates,
-} from "./sessions/reports.ts";
+// the sessions' reports, shared by the routes and `persona report`
+export * from "./sessions/reports.ts";
 export { type ImageSource, type PdfFonts, findPdfFonts } from "./sessions/pdf/document.ts";
 export { TINY_JPEG, pdfSummary } from "./sessions/pdf/pdfText.ts";
 export { MediaStore } from "./media.ts";

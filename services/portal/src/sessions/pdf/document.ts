@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import PDFDocument from "pdfkit";
+import { localDateTimeOf } from "@persona/sessions";
 
 /**
  * What the sessions' PDF reports share: the fonts (a TrueType font that covers Cyrillic, embedded as a subset; the
@@ -204,19 +205,8 @@ export class ReportPdf {
 /** Local date and time of an instant in a time zone ("2026-03-02 09:01:05"), or "—". */
 export function localTime(iso: string | null, timeZone: string, withDate = false): string {
   if (iso === null) return "—";
-  const parts = new Intl.DateTimeFormat("en-CA", {
-    timeZone,
-    year: "numeric",
-    month: "2-digit",
-    day: "2-digit",
-    hour: "2-digit",
-    minute: "2-digit",
-    second: "2-digit",
-    hourCycle: "h23",
-  }).formatToParts(new Date(iso));
-  const p = (type: string) => parts.find((x) => x.type === type)?.value ?? "";
-  const time = `${p("hour")}:${p("minute")}:${p("second")}`;
-  return withDate ? `${p("year")}-${p("month")}-${p("day")} ${time}` : time;
+  const local = localDateTimeOf(new Date(iso).getTime(), timeZone);
+  return withDate ? local : local.slice(11);
 }
 
 export const percent = (x: number | null) => (x === null ? "—" : `${Math.round(x * 1000) / 10}%`);
