@@ -1,6 +1,13 @@
 import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream";
 import { Gallery } from "@persona/vision";
-import { type FollowerLog, type LibraryChange, LibraryFollower, type LibraryState, decodeEmbedding } from "@persona/library";
+import {
+  type FollowerLog,
+  type LibraryChange,
+  LibraryFollower,
+  type LibraryState,
+  type TemplateState,
+  decodeEmbedding,
+} from "@persona/library";
 
 /** Logs of the gallery (a pino Logger fits). */
 export interface GalleryLog extends FollowerLog {
@@ -15,6 +22,43 @@ export interface GalleryMatch {
   similarity: number;
   /** similarity - the best other person's (similarity + 1 when nobody else is enrolled). */
   margin: number;
+}
+
+/** What a gallery does with the library's changes to the templates made by one model. */
+export interface TemplateSink {
+  add(personId: string, templateId: string, embedding: Float32Array, template: TemplateState): void;
+  removeTemplate(templateId: string): void;
+  removePerson(personId: string): void;
+  /** A template made by another model was added: not kept. */
+  skipped?(template: TemplateState): void;
+}
+
+/**
+ * A LibraryFollower's change handler keeping `sink` to the templates made by `model`: templates added (decoded) and
+ * removed, people removed; the other changes (a person's name, ...) leave a gallery as it is.
+ */
+export function templatesOf(model: string, sink: TemplateSink): (change: LibraryChange, state: LibraryState) => void {
+  return (change, state) => {
+    switch (change.kind) {
+      case "template-added": {
+        const t = state.people.get(change.personId)?.templates.get(change.templateId);
+        if (!t) return;
+        if (t.model !== model) return sink.skipped?.(t);
+        return sink.add(change.personId, change.templateId, decodeEmbedding(t.embeddingBase64, t.dims), t);
+      }
+      case "template-removed":
+        return sink.removeTemplate(change.templateId);
+      case "person-removed":
+        return sink.removePerson(change.personId);
+      case "person-upserted":
+      case "none":
+        return;
+      default: {
+        const never: never = change;
+        throw new Error(`unhandled change ${JSON.stringify(never)}`);
+      }
+    }
+  };
 }
 
 /**
@@ -34,7 +78,17 @@ export class LibraryGallery {
     private readonly log: GalleryLog,
   ) {
     this.gallery = new Gallery({ dims });
-    this.follower = new LibraryFollower(log, (change, state) => this.apply(change, state));
+    this.follower = new LibraryFollower(
+      log,
+      templatesOf(model, {
+        add: (personId, templateId, embedding) => this.gallery.add(personId, embedding, templateId),
+        removeTemplate: (templateId) => this.gallery.removeTemplate(templateId),
+        removePerson: (personId) => this.gallery.removePerson(personId),
+        skipped: () => {
+          this.skippedOtherModel++;
+        },
+      }),
+    );
   }
 
   get library(): LibraryState {
@@ -75,34 +129,6 @@ export class LibraryGallery {
         `${stranded.length} enrolled people have templates of other models only and cannot be recognised by this ` +
           `recognizer (model ${this.model}): run \`persona people reembed --model ${this.model}\` to re-enroll their photos`,
       );
-    }
-  }
-
-  private apply(change: LibraryChange, state: LibraryState): void {
-    switch (change.kind) {
-      case "template-added": {
-        const t = state.people.get(change.personId)?.templates.get(change.templateId);
-        if (!t) return;
-        if (t.model !== this.model) {
-          this.skippedOtherModel++;
-          return;
-        }
-        this.gallery.add(change.personId, decodeEmbedding(t.embeddingBase64, t.dims), change.templateId);
-        return;
-      }
-      case "template-removed":
-        this.gallery.removeTemplate(change.templateId);
-        return;
-      case "person-removed":
-        this.gallery.removePerson(change.personId);
-        return;
-      case "person-upserted":
-      case "none":
-        return;
-      default: {
-        const never: never = change;
-        throw new Error(`unhandled change ${JSON.stringify(never)}`);
-      }
     }
   }
 

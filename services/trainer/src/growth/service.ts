@@ -11,14 +11,7 @@
  */
 import { type Bus, type ConsumerLoop, type Feed, type Handler, ok, retry, skipTrialEvents } from "@persona/bus";
 import { type ConsumerDecl, type DataOf, consumerDecl, uuidFrom } from "@persona/contracts";
-import {
-  type LibraryChange,
-  LibraryFollower,
-  type LibraryState,
-  LibraryWriter,
-  decodeEmbedding,
-  encodeEmbedding,
-} from "@persona/library";
+import { LibraryFollower, type LibraryState, LibraryWriter, encodeEmbedding } from "@persona/library";
 import type { Logger } from "@persona/runtime";
 import { type Embedder, ImageDecodeError, decodeChip, templateModelName } from "@persona/vision";
 import {
@@ -29,6 +22,7 @@ import {
   decideGrowth,
   precheckGrowth,
 } from "@persona/recognition";
+import { templatesOf } from "@persona/recognition/gallery";
 
 export const GROWTH_CONSUMER: ConsumerDecl = consumerDecl("gallery-growth");
 
@@ -70,7 +64,19 @@ export class GalleryGrowth {
   constructor(private readonly d: GrowthDeps) {
     this.model = templateModelName(d.embedder);
     this.gallery = new GrowthGallery(d.embedder.dims);
-    this.follower = new LibraryFollower(d.log, (change, state) => this.apply(change, state));
+    const keepTemplates = templatesOf(this.model, {
+      add: (personId, templateId, embedding, t) =>
+        this.gallery.add(templateId, personId, embedding, {
+          selfLearned: t.origin.kind === "self-learning",
+          addedAt: t.origin.kind === "self-learning" ? Date.parse(t.origin.seenAt) : Date.parse(t.addedAt),
+        }),
+      removeTemplate: (templateId) => this.gallery.remove(templateId),
+      removePerson: (personId) => this.gallery.removePerson(personId),
+    });
+    this.follower = new LibraryFollower(d.log, (change, state) => {
+      keepTemplates(change, state);
+      this.stats.templates = this.gallery.size;
+    });
     this.writer = new LibraryWriter({ bus: d.bus });
   }
 
@@ -98,29 +104,6 @@ export class GalleryGrowth {
     await this.negativesLoop;
     this.negatives = undefined;
     await this.follower.stop();
-  }
-
-  private apply(change: LibraryChange, state: LibraryState): void {
-    switch (change.kind) {
-      case "template-added": {
-        const t = state.people.get(change.personId)?.templates.get(change.templateId);
-        if (!t || t.model !== this.model) return;
-        this.gallery.add(change.templateId, change.personId, decodeEmbedding(t.embeddingBase64, t.dims), {
-          selfLearned: t.origin.kind === "self-learning",
-          addedAt: t.origin.kind === "self-learning" ? Date.parse(t.origin.seenAt) : Date.parse(t.addedAt),
-        });
-        break;
-      }
-      case "template-removed":
-        this.gallery.remove(change.templateId);
-        break;
-      case "person-removed":
-        this.gallery.removePerson(change.personId);
-        break;
-      default:
-        break;
-    }
-    this.stats.templates = this.gallery.size;
   }
 
   /** The negatives so far (last per subject), then new ones as they come; each applied in order. */
