@@ -84,7 +84,7 @@ function encodeVarint(v: bigint | number): number[] {
   return out;
 }
 
-function concat(parts: readonly Uint8Array[]): Uint8Array {
+export function concat(parts: readonly Uint8Array[]): Uint8Array {
   const n = parts.reduce((a, p) => a + p.length, 0);
   const out = new Uint8Array(n);
   let o = 0;
@@ -105,11 +105,11 @@ export function lenField(no: number, payload: Uint8Array | string): Uint8Array {
 }
 
 const utf8 = new TextDecoder();
-function strings(fields: readonly WireField[], no: number): string[] {
+export function strings(fields: readonly WireField[], no: number): string[] {
   return fields.filter((f) => f.no === no && f.bytes).map((f) => utf8.decode(f.bytes));
 }
 
-interface NodeInfo {
+export interface NodeInfo {
   inputs: string[];
   outputs: string[];
   opType: string;
@@ -117,7 +117,7 @@ interface NodeInfo {
   ints: Map<string, bigint>;
 }
 
-function nodeInfo(bytes: Uint8Array): NodeInfo {
+export function nodeInfo(bytes: Uint8Array): NodeInfo {
   const f = readFields(bytes);
   const ints = new Map<string, bigint>();
   for (const a of f.filter((x) => x.no === 5 && x.bytes)) {
@@ -181,7 +181,7 @@ export function int64Tensor(name: string, values: readonly bigint[]): Uint8Array
   return concat([varintField(1, values.length), varintField(2, 7), lenField(8, name), lenField(9, raw)]);
 }
 
-function nodeProto(n: {
+export function nodeProto(n: {
   inputs: readonly string[];
   outputs: readonly string[];
   name: string;
@@ -228,18 +228,18 @@ export function readValueInfo(bytes: Uint8Array): { name: string; elemType: numb
 }
 
 /** The payload of ModelProto.graph. */
-function graphBytes(top: readonly WireField[]): Uint8Array {
+export function graphBytes(top: readonly WireField[]): Uint8Array {
   const graphField = top.find((f) => f.no === 7 && f.bytes);
   if (!graphField?.bytes) throw new ModelBuildError("weights", "ONNX: ModelProto has no graph");
   return graphField.bytes;
 }
 
-interface GraphNode {
+export interface GraphNode {
   field: WireField;
   info: NodeInfo;
 }
 
-function graphNodes(gf: readonly WireField[]): GraphNode[] {
+export function graphNodes(gf: readonly WireField[]): GraphNode[] {
   return gf.filter((f) => f.no === 1).map((f) => ({ field: f, info: nodeInfo(f.bytes as Uint8Array) }));
 }
 
@@ -254,7 +254,7 @@ function initializers(gf: readonly WireField[]): Map<string, TensorInfo> {
 }
 
 /** How many node inputs read each tensor. */
-function useCounts(nodes: readonly GraphNode[]): Map<string, number> {
+export function useCounts(nodes: readonly GraphNode[]): Map<string, number> {
   const uses = new Map<string, number>();
   for (const n of nodes) for (const i of n.info.inputs) uses.set(i, (uses.get(i) ?? 0) + 1);
   return uses;
@@ -275,7 +275,7 @@ function requireInt64Handled(
 }
 
 /** The model with its graph's fields replaced by `graph` and `metadata` appended as metadata_props. */
-function withGraph(
+export function withGraph(
   top: readonly WireField[],
   graph: readonly Uint8Array[],
   metadata: Readonly<Record<string, string>> | undefined,
@@ -471,7 +471,7 @@ export function float32Tensor(name: string, dims: readonly number[], values: rea
 }
 
 /** An AttributeProto of type INT (2) or INTS (7). */
-function intAttr(name: string, value: number | readonly number[]): Uint8Array {
+export function intAttr(name: string, value: number | readonly number[]): Uint8Array {
   if (typeof value === "number") return concat([lenField(1, name), varintField(3, value), varintField(20, 2)]);
   return concat([lenField(1, name), ...value.map((v) => varintField(8, v)), varintField(20, 7)]);
 }
