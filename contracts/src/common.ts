@@ -1,6 +1,11 @@
 import { z } from "zod";
 import { IsoTime, Token } from "./envelope.ts";
 
+/** An object of whole-number counts under these names, in this order (a report's counters). */
+export function counts<K extends string>(...names: K[]): z.ZodObject<Record<K, z.ZodNumber>> {
+  return z.object(Object.fromEntries(names.map((name) => [name, z.number().int()])) as Record<K, z.ZodNumber>);
+}
+
 export const Box = z.object({
   x: z.number(),
   y: z.number(),

@@ -1,4 +1,5 @@
-import { z } from "zod";
+import { counts } from "@persona/contracts";
+import type { z } from "zod";
 import { type AttendanceState, type PersonRow, peopleOf, personRow, unknownTracksOf } from "./attendance.ts";
 
 /**
@@ -17,15 +18,11 @@ export interface CheckIn {
   manual: boolean;
 }
 
-/** The check-in desk's counters (the portal answers them as they are: services/portal/src/http/schemas.ts). */
-export const CheckInCounters = z.object({
-  registered: z.number().int(),
-  checkedIn: z.number().int(),
-  /** Registered guests not checked in (yet). */
-  waiting: z.number().int(),
-  walkInsKnown: z.number().int(),
-  walkInsUnknown: z.number().int(),
-});
+/**
+ * The check-in desk's counters; `waiting`: registered guests not checked in (yet). The portal answers them as they are
+ * (services/portal/src/http/schemas.ts).
+ */
+export const CheckInCounters = counts("registered", "checkedIn", "waiting", "walkInsKnown", "walkInsUnknown");
 export type CheckInCounters = z.infer<typeof CheckInCounters>;
 
 export interface EventView {

@@ -1,4 +1,5 @@
-import { z } from "zod";
+import { counts } from "@persona/contracts";
+import type { z } from "zod";
 import {
   type AttendanceState,
   type ExamAlert,
@@ -178,15 +179,7 @@ export interface CandidateReport {
 }
 
 /** The counts of the end-of-exam report (the portal answers them as they are: services/portal/src/http/schemas.ts). */
-export const ExamSummary = z.object({
-  expected: z.number().int(),
-  seen: z.number().int(),
-  verified: z.number().int(),
-  flagged: z.number().int(),
-  pending: z.number().int(),
-  absent: z.number().int(),
-  notOnRoster: z.number().int(),
-});
+export const ExamSummary = counts("expected", "seen", "verified", "flagged", "pending", "absent", "notOnRoster");
 export type ExamSummary = z.infer<typeof ExamSummary>;
 
 export interface ExamReport {

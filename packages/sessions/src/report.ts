@@ -1,3 +1,4 @@
+import { counts } from "@persona/contracts";
 import { z } from "zod";
 import type { AttendanceView, PersonRow } from "./attendance.ts";
 
@@ -71,19 +72,15 @@ export function occurrenceCsv(view: AttendanceView, names: ReadonlyMap<string, s
   return [OCCURRENCE_CSV_HEADER.join(","), ...rows.map(csvLine)].map((l) => `${l}\r\n`).join("");
 }
 
-/** One person's attendance rate (the portal answers it with their name: services/portal/src/http/schemas.ts). */
+/**
+ * One person's attendance rate over ended occurrences that expected them: `attended` counts present or late (or
+ * marked present); `rate` is attended / (expected - excused), null when every occurrence was excused; `below` the
+ * threshold (75% by default). The portal answers it with their name (services/portal/src/http/schemas.ts).
+ */
 export const PersonRate = z.object({
   personId: z.string(),
-  /** Ended occurrences that expected them. */
-  expected: z.number().int(),
-  /** Present or late (or marked present). */
-  attended: z.number().int(),
-  late: z.number().int(),
-  absent: z.number().int(),
-  excused: z.number().int(),
-  /** attended / (expected - excused); null when every occurrence was excused. */
+  ...counts("expected", "attended", "late", "absent", "excused").shape,
   rate: z.number().nullable(),
-  /** Below the threshold (75% by default). */
   below: z.boolean(),
 });
 export type PersonRate = z.infer<typeof PersonRate>;

@@ -1,4 +1,4 @@
-import { CameraRole, DetectionZone, ManagedCamera, SOURCE_KINDS, SessionDefinition, Severity } from "@persona/contracts";
+import { CameraRole, DetectionZone, ManagedCamera, SOURCE_KINDS, SessionDefinition, Severity, counts } from "@persona/contracts";
 import { CheckInCounters, ExamSummary, PersonRate as PersonRateData } from "@persona/sessions";
 import { z } from "zod";
 import { AlertRules, CameraRules, Rule, Schedule } from "../alerts/rules.ts";
@@ -586,17 +586,17 @@ export const Session = named(
   }),
   "A session: a class, an exam or an event, once or weekly, with its cameras and roster (times local to `timeZone`).",
 );
-const OccurrenceCounts = z.object({
-  expected: z.number().int(),
-  present: z.number().int(),
-  late: z.number().int(),
-  absent: z.number().int(),
-  notYetSeen: z.number().int(),
-  excused: z.number().int(),
-  unexpected: z.number().int(),
-  probableOnly: z.number().int(),
-  unknown: z.number().int(),
-});
+const OccurrenceCounts = counts(
+  "expected",
+  "present",
+  "late",
+  "absent",
+  "notYetSeen",
+  "excused",
+  "unexpected",
+  "probableOnly",
+  "unknown",
+);
 /** What every answer about one occurrence says first. */
 const OccurrenceHead = z.object({
   occurrenceId: z.string(),
@@ -785,13 +785,7 @@ export const RosterImport = named(
     errors: z.array(z.object({ line: z.number().int(), message: z.string() })),
     warnings: z.array(z.object({ line: z.number().int(), message: z.string() })),
     groupsCreated: z.array(z.object({ groupId: z.string(), name: z.string() })),
-    summary: z.object({
-      lines: z.number().int(),
-      add: z.number().int(),
-      alreadyMember: z.number().int(),
-      duplicate: z.number().int(),
-      errors: z.number().int(),
-    }),
+    summary: counts("lines", "add", "alreadyMember", "duplicate", "errors"),
   }),
   "POST /groups/import: what a CSV roster adds, line by line; all or nothing.",
 );
