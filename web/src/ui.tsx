@@ -112,6 +112,40 @@ export function TableHead({ columns }: { columns: Column[] }) {
   );
 }
 
+/** A table of `rows` under `columns`, a `<tr>` each from `row` (keyed by it); `empty` in its place when there are none. */
+export function ListTable<T>({
+  columns,
+  rows,
+  row,
+  empty,
+  testId,
+}: {
+  columns: Column[];
+  rows: T[];
+  row: (item: T) => ReactNode;
+  empty: ReactNode;
+  testId: string;
+}) {
+  if (rows.length === 0) return empty;
+  return (
+    <table data-testid={testId}>
+      <TableHead columns={columns} />
+      <tbody>{rows.map((r) => row(r))}</tbody>
+    </table>
+  );
+}
+
+/** The last cell of a row with buttons, for the roles that may use them (`shown`), with the last action's error. */
+export function ActionsCell({ shown, error, children }: { shown: boolean; error: string | null; children: ReactNode }) {
+  if (!shown) return null;
+  return (
+    <td>
+      {children}
+      <InlineError error={error} />
+    </td>
+  );
+}
+
 /** Toggle buttons choosing one of `tabs` (a list's status filter); each button's test id is `${testId}-${value}`. */
 export function Tabs<T extends string>({
   label,

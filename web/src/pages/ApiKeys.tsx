@@ -6,7 +6,7 @@ import { type FormEvent, useState } from "react";
 import { del, errorText, get, post } from "../api.ts";
 import type { ApiKey, CreatedApiKey, GetApiKeysResponse, Role } from "../api.gen.ts";
 import { ROLES } from "../roles.ts";
-import { ACTIONS_COLUMN, Empty, ErrorBox, FormError, Loading, TableHead, formatDateTime, useAction, useLoad } from "../ui.tsx";
+import { ACTIONS_COLUMN, Empty, ErrorBox, FormError, Loading, ListTable, formatDateTime, useAction, useLoad } from "../ui.tsx";
 
 const EXPIRY_DAYS = [
   { label: "30 days", days: 30 },
@@ -115,16 +115,14 @@ export function ApiKeys() {
       {created && <NewKey created={created} onDone={() => setCreated(null)} />}
       <ErrorBox error={error} />
       {!data && !error && <Loading />}
-      {data && data.items.length === 0 && <Empty>No API keys.</Empty>}
-      {data && data.items.length > 0 && (
-        <table data-testid="api-key-list">
-          <TableHead columns={["Name", "Key", "Role", "Created", "Expires", "Last used", "State", ACTIONS_COLUMN]} />
-          <tbody>
-            {data.items.map((k) => (
-              <KeyRow key={k.id} k={k} onChanged={reload} />
-            ))}
-          </tbody>
-        </table>
+      {data && (
+        <ListTable
+          columns={["Name", "Key", "Role", "Created", "Expires", "Last used", "State", ACTIONS_COLUMN]}
+          rows={data.items}
+          empty={<Empty>No API keys.</Empty>}
+          testId="api-key-list"
+          row={(k) => <KeyRow key={k.id} k={k} onChanged={reload} />}
+        />
       )}
       <form className="card narrow" onSubmit={create} aria-label="Create an API key">
         <h3>Create an API key</h3>

@@ -8,7 +8,7 @@ import { type FormEvent, type PointerEvent, useEffect, useRef, useState } from "
 import { del, get, patch, post } from "../api.ts";
 import type { Camera, CameraChange, CameraRole, GetCamerasResponse, NewCamera } from "../api.gen.ts";
 import { useCan } from "../session.tsx";
-import { Empty, ErrorBox, InlineError, Loading, SubmitCancel, TableHead, formatDateTime, useAction, useLoad } from "../ui.tsx";
+import { ActionsCell, Empty, ErrorBox, Loading, SubmitCancel, TableHead, formatDateTime, useAction, useLoad } from "../ui.tsx";
 
 const ROLES: CameraRole[] = ["entrance", "perimeter", "classroom", "exam-room", "desk"];
 type Zone = NonNullable<Camera["zone"]>;
@@ -286,24 +286,21 @@ function CameraRow({
       <td>{h ? ago(h.lastFrameAt) : "–"}</td>
       <td className="small">{h?.lastError ? `${h.lastError} (${ago(h.lastErrorAt)})` : "–"}</td>
       <td>{h ? h.reconnects : "–"}</td>
-      {admin && (
-        <td>
-          <div className="row wrap">
-            <button type="button" onClick={onEdit} data-testid={`camera-edit-${cam.cameraId}`}>
-              Edit
+      <ActionsCell shown={admin} error={error}>
+        <div className="row wrap">
+          <button type="button" onClick={onEdit} data-testid={`camera-edit-${cam.cameraId}`}>
+            Edit
+          </button>
+          <button type="button" onClick={() => void toggle()} data-testid={`camera-toggle-${cam.cameraId}`}>
+            {cam.enabled ? "Disable" : "Enable"}
+          </button>
+          {cam.managed && (
+            <button type="button" className="danger" onClick={remove} data-testid={`camera-remove-${cam.cameraId}`}>
+              Remove
             </button>
-            <button type="button" onClick={() => void toggle()} data-testid={`camera-toggle-${cam.cameraId}`}>
-              {cam.enabled ? "Disable" : "Enable"}
-            </button>
-            {cam.managed && (
-              <button type="button" className="danger" onClick={remove} data-testid={`camera-remove-${cam.cameraId}`}>
-                Remove
-              </button>
-            )}
-          </div>
-          <InlineError error={error} />
-        </td>
-      )}
+          )}
+        </div>
+      </ActionsCell>
     </tr>
   );
 }

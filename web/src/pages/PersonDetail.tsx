@@ -7,7 +7,7 @@ import { useLiveEvent } from "../live.tsx";
 import { Link, navigate } from "../router.tsx";
 import { useCan } from "../session.tsx";
 import { type NameAndDescription, NameFields, trimmed } from "../personFields.tsx";
-import { ErrorBox, FormError, Loading, TableHead, formatDateTime, useAction, useLoad, useUpload } from "../ui.tsx";
+import { ErrorBox, FormError, Loading, ListTable, formatDateTime, useAction, useLoad, useUpload } from "../ui.tsx";
 import { EnrollAnyway, hasDuplicates, PhotoResults, Progress } from "./People.tsx";
 
 function EditForm({ person, onSaved }: { person: Person; onSaved: () => void }) {
@@ -239,23 +239,20 @@ function TemplatesTable({ templates }: { templates: PersonView["templates"] }) {
   return (
     <section aria-labelledby="templates-title">
       <h2 id="templates-title">Templates ({templates.length})</h2>
-      {templates.length === 0 ? (
-        <p className="empty">No templates: this person cannot be recognised until a photo is added.</p>
-      ) : (
-        <table data-testid="templates">
-          <TableHead columns={["Face", "Origin", "Quality", "Added"]} />
-          <tbody>
-            {templates.map((t) => (
-              <tr key={t.id}>
-                <td>{t.photoKey ? <img className="mini" src={photoUrl(t.photoKey)} alt="" /> : "-"}</td>
-                <td>{t.origin}</td>
-                <td>{t.quality.toFixed(2)}</td>
-                <td>{formatDateTime(t.addedAt)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      <ListTable
+        columns={["Face", "Origin", "Quality", "Added"]}
+        rows={templates}
+        empty={<p className="empty">No templates: this person cannot be recognised until a photo is added.</p>}
+        testId="templates"
+        row={(t) => (
+          <tr key={t.id}>
+            <td>{t.photoKey ? <img className="mini" src={photoUrl(t.photoKey)} alt="" /> : "-"}</td>
+            <td>{t.origin}</td>
+            <td>{t.quality.toFixed(2)}</td>
+            <td>{formatDateTime(t.addedAt)}</td>
+          </tr>
+        )}
+      />
     </section>
   );
 }
@@ -265,35 +262,32 @@ function SightingsTable({ sightings: recentSightings }: { sightings: PersonView[
   return (
     <section aria-labelledby="sightings-title">
       <h2 id="sightings-title">Recent sightings</h2>
-      {recentSightings.length === 0 ? (
-        <p className="empty">Not seen yet.</p>
-      ) : (
-        <table data-testid="recent-sightings">
-          <TableHead columns={["Face", "Camera", "When", "Decision", { label: "Similarity", title: scoreLabel(0).title }]} />
-          <tbody>
-            {recentSightings.map((s) => {
-              const verdict = verdictOf(s);
-              return (
-                <tr key={s.id} data-testid="recent-sighting" data-decision={verdict}>
-                  <td>{s.cropKey ? <img className="mini" src={cropUrl(s.cropKey)} alt="" /> : "-"}</td>
-                  <td>{s.cameraId}</td>
-                  <td>{formatDateTime(s.at)}</td>
-                  <td>
-                    {verdict === "unknown" ? (
-                      <span className="tag probable" title="the track was concluded as someone else or a stranger">
-                        not confirmed by the track
-                      </span>
-                    ) : (
-                      <span className={verdict === "probable" ? "tag probable" : "tag"}>{verdict}</span>
-                    )}
-                  </td>
-                  <td>{s.score.toFixed(2)}</td>
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
-      )}
+      <ListTable
+        columns={["Face", "Camera", "When", "Decision", { label: "Similarity", title: scoreLabel(0).title }]}
+        rows={recentSightings}
+        empty={<p className="empty">Not seen yet.</p>}
+        testId="recent-sightings"
+        row={(s) => {
+          const verdict = verdictOf(s);
+          return (
+            <tr key={s.id} data-testid="recent-sighting" data-decision={verdict}>
+              <td>{s.cropKey ? <img className="mini" src={cropUrl(s.cropKey)} alt="" /> : "-"}</td>
+              <td>{s.cameraId}</td>
+              <td>{formatDateTime(s.at)}</td>
+              <td>
+                {verdict === "unknown" ? (
+                  <span className="tag probable" title="the track was concluded as someone else or a stranger">
+                    not confirmed by the track
+                  </span>
+                ) : (
+                  <span className={verdict === "probable" ? "tag probable" : "tag"}>{verdict}</span>
+                )}
+              </td>
+              <td>{s.score.toFixed(2)}</td>
+            </tr>
+          );
+        }}
+      />
     </section>
   );
 }

@@ -12,9 +12,11 @@ import { Rates } from "./Rates.tsx";
 import {
   Empty,
   ErrorBox,
+  ActionsCell,
   InlineError,
   Loading,
   SubmitCancel,
+  ListTable,
   TableHead,
   formatDateTime,
   useAction,
@@ -298,25 +300,25 @@ export function Sessions() {
         />
       )}
       {!data && !error && <Loading />}
-      {data && data.items.length === 0 && <Empty testId="sessions-empty">No sessions yet.</Empty>}
-      {data && data.items.length > 0 && (
-        <table data-testid="sessions-table">
-          <TableHead columns={["Session", "Kind", "When", "Cameras", "Owner"]} />
-          <tbody>
-            {data.items.map((s) => (
-              <tr key={s.sessionId} className={s.cancelled ? "muted" : ""}>
-                <th scope="row">
-                  <Link to={`/sessions/${encodeURIComponent(s.sessionId)}`}>{s.name}</Link>
-                  {s.cancelled && <span className="tag danger"> cancelled</span>}
-                </th>
-                <td>{KIND_LABEL[s.kind]}</td>
-                <td>{scheduleText(s)}</td>
-                <td>{s.cameras.join(", ")}</td>
-                <td>{s.owner}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+      {data && (
+        <ListTable
+          columns={["Session", "Kind", "When", "Cameras", "Owner"]}
+          rows={data.items}
+          empty={<Empty testId="sessions-empty">No sessions yet.</Empty>}
+          testId="sessions-table"
+          row={(s) => (
+            <tr key={s.sessionId} className={s.cancelled ? "muted" : ""}>
+              <th scope="row">
+                <Link to={`/sessions/${encodeURIComponent(s.sessionId)}`}>{s.name}</Link>
+                {s.cancelled && <span className="tag danger"> cancelled</span>}
+              </th>
+              <td>{KIND_LABEL[s.kind]}</td>
+              <td>{scheduleText(s)}</td>
+              <td>{s.cameras.join(", ")}</td>
+              <td>{s.owner}</td>
+            </tr>
+          )}
+        />
       )}
     </section>
   );
@@ -337,23 +339,20 @@ function OccurrenceRow({ o, operator, onChanged }: { o: SessionOccurrence; opera
       </td>
       <td>{o.phase}</td>
       <td>{c ? `${c.present} present, ${c.late} late, ${c.absent + c.notYetSeen} missing, ${c.unexpected} unexpected` : "–"}</td>
-      {operator && (
-        <td>
-          {o.phase === "upcoming" && (
-            <button
-              type="button"
-              className="link small"
-              onClick={() =>
-                window.confirm(`Cancel the session on ${o.date}?`) &&
-                void run(() => del(`/api/v1/sessions/${sid}${qs({ date: o.date })}`))
-              }
-            >
-              cancel this one
-            </button>
-          )}
-          <InlineError error={error} />
-        </td>
-      )}
+      <ActionsCell shown={operator} error={error}>
+        {o.phase === "upcoming" && (
+          <button
+            type="button"
+            className="link small"
+            onClick={() =>
+              window.confirm(`Cancel the session on ${o.date}?`) &&
+              void run(() => del(`/api/v1/sessions/${sid}${qs({ date: o.date })}`))
+            }
+          >
+            cancel this one
+          </button>
+        )}
+      </ActionsCell>
     </tr>
   );
 }

@@ -98,28 +98,23 @@ function ScheduleEditor({
   editable: boolean;
   onChange: (patch: Partial<Schedule>) => void;
 }) {
+  /** The "from" or "to" time, labelled with its key. */
+  const time = (k: "from" | "to") => (
+    <label className="inline">
+      {k}
+      <input
+        type="time"
+        disabled={!editable}
+        value={sched[k]}
+        onChange={(e) => setSchedule({ [k]: e.target.value })}
+        data-testid={`camera-${k}-${id}`}
+      />
+    </label>
+  );
   return (
     <span className="row wrap">
-      <label className="inline">
-        from
-        <input
-          type="time"
-          disabled={!editable}
-          value={sched.from}
-          onChange={(e) => setSchedule({ from: e.target.value })}
-          data-testid={`camera-from-${id}`}
-        />
-      </label>
-      <label className="inline">
-        to
-        <input
-          type="time"
-          disabled={!editable}
-          value={sched.to}
-          onChange={(e) => setSchedule({ to: e.target.value })}
-          data-testid={`camera-to-${id}`}
-        />
-      </label>
+      {time("from")}
+      {time("to")}
       <label className="inline">
         time zone
         <select

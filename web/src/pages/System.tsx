@@ -5,7 +5,7 @@
  */
 import { get } from "../api.ts";
 import type { SystemStatus } from "../api.gen.ts";
-import { ErrorBox, Loading, TableHead, useLoad } from "../ui.tsx";
+import { ErrorBox, Loading, ListTable, TableHead, useLoad } from "../ui.tsx";
 
 function bytes(n: number | null): string {
   if (n === null) return "unknown";
@@ -97,26 +97,23 @@ function Cameras({ data }: { data: SystemStatus }) {
   return (
     <section className="card" aria-labelledby="cameras-title">
       <h2 id="cameras-title">Cameras</h2>
-      {data.cameras.length === 0 ? (
-        <p className="empty">No cameras known yet.</p>
-      ) : (
-        <table data-testid="system-cameras">
-          <TableHead columns={["Camera", "State", "Role", "fps", "Frames processed"]} />
-          <tbody>
-            {data.cameras.map((c) => (
-              <tr key={c.cameraId} data-testid={`system-camera-${c.cameraId}`}>
-                <th scope="row">{c.cameraId}</th>
-                <td className={c.status === "live" ? "ok" : "bad"} title={c.message}>
-                  {c.status}
-                </td>
-                <td>{c.role ?? "–"}</td>
-                <td>{rate(c.fps)}</td>
-                <td>{c.framesProcessed ?? "–"}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      <ListTable
+        columns={["Camera", "State", "Role", "fps", "Frames processed"]}
+        rows={data.cameras}
+        empty={<p className="empty">No cameras known yet.</p>}
+        testId="system-cameras"
+        row={(c) => (
+          <tr key={c.cameraId} data-testid={`system-camera-${c.cameraId}`}>
+            <th scope="row">{c.cameraId}</th>
+            <td className={c.status === "live" ? "ok" : "bad"} title={c.message}>
+              {c.status}
+            </td>
+            <td>{c.role ?? "–"}</td>
+            <td>{rate(c.fps)}</td>
+            <td>{c.framesProcessed ?? "–"}</td>
+          </tr>
+        )}
+      />
     </section>
   );
 }
@@ -125,22 +122,19 @@ function Throughput({ data }: { data: SystemStatus }) {
   return (
     <section className="card" aria-labelledby="throughput-title">
       <h2 id="throughput-title">Recognizers</h2>
-      {data.recognizers.length === 0 ? (
-        <p className="empty">No recognizer endpoint configured.</p>
-      ) : (
-        <table data-testid="system-recognizers">
-          <TableHead columns={["Replica", "Messages handled", "per second"]} />
-          <tbody>
-            {data.recognizers.map((r) => (
-              <tr key={r.url}>
-                <th scope="row">{r.url}</th>
-                <td className={r.reachable ? undefined : "bad"}>{r.reachable ? r.handled : "down"}</td>
-                <td>{rate(r.perSecond)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      <ListTable
+        columns={["Replica", "Messages handled", "per second"]}
+        rows={data.recognizers}
+        empty={<p className="empty">No recognizer endpoint configured.</p>}
+        testId="system-recognizers"
+        row={(r) => (
+          <tr key={r.url}>
+            <th scope="row">{r.url}</th>
+            <td className={r.reachable ? undefined : "bad"}>{r.reachable ? r.handled : "down"}</td>
+            <td>{rate(r.perSecond)}</td>
+          </tr>
+        )}
+      />
       <h2>Store</h2>
       <p data-testid="system-storage">
         {data.storage.kind}: <strong>{bytes(data.storage.bytes)}</strong>

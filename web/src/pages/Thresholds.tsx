@@ -7,7 +7,7 @@ import { useState } from "react";
 import { del, get, put } from "../api.ts";
 import type { GetThresholdsResponse, ModelThreshold } from "../api.gen.ts";
 import { useCan } from "../session.tsx";
-import { ErrorBox, InlineError, Loading, TableHead, formatDateTime, useAction, useLoad } from "../ui.tsx";
+import { ActionsCell, ErrorBox, Loading, TableHead, formatDateTime, useAction, useLoad } from "../ui.tsx";
 
 const pct = (v: number) => `${(v * 100).toFixed(v < 0.01 ? 2 : 1)}%`;
 type Rates = ModelThreshold["effective"]["rates"];
@@ -46,38 +46,35 @@ function ThresholdRow({ t, admin, onSaved }: { t: ModelThreshold; admin: boolean
             : "the tuned value (1% of strangers named on LFW DevTrain)"}
         </div>
       </td>
-      {admin && (
-        <td>
-          <label className="inline">
-            <span className="sr-only">
-              Threshold of {t.model} ({t.mode})
-            </span>
-            <select value={choice} onChange={(e) => setChoice(e.target.value)} data-testid={`threshold-select-${id}`}>
-              {!chosen && <option value={choice}>{Number(choice).toFixed(3)}</option>}
-              {points.map((p) => (
-                <option key={p.threshold} value={String(p.threshold)}>
-                  {p.threshold.toFixed(3)}: strangers {pct(p.fpir)}, enrolled {pct(p.dir)}
-                </option>
-              ))}
-            </select>
-          </label>{" "}
-          <button
-            type="button"
-            className="primary"
-            disabled={busy || Number(choice) === t.effective.threshold}
-            onClick={() => void act(() => put(path, { nameThreshold: Number(choice) }))}
-            data-testid={`threshold-save-${id}`}
-          >
-            Apply
-          </button>{" "}
-          {t.override && (
-            <button type="button" disabled={busy} onClick={() => void act(() => del(path))} data-testid={`threshold-reset-${id}`}>
-              Back to tuned
-            </button>
-          )}
-          <InlineError error={error} />
-        </td>
-      )}
+      <ActionsCell shown={admin} error={error}>
+        <label className="inline">
+          <span className="sr-only">
+            Threshold of {t.model} ({t.mode})
+          </span>
+          <select value={choice} onChange={(e) => setChoice(e.target.value)} data-testid={`threshold-select-${id}`}>
+            {!chosen && <option value={choice}>{Number(choice).toFixed(3)}</option>}
+            {points.map((p) => (
+              <option key={p.threshold} value={String(p.threshold)}>
+                {p.threshold.toFixed(3)}: strangers {pct(p.fpir)}, enrolled {pct(p.dir)}
+              </option>
+            ))}
+          </select>
+        </label>{" "}
+        <button
+          type="button"
+          className="primary"
+          disabled={busy || Number(choice) === t.effective.threshold}
+          onClick={() => void act(() => put(path, { nameThreshold: Number(choice) }))}
+          data-testid={`threshold-save-${id}`}
+        >
+          Apply
+        </button>{" "}
+        {t.override && (
+          <button type="button" disabled={busy} onClick={() => void act(() => del(path))} data-testid={`threshold-reset-${id}`}>
+            Back to tuned
+          </button>
+        )}
+      </ActionsCell>
     </tr>
   );
 }

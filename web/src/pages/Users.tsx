@@ -5,7 +5,7 @@ import type { GetUsersResponse, Role, User } from "../api.gen.ts";
 import { useCan, useSession } from "../session.tsx";
 import { ApiKeys } from "./ApiKeys.tsx";
 import { ROLES } from "../roles.ts";
-import { ACTIONS_COLUMN, Empty, ErrorBox, FormError, Loading, TableHead, useAction, useLoad } from "../ui.tsx";
+import { ACTIONS_COLUMN, Empty, ErrorBox, FormError, Loading, ListTable, useAction, useLoad } from "../ui.tsx";
 
 function UserRow({ u, me, onChanged }: { u: User; me: string; onChanged: () => void }) {
   const [password, setPassword] = useState("");
@@ -115,16 +115,14 @@ export function Users() {
       <h1>Users</h1>
       <ErrorBox error={error} />
       {!data && !error && <Loading />}
-      {data && data.items.length === 0 && <Empty>No users.</Empty>}
-      {data && data.items.length > 0 && (
-        <table data-testid="users">
-          <TableHead columns={["User", "Role", "Password", ACTIONS_COLUMN]} />
-          <tbody>
-            {data.items.map((u) => (
-              <UserRow key={u.username} u={u} me={user.username} onChanged={reload} />
-            ))}
-          </tbody>
-        </table>
+      {data && (
+        <ListTable
+          columns={["User", "Role", "Password", ACTIONS_COLUMN]}
+          rows={data.items}
+          empty={<Empty>No users.</Empty>}
+          testId="users"
+          row={(u) => <UserRow key={u.username} u={u} me={user.username} onChanged={reload} />}
+        />
       )}
       <form className="card narrow" onSubmit={add} aria-labelledby="add-user-title" data-testid="add-user">
         <h2 id="add-user-title">Add a user</h2>
