@@ -101,22 +101,19 @@ function sightings(sessionId: string, cameras: string[], roster: string[], start
       const probableOnly = random() < 0.03;
       const score = between(0.45, 0.95);
       at(t, { trackId, cameraId, personId, decision: "probable", score: score - 0.1, crop: `${trackId}/1` });
-      at(t + 20_000, {
-        trackId,
-        cameraId,
-        personId,
-        decision: probableOnly ? "probable" : "confirmed",
-        score,
-        crop: `${trackId}/2`,
-      });
-      at(t + 60_000, {
-        trackId,
-        cameraId,
-        personId,
-        decision: probableOnly ? "probable" : "confirmed",
-        score,
-        crop: `${trackId}/3`,
-      });
+      for (const [shot, after] of [
+        [2, 20_000],
+        [3, 60_000],
+      ] as const) {
+        at(t + after, {
+          trackId,
+          cameraId,
+          personId,
+          decision: probableOnly ? "probable" : "confirmed",
+          score,
+          crop: `${trackId}/${shot}`,
+        });
+      }
       t += between(5, 30) * MINUTE;
     }
   }
