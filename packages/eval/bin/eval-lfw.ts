@@ -325,19 +325,18 @@ for (const model of models) {
               : []),
           ]
         : [];
+      const identifyOptions = {
+        ...base,
+        dataDir,
+        minImages,
+        galleryImages,
+        thresholds,
+        minMargins: margins,
+        decisions,
+        ...scoreNorm,
+      };
       for (const people of tasks.includes("identify-dev") ? (["devTrain", "devTest"] as const) : []) {
-        const r = await evalLfwIdentify({
-          ...base,
-          dataDir,
-          people,
-          minImages,
-          galleryImages,
-          thresholds,
-          minMargins: margins,
-          decisions,
-          ...scoreNorm,
-          onProgress: progress(`${label} id-${people}`),
-        });
+        const r = await evalLfwIdentify({ ...identifyOptions, people, onProgress: progress(`${label} id-${people}`) });
         report.results.push({ label, people, ...r });
         pushId(`${label} [${people}${galleryImages > 1 ? `, ${galleryImages} enrolled` : ""}]`, r);
       }
@@ -355,17 +354,7 @@ for (const model of models) {
         console.log(JSON.stringify(kp, (_, v) => (typeof v === "number" ? Math.round(v * 10) / 10 : v)));
       }
       if (tasks.includes("identify")) {
-        const r = await evalLfwIdentify({
-          ...base,
-          dataDir,
-          minImages,
-          galleryImages,
-          thresholds,
-          minMargins: margins,
-          decisions,
-          ...scoreNorm,
-          onProgress: progress(`${label} identify`),
-        });
+        const r = await evalLfwIdentify({ ...identifyOptions, onProgress: progress(`${label} identify`) });
         report.results.push({ label, people: "all", ...r });
         pushId(`${label}${galleryImages > 1 ? ` [${galleryImages} enrolled]` : ""}`, r);
       }
