@@ -29,7 +29,7 @@ interface Feature {
 
 class DlibGraph extends FaceApiGraph {
   constructor(weights: WeightMap) {
-    super("dlib_resnet29", weights);
+    super("dlib_resnet29", "embedding", weights);
   }
 
   /** conv2d (+bias) -> scale layer -> optional relu, in NCHW. */
@@ -128,7 +128,6 @@ export function buildDlibResnet(weights: WeightMap, doc: { docString: string; me
   const net = new DlibGraph(weights);
   const g = net.g;
   const size = DLIB_INPUT_SIZE;
-  g.reserve("embedding");
   const nchw = net.normalizedInput(size, DLIB_MEAN_RGB);
 
   let x = net.convLayer({ name: nchw, c: 3, h: size, w: size }, "conv32_down", 2, true, "valid");

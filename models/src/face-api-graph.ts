@@ -11,11 +11,14 @@ export class FaceApiGraph {
   readonly g: GraphBuilder;
   readonly #used = new Set<string>();
 
+  /** `output`: the name of the graph's output, reserved so that no other tensor takes it. */
   constructor(
     graphName: string,
+    output: string,
     private readonly weights: WeightMap,
   ) {
     this.g = new GraphBuilder(graphName);
+    this.g.reserve(output);
   }
 
   weight(name: string, rank: number): { shape: number[]; data: Float32Array } {

@@ -22,7 +22,7 @@ export const LANDMARK68_MEAN_RGB = [122.782, 117.001, 104.298] as const;
 
 class LandmarkGraph extends FaceApiGraph {
   constructor(weights: WeightMap) {
-    super("face_landmark68", weights);
+    super("face_landmark68", "landmarks", weights);
   }
 
   conv(x: string, prefix: string, stride: 1 | 2, cin: number): { name: string; c: number } {
@@ -94,7 +94,6 @@ export function buildLandmark68(weights: WeightMap, doc: { docString: string; me
   const net = new LandmarkGraph(weights);
   const g = net.g;
   const size = LANDMARK68_INPUT_SIZE;
-  g.reserve("landmarks");
   const nchw = net.normalizedInput(size, LANDMARK68_MEAN_RGB);
   let x = net.denseBlock4({ name: nchw, c: 3 }, "dense0", true);
   x = net.denseBlock4(x, "dense1", false);
