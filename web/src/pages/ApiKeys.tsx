@@ -15,6 +15,20 @@ const EXPIRY_DAYS = [
   { label: "never", days: 0 },
 ];
 
+/** The role of a new user or API key. */
+export function RoleField({ value, onChange, testId }: { value: Role; onChange: (role: Role) => void; testId?: string }) {
+  return (
+    <label>
+      Role
+      <select value={value} onChange={(e) => onChange(e.target.value as Role)} data-testid={testId}>
+        {ROLES.map((r) => (
+          <option key={r}>{r}</option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
 function NewKey({ created, onDone }: { created: CreatedApiKey; onDone: () => void }) {
   const [copied, setCopied] = useState<string | null>(null);
   const copy = async () => {
@@ -130,14 +144,7 @@ export function ApiKeys() {
           Name
           <input required maxLength={100} value={name} onChange={(e) => setName(e.target.value)} placeholder="nightly export" />
         </label>
-        <label>
-          Role
-          <select value={role} onChange={(e) => setRole(e.target.value as Role)} data-testid="api-key-role">
-            {ROLES.map((r) => (
-              <option key={r}>{r}</option>
-            ))}
-          </select>
-        </label>
+        <RoleField value={role} onChange={setRole} testId="api-key-role" />
         <label>
           Expires after
           <select value={days} onChange={(e) => setDays(Number(e.target.value))} data-testid="api-key-expiry">

@@ -4,7 +4,7 @@
  * validates them; its issues' paths put each message beside its field. The JSON stays under "Edit as JSON". The system
  * status has its own page (System).
  */
-import { useEffect, useState } from "react";
+import { type ReactNode, useEffect, useState } from "react";
 import { ApiError, errorText, get, put } from "../api.ts";
 import type {
   AlertRule,
@@ -325,80 +325,72 @@ function JsonEditor({
   );
 }
 
-/**
- * A text or number input in the form's grid with its error (a number field left empty is sent as null: the portal
- * names it).
- */
-function InputField<T extends number | string>({
-  label,
-  id,
-  path,
-  value,
-  editable,
-  errors,
-  onChange,
-}: {
+/** What each field of a rule gets: its label, id (also its test id), the path of its issues, editability, the errors. */
+interface FieldProps {
   label: string;
   id: string;
   path: string;
-  value: T;
   editable: boolean;
   errors: FieldErrors;
-  onChange: (v: T) => void;
-}) {
-  const numeric = typeof value === "number";
+}
+
+/** A row of the form's grid: the label, then the control with its error. */
+function GridRow({ label, id, path, errors, children }: FieldProps & { children: ReactNode }) {
   return (
     <>
       <label htmlFor={id}>{label}</label>
       <span>
-        <input
-          id={id}
-          type={numeric ? "number" : "text"}
-          disabled={!editable}
-          value={numeric && Number.isNaN(value) ? "" : value}
-          onChange={(e) => onChange((numeric ? e.target.valueAsNumber : e.target.value) as T)}
-          aria-invalid={errors[path] !== undefined}
-          data-testid={id}
-        />
+        {children}
         <FieldError errors={errors} path={path} />
       </span>
     </>
   );
 }
 
+/** A text or number input (a number field left empty is sent as null: the portal names it). */
+function InputField<T extends number | string>({
+  value,
+  onChange,
+  ...field
+}: FieldProps & { value: T; onChange: (v: T) => void }) {
+  const numeric = typeof value === "number";
+  return (
+    <GridRow {...field}>
+      <input
+        id={field.id}
+        type={numeric ? "number" : "text"}
+        disabled={!field.editable}
+        value={numeric && Number.isNaN(value) ? "" : value}
+        onChange={(e) => onChange((numeric ? e.target.valueAsNumber : e.target.value) as T)}
+        aria-invalid={field.errors[field.path] !== undefined}
+        data-testid={field.id}
+      />
+    </GridRow>
+  );
+}
+
 function SelectField({
-  label,
-  id,
-  path,
   value,
   options,
-  editable,
-  errors,
   onChange,
-}: {
-  label: string;
-  id: string;
-  path: string;
-  value: string;
-  options: { value: string; label: string }[];
-  editable: boolean;
-  errors: FieldErrors;
-  onChange: (v: string) => void;
-}) {
+  ...field
+}: FieldProps & { value: string; options: { value: string; label: string }[]; onChange: (v: string) => void }) {
   return (
-    <>
-      <label htmlFor={id}>{label}</label>
-      <span>
-        <select id={id} disabled={!editable} value={value} onChange={(e) => onChange(e.target.value)} data-testid={id}>
-          {options.map((o) => (
-            <option key={o.value} value={o.value}>
-              {o.label}
-            </option>
-          ))}
-        </select>
-        <FieldError errors={errors} path={path} />
-      </span>
-    </>
+    <GridRow {...field}>
+      <select
+        id={field.id}
+        disabled={!field.editable}
+        value={value}
+        onChange={(e) => onChange(e.target.value)}
+        data-testid={field.id}
+      >
+        {options.map((o) => (
+          <option key={o.value} value={o.value}>
+            {o.label}
+          </option>
+        ))}
+      </select>
+    </GridRow>
   );
 }
 

@@ -3,7 +3,7 @@ import { type FormEvent, useState } from "react";
 import { del, errorText, get, patch, post } from "../api.ts";
 import type { GetUsersResponse, Role, User } from "../api.gen.ts";
 import { useCan, useSession } from "../session.tsx";
-import { ApiKeys } from "./ApiKeys.tsx";
+import { ApiKeys, RoleField } from "./ApiKeys.tsx";
 import { ROLES } from "../roles.ts";
 import { ACTIONS_COLUMN, Empty, ErrorBox, FormError, Loading, ListTable, useAction, useLoad } from "../ui.tsx";
 
@@ -141,14 +141,7 @@ export function Users() {
             onChange={(e) => setPassword(e.target.value)}
           />
         </label>
-        <label>
-          Role
-          <select value={role} onChange={(e) => setRole(e.target.value as Role)}>
-            {ROLES.map((r) => (
-              <option key={r}>{r}</option>
-            ))}
-          </select>
-        </label>
+        <RoleField value={role} onChange={setRole} />
         <button type="submit" className="primary">
           Add user
         </button>
