@@ -28,13 +28,24 @@ export interface ReferenceModel {
   dispose(): void;
 }
 
-/** face-api's FaceRecognitionNet loaded from `modelDir` (holding face_recognition_model-weights_manifest.json). */
-export async function faceApiRecognition(modelDir: string): Promise<ReferenceModel> {
+/** A face-api network made by `makeNet` and loaded from `modelDir` (tfjs ready first); `run` answers with it. */
+async function faceApiReference<N extends { loadFromDisk(dir: string): Promise<void>; dispose(): void }>(
+  makeNet: () => N,
+  modelDir: string,
+  run: (net: N, input: Float32Array, size: number) => Promise<Record<string, Float32Array>>,
+): Promise<ReferenceModel> {
   await initTfjs();
-  const net = new faceapi.FaceRecognitionNet();
+  const net = makeNet();
   await net.loadFromDisk(modelDir);
-  return {
-    async run(input, size) {
+  return { run: (input, size) => run(net, input, size), dispose: () => net.dispose() };
+}
+
+/** face-api's FaceRecognitionNet loaded from `modelDir` (holding face_recognition_model-weights_manifest.json). */
+export function faceApiRecognition(modelDir: string): Promise<ReferenceModel> {
+  return faceApiReference(
+    () => new faceapi.FaceRecognitionNet(),
+    modelDir,
+    async (net, input, size) => {
       const t = tf.tensor3d(input, [size, size, 3]);
       try {
         const d = await net.computeFaceDescriptor(t as unknown as faceapi.TNetInput);
@@ -44,18 +55,16 @@ export async function faceApiRecognition(modelDir: string): Promise<ReferenceMod
         t.dispose();
       }
     },
-    dispose: () => net.dispose(),
-  };
+  );
 }
 
 /** face-api's FaceLandmark68Net loaded from `modelDir` (holding face_landmark_68_model-weights_manifest.json): its raw
  * network output (136 values, fractions of the 112x112 input), before face-api's un-padding. */
-export async function faceApiLandmarks(modelDir: string): Promise<ReferenceModel> {
-  await initTfjs();
-  const net = new faceapi.FaceLandmark68Net();
-  await net.loadFromDisk(modelDir);
-  return {
-    async run(input, size) {
+export function faceApiLandmarks(modelDir: string): Promise<ReferenceModel> {
+  return faceApiReference(
+    () => new faceapi.FaceLandmark68Net(),
+    modelDir,
+    async (net, input, size) => {
       const t = tf.tensor4d(input, [1, size, size, 3]);
       try {
         const out = net.runNet(await faceapi.toNetInput(t as unknown as faceapi.TNetInput));
@@ -68,8 +77,7 @@ export async function faceApiLandmarks(modelDir: string): Promise<ReferenceModel
         t.dispose();
       }
     },
-    dispose: () => net.dispose(),
-  };
+  );
 }
 
 /** A TensorFlow.js graph model from `jsonPath` (+ its shards), with TF output names mapped to our output names. */
