@@ -11,6 +11,9 @@
  * The converter covers the JSON Schema that zod's toJSONSchema emits: type (also as an array, for nullable),
  * properties/required, additionalProperties (records), items/prefixItems, enum, const, anyOf/oneOf/allOf and $ref to
  * components. Anything else fails the generation, naming where, rather than turning into a silent `unknown`.
+ *
+ * Nothing is written twice: a schema that is all of named schemas and one object is an interface extending them, and a
+ * union of objects that share members (same schema) is `{ shared } & ({ rest } | ...)`.
  */
 import { spawnSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
@@ -103,6 +106,13 @@ export function tsType(schema: unknown, at = "schema", indent = ""): string {
   if (Array.isArray(s.enum)) return union([...s.enum.map((v) => JSON.stringify(v)), ...(nullable ? ["null"] : [])]);
   for (const k of ["anyOf", "oneOf"] as const) {
     if (Array.isArray(s[k])) {
+      const shared = sharedMembers(s[k] as unknown[]);
+      if (shared !== null && !nullable) {
+        // the members every variant has alike, written once: `{ shared } & ({ rest } | { rest })`
+        const common = objectType({ properties: shared.properties, required: shared.required }, at, indent);
+        const rest = shared.variants.map((v, i) => objectType(v, `${at}.${k}[${i}]`, indent));
+        return `${common} & (${union(rest)})`;
+      }
       const types = (s[k] as unknown[]).map((x, i) => tsType(x, `${at}.${k}[${i}]`, indent));
       return union([...types, ...(nullable ? ["null"] : [])]);
     }
@@ -161,11 +171,61 @@ function objectType(s: JsonSchema, at: string, indent: string): string {
   return rest === null ? body : `${body} & Record<string, ${rest}>`;
 }
 
+/**
+ * A union of plain objects whose variants all have some of the same members (same schema, same requiredness): those
+ * members, and each variant without them; null when there are none, or a variant would be left with nothing.
+ */
+function sharedMembers(
+  variants: unknown[],
+): { properties: Record<string, unknown>; required: string[]; variants: JsonSchema[] } | null {
+  const objects = variants as JsonSchema[];
+  const plain = (v: JsonSchema) =>
+    typeof v === "object" &&
+    v !== null &&
+    v.type === "object" &&
+    v.nullable !== true &&
+    typeof v.properties === "object" &&
+    (v.additionalProperties === undefined || v.additionalProperties === false);
+  if (objects.length < 2 || !objects.every(plain)) return null;
+  const props = (v: JsonSchema) => v.properties as Record<string, unknown>;
+  const req = (v: JsonSchema) => new Set(Array.isArray(v.required) ? (v.required as string[]) : []);
+  const [first, ...others] = objects as [JsonSchema, ...JsonSchema[]];
+  const same = Object.keys(props(first)).filter((name) =>
+    others.every(
+      (v) =>
+        name in props(v) &&
+        JSON.stringify(props(v)[name]) === JSON.stringify(props(first)[name]) &&
+        req(v).has(name) === req(first).has(name),
+    ),
+  );
+  if (same.length === 0) return null;
+  const rest = objects.map((v) => {
+    const properties = Object.fromEntries(Object.entries(props(v)).filter(([name]) => !same.includes(name)));
+    return { ...v, properties, required: [...req(v)].filter((name) => !same.includes(name)) };
+  });
+  if (rest.some((v) => Object.keys(v.properties).length === 0)) return null;
+  return {
+    properties: Object.fromEntries(same.map((name) => [name, props(first)[name]])),
+    required: same.filter((name) => req(first).has(name)),
+    variants: rest,
+  };
+}
+
 const pascal = (id: string) => id.replace(/^[a-z]/, (c) => c.toUpperCase());
 
-/** A declaration: an interface for a plain object, else a type alias. */
+/** A declaration: an interface for a plain object (extending the named ones it is all of), else a type alias. */
 function declaration(name: string, schema: unknown, at: string): string {
   const s = schema as JsonSchema;
+  const parts = Array.isArray(s.allOf) ? (s.allOf as JsonSchema[]) : [];
+  const refs = parts.filter((p) => typeof p.$ref === "string" && Object.keys(p).length === 1);
+  const own = parts.filter((p) => !refs.includes(p));
+  if (refs.length > 0 && own.length === 1 && s.nullable !== true && (own[0] as JsonSchema).type === "object") {
+    const body = tsType(own[0], `${at}.allOf`);
+    if (body.startsWith("{") && body.endsWith("}")) {
+      const bases = refs.map((r, i) => tsType(r, `${at}.allOf[${i}]`));
+      return `${doc(s.description, "")}export interface ${name} extends ${bases.join(", ")} ${body}`;
+    }
+  }
   const t = tsType(schema, at);
   const plainObject =
     s.type === "object" && s.nullable !== true && (s.additionalProperties === undefined || s.additionalProperties === false);

@@ -20,35 +20,25 @@ export interface Alert {
   resolvedAt: string | null;
 }
 
-export type AlertRule =
+export type AlertRule = {
+  id: string;
+  severity: Severity;
+  cameras: string[];
+  roles: CameraRole[];
+  dedupeMinutes: number;
+  enabled: boolean;
+} & (
   | {
-      id: string;
-      severity: Severity;
-      cameras: string[];
-      roles: CameraRole[];
-      dedupeMinutes: number;
-      enabled: boolean;
       kind: "unknown-at-perimeter";
       minUnknownShots: number;
     }
   | {
-      id: string;
-      severity: Severity;
-      cameras: string[];
-      roles: CameraRole[];
-      dedupeMinutes: number;
-      enabled: boolean;
       kind: "watchlisted";
     }
   | {
-      id: string;
-      severity: Severity;
-      cameras: string[];
-      roles: CameraRole[];
-      dedupeMinutes: number;
-      enabled: boolean;
       kind: "after-hours";
-    };
+    }
+);
 
 /** The alert rules (GET/PUT /rules): camera roles and schedules, and the rules. */
 export interface AlertRules {
@@ -137,12 +127,7 @@ export interface Camera {
   source: string | null;
   group: string | null;
   detectFps: number | null;
-  zone: {
-    x: number;
-    y: number;
-    width: number;
-    height: number;
-  } | null;
+  zone: DetectionZone | null;
   loop: boolean | null;
   hasLiveView: boolean;
   health: {
@@ -164,12 +149,7 @@ export interface CameraChange {
   role?: CameraRole;
   detectFps?: number;
   maxWidth?: number;
-  zone?: {
-    x: number;
-    y: number;
-    width: number;
-    height: number;
-  } | null;
+  zone?: DetectionZone | null;
   enabled?: boolean;
   source?: string;
   kind?: "file" | "rtsp" | "http" | "webcam";
@@ -185,6 +165,17 @@ export interface CameraRules {
   schedule?: Schedule;
 }
 
+/** A person checked in at an event (a registered guest or a walk-in): when, at which camera, how sure. */
+export interface CheckIn {
+  personId: string;
+  name: string | null;
+  at: string | null;
+  cameraId: string | null;
+  score: number | null;
+  registered: boolean;
+  manual: boolean;
+}
+
 /** An event's check-in desk: counters, who checked in, who is awaited, walk-ins. */
 export interface CheckInView {
   occurrenceId: string;
@@ -195,28 +186,12 @@ export interface CheckInView {
     walkInsKnown: number;
     walkInsUnknown: number;
   };
-  checkedIn: {
-    personId: string;
-    name: string | null;
-    at: string | null;
-    cameraId: string | null;
-    score: number | null;
-    registered: boolean;
-    manual: boolean;
-  }[];
+  checkedIn: CheckIn[];
   waiting: {
     personId: string;
     name: string | null;
   }[];
-  walkIns: {
-    personId: string;
-    name: string | null;
-    at: string | null;
-    cameraId: string | null;
-    score: number | null;
-    registered: boolean;
-    manual: boolean;
-  }[];
+  walkIns: CheckIn[];
   unknown: SessionUnknownTrack[];
 }
 
@@ -224,6 +199,14 @@ export interface CheckInView {
 export interface CreatedApiKey {
   apiKey: ApiKey;
   key: string;
+}
+
+/** A detection zone: a rectangle in fractions of the frame (0..1). */
+export interface DetectionZone {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
 }
 
 export interface EnrollResult {
@@ -400,18 +383,7 @@ export interface LiveSession {
 }
 
 /** `sighting`: a recognized or unknown face as GET /sightings lists it (`name` is the name the recognizer gave), sent once the sightings projection holds it (so `cropKey` resolves); sent again for each shot of a track once the track is concluded (`concluded` set, `name` the current one). */
-export interface LiveSighting {
-  id: string;
-  cameraId: string;
-  trackId: string;
-  personId: string | null;
-  name: string | null;
-  decision: "recognized" | "unknown";
-  recognition: "confirmed" | "probable" | "unknown";
-  concluded: TrackConclusion | null;
-  score: number;
-  at: string;
-  cropKey: string | null;
+export interface LiveSighting extends Sighting {
   probable: boolean;
 }
 
@@ -431,30 +403,14 @@ export interface ModelThreshold {
   model: string;
   mode: "single" | "flip";
   recognizerDefault: boolean;
-  tuned: {
-    threshold: number;
-    minMargin: number;
-    rates: {
-      dir: number;
-      wrong: number;
-      fpir: number;
-    } | null;
-  };
+  tuned: ThresholdValue;
   override: {
     nameThreshold: number;
     minMargin?: number;
     updatedAt: string;
     updatedBy: string;
   } | null;
-  effective: {
-    threshold: number;
-    minMargin: number;
-    rates: {
-      dir: number;
-      wrong: number;
-      fpir: number;
-    } | null;
-  };
+  effective: ThresholdValue;
   calibration: {
     protocol: string;
     command: string;
@@ -475,12 +431,7 @@ export interface NewCamera {
   role: CameraRole;
   detectFps?: number;
   maxWidth?: number;
-  zone?: {
-    x: number;
-    y: number;
-    width: number;
-    height: number;
-  } | null;
+  zone?: DetectionZone | null;
   enabled?: boolean;
   id: string;
   source: string;
@@ -490,8 +441,21 @@ export interface NewCamera {
   group?: string;
 }
 
-/** The live view of an occurrence: expected, present, late, absent (once ended), excused, unexpected, probable only, unknown faces. */
-export interface OccurrenceView {
+/** How many people of an occurrence are in each state, and its unknown faces. */
+export interface OccurrenceCounts {
+  expected: number;
+  present: number;
+  late: number;
+  absent: number;
+  notYetSeen: number;
+  excused: number;
+  unexpected: number;
+  probableOnly: number;
+  unknown: number;
+}
+
+/** What every answer about one occurrence says first. */
+export interface OccurrenceHead {
   occurrenceId: string;
   sessionId: string;
   name: string;
@@ -501,20 +465,14 @@ export interface OccurrenceView {
   endAt: string;
   phase: "upcoming" | "running" | "ended";
   started: boolean;
+}
+
+/** The live view of an occurrence: expected, present, late, absent (once ended), excused, unexpected, probable only, unknown faces. */
+export interface OccurrenceView extends OccurrenceHead {
   lateAfter: string;
   at: string;
   expected: string[];
-  counts: {
-    expected: number;
-    present: number;
-    late: number;
-    absent: number;
-    notYetSeen: number;
-    excused: number;
-    unexpected: number;
-    probableOnly: number;
-    unknown: number;
-  };
+  counts: OccurrenceCounts;
   present: AttendancePerson[];
   late: AttendancePerson[];
   absent: AttendancePerson[];
@@ -678,28 +636,9 @@ export interface SessionGroup {
 }
 
 /** One occurrence of a session (the session on one local date). */
-export interface SessionOccurrence {
-  occurrenceId: string;
-  sessionId: string;
-  name: string;
-  date: string;
-  kind: "class" | "exam" | "event";
-  startAt: string;
-  endAt: string;
-  phase: "upcoming" | "running" | "ended";
-  started: boolean;
+export interface SessionOccurrence extends OccurrenceHead {
   shifted: boolean;
-  counts: {
-    expected: number;
-    present: number;
-    late: number;
-    absent: number;
-    notYetSeen: number;
-    excused: number;
-    unexpected: number;
-    probableOnly: number;
-    unknown: number;
-  } | null;
+  counts: OccurrenceCounts | null;
 }
 
 export interface SessionUnknownTrack {
@@ -783,6 +722,17 @@ export interface Template {
   photoKey: string | null;
   quality: number;
   addedAt: string;
+}
+
+/** A naming threshold and margin, with the rates measured there (null outside the measured range). */
+export interface ThresholdValue {
+  threshold: number;
+  minMargin: number;
+  rates: {
+    dir: number;
+    wrong: number;
+    fpir: number;
+  } | null;
 }
 
 export interface TrackConclusion {

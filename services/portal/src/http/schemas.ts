@@ -21,6 +21,7 @@ function named<T extends z.ZodType>(id: string, schema: T, description?: string)
 // shapes defined elsewhere that answers use
 named("Severity", Severity);
 named("CameraRole", CameraRole);
+named("DetectionZone", DetectionZone, "A detection zone: a rectangle in fractions of the frame (0..1).");
 named(
   "ErrorBody",
   ErrorBody,
@@ -223,6 +224,11 @@ const Rates = z
     fpir: z.number(),
   })
   .nullable();
+const ThresholdValue = named(
+  "ThresholdValue",
+  z.object({ threshold: z.number(), minMargin: z.number(), rates: Rates }),
+  "A naming threshold and margin, with the rates measured there (null outside the measured range).",
+);
 
 /** A model's naming threshold in one embedding mode: tuned, set by an admin, and the measured rates of each. */
 export const ModelThreshold = named(
@@ -232,13 +238,13 @@ export const ModelThreshold = named(
     mode: z.enum(["single", "flip"]),
     /** The model and mode recognizers run when RECOGNIZER_MODEL / RECOGNIZER_FLIP are not set. */
     recognizerDefault: z.boolean(),
-    tuned: z.object({ threshold: z.number(), minMargin: z.number(), rates: Rates }),
+    tuned: ThresholdValue,
     override: z
       .object({ nameThreshold: z.number(), minMargin: z.number().optional(), updatedAt: z.string(), updatedBy: z.string() })
       .nullable(),
     /** What the recognizers use now (the override, else the tuned value); rates null when outside the measured range
      * or with another margin than the measured one. */
-    effective: z.object({ threshold: z.number(), minMargin: z.number(), rates: Rates }),
+    effective: ThresholdValue,
     calibration: z.object({
       protocol: z.string(),
       command: z.string(),
@@ -454,10 +460,12 @@ export const Published = named(
 
 export const LiveSighting = named(
   "LiveSighting",
-  Sighting.extend({
-    /** A recognition that passed only the looser naming threshold (`recognition` "probable"; kept for older consoles). */
-    probable: z.boolean(),
-  }),
+  Sighting.and(
+    z.object({
+      /** A recognition that passed only the looser naming threshold (`recognition` "probable"; kept for older consoles). */
+      probable: z.boolean(),
+    }),
+  ),
   "`sighting`: a recognized or unknown face as GET /sightings lists it (`name` is the name the recognizer gave), sent once the sightings projection holds it (so `cropKey` resolves); sent again for each shot of a track once the track is concluded (`concluded` set, `name` the current one).",
 );
 export const LivePresence = named(
@@ -586,38 +594,39 @@ export const Session = named(
   }),
   "A session: a class, an exam or an event, once or weekly, with its cameras and roster (times local to `timeZone`).",
 );
-const OccurrenceCounts = counts(
-  "expected",
-  "present",
-  "late",
-  "absent",
-  "notYetSeen",
-  "excused",
-  "unexpected",
-  "probableOnly",
-  "unknown",
+const OccurrenceCounts = named(
+  "OccurrenceCounts",
+  counts("expected", "present", "late", "absent", "notYetSeen", "excused", "unexpected", "probableOnly", "unknown"),
+  "How many people of an occurrence are in each state, and its unknown faces.",
 );
 /** What every answer about one occurrence says first. */
-const OccurrenceHead = z.object({
-  occurrenceId: z.string(),
-  sessionId: z.string(),
-  name: z.string(),
-  date: z.string(),
-  kind: z.enum(["class", "exam", "event"]),
-  startAt: Iso,
-  endAt: Iso,
-  phase: z.enum(["upcoming", "running", "ended"]),
-  /** Its start is recorded (OccurrenceStarted): the roster is fixed. */
-  started: z.boolean(),
-});
+const OccurrenceHead = named(
+  "OccurrenceHead",
+  z.object({
+    occurrenceId: z.string(),
+    sessionId: z.string(),
+    name: z.string(),
+    date: z.string(),
+    kind: z.enum(["class", "exam", "event"]),
+    startAt: Iso,
+    endAt: Iso,
+    phase: z.enum(["upcoming", "running", "ended"]),
+    /** Its start is recorded (OccurrenceStarted): the roster is fixed. */
+    started: z.boolean(),
+  }),
+  "What every answer about one occurrence says first.",
+);
 export const SessionOccurrence = named(
   "SessionOccurrence",
-  OccurrenceHead.extend({
-    /** The start or end fell in a daylight-saving gap and moved to its end. */
-    shifted: z.boolean(),
-    /** Counts when the occurrence has a fold (something was seen or corrected, or it started), else null. */
-    counts: OccurrenceCounts.nullable(),
-  }),
+  OccurrenceHead.and(
+    z.object({
+      /** The start or end fell in a daylight-saving gap and moved to its end. */
+      shifted: z.boolean(),
+      /** Counts when the occurrence has a fold (something was seen or corrected, or it started), else null. */
+      counts: OccurrenceCounts.nullable(),
+    }),
+  ),
+
   "One occurrence of a session (the session on one local date).",
 );
 export const AttendancePerson = named(
@@ -655,33 +664,36 @@ export const SessionUnknownTrack = named(
 );
 export const OccurrenceView = named(
   "OccurrenceView",
-  OccurrenceHead.extend({
-    /** Arrivals at or before this instant are on time. */
-    lateAfter: Iso,
-    /** The instant the view is for (the portal's clock). */
-    at: Iso,
-    expected: z.array(z.string()),
-    counts: OccurrenceCounts,
-    present: z.array(AttendancePerson),
-    late: z.array(AttendancePerson),
-    absent: z.array(AttendancePerson),
-    notYetSeen: z.array(AttendancePerson),
-    excused: z.array(AttendancePerson),
-    unexpected: z.array(AttendancePerson),
-    probableOnly: z.array(AttendancePerson),
-    unknown: z.array(SessionUnknownTrack),
-    corrections: z.array(
-      z.object({
-        personId: z.string(),
-        action: z.enum(["mark-present", "excuse", "reject-recognition"]),
-        trackId: z.string().nullable(),
-        by: z.string(),
-        at: Iso,
-        reason: z.string().nullable(),
-      }),
-    ),
-    negatives: z.array(z.object({ personId: z.string(), trackId: z.string(), by: z.string(), at: Iso })),
-  }),
+  OccurrenceHead.and(
+    z.object({
+      /** Arrivals at or before this instant are on time. */
+      lateAfter: Iso,
+      /** The instant the view is for (the portal's clock). */
+      at: Iso,
+      expected: z.array(z.string()),
+      counts: OccurrenceCounts,
+      present: z.array(AttendancePerson),
+      late: z.array(AttendancePerson),
+      absent: z.array(AttendancePerson),
+      notYetSeen: z.array(AttendancePerson),
+      excused: z.array(AttendancePerson),
+      unexpected: z.array(AttendancePerson),
+      probableOnly: z.array(AttendancePerson),
+      unknown: z.array(SessionUnknownTrack),
+      corrections: z.array(
+        z.object({
+          personId: z.string(),
+          action: z.enum(["mark-present", "excuse", "reject-recognition"]),
+          trackId: z.string().nullable(),
+          by: z.string(),
+          at: Iso,
+          reason: z.string().nullable(),
+        }),
+      ),
+      negatives: z.array(z.object({ personId: z.string(), trackId: z.string(), by: z.string(), at: Iso })),
+    }),
+  ),
+
   "The live view of an occurrence: expected, present, late, absent (once ended), excused, unexpected, probable only, unknown faces.",
 );
 export const ExamCheck = named(
@@ -742,15 +754,19 @@ export const ExamReport = named(
   }),
   "The end-of-exam identity report: every candidate with the evidence and verdicts, the alerts.",
 );
-const CheckIn = z.object({
-  personId: z.string(),
-  name: z.string().nullable(),
-  at: Iso.nullable(),
-  cameraId: z.string().nullable(),
-  score: z.number().nullable(),
-  registered: z.boolean(),
-  manual: z.boolean(),
-});
+const CheckIn = named(
+  "CheckIn",
+  z.object({
+    personId: z.string(),
+    name: z.string().nullable(),
+    at: Iso.nullable(),
+    cameraId: z.string().nullable(),
+    score: z.number().nullable(),
+    registered: z.boolean(),
+    manual: z.boolean(),
+  }),
+  "A person checked in at an event (a registered guest or a walk-in): when, at which camera, how sure.",
+);
 export const CheckInView = named(
   "CheckInView",
   z.object({
