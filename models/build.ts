@@ -24,6 +24,7 @@ import { buildLandmark68 } from "./src/landmark68.ts";
 import { ModelBuildError } from "./src/errors.ts";
 import { readJsonFile } from "./src/json-file.ts";
 import { type Manifest, readManifest, writeManifest } from "./src/manifest.ts";
+import { fastConvNet } from "./src/onnx-fast.ts";
 import { makeDynamicInput, makeNhwcImageInput, type NhwcInputPatch } from "./src/onnx-patch.ts";
 import { type FetchedPackage, fetchPackage, readSources } from "./src/sources.ts";
 import { convertTfjsGraph, type TfGraphModelJson } from "./src/tfjs-graph.ts";
@@ -241,14 +242,20 @@ export const RECIPES: readonly ModelRecipe[] = [
       `${FR_FEATURE_FILE} (PyTorch 1.10 export, opset 9, kept) with the preprocessing put into the graph (models/src/onnx-patch.ts, ` +
       "a protobuf field patch): input NHWC [N,112,112,3] RGB 0..255 -> Transpose to NCHW, channels reversed to BGR (Gather), " +
       "(x - 127) / 128 (Sub, Mul), as the network expects; its Reshape target [1,-1] -> [0,-1] (any batch); output renamed " +
-      "embedding. Weights and all other nodes byte for byte. Checked against the original file run on hand-preprocessed input.",
+      "embedding. Then two exact speed-ups (models/src/onnx-fast.ts): each PRelu written as Relu, Sub, Mul, Add (onnxruntime runs " +
+      "PRelu slowly and outside its blocked layout), and the channels the vendor's pruning left dead (all-zero weights, bias " +
+      "below 1e-18) cut from the expand / depthwise / project blocks. Other weights and nodes byte for byte. Checked against " +
+      "the original file run on hand-preprocessed input.",
     async make(pkgs) {
       const p = pkg(pkgs, "faceplugin");
       const { bytes } = makeNhwcImageInput(await readFile(join(p.dir, FR_FEATURE_FILE)), {
         ...FR_FEATURE_PATCH,
         metadata: { ...docMetadata(p, [FR_FEATURE_FILE]), ...FR_FEATURE_PATCH.metadata },
       });
-      return bytes;
+      return fastConvNet(bytes, {
+        persona_fast:
+          "PRelu as Relu/Sub/Mul/Add; dead channels of the depthwise blocks removed (persona-id models/src/onnx-fast.ts)",
+      }).bytes;
     },
   },
 ];
