@@ -145,29 +145,29 @@ function bestMatcher(d: RecognitionDeps): FusedMatcher {
 /** The detection's outcome message: its id derived from the detection's. */
 const outcomeMeta = (env: Detection) => ({ id: outcomeId(env.id), correlationId: env.correlationId, causationId: env.id });
 
+/** What an outcome (FaceRecognized, UnknownFaceSeen) repeats of its detection. */
+function fromDetection(env: Detection) {
+  const { cameraId, trackId, quality, frameAt, crop } = env.data;
+  return { cameraId, trackId, detectionId: env.id, quality, frameAt, crop };
+}
+
 async function publishRecognized(
   d: RecognitionDeps,
   env: Detection,
   outcome: Extract<ShotOutcome, { kind: "recognized" }>,
   via: "classifier" | "embedding",
 ): Promise<void> {
-  const data = env.data;
   await d.bus.publish(
     d.bus.envelope(
       "FaceRecognized",
       {
-        cameraId: data.cameraId,
-        trackId: data.trackId,
-        detectionId: env.id,
+        ...fromDetection(env),
         personId: outcome.personId,
         personName: outcome.name,
         similarity: outcome.similarity,
         margin: outcome.margin,
         decision: outcome.decision,
         votes: { agreeing: outcome.agreeing, total: Math.max(1, outcome.total) },
-        quality: data.quality,
-        frameAt: data.frameAt,
-        crop: data.crop,
         via,
       },
       outcomeMeta(env),
@@ -181,19 +181,13 @@ async function publishUnknown(
   outcome: Extract<ShotOutcome, { kind: "unknown" }>,
   embedding: Float32Array,
 ): Promise<void> {
-  const data = env.data;
   await d.bus.publish(
     d.bus.envelope(
       "UnknownFaceSeen",
       {
-        cameraId: data.cameraId,
-        trackId: data.trackId,
-        detectionId: env.id,
+        ...fromDetection(env),
         bestSimilarity: outcome.bestSimilarity,
         bestPersonId: outcome.bestPersonId,
-        quality: data.quality,
-        frameAt: data.frameAt,
-        crop: data.crop,
         embedding: { model: d.modelName, dims: embedding.length, base64: encodeEmbedding(embedding) },
       },
       outcomeMeta(env),
