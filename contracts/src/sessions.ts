@@ -156,13 +156,10 @@ export const CorrectionAction = z.enum(["mark-present", "excuse", "reject-recogn
 export type CorrectionAction = z.infer<typeof CorrectionAction>;
 
 /** What a record about one person in one occurrence starts with. */
-const OccurrencePerson = z.object({
-  sessionId: SessionsId,
-  date: LocalDate,
-  personId: SessionsId,
-});
+const OccurrencePerson = { sessionId: SessionsId, date: LocalDate, personId: SessionsId };
 
-export const AttendanceCorrectedData = OccurrencePerson.extend({
+export const AttendanceCorrectedData = z.object({
+  ...OccurrencePerson,
   action: CorrectionAction,
   /** The recognition a reject-recognition refutes. */
   trackId: SessionsId.optional(),
@@ -174,7 +171,8 @@ export const AttendanceCorrectedData = OccurrencePerson.extend({
 export const ExamVerdict = z.enum(["confirmed", "flagged"]);
 export type ExamVerdict = z.infer<typeof ExamVerdict>;
 
-export const ExamCheckRecordedData = OccurrencePerson.extend({
+export const ExamCheckRecordedData = z.object({
+  ...OccurrencePerson,
   trackId: SessionsId,
   verdict: ExamVerdict,
   by: By,
