@@ -4,13 +4,10 @@ import { after, before, describe, test } from "node:test";
 import { personEnrolled } from "@persona/bus/testing";
 import type { RunningPortal } from "./app.ts";
 import {
-  ADMIN,
   CROP_BYTES,
   type Client,
   type Harness,
-  addUser,
   call,
-  login,
   recognizedData,
   startHarness,
   startReplica,
@@ -41,8 +38,7 @@ const alerts = async (q = "") => (await call<{ items: AlertBody[] }>(base(), "GE
 
 before(async () => {
   h = await startHarness();
-  admin = await login(base(), ADMIN.username, ADMIN.password);
-  operator = await addUser(base(), admin, "olga", "operator");
+  [admin, operator] = await h.clients(["olga", "operator"]);
   const rules = {
     cameras: { gate: { role: "perimeter" }, hall: { role: "entrance" } },
     rules: [
@@ -117,7 +113,7 @@ describe("alerts", () => {
     assert.equal((await call(base(), "POST", `/alerts/${unknownAlert.alertId}/ack`, { client: operator, json: {} })).status, 409);
 
     await h.restart();
-    operator = await login(base(), "olga", "olga-password-1");
+    operator = await h.login("olga");
     const after = (await alerts()).find((a) => a.alertId === unknownAlert.alertId);
     assert.deepEqual(
       [after?.status, after?.acknowledgedBy, after?.acknowledgedAt],

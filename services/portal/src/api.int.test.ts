@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { request } from "node:http";
 import { after, before, describe, test } from "node:test";
-import { ADMIN, type Client, type Harness, addUser, call, login, startHarness } from "./testSupport.ts";
+import { ADMIN, type Client, type Harness, call, startHarness } from "./testSupport.ts";
 
 let h: Harness;
 const base = () => h.portal.url;
@@ -11,9 +11,7 @@ let viewer: Client;
 
 before(async () => {
   h = await startHarness();
-  admin = await login(base(), ADMIN.username, ADMIN.password);
-  operator = await addUser(base(), admin, "olga", "operator");
-  viewer = await addUser(base(), admin, "victor", "viewer");
+  [admin, operator, viewer] = await h.clients(["olga", "operator"], ["victor", "viewer"]);
 });
 after(async () => {
   await h?.dispose();
@@ -101,7 +99,7 @@ describe("auth", () => {
   });
 
   test("sessions live in the store: a restarted portal still knows the session", async () => {
-    const c = await login(base(), "victor", "victor-password-1");
+    const c = await h.login("victor");
     await h.restart();
     assert.equal((await call(base(), "GET", "/auth/me", { client: c })).status, 200);
   });

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { ADMIN, type Answer, type Client, type Harness, addUser, call, login, startHarness, until } from "./testSupport.ts";
+import { type Answer, type Client, type Harness, call, startHarness, until } from "./testSupport.ts";
 
 let h: Harness;
 const base = () => h.portal.url;
@@ -35,8 +35,7 @@ const keysCollection = () => h.store.collection<{ id: string }>({ name: "portal_
 
 before(async () => {
   h = await startHarness();
-  admin = await login(base(), ADMIN.username, ADMIN.password);
-  operator = await addUser(base(), admin, "opal", "operator");
+  [admin, operator] = await h.clients(["opal", "operator"]);
 });
 after(async () => {
   await h?.dispose();

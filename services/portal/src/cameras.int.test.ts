@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { type CameraHealth, ManagedCamera, managedCameraKey } from "@persona/contracts";
-import { ADMIN, type Answer, type Client, type Harness, addUser, call, login, startHarness } from "./testSupport.ts";
+import { ADMIN, type Answer, type Client, type Harness, call, startHarness } from "./testSupport.ts";
 
 let h: Harness;
 const base = () => h.portal.url;
@@ -61,8 +61,7 @@ const putReport = async (r: CameraHealth) => (await h.bus.kv("camera-health")).p
 
 before(async () => {
   h = await startHarness();
-  admin = await login(base(), ADMIN.username, ADMIN.password);
-  viewer = await addUser(base(), admin, "vic", "viewer");
+  [admin, viewer] = await h.clients(["vic", "viewer"]);
 });
 after(async () => {
   await h?.dispose();

@@ -5,7 +5,7 @@ import { createLogger } from "@persona/runtime";
 import { type RunningRecognizer, configSchema, startRecognizer } from "@persona/service-recognizer";
 import { decodeImage, encodeJpeg, resolveModelPath } from "@persona/vision";
 import { randomUUID } from "node:crypto";
-import { ADMIN, type Client, type Harness, call, login, startHarness, inlineCrop, unknownData, until } from "./testSupport.ts";
+import { type Client, type Harness, call, startHarness, inlineCrop, unknownData, until } from "./testSupport.ts";
 import { lfwSkipReason, lfwPhoto } from "@persona/testing";
 
 const skip = lfwSkipReason(resolveModelPath("dlib-resnet29.onnx"));
@@ -26,7 +26,7 @@ describe("enroll by upload with the real recognizer (LFW photos)", { skip }, () 
   before(async () => {
     h = await startHarness();
     recognizer = await startRecognizer(h.bus, configSchema.parse({}), createLogger("recognizer", "silent"));
-    admin = await login(h.portal.url, ADMIN.username, ADMIN.password);
+    admin = await h.login();
     // a real photo with no face in it: the bottom strip of an LFW photo (shirt and background)
     const img = await decodeImage(photo("Angelina_Jolie", 1));
     const rows = 50;

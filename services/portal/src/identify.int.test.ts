@@ -10,7 +10,7 @@ import { DEFAULT_EMBEDDER_MODEL, decodeImage, embedderSpec, encodeJpeg, resolveM
 import type { z } from "zod";
 import type { IdentifyResult } from "./http/schemas.ts";
 import { MODELS_NEEDED } from "./search/photoSearch.ts";
-import { ADMIN, type Client, type Harness, addUser, call, login, startHarness, startReplica } from "./testSupport.ts";
+import { ADMIN, type Client, type Harness, call, login, startHarness, startReplica } from "./testSupport.ts";
 
 const skip = lfwSkipReason(resolveModelPath(embedderSpec(DEFAULT_EMBEDDER_MODEL).file));
 if (skip) console.log(`# identify.int.test skipped: ${skip}`);
@@ -35,9 +35,7 @@ describe("search by photo (POST /identify) with the real recognizer, models and 
   before(async () => {
     h = await startHarness();
     recognizer = await startRecognizer(h.bus, configSchema.parse({}), createLogger("recognizer", "silent"));
-    admin = await login(h.portal.url, ADMIN.username, ADMIN.password);
-    operator = await addUser(h.portal.url, admin, "olga", "operator");
-    viewer = await addUser(h.portal.url, admin, "victor", "viewer");
+    [admin, operator, viewer] = await h.clients(["olga", "operator"], ["victor", "viewer"]);
     // enrolled through the portal and the real recognizer, as an operator does
     const f = new FormData();
     f.append("name", "Colin Powell");

@@ -5,7 +5,7 @@ import { after, before, describe, test } from "node:test";
 import { cameraLive } from "@persona/bus/testing";
 import { freePort } from "@persona/testing";
 import { jpegIn } from "./liveProxy.ts";
-import { ADMIN, type Client, type Harness, call, login, startHarness, until } from "./testSupport.ts";
+import { type Client, type Harness, call, startHarness, until } from "./testSupport.ts";
 
 /** A fake JPEG: SOI, a marker of which frame it is, EOI. */
 const frame = (n: number) =>
@@ -96,13 +96,13 @@ describe("the cameras' live views through the portal (GET /cameras/:cameraId/liv
     });
     // "hall" has no URL of its own: the portal knows it from its status and takes its view from the camera service
     await h.bus.publish(h.bus.envelope("CameraStatusChanged", cameraLive("hall", { message: "ok", source: "rtsp://cam" })));
-    const admin = await login(base(), ADMIN.username, ADMIN.password);
+    const admin = await h.login();
     const made = await call(base(), "POST", "/users", {
       client: admin,
       json: { username: "vera", password: "viewer-password-1", role: "viewer" },
     });
     assert.equal(made.status, 201, JSON.stringify(made.body));
-    viewer = await login(base(), "vera", "viewer-password-1");
+    viewer = await h.login("vera", "viewer-password-1");
   });
   after(async () => {
     await h?.dispose();

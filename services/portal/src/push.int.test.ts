@@ -6,13 +6,11 @@ import { type Socket, io } from "socket.io-client";
 import type { RunningPortal } from "./app.ts";
 import { LIVE_EVENTS, LiveSighting } from "./http/schemas.ts";
 import {
-  ADMIN,
   CROP_BYTES,
   QUALITY,
   type Harness,
   call,
   inlineCrop,
-  login,
   recognizedData,
   startHarness,
   startReplica,
@@ -47,7 +45,7 @@ after(async () => {
 
 describe("socket.io push", () => {
   test("must hold: ten people recognised within one second reach every console, in order, none dropped", async (t) => {
-    const a = await login(h.portal.url, ADMIN.username, ADMIN.password);
+    const a = await h.login();
     const clients = [
       await connect(h.portal.url, a.cookie),
       await connect(h.portal.url, a.cookie),
@@ -95,7 +93,7 @@ describe("socket.io push", () => {
   });
 
   test("must hold: every push is the API's view of its thing (its schema, nothing more): no envelope, no embedding, no inline crop", async () => {
-    const a = await login(h.portal.url, ADMIN.username, ADMIN.password);
+    const a = await h.login();
     const s = await connect(h.portal.url, a.cookie);
     const pushes: { event: string; payload: unknown }[] = [];
     s.onAny((event: string, payload: unknown) => pushes.push({ event, payload }));
@@ -307,7 +305,7 @@ describe("socket.io push", () => {
   });
 
   test("a socket is disconnected once its session ends (logout)", async () => {
-    const c = await login(h.portal.url, ADMIN.username, ADMIN.password);
+    const c = await h.login();
     const s = await connect(h.portal.url, c.cookie);
     const gone = new Promise<string>((res) => s.once("disconnect", res));
     const r = await fetch(`${h.portal.url}/api/v1/auth/logout`, {

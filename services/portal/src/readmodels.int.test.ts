@@ -2,18 +2,7 @@ import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { after, before, describe, test } from "node:test";
 import { personEnrolled } from "@persona/bus/testing";
-import {
-  ADMIN,
-  type Client,
-  type Harness,
-  addUser,
-  call,
-  login,
-  recognizedData,
-  startHarness,
-  unknownData,
-  until,
-} from "./testSupport.ts";
+import { type Client, type Harness, call, recognizedData, startHarness, unknownData, until } from "./testSupport.ts";
 
 interface Items<T> {
   items: T[];
@@ -26,8 +15,7 @@ describe("read APIs over the projections: sightings, presence, attendance, camer
 
   before(async () => {
     h = await startHarness({ liveUrls: { gate: "http://127.0.0.1:8090/live/gate" } });
-    const admin = await login(base(), ADMIN.username, ADMIN.password);
-    viewer = await addUser(base(), admin, "vic", "viewer");
+    [, viewer] = await h.clients(["vic", "viewer"]);
     await h.bus.publish(h.bus.envelope("PersonEnrolled", personEnrolled("p-anna", 'Анна, "=1+1"', { source: "portal" })));
     await h.bus.publish(
       h.bus.envelope(

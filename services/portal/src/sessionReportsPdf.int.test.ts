@@ -2,18 +2,7 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { after, before, describe, test } from "node:test";
 import { TINY_JPEG, pdfSummary } from "./sessions/pdf/pdfText.ts";
-import {
-  ADMIN,
-  type Client,
-  type Harness,
-  addUser,
-  call,
-  login,
-  recognizedData,
-  startHarness,
-  unknownData,
-  until,
-} from "./testSupport.ts";
+import { type Client, type Harness, call, recognizedData, startHarness, unknownData, until } from "./testSupport.ts";
 
 /**
  * The printable reports through the portal (real nats-server, real SQLite): a class and an exam with enrolled photos
@@ -70,9 +59,7 @@ describe("the sessions' PDF reports", () => {
   before(async () => {
     h = await startHarness({ clock: () => now, sessionsTickMs: 0 });
     base = h.portal.url;
-    const admin = await login(base, ADMIN.username, ADMIN.password);
-    operator = await addUser(base, admin, "proctor", "operator");
-    viewer = await addUser(base, admin, "watcher", "viewer");
+    [, operator, viewer] = await h.clients(["proctor", "operator"], ["watcher", "viewer"]);
     await enroll("ann", ROGOV, true);
     await enroll("bob", "Bob Ray", true);
     await enroll("cat", "Cat Poe", true);

@@ -3,10 +3,8 @@ import { after, before, describe, test } from "node:test";
 import type { Bus } from "@persona/bus";
 import type { AnyEnvelope } from "@persona/contracts";
 import {
-  ADMIN,
   type Client,
   type Harness,
-  addUser,
   call,
   login,
   recognizedData,
@@ -76,16 +74,13 @@ const ids = (rows: { personId: string }[]) => rows.map((r) => r.personId);
 describe("sessions through the portal", () => {
   let h: Harness;
   let base: string;
-  let admin: Client;
   let operator: Client;
   let viewer: Client;
 
   before(async () => {
     h = await startHarness({ clock, sessionsTickMs: 0 });
     base = h.portal.url;
-    admin = await login(base, ADMIN.username, ADMIN.password);
-    operator = await addUser(base, admin, "proctor", "operator");
-    viewer = await addUser(base, admin, "watcher", "viewer");
+    [, operator, viewer] = await h.clients(["proctor", "operator"], ["watcher", "viewer"]);
     for (const [id, name] of [
       ["ann", "Ann Lee"],
       ["bob", "Bob Ray"],

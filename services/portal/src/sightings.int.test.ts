@@ -4,17 +4,7 @@ import { after, before, describe, test } from "node:test";
 import { personEnrolled } from "@persona/bus/testing";
 import { type Socket, io } from "socket.io-client";
 import { LiveSighting, Sighting } from "./http/schemas.ts";
-import {
-  ADMIN,
-  type Client,
-  type Harness,
-  call,
-  login,
-  recognizedData,
-  startHarness,
-  unknownData,
-  until,
-} from "./testSupport.ts";
+import { type Client, type Harness, call, recognizedData, startHarness, unknownData, until } from "./testSupport.ts";
 
 /**
  * Issue #16: GET /sightings (and the pushed `sighting`) say what the recognizer decided, after the fact too: a
@@ -31,7 +21,7 @@ describe("sightings carry the recognizer's decision and the track's conclusion",
 
   before(async () => {
     h = await startHarness();
-    admin = await login(h.portal.url, ADMIN.username, ADMIN.password);
+    admin = await h.login();
     await h.bus.publish(h.bus.envelope("PersonEnrolled", personEnrolled("p-ann", "Ann", { source: "portal" })));
     socket = io(h.portal.url, { transports: ["websocket"], reconnection: false, extraHeaders: { cookie: admin.cookie } });
     await new Promise<void>((res, rej) => {

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import type { Server } from "node:http";
 import { fakeService, serverUrl } from "@persona/testing";
 import { after, before, describe, test } from "node:test";
-import { ADMIN, type Client, type Harness, addUser, call, login, startHarness } from "./testSupport.ts";
+import { type Client, type Harness, call, startHarness } from "./testSupport.ts";
 
 interface System {
   services: { name: string; ready: boolean }[];
@@ -58,8 +58,7 @@ describe("GET /system: every service replica's readiness and metrics; PUT /rules
         { service: "greeter", url: deadUrl },
       ],
     });
-    admin = await login(base(), ADMIN.username, ADMIN.password);
-    viewer = await addUser(base(), admin, "vera", "viewer");
+    [admin, viewer] = await h.clients(["vera", "viewer"]);
   });
   after(async () => {
     await h?.dispose();

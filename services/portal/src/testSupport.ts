@@ -19,8 +19,16 @@ export interface Harness {
   dir: string;
   portal: RunningPortal;
   restart(extra?: Partial<PortalOptions>): Promise<RunningPortal>;
+  /** `username` logged in to this portal (password `<username>-password-1`, as `addUser` and ADMIN have it). */
+  login(username?: string, password?: string): Promise<Client>;
+  /** The admin logged in, then each `[username, role]` of `staff` added by the admin (`addUser`): their clients, admin first. */
+  clients<const S extends readonly (readonly [string, Role])[]>(...staff: S): Promise<StaffClients<S>>;
   dispose(): Promise<void>;
 }
+
+type Role = "admin" | "operator" | "viewer";
+/** The admin's client, then one per member of `S`, in its order. */
+type StaffClients<S extends readonly unknown[]> = [Client, ...{ [K in keyof S]: Client }];
 
 export async function startHarness(extra: Partial<PortalOptions> = {}): Promise<Harness> {
   const server = await startNatsServer();
@@ -39,6 +47,15 @@ export async function startHarness(extra: Partial<PortalOptions> = {}): Promise<
       await h.portal.stop();
       h.portal = await startPortal({ ...opts(), ...more });
       return h.portal;
+    },
+    login(username = ADMIN.username, password = `${username}-password-1`) {
+      return login(h.portal.url, username, password);
+    },
+    async clients(...staff) {
+      const admin = await h.login();
+      const added: Client[] = [];
+      for (const [username, role] of staff) added.push(await addUser(h.portal.url, admin, username, role));
+      return [admin, ...added] as unknown as StaffClients<typeof staff>; // one added per member, in order
     },
     async dispose() {
       await h.portal?.stop();
@@ -101,12 +118,7 @@ export async function login(base: string, username: string, password: string): P
 // ------------------------------------------------------------------ events
 
 /** A user made by `admin` (password `<username>-password-1`; anything but 201 throws), logged in. */
-export async function addUser(
-  base: string,
-  admin: Client,
-  username: string,
-  role: "admin" | "operator" | "viewer",
-): Promise<Client> {
+export async function addUser(base: string, admin: Client, username: string, role: Role): Promise<Client> {
   const password = `${username}-password-1`;
   const r = await call(base, "POST", "/users", { client: admin, json: { username, role, password } });
   if (r.status !== 201) throw new Error(`creating ${username}: ${r.status} ${JSON.stringify(r.body)}`);

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { ThresholdOverride, thresholdKey } from "@persona/contracts";
-import { ADMIN, type Client, type Harness, addUser, call, login, startHarness } from "./testSupport.ts";
+import { ADMIN, type Client, type Harness, call, startHarness } from "./testSupport.ts";
 
 let h: Harness;
 const base = () => h.portal.url;
@@ -31,9 +31,7 @@ interface Threshold {
 
 before(async () => {
   h = await startHarness();
-  admin = await login(base(), ADMIN.username, ADMIN.password);
-  operator = await addUser(base(), admin, "olga", "operator");
-  viewer = await addUser(base(), admin, "vera", "viewer");
+  [admin, operator, viewer] = await h.clients(["olga", "operator"], ["vera", "viewer"]);
 });
 after(async () => {
   await h?.dispose();

@@ -2,18 +2,7 @@ import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { after, before, describe, test } from "node:test";
 import { UnknownsPage } from "./http/schemas.ts";
-import {
-  ADMIN,
-  type Client,
-  type Harness,
-  QUALITY,
-  call,
-  inlineCrop,
-  login,
-  startHarness,
-  unknownData,
-  until,
-} from "./testSupport.ts";
+import { type Client, type Harness, QUALITY, call, inlineCrop, startHarness, unknownData, until } from "./testSupport.ts";
 
 /** A JSON value -1 (or -1.0): not the "-1" inside a uuid ("15a416d9-1f6c-...") or a date ("2026-12-07"). */
 const SENTINEL = /[:[,]\s*-1(\.0+)?\s*[,\]}]/;
@@ -30,7 +19,7 @@ describe("unknowns by track, grouped under their visitor", () => {
   let admin: Client;
   before(async () => {
     h = await startHarness();
-    admin = await login(h.portal.url, ADMIN.username, ADMIN.password);
+    admin = await h.login();
   });
   after(async () => {
     await h?.dispose();

@@ -19,18 +19,7 @@ import { type Socket, io } from "socket.io-client";
 import { openSetThreshold } from "./alerts/ignoredVisitors.ts";
 import { rebuildProjections } from "./projections/rebuild.ts";
 import { decisionId } from "./projections/visitors.ts";
-import {
-  ADMIN,
-  QUALITY,
-  type Client,
-  type Harness,
-  addUser,
-  call,
-  login,
-  startHarness,
-  startReplica,
-  until,
-} from "./testSupport.ts";
+import { QUALITY, type Client, type Harness, call, startHarness, startReplica, until } from "./testSupport.ts";
 import { lfwSkipReason, lfwPhoto } from "@persona/testing";
 
 // Visitors in the portal against a real nats-server, a real SQLite store and real faces: LFW photos detected,
@@ -197,9 +186,7 @@ describe("unknown visitors in the portal", { skip }, () => {
     assert.ok(strangerBest < THRESHOLD, `the stranger is not Tony Blair (${strangerBest.toFixed(3)})`);
 
     h = await startHarness();
-    admin = await login(base(), ADMIN.username, ADMIN.password);
-    operator = await addUser(base(), admin, "olga", "operator");
-    viewer = await addUser(base(), admin, "victor", "viewer");
+    [admin, operator, viewer] = await h.clients(["olga", "operator"], ["victor", "viewer"]);
     const rules = {
       cameras: { gate: { role: "perimeter" } },
       rules: [
