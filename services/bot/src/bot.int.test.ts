@@ -1,19 +1,17 @@
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import type { Bus } from "@persona/bus";
 import { cameraLive, streamEnvelopesFrom, testBus } from "@persona/bus/testing";
-import { type NatsServerHandle, createLogger } from "@persona/runtime";
-import { type RunningRecognizer, configSchema as recognizerConfig, startRecognizer } from "@persona/service-recognizer";
-import { BotChatsRepository, type DocumentStore, openStore } from "@persona/store";
-import { startNatsServer, waitFor } from "@persona/testing";
+import { createLogger } from "@persona/runtime";
+import { configSchema as recognizerConfig, startRecognizer } from "@persona/service-recognizer";
+import { BotChatsRepository, type DocumentStore } from "@persona/store";
+import { Teardown, waitFor } from "@persona/testing";
 import { decodeImage, encodeJpeg, resolveModelPath } from "@persona/vision";
-import { AdminPassword } from "./access.ts";
-import { ERASE_PHRASE, REFUSAL, type RunningBot, START_TEXT, startBot } from "./bot.ts";
-import { FakeTelegram, type RecordedCall } from "./testing/fakeTelegram.ts";
-import { ask as askBot, logIn, testBotOptions, textOf } from "./testing/harness.ts";
+import { ERASE_PHRASE, REFUSAL, type RunningBot, START_TEXT } from "./bot.ts";
+import type { FakeTelegram, RecordedCall } from "./testing/fakeTelegram.ts";
+import { ask as askBot, logIn, startBotWorld, startTestBot, textOf } from "./testing/harness.ts";
 
 const DATA = "/work/shared/datasets";
 const lfw = (person: string, n: number) => readFileSync(join(DATA, "lfw", person, `${person}_${String(n).padStart(4, "0")}.jpg`));
@@ -40,14 +38,10 @@ async function noFaceImage(): Promise<Buffer> {
 }
 
 describe("Telegram bot against a fake Bot API, real NATS, SQLite and the real recognizer", { skip }, () => {
-  let server: NatsServerHandle;
   let bus: Bus;
-  let recBus: Bus;
-  let recognizer: RunningRecognizer;
   let store: DocumentStore;
   let tg: FakeTelegram;
   let bot: RunningBot;
-  let dir: string;
   let now = Date.parse("2026-03-02T10:00:00Z");
 
   const streamSeq = async (stream: string) => (await bus.jsm.streams.info(stream)).state.last_seq;
@@ -58,46 +52,28 @@ describe("Telegram bot against a fake Bot API, real NATS, SQLite and the real re
     askBot(tg, chatId, text, match, timeoutMs);
   const personNamed = (name: string) => [...bot.library.state.people.values()].find((p) => p.name === name);
 
+  const started = new Teardown();
   before(async () => {
-    server = await startNatsServer();
-    bus = await testBus(server.url, "bot");
-    recBus = await testBus(server.url, "recognizer");
-    recognizer = await startRecognizer(recBus, recognizerConfig.parse({}), createLogger("recognizer", "silent"));
-    dir = mkdtempSync(join(tmpdir(), "persona-bot-"));
-    store = await openStore({ url: `sqlite:${join(dir, "persona.db")}` });
+    const world = await startBotWorld(started, "persona-bot-");
+    ({ bus, store } = world);
+    const recBus = started.use(await testBus(world.server.url, "recognizer"));
+    started.use(await startRecognizer(recBus, recognizerConfig.parse({}), createLogger("recognizer", "silent")));
     // the import folder /reset reads: one person in the paper's format
-    const folder = join(dir, "import", "Colin_Powell");
+    const folder = join(world.dir, "import", "Colin_Powell");
     mkdirSync(folder, { recursive: true });
     writeFileSync(join(folder, "1.jpg"), lfw("Colin_Powell", 1));
     writeFileSync(join(folder, "data.txt"), "Colin Powell\nStatesman\n1.jpg\n");
-    tg = await FakeTelegram.start();
-    bot = await startBot({
-      bus,
-      store,
-      log: createLogger("bot", process.env.LOG_LEVEL ?? "silent"),
-      now: () => now,
-      password: await AdminPassword.fromPlain(PASSWORD),
-      // nothing listens on the health ports: /status must say so
-      options: testBotOptions(tg, server.url, {
-        albumWaitMs: 400,
-        sessionMs: 30 * 24 * 3600_000,
-        importDir: join(dir, "import"),
-        importTimeoutMs: 120_000,
-      }),
-    });
+    // nothing listens on the health ports: /status must say so
+    ({ bot, tg } = await startTestBot(
+      started,
+      world,
+      { password: PASSWORD, now: () => now },
+      { albumWaitMs: 400, sessionMs: 30 * 24 * 3600_000, importDir: join(world.dir, "import"), importTimeoutMs: 120_000 },
+    ));
     assert.equal(bot.username, "persona_test_bot");
   });
 
-  after(async () => {
-    await bot?.stop();
-    await tg?.close();
-    await recognizer?.stop();
-    await recBus?.close();
-    await bus?.close();
-    await store?.close();
-    await server?.dispose();
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  after(() => started.run());
 
   test("must hold: a chat that has not logged in gets nothing but a refusal, whatever it sends", async () => {
     const stranger = 501;

@@ -1,14 +1,7 @@
 import assert from "node:assert/strict";
-import { join } from "node:path";
 import { test } from "node:test";
-import { personEnrolled, streamEnvelopes, testBus } from "@persona/bus/testing";
-import { createLogger } from "@persona/runtime";
-import { openStore } from "@persona/store";
-import { startNatsServer, tempDir } from "@persona/testing";
-import { AdminPassword } from "./access.ts";
-import { startBot } from "./bot.ts";
-import { FakeTelegram } from "./testing/fakeTelegram.ts";
-import { ask, logIn, testBotOptions, textOf } from "./testing/harness.ts";
+import { personEnrolled, streamEnvelopes } from "@persona/bus/testing";
+import { ask, logIn, startBotWorld, startTestBot, textOf } from "./testing/harness.ts";
 
 /**
  * Groups from Telegram (#17): real nats-server, SQLite, the fake Bot API. /group_add creates a group and adds people
@@ -20,24 +13,11 @@ const ADMIN_CHAT = 901;
 const STRANGER = 599;
 
 test("groups are created and changed from Telegram, the portal's way", async (t) => {
-  await using server = await startNatsServer();
-  const bus = await testBus(server.url, "bot");
-  t.after(() => bus.close());
-  const store = await openStore({ url: `sqlite:${join(tempDir(t, "bot-groups-"), "persona.db")}` });
-  t.after(() => store.close());
+  const world = await startBotWorld(t, "bot-groups-");
+  const { bus } = world;
   await bus.publish(bus.envelope("PersonEnrolled", personEnrolled("ann", "Анна Каренина")));
   await bus.publish(bus.envelope("PersonEnrolled", personEnrolled("bob", "Bob Example")));
-  const tg = await FakeTelegram.start();
-  t.after(() => tg.close());
-  const bot = await startBot({
-    bus,
-    store,
-    log: createLogger("bot", process.env.LOG_LEVEL ?? "silent"),
-    now: Date.now,
-    password: await AdminPassword.fromPlain(PASSWORD),
-    options: testBotOptions(tg, server.url),
-  });
-  t.after(() => bot.stop());
+  const { tg } = await startTestBot(t, world, { password: PASSWORD });
   await logIn(tg, ADMIN_CHAT, PASSWORD);
   const say = async (text: string) => textOf(await ask(tg, ADMIN_CHAT, text));
 

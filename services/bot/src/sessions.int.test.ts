@@ -1,16 +1,12 @@
 import assert from "node:assert/strict";
-import { join } from "node:path";
 import { test } from "node:test";
-import { personEnrolled, testBus } from "@persona/bus/testing";
+import { personEnrolled } from "@persona/bus/testing";
 import type { DataOf } from "@persona/contracts";
 import { createLogger } from "@persona/runtime";
-import { openStore } from "@persona/store";
-import { startNatsServer, tempDir, waitFor } from "@persona/testing";
-import { AdminPassword } from "./access.ts";
-import { startBot } from "./bot.ts";
+import { waitFor } from "@persona/testing";
 import { DailyDigest, type SessionNoticeDeps } from "./sessions.ts";
-import { FakeTelegram, type RecordedCall } from "./testing/fakeTelegram.ts";
-import { ask, logIn, testBotOptions, textOf } from "./testing/harness.ts";
+import type { RecordedCall } from "./testing/fakeTelegram.ts";
+import { ask, logIn, startBotWorld, startTestBot, textOf } from "./testing/harness.ts";
 
 /**
  * Sessions in Telegram: real nats-server, SQLite, the fake Bot API. The absentees of an ended occurrence go to the
@@ -57,11 +53,8 @@ const ended = (sessionId: string, date: string, endAt: string, absent: string[])
 });
 
 test("absentees go to the owner's linked chats, else to the alert chats; the daily digest at its local time", async (t) => {
-  await using server = await startNatsServer();
-  const bus = await testBus(server.url, "bot");
-  t.after(() => bus.close());
-  const store = await openStore({ url: `sqlite:${join(tempDir(t, "bot-sessions-"), "persona.db")}` });
-  t.after(() => store.close());
+  const world = await startBotWorld(t, "bot-sessions-");
+  const { bus } = world;
   await bus.publish(bus.envelope("PersonEnrolled", personEnrolled("ann", "Анна Каренина")));
   await bus.publish(bus.envelope("PersonEnrolled", personEnrolled("bob", "Bob Example")));
   await bus.publish(bus.envelope("PersonEnrolled", personEnrolled("cid", "Cid Example")));
@@ -71,17 +64,12 @@ test("absentees go to the owner's linked chats, else to the alert chats; the dai
   await bus.publish(bus.envelope("OccurrenceEnded", ended("s1", "2026-02-25", "2026-02-25T08:30:00Z", ["ann"])));
 
   let now = Date.parse("2026-03-02T12:00:00Z");
-  const tg = await FakeTelegram.start();
-  t.after(() => tg.close());
-  const bot = await startBot({
-    bus,
-    store,
-    log: createLogger("bot", process.env.LOG_LEVEL ?? "silent"),
-    now: () => now,
-    password: await AdminPassword.fromPlain(PASSWORD),
-    options: testBotOptions(tg, server.url, { timeZone: "Europe/Moscow", digestAt: "08:00" }),
-  });
-  t.after(() => bot.stop());
+  const { bot, tg } = await startTestBot(
+    t,
+    world,
+    { password: PASSWORD, now: () => now },
+    { timeZone: "Europe/Moscow", digestAt: "08:00" },
+  );
   for (const chat of [TEACHER, DUTY, OTHER]) await logIn(tg, chat, PASSWORD);
   await ask(tg, DUTY, "/subscribe");
 

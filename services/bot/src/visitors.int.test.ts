@@ -1,21 +1,18 @@
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import type { Bus } from "@persona/bus";
 import { streamEnvelopesFrom, testBus } from "@persona/bus/testing";
 import type { DataOf, EnvelopeOf, ImageRef } from "@persona/contracts";
 import { encodeEmbedding, personIdForVisitor } from "@persona/library";
-import { type NatsServerHandle, createLogger } from "@persona/runtime";
-import { type DocumentStore, openStore } from "@persona/store";
-import { startNatsServer, waitFor } from "@persona/testing";
+import { createLogger } from "@persona/runtime";
+import { Teardown, waitFor } from "@persona/testing";
 import { CLUSTER_DEFAULTS } from "@persona/recognition";
 import { VisitorService } from "@persona/service-trainer/visitors";
-import { AdminPassword } from "./access.ts";
-import { REFUSAL, type RunningBot, startBot } from "./bot.ts";
-import { FakeTelegram, type RecordedCall } from "./testing/fakeTelegram.ts";
-import { ask as askBot, logIn, testBotOptions, textOf } from "./testing/harness.ts";
+import { REFUSAL, type RunningBot } from "./bot.ts";
+import type { FakeTelegram, RecordedCall } from "./testing/fakeTelegram.ts";
+import { type BotWorld, ask as askBot, logIn, startBotWorld, startTestBot, textOf } from "./testing/harness.ts";
 
 /**
  * Unknown visitors in Telegram: real nats-server, SQLite, the fake Bot API. Visitor events are published as the
@@ -49,12 +46,10 @@ const inline = (bytes: Buffer): ImageRef => ({ kind: "inline", contentType: "ima
 const quality = (score: number) => ({ score, faceSize: 110, eyeDistance: 42, sharpness: 120, yaw: 0, pitch: 0, roll: 0 });
 
 describe("visitors in Telegram against a fake Bot API and real NATS", { skip }, () => {
-  let server: NatsServerHandle;
+  let world: BotWorld;
   let bus: Bus;
-  let store: DocumentStore;
   let tg: FakeTelegram;
   let bot: RunningBot;
-  let dir: string;
   const crops = new Map<string, Buffer>();
   let storedCrop: Buffer;
 
@@ -101,11 +96,10 @@ describe("visitors in Telegram against a fake Bot API and real NATS", { skip }, 
     return { header: textOf(header), items: items() };
   };
 
+  const started = new Teardown();
   before(async () => {
-    server = await startNatsServer();
-    bus = await testBus(server.url, "bot");
-    dir = mkdtempSync(join(tmpdir(), "persona-bot-visitors-"));
-    store = await openStore({ url: `sqlite:${join(dir, "persona.db")}` });
+    world = await startBotWorld(started, "persona-bot-visitors-");
+    bus = world.bus;
     crops.set(V1, lfw("Tony_Blair", 1));
     crops.set(V5, lfw("Gloria_Macapagal_Arroyo", 1));
     crops.set(V6, lfw("Al_Pacino", 1));
@@ -137,15 +131,7 @@ describe("visitors in Telegram against a fake Bot API and real NATS", { skip }, 
     );
     await bus.publish(bus.envelope("VisitorIgnored", { visitorId: V4, by: "portal:bob", reason: "the postman" }));
 
-    tg = await FakeTelegram.start();
-    bot = await startBot({
-      bus,
-      store,
-      log: createLogger("bot", process.env.LOG_LEVEL ?? "silent"),
-      now: () => Date.now(),
-      password: await AdminPassword.fromPlain(PASSWORD),
-      options: testBotOptions(tg, server.url, { visitorTimeoutMs: TIMEOUT_MS }),
-    });
+    ({ bot, tg } = await startTestBot(started, world, { password: PASSWORD }, { visitorTimeoutMs: TIMEOUT_MS }));
     assert.ok(bot.visitors.ready);
     assert.deepEqual(
       [...bot.visitors.state.visitors.keys()].sort(),
@@ -155,14 +141,7 @@ describe("visitors in Telegram against a fake Bot API and real NATS", { skip }, 
     await logIn(tg, ADMIN, PASSWORD);
   });
 
-  after(async () => {
-    await bot?.stop();
-    await tg?.close();
-    await bus?.close();
-    await store?.close();
-    await server?.dispose();
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  after(() => started.run());
 
   test("a chat that has not logged in is refused every visitor command and button; nothing is published", async () => {
     const seq = await lastSeq();
@@ -409,13 +388,13 @@ describe("visitors in Telegram against a fake Bot API and real NATS", { skip }, 
   });
 
   test("with the trainer's real VisitorService: recurring unknown faces become a visitor, named from Telegram, enrolled, confirmed", async () => {
-    const trainerBus = await testBus(server.url, "trainer");
+    const trainerBus = await testBus(world.server.url, "trainer");
     const trainer = new VisitorService({
       bus: trainerBus,
       model: "test-embedder",
       dims: 16,
       options: { cluster: CLUSTER_DEFAULTS, minVisits: 2, bestCrops: 3 },
-      dataDir: join(dir, "trainer"),
+      dataDir: join(world.dir, "trainer"),
       log: createLogger("trainer", process.env.LOG_LEVEL ?? "silent"),
     });
     try {

@@ -1,5 +1,59 @@
+import { join } from "node:path";
+import type { TestContext } from "node:test";
+import type { Bus } from "@persona/bus";
+import { testBus } from "@persona/bus/testing";
+import { type NatsServerHandle, createLogger } from "@persona/runtime";
+import { type DocumentStore, openStore } from "@persona/store";
+import { Teardown, startNatsServer, tempDir } from "@persona/testing";
+import { AdminPassword } from "../access.ts";
+import { type RunningBot, startBot } from "../bot.ts";
 import type { BotOptions } from "../deps.ts";
-import type { FakeTelegram, RecordedCall } from "./fakeTelegram.ts";
+import { FakeTelegram, type RecordedCall } from "./fakeTelegram.ts";
+
+/** What a bot test runs on: a nats-server, the bot's bus on it, and a SQLite store in `dir`, a fresh temp folder. */
+export interface BotWorld {
+  server: NatsServerHandle;
+  bus: Bus;
+  store: DocumentStore;
+  dir: string;
+}
+
+/** A `BotWorld` (its folder named `<prefix>XXXXXX`), released after the test (`t`: a test, or a suite's `Teardown`). */
+export async function startBotWorld(t: Pick<TestContext, "after">, prefix: string): Promise<BotWorld> {
+  const started = new Teardown();
+  t.after(() => started.run());
+  const dir = tempDir(started, prefix);
+  const server = started.use(await startNatsServer());
+  const bus = started.use(await testBus(server.url, "bot"));
+  const store = started.use(await openStore({ url: `sqlite:${join(dir, "persona.db")}` }));
+  return { server, bus, store, dir };
+}
+
+/**
+ * The bot under test in `world`, with the admin password `password` and the clock `now`, talking to a fresh fake Bot
+ * API (`testBotOptions` with `over`); its log silent unless LOG_LEVEL says otherwise. Both stopped after the test.
+ */
+export async function startTestBot(
+  t: Pick<TestContext, "after">,
+  world: BotWorld,
+  { password, now = Date.now }: { password: string; now?: () => number },
+  over: Partial<BotOptions> = {},
+): Promise<{ bot: RunningBot; tg: FakeTelegram }> {
+  const started = new Teardown();
+  t.after(() => started.run());
+  const tg = started.use(await FakeTelegram.start());
+  const bot = started.use(
+    await startBot({
+      bus: world.bus,
+      store: world.store,
+      log: createLogger("bot", process.env.LOG_LEVEL ?? "silent"),
+      now,
+      password: await AdminPassword.fromPlain(password),
+      options: testBotOptions(tg, world.server.url, over),
+    }),
+  );
+  return { bot, tg };
+}
 
 /**
  * The options of a bot under test talking to the fake Bot API `tg`: short waits, logins that do not expire, no
