@@ -1,31 +1,30 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import type { Bus } from "@persona/bus";
 import { testBus } from "@persona/bus/testing";
 import { type AnyEnvelope, AnyEnvelopeSchema, type EnvelopeOf, STREAMS } from "@persona/contracts";
 import { createLogger } from "@persona/runtime";
-import { type RunningProjections, startProjections } from "@persona/service-portal/projections";
-import { type RunningCleaner, configSchema, startCleaner } from "@persona/service-cleaner";
-import { type RunningRecognizer, configSchema as recognizerConfig, startRecognizer } from "@persona/service-recognizer";
-import { enrollPerson, faceDetected, faceTrackEnded, uploadPhoto } from "@persona/service-recognizer/testing";
-import { AlertsRepository, type DocumentStore, openStore } from "@persona/store";
-import { type NatsServerHandle, startNatsServer, waitFor, lfwSkipReason, lfwPhoto } from "@persona/testing";
+import { startProjections } from "@persona/service-portal/projections";
+import { configSchema, startCleaner } from "@persona/service-cleaner";
+import type { RunningRecognizer } from "@persona/service-recognizer";
 import {
-  FaceDetector,
-  decodeImage,
-  detectAndAlign,
-  DEFAULT_EMBEDDER_MODEL,
-  embedderSpec,
-  resolveModelPath,
-} from "@persona/vision";
+  enrollPerson,
+  faceDetected,
+  faceTrackEnded,
+  type RecognizerWorld,
+  recognizerSkipReason,
+  startRecognizerWorld,
+  uploadPhoto,
+} from "@persona/service-recognizer/testing";
+import { AlertsRepository, type DocumentStore, openStore } from "@persona/store";
+import { Teardown, lfwPhoto, tempDir, waitFor } from "@persona/testing";
+import { type FaceDetector, decodeImage, detectAndAlign, DEFAULT_EMBEDDER_MODEL, embedderSpec } from "@persona/vision";
 // the CLI's command: what an operator runs
 import { eraseCommand } from "./commands/erase.ts";
 import { capture } from "./testing/capture.ts";
 
-const skip = lfwSkipReason(resolveModelPath(embedderSpec(DEFAULT_EMBEDDER_MODEL).file));
+const skip = recognizerSkipReason();
 const photo = lfwPhoto;
 const log = createLogger("erasure-test", process.env.LOG_LEVEL ?? "silent");
 
@@ -48,15 +47,12 @@ async function messages(bus: Bus, stream: string): Promise<{ seq: number; text: 
 }
 
 describe("erasing a person: nothing of them is left anywhere, and the recognizer no longer knows them", { skip }, () => {
-  let server: NatsServerHandle;
+  let world: RecognizerWorld;
   let bus: Bus;
   let cleanerBus: Bus;
   let store: DocumentStore;
-  let dir: string;
   let detector: FaceDetector;
   let recognizer: RunningRecognizer;
-  let projections: RunningProjections;
-  let cleaner: RunningCleaner;
   let env: NodeJS.ProcessEnv;
 
   const enroll = async (personId: string, name: string, files: string[]) => {
@@ -89,35 +85,25 @@ describe("erasing a person: nothing of them is left anywhere, and the recognizer
     return done;
   };
 
+  const started = new Teardown();
   before(async () => {
-    server = await startNatsServer();
-    bus = await testBus(server.url, "recognizer");
-    cleanerBus = await testBus(server.url, "cleaner");
-    env = { ...process.env, NATS_URL: server.url };
-    dir = mkdtempSync(join(tmpdir(), "cleaner-erasure-"));
-    store = await openStore({ url: `sqlite:${join(dir, "persona.db")}` });
-    detector = await FaceDetector.create();
-    recognizer = await startRecognizer(bus, recognizerConfig.parse({}), log);
-    projections = await startProjections({ bus, store, log, timeZone: "UTC" });
-    cleaner = await startCleaner({
-      bus: cleanerBus,
-      store,
-      config: configSchema.parse({ ERASE_SETTLE_SECONDS: "5" }),
-      log,
-      schedule: false,
-    });
+    world = await startRecognizerWorld(started, {}, log);
+    ({ bus, detector, recognizer } = world);
+    cleanerBus = started.use(await testBus(world.server.url, "cleaner"));
+    env = { ...process.env, NATS_URL: world.server.url };
+    store = started.use(await openStore({ url: `sqlite:${join(tempDir(started, "cleaner-erasure-"), "persona.db")}` }));
+    started.use(await startProjections({ bus, store, log, timeZone: "UTC" }));
+    started.use(
+      await startCleaner({
+        bus: cleanerBus,
+        store,
+        config: configSchema.parse({ ERASE_SETTLE_SECONDS: "5" }),
+        log,
+        schedule: false,
+      }),
+    );
   });
-  after(async () => {
-    await cleaner?.stop();
-    await projections?.stop();
-    await recognizer?.stop();
-    await cleanerBus?.close();
-    await bus?.close();
-    await detector?.dispose();
-    await store?.close();
-    await server?.dispose();
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  after(() => started.run());
 
   let audit: EnvelopeOf<"PersonErased">;
 
@@ -304,8 +290,7 @@ describe("erasing a person: nothing of them is left anywhere, and the recognizer
   });
 
   test("a freshly started recognizer (gallery replayed from the stream) does not know her either", async () => {
-    await recognizer.stop();
-    recognizer = await startRecognizer(bus, recognizerConfig.parse({}), log);
+    recognizer = await world.restartRecognizer();
     assert.equal(recognizer.gallery.ready, true);
     assert.equal(recognizer.gallery.library.people.has(AJ), false);
     assert.equal(recognizer.gallery.library.people.has(AP), true);

@@ -2,29 +2,33 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { after, before, describe, test } from "node:test";
 import type { Bus } from "@persona/bus";
-import { streamEnvelopes, testBus } from "@persona/bus/testing";
+import { streamEnvelopes } from "@persona/bus/testing";
 import type { EnvelopeOf } from "@persona/contracts";
 import { createLogger } from "@persona/runtime";
 import { chipToSample, splitRun, trainAndExport } from "@persona/service-trainer/classifier";
-import { enrollPerson, faceDetected, faceTrackEnded, uploadPhoto } from "@persona/service-recognizer/testing";
-import { type NatsServerHandle, startNatsServer, waitFor, lfwSkipReason, lfwPhoto } from "@persona/testing";
 import {
-  FaceDetector,
+  enrollPerson,
+  faceDetected,
+  faceTrackEnded,
+  recognizerSkipReason,
+  startRecognizerWorld,
+  uploadPhoto,
+} from "@persona/service-recognizer/testing";
+import { waitFor, lfwPhoto, Teardown } from "@persona/testing";
+import {
+  type FaceDetector,
   type RgbImage,
   decodeImage,
   detectAndAlign,
   DEFAULT_EMBEDDER_MODEL,
   embedderSpec,
-  resolveModelPath,
 } from "@persona/vision";
-import { configSchema } from "./config.ts";
-import { type RunningRecognizer, startRecognizer } from "./recognizer.ts";
+import type { RunningRecognizer } from "./recognizer.ts";
 
-const missing = lfwSkipReason(resolveModelPath(embedderSpec(DEFAULT_EMBEDDER_MODEL).file));
+const missing = recognizerSkipReason();
 const photo = lfwPhoto;
 
 describe("recognizer cascade: a published fast classifier is hot-swapped while detections flow", { skip: missing }, () => {
-  let server: NatsServerHandle;
   let bus: Bus;
   let detector: FaceDetector;
   let recognizer: RunningRecognizer;
@@ -69,22 +73,15 @@ describe("recognizer cascade: a published fast classifier is hot-swapped while d
     return r ? faceDetected(bus, { cameraId, trackId, shot, frameNo: shot * 10, frame: r.img, face: r.face }) : null;
   };
 
+  const started = new Teardown();
   before(async () => {
-    server = await startNatsServer();
-    bus = await testBus(server.url, "recognizer");
-    detector = await FaceDetector.create();
-    recognizer = await startRecognizer(
-      bus,
-      configSchema.parse({ RECOGNIZER_CASCADE_MIN_PROBABILITY: 0.6, RECOGNIZER_CASCADE_EMBEDDING_EVERY: 0 }),
+    ({ bus, detector, recognizer } = await startRecognizerWorld(
+      started,
+      { RECOGNIZER_CASCADE_MIN_PROBABILITY: 0.6, RECOGNIZER_CASCADE_EMBEDDING_EVERY: 0 },
       log,
-    );
+    ));
   });
-  after(async () => {
-    await recognizer?.stop();
-    await bus?.close();
-    await detector?.dispose();
-    await server?.dispose();
-  });
+  after(() => started.run());
 
   test("no detection is dropped across two swaps; the classifier names only a confirmed track's person", async () => {
     await enroll("powell", "Colin Powell", photo("Colin_Powell", 1));

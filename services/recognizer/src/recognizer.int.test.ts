@@ -2,30 +2,34 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import type { Bus } from "@persona/bus";
-import { personEnrolled, streamEnvelopes, testBus } from "@persona/bus/testing";
+import { personEnrolled, streamEnvelopes } from "@persona/bus/testing";
 import type { EnvelopeOf } from "@persona/contracts";
 import { createLogger, datasetsDir } from "@persona/runtime";
-import { enrollPerson, faceDetected, faceTrackEnded, uploadPhoto } from "@persona/service-recognizer/testing";
-import { type NatsServerHandle, startNatsServer, waitFor, lfwSkipReason, lfwPhoto } from "@persona/testing";
 import {
-  FaceDetector,
+  enrollPerson,
+  faceDetected,
+  faceTrackEnded,
+  recognizerSkipReason,
+  startRecognizerWorld,
+  uploadPhoto,
+} from "@persona/service-recognizer/testing";
+import { waitFor, lfwPhoto, Teardown } from "@persona/testing";
+import {
+  type FaceDetector,
   decodeImage,
   detectAndAlign,
   DEFAULT_EMBEDDER_MODEL,
   detectorChoice,
   embedderSpec,
   keypointAlignment,
-  resolveModelPath,
 } from "@persona/vision";
-import { configSchema } from "./config.ts";
 import type { LibraryGallery } from "@persona/recognition/gallery";
-import { type RunningRecognizer, startRecognizer } from "./recognizer.ts";
+import type { RunningRecognizer } from "./recognizer.ts";
 
-const missing = lfwSkipReason(resolveModelPath(embedderSpec(DEFAULT_EMBEDDER_MODEL).file));
+const missing = recognizerSkipReason();
 const photo = lfwPhoto;
 
 describe("recognizer against a real nats-server, real models, real LFW faces", { skip: missing }, () => {
-  let server: NatsServerHandle;
   let bus: Bus;
   let detector: FaceDetector;
   let recognizer: RunningRecognizer;
@@ -67,21 +71,14 @@ describe("recognizer against a real nats-server, real models, real LFW faces", {
   const conclusion = (trackId: string, o: { timeoutMs: number; message?: string }) =>
     waitFor(async () => (await streamEnvelopes(bus, "SIGHTINGS", "TrackConcluded")).find((e) => e.data.trackId === trackId), o);
 
+  const started = new Teardown();
   before(async () => {
-    server = await startNatsServer();
-    bus = await testBus(server.url, "recognizer");
-    detector = await FaceDetector.create();
     // the real recognizer, in-process, with its documented defaults
     // (a short deadline for the lost-shot test; everything else at the documented defaults)
-    recognizer = await startRecognizer(bus, configSchema.parse({ RECOGNIZER_MISSING_SHOTS_DEADLINE_MS: "3000" }), log);
+    ({ bus, detector, recognizer } = await startRecognizerWorld(started, { RECOGNIZER_MISSING_SHOTS_DEADLINE_MS: "3000" }, log));
     gallery = recognizer.gallery;
   });
-  after(async () => {
-    await recognizer?.stop();
-    await bus?.close();
-    await detector?.dispose();
-    await server?.dispose();
-  });
+  after(() => started.run());
 
   test("enrollment from one photo each: person enrolled, one template, the gallery follows", async () => {
     const aj = await enroll("angelina", "Angelina Jolie", [photo("Angelina_Jolie", 1)]);

@@ -1,12 +1,67 @@
 /**
- * What the CLI and the camera publish to the recognizer, made from real photos: for the tests that drive a real
- * recognizer (this service's, the CLI's erasure test). Exported as `@persona/service-recognizer/testing`.
+ * The tests that drive a real recognizer (this service's, the CLI's erasure test): the recognizer they drive, and
+ * what the CLI and the camera publish to it, made from real photos. Exported as `@persona/service-recognizer/testing`.
  */
 import { createHash, randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
+import type { TestContext } from "node:test";
 import type { Bus } from "@persona/bus";
+import { testBus } from "@persona/bus/testing";
 import type { BlobRef, ChipAlignment, EnvelopeOf } from "@persona/contracts";
-import { type AlignedDetection, encodeJpeg, keypointsToArray } from "@persona/vision";
+import type { Logger } from "@persona/runtime";
+import { type NatsServerHandle, Teardown, lfwSkipReason, startNatsServer } from "@persona/testing";
+import {
+  type AlignedDetection,
+  DEFAULT_EMBEDDER_MODEL,
+  FaceDetector,
+  embedderSpec,
+  encodeJpeg,
+  keypointsToArray,
+  resolveModelPath,
+} from "@persona/vision";
+import { configSchema } from "../config.ts";
+import { type RunningRecognizer, startRecognizer } from "../recognizer.ts";
+
+/** Why a test driving a real recognizer (its default embedder, on LFW photos) cannot run here, or undefined. */
+export const recognizerSkipReason = (): string | undefined =>
+  lfwSkipReason(resolveModelPath(embedderSpec(DEFAULT_EMBEDDER_MODEL).file));
+
+/** A nats-server, a bus on it as the recognizer, a face detector for the test's own chips, and the real recognizer. */
+export interface RecognizerWorld {
+  server: NatsServerHandle;
+  bus: Bus;
+  detector: FaceDetector;
+  recognizer: RunningRecognizer;
+  /** Stops the recognizer and starts a fresh one with the same config (its gallery replayed from the stream). */
+  restartRecognizer(): Promise<RunningRecognizer>;
+}
+
+/** A `RecognizerWorld`, the recognizer configured with `config` (its environment variables), released after the test. */
+export async function startRecognizerWorld(
+  t: Pick<TestContext, "after">,
+  config: Record<string, string | number | undefined>,
+  log: Logger,
+): Promise<RecognizerWorld> {
+  const started = new Teardown();
+  t.after(() => started.run());
+  const server = started.use(await startNatsServer());
+  const bus = started.use(await testBus(server.url, "recognizer"));
+  const detector = started.use(await FaceDetector.create());
+  const settings = configSchema.parse(config);
+  const world: RecognizerWorld = {
+    server,
+    bus,
+    detector,
+    recognizer: await startRecognizer(bus, settings, log),
+    async restartRecognizer() {
+      await world.recognizer.stop();
+      world.recognizer = await startRecognizer(bus, settings, log);
+      return world.recognizer;
+    },
+  };
+  started.after(() => world.recognizer.stop()); // the one running then
+  return world;
+}
 
 /** A photo file put in the `photos` bucket as `<personId>/<sha256>.jpg`, where an enrollment command points. */
 export async function uploadPhoto(bus: Bus, personId: string, file: string): Promise<BlobRef> {
