@@ -1,17 +1,15 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import type { Bus, ConsumerLoop } from "@persona/bus";
+import type { Bus } from "@persona/bus";
 import { testBus } from "@persona/bus/testing";
 import { isTrialCamera } from "@persona/contracts";
 import { type NatsServerHandle, createLogger } from "@persona/runtime";
 import { AlertRules, CameraDirectory, startAlertConsumer } from "@persona/service-portal";
-import { type ReadModels, type RunningProjections, openReadModels, startProjections } from "@persona/service-portal/projections";
-import { type RunningRecognizer, configSchema, startRecognizer } from "@persona/service-recognizer";
+import { type ReadModels, openReadModels, startProjections } from "@persona/service-portal/projections";
+import { configSchema, startRecognizer } from "@persona/service-recognizer";
 import { type DocumentStore, openStore } from "@persona/store";
-import { startNatsServer, waitFor } from "@persona/testing";
+import { Teardown, startNatsServer, tempDir, waitFor } from "@persona/testing";
 import { clipsSkipReason, importLfwPeople, watchClip } from "./testing/clips.ts";
 
 const skip = clipsSkipReason();
@@ -21,51 +19,38 @@ const STRANGER = "ytc_1034_03_006_jet_li.avi";
 
 describe("persona watch against a running system records nothing unless --record", { skip }, () => {
   let server: NatsServerHandle;
-  let recognizerBus: Bus;
   let portalBus: Bus;
-  let recognizer: RunningRecognizer;
   let store: DocumentStore;
   let models: ReadModels;
-  let projections: RunningProjections;
-  let alerts: ConsumerLoop;
   let cameras: CameraDirectory;
   let dir: string;
   let env: NodeJS.ProcessEnv;
   let personId = "";
   const log = createLogger("test", "silent");
 
+  const started = new Teardown();
   before(async () => {
-    server = await startNatsServer();
-    recognizerBus = await testBus(server.url, "recognizer");
-    recognizer = await startRecognizer(recognizerBus, configSchema.parse({ ALIGN_LANDMARKS: process.env.ALIGN_LANDMARKS }), log);
-    dir = mkdtempSync(join(tmpdir(), "persona-watch-trial-"));
+    server = started.use(await startNatsServer());
+    const recognizerBus = started.use(await testBus(server.url, "recognizer"));
+    started.use(await startRecognizer(recognizerBus, configSchema.parse({ ALIGN_LANDMARKS: process.env.ALIGN_LANDMARKS }), log));
+    dir = tempDir(started, "persona-watch-trial-");
     // the portal's recording consumers: projections (sightings, presence, attendance, visitors), alert rules, cameras
-    portalBus = await testBus(server.url, "portal");
-    store = await openStore({ url: `sqlite:${join(dir, "persona.db")}` });
+    portalBus = started.use(await testBus(server.url, "portal"));
+    store = started.use(await openStore({ url: `sqlite:${join(dir, "persona.db")}` }));
     models = await openReadModels(store);
-    projections = await startProjections({ bus: portalBus, store, log, timeZone: "UTC" });
+    started.use(await startProjections({ bus: portalBus, store, log, timeZone: "UTC" }));
     // an unknown face on any camera raises an alert at its first shot
     const rules = AlertRules.parse({
       rules: [{ id: "any-unknown", kind: "unknown-at-perimeter", severity: "medium", minUnknownShots: 1 }],
     });
-    alerts = await startAlertConsumer({ bus: portalBus, store, models, log, rules: async () => rules });
-    cameras = new CameraDirectory();
+    started.use(await startAlertConsumer({ bus: portalBus, store, models, log, rules: async () => rules }));
+    cameras = started.use(new CameraDirectory());
     await cameras.start(portalBus);
 
     env = { ...process.env, NATS_URL: server.url };
     personId = (await importLfwPeople(dir, [ENROLLED], env))[0]?.personId ?? "";
   });
-  after(async () => {
-    await cameras?.stop();
-    await alerts?.stop();
-    await projections?.stop();
-    await recognizer?.stop();
-    await portalBus?.close();
-    await recognizerBus?.close();
-    await store?.close();
-    await server?.dispose();
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  after(() => started.run());
 
   const watch = (clip: string, record: boolean) => watchClip(clip, env, record);
   /** Every SIGHTINGS and SYSTEM message so far has been handled by the portal's durables. */

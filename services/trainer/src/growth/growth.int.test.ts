@@ -5,7 +5,7 @@ import { personEnrolled, streamEnvelopes, testBus } from "@persona/bus/testing";
 import type { EnvelopeOf } from "@persona/contracts";
 import { encodeEmbedding } from "@persona/library";
 import { createLogger } from "@persona/runtime";
-import { type NatsServerHandle, startNatsServer, waitFor, lfwSkipReason, lfwPhoto } from "@persona/testing";
+import { type NatsServerHandle, Teardown, lfwPhoto, lfwSkipReason, startNatsServer, waitFor } from "@persona/testing";
 import {
   Embedder,
   FaceDetector,
@@ -85,19 +85,15 @@ describe("gallery growth against a real nats-server, the real embedder and real 
     return env;
   };
 
+  const started = new Teardown();
   before(async () => {
-    server = await startNatsServer();
-    bus = await testBus(server.url, "trainer");
-    detector = await FaceDetector.create();
-    embedder = await Embedder.create({ model: embedderSpec("dlib-resnet29"), flip: false });
+    server = started.use(await startNatsServer());
+    bus = started.use(await testBus(server.url, "trainer"));
+    detector = started.use(await FaceDetector.create());
+    embedder = started.use(await Embedder.create({ model: embedderSpec("dlib-resnet29"), flip: false }));
+    started.after(() => growth?.stop()); // the test's last growth service, whichever it is then
   });
-  after(async () => {
-    await growth?.stop();
-    await bus?.close();
-    await detector?.dispose();
-    await embedder?.dispose();
-    await server?.stop();
-  });
+  after(() => started.run());
 
   test("a new photo adds one self-learned template; a near-duplicate and an ambiguous face add none", async () => {
     const o = GROWTH_DEFAULTS;
