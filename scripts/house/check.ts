@@ -20,6 +20,7 @@
 import { readFileSync, readdirSync, statSync } from "node:fs";
 import { dirname, join, resolve, sep } from "node:path";
 import { pathToFileURL } from "node:url";
+import { LIBRARY_EVENT_TYPES } from "@persona/library";
 import ts from "typescript";
 
 export interface Workspace {
@@ -145,18 +146,13 @@ function checkJetStreamDoor(f: SourceFile, out: Violation[]): void {
 
 /** The one production file that builds LIBRARY events. */
 export const LIBRARY_WRITER = "packages/library/src/writer.ts";
-const LIBRARY_EVENTS = [
-  "PersonEnrolled",
-  "PersonUpdated",
-  "PersonRemoved",
-  "FaceTemplateAdded",
-  "FaceTemplateReverted",
-  "EnrollmentRejected",
-];
 
 function checkLibraryWriter(f: SourceFile, out: Violation[]): void {
   if (f.path === LIBRARY_WRITER || !isProduction(f.path)) return;
-  const re = new RegExp(`(\\.envelope|\\bmakeEnvelope)\\s*(?:<[^>]*>)?\\(\\s*["'\`](${LIBRARY_EVENTS.join("|")})["'\`]`, "g");
+  const re = new RegExp(
+    `(\\.envelope|\\bmakeEnvelope)\\s*(?:<[^>]*>)?\\(\\s*["'\`](${LIBRARY_EVENT_TYPES.join("|")})["'\`]`,
+    "g",
+  );
   for (const m of f.text.matchAll(re)) {
     out.push({
       rule: "library-writer",
