@@ -176,6 +176,11 @@ function peopleChanges(api: Api, c: PortalContext): void {
   // made at the first change, not at registration (portalOpenApi registers the routes with a context that throws)
   let made: LibraryWriter | undefined;
   const writer = () => (made ??= new LibraryWriter({ bus: c.bus, lock: { waitMs: 10_000 } }));
+  /** Updates a person and answers them as they are now. */
+  const update = async (change: Extract<LibraryCommand, { kind: "update-person" }>["change"]) => {
+    await write(c, writer(), { kind: "update-person", change }, change.personId);
+    return { status: 200, body: personOf(await activePerson(c, change.personId)) };
+  };
   api.add({
     method: "patch",
     path: "/people/:personId",
@@ -189,9 +194,7 @@ function peopleChanges(api: Api, c: PortalContext): void {
       const s = session as NonNullable<typeof session>;
       if (body.watchlist !== undefined && s.role !== "admin") throw forbidden("only an admin changes the watchlist");
       await activePerson(c, params.personId);
-      const change = { personId: params.personId, ...body, by: s.username };
-      await write(c, writer(), { kind: "update-person", change }, params.personId);
-      return { status: 200, body: personOf(await activePerson(c, params.personId)) };
+      return update({ personId: params.personId, ...body, by: s.username });
     },
   });
 
@@ -208,9 +211,7 @@ function peopleChanges(api: Api, c: PortalContext): void {
       await activePerson(c, params.personId);
       const sound = await soundOf(c, params.personId, files);
       if (sound === null) throw new ApiError(400, "validation", "a file in field 'sound'");
-      const change = { personId: params.personId, sound, by: session?.username ?? "?" };
-      await write(c, writer(), { kind: "update-person", change }, params.personId);
-      return { status: 200, body: personOf(await activePerson(c, params.personId)) };
+      return update({ personId: params.personId, sound, by: session?.username ?? "?" });
     },
   });
 

@@ -105,14 +105,17 @@ export type RatesReport = z.output<typeof AttendanceRates>;
 
 const mean = (xs: number[]) => (xs.length === 0 ? null : xs.reduce((a, b) => a + b, 0) / xs.length);
 
-/** Each person's rate across a session's ended occurrences in the period. */
-export function sessionRates(
+/** The rates of a session's series or of a group's members over a period, with the threshold (default 75%). */
+type RatesOf = (
   fold: SessionsFold,
-  sessionId: string,
+  id: string,
   period: { from: string; to: string },
   now: number,
-  threshold = DEFAULT_RATE_THRESHOLD,
-): RatesReport {
+  threshold?: number,
+) => RatesReport;
+
+/** Each person's rate across a session's ended occurrences in the period. */
+export const sessionRates: RatesOf = (fold, sessionId, period, now, threshold = DEFAULT_RATE_THRESHOLD) => {
   const views = viewsBetween(fold, [sessionIn(fold, sessionId)], period.from, period.to, now);
   const rates = attendanceRates(views, { threshold });
   return {
@@ -125,16 +128,10 @@ export function sessionRates(
     below: rates.filter((r) => r.below).map((r) => r.personId),
     items: rates.map((r) => rateOf(fold, r)),
   };
-}
+};
 
 /** A group's members' rates over every session's ended occurrences in the period that expected one of them. */
-export function groupRates(
-  fold: SessionsFold,
-  groupId: string,
-  period: { from: string; to: string },
-  now: number,
-  threshold = DEFAULT_RATE_THRESHOLD,
-): RatesReport {
+export const groupRates: RatesOf = (fold, groupId, period, now, threshold = DEFAULT_RATE_THRESHOLD) => {
   const g = fold.projection.sessions.groups.get(groupId);
   if (!g) throw new ReportError("not-found", `group ${groupId} not found`);
   const views = viewsBetween(fold, fold.projection.sessions.sessions.values(), period.from, period.to, now);
@@ -149,7 +146,7 @@ export function groupRates(
     below: r.below,
     items: r.members.map((m) => rateOf(fold, m)),
   };
-}
+};
 
 /** Rates as CSV (person_id, name, expected, attended, late, absent, excused, rate, below). */
 export const ratesReportCsv = (fold: SessionsFold, r: RatesReport) =>
