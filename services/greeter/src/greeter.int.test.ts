@@ -27,6 +27,23 @@ class RecordingPlayer implements AudioPlayer {
 
 const greetings = (bus: Bus) => streamEnvelopes(bus, "SYSTEM", "GreetingPlayed");
 
+/** The greeter on `bus` with the test's options (45 s cooldown, 15 min early for events), its sounds cached in `cacheDir`. */
+const startTestGreeter = (bus: Bus, player: AudioPlayer, now: () => number, cacheDir: string) =>
+  startGreeter({
+    bus,
+    player,
+    now,
+    log: createLogger("greeter-test", "silent"),
+    options: {
+      cooldownMs: 45_000,
+      staleTrackMs: 120_000,
+      maxAgeMs: 30_000,
+      defaultSound: DEFAULT_SOUND,
+      cacheDir,
+      eventEarlyMinutes: 15,
+    },
+  });
+
 /** Ann in the library with her own sound (the default sound's bytes, stored as hers); its bytes and sha256. */
 async function annWithHerSound(bus: Bus): Promise<{ soundBytes: Buffer; sha256: string }> {
   const soundBytes = readFileSync(DEFAULT_SOUND);
@@ -66,20 +83,7 @@ test("greeter: ten recognitions in a minute greet once with the person's own sou
 
   let now = Date.parse("2026-03-01T09:00:00Z");
   const player = new RecordingPlayer();
-  const greeter = await startGreeter({
-    bus,
-    player,
-    now: () => now,
-    log: createLogger("greeter-test", "silent"),
-    options: {
-      cooldownMs: 45_000,
-      staleTrackMs: 120_000,
-      maxAgeMs: 30_000,
-      defaultSound: DEFAULT_SOUND,
-      cacheDir: cache,
-      eventEarlyMinutes: 15,
-    },
-  });
+  const greeter = await startTestGreeter(bus, player, () => now, cache);
   t.after(() => greeter.stop());
 
   const recognized = (trackId: string) => annRecognized(bus, trackId, now);
@@ -149,20 +153,7 @@ test("greeter: the cached sound of a removed person leaves the disk, and a stale
 
   const { sha256 } = await annWithHerSound(bus);
   const now = Date.now();
-  const greeter = await startGreeter({
-    bus,
-    player: new RecordingPlayer(),
-    now: () => now,
-    log: createLogger("greeter-test", "silent"),
-    options: {
-      cooldownMs: 45_000,
-      staleTrackMs: 120_000,
-      maxAgeMs: 30_000,
-      defaultSound: DEFAULT_SOUND,
-      cacheDir: cache,
-      eventEarlyMinutes: 15,
-    },
-  });
+  const greeter = await startTestGreeter(bus, new RecordingPlayer(), () => now, cache);
   t.after(() => greeter.stop());
   assert.equal(existsSync(stale), false, "a sound no one in the library has is deleted at start");
 
@@ -199,21 +190,7 @@ test("greeter at an event: once per occurrence (early window included), whatever
   await bus.publish(bus.envelope("SessionScheduled", sessionOn("conf", "event", "10:00", "12:00")));
   await bus.publish(bus.envelope("SessionScheduled", sessionOn("lecture", "class", "13:00", "14:00")));
   let now = Date.parse("2026-03-01T09:50:00Z");
-  const start = () =>
-    startGreeter({
-      bus,
-      player: new RecordingPlayer(),
-      now: () => now,
-      log: createLogger("greeter-test", "silent"),
-      options: {
-        cooldownMs: 45_000,
-        staleTrackMs: 120_000,
-        maxAgeMs: 30_000,
-        defaultSound: DEFAULT_SOUND,
-        cacheDir: tempDir(t, "greeter-"),
-        eventEarlyMinutes: 15,
-      },
-    });
+  const start = () => startTestGreeter(bus, new RecordingPlayer(), () => now, tempDir(t, "greeter-"));
   const g = await start();
   t.after(() => g.stop());
   // ... and one while it runs (followed live)
