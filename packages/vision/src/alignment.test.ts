@@ -3,6 +3,7 @@ import { test } from "node:test";
 import { alignFace, alignmentTransform } from "./alignment.ts";
 import { applyAffine, type Affine } from "./similarity.ts";
 import { ARCFACE_112, DLIB_150 } from "./templates.ts";
+import { rampImage } from "./test-support/ramp.ts";
 import type { FaceKeypoints, Point, RgbImage } from "./types.ts";
 import { warpAffine } from "./warp.ts";
 
@@ -112,18 +113,12 @@ test("a 150x150 chip takes well under a few ms (target < 1 ms)", () => {
 test("warpAffine (OpenCV, 1/32 px sub-pixel steps) samples a ramp where the exact inverse map says, within 1 level", () => {
   const W = 160;
   const H = 120;
-  const data = new Uint8Array(W * H * 3);
-  for (let y = 0; y < H; y++) {
-    for (let x = 0; x < W; x++) {
-      data[(y * W + x) * 3] = x;
-      data[(y * W + x) * 3 + 1] = 2 * y;
-    }
-  }
+  const ramp = rampImage(W, H, 1, 2); // R = x, G = 2y
   // rotate 20 degrees, scale 0.8, shift: the similarity an alignment produces
   const c = 0.8 * Math.cos(0.35);
   const s = 0.8 * Math.sin(0.35);
   const m = [c, -s, 10, s, c, -20] as const;
-  const out = warpAffine({ data, width: W, height: H }, m, 112, 112);
+  const out = warpAffine(ramp, m, 112, 112);
   const det = c * c + s * s;
   for (let v = 0; v < 112; v += 3) {
     for (let u = 0; u < 112; u += 3) {

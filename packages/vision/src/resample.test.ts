@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { fillTensorRect, fillTensorWindow, resizeArea } from "./resample.ts";
+import { rampImage } from "./test-support/ramp.ts";
 import type { RgbImage } from "./types.ts";
 
 function gradient(w: number, h: number): RgbImage {
@@ -108,14 +109,7 @@ test("resizeMat keeps the geometry at every kind of scale: a linear ramp reads b
   // checks the mapping (u + 0.5) * W / w - 0.5 of INTER_AREA, the whole-block + warp path and bilinear alike
   const W = 120;
   const H = 80;
-  const data = new Uint8Array(W * H * 3);
-  for (let y = 0; y < H; y++) {
-    for (let x = 0; x < W; x++) {
-      data[(y * W + x) * 3] = 2 * x;
-      data[(y * W + x) * 3 + 1] = 3 * y;
-    }
-  }
-  const img: RgbImage = { data, width: W, height: H };
+  const img = rampImage(W, H, 2, 3);
   for (const [w, h] of [
     [60, 40], // 2x: INTER_AREA's integer path
     [36, 24], // 3.33x: 3x blocks, then the exact-geometry warp
