@@ -278,38 +278,22 @@ describe("Telegram bot against a fake Bot API, real NATS, SQLite and the real re
       /^❌ The photo: not added: the photo shows several faces; send a photo of one person\.$/,
     );
     const getFiles = () => tg.calls.filter((c) => c.method === "getFile").length;
+    /** A document captioned "Someone" and the bot's refusal. */
+    const refusedDocument = (bytes: Buffer | null, o: { mimeType: string; fileName: string; size?: number }) =>
+      replyTo(() => tg.document(chat, bytes, { ...o, caption: "Someone" }), /^❌/);
     let gf = getFiles();
-    const pdf = await replyTo(
-      () =>
-        tg.document(chat, Buffer.from("%PDF-1.4\n%fake\n"), {
-          mimeType: "application/pdf",
-          fileName: "cv.pdf",
-          caption: "Someone",
-        }),
-      /^❌/,
-    );
+    const pdf = await refusedDocument(Buffer.from("%PDF-1.4\n%fake\n"), { mimeType: "application/pdf", fileName: "cv.pdf" });
     assert.match(textOf(pdf), /not added: it is not an image\.$/);
     assert.equal(getFiles(), gf, "a document that is not an image is not fetched");
 
-    const fake = await replyTo(
-      () =>
-        tg.document(chat, Buffer.from("just some text, not a JPEG"), {
-          mimeType: "image/jpeg",
-          fileName: "a.jpg",
-          caption: "Someone",
-        }),
-      /^❌/,
-    );
+    const fake = await refusedDocument(Buffer.from("just some text, not a JPEG"), { mimeType: "image/jpeg", fileName: "a.jpg" });
     assert.match(textOf(fake), /not added: it is not an image\.$/);
 
     gf = getFiles();
     const downloads = tg.downloads.length;
     const big = await replyTo(() => tg.photo(chat, null, { caption: "Someone", size: 20 * MB }), /^❌/);
     assert.match(textOf(big), /not added: the file is too large\.$/);
-    const bigDoc = await replyTo(
-      () => tg.document(chat, null, { mimeType: "image/png", fileName: "huge.png", caption: "Someone", size: 20 * MB }),
-      /^❌/,
-    );
+    const bigDoc = await refusedDocument(null, { mimeType: "image/png", fileName: "huge.png", size: 20 * MB });
     assert.match(textOf(bigDoc), /not added: the file is too large\.$/);
     assert.equal(getFiles(), gf, "files over the limit are not fetched");
     assert.equal(tg.downloads.length, downloads, "nor downloaded");
