@@ -67,8 +67,13 @@ describe("erasing a person: nothing of them is left anywhere, and the recognizer
     );
   };
 
-  /** A track of aligned chips of the photos, as the camera publishes it, and its end. */
-  const track = async (cameraId: string, trackId: string, files: string[]) => {
+  /**
+   * A track of aligned chips of `person`'s LFW photos 3 to 5 (the ones never enrolled) on the gate camera, as the
+   * camera publishes it, and its end: the recognizer's TrackConcluded.
+   */
+  const track = async (trackId: string, person: string) => {
+    const cameraId = "gate";
+    const files = [3, 4, 5].map((n) => photo(person, n));
     for (const [i, f] of files.entries()) {
       const img = await decodeImage(f);
       const [face] = await detectAndAlign(img, { detector, template: embedderSpec(DEFAULT_EMBEDDER_MODEL).template });
@@ -110,17 +115,9 @@ describe("erasing a person: nothing of them is left anywhere, and the recognizer
   test("before: both people are enrolled, recognised on camera, projected, alerted about and greeted", async () => {
     await enroll(AJ, AJ_NAME, [photo("Angelina_Jolie", 1), photo("Angelina_Jolie", 2)]);
     await enroll(AP, "Colin Powell", [photo("Colin_Powell", 1), photo("Colin_Powell", 2)]);
-    const aj = await track(
-      "gate",
-      "t-aj",
-      [3, 4, 5].map((n) => photo("Angelina_Jolie", n)),
-    );
+    const aj = await track("t-aj", "Angelina_Jolie");
     assert.equal(aj.data.outcome.kind === "recognized" && aj.data.outcome.personId, AJ);
-    const ap = await track(
-      "gate",
-      "t-ap",
-      [3, 4, 5].map((n) => photo("Colin_Powell", n)),
-    );
+    const ap = await track("t-ap", "Colin_Powell");
     assert.equal(ap.data.outcome.kind === "recognized" && ap.data.outcome.personId, AP);
     // what other services publish about her: an alert (with its store row), a greeting, a dead-lettered message
     const alert = cleanerBus.envelope("AlertRaised", {
@@ -276,11 +273,7 @@ describe("erasing a person: nothing of them is left anywhere, and the recognizer
 
   test("the running recognizer no longer recognises her", async () => {
     assert.equal(recognizer.gallery.library.people.has(AJ), false);
-    const done = await track(
-      "gate",
-      "t-after-1",
-      [3, 4, 5].map((n) => photo("Angelina_Jolie", n)),
-    );
+    const done = await track("t-after-1", "Angelina_Jolie");
     assert.ok(isUnknownTrack(done), `concluded ${JSON.stringify(done.data.outcome)}`);
     const shots = (await messages(bus, "SIGHTINGS")).filter(
       (m) => (m.env?.type === "FaceRecognized" || m.env?.type === "UnknownFaceSeen") && m.env.data.trackId === "t-after-1",
@@ -294,18 +287,10 @@ describe("erasing a person: nothing of them is left anywhere, and the recognizer
     assert.equal(recognizer.gallery.ready, true);
     assert.equal(recognizer.gallery.library.people.has(AJ), false);
     assert.equal(recognizer.gallery.library.people.has(AP), true);
-    const done = await track(
-      "gate",
-      "t-after-2",
-      [3, 4, 5].map((n) => photo("Angelina_Jolie", n)),
-    );
+    const done = await track("t-after-2", "Angelina_Jolie");
     assert.ok(isUnknownTrack(done), `concluded ${JSON.stringify(done.data.outcome)}`);
     // and still knows Colin Powell
-    const ap = await track(
-      "gate",
-      "t-after-ap",
-      [3, 4, 5].map((n) => photo("Colin_Powell", n)),
-    );
+    const ap = await track("t-after-ap", "Colin_Powell");
     assert.equal(ap.data.outcome.kind === "recognized" && ap.data.outcome.personId, AP);
   });
 
