@@ -60,6 +60,15 @@ export function ChartFrame({
   );
 }
 
+/** A select's options: each value with its label. */
+export function Options<V extends string | number>({ items }: { items: { value: V; label: string }[] }) {
+  return items.map((o) => (
+    <option key={o.value} value={o.value}>
+      {o.label}
+    </option>
+  ));
+}
+
 /** A form's submit button (disabled while `busy`) beside Cancel. */
 export function SubmitCancel({
   label,

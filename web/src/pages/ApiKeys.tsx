@@ -6,13 +6,24 @@ import { type FormEvent, useState } from "react";
 import { del, errorText, get, post } from "../api.ts";
 import type { ApiKey, CreatedApiKey, GetApiKeysResponse, Role } from "../api.gen.ts";
 import { ROLES } from "../roles.ts";
-import { ACTIONS_COLUMN, Empty, ErrorBox, FormError, Loading, ListTable, formatDateTime, useAction, useLoad } from "../ui.tsx";
+import {
+  ACTIONS_COLUMN,
+  Empty,
+  ErrorBox,
+  FormError,
+  Loading,
+  ListTable,
+  Options,
+  formatDateTime,
+  useAction,
+  useLoad,
+} from "../ui.tsx";
 
 const EXPIRY_DAYS = [
-  { label: "30 days", days: 30 },
-  { label: "90 days", days: 90 },
-  { label: "1 year", days: 365 },
-  { label: "never", days: 0 },
+  { label: "30 days", value: 30 },
+  { label: "90 days", value: 90 },
+  { label: "1 year", value: 365 },
+  { label: "never", value: 0 },
 ];
 
 /** The role of a new user or API key. */
@@ -148,11 +159,7 @@ export function ApiKeys() {
         <label>
           Expires after
           <select value={days} onChange={(e) => setDays(Number(e.target.value))} data-testid="api-key-expiry">
-            {EXPIRY_DAYS.map((x) => (
-              <option key={x.days} value={x.days}>
-                {x.label}
-              </option>
-            ))}
+            <Options items={EXPIRY_DAYS} />
           </select>
         </label>
         <button type="submit" className="primary">

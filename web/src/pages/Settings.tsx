@@ -16,36 +16,35 @@ import type {
   Severity,
 } from "../api.gen.ts";
 import { beep } from "../beep.ts";
-import { usePrefs } from "../prefs.ts";
+import { type Prefs, usePrefs } from "../prefs.ts";
 import { useCan } from "../session.tsx";
 import { Thresholds } from "./Thresholds.tsx";
-import { ErrorBox, Loading, TableHead, useLoad } from "../ui.tsx";
+import { ErrorBox, Loading, Options, TableHead, useLoad } from "../ui.tsx";
 
 const CAMERA_ROLES: CameraRole[] = ["perimeter", "entrance", "classroom", "exam-room", "desk"];
+
+/** This browser's switches, with the test ids the browser tests use. */
+const PREF_SWITCHES: { key: keyof Prefs; label: string; testId: string }[] = [
+  { key: "alertSound", label: "Beep when an alert is raised", testId: "pref-alert-sound" },
+  { key: "greetings", label: "Play greetings here (the person's sound when the greeter greets them)", testId: "pref-greetings" },
+];
 
 function Preferences() {
   const [prefs, setPrefs] = usePrefs();
   return (
     <section className="card" aria-labelledby="prefs-title">
       <h2 id="prefs-title">This browser</h2>
-      <label className="check">
-        <input
-          type="checkbox"
-          checked={prefs.alertSound}
-          onChange={(e) => setPrefs({ alertSound: e.target.checked })}
-          data-testid="pref-alert-sound"
-        />
-        Beep when an alert is raised
-      </label>
-      <label className="check">
-        <input
-          type="checkbox"
-          checked={prefs.greetings}
-          onChange={(e) => setPrefs({ greetings: e.target.checked })}
-          data-testid="pref-greetings"
-        />
-        Play greetings here (the person's sound when the greeter greets them)
-      </label>
+      {PREF_SWITCHES.map(({ key, label, testId }) => (
+        <label key={key} className="check">
+          <input
+            type="checkbox"
+            checked={prefs[key]}
+            onChange={(e) => setPrefs({ [key]: e.target.checked })}
+            data-testid={testId}
+          />
+          {label}
+        </label>
+      ))}
       <button type="button" onClick={() => beep("medium")}>
         Test the alert sound
       </button>
@@ -384,11 +383,7 @@ function SelectField({
         onChange={(e) => onChange(e.target.value)}
         data-testid={field.id}
       >
-        {options.map((o) => (
-          <option key={o.value} value={o.value}>
-            {o.label}
-          </option>
-        ))}
+        <Options items={options} />
       </select>
     </GridRow>
   );
