@@ -27,12 +27,14 @@ export function toFastChip(chip: RgbImage): RgbImage {
   return resizeArea(chip, FAST_CHIP_SIZE, FAST_CHIP_SIZE);
 }
 export const FAST_NET_SIZE = 32;
-const REGION_START = 7;
+/** First chip pixel of the sample region (both axes): [7, 143). */
+export const FAST_REGION_START = 7;
 const WINDOW_START = 2;
-const STD_EPS = 1;
-const WR = 0.299;
-const WG = 0.587;
-const WB = 0.114;
+/** Added to the variance when standardising (pixel units, 0..255). */
+export const FAST_STD_EPS = 1;
+/** ITU-R BT.601 luma weights. */
+export const FAST_GRAY = [0.299, 0.587, 0.114] as const;
+const [WR, WG, WB] = FAST_GRAY;
 
 export class FastInputError extends Error {
   override name = "FastInputError";
@@ -61,7 +63,7 @@ export function fastClassifierInput(
   assertFastChip(chip);
   const d = chip.data;
   const n = FAST_NET_SIZE;
-  const x0 = REGION_START + 2 * WINDOW_START; // first chip column/row of the window
+  const x0 = FAST_REGION_START + 2 * WINDOW_START; // first chip column/row of the window
   // one row of 64 samples (the window's columns) for each of the two sample rows under a network row
   const top = new Float64Array(64);
   const bottom = new Float64Array(64);
@@ -108,7 +110,7 @@ export function standardizeFastInput(out: Float32Array, offset: number, sum: num
     const dv = (out[offset + k] as number) - mean;
     sq += dv * dv;
   }
-  const inv = 1 / Math.sqrt(sq / count + STD_EPS);
+  const inv = 1 / Math.sqrt(sq / count + FAST_STD_EPS);
   for (let k = 0; k < count; k++) out[offset + k] = ((out[offset + k] as number) - mean) * inv;
 }
 
@@ -129,7 +131,7 @@ export function fastClassifierSample(chip: RgbImage): Uint8Array {
       let s = 0;
       for (let dy = 0; dy < 2; dy++) {
         for (let dx = 0; dx < 2; dx++) {
-          const i = ((REGION_START + 2 * y + dy) * FAST_CHIP_SIZE + REGION_START + 2 * x + dx) * 3;
+          const i = ((FAST_REGION_START + 2 * y + dy) * FAST_CHIP_SIZE + FAST_REGION_START + 2 * x + dx) * 3;
           s += WR * (d[i] as number) + WG * (d[i + 1] as number) + WB * (d[i + 2] as number);
         }
       }

@@ -155,8 +155,11 @@ export {
 export { asNormScore, SCORE_COHORT_DEFAULTS, ScoreCohort, type ScoreCohortOptions } from "./scoreNorm.ts";
 export {
   FAST_CHIP_SIZE,
+  FAST_GRAY,
   FAST_NET_SIZE,
+  FAST_REGION_START,
   FAST_SAMPLE_SIZE,
+  FAST_STD_EPS,
   FastInputError,
   fastClassifierInput,
   fastClassifierSample,

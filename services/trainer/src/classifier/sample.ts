@@ -7,8 +7,11 @@
  */
 import {
   FAST_CHIP_SIZE,
+  FAST_GRAY,
   FAST_NET_SIZE,
+  FAST_REGION_START,
   FAST_SAMPLE_SIZE,
+  FAST_STD_EPS,
   FastInputError,
   type RgbImage,
   fastClassifierSample,
@@ -19,7 +22,7 @@ import {
 /** Chip side the fast classifier expects (the recognizer's default dlib template). */
 export const CHIP_SIZE = FAST_CHIP_SIZE;
 /** First chip pixel of the sample region (both axes); the region is [REGION_START, CHIP_SIZE - REGION_START). */
-export const REGION_START = 7;
+export const REGION_START = FAST_REGION_START;
 /** Side of a stored sample (the region averaged 2x2). */
 export const SAMPLE_SIZE = FAST_SAMPLE_SIZE;
 /** Side of a training/inference window in sample pixels. */
@@ -29,9 +32,9 @@ export const CENTRE = 2;
 /** Side of the network's input. */
 export const NET_SIZE = FAST_NET_SIZE;
 /** Added to the variance when standardising (pixel units, 0..255). */
-export const STD_EPS = 1;
+export const STD_EPS = FAST_STD_EPS;
 /** ITU-R BT.601 luma weights, as used by the graph. */
-export const GRAY = [0.299, 0.587, 0.114] as const;
+export const GRAY = FAST_GRAY;
 
 export class SampleError extends Error {
   override name = "SampleError";
