@@ -9,7 +9,8 @@
  */
 import { DataType, GraphBuilder } from "@persona/onnx";
 import type { NetWeights } from "./net.ts";
-import { CENTRE, CHIP_SIZE, GRAY, NET_SIZE, REGION_START, SAMPLE_SIZE, STD_EPS, WINDOW } from "./sample.ts";
+import { FAST_GRAY, FAST_REGION_START, FAST_STD_EPS } from "@persona/vision";
+import { CENTRE, CHIP_SIZE, NET_SIZE, SAMPLE_SIZE, WINDOW } from "./sample.ts";
 
 export const ONNX_OPSET = 13;
 export const CHIP_INPUT = "chip";
@@ -70,14 +71,14 @@ function preprocess(g: GraphBuilder, input: "chip" | "sample"): string {
   let sample: string;
   if (input === "chip") {
     const chip = g.input(CHIP_INPUT, DataType.FLOAT, ["N", CHIP_SIZE, CHIP_SIZE, 3]);
-    const gray = g.node("MatMul", [chip, g.floats("gray_w", [3, 1], [...GRAY])], {}, "gray");
+    const gray = g.node("MatMul", [chip, g.floats("gray_w", [3, 1], [...FAST_GRAY])], {}, "gray");
     const nchw = g.node("Transpose", [gray], { perm: { ints: [0, 3, 1, 2] } }, "gray_nchw");
     const region = g.node(
       "Slice",
       [
         nchw,
-        i64("r_start", [REGION_START, REGION_START]),
-        i64("r_end", [CHIP_SIZE - REGION_START, CHIP_SIZE - REGION_START]),
+        i64("r_start", [FAST_REGION_START, FAST_REGION_START]),
+        i64("r_end", [CHIP_SIZE - FAST_REGION_START, CHIP_SIZE - FAST_REGION_START]),
         i64("r_axes", [2, 3]),
       ],
       {},
@@ -98,6 +99,6 @@ function preprocess(g: GraphBuilder, input: "chip" | "sample"): string {
   const mean = g.node("ReduceMean", [p32], { axes, keepdims: 1 }, "mean");
   const d = g.node("Sub", [p32, mean], {}, "centred");
   const variance = g.node("ReduceMean", [g.node("Mul", [d, d], {}, "sq")], { axes, keepdims: 1 }, "var");
-  const std = g.node("Sqrt", [g.node("Add", [variance, g.floats("eps", [], [STD_EPS])], {}, "var_eps")], {}, "std");
+  const std = g.node("Sqrt", [g.node("Add", [variance, g.floats("eps", [], [FAST_STD_EPS])], {}, "var_eps")], {}, "std");
   return g.node("Div", [d, std], {}, "z");
 }

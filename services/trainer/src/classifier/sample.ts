@@ -7,11 +7,8 @@
  */
 import {
   FAST_CHIP_SIZE,
-  FAST_GRAY,
   FAST_NET_SIZE,
-  FAST_REGION_START,
   FAST_SAMPLE_SIZE,
-  FAST_STD_EPS,
   FastInputError,
   type RgbImage,
   fastClassifierSample,
@@ -21,8 +18,6 @@ import {
 
 /** Chip side the fast classifier expects (the recognizer's default dlib template). */
 export const CHIP_SIZE = FAST_CHIP_SIZE;
-/** First chip pixel of the sample region (both axes); the region is [REGION_START, CHIP_SIZE - REGION_START). */
-export const REGION_START = FAST_REGION_START;
 /** Side of a stored sample (the region averaged 2x2). */
 export const SAMPLE_SIZE = FAST_SAMPLE_SIZE;
 /** Side of a training/inference window in sample pixels. */
@@ -31,10 +26,6 @@ export const WINDOW = 64;
 export const CENTRE = 2;
 /** Side of the network's input. */
 export const NET_SIZE = FAST_NET_SIZE;
-/** Added to the variance when standardising (pixel units, 0..255). */
-export const STD_EPS = FAST_STD_EPS;
-/** ITU-R BT.601 luma weights, as used by the graph. */
-export const GRAY = FAST_GRAY;
 
 export class SampleError extends Error {
   override name = "SampleError";
