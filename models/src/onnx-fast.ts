@@ -89,15 +89,15 @@ export function fastConvNet(
     if (t) inits.set(name, t);
   }
   const producer = new Map<string, GraphNode>();
-  const consumers = new Map<string, GraphNode[]>();
+  const readers = new Map<string, GraphNode[]>();
   for (const n of nodes) {
     for (const o of n.info.outputs) producer.set(o, n);
-    for (const i of n.info.inputs) consumers.set(i, [...(consumers.get(i) ?? []), n]);
+    for (const i of n.info.inputs) readers.set(i, [...(readers.get(i) ?? []), n]);
   }
   const report: FastConvNetReport = { prelus: 0, blocks: 0, channelsBefore: 0, channelsAfter: 0, folded: 0 };
   const newInits = new Map<string, FloatInit>();
   const newGroup = new Map<GraphNode, number>();
-  for (const d of nodes) pruneBlock(d, { inits, uses, producer, consumers, newInits, newGroup, report });
+  for (const d of nodes) pruneBlock(d, { inits, uses, producer, readers, newInits, newGroup, report });
 
   const names = new Set<string>();
   for (const n of nodes) for (const x of [...n.info.inputs, ...n.info.outputs]) names.add(x);
@@ -158,7 +158,7 @@ interface PruneContext {
   inits: ReadonlyMap<string, FloatInit>;
   uses: ReadonlyMap<string, number>;
   producer: ReadonlyMap<string, GraphNode>;
-  consumers: ReadonlyMap<string, GraphNode[]>;
+  readers: ReadonlyMap<string, GraphNode[]>;
   newInits: Map<string, FloatInit>;
   newGroup: Map<GraphNode, number>;
   report: FastConvNetReport;
@@ -166,7 +166,7 @@ interface PruneContext {
 
 /** The one consumer of tensor `t` if it has exactly one and it is an `op`. */
 function only(c: PruneContext, t: string | undefined, op: string): GraphNode | null {
-  const list = t === undefined ? undefined : c.consumers.get(t);
+  const list = t === undefined ? undefined : c.readers.get(t);
   return list?.length === 1 && list[0]?.info.opType === op ? list[0] : null;
 }
 
