@@ -106,19 +106,33 @@ export const FACERES_MARGIN = 0.1;
 const FACERES_224 = withMargin(resizeTemplate(ARCFACE_112, 224, 224), FACERES_MARGIN);
 
 /**
+ * A built-in spec of a model with one chip per face (`models/dist/<name>.onnx`, input "input", output "embedding",
+ * the ensemble being its one template).
+ */
+function oneChipSpec(
+  name: EmbedderModelName,
+  template: AlignmentTemplate,
+  rest: Pick<EmbedderSpec, "dims" | "thresholds" | "selfLearning" | "description">,
+): EmbedderSpec {
+  return {
+    name,
+    file: `${name}.onnx`,
+    inputName: "input",
+    inputSize: template.width,
+    outputName: "embedding",
+    template,
+    ensemble: [template],
+    ...rest,
+  };
+}
+
+/**
  * Built-in model specs. Alignment templates and thresholds were chosen by measurement on LFW View 1
  * (DevTrain / DevTest); the numbers are in packages/eval/README.md.
  */
 export const EMBEDDER_MODELS: Readonly<Record<EmbedderModelName, EmbedderSpec>> = {
-  fr_feature: {
-    name: "fr_feature",
-    file: "fr_feature.onnx",
-    inputName: "input",
-    inputSize: 112,
-    outputName: "embedding",
+  fr_feature: oneChipSpec("fr_feature", ARCFACE_112, {
     dims: 512,
-    template: ARCFACE_112,
-    ensemble: [ARCFACE_112],
     // tuned on LFW View 1 DevTrain with YuNet's five keypoints (packages/eval/README.md, "Recognition v2")
     thresholds: {
       single: { verify: 0.2827, openSet: { threshold: 0.4398, minMargin: 0 } },
@@ -127,7 +141,7 @@ export const EMBEDDER_MODELS: Readonly<Record<EmbedderModelName, EmbedderSpec>> 
     selfLearning: { growthMinSimilarity: 0.5, growthDedupeSimilarity: 0.8, visitorsMaxDistance: 0.5 },
     description:
       "Faceplugin's fr_feature (ArcFace-style MobileFaceNet, 1.19 M parameters; a demo model, training data not stated), 112x112 ArcFace chip, 512-d",
-  },
+  }),
   "dlib-resnet29": {
     name: "dlib-resnet29",
     file: "dlib-resnet29.onnx",
@@ -146,51 +160,30 @@ export const EMBEDDER_MODELS: Readonly<Record<EmbedderModelName, EmbedderSpec>> 
     selfLearning: { growthMinSimilarity: 0.945, growthDedupeSimilarity: 0.985, visitorsMaxDistance: 0.05 },
     description: "dlib ResNet-29 face descriptor (via face-api, 8-bit quantized weights), 150x150 dlib chip, 128-d",
   },
-  faceres: {
-    name: "faceres",
-    file: "faceres.onnx",
-    inputName: "input",
-    inputSize: 224,
-    outputName: "embedding",
+  faceres: oneChipSpec("faceres", FACERES_224, {
     dims: 1024,
-    template: FACERES_224,
-    ensemble: [FACERES_224],
     thresholds: {
       single: { verify: 0.5168, openSet: { threshold: 0.6978, minMargin: 0.0525 } },
       flip: { verify: 0.5537, openSet: { threshold: 0.7022, minMargin: 0.06 } },
     },
     description: "HSE FaceRec MobileNet (Human's faceres), 224x224, 1024-d",
-  },
-  "faceres-deep": {
-    name: "faceres-deep",
-    file: "faceres-deep.onnx",
-    inputName: "input",
-    inputSize: 224,
-    outputName: "embedding",
+  }),
+  "faceres-deep": oneChipSpec("faceres-deep", FACERES_224, {
     dims: 1024,
-    template: FACERES_224,
-    ensemble: [FACERES_224],
     thresholds: {
       single: { verify: 0.5568, openSet: { threshold: 0.7488, minMargin: 0.055 } },
       flip: { verify: 0.5835, openSet: { threshold: 0.7702, minMargin: 0.05 } },
     },
     description: "HSE FaceRec MobileNet, other weights (Human's faceres-deep), 224x224, 1024-d",
-  },
-  mobileface: {
-    name: "mobileface",
-    file: "mobileface.onnx",
-    inputName: "input",
-    inputSize: 112,
-    outputName: "embedding",
+  }),
+  mobileface: oneChipSpec("mobileface", ARCFACE_112, {
     dims: 256,
-    template: ARCFACE_112,
-    ensemble: [ARCFACE_112],
     thresholds: {
       single: { verify: 0.2284, openSet: { threshold: 0.5189, minMargin: 0.055 } },
       flip: { verify: 0.2377, openSet: { threshold: 0.5228, minMargin: 0.06 } },
     },
     description: "MobileFace identification V3 (Human's mobileface), 112x112 ArcFace chip, 256-d",
-  },
+  }),
 };
 
 /**
