@@ -16,9 +16,11 @@ import {
   resolveModelPath,
 } from "@persona/vision";
 import { type Socket, io } from "socket.io-client";
+import type { z } from "zod";
 import { openSetThreshold } from "./alerts/ignoredVisitors.ts";
 import { rebuildProjections } from "./projections/rebuild.ts";
 import { decisionId } from "./projections/visitors.ts";
+import type { Visitor } from "./http/schemas.ts";
 import { QUALITY, type Client, type Harness, call, startHarness, startReplica, until } from "./testSupport.ts";
 import { lfwSkipReason, lfwPhoto } from "@persona/testing";
 
@@ -37,26 +39,8 @@ interface Face {
   vector: Float32Array;
 }
 
-interface VisitorBody {
-  visitorId: string;
-  status: string;
-  faces: number;
-  visits: number;
-  lastSeen: string;
-  cameras: string[];
-  bestCrops: { detectionId: string; cropKey: string | null }[];
-  absorbed: string[];
-  decision: {
-    kind: string;
-    by: string;
-    at: string;
-    reason: string | null;
-    personId: string | null;
-    personName: string | null;
-    existing: boolean | null;
-    inheritedFrom: string | null;
-  } | null;
-}
+/** A visitor as the API answers it (the schema the OpenAPI document is made from). */
+type VisitorBody = z.infer<typeof Visitor>;
 interface Decided {
   published: { id: string; type: string; data: Record<string, unknown> };
   visitor: VisitorBody | null;
