@@ -12,6 +12,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { pdfSummary } from "@persona/service-portal/pdf-text";
+import { localDateTimeOf } from "@persona/sessions";
 import { enrollPerson, uploadPhoto } from "@persona/service-recognizer/testing";
 import type { Page } from "playwright-core";
 import { ADMIN, System, apiFromPage, go, lfw, login, shot, skipReason } from "./harness.ts";
@@ -36,24 +37,10 @@ const MINUTE = 60_000;
 /** A time zone in which the next hour stays within one local day (a class must not cross midnight), and its clock. */
 function zoneForNow(now: number): { zone: string; hhmm: (t: number) => string; date: (t: number) => string } {
   for (const zone of ["UTC", "Asia/Tokyo", "America/New_York", "Asia/Kolkata", "Europe/Moscow", "Pacific/Auckland"]) {
-    const f = new Intl.DateTimeFormat("en-CA", {
-      timeZone: zone,
-      hourCycle: "h23",
-      year: "numeric",
-      month: "2-digit",
-      day: "2-digit",
-      hour: "2-digit",
-      minute: "2-digit",
-    });
-    const part = (t: number, type: string) => f.formatToParts(new Date(t)).find((p) => p.type === type)?.value ?? "";
-    const hour = Number(part(now, "hour"));
-    if (hour >= 1 && hour <= 21) {
-      return {
-        zone,
-        hhmm: (t) => `${part(t, "hour")}:${part(t, "minute")}`,
-        date: (t) => `${part(t, "year")}-${part(t, "month")}-${part(t, "day")}`,
-      };
-    }
+    // "YYYY-MM-DD HH:MM:SS", the sessions' own wall clock
+    const local = (t: number) => localDateTimeOf(t, zone);
+    const hour = Number(local(now).slice(11, 13));
+    if (hour >= 1 && hour <= 21) return { zone, hhmm: (t) => local(t).slice(11, 16), date: (t) => local(t).slice(0, 10) };
   }
   throw new Error("no zone found");
 }
