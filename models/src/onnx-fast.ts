@@ -4,8 +4,8 @@
  * 1. **PRelu as Relu, Sub, Mul, Add.** onnxruntime runs PRelu with a per-channel slope through its generic broadcast
  *    path and outside its blocked (NCHWc) layout, so on one thread the network spent as long in its 33 PRelus as in
  *    its 50 convolutions, plus layout reorders around each. `PRelu(x, s) = Relu(x) + s * (x - Relu(x))` gives the
- *    same values (bit for bit on the positive side; one rounding on the negative side) with ops that stay in the
- *    blocked layout: about half the time per face (models/README.md has the numbers).
+ *    same values bit for bit (x > 0: x + s * 0; x < 0: 0 + s * x) with ops that stay in the blocked layout: about
+ *    half the time per face (models/README.md has the numbers).
  * 2. **Dead channels removed.** The network was pruned in training: of the 3,520 inner channels of its
  *    expand -> depthwise -> project blocks, about a third have all-zero weights and a bias below 1e-18 (batch norm
  *    folded over a zeroed channel). Such a channel is zero (or, when only the expansion is dead, the depthwise bias:
