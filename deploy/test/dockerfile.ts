@@ -77,7 +77,8 @@ export function workspaceClosure(dir: string): Set<string> {
     const walk = (d: string): string[] =>
       readdirSync(d).flatMap((n) => {
         const p = join(d, n);
-        if (statSync(p).isDirectory()) return n === "test-support" || n === "test" ? [] : walk(p);
+        // test support (as the house check reads it): a folder the service's main never loads
+        if (statSync(p).isDirectory()) return n === "test-support" || n === "test" || n === "testing" ? [] : walk(p);
         return n.endsWith(".ts") && !/\.test\.ts$|testSupport\.ts$/.test(n) ? [p] : [];
       });
     for (const file of walk(join(ROOT, folder, "src"))) {
