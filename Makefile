@@ -59,7 +59,7 @@ bench: deps models
 
 # the chaos soak (README, "The chaos soak"): SOAK_MINUTES (10), SOAK_KILL_EVERY (20-60 s), SOAK_RECOVERY_LIMIT_S (15)
 soak: deps models web
-	@$(NODE) packages/cli/src/soak/soak.ts
+	@$(NODE) apps/cli/src/soak/soak.ts
 
 bench-peers: deps models
 	@$(NODE) bench/peers/peers.bench.ts

@@ -17,7 +17,7 @@ RUN apt-get update \
 COPY package.json package-lock.json ./
 COPY contracts/package.json contracts/
 COPY packages/bus/package.json packages/bus/
-COPY packages/cli/package.json packages/cli/
+COPY apps/cli/package.json apps/cli/
 COPY packages/eval/package.json packages/eval/
 COPY packages/library/package.json packages/library/
 COPY packages/sessions/package.json packages/sessions/
@@ -46,7 +46,7 @@ ENV npm_config_fund=false npm_config_audit=false ONNXRUNTIME_NODE_INSTALL=skip
 COPY package.json package-lock.json ./
 COPY contracts/package.json contracts/
 COPY packages/bus/package.json packages/bus/
-COPY packages/cli/package.json packages/cli/
+COPY apps/cli/package.json apps/cli/
 COPY packages/eval/package.json packages/eval/
 COPY packages/library/package.json packages/library/
 COPY packages/sessions/package.json packages/sessions/

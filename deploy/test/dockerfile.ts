@@ -63,7 +63,7 @@ export function dockerignore(): (path: string) => boolean {
 /** Workspace packages (`@persona/x` -> its folder) imported by the non-test sources under `dir`, transitively. */
 export function workspaceClosure(dir: string): Set<string> {
   const folders = new Map<string, string>();
-  for (const parent of ["packages", "services"]) {
+  for (const parent of ["packages", "services", "apps"]) {
     for (const d of readdirSync(join(ROOT, parent))) {
       const pj = join(ROOT, parent, d, "package.json");
       if (existsSync(pj)) folders.set((JSON.parse(readFileSync(pj, "utf8")) as { name: string }).name, `${parent}/${d}`);

@@ -14,7 +14,7 @@ const WORKSPACES = [
   ws("contracts", "@persona/contracts"),
   ws("packages/bus", "@persona/bus", ["@persona/contracts"]),
   ws("packages/eval", "@persona/eval", ["@persona/bus", "@persona/service-recognizer"]),
-  ws("packages/cli", "@persona/cli", ["@persona/service-portal", "@persona/bus"]),
+  ws("apps/cli", "@persona/cli", ["@persona/service-portal", "@persona/bus"]),
   ws("services/portal", "@persona/service-portal", ["@persona/bus", "@persona/service-bot"], ["", "projections"]),
   ws("services/bot", "@persona/service-bot", ["@persona/bus"]),
 ];
@@ -30,7 +30,7 @@ test("a clean tree passes: libraries below services below the CLI, declared, thr
   const files = [
     { path: "packages/bus/src/a.ts", text: 'import { x } from "@persona/contracts";\nimport { y } from "./b.ts";' },
     { path: "services/bot/src/a.ts", text: 'import { Bus } from "@persona/bus";' },
-    { path: "packages/cli/src/a.ts", text: 'import { p } from "@persona/service-portal/projections";' },
+    { path: "apps/cli/src/a.ts", text: 'import { p } from "@persona/service-portal/projections";' },
     { path: "packages/bus/src/bus.ts", text: `await js.${DOOR}('X');` },
   ];
   assert.deepEqual(checkHouse(files, WORKSPACES, {}), []);
@@ -83,7 +83,7 @@ test("planted violations: a relative import out of the workspace, an undeclared 
     ["deep-import"],
   );
   assert.deepEqual(rules([{ path: "services/bot/src/a.ts", text: 'import { c } from "@persona/contracts";' }]), ["declared"]);
-  assert.deepEqual(rules([{ path: "packages/cli/src/a.ts", text: `import { x } from "${NOT_EXPORTED}";` }]), ["deep-import"]);
+  assert.deepEqual(rules([{ path: "apps/cli/src/a.ts", text: `import { x } from "${NOT_EXPORTED}";` }]), ["deep-import"]);
 });
 
 test("planted violation: a JetStream consumer opened outside packages/bus", () => {
@@ -106,7 +106,7 @@ test("planted violation: a LIBRARY event built outside packages/library/src/writ
     [["library-writer", 2]],
   );
   const made = `${["make", "Envelope"].join("")}("${["FaceTemplate", "Reverted"].join("")}", d, m)`;
-  assert.deepEqual(rules([{ path: "packages/cli/src/commands/revert.ts", text: made }]), ["library-writer"]);
+  assert.deepEqual(rules([{ path: "apps/cli/src/commands/revert.ts", text: made }]), ["library-writer"]);
   assert.deepEqual(rules([{ path: "packages/library/src/writer.ts", text: build("envelope", REMOVED) }]), [], "the writer may");
   assert.deepEqual(rules([{ path: "services/bot/src/a.int.test.ts", text: build("envelope", REMOVED) }]), [], "tests may");
   assert.deepEqual(rules([{ path: "services/bot/src/a.ts", text: build("envelope", "VisitorNamed") }]), [], "other events");
@@ -136,6 +136,6 @@ test("the repository's own workspaces are read with their floors", () => {
   assert.equal(floor("contracts"), "contracts");
   assert.equal(floor("packages/bus"), "library");
   assert.equal(floor("services/portal"), "service");
-  assert.equal(floor("packages/cli"), "application");
+  assert.equal(floor("apps/cli"), "application");
   assert.ok(all.find((w) => w.dir === "services/portal")?.exports.has("projections"));
 });

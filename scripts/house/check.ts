@@ -1,7 +1,7 @@
 /**
  * The house rules that no linter here knows, checked on every `make lint` (and so in CI):
  *
- * - **floors**: contracts, then the libraries (packages/*), then the services, then the applications (the CLI).
+ * - **floors**: contracts, then the libraries (packages/*), then the services, then the applications (apps/*: the CLI).
  *   Production code may import a workspace of a lower floor; libraries may import each other; a service never imports
  *   another service; nothing imports the tooling (models/, scripts/, deploy/, bench/). Tests and benches may drive any
  *   workspace they declare (a bot test against a real recognizer).
@@ -56,7 +56,7 @@ export const MAX_FUNCTION_LINES = 120;
 /** Where a workspace stands; the CLI is the applications floor. */
 export function floorOf(dir: string): Floor {
   if (dir === "contracts") return "contracts";
-  if (dir === "packages/cli") return "application";
+  if (dir.startsWith("apps/")) return "application";
   if (dir === "web") return "web";
   if (dir.startsWith("packages/")) return "library";
   if (dir.startsWith("services/")) return "service";

@@ -55,7 +55,7 @@ const mp3Like = Buffer.concat([Buffer.from("ID3\x04\x00\x00\x00\x00\x00\x00", "l
 
 function runPersona(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const proc = spawn(process.execPath, [join(repoRoot(), "packages/cli/bin/persona.js"), ...args], {
+    const proc = spawn(process.execPath, [join(repoRoot(), "apps/cli/bin/persona.js"), ...args], {
       env: { ...process.env, ...env },
       stdio: ["ignore", "pipe", "pipe"],
     });

@@ -24,7 +24,7 @@ test("make soak, 2 minutes: kills and a Ctrl-C lose nothing, duplicate nothing, 
     [
       "--import",
       "tsx",
-      join(repoRoot(), "packages/cli/src/soak/soak.ts"),
+      join(repoRoot(), "apps/cli/src/soak/soak.ts"),
       "--minutes",
       "2",
       "--kill-every",

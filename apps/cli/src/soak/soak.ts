@@ -13,7 +13,7 @@
  * - no service's resident memory grew more than the memory limit within one process's life (from a minute after
  *   its start: loading models is not growth); each service's memory at start and end is printed.
  *
- *   node --import tsx packages/cli/src/soak/soak.ts [--minutes 10] [--kill-every 20-60] [--recovery-limit 15]
+ *   node --import tsx apps/cli/src/soak/soak.ts [--minutes 10] [--kill-every 20-60] [--recovery-limit 15]
  *     [--memory-limit 50] [--seed N] [--json FILE] [--keep]
  *
  * Runs in a fresh folder under the system's temporary directory (removed unless --keep), on free ports: it never
@@ -119,7 +119,7 @@ const env: NodeJS.ProcessEnv = {
 for (const k of ["NATS_URL", "STORE_URL", "CAMERAS_FILE", "PERSONA_SERVICES"]) delete env[k];
 for (const s of SERVICE_NAMES) env[`${s.toUpperCase()}_HEALTH_PORT`] = String(await freePort());
 const natsUrl = `nats://127.0.0.1:${natsPort}`;
-const persona = join(root, "packages/cli/bin/persona.js");
+const persona = join(root, "apps/cli/bin/persona.js");
 
 interface System {
   proc: ChildProcess;

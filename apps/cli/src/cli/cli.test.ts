@@ -160,7 +160,7 @@ describe("the help generated from the table", () => {
         const cells = l.split(/(?<!\\)\|/).map((x) => x.trim().replaceAll("\\|", "|").replaceAll("`", ""));
         return { usage: (cells[1] as string).replace(/^persona /, ""), summary: cells[2] as string };
       });
-    assert.deepEqual(listed, rows, "packages/cli/README.md's command list is not persona help's");
+    assert.deepEqual(listed, rows, "apps/cli/README.md's command list is not persona help's");
   });
 });
 

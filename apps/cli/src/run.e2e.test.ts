@@ -72,7 +72,7 @@ test("persona run: every service ready within 90 s; a killed nats-server comes b
 
   const started = Date.now();
   // a process group of its own, as a shell gives a foreground job: Ctrl-C goes to the whole group
-  const proc = spawn(process.execPath, [join(root, "packages/cli/bin/persona.js"), "run"], {
+  const proc = spawn(process.execPath, [join(root, "apps/cli/bin/persona.js"), "run"], {
     cwd: root,
     env,
     stdio: ["ignore", "pipe", "pipe"],
@@ -92,7 +92,7 @@ test("persona run: every service ready within 90 s; a killed nats-server comes b
 
   const status = () =>
     new Promise<{ code: number; json: { ready: boolean; services: { service: string; ready: boolean }[] } }>((resolve) => {
-      const s = spawn(process.execPath, [join(root, "packages/cli/bin/persona.js"), "status", "--json"], { cwd: root, env });
+      const s = spawn(process.execPath, [join(root, "apps/cli/bin/persona.js"), "status", "--json"], { cwd: root, env });
       let out = "";
       s.stdout.on("data", (c: Buffer) => {
         out += c.toString();
