@@ -27,7 +27,7 @@ export interface ImportRun {
 }
 
 export function personaBin(): string {
-  return join(repoRoot(), "packages", "cli", "bin", "persona.js");
+  return join(repoRoot(), "apps", "cli", "bin", "persona.js");
 }
 
 export async function runImport(dir: string, natsUrl: string, timeoutMs: number): Promise<ImportRun> {
