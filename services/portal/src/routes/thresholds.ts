@@ -55,7 +55,7 @@ export function thresholdRoutes(api: Api, c: PortalContext): void {
     summary: "Naming thresholds per model and mode: tuned, set by an admin, and their measured rates",
     tag: "thresholds",
     role: "operator",
-    responses: { 200: items(ModelThreshold) },
+    responses: { 200: items(ModelThreshold), 503: ErrorBody },
     async handler() {
       const out = [];
       for (const m of calibratedModes()) out.push(view(m.model, m.mode, m.calibration, await c.thresholds.get(m.model, m.mode)));
