@@ -45,7 +45,8 @@ interface ModelRecipe {
   from: string;
   /** What was done to the original, for NOTICE.md. */
   treatment: string;
-  make(pkgs: Packages): Promise<Uint8Array>;
+  /** `log` takes a line about what the recipe did (prefixed with the model's id). */
+  make(pkgs: Packages, log: (line: string) => void): Promise<Uint8Array>;
 }
 
 function pkg(pkgs: Packages, id: string): FetchedPackage {
@@ -246,16 +247,21 @@ export const RECIPES: readonly ModelRecipe[] = [
       "PRelu slowly and outside its blocked layout), and the channels the vendor's pruning left dead (all-zero weights, bias " +
       "below 1e-18) cut from the expand / depthwise / project blocks. Other weights and nodes byte for byte. Checked against " +
       "the original file run on hand-preprocessed input.",
-    async make(pkgs) {
+    async make(pkgs, log) {
       const p = pkg(pkgs, "faceplugin");
       const { bytes } = makeNhwcImageInput(await readFile(join(p.dir, FR_FEATURE_FILE)), {
         ...FR_FEATURE_PATCH,
         metadata: { ...docMetadata(p, [FR_FEATURE_FILE]), ...FR_FEATURE_PATCH.metadata },
       });
-      return fastConvNet(bytes, {
+      const fast = fastConvNet(bytes, {
         persona_fast:
           "PRelu as Relu/Sub/Mul/Add; dead channels of the depthwise blocks removed (persona-id models/src/onnx-fast.ts)",
-      }).bytes;
+      });
+      const r = fast.report;
+      log(
+        `${r.prelus} PRelu rewritten; ${r.blocks} depthwise blocks, inner channels ${r.channelsBefore} -> ${r.channelsAfter} (${r.folded} folded into a bias)`,
+      );
+      return fast.bytes;
     },
   },
 ];
@@ -330,7 +336,7 @@ export async function build(options: BuildOptions): Promise<Manifest> {
     log(`${recipe.id}: building`);
     let bytes: Uint8Array;
     try {
-      bytes = await recipe.make(pkgs);
+      bytes = await recipe.make(pkgs, (line) => log(`${recipe.id}: ${line}`));
     } catch (cause) {
       if (cause instanceof ModelBuildError) throw cause;
       if (cause instanceof OnnxGraphError) throw new ModelBuildError(cause.code, cause.message, { cause });
