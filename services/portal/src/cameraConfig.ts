@@ -16,6 +16,7 @@ import {
   sourceFitsKind,
 } from "@persona/contracts";
 import { ApiError, badRequest } from "./http/errors.ts";
+import { within } from "./natsRead.ts";
 
 export interface StoredCamera {
   entry: ManagedCamera;
@@ -142,16 +143,8 @@ export class CameraConfigStore {
 }
 
 /** `read()`, or `last` when it fails or takes longer than 2 s (NATS away). */
-async function withFallback<T>(read: () => Promise<T>, last: T): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<T>((resolve) => {
-    timer = setTimeout(() => resolve(last), 2000);
-  });
-  try {
-    return await Promise.race([read().catch(() => last), timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
+function withFallback<T>(read: () => Promise<T>, last: T): Promise<T> {
+  return within(read()).catch(() => last);
 }
 
 function check(entry: ManagedCamera): void {

@@ -6,9 +6,7 @@ import type { KV } from "@nats-io/kv";
 import { type Bus, isWrongRevision } from "@persona/bus";
 import { type ThresholdMode, ThresholdOverride, thresholdKey } from "@persona/contracts";
 import { ApiError, unavailable } from "./http/errors.ts";
-
-/** How long a read of the KV may take before the last value read is used (NATS away). */
-const READ_TIMEOUT_MS = 2000;
+import { NATS_READ_TIMEOUT_MS, within } from "./natsRead.ts";
 
 export class ThresholdStore {
   /** The last value read per key: what the recognizers also keep applying while NATS is away. */
@@ -16,7 +14,7 @@ export class ThresholdStore {
 
   constructor(
     private readonly kv: Pick<KV, "get" | "put" | "delete">,
-    private readonly readTimeoutMs = READ_TIMEOUT_MS,
+    private readonly readTimeoutMs = NATS_READ_TIMEOUT_MS,
   ) {}
 
   static async open(bus: Bus): Promise<ThresholdStore> {
@@ -31,25 +29,13 @@ export class ThresholdStore {
     const key = thresholdKey(model, mode);
     let value: ThresholdOverride | null;
     try {
-      value = parse(await this.#read(key));
+      value = parse(await within(this.kv.get(key), this.readTimeoutMs));
     } catch (err) {
       if (this.#last.has(key)) return this.#last.get(key) ?? null;
       throw unavailable(`the naming thresholds cannot be read now (${(err as Error).message}); try again shortly`);
     }
     this.#last.set(key, value);
     return value;
-  }
-
-  async #read(key: string): Promise<Awaited<ReturnType<KV["get"]>>> {
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`no answer from NATS within ${this.readTimeoutMs} ms`)), this.readTimeoutMs);
-    });
-    try {
-      return await Promise.race([this.kv.get(key), late]);
-    } finally {
-      clearTimeout(timer);
-    }
   }
 
   async put(model: string, mode: ThresholdMode, value: ThresholdOverride): Promise<void> {

@@ -57,8 +57,10 @@ export function thresholdRoutes(api: Api, c: PortalContext): void {
     role: "operator",
     responses: { 200: items(ModelThreshold), 503: ErrorBody },
     async handler() {
-      const out = [];
-      for (const m of calibratedModes()) out.push(view(m.model, m.mode, m.calibration, await c.thresholds.get(m.model, m.mode)));
+      // read together: while NATS is away each read waits out its timeout
+      const out = await Promise.all(
+        calibratedModes().map(async (m) => view(m.model, m.mode, m.calibration, await c.thresholds.get(m.model, m.mode))),
+      );
       return { status: 200, body: { items: out } };
     },
   });
