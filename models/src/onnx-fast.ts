@@ -2,8 +2,8 @@
  * Exact speed-ups of a MobileFaceNet-style graph (fr_feature), applied at the wire level after `makeNhwcImageInput`:
  *
  * 1. **PRelu as Relu, Sub, Mul, Add.** onnxruntime runs PRelu with a per-channel slope through its generic broadcast
- *    path and outside its blocked (NCHWc) layout, so on one thread the network spent as long in its 33 PRelus as in
- *    its 50 convolutions, plus layout reorders around each. `PRelu(x, s) = Relu(x) + s * (x - Relu(x))` gives the
+ *    path and outside its blocked (NCHWc) layout, so on one thread (a one-off profile) the network spent about as
+ *    long in its PRelus as in its convolutions, plus layout reorders around each. `PRelu(x, s) = Relu(x) + s * (x - Relu(x))` gives the
  *    same values bit for bit (x > 0: x + s * 0; x < 0: 0 + s * x) with ops that stay in the blocked layout: about
  *    half the time per face (models/README.md has the numbers).
  * 2. **Dead channels removed.** The network was pruned in training: of the 3,520 inner channels of its
